@@ -1,0 +1,391 @@
+"""Finding, loading and validating roadmap files."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aipm_cli.errors import Problem, RoadmapError, RoadmapNotFound
+from aipm_cli.paths import bundled_roadmaps_dir
+
+ROADMAP_SUFFIXES = (".yaml", ".yml", ".json")
+DEFAULT_ROADMAP = "ai-product-manager"
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader (C when present), refusing duplicate keys."""
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    data: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in data
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key here is not a plain value", key_node.start_mark
+            ) from None
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key '{key}' appears twice in one mapping", key_node.start_mark
+            )
+        data[key] = loader.construct_object(value_node, deep=True)
+    return data
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """('phases', 2, 'modules', 0) -> 'phases[2].modules[0]'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[yaml.Node | None, bool]:
+    """The YAML node at a document path; the bool says whether it is a key node."""
+    node = root
+    for index, part in enumerate(loc):
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if getattr(key_node, "value", None) == part:
+                    if index == len(loc) - 1:
+                        return value_node, False
+                    node = value_node
+                    break
+            else:
+                return node, False
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node, False
+            node = node.value[part]
+        else:
+            return node, False
+    return node, False
+
+
+def _key_node(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+    parent, _ = _node_at(root, loc[:-1])
+    if isinstance(parent, yaml.MappingNode):
+        for key_node, _value in parent.value:
+            if getattr(key_node, "value", None) == loc[-1]:
+                return key_node
+    return None
+
+
+def _known_fields(model: type, loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model that sits at `loc` (to suggest typo fixes)."""
+    from aipm_cli import models
+
+    chain = {
+        "phases": models.Phase,
+        "modules": models.Module,
+        "items": models.Item,
+        "deliverables": models.Deliverable,
+        "links": models.Link,
+        "skills": models.Skill,
+        "sources": models.Source,
+        "success_metrics": models.SuccessMetric,
+    }
+    current: type = model
+    for part in loc:
+        if isinstance(part, str) and part in chain and part in current.model_fields:  # type: ignore[attr-defined]
+            current = chain[part]
+    return list(current.model_fields)  # type: ignore[attr-defined]
+
+
+def _sentence(error: dict[str, Any], model: type) -> str:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    field = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        fields = _known_fields(model, loc[:-1])
+        close = difflib.get_close_matches(str(field), fields, n=1)
+        tip = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
+        return f"unknown key '{field}'{tip}"
+    if kind == "missing":
+        return f"the required key '{field}' is missing"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"'{error['input']}' is not allowed here; use one of {expected}"
+    if kind in ("string_type", "int_type", "float_type", "bool_type", "float_parsing", "bool_parsing"):
+        wanted = {"string_type": "text", "int_type": "a whole number", "float_type": "a number",
+                  "float_parsing": "a number", "bool_type": "true or false",
+                  "bool_parsing": "true or false"}[kind]  # fmt: skip
+        return f"expected {wanted}, got {_show(error.get('input'))}"
+    if kind in ("list_type",):
+        return f"expected a list, got {_show(error.get('input'))}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of keys, got {_show(error.get('input'))}"
+    if kind == "too_short":
+        return "this list is empty; it needs at least one entry"
+    if kind in ("greater_than", "less_than_equal"):
+        return f"{_show(error.get('input'))} is out of range ({error['msg'].lower()})"
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+@dataclass
+class _Where:
+    loc: tuple[Any, ...]
+    message: str
+
+
+def check_references(roadmap: Any) -> list[_Where]:
+    """Rules that need the whole document: unique ids, known references, no cycles."""
+    problems: list[_Where] = []
+    seen: dict[str, str] = {}
+
+    def claim(identifier: str, loc: tuple[Any, ...]) -> None:
+        if identifier in seen:
+            problems.append(_Where(loc, f"the id '{identifier}' is already used at {seen[identifier]}"))
+        else:
+            seen[identifier] = format_loc(loc)
+
+    skill_seen: dict[str, int] = {}
+    for s, skill in enumerate(roadmap.skills):
+        if skill.id in skill_seen:
+            problems.append(
+                _Where(
+                    ("skills", s, "id"), f"the skill id '{skill.id}' is already used at skills[{skill_seen[skill.id]}]"
+                )
+            )
+        skill_seen.setdefault(skill.id, s)
+    skill_ids = {s.id for s in roadmap.skills}
+
+    items: dict[str, tuple[Any, ...]] = {}
+    for p, phase in enumerate(roadmap.phases):
+        claim(phase.id, ("phases", p, "id"))
+        for m, module in enumerate(phase.modules):
+            claim(module.id, ("phases", p, "modules", m, "id"))
+            for i, item in enumerate(module.items):
+                base = ("phases", p, "modules", m, "items", i)
+                claim(item.id, (*base, "id"))
+                items.setdefault(item.id, base)
+                for a, alias in enumerate(item.aliases):
+                    claim(alias, (*base, "aliases", a))
+                for d, deliverable in enumerate(item.deliverables):
+                    claim(deliverable.id, (*base, "deliverables", d, "id"))
+                    for a, alias in enumerate(deliverable.aliases):
+                        claim(alias, (*base, "deliverables", d, "aliases", a))
+
+    def check_requires(requires: list[str], loc: tuple[Any, ...]) -> None:
+        for r, name in enumerate(requires):
+            if name not in items:
+                close = difflib.get_close_matches(name, list(items), n=1)
+                tip = f"; did you mean '{close[0]}'?" if close else ""
+                problems.append(
+                    _Where((*loc, "requires", r), f"requires '{name}', which is not an item of this roadmap{tip}")
+                )
+
+    for p, phase in enumerate(roadmap.phases):
+        check_requires(phase.requires, ("phases", p))
+        for m, module in enumerate(phase.modules):
+            check_requires(module.requires, ("phases", p, "modules", m))
+            for i, item in enumerate(module.items):
+                base = ("phases", p, "modules", m, "items", i)
+                check_requires(item.requires, base)
+                for k, skill in enumerate(item.skills):
+                    if skill not in skill_ids:
+                        problems.append(_Where((*base, "skills", k), f"'{skill}' is not one of the roadmap's skills"))
+
+    if not problems:
+        problems.extend(_cycles(roadmap, items))
+    return problems
+
+
+def _cycles(roadmap: Any, locs: dict[str, tuple[Any, ...]]) -> list[_Where]:
+    graph: dict[str, list[str]] = {}
+    for phase in roadmap.phases:
+        for module in phase.modules:
+            for item in module.items:
+                own = [*phase.requires, *module.requires, *item.requires]
+                graph[item.id] = [r for r in dict.fromkeys(own) if r != item.id or r in item.requires]
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    found: list[_Where] = []
+    reported: set[frozenset[str]] = set()
+    for start in graph:
+        if state.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            edges = graph.get(node, [])
+            if index < len(edges):
+                stack.append((node, index + 1))
+                nxt = edges[index]
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt) :] + [nxt]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        found.append(_Where((*locs[node], "requires"), "requires form a cycle: " + " -> ".join(cycle)))
+                elif not state.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return found
+
+
+def parse_roadmap_text(data: bytes, file: str) -> Any:
+    """Validate roadmap bytes; return a Roadmap or raise RoadmapError listing every problem."""
+    from pydantic import ValidationError
+
+    from aipm_cli.models import Roadmap
+
+    def fail(message: str, line: int | None = None, column: int | None = None) -> RoadmapError:
+        return RoadmapError(file, [Problem(file, "", message, line, column)])
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"the file is not UTF-8 text (a byte at offset {exc.start} cannot be read)") from None
+    if "\x00" in text:
+        raise fail("the file holds binary data, not text")
+    if not text.strip():
+        raise fail("the file is empty; a roadmap needs at least id, title, version and phases")
+    try:
+        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "the YAML cannot be read"
+        if "could not determine a constructor" in problem:
+            tag = problem.split("tag", 1)[-1].strip(" '")
+            problem = f"the YAML tag '{tag}' is not allowed (tags are never executed)"
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        raise fail(f"YAML syntax error: {problem}", line, column) from None
+    except yaml.YAMLError as exc:
+        raise fail(f"YAML syntax error: {exc}") from None
+    if not isinstance(raw, dict):
+        what = "a list" if isinstance(raw, list) else f"{_show(raw)}"
+        raise fail(f"the top level must be a mapping of keys (id, title, phases...), not {what}")
+
+    where: list[_Where] = []
+    roadmap = None
+    try:
+        roadmap = Roadmap.model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where.append(_Where(tuple(error["loc"]), _sentence(dict(error), Roadmap)))
+    if roadmap is not None:
+        where.extend(check_references(roadmap))
+    if not where:
+        return roadmap
+
+    try:
+        root = yaml.compose(text, Loader=_BaseLoader)
+    except yaml.YAMLError:
+        root = None
+    problems = []
+    for w in where:
+        node = _key_node(root, w.loc) if w.message.startswith("unknown key") else None
+        if node is None:
+            node, _ = _node_at(root, w.loc)
+        line = node.start_mark.line + 1 if node is not None else None
+        problems.append(Problem(file, format_loc(w.loc), w.message, line))
+    raise RoadmapError(file, problems)
+
+
+def load_roadmap_file(path: Path) -> Any:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RoadmapNotFound(f"No roadmap file at {path}.", "Check the path, or run `aipm roadmap list`.") from None
+    except IsADirectoryError:
+        raise RoadmapNotFound(f"{path} is a folder, not a roadmap file.") from None
+    except OSError as exc:
+        raise RoadmapNotFound(f"Cannot read {path}: {exc.strerror}.") from None
+    return parse_roadmap_text(data, str(path))
+
+
+@dataclass(frozen=True)
+class RoadmapRef:
+    """A roadmap file we know of, before it is loaded."""
+
+    id: str
+    path: Path
+    origin: str  # "bundled" or "own"
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in ROADMAP_SUFFIXES and p.is_file())
+
+
+def available(own_dir: Path) -> list[RoadmapRef]:
+    """Bundled roadmaps first, then the learner's own; ids are the file names."""
+    refs = [RoadmapRef(p.stem, p, "bundled") for p in _files(bundled_roadmaps_dir())]
+    refs += [RoadmapRef(p.stem, p, "own") for p in _files(own_dir)]
+    return refs
+
+
+def looks_like_path(spec: str) -> bool:
+    return "/" in spec or "\\" in spec or spec.endswith(ROADMAP_SUFFIXES)
+
+
+def find(spec: str, own_dir: Path) -> Path:
+    """The file for a roadmap id or path."""
+    if looks_like_path(spec):
+        path = Path(spec).expanduser()
+        if not path.exists():
+            raise RoadmapNotFound(f"No roadmap file at {path}.", "Check the path, or run `aipm roadmap list`.")
+        return path.absolute()
+    refs = available(own_dir)
+    # The learner's own file wins over a bundled one of the same id.
+    for ref in reversed(refs):
+        if ref.id == spec:
+            return ref.path
+    known = [r.id for r in refs]
+    close = difflib.get_close_matches(spec, known, n=3)
+    hint = f"Did you mean {', '.join(close)}? " if close else ""
+    raise RoadmapNotFound(
+        f"No roadmap called '{spec}'.",
+        f"{hint}Run `aipm roadmap list` to see the roadmaps you have.",
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the roadmap format, for editors."""
+    from aipm_cli.models import Roadmap
+
+    schema = Roadmap.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "aipm roadmap"
+    return schema
+
+
+def load_cached(path: Path, cache_dir: Path) -> Any:
+    """Load a roadmap file (see `_cache` for the parsed-roadmap cache)."""
+    return load_roadmap_file(path)

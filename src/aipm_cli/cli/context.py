@@ -1,0 +1,149 @@
+"""The one application object, built in the root callback and passed down."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aipm_cli.errors import InputError
+from aipm_cli.paths import Layout, check_user_name, data_dir, default_user_name
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from aipm_cli.config import Config
+    from aipm_cli.models import Roadmap, RoadmapProgress, StoreDoc
+    from aipm_cli.store import Store
+
+
+class App:
+    def __init__(
+        self,
+        *,
+        user: str | None = None,
+        roadmap: str | None = None,
+        debug: bool = False,
+        home: Path | None = None,
+    ) -> None:
+        self.layout = Layout(home or data_dir())
+        self.debug = debug
+        self._user_option = user
+        self._roadmap_option = roadmap
+
+    # -- output ----------------------------------------------------------- #
+
+    @cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
+        return Console(highlight=False)
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False)
+
+    def show(self, view: Any, *args: Any, **kwargs: Any) -> None:
+        """Render a terminal view to stdout, without the padding rich leaves at line ends."""
+        with self.out.capture() as captured:
+            view(self.out, *args, **kwargs)
+        sys.stdout.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
+        sys.stdout.flush()
+
+    def emit_json(self, data: Any) -> None:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def say(self, message: str) -> None:
+        """A message for the learner (stderr: stdout is for data)."""
+        self.err.print(message, soft_wrap=True)
+
+    # -- time ------------------------------------------------------------- #
+
+    @cached_property
+    def _fixed_now(self) -> datetime | None:
+        # AIPM_NOW pins the clock (ISO date or datetime) for reproducible
+        # demos, screenshots and tests.
+        text = os.environ.get("AIPM_NOW")
+        if not text:
+            return None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                f"AIPM_NOW='{text}' is not an ISO date or time.", "Unset it, or use e.g. 2026-11-24T09:00."
+            ) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._fixed_now or datetime.now(UTC).astimezone()
+
+    def today(self) -> date:
+        fixed = self._fixed_now
+        return fixed.date() if fixed else date.today()
+
+    # -- settings, learner, roadmap, store -------------------------------- #
+
+    @cached_property
+    def config(self) -> Config:
+        from aipm_cli.config import Config
+
+        return Config(self.layout.config)
+
+    @cached_property
+    def user(self) -> str:
+        name = self._user_option or self.config.get("user") or default_user_name()
+        return check_user_name(name)
+
+    @property
+    def roadmap_spec(self) -> str:
+        from aipm_cli.catalog import DEFAULT_ROADMAP
+
+        return self._roadmap_option or self.config.get("roadmap") or DEFAULT_ROADMAP
+
+    @cached_property
+    def roadmap(self) -> Roadmap:
+        return self.load_roadmap(self.roadmap_spec)
+
+    def load_roadmap(self, spec: str) -> Roadmap:
+        from aipm_cli import catalog
+
+        return catalog.load_cached(catalog.find(spec, self.layout.roadmaps), self.layout.cache)
+
+    @cached_property
+    def store(self) -> Store:
+        from aipm_cli.store import Store
+
+        return Store(self.layout.store(self.user), self.user, now=self.now)
+
+    def hours_per_week(self) -> float:
+        return float(self.config.get("hours_per_week"))
+
+    def read_progress(self) -> RoadmapProgress:
+        """This learner's progress on the roadmap in use, read-only."""
+        from aipm_cli.models import RoadmapProgress
+        from aipm_cli.tracker import reconcile
+
+        doc = self.store.load()
+        progress = doc.roadmaps.get(self.roadmap.id) or RoadmapProgress()
+        reconcile(self.roadmap, progress)
+        return progress
+
+    @contextmanager
+    def changing(self, allow_shrink: bool = False) -> Iterator[tuple[StoreDoc, RoadmapProgress]]:
+        """Lock the store and yield the progress to change; saved on success."""
+        from aipm_cli.models import RoadmapProgress
+        from aipm_cli.tracker import reconcile
+
+        roadmap = self.roadmap
+        with self.store.transaction(allow_shrink=allow_shrink) as doc:
+            progress = doc.roadmaps.setdefault(roadmap.id, RoadmapProgress(roadmap_version=roadmap.version))
+            reconcile(roadmap, progress)
+            yield doc, progress

@@ -1,0 +1,147 @@
+"""Commands that change progress: start, done, skip, reset, undo, note."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+ItemsArg = Annotated[
+    list[str],
+    typer.Argument(help="Item, deliverable, module or phase: id, alias, id prefix or title.", show_default=False),
+]
+OnOpt = Annotated[str | None, typer.Option("--on", help="The date it happened: YYYY-MM-DD, today or yesterday.")]
+NoteOpt = Annotated[str | None, typer.Option("--note", "-m", help="A note to keep with the change.")]
+EvidenceOpt = Annotated[
+    str | None, typer.Option("--evidence", "-e", help="Proof: a link, a credential id, a file name.")
+]
+
+_PAST = {"start": "Started", "done": "Done", "skip": "Skipped", "reset": "Reset"}
+_STATE = {"start": "in progress", "done": "done", "skip": "skipped", "reset": "not started"}
+
+
+def _describe(targets: list, count: int) -> str:
+    if len(targets) == 1:
+        t = targets[0]
+        if t.kind in ("module", "phase"):
+            return f"{t.title} ({t.id}, {count} item{'s' if count != 1 else ''})"
+        return f"{t.title} ({t.id})"
+    return f"{len(targets)} entries ({', '.join(t.id for t in targets[:3])}{', ...' if len(targets) > 3 else ''})"
+
+
+def _change(
+    ctx: typer.Context,
+    verb: str,
+    items: list[str],
+    on: str | None,
+    note: str | None,
+    evidence: str | None,
+    reason: str | None = None,
+    credential: str | None = None,
+    expires: str | None = None,
+) -> None:
+    from rich.markup import escape
+
+    from aipm_cli.dates import parse_date
+    from aipm_cli.tracker import ChangeRequest, change, resolve
+
+    app = ctx.obj
+    roadmap = app.roadmap
+    targets = list({t.id: t for t in (resolve(roadmap.index, spec) for spec in items)}.values())
+    today = app.today()
+    day = parse_date(on, today) if on else today
+    expiry = parse_date(expires, today, allow_future=True, what="expiry date") if expires else None
+    request = ChangeRequest(
+        verb=verb, on=day, at=app.now(), note=note, evidence=evidence,  # type: ignore[arg-type]
+        reason=reason, credential=credential, expires=expiry,
+    )  # fmt: skip
+    with app.changing() as (_doc, progress):
+        result = change(roadmap, progress, targets, request)
+    what = escape(_describe(targets, len(result.changed) + len(result.unchanged)))
+    if result.changed:
+        when = f" on {day.isoformat()}" if verb != "reset" else ""
+        extra = f"; {len(result.unchanged)} already {_STATE[verb]}" if result.unchanged else ""
+        app.say(f"[green]✓[/] {_PAST[verb]}: {what}{when}{extra}.")
+    elif result.entry is not None:
+        app.say(f"{what} is already {_STATE[verb]}; note and evidence added.")
+    else:
+        app.say(f"{what} is already {_STATE[verb]}; nothing changed.")
+
+
+def start(
+    ctx: typer.Context, items: ItemsArg, on: OnOpt = None, note: NoteOpt = None, evidence: EvidenceOpt = None
+) -> None:
+    """Mark items as in progress."""
+    _change(ctx, "start", items, on, note, evidence)
+
+
+def done(
+    ctx: typer.Context,
+    items: ItemsArg,
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    evidence: EvidenceOpt = None,
+    credential: Annotated[
+        str | None, typer.Option("--credential", help="Certifications: the credential id or URL.")
+    ] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="Certifications: the expiry date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Mark items as done (a project: all its deliverables)."""
+    _change(ctx, "done", items, on, note, evidence, credential=credential, expires=expires)
+
+
+def skip(
+    ctx: typer.Context,
+    items: ItemsArg,
+    on: OnOpt = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why you skip it (kept with the item).")] = None,
+    note: NoteOpt = None,
+) -> None:
+    """Skip items: they leave the percentage instead of counting as done."""
+    _change(ctx, "skip", items, on, note, None, reason=reason)
+
+
+def reset(ctx: typer.Context, items: ItemsArg, note: NoteOpt = None) -> None:
+    """Set items back to not started (notes and evidence are kept)."""
+    _change(ctx, "reset", items, None, note, None)
+
+
+def undo(ctx: typer.Context) -> None:
+    """Revert the last change; run again to walk further back."""
+    from rich.markup import escape
+
+    from aipm_cli.tracker import undo as undo_change
+
+    app = ctx.obj
+    with app.changing() as (_doc, progress):
+        entry = undo_change(progress, app.now())
+    what = (entry.skill or "") if entry.action == "assess" else ", ".join(entry.items)
+    when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M")
+    app.say(f"[green]✓[/] Undid #{entry.seq}: {entry.action} {escape(what)} (recorded {when}).")
+
+
+def note(
+    ctx: typer.Context,
+    item: Annotated[str, typer.Argument(help="Item: id, alias, id prefix or title.", show_default=False)],
+    text: Annotated[str, typer.Argument(help="The note.", show_default=False)],
+) -> None:
+    """Add a note to an item."""
+    from rich.markup import escape
+
+    from aipm_cli.errors import InputError
+    from aipm_cli.tracker import add_note, resolve
+
+    app = ctx.obj
+    if not text.strip():
+        raise InputError("The note is empty.", 'Give the text to keep, e.g. aipm note ai-for-everyone "week 2 done".')
+    target = resolve(app.roadmap.index, item)
+    with app.changing() as (_doc, progress):
+        add_note(app.roadmap, progress, target, text.strip(), app.now())
+    app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (start, done, skip, reset, undo, note):
+        app.command(rich_help_panel="Record progress")(command)

@@ -1,0 +1,97 @@
+"""Settings kept in the data directory's config.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aipm_cli.errors import InputError, StoreError
+from aipm_cli.paths import check_user_name, ensure_private_dir
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    description: str
+    default: Any
+
+
+SETTINGS = {
+    s.key: s
+    for s in (
+        Setting("hours_per_week", "weekly study hours used by the forecast and the plan", 8.0),
+        Setting("roadmap", "the roadmap commands use when --roadmap is not given", "ai-product-manager"),
+        Setting("user", "the learner when neither --user nor AIPM_USER is given", None),
+    )
+}
+
+
+def parse_value(key: str, text: str) -> Any:
+    """Check a setting's value as typed on the command line."""
+    if key not in SETTINGS:
+        raise InputError(f"There is no setting called '{key}'.", f"Settings: {', '.join(SETTINGS)}.")
+    if key == "hours_per_week":
+        try:
+            hours = float(text)
+        except ValueError:
+            raise InputError(
+                f"'{text}' is not a number of hours.", "Give the hours you study a week, e.g. 6 or 7.5."
+            ) from None
+        if not 0 < hours <= 100:
+            raise InputError(f"{text} hours a week is out of range.", "Give a number above 0 and at most 100.")
+        return hours
+    if key == "user":
+        return check_user_name(text)
+    if not text.strip():
+        raise InputError("The roadmap setting cannot be empty.", "Give a roadmap id or a path to a roadmap file.")
+    return text.strip()
+
+
+class Config:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.values: dict[str, Any] = {}
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreError(f"Cannot read the settings file {path}: {exc.strerror}.") from None
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except (ValueError, UnicodeDecodeError):
+            raise StoreError(
+                f"The settings file {path} is not valid JSON.",
+                "Fix it by hand or delete it to go back to the defaults.",
+            ) from None
+        if not isinstance(data, dict):
+            raise StoreError(f"The settings file {path} is not a JSON object.", "Delete it to go back to the defaults.")
+        for key, value in data.items():
+            if key in SETTINGS and value is not None:
+                try:
+                    self.values[key] = parse_value(key, str(value))
+                except InputError as exc:
+                    raise StoreError(f"The settings file {path} has a bad value for {key}: {exc.message}") from None
+
+    def get(self, key: str) -> Any:
+        if key not in SETTINGS:
+            parse_value(key, "")  # raises the unknown-key error
+        return self.values.get(key, SETTINGS[key].default)
+
+    def is_set(self, key: str) -> bool:
+        return key in self.values
+
+    def set(self, key: str, text: str | None) -> Any:
+        from aipm_cli.store import atomic_write
+
+        if text is None:
+            self.values.pop(key, None)
+            value = None
+        else:
+            value = parse_value(key, text)
+            self.values[key] = value
+        ensure_private_dir(self.path.parent)
+        atomic_write(self.path, (json.dumps(self.values, indent=2, sort_keys=True) + "\n").encode())
+        return value

@@ -1,0 +1,27 @@
+"""Dates as learners type them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from aipm_cli.errors import InputError
+
+
+def parse_date(text: str, today: date, *, allow_future: bool = False, what: str = "date") -> date:
+    """An ISO date (2026-10-01), `today` or `yesterday`."""
+    value = text.strip().lower()
+    if value == "today":
+        result = today
+    elif value == "yesterday":
+        result = today - timedelta(days=1)
+    else:
+        try:
+            result = date.fromisoformat(value)
+        except ValueError:
+            raise InputError(
+                f"'{text}' is not a {what} aipm understands.",
+                "Use YYYY-MM-DD (e.g. 2026-10-01), 'today' or 'yesterday'.",
+            ) from None
+    if not allow_future and result > today:
+        raise InputError(f"The {what} {result.isoformat()} is in the future.", "Give today's date or an earlier one.")
+    return result

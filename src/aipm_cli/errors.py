@@ -1,0 +1,82 @@
+"""Our exceptions and exit codes.
+
+The core raises these and never prints or exits; the CLI's one error boundary
+turns them into a short message on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1  # a user-facing error: message on stderr
+    USAGE = 2  # bad command-line usage (Typer's own)
+
+
+class AipmError(Exception):
+    """An error the learner can act on: a message and, optionally, what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def lines(self) -> list[str]:
+        return [self.message] + ([self.hint] if self.hint else [])
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a roadmap file: where it is and what is wrong."""
+
+    file: str
+    where: str  # e.g. "phases[2].modules[0].items[3].duration", or "" for the file
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        place = self.file
+        if self.line is not None:
+            place += f":{self.line}"
+            if self.column is not None:
+                place += f":{self.column}"
+        if self.where:
+            return f"{place}: {self.where}: {self.message}"
+        return f"{place}: {self.message}"
+
+
+class RoadmapError(AipmError):
+    """A roadmap file that cannot be used; carries every problem found."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        count = len(problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(
+            f"{file} is not a valid roadmap ({count} {noun}).",
+            "Fix the places listed and run `aipm roadmap validate FILE` again.",
+        )
+        self.file = file
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return [self.message] + [f"  {p}" for p in self.problems] + [self.hint or ""]
+
+
+class RoadmapNotFound(AipmError):
+    pass
+
+
+class StoreError(AipmError):
+    """A learner's store that cannot be read or written; it is left untouched."""
+
+
+class ItemNotFound(AipmError):
+    pass
+
+
+class InputError(AipmError):
+    """A bad value given by the learner (date, level, hours, name...)."""

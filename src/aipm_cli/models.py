@@ -1,0 +1,348 @@
+"""pydantic models: a roadmap definition, and the records of a learner's store.
+
+Roadmap models forbid unknown keys so a typo in a hand-written file is an
+error, not silently ignored data. Store models forbid them too: a store this
+aipm does not fully understand must never be rewritten (it would drop data).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import cached_property
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from aipm_cli.durations import Duration, parse_duration
+
+# --------------------------------------------------------------------------- #
+# Roadmap definition
+# --------------------------------------------------------------------------- #
+
+KINDS = ("course", "resource", "topic", "exercise", "project", "certification", "community", "practice")
+PRIORITIES = ("core", "recommended", "optional")
+LINK_TYPES = ("course", "article", "video", "book", "official", "community", "tool", "other")
+
+Kind = Literal["course", "resource", "topic", "exercise", "project", "certification", "community", "practice"]
+Priority = Literal["core", "recommended", "optional"]
+LinkType = Literal["course", "article", "video", "book", "official", "community", "tool", "other"]
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+        hint = f" (e.g. '{suggestion}')" if suggestion else ""
+        raise ValueError(f"'{value}' is not a valid id: use lowercase letters, digits and single hyphens{hint}")
+    return value
+
+
+def _title(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("the title is empty")
+    return value
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"'{value}' is not an http(s) URL")
+    return value
+
+
+def _duration_text(value: str) -> str:
+    parse_duration(value)
+    return value.strip()
+
+
+def _to_text(value: Any) -> Any:
+    # YAML reads `version: 1.0` as a float and `2026-01-01` as a date.
+    if isinstance(value, (int, float, date)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Title = Annotated[str, AfterValidator(_title)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+DurationText = Annotated[str, AfterValidator(_duration_text)]
+Text = Annotated[str, BeforeValidator(_to_text)]
+
+
+class _Definition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Link(_Definition):
+    """A typed resource link on an item."""
+
+    title: Title
+    url: HttpUrl
+    type: LinkType = "other"
+
+
+class Source(_Definition):
+    """A document the roadmap transcribes."""
+
+    title: Title
+    author: str | None = None
+    url: HttpUrl | None = None
+
+
+class Skill(_Definition):
+    """A skill area of the role that learners rate themselves on."""
+
+    id: Slug
+    title: Title
+    description: str = ""
+    includes: list[str] = Field(default_factory=list)
+
+
+class SuccessMetric(_Definition):
+    """A group of measures of success (knowledge, projects, growth)."""
+
+    id: Slug
+    title: Title
+    measures: list[str] = Field(default_factory=list)
+
+
+class Deliverable(_Definition):
+    id: Slug
+    title: Title
+    description: str = ""
+    aliases: list[Slug] = Field(default_factory=list)
+
+
+class Item(_Definition):
+    id: Slug
+    title: Title
+    kind: Kind
+    description: str = ""
+    provider: str | None = None
+    author: str | None = None
+    url: HttpUrl | None = None
+    duration: DurationText | None = None
+    requires: list[Slug] = Field(default_factory=list)
+    skills: list[Slug] = Field(default_factory=list)
+    outcomes: list[str] = Field(default_factory=list)
+    priority: Priority = "core"
+    optional: bool = False
+    aliases: list[Slug] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    deliverables: list[Deliverable] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        if self.deliverables and self.kind != "project":
+            raise ValueError(f"only projects have deliverables, and this item is a {self.kind}")
+        if self.optional:
+            self.priority = "optional"
+        elif self.priority == "optional":
+            self.optional = True
+        return self
+
+    @property
+    def parsed_duration(self) -> Duration | None:
+        return parse_duration(self.duration) if self.duration else None
+
+
+class Module(_Definition):
+    id: Slug
+    title: Title
+    description: str = ""
+    duration: DurationText | None = None
+    requires: list[Slug] = Field(default_factory=list)
+    items: list[Item] = Field(min_length=1)
+
+    @property
+    def parsed_duration(self) -> Duration | None:
+        return parse_duration(self.duration) if self.duration else None
+
+
+class Phase(_Definition):
+    id: Slug
+    title: Title
+    description: str = ""
+    duration: DurationText | None = None
+    requires: list[Slug] = Field(default_factory=list)
+    modules: list[Module] = Field(min_length=1)
+
+
+class Roadmap(_Definition):
+    id: Slug
+    title: Title
+    version: Text
+    description: str = ""
+    hours_per_week: float = Field(
+        default=8.0,
+        gt=0,
+        le=168,
+        description="The weekly study time the roadmap's durations assume.",
+    )
+    sources: list[Source] = Field(default_factory=list)
+    skills: list[Skill] = Field(default_factory=list)
+    phases: list[Phase] = Field(min_length=1)
+    success_metrics: list[SuccessMetric] = Field(default_factory=list)
+
+    @cached_property
+    def index(self) -> RoadmapIndex:
+        return RoadmapIndex(self)
+
+
+class Placed:
+    """An item with where it sits in the roadmap."""
+
+    __slots__ = ("item", "module", "phase", "order", "requires")
+
+    def __init__(self, item: Item, module: Module, phase: Phase, order: int) -> None:
+        self.item = item
+        self.module = module
+        self.phase = phase
+        self.order = order
+        # Requirements declared on the phase and module apply to every item inside.
+        own = [*phase.requires, *module.requires, *item.requires]
+        self.requires: list[str] = [r for r in dict.fromkeys(own) if r != item.id]
+
+
+class RoadmapIndex:
+    """Lookups over a validated roadmap, built once."""
+
+    def __init__(self, roadmap: Roadmap) -> None:
+        self.roadmap = roadmap
+        self.items: dict[str, Placed] = {}
+        self.phases: dict[str, Phase] = {p.id: p for p in roadmap.phases}
+        self.modules: dict[str, tuple[Module, Phase]] = {}
+        # deliverable id -> (deliverable, project item)
+        self.deliverables: dict[str, tuple[Deliverable, Item]] = {}
+        self.aliases: dict[str, str] = {}
+        self.skills: dict[str, Skill] = {s.id: s for s in roadmap.skills}
+        order = 0
+        for phase in roadmap.phases:
+            for module in phase.modules:
+                self.modules[module.id] = (module, phase)
+                for item in module.items:
+                    self.items[item.id] = Placed(item, module, phase, order)
+                    order += 1
+                    for alias in item.aliases:
+                        self.aliases[alias] = item.id
+                    for deliverable in item.deliverables:
+                        self.deliverables[deliverable.id] = (deliverable, item)
+                        for alias in deliverable.aliases:
+                            self.aliases[alias] = deliverable.id
+
+    def known(self, key: str) -> bool:
+        return key in self.items or key in self.deliverables
+
+    def trackable_ids(self) -> list[str]:
+        """Units that carry a status of their own: items without deliverables, and deliverables."""
+        out: list[str] = []
+        for placed in self.items.values():
+            if placed.item.deliverables:
+                out.extend(d.id for d in placed.item.deliverables)
+            else:
+                out.append(placed.item.id)
+        return out
+
+    def all_ids(self) -> list[str]:
+        ids = list(self.phases) + list(self.modules) + list(self.items) + list(self.deliverables)
+        return ids
+
+
+# --------------------------------------------------------------------------- #
+# The learner's store
+# --------------------------------------------------------------------------- #
+
+Status = Literal["not_started", "in_progress", "done", "skipped"]
+STATUSES: tuple[Status, ...] = ("not_started", "in_progress", "done", "skipped")
+Action = Literal["start", "done", "skip", "reset", "note", "assess", "undo", "import"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Note(_Record):
+    at: datetime
+    text: str
+
+
+class Evidence(_Record):
+    at: datetime
+    text: str
+
+    @property
+    def is_link(self) -> bool:
+        return self.text.lower().startswith(("http://", "https://"))
+
+
+class Certification(_Record):
+    earned_on: date | None = None
+    credential: str | None = None
+    expires_on: date | None = None
+
+
+class ItemProgress(_Record):
+    status: Status = "not_started"
+    started_on: date | None = None
+    completed_on: date | None = None
+    skipped_on: date | None = None
+    skip_reason: str | None = None
+    notes: list[Note] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    certification: Certification | None = None
+
+    def is_blank(self) -> bool:
+        return self == ItemProgress()
+
+
+class SkillRating(_Record):
+    on: date
+    level: int = Field(ge=1, le=5)
+    note: str | None = None
+
+
+class HistoryEntry(_Record):
+    """One change. `before` and `after` hold the touched items' full states
+    (None: no record), so undo and as-of reports need nothing else."""
+
+    seq: int
+    at: datetime
+    action: Action
+    items: list[str] = Field(default_factory=list)
+    on: date | None = None
+    note: str | None = None
+    before: dict[str, ItemProgress | None] = Field(default_factory=dict)
+    after: dict[str, ItemProgress | None] = Field(default_factory=dict)
+    skill: str | None = None
+    level: int | None = None
+    undoes: int | None = None
+    undone: bool = False
+
+    @property
+    def effective_date(self) -> date:
+        return self.on or self.at.date()
+
+
+class RoadmapProgress(_Record):
+    roadmap_version: str | None = None
+    items: dict[str, ItemProgress] = Field(default_factory=dict)
+    skills: dict[str, list[SkillRating]] = Field(default_factory=dict)
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    def next_seq(self) -> int:
+        return self.history[-1].seq + 1 if self.history else 1
+
+
+class StoreDoc(_Record):
+    schema_version: int
+    user: str
+    created: datetime | None = None
+    roadmaps: dict[str, RoadmapProgress] = Field(default_factory=dict)
+
+    def history_size(self) -> int:
+        return sum(len(r.history) for r in self.roadmaps.values())

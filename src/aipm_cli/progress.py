@@ -1,0 +1,382 @@
+"""Pure functions: roadmap + learner's progress -> summaries. No I/O.
+
+Counting rules (PRODUCT.md, "Percentages and forecasts"):
+- the trackable units are items without deliverables, and deliverables; a
+  project is as done as its deliverables, a module or phase as its items;
+- percent = done / (units - skipped) x 100: skipped units leave the fraction.
+
+Effort model (used by the forecast and the study plan):
+- an item's study hours come from its own duration; an item without one
+  shares what is left of its module's duration equally with its siblings;
+  otherwise a per-kind default applies (KIND_HOURS);
+- days, weeks and months are study time at the roadmap's reference pace
+  (`hours_per_week`, 8 unless the roadmap says otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from aipm_cli.models import Item, Roadmap, RoadmapProgress, Status
+from aipm_cli.tracker import orphans, record, status_of
+
+# Study hours (low, high) for an item that has no duration of its own and no
+# module duration to share.
+KIND_HOURS: dict[str, tuple[float, float]] = {
+    "course": (20, 40),
+    "resource": (4, 8),
+    "topic": (2, 4),
+    "exercise": (2, 4),
+    "project": (10, 20),
+    "certification": (8, 16),
+    "community": (0.5, 1),
+    "practice": (1, 2),
+}
+DEFAULT_HOURS_PER_WEEK = 8.0
+WEEKS_SHOWN = 8
+# A pace claim needs this much history: completions spread over two weeks.
+PACE_MIN_DONE = 2
+PACE_MIN_DAYS = 14
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    done: int = 0
+    in_progress: int = 0
+    skipped: int = 0
+    not_started: int = 0
+
+    def add(self, status: Status) -> None:
+        self.total += 1
+        setattr(self, status, getattr(self, status) + 1)
+
+    @property
+    def percent(self) -> float:
+        denominator = self.total - self.skipped
+        return round(self.done / denominator * 100, 1) if denominator > 0 else 0.0
+
+
+@dataclass
+class Row:
+    """One item as views show it."""
+
+    id: str
+    title: str
+    kind: str
+    phase: str
+    module: str
+    status: Status
+    priority: str
+    duration: str | None
+    started_on: date | None
+    completed_on: date | None
+    skipped_on: date | None
+    deliverables: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class ModuleSummary:
+    id: str
+    title: str
+    percent: float
+    counts: Counts
+
+
+@dataclass
+class PhaseSummary:
+    id: str
+    title: str
+    percent: float
+    counts: Counts
+    modules: list[ModuleSummary]
+
+
+@dataclass
+class Forecast:
+    hours_per_week: float
+    remaining_hours: tuple[float, float]
+    finish: tuple[date, date] | None  # at the planned weekly hours
+    pace_hours_per_week: float | None = None  # measured from history, when there is enough
+    pace_finish: tuple[date, date] | None = None
+    basis: str = ""
+
+
+@dataclass
+class Certificate:
+    id: str
+    title: str
+    earned_on: date | None
+    credential: str | None
+    expires_on: date | None
+    expired: bool
+
+
+@dataclass
+class Summary:
+    roadmap: dict[str, str]
+    user: str
+    today: date
+    percent: float
+    counts: Counts
+    phases: list[PhaseSummary]
+    in_progress: list[Row]
+    next: list[Row]
+    forecast: Forecast
+    weeks: list[dict[str, Any]] = field(default_factory=list)  # last WEEKS_SHOWN weeks, oldest first
+    certifications: list[Certificate] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+
+    @property
+    def active_weeks(self) -> int:
+        return sum(1 for w in self.weeks if w["active"])
+
+
+def row(roadmap: Roadmap, progress: RoadmapProgress, item_id: str) -> Row:
+    placed = roadmap.index.items[item_id]
+    item = placed.item
+    rec = record(progress, item_id)
+    deliverables = None
+    if item.deliverables:
+        deliverables = [
+            {"id": d.id, "title": d.title, "status": record(progress, d.id).status,
+             "completed_on": record(progress, d.id).completed_on}
+            for d in item.deliverables
+        ]  # fmt: skip
+    completed = rec.completed_on
+    status = status_of(roadmap.index, progress, item_id)
+    if deliverables and status == "done" and completed is None:
+        dates: list[date] = [d["completed_on"] for d in deliverables if d["completed_on"]]
+        completed = max(dates) if dates else None
+    return Row(
+        id=item.id,
+        title=item.title,
+        kind=item.kind,
+        phase=placed.phase.id,
+        module=placed.module.id,
+        status=status,
+        priority=item.priority,
+        duration=item.duration,
+        started_on=rec.started_on,
+        completed_on=completed,
+        skipped_on=rec.skipped_on,
+        deliverables=deliverables,
+    )
+
+
+def rows(roadmap: Roadmap, progress: RoadmapProgress) -> list[Row]:
+    return [row(roadmap, progress, item_id) for item_id in roadmap.index.items]
+
+
+def _units(item: Item) -> list[str]:
+    return [d.id for d in item.deliverables] if item.deliverables else [item.id]
+
+
+def counts_for(roadmap: Roadmap, progress: RoadmapProgress, items: list[Item]) -> Counts:
+    counts = Counts()
+    for item in items:
+        for unit in _units(item):
+            counts.add(record(progress, unit).status)
+    return counts
+
+
+def requirements_met(roadmap: Roadmap, progress: RoadmapProgress, item_id: str) -> bool:
+    """Every required item is done (or skipped: a learner who skips a
+    prerequisite has decided they do not need it)."""
+    index = roadmap.index
+    return all(status_of(index, progress, r) in ("done", "skipped") for r in index.items[item_id].requires)
+
+
+def next_items(roadmap: Roadmap, progress: RoadmapProgress, limit: int | None = None) -> list[Row]:
+    """Not done or skipped, prerequisites met; in-progress first, then roadmap order."""
+    index = roadmap.index
+    started: list[str] = []
+    fresh: list[str] = []
+    for item_id in index.items:
+        status = status_of(index, progress, item_id)
+        if status in ("done", "skipped") or not requirements_met(roadmap, progress, item_id):
+            continue
+        (started if status == "in_progress" else fresh).append(item_id)
+    chosen = (started + fresh)[: limit if limit is not None else None]
+    return [row(roadmap, progress, i) for i in chosen]
+
+
+# --------------------------------------------------------------------------- #
+# Effort and forecast
+# --------------------------------------------------------------------------- #
+
+
+def effort_hours(roadmap: Roadmap) -> dict[str, tuple[float, float]]:
+    """Study hours (low, high) per item, by the effort model in this module's docstring."""
+    pace = roadmap.hours_per_week
+    out: dict[str, tuple[float, float]] = {}
+    for phase in roadmap.phases:
+        for module in phase.modules:
+            known: dict[str, tuple[float, float]] = {}
+            unknown: list[Item] = []
+            for item in module.items:
+                d = item.parsed_duration
+                if d is not None:
+                    known[item.id] = d.study_hours(pace)
+                else:
+                    unknown.append(item)
+            out.update(known)
+            share: tuple[float, float] | None = None
+            md = module.parsed_duration
+            if md is not None and unknown:
+                low, high = md.study_hours(pace)
+                low -= sum(k[0] for k in known.values())
+                high -= sum(k[1] for k in known.values())
+                if high > 0:
+                    share = (max(low, 0) / len(unknown), high / len(unknown))
+            for item in unknown:
+                out[item.id] = share or KIND_HOURS[item.kind]
+    return out
+
+
+def _remaining_fraction(roadmap: Roadmap, progress: RoadmapProgress, item: Item) -> float:
+    units = _units(item)
+    left = sum(1 for u in units if record(progress, u).status in ("not_started", "in_progress"))
+    return left / len(units)
+
+
+def _done_fraction(progress: RoadmapProgress, item: Item) -> float:
+    units = _units(item)
+    return sum(1 for u in units if record(progress, u).status == "done") / len(units)
+
+
+def forecast(roadmap: Roadmap, progress: RoadmapProgress, today: date, hours_per_week: float) -> Forecast:
+    efforts = effort_hours(roadmap)
+    low = high = 0.0
+    for placed in roadmap.index.items.values():
+        fraction = _remaining_fraction(roadmap, progress, placed.item)
+        e = efforts[placed.item.id]
+        low += e[0] * fraction
+        high += e[1] * fraction
+    result = Forecast(hours_per_week=hours_per_week, remaining_hours=(round(low, 1), round(high, 1)), finish=None)
+    if high <= 0:
+        result.basis = "nothing left to do"
+        return result
+    result.finish = (today + timedelta(weeks=low / hours_per_week), today + timedelta(weeks=high / hours_per_week))
+    result.basis = f"{low:.0f}-{high:.0f} study hours left at {hours_per_week:g} h a week"
+
+    # The learner's own pace: roadmap hours completed per week since they began.
+    done_dates = []
+    done_hours = 0.0
+    first: date | None = None
+    for placed in roadmap.index.items.values():
+        item = placed.item
+        for unit in _units(item):
+            rec = record(progress, unit)
+            for d in (rec.started_on, rec.completed_on):
+                if d and (first is None or d < first):
+                    first = d
+            if rec.status == "done" and rec.completed_on:
+                done_dates.append(rec.completed_on)
+        e = efforts[item.id]
+        done_hours += (e[0] + e[1]) / 2 * _done_fraction(progress, item)
+    if first is None or len(done_dates) < PACE_MIN_DONE or (today - first).days < PACE_MIN_DAYS:
+        return result
+    weeks = (today - first).days / 7
+    pace = done_hours / weeks
+    if pace <= 0:
+        return result
+    result.pace_hours_per_week = round(pace, 1)
+    result.pace_finish = (today + timedelta(weeks=low / pace), today + timedelta(weeks=high / pace))
+    return result
+
+
+def activity_weeks(progress: RoadmapProgress, today: date, count: int = WEEKS_SHOWN) -> list[dict[str, Any]]:
+    """Per ISO week (Monday first), whether the learner did anything; oldest first."""
+    this_monday = today - timedelta(days=today.weekday())
+    starts = [this_monday - timedelta(weeks=n) for n in range(count - 1, -1, -1)]
+    changes = dict.fromkeys(starts, 0)
+    first = starts[0]
+    for entry in progress.history:
+        if entry.undone or entry.action in ("undo", "import"):
+            continue
+        day = entry.effective_date
+        if day < first or day > today:
+            continue
+        changes[day - timedelta(days=day.weekday())] += 1
+    return [{"week_of": s, "changes": n, "active": n > 0} for s, n in changes.items()]
+
+
+def certifications(roadmap: Roadmap, progress: RoadmapProgress, today: date) -> list[Certificate]:
+    out = []
+    for placed in roadmap.index.items.values():
+        item = placed.item
+        if item.kind != "certification" or status_of(roadmap.index, progress, item.id) != "done":
+            continue
+        rec = record(progress, item.id)
+        cert = rec.certification
+        expires = cert.expires_on if cert else None
+        out.append(
+            Certificate(
+                id=item.id,
+                title=item.title,
+                earned_on=(cert.earned_on if cert else None) or rec.completed_on,
+                credential=cert.credential if cert else None,
+                expires_on=expires,
+                expired=bool(expires and expires < today),
+            )
+        )
+    return out
+
+
+def summarize(
+    roadmap: Roadmap,
+    progress: RoadmapProgress,
+    user: str,
+    today: date,
+    hours_per_week: float = DEFAULT_HOURS_PER_WEEK,
+    next_count: int = 3,
+) -> Summary:
+    phases = []
+    total = Counts()
+    for phase in roadmap.phases:
+        modules = []
+        phase_counts = Counts()
+        for module in phase.modules:
+            c = counts_for(roadmap, progress, list(module.items))
+            modules.append(ModuleSummary(module.id, module.title, c.percent, c))
+            for name in ("total", "done", "in_progress", "skipped", "not_started"):
+                setattr(phase_counts, name, getattr(phase_counts, name) + getattr(c, name))
+        for name in ("total", "done", "in_progress", "skipped", "not_started"):
+            setattr(total, name, getattr(total, name) + getattr(phase_counts, name))
+        phases.append(PhaseSummary(phase.id, phase.title, phase_counts.percent, phase_counts, modules))
+    index = roadmap.index
+    in_progress = [row(roadmap, progress, i) for i in index.items if status_of(index, progress, i) == "in_progress"]
+    upcoming = [r for r in next_items(roadmap, progress) if r.status != "in_progress"][:next_count]
+    return Summary(
+        roadmap={"id": roadmap.id, "title": roadmap.title, "version": roadmap.version},
+        user=user,
+        today=today,
+        percent=total.percent,
+        counts=total,
+        phases=phases,
+        in_progress=in_progress,
+        next=upcoming,
+        forecast=forecast(roadmap, progress, today, hours_per_week),
+        weeks=activity_weeks(progress, today),
+        certifications=certifications(roadmap, progress, today),
+        orphans=orphans(roadmap, progress),
+    )
+
+
+def to_data(value: Any) -> Any:
+    """Dataclasses, dates and tuples -> JSON-ready data."""
+    if hasattr(value, "__dataclass_fields__"):
+        data = asdict(value)
+        if isinstance(value, Counts):
+            return data
+        return to_data(data)
+    if isinstance(value, dict):
+        return {k: to_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_data(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,1 @@
+"""Terminal views (take a Console) and report exporters (summary -> str)."""

@@ -1,0 +1,331 @@
+"""Terminal views. Each takes a rich Console and plain data; none reads files."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.markup import escape
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from aipm_cli.models import Roadmap
+    from aipm_cli.progress import Forecast, Row, Summary
+
+MARKS = {"done": ("✓", "green"), "in_progress": ("◐", "yellow"), "skipped": ("–", "dim"), "not_started": ("○", "")}
+STATUS_WORDS = {"done": "done", "in_progress": "in progress", "skipped": "skipped", "not_started": "not started"}
+
+
+def mark(status: str) -> Text:
+    symbol, style = MARKS[status]
+    return Text(symbol, style=style)
+
+
+def bar(percent: float, width: int) -> Text:
+    """A progress bar drawn with block characters (reads fine without colour)."""
+    width = max(width, 4)
+    filled = round(percent / 100 * width)
+    text = Text("█" * filled, style="green")
+    text.append("░" * (width - filled), style="dim")
+    return text
+
+
+def month_range(first: date, last: date) -> str:
+    a, b = first.strftime("%B %Y"), last.strftime("%B %Y")
+    if a == b:
+        return f"in {a}"
+    if first.year == last.year:
+        return f"between {first.strftime('%B')} and {b}"
+    return f"between {a} and {b}"
+
+
+def forecast_lines(f: Forecast) -> list[str]:
+    if f.finish is None:
+        return ["Nothing left to do: every item is done or skipped."]
+    low, high = f.remaining_hours
+    lines = [f"{low:.0f}-{high:.0f} study hours left; at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}."]
+    if f.pace_hours_per_week is not None and f.pace_finish is not None:
+        lines.append(f"At your pace ({f.pace_hours_per_week:g} h a week so far): {month_range(*f.pace_finish)}.")
+    else:
+        lines.append("No pace yet: finish a few items over two weeks and aipm will forecast from your own pace.")
+    return lines
+
+
+def _grid(console: Console, *widths: int | None) -> Table:
+    table = Table.grid(padding=(0, 1))
+    for w in widths:
+        if w is None:
+            table.add_column(ratio=1, overflow="fold")
+        else:
+            table.add_column(width=w, no_wrap=True)
+    return table
+
+
+def _heading(text: str) -> Text:
+    return Text(text, style="bold")
+
+
+def status_view(console: Console, s: Summary) -> None:
+    width = console.width
+    title = Text(s.roadmap["title"], style="bold")
+    title.append(f"  v{s.roadmap['version']}  ·  {s.user}", style="dim")
+    console.print(title)
+    c = s.counts
+    figures = f"{s.percent:5.1f}%  {c.done}/{c.total - c.skipped} done"
+    bar_width = max(10, width - len(figures) - 1)
+    line = bar(s.percent, bar_width)
+    line.append(" " + figures)
+    console.print(line)
+    detail = f"{c.in_progress} in progress · {c.skipped} skipped · {c.not_started} not started"
+    console.print(Text(detail, style="dim"))
+
+    console.print()
+    console.print(_heading("Phases"))
+    phase_bar = max(6, min(20, width // 5))
+    table = Table.grid(padding=(0, 1))
+    table.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
+    table.add_column(width=phase_bar, no_wrap=True)
+    table.add_column(width=6, justify="right", no_wrap=True)
+    table.add_column(width=7, justify="right", no_wrap=True)
+    for p in s.phases:
+        pc = p.counts
+        table.add_row(
+            Text("  " + p.title),
+            bar(p.percent, phase_bar),
+            f"{p.percent:.0f}%",
+            f"{pc.done}/{pc.total - pc.skipped}",
+        )
+    console.print(table)
+
+    if s.in_progress:
+        console.print()
+        console.print(_heading("In progress"))
+        _item_lines(console, s.in_progress)
+    console.print()
+    console.print(_heading("Next up"))
+    if s.next:
+        _item_lines(console, s.next)
+    else:
+        console.print("  Nothing is waiting: every item left needs something in progress first.")
+    if c.done == 0 and c.in_progress == 0 and s.next:
+        console.print(Text(f"  Start here: aipm start {s.next[0].id}", style="bold"))
+
+    console.print()
+    console.print(_heading("Forecast"))
+    for text in forecast_lines(s.forecast):
+        console.print(Padding(Text(text), (0, 0, 0, 2)))
+
+    console.print()
+    weeks = Text("  ")
+    for w in s.weeks:
+        weeks.append("■ " if w["active"] else "□ ", style="green" if w["active"] else "dim")
+    weeks.append(f" active in {s.active_weeks} of the last {len(s.weeks)} weeks")
+    console.print(_heading("Consistency"))
+    console.print(weeks)
+
+    if s.certifications:
+        console.print()
+        console.print(_heading("Certifications"))
+        for cert in s.certifications:
+            parts = [f"earned {cert.earned_on.isoformat()}" if cert.earned_on else "earned"]
+            if cert.expires_on:
+                parts.append(("expired " if cert.expired else "expires ") + cert.expires_on.isoformat())
+            line = Text("  ")
+            line.append_text(mark("done"))
+            line.append(f" {cert.title} ({', '.join(parts)})")
+            console.print(line)
+    if s.orphans:
+        console.print()
+        console.print(
+            Text(
+                f"{len(s.orphans)} item(s) with progress are not in this roadmap version "
+                f"(kept, not counted): {', '.join(s.orphans)}. See `aipm doctor`.",
+                style="yellow",
+            )
+        )
+
+
+def _item_lines(console: Console, rows: list[Row]) -> None:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(width=3, no_wrap=True)
+    table.add_column(ratio=3, overflow="fold")
+    table.add_column(ratio=2, overflow="fold", style="dim")
+    for r in rows:
+        table.add_row(Text("  ").append_text(mark(r.status)), escape(r.title), r.id)
+    console.print(table)
+
+
+def rows_table(console: Console, rows: list[Row], *, tree: bool, roadmap: Roadmap | None = None) -> None:
+    """Items with status marks; as a phase -> module -> item tree when `tree`."""
+    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False, expand=False)
+    table.add_column(no_wrap=True)  # indent + mark
+    table.add_column(ratio=3, overflow="fold")  # title
+    table.add_column(ratio=2, overflow="fold", style="dim")  # id
+    table.add_column(no_wrap=True, justify="right")  # duration
+    phase = module = None
+    titles: dict[str, str] = {}
+    if roadmap is not None:
+        for p in roadmap.phases:
+            titles[p.id] = p.title
+            for m in p.modules:
+                titles[m.id] = m.title
+    for r in rows:
+        if tree and r.phase != phase:
+            if phase is not None:
+                table.add_row("", "", "", "")
+            table.add_row(Text(""), Text(titles.get(r.phase, r.phase), style="bold"), "", "")
+            phase, module = r.phase, None
+        if tree and r.module != module:
+            table.add_row(Text(""), Text(titles.get(r.module, r.module), style="bold dim"), "", "")
+            module = r.module
+        lead = Text("  " if tree else "")
+        lead.append_text(mark(r.status))
+        table.add_row(lead, Text(r.title), Text(r.id), Text(r.duration or "", style="dim"))
+        if r.deliverables:
+            for d in r.deliverables:
+                sub = Text("    " if tree else "  ")
+                sub.append_text(mark(d["status"]))
+                table.add_row(sub, Text(d["title"], style="dim"), Text(d["id"]), "")
+    console.print(table)
+
+
+def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) -> None:
+    """Every phase, module and item with full title, kind and duration."""
+    head = Text(roadmap.title, style="bold")
+    head.append(f"  {roadmap.id} v{roadmap.version}", style="dim")
+    console.print(head)
+    if path:
+        console.print(Text(path, style="dim"))
+    index = roadmap.index
+    console.print(
+        Text(
+            f"{len(roadmap.phases)} phases · {len(index.modules)} modules · {len(index.items)} items · "
+            f"{len(index.deliverables)} deliverables · {len(roadmap.skills)} skills",
+            style="dim",
+        )
+    )
+    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+    table.add_column(ratio=3, overflow="fold")
+    table.add_column(ratio=2, overflow="fold", style="dim")
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True, justify="right")
+    for phase in roadmap.phases:
+        table.add_row("", "", "", "")
+        table.add_row(Text(phase.title, style="bold"), Text(phase.id), "", Text(phase.duration or ""))
+        for module in phase.modules:
+            table.add_row(Text("  " + module.title, style="bold dim"), Text(module.id), "", Text(module.duration or ""))
+            for item in module.items:
+                table.add_row(Text("    " + item.title), Text(item.id), Text(item.kind), Text(item.duration or ""))
+                for d in item.deliverables:
+                    table.add_row(Text("      · " + d.title), Text(d.id), Text("deliverable", style="dim"), "")
+    console.print(table)
+    if roadmap.skills:
+        console.print()
+        console.print(_heading("Skills"))
+        for skill in roadmap.skills:
+            console.print(Text(f"  {skill.title} ({skill.id})"))
+    if roadmap.success_metrics:
+        console.print()
+        console.print(_heading("Success metrics"))
+        for metric in roadmap.success_metrics:
+            console.print(Text(f"  {metric.title}: " + ", ".join(metric.measures)))
+
+
+def item_view(console: Console, data: dict[str, Any]) -> None:
+    """`aipm show`: one item in full."""
+    head = Text(data["title"], style="bold")
+    head.append(f"  {data['id']}", style="dim")
+    console.print(head)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    status = Text()
+    status.append_text(mark(data["status"]))
+    status.append(" " + STATUS_WORDS[data["status"]])
+    for key in ("started_on", "completed_on", "skipped_on"):
+        if data.get(key):
+            status.append(f" · {key.split('_')[0]} {data[key]}")
+    grid.add_row("status", status)
+    if data.get("skip_reason"):
+        grid.add_row("skip reason", Text(data["skip_reason"]))
+    where = data["phase_title"] + " › " + data["module_title"]
+    grid.add_row("kind", Text(f"{data['kind']} · {data['priority']}"))
+    grid.add_row("in", Text(where))
+    for key in ("provider", "author", "duration", "url"):
+        if data.get(key):
+            grid.add_row(key, Text(str(data[key])))
+    if data.get("description"):
+        grid.add_row("about", Text(data["description"]))
+    if data["requires"]:
+        req = Text()
+        for i, r in enumerate(data["requires"]):
+            if i:
+                req.append("\n")
+            req.append_text(mark(r["status"]))
+            req.append(f" {r['title']} ({r['id']})")
+        grid.add_row("requires", req)
+    if data["skills"]:
+        grid.add_row("builds", Text(", ".join(s["title"] for s in data["skills"])))
+    if data["outcomes"]:
+        grid.add_row("outcomes", Text("\n".join("• " + o for o in data["outcomes"])))
+    cert = data.get("certification")
+    if cert:
+        parts = [f"earned {cert['earned_on']}" if cert.get("earned_on") else None,
+                 f"credential {cert['credential']}" if cert.get("credential") else None,
+                 f"expires {cert['expires_on']}" if cert.get("expires_on") else None]  # fmt: skip
+        grid.add_row("certificate", Text(" · ".join(p for p in parts if p)))
+    console.print(grid)
+    if data.get("deliverables"):
+        console.print()
+        console.print(_heading("Deliverables"))
+        for d in data["deliverables"]:
+            line = Text("  ")
+            line.append_text(mark(d["status"]))
+            line.append(f" {d['title']}")
+            line.append(f"  {d['id']}", style="dim")
+            console.print(line)
+    if data.get("links"):
+        console.print()
+        console.print(_heading("Links"))
+        for link in data["links"]:
+            console.print(Padding(Text(f"{link['title']} ({link['type']}): {link['url']}"), (0, 0, 0, 2)))
+    for key, label in (("notes", "Notes"), ("evidence", "Evidence")):
+        if data.get(key):
+            console.print()
+            console.print(_heading(label))
+            for n in data[key]:
+                console.print(Padding(Text(f"{n['at'][:10]}  {n['text']}"), (0, 0, 0, 2)))
+    if data.get("history"):
+        console.print()
+        console.print(_heading("History"))
+        for h in data["history"]:
+            console.print(
+                Text(f"  {h['at'][:16].replace('T', ' ')}  {h['action']}" + ("  (undone)" if h.get("undone") else ""))
+            )
+
+
+def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
+    if not entries:
+        console.print("No changes yet.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
+    table.add_column("#", justify="right", no_wrap=True, style="dim")
+    table.add_column("when", no_wrap=True)
+    table.add_column("change", no_wrap=True)
+    table.add_column("what", overflow="fold", ratio=1)
+    for e in entries:
+        what = e.get("skill") and f"{e['skill']} → {e['level']}" or ", ".join(e["items"])
+        if e.get("note"):
+            what += f" — {e['note']}"
+        action = e["action"] + (f" #{e['undoes']}" if e.get("undoes") else "")
+        style = "dim strike" if e.get("undone") else ""
+        when = e["at"][:16].replace("T", " ")
+        if e.get("on") and e["on"] != e["at"][:10]:
+            when += f" (for {e['on']})"
+        table.add_row(str(e["seq"]), when, Text(action, style=style), Text(what, style=style))
+    console.print(table)

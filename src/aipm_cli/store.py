@@ -1,0 +1,280 @@
+"""The learner's JSON store: load, migrate, lock, back up and save atomically.
+
+Guarantees (see PRODUCT.md, "The learner's store"):
+- a lock (filelock) is held over the whole read-modify-write;
+- a save writes a temporary file in the store's own folder, fsyncs it,
+  renames it over the store and fsyncs the folder, so a kill at any moment
+  leaves the old or the new store; a symlinked store stays a symlink;
+- the file is private (0600) and its folders 0700;
+- before every save the old file is kept in `backups/` (a hard link, so it
+  costs no copy), the last ten are kept, and a backup that holds more history
+  than the store being saved is never rotated away;
+- a save that would shrink the history is refused unless asked for;
+- a store that cannot be read is never written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aipm_cli.errors import StoreError
+from aipm_cli.paths import ensure_private_dir
+
+SCHEMA_VERSION = 1
+KEEP_BACKUPS = 10
+LOCK_TIMEOUT = 60.0
+_BACKUP_NAME = re.compile(r"^progress-(\d{8}T\d{6}\.\d{6}Z)-h(\d+)(?:-\d+)?\.json$")
+
+# Ordered, named migrations: MIGRATIONS[n] turns a schema-n document into n+1.
+# Schema 1 is the first published schema, so the list starts empty; each new
+# schema adds one function here and one test in tests/test_migrations.py.
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, tuple[str, Migration]] = {}
+
+
+def _unreadable(path: Path, why: str) -> StoreError:
+    return StoreError(
+        f"Cannot read the progress store {path}: {why}. It was left untouched.",
+        f"Restore a copy from {path.parent / 'backups'} or run `aipm doctor` to see what is wrong.",
+    )
+
+
+def dumps(data: dict[str, Any]) -> bytes:
+    """Pretty-printed JSON, stable key order, one history entry per line.
+
+    Keeping each history entry on one line keeps a store with years of
+    history readable (and fast to write) while the rest stays indented.
+    """
+    blocks: dict[str, str] = {}
+    salt = secrets.token_hex(8)  # no learner's text can collide with the placeholder
+    for number, progress in enumerate(data.get("roadmaps", {}).values()):
+        history = progress.get("history")
+        if not history:
+            continue
+        token = f"@@aipm-history-{salt}-{number}@@"
+        entries = ",\n        ".join(json.dumps(h, sort_keys=True, ensure_ascii=False) for h in history)
+        blocks[json.dumps(token)] = f"[\n        {entries}\n      ]"
+        progress["history"] = token
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    for token, block in blocks.items():
+        text = text.replace(token, block, 1)
+    return (text + "\n").encode("utf-8")
+
+
+def parse(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
+    """Decode a store file into a current-schema dict and the schema it had."""
+    if not raw.strip():
+        raise _unreadable(path, "the file is empty")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise _unreadable(path, f"it is not valid JSON{where}") from None
+    if not isinstance(data, dict):
+        raise _unreadable(path, "it is not a JSON object")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _unreadable(path, "it has no valid schema_version")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"The progress store {path} was written by a newer aipm (schema {version}; "
+            f"this aipm knows {SCHEMA_VERSION}). It was left untouched.",
+            "Upgrade aipm (pip install -U aipm-cli) to use it.",
+        )
+    original = version
+    while version < SCHEMA_VERSION:
+        name, migrate = MIGRATIONS[version]
+        try:
+            data = migrate(data)
+        except Exception as exc:  # a migration that cannot apply: refuse, touch nothing
+            raise _unreadable(path, f"migration '{name}' failed ({exc})") from None
+        version += 1
+        data["schema_version"] = version
+    return data, original
+
+
+def validate(data: dict[str, Any], path: Path) -> Any:
+    from pydantic import ValidationError
+
+    from aipm_cli.models import StoreDoc
+
+    try:
+        return StoreDoc.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise _unreadable(path, f"{loc}: {first['msg']}") from None
+
+
+def serialize(doc: Any) -> bytes:
+    return dumps(doc.model_dump(mode="json", exclude_defaults=True, exclude_none=False))
+
+
+def fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically; a symlink is followed, not replaced."""
+    target = Path(os.path.realpath(path))
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(target.parent)
+
+
+class Store:
+    """One learner's store file, with its lock and backups."""
+
+    def __init__(self, path: Path, user: str, now: Callable[[], datetime] | None = None) -> None:
+        self.path = path
+        self.user = user
+        self.backups = path.parent / "backups"
+        self.lock_path = path.parent / (path.name + ".lock")
+        self._now = now or (lambda: datetime.now(UTC))
+
+    # -- reading ---------------------------------------------------------- #
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def read_raw(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            if self.path.is_symlink():
+                return None  # a dangling link: the first save creates its target
+            return None
+        except IsADirectoryError:
+            raise _unreadable(self.path, "it is a folder") from None
+        except PermissionError:
+            raise _unreadable(self.path, "permission denied") from None
+
+    def new_doc(self) -> Any:
+        from aipm_cli.models import StoreDoc
+
+        return StoreDoc(schema_version=SCHEMA_VERSION, user=self.user, created=self._now())
+
+    def load(self) -> Any:
+        """The store as a model (a fresh one when there is no file yet)."""
+        doc, _raw, _version = self._load()
+        return doc
+
+    def _load(self) -> tuple[Any, bytes | None, int]:
+        raw = self.read_raw()
+        if raw is None:
+            return self.new_doc(), None, SCHEMA_VERSION
+        data, version = parse(raw, self.path)
+        return validate(data, self.path), raw, version
+
+    # -- writing ---------------------------------------------------------- #
+
+    @contextmanager
+    def transaction(self, allow_shrink: bool = False) -> Iterator[Any]:
+        """Lock, load, let the caller change the document, save if it changed."""
+        from filelock import FileLock, Timeout
+
+        ensure_private_dir(self.path.parent)
+        lock = FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT, mode=0o600)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"Another aipm is still writing {self.path} (waited {LOCK_TIMEOUT:.0f} s).",
+                f"Try again; if no aipm is running, delete {self.lock_path}.",
+            ) from None
+        try:
+            doc, raw, version = self._load()
+            before = serialize(doc) if raw is not None else None
+            old_size = doc.history_size()
+            yield doc
+            after = serialize(doc)
+            if after == before and version == SCHEMA_VERSION:
+                return
+            if raw is not None:
+                if doc.history_size() < old_size and not allow_shrink:
+                    raise StoreError(
+                        f"Refusing to save {self.path}: it would drop {old_size - doc.history_size()} history entries.",
+                        "Nothing was changed. This is a bug in aipm; please report it with --debug output.",
+                    )
+                if version < SCHEMA_VERSION:
+                    self._keep_old_schema(raw, version)
+                self._backup(old_size)
+            atomic_write(self.path, after)
+            self._prune(doc.history_size())
+        finally:
+            lock.release()
+
+    def _keep_old_schema(self, raw: bytes, version: int) -> None:
+        keep = self.path.with_name(f"{self.path.stem}.schema-{version}{self.path.suffix}")
+        if not keep.exists():
+            atomic_write(keep, raw)
+
+    def _backup(self, history_size: int) -> None:
+        ensure_private_dir(self.backups)
+        stamp = self._now().astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        name = f"progress-{stamp}-h{history_size}.json"
+        dest = self.backups / name
+        counter = 1
+        while dest.exists():
+            dest = self.backups / f"progress-{stamp}-h{history_size}-{counter}.json"
+            counter += 1
+        source = Path(os.path.realpath(self.path))
+        try:
+            # The save renames a new file over the store, so the old inode can
+            # simply be kept under a second name: no copy, however big.
+            os.link(source, dest)
+        except OSError:
+            shutil.copy2(source, dest)
+            os.chmod(dest, 0o600)
+
+    def list_backups(self) -> list[tuple[Path, int]]:
+        """Backups, newest first, with the history size each one holds."""
+        if not self.backups.is_dir():
+            return []
+        found = []
+        for entry in self.backups.iterdir():
+            match = _BACKUP_NAME.match(entry.name)
+            if match:
+                found.append((entry, int(match.group(2)), match.group(1)))
+        found.sort(key=lambda f: (f[2], f[0].name), reverse=True)
+        return [(p, size) for p, size, _ in found]
+
+    def _prune(self, saved_history: int) -> None:
+        for path, size in self.list_backups()[KEEP_BACKUPS:]:
+            if size > saved_history:
+                continue  # it holds history the store no longer has: keep it
+            try:
+                path.unlink()
+            except OSError:
+                pass
