@@ -138,7 +138,7 @@ def row(roadmap: Roadmap, progress: RoadmapProgress, item_id: str) -> Row:
     placed = roadmap.index.items[item_id]
     item = placed.item
     rec = record(progress, item_id)
-    deliverables = None
+    deliverables: list[dict[str, Any]] | None = None
     if item.deliverables:
         deliverables = [
             {"id": d.id, "title": d.title, "status": record(progress, d.id).status,
@@ -148,7 +148,7 @@ def row(roadmap: Roadmap, progress: RoadmapProgress, item_id: str) -> Row:
     completed = rec.completed_on
     status = status_of(roadmap.index, progress, item_id)
     if deliverables and status == "done" and completed is None:
-        dates: list[date] = [d["completed_on"] for d in deliverables if d["completed_on"]]
+        dates = [rec_date for d in item.deliverables if (rec_date := record(progress, d.id).completed_on)]
         completed = max(dates) if dates else None
     return Row(
         id=item.id,

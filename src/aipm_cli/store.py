@@ -242,7 +242,8 @@ class Store:
 
     def _backup(self, history_size: int) -> None:
         ensure_private_dir(self.backups)
-        stamp = self._now().astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        # The wall clock, not the learner's pinned AIPM_NOW: a backup is named for when it was written.
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         name = f"progress-{stamp}-h{history_size}.json"
         dest = self.backups / name
         counter = 1
@@ -267,7 +268,7 @@ class Store:
             match = _BACKUP_NAME.match(entry.name)
             if match:
                 found.append((entry, int(match.group(2)), match.group(1)))
-        found.sort(key=lambda f: (f[2], f[0].name), reverse=True)
+        found.sort(key=lambda f: (f[2], f[1]), reverse=True)
         return [(p, size) for p, size, _ in found]
 
     def _prune(self, saved_history: int) -> None:
