@@ -35,6 +35,16 @@ def bar(percent: float, width: int) -> Text:
     return text
 
 
+def fit(text: str, width: int) -> str:
+    """Shorten to `width` at a word boundary, with an ellipsis."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rstrip()
+    if " " in cut and len(cut) - cut.rfind(" ") < 8:
+        cut = cut[: cut.rfind(" ")].rstrip(" :,-")
+    return cut + "…"
+
+
 def month_range(first: date, last: date) -> str:
     a, b = first.strftime("%B %Y"), last.strftime("%B %Y")
     if a == b:
@@ -87,20 +97,15 @@ def status_view(console: Console, s: Summary) -> None:
     console.print()
     console.print(_heading("Phases"))
     phase_bar = max(6, min(20, width // 5))
-    table = Table.grid(padding=(0, 1))
-    table.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
-    table.add_column(width=phase_bar, no_wrap=True)
-    table.add_column(width=6, justify="right", no_wrap=True)
-    table.add_column(width=7, justify="right", no_wrap=True)
+    figures_width = 13  # " 100%  12/345"
+    longest = max(len(p.title) for p in s.phases)
+    title_width = max(12, min(longest, width - 2 - phase_bar - figures_width - 1))
     for p in s.phases:
         pc = p.counts
-        table.add_row(
-            Text("  " + p.title),
-            bar(p.percent, phase_bar),
-            f"{p.percent:.0f}%",
-            f"{pc.done}/{pc.total - pc.skipped}",
-        )
-    console.print(table)
+        line = Text("  " + fit(p.title, title_width).ljust(title_width) + " ")
+        line.append_text(bar(p.percent, phase_bar))
+        line.append(f"{p.percent:5.0f}%  {pc.done}/{pc.total - pc.skipped}")
+        console.print(line, no_wrap=True, overflow="ellipsis")
 
     if s.in_progress:
         console.print()
@@ -151,46 +156,54 @@ def status_view(console: Console, s: Summary) -> None:
 
 
 def _item_lines(console: Console, rows: list[Row]) -> None:
+    rows_table(console, rows, tree=False, indent=2)
+
+
+def _entry(status: str | None, title: str, ident: str, style: str = "") -> Table:
+    """A status mark, then the title and its id; wrapped lines hang under the title."""
+    grid = Table.grid(padding=(0, 1))
+    if status is not None:
+        grid.add_column(width=1, no_wrap=True)
+    grid.add_column(overflow="fold")
+    text = Text(title, style=style)
+    text.append("  " + ident, style="dim")
+    grid.add_row(*([mark(status)] if status is not None else []), text)
+    return grid
+
+
+def rows_table(
+    console: Console, rows: list[Row], *, tree: bool, roadmap: Roadmap | None = None, indent: int = 0
+) -> None:
+    """Items with status marks; as a phase -> module -> item tree when `tree`.
+
+    Each line is the title with its id beside it; a long line wraps between
+    words (an id never breaks) and the duration stays in its own column.
+    """
     table = Table.grid(padding=(0, 1))
-    table.add_column(width=3, no_wrap=True)
-    table.add_column(ratio=3, overflow="fold")
-    table.add_column(ratio=2, overflow="fold", style="dim")
-    for r in rows:
-        table.add_row(Text("  ").append_text(mark(r.status)), escape(r.title), r.id)
-    console.print(table)
-
-
-def rows_table(console: Console, rows: list[Row], *, tree: bool, roadmap: Roadmap | None = None) -> None:
-    """Items with status marks; as a phase -> module -> item tree when `tree`."""
-    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False, expand=False)
-    table.add_column(no_wrap=True)  # indent + mark
-    table.add_column(ratio=3, overflow="fold")  # title
-    table.add_column(ratio=2, overflow="fold", style="dim")  # id
-    table.add_column(no_wrap=True, justify="right")  # duration
-    phase = module = None
-    titles: dict[str, str] = {}
+    table.add_column(ratio=1, overflow="fold")
+    table.add_column(no_wrap=True, justify="right", style="dim")
+    names: dict[str, tuple[str, str | None]] = {}
     if roadmap is not None:
         for p in roadmap.phases:
-            titles[p.id] = p.title
+            names[p.id] = (p.title, p.duration)
             for m in p.modules:
-                titles[m.id] = m.title
+                names[m.id] = (m.title, m.duration)
+    phase = module = None
+    indent = 4 if tree else indent
     for r in rows:
         if tree and r.phase != phase:
             if phase is not None:
-                table.add_row("", "", "", "")
-            table.add_row(Text(""), Text(titles.get(r.phase, r.phase), style="bold"), "", "")
+                table.add_row("", "")
+            title, duration = names.get(r.phase, (r.phase, None))
+            table.add_row(Text(title, style="bold"), duration or "")
             phase, module = r.phase, None
         if tree and r.module != module:
-            table.add_row(Text(""), Text(titles.get(r.module, r.module), style="bold dim"), "", "")
+            title, duration = names.get(r.module, (r.module, None))
+            table.add_row(Padding(Text(title, style="bold"), (0, 0, 0, 2)), duration or "")
             module = r.module
-        lead = Text("  " if tree else "")
-        lead.append_text(mark(r.status))
-        table.add_row(lead, Text(r.title), Text(r.id), Text(r.duration or "", style="dim"))
-        if r.deliverables:
-            for d in r.deliverables:
-                sub = Text("    " if tree else "  ")
-                sub.append_text(mark(d["status"]))
-                table.add_row(sub, Text(d["title"], style="dim"), Text(d["id"]), "")
+        table.add_row(Padding(_entry(r.status, r.title, r.id), (0, 0, 0, indent)), r.duration or "")
+        for d in r.deliverables or []:
+            table.add_row(Padding(_entry(d["status"], d["title"], d["id"]), (0, 0, 0, indent + 2)), "")
     console.print(table)
 
 
@@ -209,20 +222,21 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
             style="dim",
         )
     )
-    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
-    table.add_column(ratio=3, overflow="fold")
-    table.add_column(ratio=2, overflow="fold", style="dim")
-    table.add_column(no_wrap=True)
+    table = Table.grid(padding=(0, 1))
+    table.add_column(ratio=1, overflow="fold")
+    table.add_column(no_wrap=True, style="dim")
     table.add_column(no_wrap=True, justify="right")
     for phase in roadmap.phases:
-        table.add_row("", "", "", "")
-        table.add_row(Text(phase.title, style="bold"), Text(phase.id), "", Text(phase.duration or ""))
+        table.add_row("", "", "")
+        table.add_row(_entry(None, phase.title, phase.id, "bold"), "phase", phase.duration or "")
         for module in phase.modules:
-            table.add_row(Text("  " + module.title, style="bold dim"), Text(module.id), "", Text(module.duration or ""))
+            table.add_row(
+                Padding(_entry(None, module.title, module.id, "bold"), (0, 0, 0, 2)), "module", module.duration or ""
+            )
             for item in module.items:
-                table.add_row(Text("    " + item.title), Text(item.id), Text(item.kind), Text(item.duration or ""))
+                table.add_row(Padding(_entry(None, item.title, item.id), (0, 0, 0, 4)), item.kind, item.duration or "")
                 for d in item.deliverables:
-                    table.add_row(Text("      · " + d.title), Text(d.id), Text("deliverable", style="dim"), "")
+                    table.add_row(Padding(_entry(None, d.title, d.id), (0, 0, 0, 6)), "deliverable", "")
     console.print(table)
     if roadmap.skills:
         console.print()

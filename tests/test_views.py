@@ -1,0 +1,218 @@
+"""status, list, show, next, log: exact output at 80 columns, JSON fields, the counting rules."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+
+GOLDEN = DATA / "golden"
+
+# A learner with a few items done, one in progress and one skipped, over three months.
+STORY = [
+    ("2026-09-01T09:00:00+00:00", ("start", "ai-for-everyone")),
+    ("2026-09-28T09:00:00+00:00", ("done", "ai-for-everyone", "--evidence", "https://coursera.org/verify/ABC123")),
+    ("2026-10-05T09:00:00+00:00", ("done", "identifying-ai-opportunities", "cross-functional-collaboration")),
+    ("2026-10-20T09:00:00+00:00", ("start", "digital-product-management")),
+    ("2026-11-02T09:00:00+00:00", ("done", "user-research", "product-strategy")),
+    ("2026-11-10T09:00:00+00:00", ("skip", "product-hunt", "--reason", "not relevant to me")),
+    ("2026-11-20T09:00:00+00:00", ("done", "agile-certification", "--credential", "CSM-1", "--expires", "2028-11-20")),
+]
+
+
+@pytest.fixture
+def story(run) -> None:  # type: ignore[no-untyped-def]
+    for now, args in STORY:
+        assert run(*args, env={"AIPM_NOW": now}).exit_code == 0
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("AIPM_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_status_golden(run, story) -> None:  # type: ignore[no-untyped-def]
+    result = run("status")
+    assert result.exit_code == 0
+    golden("status-80.txt", result.stdout)
+
+
+def test_status_of_a_new_learner_golden(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("status")
+    golden("status-new-80.txt", result.stdout)
+    assert "Start here: aipm start ai-for-everyone" in result.stdout
+    assert "No pace yet" in result.stdout
+
+
+def test_list_golden(run, story) -> None:  # type: ignore[no-untyped-def]
+    golden("list-80.txt", run("list").stdout)
+
+
+def test_list_filters_golden(run, story) -> None:  # type: ignore[no-untyped-def]
+    golden("list-phase1-done-80.txt", run("list", "--phase", "phase-1", "--status", "done").stdout)
+
+
+@pytest.mark.parametrize("columns", ["80", "60", "120"])
+@pytest.mark.parametrize("command", [("status",), ("list",), ("show", "ai-for-everyone"), ("next",), ("log",), ("roadmap", "show")])
+def test_views_fit_the_terminal_without_escape_codes(run, story, columns: str, command: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    result = run(*command, env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout
+    widest = max(len(line) for line in result.stdout.splitlines())
+    assert widest <= int(columns), f"{widest} > {columns}"
+    assert not any(line != line.rstrip() for line in result.stdout.splitlines())
+
+
+def test_colour_off_in_a_pipe_even_without_no_color(story) -> None:  # type: ignore[no-untyped-def]
+    from conftest import aipm_process
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    result = aipm_process("status", env=env)
+    # aipm_process merges os.environ, so build the call without NO_COLOR explicitly
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "aipm_cli", "status"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0
+    assert "\x1b[" not in result.stdout
+
+
+def test_status_json_fields(run_json, story) -> None:  # type: ignore[no-untyped-def]
+    data = run_json("status")
+    assert data["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.0.0"}
+    assert data["user"] == "ada"
+    assert data["counts"] == {"total": 104, "done": 6, "in_progress": 1, "skipped": 1, "not_started": 96}
+    assert data["percent"] == round(6 / 103 * 100, 1)
+    first = data["phases"][0]
+    assert set(first) == {"id", "title", "percent", "counts", "modules"}
+    assert first["counts"] == {"total": 6, "done": 3, "in_progress": 0, "skipped": 0, "not_started": 3}
+    assert [r["id"] for r in data["in_progress"]] == ["digital-product-management"]
+    assert [r["id"] for r in data["next"]] == ["product-strategy-and-roadmap", "ethics-and-risk-management", "ai-product-evaluation"]
+    assert set(data["forecast"]) == {"hours_per_week", "remaining_hours", "finish", "pace_hours_per_week", "pace_finish", "basis"}
+    assert data["active_weeks"] == 5
+    assert len(data["weeks"]) == 8
+    assert data["orphans"] == []
+
+
+def test_list_json_fields(run_json, story) -> None:  # type: ignore[no-untyped-def]
+    items = run_json("list")
+    assert len(items) == 92
+    first = items[0]
+    assert {"id", "title", "kind", "phase", "module", "status", "started_on", "completed_on", "skipped_on"} <= set(first)
+    assert (first["id"], first["status"], first["started_on"], first["completed_on"]) == ("ai-for-everyone", "done", "2026-09-01", "2026-09-28")
+
+
+@pytest.mark.parametrize(
+    ("filters", "ids"),
+    [
+        (("--status", "done", "--kind", "topic"), ["identifying-ai-opportunities", "cross-functional-collaboration", "product-strategy", "user-research"]),
+        (("--phase", "phase-1", "--status", "in_progress"), ["digital-product-management"]),
+        (("--module", "core-product-management", "--kind", "course"), ["digital-product-management"]),
+        (("--kind", "certification", "--status", "done"), ["agile-certification"]),
+        (("--status", "skipped"), ["product-hunt"]),
+        (("--phase", "Phase 4: Advanced Skills", "--kind", "course"), []),
+    ],
+)  # fmt: skip
+def test_list_filters_combine(run_json, story, filters: tuple[str, ...], ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert [i["id"] for i in run_json("list", *filters)] == ids
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--status", "finished"), "'finished' is not a status."),
+        (("--kind", "video"), "'video' is not a kind."),
+        (("--phase", "core-product-management"), "'core-product-management' is a module, not a phase."),
+    ],
+)
+def test_bad_filters(run, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = run("list", *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+
+
+def test_skipped_items_leave_the_fraction(run_json, run) -> None:  # type: ignore[no-untyped-def]
+    run("done", "ai-for-everyone")
+    before = run_json("status")["percent"]
+    run("skip", "phase-4")
+    after = run_json("status")
+    assert after["percent"] == round(1 / (104 - 10) * 100, 1)
+    assert after["percent"] > before
+
+
+def test_projects_count_by_deliverables(run_json, run) -> None:  # type: ignore[no-untyped-def]
+    run("done", "feature-analysis-market-research", "feature-analysis-user-needs")
+    phase = next(p for p in run_json("status")["phases"] if p["id"] == "portfolio-projects")
+    assert phase["counts"]["done"] == 2
+    assert phase["percent"] == round(2 / 16 * 100, 1)
+
+
+def test_next_respects_requires(run_json, run) -> None:  # type: ignore[no-untyped-def]
+    ids = [r["id"] for r in run_json("next", "-n", "200")]
+    assert "digital-product-management" not in ids  # phases need the foundation course first
+    assert "exercise-model-building" not in ids
+    run("done", "ai-for-everyone")
+    ids = [r["id"] for r in run_json("next", "-n", "200")]
+    assert "digital-product-management" in ids
+    assert "exercise-data-analysis" in ids and "exercise-model-building" not in ids
+    assert "end-to-end-ai-product" not in ids  # advanced projects wait for the beginner ones
+
+
+def test_next_puts_in_progress_first(run_json, run) -> None:  # type: ignore[no-untyped-def]
+    run("done", "ai-for-everyone")
+    run("start", "ml-pipeline")
+    assert run_json("next", "-n", "2")[0]["id"] == "ml-pipeline"
+
+
+def test_forecast_without_history_makes_no_pace_claim(run_json) -> None:  # type: ignore[no-untyped-def]
+    forecast = run_json("status")["forecast"]
+    assert forecast["pace_hours_per_week"] is None
+    assert forecast["pace_finish"] is None
+    low, high = forecast["remaining_hours"]
+    assert 0 < low < high
+    assert forecast["finish"][0] < forecast["finish"][1]
+
+
+def test_forecast_with_history_uses_the_learners_pace(run_json, story) -> None:  # type: ignore[no-untyped-def]
+    forecast = run_json("status")["forecast"]
+    assert forecast["pace_hours_per_week"] > 0
+    assert forecast["pace_finish"][0] <= forecast["pace_finish"][1]
+
+
+def test_forecast_ranges_stay_ranges(run_json, run) -> None:  # type: ignore[no-untyped-def]
+    # Everything done but one 6-8 week module: 48-64 study hours at the roadmap's 8 h a week.
+    run("done", *[p for p in ("foundation", "phase-1", "phase-2", "phase-3", "phase-4", "course-exercises",
+                              "portfolio-projects", "professional-development", "learning-practices")])  # fmt: skip
+    run("reset", "data-analytics")
+    forecast = run_json("status")["forecast"]
+    assert forecast["remaining_hours"] == [48.0, 64.0]
+    assert forecast["finish"] == ["2027-01-05", "2027-01-19"]
+
+
+def test_show_json_has_everything(run_json, story) -> None:  # type: ignore[no-untyped-def]
+    data = run_json("show", "digital-product-management")
+    assert data["provider"] == "Coursera"
+    assert data["requires"] == [{"id": "ai-for-everyone", "title": "AI for Everyone", "status": "done"}]
+    assert data["skills"] == [{"id": "product-management", "title": "Product management"}]
+    assert data["status"] == "in_progress"
+    assert data["started_on"] == "2026-10-20"
+    assert [h["action"] for h in data["history"]] == ["start"]
+
+
+def test_log_since_and_limit(run_json, story) -> None:  # type: ignore[no-untyped-def]
+    log = run_json("log")
+    assert [e["seq"] for e in log] == [7, 6, 5, 4, 3, 2, 1]
+    assert [e["seq"] for e in run_json("log", "--since", "2026-11-01")] == [7, 6, 5]
+    assert [e["seq"] for e in run_json("log", "--limit", "2")] == [7, 6]
+
+
+def test_log_text(run, story) -> None:  # type: ignore[no-untyped-def]
+    text = run("log", "-n", "2").stdout
+    assert re.search(r"7\s+2026-11-20 09:00\s+done\s+agile-certification", text)
+    assert "product-hunt — not relevant to me" in text
