@@ -17,6 +17,7 @@ from aipm_cli.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+GOLDEN_DIR = DATA / "golden"
 NOW = "2026-11-24T10:00:00+00:00"
 
 

@@ -164,7 +164,12 @@ def export_document(report: Report) -> dict[str, Any]:
         "as_of": report.as_of.isoformat(),
         "user": report.user,
         "roadmap": {"id": report.roadmap.id, "title": report.roadmap.title, "version": report.roadmap.version},
-        "progress": report.progress.model_dump(mode="json", exclude_defaults=True),
+        "progress": {
+            "items": {},
+            "skills": {},
+            "history": [],
+            **report.progress.model_dump(mode="json", exclude_defaults=True),
+        },  # fmt: skip
         "summary": summary,
         "skills": to_data(report.skills),
     }

@@ -1,0 +1,122 @@
+"""`aipm export` and `aipm import`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="md, html, json or csv (default: from the -o file's extension, else md)."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The report as things stood at the end of this date.")
+    ] = None,
+) -> None:
+    """A progress report: Markdown, standalone HTML, JSON (re-importable) or CSV."""
+    import sys
+
+    from aipm_cli.dates import parse_date
+    from aipm_cli.errors import InputError
+    from aipm_cli.render.exporters import exporter
+    from aipm_cli.report import EXTENSIONS, FORMATS, build
+
+    app = ctx.obj
+    if fmt is not None:
+        fmt = fmt.strip().lower().lstrip(".")
+        fmt = {"markdown": "md", "htm": "html"}.get(fmt, fmt)
+        if fmt not in FORMATS:
+            raise InputError(f"'{fmt}' is not a report format.", f"Use one of: {', '.join(FORMATS)}.")
+    elif output is not None:
+        fmt = EXTENSIONS.get(output.suffix.lower(), "md")
+    else:
+        fmt = "md"
+    if output is not None:
+        folder = output.expanduser().absolute().parent
+        if not folder.is_dir():
+            raise InputError(f"The folder {folder} does not exist.", "Create it first, or choose another -o path.")
+        if output.is_dir():
+            raise InputError(f"{output} is a folder.", "Give a file name, e.g. -o report.html.")
+    day = parse_date(as_of, app.today(), what="date") if as_of else None
+    report = build(app.roadmap, app.read_progress(), app.user, app.today(), app.now(), app.hours_per_week(), as_of=day)
+    text = exporter(fmt)(report)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from aipm_cli.store import atomic_write
+
+    try:
+        atomic_write(output.expanduser(), text.encode("utf-8"), mode=0o644)
+    except OSError as exc:
+        raise InputError(f"Cannot write {output}: {exc.strerror}.", "Choose a folder you can write to.") from None
+    app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+
+
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A file written by `aipm export --format json`.", show_default=False)],
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="Import into this learner (default: the current one).")
+    ] = None,
+    merge: Annotated[bool, typer.Option("--merge", help="Add what the store does not have yet.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace this roadmap's progress (the old store is backed up).")
+    ] = False,
+) -> None:
+    """Restore progress from a JSON export (lossless), e.g. on a new machine."""
+    from aipm_cli.errors import InputError
+    from aipm_cli.models import HistoryEntry, RoadmapProgress
+    from aipm_cli.paths import check_user_name
+    from aipm_cli.report import merge as merge_progress
+    from aipm_cli.report import read_export
+    from aipm_cli.store import Store
+
+    app = ctx.obj
+    if merge and replace:
+        raise InputError("Choose one of --merge and --replace.")
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"No file at {file}.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
+    imported = read_export(raw, str(file))
+    name = check_user_name(user) if user else app.user
+    store = Store(app.layout.store(name), name, now=app.now)
+    with store.transaction(allow_shrink=replace) as doc:
+        current = doc.roadmaps.get(imported.roadmap_id)
+        has_progress = current is not None and (current.items or current.history or current.skills)
+        if has_progress and not (merge or replace):
+            raise InputError(
+                f"{name} already has progress on {imported.roadmap_id}; nothing was imported.",
+                "Run again with --merge (add what is missing) or --replace (the old store is backed up).",
+            )
+        if current is None or not has_progress or replace:
+            target = imported.progress.model_copy(deep=True)
+            items, changes = len(target.items), len(target.history)
+            doc.roadmaps[imported.roadmap_id] = target
+        else:
+            target = current
+            items, changes = merge_progress(target, imported.progress)
+        target.history.append(
+            HistoryEntry(
+                seq=target.next_seq(),
+                at=app.now(),
+                action="import",
+                note=f"{'replace' if replace else 'merge' if merge else 'import'} from {file.name}",
+            )
+        )
+        assert isinstance(target, RoadmapProgress)
+    app.say(f"[green]✓[/] Imported {items} item records and {changes} changes into {name} ({imported.roadmap_id}).")
+
+
+def register(app: typer.Typer) -> None:
+    panel = "Reports"
+    app.command("export", rich_help_panel=panel)(export)
+    app.command("import", rich_help_panel=panel)(import_)
