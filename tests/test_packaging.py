@@ -29,6 +29,7 @@ def test_wheel_carries_the_roadmaps(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "aipm_cli/_roadmaps/ai-product-manager.yaml" in names
     assert "aipm_cli/cli/__init__.py" in names
+    assert "aipm_cli/render/templates/report.html.j2" in names
 
 
 def test_installed_wheel_finds_its_roadmap_from_another_folder(wheel: Path, tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ Counting rules (PRODUCT.md, "Percentages and forecasts"):
 
 Effort model (used by the forecast and the study plan):
 - an item's study hours come from its own duration; an item without one
-  shares what is left of its module's duration equally with its siblings;
-  otherwise a per-kind default applies (KIND_HOURS);
+  shares what is left of its module's duration with its siblings, weighted
+  by kind (KIND_WEIGHT); otherwise a per-kind default applies (KIND_HOURS);
 - days, weeks and months are study time at the roadmap's reference pace
   (`hours_per_week`, 8 unless the roadmap says otherwise).
 """
@@ -34,6 +34,12 @@ KIND_HOURS: dict[str, tuple[float, float]] = {
     "community": (0.5, 1),
     "practice": (1, 2),
 }
+# How an item without a duration shares its module's duration with its siblings:
+# a course takes four times the share of a topic.
+KIND_WEIGHT: dict[str, float] = {
+    "course": 4, "project": 4, "resource": 2, "certification": 2,
+    "topic": 1, "exercise": 1, "practice": 1, "community": 0.5,
+}  # fmt: skip
 DEFAULT_HOURS_PER_WEEK = 8.0
 WEEKS_SHOWN = 8
 # A pace claim needs this much history: completions spread over two weeks.
@@ -225,14 +231,16 @@ def effort_hours(roadmap: Roadmap) -> dict[str, tuple[float, float]]:
             out.update(known)
             share: tuple[float, float] | None = None
             md = module.parsed_duration
+            weights = sum(KIND_WEIGHT[i.kind] for i in unknown)
             if md is not None and unknown:
                 low, high = md.study_hours(pace)
                 low -= sum(k[0] for k in known.values())
                 high -= sum(k[1] for k in known.values())
                 if high > 0:
-                    share = (max(low, 0) / len(unknown), high / len(unknown))
+                    share = (max(low, 0) / weights, high / weights)
             for item in unknown:
-                out[item.id] = share or KIND_HOURS[item.kind]
+                weight = KIND_WEIGHT[item.kind]
+                out[item.id] = (share[0] * weight, share[1] * weight) if share else KIND_HOURS[item.kind]
     return out
 
 

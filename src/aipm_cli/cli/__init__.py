@@ -104,9 +104,9 @@ def root(
 
 
 def _register() -> None:
-    from aipm_cli.cli import admin, reports, roadmaps, track, views
+    from aipm_cli.cli import admin, learning, reports, roadmaps, track, views
 
-    for module in (views, track, reports, roadmaps, admin):
+    for module in (views, track, learning, reports, roadmaps, admin):
         module.register(app)
 
 

@@ -342,3 +342,54 @@ def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
             when += f" (for {e['on']})"
         table.add_row(str(e["seq"]), when, Text(action, style=style), Text(what, style=style))
     console.print(table)
+
+
+def skills_view(console: Console, views: list[Any]) -> None:
+    """`aipm skills`: rating, change and coverage per skill area."""
+    from aipm_cli.skills import LEVELS
+
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
+    table.add_column("skill", ratio=1, overflow="fold")
+    table.add_column("rating", no_wrap=True)
+    table.add_column("change", no_wrap=True, justify="right")
+    table.add_column("items done", no_wrap=True, justify="right")
+    for v in views:
+        if v.rating is None:
+            rating = Text("not rated", style="dim")
+            change = ""
+        else:
+            rating = Text("●" * v.rating, style="green")
+            rating.append("○" * (5 - v.rating), style="dim")
+            rating.append(f" {v.rating} {LEVELS[v.rating][0]}")
+            change = f"{v.change:+d}" if v.change else "±0"
+        cov = v.coverage
+        table.add_row(Text(v.title), rating, change, f"{cov['done']}/{cov['total']}")
+    console.print(table)
+    if all(v.rating is None for v in views):
+        console.print(
+            Text("Rate yourself with `aipm assess SKILL LEVEL`, e.g. aipm assess product-management 2.", style="dim")
+        )
+
+
+def plan_view(console: Console, plan: Any) -> None:
+    """`aipm plan`: items with start and end dates, and the finish date."""
+    if not plan.items:
+        console.print("Nothing left to plan: every item is done or skipped.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
+    table.add_column("start", no_wrap=True)
+    table.add_column("end", no_wrap=True)
+    table.add_column("item", ratio=1, overflow="fold")
+    table.add_column("hours", no_wrap=True, justify="right")
+    for item in plan.items:
+        entry = Text(item.title)
+        entry.append("  " + item.id, style="dim")
+        table.add_row(item.start.isoformat(), item.end.isoformat(), entry, f"{item.hours:g}")
+    console.print(table)
+    console.print(
+        Text(
+            f"{len(plan.items)} items, {plan.total_hours:g} study hours at {plan.hours_per_week:g} h a week: "
+            f"done by {plan.finish.isoformat()}.",
+            style="bold",
+        )
+    )

@@ -1,0 +1,103 @@
+"""`aipm skills`, `aipm assess`, `aipm plan`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aipm_cli.skills import LEVEL_HELP
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of the view.")]
+
+
+def skills(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Per skill area: your latest self-rating, the change since your first, and coverage."""
+    from aipm_cli.progress import to_data
+    from aipm_cli.skills import skills_view
+
+    app = ctx.obj
+    views = skills_view(app.roadmap, app.read_progress())
+    if json:
+        app.emit_json(to_data(views))
+        return
+    from aipm_cli.render.terminal import skills_view as render
+
+    app.show(render, views)
+
+
+def assess(
+    ctx: typer.Context,
+    skill: Annotated[
+        str, typer.Argument(help="Skill: id, id prefix or title (see `aipm skills`).", show_default=False)
+    ],
+    level: Annotated[str, typer.Argument(help=f"1 to 5. {LEVEL_HELP}.", show_default=False)],
+    note: Annotated[str | None, typer.Option("--note", "-m", help="Why this level (kept with the rating).")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="The date of the rating (default today).")] = None,
+) -> None:
+    """Rate yourself 1-5 on a skill area; every rating is kept with its date."""
+    from rich.markup import escape
+
+    from aipm_cli.dates import parse_date
+    from aipm_cli.skills import LEVELS, find_skill, parse_level
+    from aipm_cli.tracker import add_rating
+
+    app = ctx.obj
+    found = find_skill(app.roadmap, skill)
+    value = parse_level(level)
+    day = parse_date(on, app.today()) if on else app.today()
+    with app.changing() as (_doc, progress):
+        previous = progress.skills.get(found.id, [])
+        before = previous[-1].level if previous else None
+        add_rating(progress, found.id, value, day, app.now(), note)
+    change = "" if before is None else f" (was {before})"
+    app.say(f"[green]✓[/] {escape(found.title)}: {value} {LEVELS[value][0]}{change}.")
+
+
+def plan(
+    ctx: typer.Context,
+    hours_per_week: Annotated[
+        str | None, typer.Option("--hours-per-week", "-w", help="Study hours a week (default: the setting, 8).")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First day of the plan (default today).")] = None,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Also write the plan as a calendar file (.ics).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """A dated study plan for what is left; --ics exports it to your calendar."""
+    from aipm_cli.config import parse_value
+    from aipm_cli.dates import parse_date
+    from aipm_cli.errors import InputError
+    from aipm_cli.plan import make_plan, to_ics
+    from aipm_cli.progress import to_data
+
+    app = ctx.obj
+    hours = parse_value("hours_per_week", hours_per_week) if hours_per_week is not None else app.hours_per_week()
+    first = parse_date(start, app.today(), allow_future=True, what="start date") if start else app.today()
+    schedule = make_plan(app.roadmap, app.read_progress(), first, hours)
+    if ics is not None:
+        from aipm_cli.store import atomic_write
+
+        folder = ics.expanduser().absolute().parent
+        if not folder.is_dir():
+            raise InputError(f"The folder {folder} does not exist.", "Create it first, or choose another --ics path.")
+        try:
+            atomic_write(ics.expanduser(), to_ics(schedule, app.roadmap, app.user, app.now()).encode(), mode=0o644)
+        except OSError as exc:
+            raise InputError(f"Cannot write {ics}: {exc.strerror}.", "Choose a folder you can write to.") from None
+    if json:
+        data = to_data(schedule)
+        app.emit_json(data)
+    else:
+        from aipm_cli.render.terminal import plan_view
+
+        app.show(plan_view, schedule)
+    if ics is not None:
+        app.say(f"[green]✓[/] Wrote {len(schedule.items)} events to {ics}; import it into your calendar.")
+
+
+def register(app: typer.Typer) -> None:
+    panel = "Skills and planning"
+    app.command("skills", rich_help_panel=panel)(skills)
+    app.command("assess", rich_help_panel=panel)(assess)
+    app.command("plan", rich_help_panel=panel)(plan)

@@ -1,0 +1,147 @@
+"""A dated study plan for what is left, and its calendar (RFC 5545) export.
+
+Order: items in progress first, then roadmap order; an item is placed only
+after everything it requires (done, skipped, or planned earlier). Items are
+studied one after another at the learner's weekly hours; an item's hours are
+the midpoint of its effort range (see progress.effort_hours) times the share
+of it still to do.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from aipm_cli.models import Roadmap, RoadmapProgress
+from aipm_cli.progress import effort_hours
+from aipm_cli.tracker import record, status_of
+
+
+@dataclass
+class PlannedItem:
+    id: str
+    title: str
+    kind: str
+    url: str | None
+    hours: float
+    start: date
+    end: date  # inclusive
+
+
+@dataclass
+class Plan:
+    hours_per_week: float
+    start: date
+    finish: date | None
+    total_hours: float
+    items: list[PlannedItem]
+
+
+def _left(progress: RoadmapProgress, roadmap: Roadmap, item_id: str) -> float:
+    item = roadmap.index.items[item_id].item
+    units = [d.id for d in item.deliverables] or [item.id]
+    return sum(1 for u in units if record(progress, u).status in ("not_started", "in_progress")) / len(units)
+
+
+def order(roadmap: Roadmap, progress: RoadmapProgress) -> list[str]:
+    """Items left to do: in progress first, then roadmap order, requirements before what needs them."""
+    index = roadmap.index
+    left = [i for i in index.items if status_of(index, progress, i) not in ("done", "skipped")]
+    ranked = sorted(left, key=lambda i: (status_of(index, progress, i) != "in_progress", index.items[i].order))
+    settled = {i for i in index.items if i not in left}
+    placed: list[str] = []
+    waiting = list(ranked)
+    while waiting:
+        for position, item_id in enumerate(waiting):
+            if all(r in settled for r in index.items[item_id].requires):
+                placed.append(item_id)
+                settled.add(item_id)
+                del waiting[position]
+                break
+        else:  # cannot happen in a validated roadmap (no cycles); keep the rest in order
+            placed.extend(waiting)
+            break
+    return placed
+
+
+def make_plan(roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_per_week: float) -> Plan:
+    efforts = effort_hours(roadmap)
+    days_per_hour = 7 / hours_per_week
+    cursor = 0.0  # days since start
+    items = []
+    for item_id in order(roadmap, progress):
+        item = roadmap.index.items[item_id].item
+        low, high = efforts[item_id]
+        hours = round((low + high) / 2 * _left(progress, roadmap, item_id), 1)
+        begin = cursor
+        cursor += hours * days_per_hour
+        first = start + timedelta(days=math.floor(begin))
+        last = max(first, start + timedelta(days=math.ceil(cursor) - 1))
+        items.append(PlannedItem(item.id, item.title, item.kind, item.url, hours, first, last))
+    total = round(sum(i.hours for i in items), 1)
+    return Plan(hours_per_week, start, items[-1].end if items else None, total, items)
+
+
+# --------------------------------------------------------------------------- #
+# iCalendar
+# --------------------------------------------------------------------------- #
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    out = []
+    current = b""
+    limit = 75
+    for char in line:
+        encoded = char.encode("utf-8")
+        if len(current) + len(encoded) > limit:
+            out.append(current)
+            current = b" "
+            limit = 75
+        current += encoded
+    out.append(current)
+    return "\r\n".join(part.decode("utf-8") for part in out)
+
+
+def to_ics(plan: Plan, roadmap: Roadmap, user: str, stamp: datetime) -> str:
+    from aipm_cli import __version__
+    from aipm_cli.render.links import http_url
+
+    dtstamp = stamp.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//aipm//aipm {__version__}//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(f'{roadmap.title} study plan ({user})')}",
+    ]
+    for item in plan.items:
+        description = (
+            f"{item.kind}, about {item.hours:g} study hours at {plan.hours_per_week:g} h a week.\n"
+            f"When finished: aipm done {item.id}"
+        )
+        url = http_url(item.url)
+        if url:
+            description += f"\n{url}"
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{user}.{roadmap.id}.{item.id}@aipm",
+            f"DTSTAMP:{dtstamp}",
+            f"DTSTART;VALUE=DATE:{item.start.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(item.end + timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{_escape(item.title)}",
+            f"DESCRIPTION:{_escape(description)}",
+            *([f"URL;VALUE=URI:{url}"] if url else []),
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)
