@@ -318,15 +318,18 @@ def parse_roadmap_text(data: bytes, file: str) -> Any:
 
 
 def load_roadmap_file(path: Path) -> Any:
+    return parse_roadmap_text(read_roadmap_bytes(path), str(path))
+
+
+def read_roadmap_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise RoadmapNotFound(f"No roadmap file at {path}.", "Check the path, or run `aipm roadmap list`.") from None
     except IsADirectoryError:
         raise RoadmapNotFound(f"{path} is a folder, not a roadmap file.") from None
     except OSError as exc:
         raise RoadmapNotFound(f"Cannot read {path}: {exc.strerror}.") from None
-    return parse_roadmap_text(data, str(path))
 
 
 @dataclass(frozen=True)
@@ -384,8 +387,3 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "aipm roadmap"
     return schema
-
-
-def load_cached(path: Path, cache_dir: Path) -> Any:
-    """Load a roadmap file (see `_cache` for the parsed-roadmap cache)."""
-    return load_roadmap_file(path)

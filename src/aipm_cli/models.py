@@ -21,10 +21,6 @@ from aipm_cli.durations import Duration, parse_duration
 # Roadmap definition
 # --------------------------------------------------------------------------- #
 
-KINDS = ("course", "resource", "topic", "exercise", "project", "certification", "community", "practice")
-PRIORITIES = ("core", "recommended", "optional")
-LINK_TYPES = ("course", "article", "video", "book", "official", "community", "tool", "other")
-
 Kind = Literal["course", "resource", "topic", "exercise", "project", "certification", "community", "practice"]
 Priority = Literal["core", "recommended", "optional"]
 LinkType = Literal["course", "article", "video", "book", "official", "community", "tool", "other"]
@@ -75,7 +71,7 @@ Text = Annotated[str, BeforeValidator(_to_text)]
 
 
 class _Definition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Link(_Definition):
@@ -258,12 +254,11 @@ class RoadmapIndex:
 # --------------------------------------------------------------------------- #
 
 Status = Literal["not_started", "in_progress", "done", "skipped"]
-STATUSES: tuple[Status, ...] = ("not_started", "in_progress", "done", "skipped")
 Action = Literal["start", "done", "skip", "reset", "note", "assess", "undo", "import"]
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Note(_Record):

@@ -13,7 +13,8 @@ from typing import Any
 from aipm_cli import __version__
 from aipm_cli.errors import AipmError
 from aipm_cli.models import Roadmap, RoadmapProgress
-from aipm_cli.progress import Row, Summary, rows, summarize, to_data
+from aipm_cli.progress import rows, summarize
+from aipm_cli.summary import Row, Summary, to_data
 from aipm_cli.tracker import reconcile, record
 
 EXPORT_FORMAT = "aipm-export"

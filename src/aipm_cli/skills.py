@@ -10,15 +10,7 @@ from typing import Any
 from aipm_cli.errors import InputError
 from aipm_cli.models import Roadmap, RoadmapProgress, Skill
 from aipm_cli.tracker import status_of
-
-LEVELS: dict[int, tuple[str, str]] = {
-    1: ("Aware", "I know what it is and why it matters"),
-    2: ("Beginner", "I can do it with guidance"),
-    3: ("Practitioner", "I do it on my own in everyday work"),
-    4: ("Advanced", "I handle hard cases and guide others"),
-    5: ("Expert", "I set direction and teach it"),
-}
-LEVEL_HELP = "; ".join(f"{n} {name}: {text}" for n, (name, text) in LEVELS.items())
+from aipm_cli.vocabulary import LEVEL_HELP, LEVELS
 
 
 def parse_level(text: str) -> int:

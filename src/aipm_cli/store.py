@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -56,7 +55,7 @@ def dumps(data: dict[str, Any]) -> bytes:
     history readable (and fast to write) while the rest stays indented.
     """
     blocks: dict[str, str] = {}
-    salt = secrets.token_hex(8)  # no learner's text can collide with the placeholder
+    salt = os.urandom(8).hex()  # no learner's text can collide with the placeholder
     for number, progress in enumerate(data.get("roadmaps", {}).values()):
         history = progress.get("history")
         if not history:
@@ -162,6 +161,7 @@ class Store:
         self.backups = path.parent / "backups"
         self.lock_path = path.parent / (path.name + ".lock")
         self._now = now or (lambda: datetime.now(UTC))
+        self.written: bytes | None = None  # what the last transaction saved, if it saved
 
     # -- reading ---------------------------------------------------------- #
 
@@ -192,10 +192,15 @@ class Store:
 
     def _load(self) -> tuple[Any, bytes | None, int]:
         raw = self.read_raw()
+        doc, version = self.from_raw(raw)
+        return doc, raw, version
+
+    def from_raw(self, raw: bytes | None) -> tuple[Any, int]:
+        """The store document for these bytes (None: no file yet), and the schema it had."""
         if raw is None:
-            return self.new_doc(), None, SCHEMA_VERSION
+            return self.new_doc(), SCHEMA_VERSION
         data, version = parse(raw, self.path)
-        return validate(data, self.path), raw, version
+        return validate(data, self.path), version
 
     # -- writing ---------------------------------------------------------- #
 
@@ -213,6 +218,7 @@ class Store:
                 f"Another aipm is still writing {self.path} (waited {LOCK_TIMEOUT:.0f} s).",
                 f"Try again; if no aipm is running, delete {self.lock_path}.",
             ) from None
+        self.written = None
         try:
             doc, raw, version = self._load()
             before = serialize(doc) if raw is not None else None
@@ -231,6 +237,7 @@ class Store:
                     self._keep_old_schema(raw, version)
                 self._backup(old_size)
             atomic_write(self.path, after)
+            self.written = after
             self._prune(doc.history_size())
         finally:
             lock.release()

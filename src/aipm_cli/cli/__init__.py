@@ -1,7 +1,5 @@
 """The Typer app: the root callback builds one App; one error boundary for all commands."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Any
 
@@ -63,6 +61,8 @@ app = typer.Typer(
     no_args_is_help=False,
     invoke_without_command=True,
     pretty_exceptions_enable=False,
+    # Plain help text: rich help pulls in a Markdown parser and doubles `aipm --help`'s start-up.
+    rich_markup_mode=None,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -85,7 +85,12 @@ def root(
     ] = None,
     roadmap: Annotated[
         str | None,
-        typer.Option("--roadmap", "-r", help="Roadmap id or file (default: the one set with `aipm roadmap use`)."),
+        typer.Option(
+            "--roadmap",
+            "-r",
+            metavar="ID|PATH",
+            help="Roadmap id or file (default: the one set with `aipm roadmap use`).",
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks, for bug reports.")] = False,
     version: Annotated[
@@ -114,6 +119,11 @@ _register()
 
 
 def main() -> None:
+    import os
+
+    # aipm uses no pydantic plugins; looking for them scans every installed
+    # package's entry points on the first model build (about 20 ms).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app(prog_name="aipm")
     except KeyboardInterrupt:

@@ -1,7 +1,5 @@
 """`aipm users`, `aipm doctor`, `aipm config`."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer
@@ -200,7 +198,7 @@ def config(
     if key == "roadmap":
         from aipm_cli import catalog
 
-        catalog.load_cached(catalog.find(value, app.layout.roadmaps), app.layout.cache)
+        catalog.load_roadmap_file(catalog.find(value, app.layout.roadmaps))
     if not value.strip():
         raise InputError(f"The value for {key} is empty.", "Use --unset to go back to the default.")
     stored = cfg.set(key, value)
@@ -208,7 +206,7 @@ def config(
 
 
 def register(app: typer.Typer) -> None:
-    panel = "Roadmaps and settings"
-    app.command("config", rich_help_panel=panel)(config)
-    app.command("users", rich_help_panel=panel)(users)
-    app.command("doctor", rich_help_panel=panel)(doctor)
+
+    app.command("config")(config)
+    app.command("users")(users)
+    app.command("doctor")(doctor)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from aipm_cli.config import Config
     from aipm_cli.models import Roadmap, RoadmapProgress, StoreDoc
+    from aipm_cli.snapshot import Snapshot
     from aipm_cli.store import Store
 
 
@@ -109,13 +110,19 @@ class App:
         return self._roadmap_option or self.config.get("roadmap") or DEFAULT_ROADMAP
 
     @cached_property
-    def roadmap(self) -> Roadmap:
-        return self.load_roadmap(self.roadmap_spec)
-
-    def load_roadmap(self, spec: str) -> Roadmap:
+    def roadmap_source(self) -> tuple[Path, bytes]:
+        """The roadmap file in use and its bytes, read once."""
         from aipm_cli import catalog
 
-        return catalog.load_cached(catalog.find(spec, self.layout.roadmaps), self.layout.cache)
+        path = catalog.find(self.roadmap_spec, self.layout.roadmaps)
+        return path, catalog.read_roadmap_bytes(path)
+
+    @cached_property
+    def roadmap(self) -> Roadmap:
+        from aipm_cli.catalog import parse_roadmap_text
+
+        path, data = self.roadmap_source
+        return parse_roadmap_text(data, str(path))
 
     @cached_property
     def store(self) -> Store:
@@ -128,13 +135,44 @@ class App:
 
     def read_progress(self) -> RoadmapProgress:
         """This learner's progress on the roadmap in use, read-only."""
+        return self.progress_from(self.store.read_raw())
+
+    def progress_from(self, raw: bytes | None) -> RoadmapProgress:
+        """The progress on the roadmap in use held by these store bytes (validated)."""
         from aipm_cli.models import RoadmapProgress
         from aipm_cli.tracker import reconcile
 
-        doc = self.store.load()
+        doc = self.store.from_raw(raw)[0]
         progress = doc.roadmaps.get(self.roadmap.id) or RoadmapProgress()
         reconcile(self.roadmap, progress)
         return progress
+
+    def _snapshot_file(self) -> Path:
+        return self.layout.cache / "snapshots" / f"{self.user}.json"
+
+    def _snapshot_key(self, store_bytes: bytes | None) -> str:
+        from aipm_cli.snapshot import cache_key
+
+        return cache_key(
+            roadmap=self.roadmap_source[1],
+            store=store_bytes,
+            user=self.user,
+            today=self.today(),
+            hours_per_week=self.hours_per_week(),
+        )
+
+    def snapshot(self) -> Snapshot:
+        """What status, list and next show: from the snapshot cache when nothing changed."""
+        from aipm_cli import snapshot
+
+        raw = self.store.read_raw()
+        key = self._snapshot_key(raw)
+        found = snapshot.load(self._snapshot_file(), key)
+        if found is not None:
+            return found
+        fresh = snapshot.compute(self.roadmap, self.progress_from(raw), self.user, self.today(), self.hours_per_week())
+        snapshot.save(self._snapshot_file(), key, fresh)
+        return fresh
 
     @contextmanager
     def changing(self, allow_shrink: bool = False) -> Iterator[tuple[StoreDoc, RoadmapProgress]]:
@@ -147,3 +185,9 @@ class App:
             progress = doc.roadmaps.setdefault(roadmap.id, RoadmapProgress(roadmap_version=roadmap.version))
             reconcile(roadmap, progress)
             yield doc, progress
+        if self.store.written is not None:
+            # Warm the snapshot so the `status` after a change is as fast as any other.
+            from aipm_cli import snapshot
+
+            fresh = snapshot.compute(roadmap, progress, self.user, self.today(), self.hours_per_week())
+            snapshot.save(self._snapshot_file(), self._snapshot_key(self.store.written), fresh)

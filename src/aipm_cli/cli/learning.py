@@ -1,21 +1,19 @@
 """`aipm skills`, `aipm assess`, `aipm plan`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from aipm_cli.skills import LEVEL_HELP
+from aipm_cli.vocabulary import LEVEL_HELP
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of the view.")]
 
 
 def skills(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Per skill area: your latest self-rating, the change since your first, and coverage."""
-    from aipm_cli.progress import to_data
     from aipm_cli.skills import skills_view
+    from aipm_cli.summary import to_data
 
     app = ctx.obj
     views = skills_view(app.roadmap, app.read_progress())
@@ -40,8 +38,9 @@ def assess(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
-    from aipm_cli.skills import LEVELS, find_skill, parse_level
+    from aipm_cli.skills import find_skill, parse_level
     from aipm_cli.tracker import add_rating
+    from aipm_cli.vocabulary import LEVELS
 
     app = ctx.obj
     found = find_skill(app.roadmap, skill)
@@ -69,7 +68,7 @@ def plan(
     from aipm_cli.dates import parse_date
     from aipm_cli.errors import InputError
     from aipm_cli.plan import make_plan, to_ics
-    from aipm_cli.progress import to_data
+    from aipm_cli.summary import to_data
 
     app = ctx.obj
     hours = parse_value("hours_per_week", hours_per_week) if hours_per_week is not None else app.hours_per_week()
@@ -97,7 +96,7 @@ def plan(
 
 
 def register(app: typer.Typer) -> None:
-    panel = "Skills and planning"
-    app.command("skills", rich_help_panel=panel)(skills)
-    app.command("assess", rich_help_panel=panel)(assess)
-    app.command("plan", rich_help_panel=panel)(plan)
+
+    app.command("skills")(skills)
+    app.command("assess")(assess)
+    app.command("plan")(plan)

@@ -1,7 +1,5 @@
 """`aipm export` and `aipm import`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -117,6 +115,6 @@ def import_(
 
 
 def register(app: typer.Typer) -> None:
-    panel = "Reports"
-    app.command("export", rich_help_panel=panel)(export)
-    app.command("import", rich_help_panel=panel)(import_)
+
+    app.command("export")(export)
+    app.command("import")(import_)

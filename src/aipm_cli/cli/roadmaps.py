@@ -1,7 +1,5 @@
 """`aipm roadmap ...`: list, show, use, validate, schema."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +24,7 @@ def list_roadmaps(
     for ref in catalog.available(app.layout.roadmaps):
         entry = {"id": ref.id, "origin": ref.origin, "path": str(ref.path), "in_use": ref.id == current}
         try:
-            rm = catalog.load_cached(ref.path, app.layout.cache)
+            rm = catalog.load_roadmap_file(ref.path)
             entry.update(title=rm.title, version=rm.version, items=len(rm.index.items), valid=True)
         except AipmError as exc:
             entry.update(title=None, version=None, items=None, valid=False, error=exc.message)
@@ -59,7 +57,7 @@ def show_roadmap(
     app = ctx.obj
     spec = roadmap or app.roadmap_spec
     path = catalog.find(spec, app.layout.roadmaps)
-    rm = catalog.load_cached(path, app.layout.cache)
+    rm = catalog.load_roadmap_file(path)
     if json:
         app.emit_json(rm.model_dump(mode="json"))
         return
@@ -77,7 +75,7 @@ def use(
 
     app = ctx.obj
     path = catalog.find(roadmap, app.layout.roadmaps)
-    rm = catalog.load_cached(path, app.layout.cache)
+    rm = catalog.load_roadmap_file(path)
     value = str(path) if catalog.looks_like_path(roadmap) else rm.id
     app.config.set("roadmap", value)
     app.say(f"[green]✓[/] Now using {rm.title} ({rm.id} v{rm.version}).")
@@ -107,4 +105,4 @@ def schema(ctx: typer.Context) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(roadmap_app, name="roadmap", rich_help_panel="Roadmaps and settings")
+    app.add_typer(roadmap_app, name="roadmap")

@@ -1,7 +1,5 @@
 """Commands that change progress: start, done, skip, reset, undo, note."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -144,4 +142,4 @@ def note(
 
 def register(app: typer.Typer) -> None:
     for command in (start, done, skip, reset, undo, note):
-        app.command(rich_help_panel="Record progress")(command)
+        app.command()(command)

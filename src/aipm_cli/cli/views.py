@@ -1,7 +1,5 @@
 """Commands that show where the learner stands: status, list, show, next, log."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -14,10 +12,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Dashboard: overall and per-phase progress, what is in progress, what is next, forecast."""
-    from aipm_cli.progress import summarize, to_data
+    from aipm_cli.summary import to_data
 
     app = ctx.obj
-    summary = summarize(app.roadmap, app.read_progress(), app.user, app.today(), app.hours_per_week())
+    summary = app.snapshot().summary
     if json:
         data = to_data(summary)
         data["active_weeks"] = summary.active_weeks
@@ -28,7 +26,7 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     app.show(status_view, summary)
 
 
-def _phase_or_module(roadmap: Roadmap, spec: str, kind: str) -> str:
+def _phase_or_module(roadmap: "Roadmap", spec: str, kind: str) -> str:
     from aipm_cli.errors import InputError
     from aipm_cli.tracker import resolve
 
@@ -71,18 +69,19 @@ def list_items(
     json: JsonOpt = False,
 ) -> None:
     """The roadmap as a tree with a status mark per item; filters combine."""
-    from aipm_cli.models import KINDS, STATUSES
-    from aipm_cli.progress import rows, to_data
+    from aipm_cli.summary import to_data
+    from aipm_cli.vocabulary import KINDS, STATUSES
 
     app = ctx.obj
-    roadmap = app.roadmap
     wanted_kind = _choice(kind, KINDS, "kind")
     wanted_status = _choice(status, STATUSES, "status")
-    phase_id = _phase_or_module(roadmap, phase, "phase") if phase else None
-    module_id = _phase_or_module(roadmap, module, "module") if module else None
+    # Only these two filters need the roadmap itself (to resolve a prefix or title).
+    phase_id = _phase_or_module(app.roadmap, phase, "phase") if phase else None
+    module_id = _phase_or_module(app.roadmap, module, "module") if module else None
+    snap = app.snapshot()
     selected = [
         r
-        for r in rows(roadmap, app.read_progress())
+        for r in snap.rows
         if (phase_id is None or r.phase == phase_id)
         and (module_id is None or r.module == module_id)
         and (wanted_kind is None or r.kind == wanted_kind)
@@ -96,12 +95,13 @@ def list_items(
         return
     from aipm_cli.render.terminal import rows_table
 
-    app.show(rows_table, selected, tree=True, roadmap=roadmap)
+    app.show(rows_table, selected, tree=True, names=snap.names)
 
 
-def item_detail(roadmap: Roadmap, progress: RoadmapProgress, item_id: str) -> dict[str, Any]:
+def item_detail(roadmap: "Roadmap", progress: "RoadmapProgress", item_id: str) -> dict[str, Any]:
     """Everything `show` tells about one item or deliverable, as JSON-ready data."""
-    from aipm_cli.progress import row, to_data
+    from aipm_cli.progress import row
+    from aipm_cli.summary import to_data
     from aipm_cli.tracker import record, status_of
 
     index = roadmap.index
@@ -167,7 +167,8 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """One item in full: details, status, dates, notes, evidence, history."""
-    from aipm_cli.progress import counts_for, rows, to_data
+    from aipm_cli.progress import counts_for, rows
+    from aipm_cli.summary import to_data
     from aipm_cli.tracker import items_of, resolve
 
     app = ctx.obj
@@ -194,12 +195,13 @@ def show(
         from rich.text import Text
 
         from aipm_cli.render.terminal import rows_table
+        from aipm_cli.snapshot import names_of
 
         def view(console: Any) -> None:
             head = Text(target.title, style="bold")
             head.append(f"  {target.kind} {target.id} · {counts.percent:.0f}% done", style="dim")
             console.print(head)
-            rows_table(console, selected, tree=target.kind == "phase", roadmap=roadmap)
+            rows_table(console, selected, tree=target.kind == "phase", names=names_of(roadmap))
 
         app.show(view)
         return
@@ -218,10 +220,10 @@ def next_up(
     json: JsonOpt = False,
 ) -> None:
     """What to do next: not done, prerequisites met; in-progress first, then roadmap order."""
-    from aipm_cli.progress import next_items, to_data
+    from aipm_cli.summary import to_data
 
     app = ctx.obj
-    selected = next_items(app.roadmap, app.read_progress(), count)
+    selected = app.snapshot().upcoming[:count]
     if json:
         app.emit_json(to_data(selected))
         return
@@ -261,9 +263,9 @@ def log(
 
 
 def register(app: typer.Typer) -> None:
-    panel = "See where you stand"
-    app.command("status", rich_help_panel=panel)(status)
-    app.command("list", rich_help_panel=panel)(list_items)
-    app.command("show", rich_help_panel=panel)(show)
-    app.command("next", rich_help_panel=panel)(next_up)
-    app.command("log", rich_help_panel=panel)(log)
+
+    app.command("status")(status)
+    app.command("list")(list_items)
+    app.command("show")(show)
+    app.command("next")(next_up)
+    app.command("log")(log)

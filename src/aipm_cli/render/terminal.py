@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from aipm_cli.models import Roadmap
-    from aipm_cli.progress import Forecast, Row, Summary
+    from aipm_cli.summary import Forecast, Row, Summary
 
 MARKS = {"done": ("✓", "green"), "in_progress": ("◐", "yellow"), "skipped": ("–", "dim"), "not_started": ("○", "")}
 STATUS_WORDS = {"done": "done", "in_progress": "in progress", "skipped": "skipped", "not_started": "not started"}
@@ -158,52 +158,64 @@ def _item_lines(console: Console, rows: list[Row]) -> None:
     rows_table(console, rows, tree=False, indent=2)
 
 
-def _entry(status: str | None, title: str, ident: str, style: str = "") -> Table:
-    """A status mark, then the title and its id; wrapped lines hang under the title."""
-    grid = Table.grid(padding=(0, 1))
-    if status is not None:
-        grid.add_column(width=1, no_wrap=True)
-    grid.add_column(overflow="fold")
-    text = Text(title, style=style)
-    text.append("  " + ident, style="dim")
-    grid.add_row(*([mark(status)] if status is not None else []), text)
-    return grid
+def entry_lines(
+    console: Console, indent: int, status: str | None, title: str, ident: str, right: str = "", style: str = ""
+) -> list[Text]:
+    """One entry: mark, title and id, wrapped between words with a hanging indent
+    (an id never breaks), and `right` (e.g. a duration) at the end of the first line."""
+    width = console.width
+    lead = indent + (2 if status is not None else 0)
+    room = max(10, width - lead - (len(right) + 2 if right else 0))
+    body = Text(title, style=style)
+    body.append("  " + ident, style="dim")
+    lines = body.wrap(console, room, overflow="fold")
+    out = []
+    for number, line in enumerate(lines):
+        text = Text(" " * indent)
+        if status is not None:
+            text.append_text(mark(status) if number == 0 else Text(" "))
+            text.append(" ")
+        line.rstrip()
+        text.append_text(line)
+        if number == 0 and right:
+            text.append(" " * max(2, width - len(right) - text.cell_len))
+            text.append(right, style="dim")
+        out.append(text)
+    return out
+
+
+def _print_lines(console: Console, lines: list[Text]) -> None:
+    for line in lines:
+        console.print(line, no_wrap=True, overflow="ignore", crop=False)
 
 
 def rows_table(
-    console: Console, rows: list[Row], *, tree: bool, roadmap: Roadmap | None = None, indent: int = 0
+    console: Console, rows: list[Row], *, tree: bool, names: dict[str, list[Any]] | None = None, indent: int = 0
 ) -> None:
     """Items with status marks; as a phase -> module -> item tree when `tree`.
 
-    Each line is the title with its id beside it; a long line wraps between
-    words (an id never breaks) and the duration stays in its own column.
+    Each entry is the title with its id beside it; a long one wraps between
+    words (an id never breaks) and the duration sits at the right edge.
     """
-    table = Table.grid(padding=(0, 1))
-    table.add_column(ratio=1, overflow="fold")
-    table.add_column(no_wrap=True, justify="right", style="dim")
-    names: dict[str, tuple[str, str | None]] = {}
-    if roadmap is not None:
-        for p in roadmap.phases:
-            names[p.id] = (p.title, p.duration)
-            for m in p.modules:
-                names[m.id] = (m.title, m.duration)
+    names = names or {}
     phase = module = None
     indent = 4 if tree else indent
+    out: list[Text] = []
     for r in rows:
         if tree and r.phase != phase:
             if phase is not None:
-                table.add_row("", "")
-            title, duration = names.get(r.phase, (r.phase, None))
-            table.add_row(Text(title, style="bold"), duration or "")
+                out.append(Text(""))
+            title, duration = names.get(r.phase, [r.phase, None])
+            out += entry_lines(console, 0, None, title, "", duration or "", style="bold")
             phase, module = r.phase, None
         if tree and r.module != module:
-            title, duration = names.get(r.module, (r.module, None))
-            table.add_row(Padding(Text(title, style="bold"), (0, 0, 0, 2)), duration or "")
+            title, duration = names.get(r.module, [r.module, None])
+            out += entry_lines(console, 2, None, title, "", duration or "", style="bold")
             module = r.module
-        table.add_row(Padding(_entry(r.status, r.title, r.id), (0, 0, 0, indent)), r.duration or "")
+        out += entry_lines(console, indent, r.status, r.title, r.id, r.duration or "")
         for d in r.deliverables or []:
-            table.add_row(Padding(_entry(d["status"], d["title"], d["id"]), (0, 0, 0, indent + 2)), "")
-    console.print(table)
+            out += entry_lines(console, indent + 2, d["status"], d["title"], d["id"])
+    _print_lines(console, out)
 
 
 def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) -> None:
@@ -221,22 +233,18 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
             style="dim",
         )
     )
-    table = Table.grid(padding=(0, 1))
-    table.add_column(ratio=1, overflow="fold")
-    table.add_column(no_wrap=True, style="dim")
-    table.add_column(no_wrap=True, justify="right")
+    out: list[Text] = []
     for phase in roadmap.phases:
-        table.add_row("", "", "")
-        table.add_row(_entry(None, phase.title, phase.id, "bold"), "phase", phase.duration or "")
+        out.append(Text(""))
+        out += entry_lines(console, 0, None, phase.title, phase.id, f"phase  {phase.duration or '':>10}", "bold")
         for module in phase.modules:
-            table.add_row(
-                Padding(_entry(None, module.title, module.id, "bold"), (0, 0, 0, 2)), "module", module.duration or ""
-            )
+            right = f"module  {module.duration or '':>10}"
+            out += entry_lines(console, 2, None, module.title, module.id, right, "bold")
             for item in module.items:
-                table.add_row(Padding(_entry(None, item.title, item.id), (0, 0, 0, 4)), item.kind, item.duration or "")
+                out += entry_lines(console, 4, None, item.title, item.id, f"{item.kind}  {item.duration or '':>10}")
                 for d in item.deliverables:
-                    table.add_row(Padding(_entry(None, d.title, d.id), (0, 0, 0, 6)), "deliverable", "")
-    console.print(table)
+                    out += entry_lines(console, 6, None, d.title, d.id, f"deliverable  {'':>10}")
+    _print_lines(console, out)
     if roadmap.skills:
         console.print()
         console.print(_heading("Skills"))
@@ -346,7 +354,7 @@ def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
 
 def skills_view(console: Console, views: list[Any]) -> None:
     """`aipm skills`: rating, change and coverage per skill area."""
-    from aipm_cli.skills import LEVELS
+    from aipm_cli.vocabulary import LEVELS
 
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
     table.add_column("skill", ratio=1, overflow="fold")

@@ -1,0 +1,119 @@
+"""What the views show, as plain dataclasses (no pydantic: the fast path loads these from a cache)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Status = Literal["not_started", "in_progress", "done", "skipped"]
+WEEKS_SHOWN = 8
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    done: int = 0
+    in_progress: int = 0
+    skipped: int = 0
+    not_started: int = 0
+
+    def add(self, status: Status) -> None:
+        self.total += 1
+        setattr(self, status, getattr(self, status) + 1)
+
+    @property
+    def percent(self) -> float:
+        denominator = self.total - self.skipped
+        return round(self.done / denominator * 100, 1) if denominator > 0 else 0.0
+
+
+@dataclass
+class Row:
+    """One item as views show it."""
+
+    id: str
+    title: str
+    kind: str
+    phase: str
+    module: str
+    status: Status
+    priority: str
+    duration: str | None
+    started_on: date | None
+    completed_on: date | None
+    skipped_on: date | None
+    deliverables: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class ModuleSummary:
+    id: str
+    title: str
+    percent: float
+    counts: Counts
+
+
+@dataclass
+class PhaseSummary:
+    id: str
+    title: str
+    percent: float
+    counts: Counts
+    modules: list[ModuleSummary]
+
+
+@dataclass
+class Forecast:
+    hours_per_week: float
+    remaining_hours: tuple[float, float]
+    finish: tuple[date, date] | None  # at the planned weekly hours
+    pace_hours_per_week: float | None = None  # measured from history, when there is enough
+    pace_finish: tuple[date, date] | None = None
+    basis: str = ""
+
+
+@dataclass
+class Certificate:
+    id: str
+    title: str
+    earned_on: date | None
+    credential: str | None
+    expires_on: date | None
+    expired: bool
+
+
+@dataclass
+class Summary:
+    roadmap: dict[str, str]
+    user: str
+    today: date
+    percent: float
+    counts: Counts
+    phases: list[PhaseSummary]
+    in_progress: list[Row]
+    next: list[Row]
+    forecast: Forecast
+    weeks: list[dict[str, Any]] = field(default_factory=list)  # last WEEKS_SHOWN weeks, oldest first
+    certifications: list[Certificate] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+
+    @property
+    def active_weeks(self) -> int:
+        return sum(1 for w in self.weeks if w["active"])
+
+
+def to_data(value: Any) -> Any:
+    """Dataclasses, dates and tuples -> JSON-ready data."""
+    if hasattr(value, "__dataclass_fields__"):
+        data = asdict(value)
+        if isinstance(value, Counts):
+            return data
+        return to_data(data)
+    if isinstance(value, dict):
+        return {k: to_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_data(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
