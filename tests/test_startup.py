@@ -1,0 +1,102 @@
+"""Start-up stays fast: what `--version` and `--help` import, and a snapshot never trusted when stale."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import Run
+
+HEAVY = (
+    "aipm_cli.models",
+    "aipm_cli.report",
+    "aipm_cli.render.html",
+    "aipm_cli.render.terminal",
+    "jinja2",
+    "pydantic.main",
+    "yaml",
+    "filelock",
+)
+
+
+def imported_by(*args: str) -> set[str]:
+    code = (
+        "import sys\n"
+        "from aipm_cli.cli import main\n"
+        f"sys.argv = ['aipm', *{list(args)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\n'.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
+    return set(result.stderr.splitlines())
+
+
+def test_version_and_help_import_nothing_heavy() -> None:
+    for args in (("--version",), ("--help",), ("status", "--help")):
+        loaded = imported_by(*args)
+        assert "aipm_cli.cli" in loaded
+        assert not [m for m in HEAVY if m in loaded], args
+
+
+def test_warm_status_list_and_next_build_no_pydantic_model(run: Run) -> None:
+    run("done", "ai-for-everyone")  # a change warms the snapshot
+    for args in (("status",), ("status", "--json"), ("list",), ("list", "--status", "done"), ("next",)):
+        loaded = imported_by(*args)
+        assert "aipm_cli.snapshot" in loaded
+        assert "aipm_cli.models" not in loaded, args
+        assert "jinja2" not in loaded
+
+
+def _done(run: Run, **env: str) -> int:
+    return json.loads(run("status", "--json", env=env or None).stdout)["counts"]["done"]
+
+
+def test_snapshot_follows_every_input(run: Run, store_path: Path, home: Path, tmp_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    assert _done(run) == 1
+    # the store edited behind aipm's back (a valid edit)
+    data = json.loads(store_path.read_text())
+    data["roadmaps"]["ai-product-manager"]["items"]["user-research"] = {"status": "done", "completed_on": "2026-11-01"}
+    store_path.write_text(json.dumps(data))
+    assert _done(run) == 2
+    # another day, other weekly hours
+    assert (
+        json.loads(run("status", "--json", env={"AIPM_NOW": "2026-12-01T10:00:00+00:00"}).stdout)["today"]
+        == "2026-12-01"
+    )
+    run("config", "hours_per_week", "4")
+    assert json.loads(run("status", "--json").stdout)["forecast"]["hours_per_week"] == 4
+    # a damaged cache file is ignored, and deleting the cache is harmless
+    for snapshot in (home / "cache" / "snapshots").iterdir():
+        snapshot.write_text("{broken")
+    assert _done(run) == 2
+    import shutil
+
+    shutil.rmtree(home / "cache")
+    assert _done(run) == 2
+
+
+def test_snapshot_never_hides_a_store_gone_bad(run: Run, store_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    assert run("status").exit_code == 0
+    store_path.write_text(
+        '{"schema_version": 1, "user": "ada", "roadmaps": {"ai-product-manager": {"items": {"x": {"status": "nope"}}}}}'
+    )
+    result = run("status")
+    assert result.exit_code == 1
+    assert "Cannot read the progress store" in result.stderr
+
+
+def test_snapshot_follows_a_changed_roadmap_file(run: Run, tmp_path: Path) -> None:
+    plan = tmp_path / "mine.yaml"
+    text = 'id: mine\ntitle: Mine\nversion: "1"\nphases:\n  - id: p\n    title: P\n    modules:\n      - id: m\n        title: M\n        items:\n          - {id: a, title: A, kind: topic}\n'
+    plan.write_text(text)
+    run("--roadmap", str(plan), "done", "a")
+    assert json.loads(run("--roadmap", str(plan), "status", "--json").stdout)["counts"]["total"] == 1
+    plan.write_text(text + "          - {id: b, title: B, kind: topic}\n")
+    assert json.loads(run("--roadmap", str(plan), "status", "--json").stdout)["counts"]["total"] == 2
+    plan.write_text(text.replace("kind: topic", "kind: nonsense"))
+    assert run("--roadmap", str(plan), "status").exit_code == 1
