@@ -28,7 +28,7 @@ from aipm_cli.models import (
     SkillRating,
     StoreDoc,
 )
-from aipm_cli.store import KEEP_BACKUPS, SCHEMA_VERSION, Store, parse, serialize, validate
+from aipm_cli.store import KEEP_BACKUPS, SCHEMA_VERSION, Store, decode, serialize
 
 # --------------------------------------------------------------------------- #
 # Hypothesis round trip
@@ -82,8 +82,7 @@ docs = st.builds(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_store_round_trips_losslessly(doc: StoreDoc) -> None:
     raw = serialize(doc)
-    data, version = parse(raw, Path("progress.json"))
-    back = validate(data, Path("progress.json"))
+    back, version = decode(raw, Path("progress.json"))
     assert back == doc
     assert serialize(back) == raw  # stable: saving again writes the same bytes
     assert version == SCHEMA_VERSION

@@ -212,18 +212,31 @@ def forecast(roadmap: Roadmap, progress: RoadmapProgress, today: date, hours_per
 
 
 def activity_weeks(progress: RoadmapProgress, today: date, count: int = WEEKS_SHOWN) -> list[dict[str, Any]]:
-    """Per ISO week (Monday first), whether the learner did anything; oldest first."""
+    """Per ISO week (Monday first), how many dated events the learner's records
+    hold (starts, completions, skips, notes, evidence, skill ratings); oldest first.
+
+    Read from the records, not the history, so it costs the same after years
+    of changes; an undone change has already left the records.
+    """
     this_monday = today - timedelta(days=today.weekday())
     starts = [this_monday - timedelta(weeks=n) for n in range(count - 1, -1, -1)]
     changes = dict.fromkeys(starts, 0)
     first = starts[0]
-    for entry in progress.history:
-        if entry.undone or entry.action in ("undo", "import"):
-            continue
-        day = entry.effective_date
-        if day < first or day > today:
-            continue
-        changes[day - timedelta(days=day.weekday())] += 1
+
+    def add(day: date | None) -> None:
+        if day is not None and first <= day <= today:
+            changes[day - timedelta(days=day.weekday())] += 1
+
+    for rec in progress.items.values():
+        for day in (rec.started_on, rec.completed_on, rec.skipped_on):
+            add(day)
+        for note in rec.notes:
+            add(note.at.date())
+        for proof in rec.evidence:
+            add(proof.at.date())
+    for ratings in progress.skills.values():
+        for rating in ratings:
+            add(rating.on)
     return [{"week_of": s, "changes": n, "active": n > 0} for s, n in changes.items()]
 
 

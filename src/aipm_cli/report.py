@@ -154,7 +154,19 @@ def build(
 # --------------------------------------------------------------------------- #
 
 
-def export_document(report: Report) -> dict[str, Any]:
+def export_text(report: Report) -> str:
+    """The export document as JSON text; the history is written one entry per line."""
+    import os
+
+    from aipm_cli.history import dumps_with_blocks, lines_of
+
+    token = f"@@aipm-export-history-{os.urandom(8).hex()}@@"
+    document = export_document(report, history=token)
+    return dumps_with_blocks(document, {token: lines_of(report.progress.history)}, sort_keys=False).decode() + "\n"
+
+
+def export_document(report: Report, history: Any = None) -> dict[str, Any]:
+    """The export document; `history` stands in for the history entries (see export_text)."""
     summary = to_data(report.summary)
     summary["active_weeks"] = report.summary.active_weeks
     return {
@@ -168,9 +180,9 @@ def export_document(report: Report) -> dict[str, Any]:
         "progress": {
             "items": {},
             "skills": {},
-            "history": [],
-            **report.progress.model_dump(mode="json", exclude_defaults=True),
-        },  # fmt: skip
+            **report.progress.model_dump(mode="json", exclude_defaults=True, exclude={"history"}),
+            "history": history,
+        },
         "summary": summary,
         "skills": to_data(report.skills),
     }

@@ -48,34 +48,69 @@ def _unreadable(path: Path, why: str) -> StoreError:
     )
 
 
-def dumps(data: dict[str, Any]) -> bytes:
+_HISTORY_OPEN = b'"history": [\n'
+_HISTORY_CLOSE = b"\n      ]"
+
+
+def dumps(data: dict[str, Any], histories: dict[str, list[bytes]]) -> bytes:
     """Pretty-printed JSON, stable key order, one history entry per line.
 
     Keeping each history entry on one line keeps a store with years of
-    history readable (and fast to write) while the rest stays indented.
+    history readable, and lets loading split the history out without parsing
+    it (see history.py).
     """
-    blocks: dict[str, str] = {}
+    from aipm_cli.history import dumps_with_blocks
+
+    blocks: dict[str, list[bytes]] = {}
     salt = os.urandom(8).hex()  # no learner's text can collide with the placeholder
-    for number, progress in enumerate(data.get("roadmaps", {}).values()):
-        history = progress.get("history")
-        if not history:
-            continue
-        token = f"@@aipm-history-{salt}-{number}@@"
-        entries = ",\n        ".join(json.dumps(h, sort_keys=True, ensure_ascii=False) for h in history)
-        blocks[json.dumps(token)] = f"[\n        {entries}\n      ]"
-        progress["history"] = token
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
-    for token, block in blocks.items():
-        text = text.replace(token, block, 1)
-    return (text + "\n").encode("utf-8")
+    for number, (roadmap_id, lines) in enumerate(histories.items()):
+        if lines:
+            token = f"@@aipm-history-{salt}-{number}@@"
+            data["roadmaps"][roadmap_id]["history"] = token
+            blocks[token] = lines
+    return dumps_with_blocks(data, blocks) + b"\n"
+
+
+def _split_history(raw: bytes) -> tuple[bytes, list[bytes]]:
+    """Cut the one-entry-per-line history blocks out of a store file.
+
+    Returns the file with each block replaced by a numbered placeholder, and
+    the blocks (their lines, untouched). A file laid out differently (edited
+    by hand) is returned whole, and its history is parsed the ordinary way.
+    """
+    pieces: list[bytes] = []
+    blocks: list[bytes] = []
+    position = 0
+    while True:
+        start = raw.find(_HISTORY_OPEN, position)
+        if start < 0:
+            break
+        end = raw.find(_HISTORY_CLOSE, start)
+        first = start + len(_HISTORY_OPEN)
+        while first < end and raw[first] == 0x20:  # the entries' indentation
+            first += 1
+        if end < 0 or raw[first : first + 1] != b"{" or raw[end - 1 : end] != b"}":
+            return raw, []
+        body = raw[first:end]  # one copy of the block, however long
+        pieces += [raw[position:start], b'"history": "@@aipm-history-block-%d@@"' % len(blocks)]
+        blocks.append(body)
+        position = end + len(_HISTORY_CLOSE)
+    pieces.append(raw[position:])
+    return b"".join(pieces), blocks
 
 
 def parse(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
     """Decode a store file into a current-schema dict and the schema it had."""
+    data, version, _histories = _parse(raw, path)
+    return data, version
+
+
+def _parse(raw: bytes, path: Path, split: bool = True) -> tuple[dict[str, Any], int, dict[str, Any]]:
     if not raw.strip():
         raise _unreadable(path, "the file is empty")
+    small, blocks = _split_history(raw) if split else (raw, [])
     try:
-        data = json.loads(raw)
+        data = json.loads(small)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise _unreadable(path, f"it is not valid JSON{where}") from None
@@ -90,6 +125,18 @@ def parse(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
             f"this aipm knows {SCHEMA_VERSION}). It was left untouched.",
             "Upgrade aipm (pip install -U aipm-cli) to use it.",
         )
+    histories: dict[str, Any] = {}
+    if blocks:
+        from aipm_cli.history import History
+
+        if version < SCHEMA_VERSION:  # migrations see the whole document
+            return _parse(raw, path, split=False)
+        for roadmap_id, progress in (data.get("roadmaps") or {}).items():
+            marker = progress.get("history") if isinstance(progress, dict) else None
+            if isinstance(marker, str) and marker.startswith("@@aipm-history-block-"):
+                number = int(marker.removeprefix("@@aipm-history-block-").rstrip("@"))
+                histories[roadmap_id] = History(blocks[number], source=path)
+                del progress["history"]
     original = version
     while version < SCHEMA_VERSION:
         name, migrate = MIGRATIONS[version]
@@ -99,7 +146,7 @@ def parse(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
             raise _unreadable(path, f"migration '{name}' failed ({exc})") from None
         version += 1
         data["schema_version"] = version
-    return data, original
+    return data, original, histories
 
 
 def validate(data: dict[str, Any], path: Path) -> Any:
@@ -115,8 +162,20 @@ def validate(data: dict[str, Any], path: Path) -> Any:
         raise _unreadable(path, f"{loc}: {first['msg']}") from None
 
 
+def decode(raw: bytes, path: Path) -> tuple[Any, int]:
+    """The store document in these bytes, and the schema version they had."""
+    data, version, histories = _parse(raw, path)
+    doc = validate(data, path)
+    for roadmap_id, history in histories.items():
+        doc.roadmaps[roadmap_id].history = history
+    return doc, version
+
+
 def serialize(doc: Any) -> bytes:
-    return dumps(doc.model_dump(mode="json", exclude_defaults=True, exclude_none=False))
+    from aipm_cli.history import lines_of
+
+    data = doc.model_dump(mode="json", exclude_defaults=True, exclude={"roadmaps": {"__all__": {"history"}}})
+    return dumps(data, {roadmap_id: lines_of(p.history) for roadmap_id, p in doc.roadmaps.items()})
 
 
 def fsync_dir(folder: Path) -> None:
@@ -199,8 +258,7 @@ class Store:
         """The store document for these bytes (None: no file yet), and the schema it had."""
         if raw is None:
             return self.new_doc(), SCHEMA_VERSION
-        data, version = parse(raw, self.path)
-        return validate(data, self.path), version
+        return decode(raw, self.path)
 
     # -- writing ---------------------------------------------------------- #
 
@@ -221,11 +279,12 @@ class Store:
         self.written = None
         try:
             doc, raw, version = self._load()
-            before = serialize(doc) if raw is not None else None
             old_size = doc.history_size()
             yield doc
             after = serialize(doc)
-            if after == before and version == SCHEMA_VERSION:
+            # Unchanged: what we would write is what is there (a store laid
+            # out by hand is rewritten in aipm's layout on its first change).
+            if after == raw and version == SCHEMA_VERSION:
                 return
             if raw is not None:
                 if doc.history_size() < old_size and not allow_shrink:

@@ -94,7 +94,7 @@ class Summary:
     in_progress: list[Row]
     next: list[Row]
     forecast: Forecast
-    weeks: list[dict[str, Any]] = field(default_factory=list)  # last WEEKS_SHOWN weeks, oldest first
+    weeks: list[dict[str, Any]] = field(default_factory=list)  # last WEEKS_SHOWN weeks, oldest first: events per week
     certifications: list[Certificate] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
 

@@ -55,7 +55,8 @@ def doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
     import os
 
     from aipm_cli.errors import AipmError
-    from aipm_cli.store import SCHEMA_VERSION, parse
+    from aipm_cli.history import History
+    from aipm_cli.store import SCHEMA_VERSION, decode
 
     app = ctx.obj
     problems: list[str] = []
@@ -92,11 +93,12 @@ def doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
             if mode & 0o077:
                 problems.append(f"{store.path} can be read by others (mode {oct(mode)}); run chmod 600 on it.")
             try:
-                raw = store.path.read_bytes()
-                _data, version = parse(raw, store.path)
+                doc, version = decode(store.path.read_bytes(), store.path)
                 report["schema_version"] = version
-                doc = store.load()
                 report["history_entries"] = doc.history_size()
+                for progress in doc.roadmaps.values():  # every history entry, not only those commands read
+                    if isinstance(progress.history, History):
+                        progress.history.validate_all()
                 if roadmap is not None and roadmap.id in doc.roadmaps:
                     from aipm_cli.tracker import orphans, reconcile
 

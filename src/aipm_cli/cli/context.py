@@ -122,7 +122,7 @@ class App:
         from aipm_cli.catalog import parse_roadmap_text
 
         path, data = self.roadmap_source
-        return parse_roadmap_text(data, str(path))
+        return parse_roadmap_text(data, str(path), cache_dir=self.layout.cache)
 
     @cached_property
     def store(self) -> Store:

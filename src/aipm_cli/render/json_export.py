@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,6 +9,6 @@ if TYPE_CHECKING:
 
 
 def render(report: Report) -> str:
-    from aipm_cli.report import export_document
+    from aipm_cli.report import export_text
 
-    return json.dumps(export_document(report), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return export_text(report)
