@@ -231,3 +231,14 @@ def test_log_text(run, story) -> None:  # type: ignore[no-untyped-def]
     text = run("log", "-n", "2").stdout
     assert re.search(r"7\s+2026-11-20 09:00\s+done\s+agile-certification", text)
     assert "product-hunt — not relevant to me" in text
+
+
+def test_dashboard_shows_five_items_in_progress_and_counts_the_rest(run, run_json) -> None:  # type: ignore[no-untyped-def]
+    items = ["identifying-ai-opportunities", "cross-functional-collaboration", "product-strategy-and-roadmap",
+             "ethics-and-risk-management", "ai-product-evaluation", "follow-ai-product-blogs", "mentor-others"]  # fmt: skip
+    run("start", *items)
+    text = run("status").stdout
+    section = text.split("In progress\n")[1].split("\n\n")[0].splitlines()
+    assert len(section) == 6
+    assert section[-1] == "  and 2 more: aipm list --status in_progress"
+    assert len(run_json("status")["in_progress"]) == 7

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from aipm_cli.summary import Forecast, Row, Summary
 
 MARKS = {"done": ("✓", "green"), "in_progress": ("◐", "yellow"), "skipped": ("–", "dim"), "not_started": ("○", "")}
+IN_PROGRESS_SHOWN = 5
 STATUS_WORDS = {"done": "done", "in_progress": "in progress", "skipped": "skipped", "not_started": "not started"}
 
 
@@ -109,7 +110,10 @@ def status_view(console: Console, s: Summary) -> None:
     if s.in_progress:
         console.print()
         console.print(_heading("In progress"))
-        _item_lines(console, s.in_progress)
+        _item_lines(console, s.in_progress[:IN_PROGRESS_SHOWN])
+        hidden = len(s.in_progress) - IN_PROGRESS_SHOWN
+        if hidden > 0:
+            console.print(Text(f"  and {hidden} more: aipm list --status in_progress", style="dim"))
     console.print()
     console.print(_heading("Next up"))
     if s.next:
