@@ -189,14 +189,18 @@ def scale(sizes: list[tuple[int, int]], repeats: int, base_env: dict[str, str]) 
     for items, history in sizes:
         work = Path(tempfile.mkdtemp(prefix="aipm-bench-scale-"))
         roadmap = work / "roadmap.yaml"
-        ids = make_roadmap(items, roadmap, rng)
-        make_export(f"bench-{items}", ids, history, work / "export.json", rng)
+        # Generated in a child process: a child's peak-memory figure starts at
+        # its parent's size when forked, so this process must stay small.
+        subprocess.run(
+            [sys.executable, __file__, "--make", str(items), str(history), str(work), str(rng.randrange(10**9))],
+            check=True,
+        )
+        target = "item-00000"
         env = {**base_env, "AIPM_HOME": str(work / "home"), "AIPM_USER": "bench"}
         base = [*aipm, "--roadmap", str(roadmap)]
         subprocess.run([*base, "import", str(work / "export.json")], env=env, check=True, capture_output=True)
         snapshots = work / "home" / "cache" / "snapshots"
         row: dict[str, object] = {"items": items, "history": history}
-        target = ids[0]
 
         subprocess.run([*base, "status"], env=env, capture_output=True)  # warm the snapshot
         row["status"] = measure([*base, "status"], env, repeats)
@@ -233,7 +237,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs and sizes")
     parser.add_argument("--runs", type=int, help="start-up runs per command (default 30, quick 8)")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--make", nargs=4, metavar=("ITEMS", "HISTORY", "DIR", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make:  # child mode: write one size's roadmap and export
+        items, history, folder, seed = int(args.make[0]), int(args.make[1]), Path(args.make[2]), int(args.make[3])
+        generator = random.Random(seed)
+        ids = make_roadmap(items, folder / "roadmap.yaml", generator)
+        make_export(f"bench-{items}", ids, history, folder / "export.json", generator)
+        return
     runs = args.runs or (8 if args.quick else 30)
     sizes = (
         [(250, 12_500), (500, 25_000)]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import Run
 
 
@@ -79,3 +82,46 @@ def test_roadmap_cache_is_keyed_by_content_and_never_trusted_blindly(run: Run, h
     assert result.exit_code == 1
     assert "'lecture' is not allowed here" in result.stderr
     assert len(list((home / "cache" / "roadmaps").iterdir())) == 1
+
+
+def _entries(count: int) -> list:  # type: ignore[type-arg]
+    from datetime import UTC, datetime, timedelta
+
+    from aipm_cli.models import HistoryEntry, ItemProgress
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        HistoryEntry(seq=n + 1, at=start + timedelta(hours=n), action="done", items=[f"item-{n}"],
+                     note=f'note {n}, with "quotes" and ünïcödé', after={f"item-{n}": ItemProgress(status="done")})
+        for n in range(count)
+    ]  # fmt: skip
+
+
+@given(st.integers(0, 40), st.data())
+@settings(max_examples=60, deadline=None)
+def test_lazy_history_reads_and_appends_like_a_list(count: int, data: st.DataObject) -> None:
+    from datetime import UTC, datetime
+
+    from aipm_cli.models import HistoryEntry, RoadmapProgress, StoreDoc
+    from aipm_cli.store import decode, serialize
+
+    entries = _entries(count)
+    doc = StoreDoc(schema_version=1, user="ada", roadmaps={"r": RoadmapProgress(history=entries)})
+    raw = serialize(doc)
+    path = Path("progress.json")
+    # the newest first (what done and undo read), then any position, then everything
+    history = decode(raw, path)[0].roadmaps["r"].history
+    assert len(history) == count
+    if count:
+        assert history[-1] == entries[-1]
+        index = data.draw(st.integers(0, count - 1))
+        assert history[index] == entries[index]
+        assert list(reversed(history)) == entries[::-1]
+    # appending writes every old line back and the new one after them
+    fresh = decode(raw, path)[0]
+    if count:
+        fresh.roadmaps["r"].history[-1]  # read, unchanged
+    added = HistoryEntry(seq=count + 1, at=datetime(2027, 1, 1, tzinfo=UTC), action="start", items=["x"])
+    fresh.roadmaps["r"].history.append(added)
+    again = decode(serialize(fresh), path)[0].roadmaps["r"].history
+    assert list(again) == [*entries, added]

@@ -32,9 +32,13 @@ class History(MutableSequence[HistoryEntry]):
     split). Appended entries are kept as models.
     """
 
-    def __init__(self, block: bytes = b"", source: Path | None = None) -> None:
-        self._block = block  # the file's lines, as written ("{...},\n{...}"), untouched
-        self._count = block.count(b"\n") + 1 if block else 0
+    def __init__(self, data: bytes = b"", start: int = 0, end: int | None = None, source: Path | None = None) -> None:
+        # The entries are data[start:end], the file's lines as written
+        # ("{...},\n        {...}"); kept as offsets, so the block is never copied.
+        self._block = data
+        self._start = start
+        self._end = len(data) if end is None else end
+        self._count = data.count(b"\n", self._start, self._end) + 1 if self._end > self._start else 0
         self._starts: list[int] | None = None  # line offsets in the block, found when first needed
         self._parsed: dict[int, HistoryEntry] = {}
         self._added: list[HistoryEntry] = []
@@ -49,20 +53,20 @@ class History(MutableSequence[HistoryEntry]):
     # -- reading ------------------------------------------------------------ #
 
     def _line(self, index: int) -> bytes:
+        block, first, last = self._block, self._start, self._end
         if self._starts is None and index == self._count - 1:  # the newest: no need to index every line
-            return self._block[self._block.rfind(b"\n") + 1 :].strip().rstrip(b",")
+            newline = block.rfind(b"\n", first, last)
+            return block[first if newline < 0 else newline + 1 : last].strip().rstrip(b",")
         if self._starts is None:
-            starts = [0]
-            find = self._block.find
-            position = find(b"\n")
+            starts = [first]
+            position = block.find(b"\n", first, last)
             while position >= 0:
                 starts.append(position + 1)
-                position = find(b"\n", position + 1)
+                position = block.find(b"\n", position + 1, last)
             self._starts = starts
-        assert self._starts is not None
         start = self._starts[index]
-        end = self._starts[index + 1] - 1 if index + 1 < self._count else len(self._block)
-        return self._block[start:end].strip().rstrip(b",")
+        end = self._starts[index + 1] - 1 if index + 1 < self._count else last
+        return block[start:end].strip().rstrip(b",")
 
     def _entry(self, index: int) -> HistoryEntry:
         if index >= self._count:
@@ -125,7 +129,7 @@ class History(MutableSequence[HistoryEntry]):
     def _materialize(self) -> None:
         """Turn every read line into a model (before entries are removed)."""
         self._added = [self._entry(i) for i in range(len(self))]
-        self._block, self._count, self._starts, self._parsed = b"", 0, None, {}
+        self._block, self._start, self._end, self._count, self._starts, self._parsed = b"", 0, 0, 0, None, {}
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError("history entries are appended, never replaced")
@@ -143,9 +147,9 @@ class History(MutableSequence[HistoryEntry]):
 
     # -- writing ------------------------------------------------------------ #
 
-    def store_lines(self) -> list[bytes]:
+    def store_lines(self) -> list[bytes | memoryview]:
         """The entries as store lines; untouched read lines come back as one verbatim chunk."""
-        out: list[bytes] = []
+        out: list[bytes | memoryview] = []
         if self._count:
             changed = {
                 i: line
@@ -153,7 +157,7 @@ class History(MutableSequence[HistoryEntry]):
                 if (line := entry_line(entry).encode("utf-8")) != self._line(i)
             }
             if not changed:
-                out.append(self._block)  # already "{...},\n        {...}"
+                out.append(memoryview(self._block)[self._start : self._end])  # already "{...},\n        {...}"
             else:
                 out += [changed.get(i) or self._line(i) for i in range(self._count)]
         out += [entry_line(entry).encode("utf-8") for entry in self._added]
@@ -169,18 +173,18 @@ def _first(exc: Exception) -> str:
     return str(exc)
 
 
-def lines_of(history: Any) -> list[bytes]:
+def lines_of(history: Any) -> list[bytes | memoryview]:
     """Store lines for a History or a plain list of entries."""
     if isinstance(history, History):
         return history.store_lines()
     return [entry_line(entry).encode("utf-8") for entry in history]
 
 
-def dumps_with_blocks(data: Any, blocks: dict[str, list[bytes]], sort_keys: bool = True) -> bytes:
+def dumps_with_blocks(data: Any, blocks: dict[str, list[bytes | memoryview]], sort_keys: bool = True) -> bytes:
     """`json.dumps(data, indent=2)` as UTF-8, where each placeholder string in
     `blocks` becomes a JSON array written one (already serialized) element per line."""
     text = json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False).encode("utf-8")
-    pieces: list[bytes] = []
+    pieces: list[bytes | memoryview] = []
     position = 0
     found = sorted((text.index(json.dumps(token).encode()), token) for token in blocks)
     for at, token in found:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,7 @@ from aipm_cli.summary import Row, Summary
 if TYPE_CHECKING:
     from aipm_cli.models import Roadmap, RoadmapProgress
 
-FORMAT = 1
+FORMAT = 2
 _TYPES = {
     name: getattr(summary_module, name)
     for name in ("Counts", "Row", "ModuleSummary", "PhaseSummary", "Forecast", "Certificate", "Summary", "Snapshot")
@@ -39,10 +39,16 @@ _TYPES = {
 
 @dataclass
 class Snapshot:
+    """What status, list and next show."""
+
     summary: Summary
     rows: list[Row]
-    upcoming: list[Row]  # every item `next` would list, in order
+    upcoming_ids: list[str]  # every item `next` would list, in order
     names: dict[str, list[Any]]  # phase or module id -> [title, duration]
+
+    def upcoming(self, count: int) -> list[Row]:
+        by_id = {r.id: r for r in self.rows}
+        return [by_id[i] for i in self.upcoming_ids[:count]]
 
 
 _TYPES["Snapshot"] = Snapshot
@@ -57,18 +63,24 @@ def cache_key(*, roadmap: bytes, store: bytes | None, user: str, today: date, ho
     return digest.hexdigest()
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _encode(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
-        out["__t"] = type(value).__name__
-        return out
-    if isinstance(value, date):
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is date:
         return {"__d": value.isoformat()}
-    if isinstance(value, dict):
-        return {k: _encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if kind is list or kind is tuple:
         return [_encode(v) for v in value]
-    return value
+    if kind is dict:
+        return {k: _encode(v) for k, v in value.items()}
+    if kind.__name__ in _TYPES and _TYPES[kind.__name__] is kind:
+        out = {k: _encode(v) for k, v in vars(value).items()}
+        out["__t"] = kind.__name__
+        return out
+    raise TypeError(f"cannot keep {kind.__name__} in a snapshot")
 
 
 def _decode(obj: dict[str, Any]) -> Any:
@@ -110,7 +122,7 @@ def compute(roadmap: Roadmap, progress: RoadmapProgress, user: str, today: date,
     return Snapshot(
         summary=summarize(roadmap, progress, user, today, hours_per_week),
         rows=rows(roadmap, progress),
-        upcoming=next_items(roadmap, progress),
+        upcoming_ids=[r.id for r in next_items(roadmap, progress)],
         names=names_of(roadmap),
     )
 

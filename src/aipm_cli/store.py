@@ -52,7 +52,7 @@ _HISTORY_OPEN = b'"history": [\n'
 _HISTORY_CLOSE = b"\n      ]"
 
 
-def dumps(data: dict[str, Any], histories: dict[str, list[bytes]]) -> bytes:
+def dumps(data: dict[str, Any], histories: dict[str, list[bytes | memoryview]]) -> bytes:
     """Pretty-printed JSON, stable key order, one history entry per line.
 
     Keeping each history entry on one line keeps a store with years of
@@ -61,7 +61,7 @@ def dumps(data: dict[str, Any], histories: dict[str, list[bytes]]) -> bytes:
     """
     from aipm_cli.history import dumps_with_blocks
 
-    blocks: dict[str, list[bytes]] = {}
+    blocks: dict[str, list[bytes | memoryview]] = {}
     salt = os.urandom(8).hex()  # no learner's text can collide with the placeholder
     for number, (roadmap_id, lines) in enumerate(histories.items()):
         if lines:
@@ -71,15 +71,15 @@ def dumps(data: dict[str, Any], histories: dict[str, list[bytes]]) -> bytes:
     return dumps_with_blocks(data, blocks) + b"\n"
 
 
-def _split_history(raw: bytes) -> tuple[bytes, list[bytes]]:
+def _split_history(raw: bytes) -> tuple[bytes, list[tuple[int, int]]]:
     """Cut the one-entry-per-line history blocks out of a store file.
 
     Returns the file with each block replaced by a numbered placeholder, and
-    the blocks (their lines, untouched). A file laid out differently (edited
+    where each block (its lines, untouched) starts and ends in `raw`. A file laid out differently (edited
     by hand) is returned whole, and its history is parsed the ordinary way.
     """
     pieces: list[bytes] = []
-    blocks: list[bytes] = []
+    blocks: list[tuple[int, int]] = []
     position = 0
     while True:
         start = raw.find(_HISTORY_OPEN, position)
@@ -91,9 +91,8 @@ def _split_history(raw: bytes) -> tuple[bytes, list[bytes]]:
             first += 1
         if end < 0 or raw[first : first + 1] != b"{" or raw[end - 1 : end] != b"}":
             return raw, []
-        body = raw[first:end]  # one copy of the block, however long
         pieces += [raw[position:start], b'"history": "@@aipm-history-block-%d@@"' % len(blocks)]
-        blocks.append(body)
+        blocks.append((first, end))
         position = end + len(_HISTORY_CLOSE)
     pieces.append(raw[position:])
     return b"".join(pieces), blocks
@@ -135,7 +134,7 @@ def _parse(raw: bytes, path: Path, split: bool = True) -> tuple[dict[str, Any], 
             marker = progress.get("history") if isinstance(progress, dict) else None
             if isinstance(marker, str) and marker.startswith("@@aipm-history-block-"):
                 number = int(marker.removeprefix("@@aipm-history-block-").rstrip("@"))
-                histories[roadmap_id] = History(blocks[number], source=path)
+                histories[roadmap_id] = History(raw, *blocks[number], source=path)
                 del progress["history"]
     original = version
     while version < SCHEMA_VERSION:

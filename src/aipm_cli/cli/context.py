@@ -62,6 +62,23 @@ class App:
     def emit_json(self, data: Any) -> None:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
+    def write_file(self, path: Path, data: bytes, option: str) -> None:
+        """Write a file the learner asked for (a report, a calendar): atomically, 0644, clean errors."""
+        from aipm_cli.store import atomic_write
+
+        target = path.expanduser()
+        folder = target.absolute().parent
+        if not folder.is_dir():
+            raise InputError(
+                f"The folder {folder} does not exist.", f"Create it first, or choose another {option} path."
+            )
+        if target.is_dir():
+            raise InputError(f"{path} is a folder.", f"Give a file name to {option}.")
+        try:
+            atomic_write(target, data, mode=0o644)
+        except OSError as exc:
+            raise InputError(f"Cannot write {path}: {exc.strerror}.", "Choose a folder you can write to.") from None
+
     def say(self, message: str) -> None:
         """A message for the learner (stderr: stdout is for data)."""
         self.err.print(message, soft_wrap=True)

@@ -66,7 +66,6 @@ def plan(
     """A dated study plan for what is left; --ics exports it to your calendar."""
     from aipm_cli.config import parse_value
     from aipm_cli.dates import parse_date
-    from aipm_cli.errors import InputError
     from aipm_cli.plan import make_plan, to_ics
     from aipm_cli.summary import to_data
 
@@ -75,15 +74,7 @@ def plan(
     first = parse_date(start, app.today(), allow_future=True, what="start date") if start else app.today()
     schedule = make_plan(app.roadmap, app.read_progress(), first, hours)
     if ics is not None:
-        from aipm_cli.store import atomic_write
-
-        folder = ics.expanduser().absolute().parent
-        if not folder.is_dir():
-            raise InputError(f"The folder {folder} does not exist.", "Create it first, or choose another --ics path.")
-        try:
-            atomic_write(ics.expanduser(), to_ics(schedule, app.roadmap, app.user, app.now()).encode(), mode=0o644)
-        except OSError as exc:
-            raise InputError(f"Cannot write {ics}: {exc.strerror}.", "Choose a folder you can write to.") from None
+        app.write_file(ics, to_ics(schedule, app.roadmap, app.user, app.now()).encode(), "--ics")
     if json:
         data = to_data(schedule)
         app.emit_json(data)

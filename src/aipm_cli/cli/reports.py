@@ -35,24 +35,13 @@ def export(
         fmt = EXTENSIONS.get(output.suffix.lower(), "md")
     else:
         fmt = "md"
-    if output is not None:
-        folder = output.expanduser().absolute().parent
-        if not folder.is_dir():
-            raise InputError(f"The folder {folder} does not exist.", "Create it first, or choose another -o path.")
-        if output.is_dir():
-            raise InputError(f"{output} is a folder.", "Give a file name, e.g. -o report.html.")
     day = parse_date(as_of, app.today(), what="date") if as_of else None
     report = build(app.roadmap, app.read_progress(), app.user, app.today(), app.now(), app.hours_per_week(), as_of=day)
     text = exporter(fmt)(report)
     if output is None:
         sys.stdout.write(text)
         return
-    from aipm_cli.store import atomic_write
-
-    try:
-        atomic_write(output.expanduser(), text.encode("utf-8"), mode=0o644)
-    except OSError as exc:
-        raise InputError(f"Cannot write {output}: {exc.strerror}.", "Choose a folder you can write to.") from None
+    app.write_file(output, text.encode("utf-8"), "-o")
     app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
 
 

@@ -223,7 +223,7 @@ def next_up(
     from aipm_cli.summary import to_data
 
     app = ctx.obj
-    selected = app.snapshot().upcoming[:count]
+    selected = app.snapshot().upcoming(count)
     if json:
         app.emit_json(to_data(selected))
         return
