@@ -242,3 +242,12 @@ def test_dashboard_shows_five_items_in_progress_and_counts_the_rest(run, run_jso
     assert len(section) == 6
     assert section[-1] == "  and 2 more: aipm list --status in_progress"
     assert len(run_json("status")["in_progress"]) == 7
+
+
+def test_colour_when_the_terminal_allows_it(story) -> None:  # type: ignore[no-untyped-def]
+    # The counterpart of the no-escape-codes tests: colour does appear when asked for.
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["FORCE_COLOR"] = "1"
+    result = subprocess.run([sys.executable, "-m", "aipm_cli", "status"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0
+    assert "\x1b[" in result.stdout

@@ -55,30 +55,30 @@ def format_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[yaml.Node | None, bool]:
-    """The YAML node at a document path; the bool says whether it is a key node."""
+def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+    """The YAML node at a document path (or the deepest one that exists)."""
     node = root
     for index, part in enumerate(loc):
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 if getattr(key_node, "value", None) == part:
                     if index == len(loc) - 1:
-                        return value_node, False
+                        return value_node
                     node = value_node
                     break
             else:
-                return node, False
+                return node
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if part >= len(node.value):
-                return node, False
+                return node
             node = node.value[part]
         else:
-            return node, False
-    return node, False
+            return node
+    return node
 
 
 def _key_node(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
-    parent, _ = _node_at(root, loc[:-1])
+    parent = _node_at(root, loc[:-1])
     if isinstance(parent, yaml.MappingNode):
         for key_node, _value in parent.value:
             if getattr(key_node, "value", None) == loc[-1]:
@@ -348,7 +348,7 @@ def _validated(raw: Any, file: str, data: bytes) -> Any:
     for w in where:
         node = _key_node(root, w.loc) if w.message.startswith("unknown key") else None
         if node is None:
-            node, _ = _node_at(root, w.loc)
+            node = _node_at(root, w.loc)
         line = node.start_mark.line + 1 if node is not None else None
         problems.append(Problem(file, format_loc(w.loc), w.message, line))
     raise RoadmapError(file, problems)

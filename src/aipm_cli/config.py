@@ -28,10 +28,15 @@ SETTINGS = {
 }
 
 
-def parse_value(key: str, text: str) -> Any:
-    """Check a setting's value as typed on the command line."""
+def check_key(key: str) -> str:
     if key not in SETTINGS:
         raise InputError(f"There is no setting called '{key}'.", f"Settings: {', '.join(SETTINGS)}.")
+    return key
+
+
+def parse_value(key: str, text: str) -> Any:
+    """Check a setting's value as typed on the command line."""
+    check_key(key)
     if key == "hours_per_week":
         try:
             hours = float(text)
@@ -76,9 +81,7 @@ class Config:
                     raise StoreError(f"The settings file {path} has a bad value for {key}: {exc.message}") from None
 
     def get(self, key: str) -> Any:
-        if key not in SETTINGS:
-            parse_value(key, "")  # raises the unknown-key error
-        return self.values.get(key, SETTINGS[key].default)
+        return self.values.get(check_key(key), SETTINGS[key].default)
 
     def is_set(self, key: str) -> bool:
         return key in self.values

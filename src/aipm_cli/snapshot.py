@@ -30,10 +30,9 @@ if TYPE_CHECKING:
     from aipm_cli.models import Roadmap, RoadmapProgress
 
 FORMAT = 2
-_TYPES = {
+_TYPES: dict[str, type] = {
     name: getattr(summary_module, name)
-    for name in ("Counts", "Row", "ModuleSummary", "PhaseSummary", "Forecast", "Certificate", "Summary", "Snapshot")
-    if hasattr(summary_module, name)
+    for name in ("Counts", "Row", "ModuleSummary", "PhaseSummary", "Forecast", "Certificate", "Summary")
 }
 
 

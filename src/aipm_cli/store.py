@@ -98,12 +98,6 @@ def _split_history(raw: bytes) -> tuple[bytes, list[tuple[int, int]]]:
     return b"".join(pieces), blocks
 
 
-def parse(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
-    """Decode a store file into a current-schema dict and the schema it had."""
-    data, version, _histories = _parse(raw, path)
-    return data, version
-
-
 def _parse(raw: bytes, path: Path, split: bool = True) -> tuple[dict[str, Any], int, dict[str, Any]]:
     if not raw.strip():
         raise _unreadable(path, "the file is empty")

@@ -162,7 +162,7 @@ def config(
     json: JsonOpt = False,
 ) -> None:
     """List the settings, print one (KEY) or change one (KEY VALUE)."""
-    from aipm_cli.config import SETTINGS, parse_value
+    from aipm_cli.config import SETTINGS, check_key
     from aipm_cli.errors import InputError
 
     app = ctx.obj
@@ -183,9 +183,7 @@ def config(
             )
         app.show(lambda c: c.print(table))
         return
-    key = key.strip().lower().replace("-", "_")
-    if key not in SETTINGS:
-        parse_value(key, "")
+    key = check_key(key.strip().lower().replace("-", "_"))
     if unset:
         cfg.set(key, None)
         app.say(f"[green]✓[/] {key} is back to its default.")

@@ -147,8 +147,8 @@ def item_detail(roadmap: "Roadmap", progress: "RoadmapProgress", item_id: str) -
         certification=rec.certification.model_dump(mode="json") if rec.certification else None,
         history=[history_data(h) for h in progress.history if item_id in h.before or item_id in h.items],
     )
-    if base["kind"] != "deliverable" and base["status"] == "done" and base["completed_on"] is None:
-        base["completed_on"] = row(roadmap, progress, item_id).completed_on
+    if base["kind"] != "deliverable" and base["status"] == "done":
+        base["completed_on"] = r.completed_on  # a project: its last deliverable's date when it has none
     return to_data(base)
 
 
