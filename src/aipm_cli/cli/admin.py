@@ -8,7 +8,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 
 
 def users(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """The learners in this data directory, with their percent done."""
+    """The learners here, with percent done."""
     from aipm_cli.errors import AipmError
     from aipm_cli.models import RoadmapProgress
     from aipm_cli.progress import counts_for
@@ -51,7 +51,10 @@ def users(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 
 def doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """Paths, store and roadmap health; exits 1 when something needs attention."""
+    """Check paths, store and roadmap health.
+
+    Exits 1 when something needs attention.
+    """
     import os
 
     from aipm_cli.errors import AipmError
@@ -156,12 +159,15 @@ def doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 def config(
     ctx: typer.Context,
-    key: Annotated[str | None, typer.Argument(help="A setting: hours_per_week, roadmap, user.")] = None,
-    value: Annotated[str | None, typer.Argument(help="The new value.")] = None,
+    key: Annotated[str | None, typer.Argument(metavar="KEY", help="A setting: hours_per_week, roadmap, user.")] = None,
+    value: Annotated[str | None, typer.Argument(metavar="VALUE", help="The new value.")] = None,
     unset: Annotated[bool, typer.Option("--unset", help="Go back to the default for KEY.")] = False,
     json: JsonOpt = False,
 ) -> None:
-    """List the settings, print one (KEY) or change one (KEY VALUE)."""
+    """Show or change settings.
+
+    No KEY: list the settings. KEY: print one. KEY VALUE: change it.
+    """
     from aipm_cli.config import SETTINGS, check_key
     from aipm_cli.errors import InputError
 

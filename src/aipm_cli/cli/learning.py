@@ -11,7 +11,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 
 
 def skills(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """Per skill area: your latest self-rating, the change since your first, and coverage."""
+    """Your skill ratings and coverage.
+
+    Per skill area: your latest self-rating, the change since your first,
+    and how many of the items that build it are done.
+    """
     from aipm_cli.skills import skills_view
     from aipm_cli.summary import to_data
 
@@ -28,13 +32,21 @@ def skills(ctx: typer.Context, json: JsonOpt = False) -> None:
 def assess(
     ctx: typer.Context,
     skill: Annotated[
-        str, typer.Argument(help="Skill: id, id prefix or title (see `aipm skills`).", show_default=False)
+        str,
+        typer.Argument(metavar="SKILL", help="Skill: id, id prefix or title (see `aipm skills`).", show_default=False),
     ],
-    level: Annotated[str, typer.Argument(help=f"1 to 5. {LEVEL_HELP}.", show_default=False)],
-    note: Annotated[str | None, typer.Option("--note", "-m", help="Why this level (kept with the rating).")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="The date of the rating (default today).")] = None,
+    level: Annotated[str, typer.Argument(metavar="LEVEL", help=f"1 to 5. {LEVEL_HELP}.", show_default=False)],
+    note: Annotated[
+        str | None, typer.Option("--note", "-m", metavar="TEXT", help="Why this level (kept with the rating).")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", metavar="DATE", help="The date of the rating (default today).")
+    ] = None,
 ) -> None:
-    """Rate yourself 1-5 on a skill area; every rating is kept with its date."""
+    """Rate yourself 1-5 on a skill area.
+
+    Every rating is kept with its date.
+    """
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
@@ -57,13 +69,21 @@ def assess(
 def plan(
     ctx: typer.Context,
     hours_per_week: Annotated[
-        str | None, typer.Option("--hours-per-week", "-w", help="Study hours a week (default: the setting, 8).")
+        str | None,
+        typer.Option("--hours-per-week", "-w", metavar="HOURS", help="Study hours a week (default: the setting, 8)."),
     ] = None,
-    start: Annotated[str | None, typer.Option("--start", help="First day of the plan (default today).")] = None,
-    ics: Annotated[Path | None, typer.Option("--ics", help="Also write the plan as a calendar file (.ics).")] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", metavar="DATE", help="First day of the plan (default today).")
+    ] = None,
+    ics: Annotated[
+        Path | None, typer.Option("--ics", metavar="FILE", help="Also write the plan as a calendar file (.ics).")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """A dated study plan for what is left; --ics exports it to your calendar."""
+    """A dated study plan for what is left.
+
+    --ics writes it as a calendar file for your calendar app.
+    """
     from aipm_cli.config import parse_value
     from aipm_cli.dates import parse_date
     from aipm_cli.plan import make_plan, to_ics

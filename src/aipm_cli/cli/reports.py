@@ -10,14 +10,25 @@ def export(
     ctx: typer.Context,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="md, html, json or csv (default: from the -o file's extension, else md)."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="md, html, json or csv (default: from the -o file's extension, else md).",
+        ),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
+    ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="The report as things stood at the end of this date.")
+        str | None, typer.Option("--as-of", metavar="DATE", help="The report as things stood at the end of this date.")
     ] = None,
 ) -> None:
-    """A progress report: Markdown, standalone HTML, JSON (re-importable) or CSV."""
+    """A progress report (md, html, json, csv).
+
+    Markdown, standalone HTML, JSON (re-importable with `aipm import`) or
+    CSV; to stdout, or to a file with -o.
+    """
     import sys
 
     from aipm_cli.dates import parse_date
@@ -47,16 +58,22 @@ def export(
 
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A file written by `aipm export --format json`.", show_default=False)],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A file written by `aipm export --format json`.", show_default=False)
+    ],
     user: Annotated[
-        str | None, typer.Option("--user", "-u", help="Import into this learner (default: the current one).")
+        str | None,
+        typer.Option("--user", "-u", metavar="NAME", help="Import into this learner (default: the current one)."),
     ] = None,
     merge: Annotated[bool, typer.Option("--merge", help="Add what the store does not have yet.")] = False,
     replace: Annotated[
         bool, typer.Option("--replace", help="Replace this roadmap's progress (the old store is backed up).")
     ] = False,
 ) -> None:
-    """Restore progress from a JSON export (lossless), e.g. on a new machine."""
+    """Restore progress from a JSON export.
+
+    Lossless: use it to move machines or restore a backup.
+    """
     from aipm_cli.errors import InputError
     from aipm_cli.models import HistoryEntry, RoadmapProgress
     from aipm_cli.paths import check_user_name

@@ -12,7 +12,7 @@ roadmap_app = typer.Typer(help="Manage roadmap definitions: bundled ones and you
 def list_roadmaps(
     ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
 ) -> None:
-    """The bundled roadmaps and your own (in <data dir>/roadmaps/)."""
+    """The bundled roadmaps and your own."""
     from rich.table import Table
 
     from aipm_cli import catalog
@@ -48,10 +48,12 @@ def list_roadmaps(
 @roadmap_app.command("show")
 def show_roadmap(
     ctx: typer.Context,
-    roadmap: Annotated[str | None, typer.Argument(help="Roadmap id or file (default: the one in use).")] = None,
+    roadmap: Annotated[
+        str | None, typer.Argument(metavar="ID|PATH", help="Roadmap id or file (default: the one in use).")
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the validated roadmap as JSON.")] = False,
 ) -> None:
-    """Every phase, module and item of a roadmap, with kind and duration."""
+    """Every phase, module and item of a roadmap."""
     from aipm_cli import catalog
 
     app = ctx.obj
@@ -68,9 +70,10 @@ def show_roadmap(
 
 @roadmap_app.command("use")
 def use(
-    ctx: typer.Context, roadmap: Annotated[str, typer.Argument(help="Roadmap id or file.", show_default=False)]
+    ctx: typer.Context,
+    roadmap: Annotated[str, typer.Argument(metavar="ID|PATH", help="Roadmap id or file.", show_default=False)],
 ) -> None:
-    """Make a roadmap the default for every command."""
+    """Make a roadmap the default."""
     from aipm_cli import catalog
 
     app = ctx.obj
@@ -83,9 +86,13 @@ def use(
 
 @roadmap_app.command("validate")
 def validate(
-    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The roadmap file to check.", show_default=False)]
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The roadmap file to check.", show_default=False)],
 ) -> None:
-    """Check a roadmap file; list every problem with its place in the document."""
+    """Check a roadmap file.
+
+    Lists every problem with its file, line and place in the document.
+    """
     from aipm_cli.catalog import load_roadmap_file
 
     rm = load_roadmap_file(file)
@@ -98,7 +105,7 @@ def validate(
 
 @roadmap_app.command("schema")
 def schema(ctx: typer.Context) -> None:
-    """Print the JSON Schema of the roadmap format (for editor completion)."""
+    """Print the roadmap format's JSON Schema."""
     from aipm_cli.catalog import json_schema
 
     ctx.obj.emit_json(json_schema())

@@ -6,12 +6,16 @@ import typer
 
 ItemsArg = Annotated[
     list[str],
-    typer.Argument(help="Item, deliverable, module or phase: id, alias, id prefix or title.", show_default=False),
+    typer.Argument(
+        metavar="ITEM...", help="Item, deliverable, module or phase: id, alias, id prefix or title.", show_default=False
+    ),
 ]
-OnOpt = Annotated[str | None, typer.Option("--on", help="The date it happened: YYYY-MM-DD, today or yesterday.")]
-NoteOpt = Annotated[str | None, typer.Option("--note", "-m", help="A note to keep with the change.")]
+OnOpt = Annotated[
+    str | None, typer.Option("--on", metavar="DATE", help="The date it happened: YYYY-MM-DD, today or yesterday.")
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", "-m", metavar="TEXT", help="A note to keep with the change.")]
 EvidenceOpt = Annotated[
-    str | None, typer.Option("--evidence", "-e", help="Proof: a link, a credential id, a file name.")
+    str | None, typer.Option("--evidence", "-e", metavar="TEXT", help="Proof: a link, a credential id, a file name.")
 ]
 
 _PAST = {"start": "Started", "done": "Done", "skip": "Skipped", "reset": "Reset"}
@@ -80,13 +84,17 @@ def done(
     note: NoteOpt = None,
     evidence: EvidenceOpt = None,
     credential: Annotated[
-        str | None, typer.Option("--credential", help="Certifications: the credential id or URL.")
+        str | None, typer.Option("--credential", metavar="TEXT", help="Certifications: the credential id or URL.")
     ] = None,
     expires: Annotated[
-        str | None, typer.Option("--expires", help="Certifications: the expiry date (YYYY-MM-DD).")
+        str | None, typer.Option("--expires", metavar="DATE", help="Certifications: the expiry date (YYYY-MM-DD).")
     ] = None,
 ) -> None:
-    """Mark items as done (a project: all its deliverables)."""
+    """Mark items as done.
+
+    A project: all its deliverables. A certification keeps --credential
+    and --expires.
+    """
     _change(ctx, "done", items, on, note, evidence, credential=credential, expires=expires)
 
 
@@ -94,20 +102,25 @@ def skip(
     ctx: typer.Context,
     items: ItemsArg,
     on: OnOpt = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why you skip it (kept with the item).")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", metavar="TEXT", help="Why you skip it (kept with the item).")
+    ] = None,
     note: NoteOpt = None,
 ) -> None:
-    """Skip items: they leave the percentage instead of counting as done."""
+    """Skip items (they leave the percentage)."""
     _change(ctx, "skip", items, on, note, None, reason=reason)
 
 
 def reset(ctx: typer.Context, items: ItemsArg, note: NoteOpt = None) -> None:
-    """Set items back to not started (notes and evidence are kept)."""
+    """Set items back to not started.
+
+    Notes and evidence are kept.
+    """
     _change(ctx, "reset", items, None, note, None)
 
 
 def undo(ctx: typer.Context) -> None:
-    """Revert the last change; run again to walk further back."""
+    """Revert the last change (again: further back)."""
     from rich.markup import escape
 
     from aipm_cli.tracker import undo as undo_change
@@ -122,8 +135,10 @@ def undo(ctx: typer.Context) -> None:
 
 def note(
     ctx: typer.Context,
-    item: Annotated[str, typer.Argument(help="Item: id, alias, id prefix or title.", show_default=False)],
-    text: Annotated[str, typer.Argument(help="The note.", show_default=False)],
+    item: Annotated[
+        str, typer.Argument(metavar="ITEM", help="Item: id, alias, id prefix or title.", show_default=False)
+    ],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note.", show_default=False)],
 ) -> None:
     """Add a note to an item."""
     from rich.markup import escape

@@ -11,7 +11,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """Dashboard: overall and per-phase progress, what is in progress, what is next, forecast."""
+    """Dashboard: progress, next up, forecast.
+
+    Overall and per-phase progress, what is in progress, what comes next, a
+    finish forecast and your weekly consistency.
+    """
     from aipm_cli.summary import to_data
 
     app = ctx.obj
@@ -51,24 +55,33 @@ def _choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | Non
 
 def list_items(
     ctx: typer.Context,
-    phase: Annotated[str | None, typer.Option("--phase", "-p", help="Only this phase (id, prefix or title).")] = None,
+    phase: Annotated[
+        str | None, typer.Option("--phase", "-p", metavar="PHASE", help="Only this phase (id, prefix or title).")
+    ] = None,
     module: Annotated[
-        str | None, typer.Option("--module", "-m", help="Only this module (id, prefix or title).")
+        str | None, typer.Option("--module", "-m", metavar="MODULE", help="Only this module (id, prefix or title).")
     ] = None,
     kind: Annotated[
         str | None,
         typer.Option(
             "--kind",
             "-k",
+            metavar="KIND",
             help="Only this kind: course, resource, topic, exercise, project, certification, community, practice.",
         ),
     ] = None,
     status: Annotated[
-        str | None, typer.Option("--status", "-s", help="Only this status: not_started, in_progress, done, skipped.")
+        str | None,
+        typer.Option(
+            "--status", "-s", metavar="STATUS", help="Only this status: not_started, in_progress, done, skipped."
+        ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """The roadmap as a tree with a status mark per item; filters combine."""
+    """The roadmap as a tree with status marks.
+
+    Filters combine: --phase, --module, --kind, --status.
+    """
     from aipm_cli.summary import to_data
     from aipm_cli.vocabulary import KINDS, STATUSES
 
@@ -162,11 +175,19 @@ def show(
     ctx: typer.Context,
     item: Annotated[
         str,
-        typer.Argument(help="Item, deliverable, module or phase: id, alias, id prefix or title.", show_default=False),
+        typer.Argument(
+            metavar="ITEM",
+            help="Item, deliverable, module or phase: id, alias, id prefix or title.",
+            show_default=False,
+        ),
     ],
     json: JsonOpt = False,
 ) -> None:
-    """One item in full: details, status, dates, notes, evidence, history."""
+    """One item in full, with its history.
+
+    Details, requirements, status and dates, notes, evidence, deliverables
+    and links. A module or phase shows its items.
+    """
     from aipm_cli.progress import counts_for, rows
     from aipm_cli.summary import to_data
     from aipm_cli.tracker import items_of, resolve
@@ -219,7 +240,11 @@ def next_up(
     count: Annotated[int, typer.Option("-n", "--count", min=1, help="How many items to show.")] = 5,
     json: JsonOpt = False,
 ) -> None:
-    """What to do next: not done, prerequisites met; in-progress first, then roadmap order."""
+    """What to do next.
+
+    Items not done or skipped whose prerequisites are done: in-progress
+    items first, then roadmap order.
+    """
     from aipm_cli.summary import to_data
 
     app = ctx.obj
@@ -237,7 +262,9 @@ def next_up(
 
 def log(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option("--since", help="Only changes on or after this date.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only changes on or after this date.")
+    ] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many changes.")] = None,
     json: JsonOpt = False,
 ) -> None:
