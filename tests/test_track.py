@@ -227,3 +227,25 @@ def test_json_output_is_only_json(run) -> None:  # type: ignore[no-untyped-def]
         result = run(*args, "--json")
         json.loads(result.stdout)
         assert result.stderr == ""
+
+
+def test_the_vocabulary_matches_the_models() -> None:
+    # vocabulary.py stays import-free for fast paths; it must say what the models accept.
+    from typing import get_args
+
+    from aipm_cli import models, vocabulary
+
+    assert vocabulary.KINDS == get_args(models.Kind)
+    assert vocabulary.STATUSES == get_args(models.Status)
+
+
+@pytest.mark.parametrize(
+    ("evidence", "link"),
+    [("https://example.org/cert/1", True), ("http://x.org", True), ("https://example.org/a b", False),
+     ("javascript:alert(1)", False), ("https://", False), ("CSM-0042", False)],
+)  # fmt: skip
+def test_one_rule_for_what_is_a_link(run, run_json, evidence: str, link: bool) -> None:  # type: ignore[no-untyped-def]
+    run("done", "ai-for-everyone", "--evidence", evidence)
+    assert run_json("show", "ai-for-everyone")["evidence"][0]["is_link"] is link
+    assert ('href="' + evidence + '"' in run("export", "-f", "html").stdout) is link
+    assert (f"]({evidence})" in run("export").stdout) is link

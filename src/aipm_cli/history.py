@@ -11,7 +11,7 @@ byte-for-byte.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, MutableSequence
+from collections.abc import Iterator, MutableSequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -43,12 +43,6 @@ class History(MutableSequence[HistoryEntry]):
         self._parsed: dict[int, HistoryEntry] = {}
         self._added: list[HistoryEntry] = []
         self._source = source
-
-    @classmethod
-    def of(cls, entries: Iterable[HistoryEntry]) -> History:
-        history = cls()
-        history._added = list(entries)
-        return history
 
     # -- reading ------------------------------------------------------------ #
 

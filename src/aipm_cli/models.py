@@ -11,11 +11,11 @@ import re
 from datetime import date, datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from aipm_cli.durations import Duration, parse_duration
+from aipm_cli.urls import is_http_url
 
 # --------------------------------------------------------------------------- #
 # Roadmap definition
@@ -45,8 +45,7 @@ def _title(value: str) -> str:
 
 def _http_url(value: str) -> str:
     value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if not is_http_url(value):
         raise ValueError(f"'{value}' is not an http(s) URL")
     return value
 
@@ -272,7 +271,7 @@ class Evidence(_Record):
 
     @property
     def is_link(self) -> bool:
-        return self.text.lower().startswith(("http://", "https://"))
+        return is_http_url(self.text.strip())
 
 
 class Certification(_Record):

@@ -165,7 +165,7 @@ def export_text(report: Report) -> str:
     return dumps_with_blocks(document, {token: lines_of(report.progress.history)}, sort_keys=False).decode() + "\n"
 
 
-def export_document(report: Report, history: Any = None) -> dict[str, Any]:
+def export_document(report: Report, *, history: Any) -> dict[str, Any]:
     """The export document; `history` stands in for the history entries (see export_text)."""
     summary = to_data(report.summary)
     summary["active_weeks"] = report.summary.active_weeks

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from aipm_cli.errors import InputError
@@ -82,8 +81,3 @@ def skills_view(roadmap: Roadmap, progress: RoadmapProgress) -> list[SkillView]:
             )
         )
     return out
-
-
-def rated_on(progress: RoadmapProgress, skill_id: str) -> date | None:
-    ratings = progress.skills.get(skill_id, [])
-    return ratings[-1].on if ratings else None

@@ -217,9 +217,6 @@ class Store:
 
     # -- reading ---------------------------------------------------------- #
 
-    def exists(self) -> bool:
-        return self.path.exists()
-
     def read_raw(self) -> bytes | None:
         try:
             return self.path.read_bytes()

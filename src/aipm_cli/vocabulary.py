@@ -5,8 +5,6 @@ without building any pydantic model.
 """
 
 KINDS = ("course", "resource", "topic", "exercise", "project", "certification", "community", "practice")
-PRIORITIES = ("core", "recommended", "optional")
-LINK_TYPES = ("course", "article", "video", "book", "official", "community", "tool", "other")
 STATUSES = ("not_started", "in_progress", "done", "skipped")
 
 # Self-rating levels for skills.

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of the view.")]
+from aipm_cli.cli.options import JsonOpt
 
 
 def users(ctx: typer.Context, json: JsonOpt = False) -> None:

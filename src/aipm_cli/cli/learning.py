@@ -5,9 +5,8 @@ from typing import Annotated
 
 import typer
 
+from aipm_cli.cli.options import JsonOpt
 from aipm_cli.vocabulary import LEVEL_HELP
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of the view.")]
 
 
 def skills(ctx: typer.Context, json: JsonOpt = False) -> None:

@@ -4,10 +4,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from aipm_cli.cli.options import JsonOpt
+
 if TYPE_CHECKING:
     from aipm_cli.models import Roadmap, RoadmapProgress
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of the view.")]
 
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from aipm_cli.urls import is_http_url
 
 
 def http_url(text: str | None) -> str | None:
@@ -10,10 +12,7 @@ def http_url(text: str | None) -> str | None:
     if not text:
         return None
     value = text.strip()
-    if any(c.isspace() for c in value):
-        return None
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if not is_http_url(value):
         return None
     # Percent-encode what could end a Markdown link or an HTML attribute early.
     return quote(value, safe=":/?#[]@!$&'*+,;=%~-._")
