@@ -22,6 +22,10 @@ def parse_date(text: str, today: date, *, allow_future: bool = False, what: str 
                 f"'{text}' is not a {what} aipm understands.",
                 "Use YYYY-MM-DD (e.g. 2026-10-01), 'today' or 'yesterday'.",
             ) from None
+    if result.year < 1970:
+        raise InputError(f"The {what} {result.isoformat()} is before 1970.", "Give a date from 1970 on.")
+    if allow_future and result.year > 2200:
+        raise InputError(f"The {what} {result.isoformat()} is too far ahead.", "Give a date before 2200.")
     if not allow_future and result > today:
         raise InputError(f"The {what} {result.isoformat()} is in the future.", "Give today's date or an earlier one.")
     return result

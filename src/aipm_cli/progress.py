@@ -18,7 +18,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aipm_cli.models import Item, Roadmap, RoadmapProgress
+from aipm_cli.models import Item, Roadmap
+from aipm_cli.record.state import State
 from aipm_cli.summary import (
     WEEKS_SHOWN,
     Certificate,
@@ -55,7 +56,7 @@ PACE_MIN_DONE = 2
 PACE_MIN_DAYS = 14
 
 
-def row(roadmap: Roadmap, progress: RoadmapProgress, item_id: str) -> Row:
+def row(roadmap: Roadmap, progress: State, item_id: str) -> Row:
     placed = roadmap.index.items[item_id]
     item = placed.item
     rec = record(progress, item_id)
@@ -87,7 +88,7 @@ def row(roadmap: Roadmap, progress: RoadmapProgress, item_id: str) -> Row:
     )
 
 
-def rows(roadmap: Roadmap, progress: RoadmapProgress) -> list[Row]:
+def rows(roadmap: Roadmap, progress: State) -> list[Row]:
     return [row(roadmap, progress, item_id) for item_id in roadmap.index.items]
 
 
@@ -95,7 +96,7 @@ def _units(item: Item) -> list[str]:
     return [d.id for d in item.deliverables] if item.deliverables else [item.id]
 
 
-def counts_for(roadmap: Roadmap, progress: RoadmapProgress, items: list[Item]) -> Counts:
+def counts_for(roadmap: Roadmap, progress: State, items: list[Item]) -> Counts:
     counts = Counts()
     for item in items:
         for unit in _units(item):
@@ -103,14 +104,14 @@ def counts_for(roadmap: Roadmap, progress: RoadmapProgress, items: list[Item]) -
     return counts
 
 
-def requirements_met(roadmap: Roadmap, progress: RoadmapProgress, item_id: str) -> bool:
+def requirements_met(roadmap: Roadmap, progress: State, item_id: str) -> bool:
     """Every required item is done (or skipped: a learner who skips a
     prerequisite has decided they do not need it)."""
     index = roadmap.index
     return all(status_of(index, progress, r) in ("done", "skipped") for r in index.items[item_id].requires)
 
 
-def next_items(roadmap: Roadmap, progress: RoadmapProgress, limit: int | None = None) -> list[Row]:
+def next_items(roadmap: Roadmap, progress: State, limit: int | None = None) -> list[Row]:
     """Not done or skipped, prerequisites met; in-progress first, then roadmap order."""
     index = roadmap.index
     started: list[str] = []
@@ -159,18 +160,18 @@ def effort_hours(roadmap: Roadmap) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _remaining_fraction(roadmap: Roadmap, progress: RoadmapProgress, item: Item) -> float:
+def _remaining_fraction(roadmap: Roadmap, progress: State, item: Item) -> float:
     units = _units(item)
     left = sum(1 for u in units if record(progress, u).status in ("not_started", "in_progress"))
     return left / len(units)
 
 
-def _done_fraction(progress: RoadmapProgress, item: Item) -> float:
+def _done_fraction(progress: State, item: Item) -> float:
     units = _units(item)
     return sum(1 for u in units if record(progress, u).status == "done") / len(units)
 
 
-def forecast(roadmap: Roadmap, progress: RoadmapProgress, today: date, hours_per_week: float) -> Forecast:
+def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: float) -> Forecast:
     efforts = effort_hours(roadmap)
     low = high = 0.0
     for placed in roadmap.index.items.values():
@@ -211,7 +212,7 @@ def forecast(roadmap: Roadmap, progress: RoadmapProgress, today: date, hours_per
     return result
 
 
-def activity_weeks(progress: RoadmapProgress, today: date, count: int = WEEKS_SHOWN) -> list[dict[str, Any]]:
+def activity_weeks(progress: State, today: date, count: int = WEEKS_SHOWN) -> list[dict[str, Any]]:
     """Per ISO week (Monday first), how many dated events the learner's records
     hold (starts, completions, skips, notes, evidence, skill ratings); oldest first.
 
@@ -231,30 +232,29 @@ def activity_weeks(progress: RoadmapProgress, today: date, count: int = WEEKS_SH
         for day in (rec.started_on, rec.completed_on, rec.skipped_on):
             add(day)
         for note in rec.notes:
-            add(note.at.date())
+            add(note.on)
         for proof in rec.evidence:
-            add(proof.at.date())
+            add(proof.on)
     for ratings in progress.skills.values():
         for rating in ratings:
             add(rating.on)
     return [{"week_of": s, "changes": n, "active": n > 0} for s, n in changes.items()]
 
 
-def certifications(roadmap: Roadmap, progress: RoadmapProgress, today: date) -> list[Certificate]:
+def certifications(roadmap: Roadmap, progress: State, today: date) -> list[Certificate]:
     out = []
     for placed in roadmap.index.items.values():
         item = placed.item
         if item.kind != "certification" or status_of(roadmap.index, progress, item.id) != "done":
             continue
         rec = record(progress, item.id)
-        cert = rec.certification
-        expires = cert.expires_on if cert else None
+        expires = rec.expires_on
         out.append(
             Certificate(
                 id=item.id,
                 title=item.title,
-                earned_on=(cert.earned_on if cert else None) or rec.completed_on,
-                credential=cert.credential if cert else None,
+                earned_on=rec.completed_on,
+                credential=rec.credential,
                 expires_on=expires,
                 expired=bool(expires and expires < today),
             )
@@ -264,7 +264,7 @@ def certifications(roadmap: Roadmap, progress: RoadmapProgress, today: date) -> 
 
 def summarize(
     roadmap: Roadmap,
-    progress: RoadmapProgress,
+    progress: State,
     user: str,
     today: date,
     hours_per_week: float = DEFAULT_HOURS_PER_WEEK,
@@ -298,5 +298,5 @@ def summarize(
         forecast=forecast(roadmap, progress, today, hours_per_week),
         weeks=activity_weeks(progress, today),
         certifications=certifications(roadmap, progress, today),
-        orphans=orphans(roadmap, progress),
+        orphans=orphans(roadmap.index, progress),
     )

@@ -1,60 +1,29 @@
 """Progress reports: one summary computed once, rendered per format.
 
-Also the as-of reconstruction (the store as it stood at the end of a day,
-rebuilt from the history) and the JSON export/import document.
+Also the JSON export document (the learner's changes, plus the derived
+summary for readers) and reading it back for `aipm import`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from aipm_cli import __version__
 from aipm_cli.errors import AipmError
-from aipm_cli.models import Roadmap, RoadmapProgress
+from aipm_cli.models import Roadmap
 from aipm_cli.progress import rows, summarize
+from aipm_cli.record.state import State, state_data
 from aipm_cli.summary import Row, Summary, to_data
-from aipm_cli.tracker import reconcile, record
+from aipm_cli.tracker import record
 
 EXPORT_FORMAT = "aipm-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 FORMATS = ("md", "html", "json", "csv")
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
-
-
-def progress_as_of(progress: RoadmapProgress, roadmap: Roadmap, day: date) -> RoadmapProgress:
-    """The progress as it stood at the end of `day`.
-
-    Replays the history: each change that was not undone, in the order of
-    the date it was recorded for (`--on`, else when it was made), applying
-    the states it left. Backdated changes therefore count from their date.
-    """
-    replay = sorted(
-        (h for h in progress.history if not h.undone and h.action not in ("undo", "import")),
-        key=lambda h: (h.effective_date, h.seq),
-    )
-    items: dict[str, Any] = {}
-    for entry in replay:
-        if entry.effective_date > day:
-            break
-        for key, state in entry.after.items():
-            if state is None:
-                items.pop(key, None)
-            else:
-                items[key] = state.model_copy(deep=True)
-    result = RoadmapProgress(
-        roadmap_version=progress.roadmap_version,
-        items=items,
-        skills={
-            skill: kept
-            for skill, ratings in progress.skills.items()
-            if (kept := [r.model_copy() for r in ratings if r.on <= day])
-        },
-        history=[h.model_copy(deep=True) for h in progress.history if h.effective_date <= day],
-    )
-    reconcile(roadmap, result)
-    return result
+MAX_EXPORT_BYTES = 1 << 30
 
 
 @dataclass
@@ -73,13 +42,14 @@ class Report:
     """Everything a report shows, computed once."""
 
     roadmap: Roadmap
-    progress: RoadmapProgress
+    progress: State
     summary: Summary
     user: str
     as_of: date
     generated_at: datetime
     rows: list[Row]
     skills: list[SkillLine] = field(default_factory=list)
+    changes: Iterable[dict[str, Any]] = ()  # the changes behind it, for the JSON export
 
     @property
     def completed(self) -> list[Row]:
@@ -102,7 +72,7 @@ class Report:
         return [(w["week_of"], w["changes"]) for w in activity_weeks(self.progress, self.as_of, weeks)]
 
 
-def skill_lines(roadmap: Roadmap, progress: RoadmapProgress) -> list[SkillLine]:
+def skill_lines(roadmap: Roadmap, progress: State) -> list[SkillLine]:
     from aipm_cli.tracker import status_of
 
     index = roadmap.index
@@ -127,15 +97,14 @@ def skill_lines(roadmap: Roadmap, progress: RoadmapProgress) -> list[SkillLine]:
 
 def build(
     roadmap: Roadmap,
-    progress: RoadmapProgress,
+    state: State,
     user: str,
-    today: date,
+    day: date,
     now: datetime,
     hours_per_week: float,
-    as_of: date | None = None,
+    changes: Iterable[dict[str, Any]] = (),
 ) -> Report:
-    day = as_of or today
-    state = progress_as_of(progress, roadmap, day) if as_of is not None and as_of < today else progress
+    """The report of `state` (the current state, or the state as of `day`)."""
     summary = summarize(roadmap, state, user, day, hours_per_week)
     return Report(
         roadmap=roadmap,
@@ -146,6 +115,7 @@ def build(
         generated_at=now,
         rows=rows(roadmap, state),
         skills=skill_lines(roadmap, state),
+        changes=changes,
     )
 
 
@@ -155,18 +125,23 @@ def build(
 
 
 def export_text(report: Report) -> str:
-    """The export document as JSON text; the history is written one entry per line."""
+    """The export document as JSON text; the changes are written one per line."""
+    import json
     import os
 
-    from aipm_cli.history import dumps_with_blocks, lines_of
+    from aipm_cli.record.changes import line
 
-    token = f"@@aipm-export-history-{os.urandom(8).hex()}@@"
-    document = export_document(report, history=token)
-    return dumps_with_blocks(document, {token: lines_of(report.progress.history)}, sort_keys=False).decode() + "\n"
+    token = f"@@aipm-export-changes-{os.urandom(8).hex()}@@"
+    document = export_document(report, changes=token)
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    quoted = json.dumps(token)
+    lines = [line(c).decode("utf-8").rstrip("\n") for c in report.changes]
+    block = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
+    return text.replace(quoted, block, 1) + "\n"
 
 
-def export_document(report: Report, *, history: Any) -> dict[str, Any]:
-    """The export document; `history` stands in for the history entries (see export_text)."""
+def export_document(report: Report, *, changes: Any) -> dict[str, Any]:
+    """The export document; `changes` stands in for the change list (see export_text)."""
     summary = to_data(report.summary)
     summary["active_weeks"] = report.summary.active_weeks
     return {
@@ -177,14 +152,10 @@ def export_document(report: Report, *, history: Any) -> dict[str, Any]:
         "as_of": report.as_of.isoformat(),
         "user": report.user,
         "roadmap": {"id": report.roadmap.id, "title": report.roadmap.title, "version": report.roadmap.version},
-        "progress": {
-            "items": {},
-            "skills": {},
-            **report.progress.model_dump(mode="json", exclude_defaults=True, exclude={"history"}),
-            "history": history,
-        },
         "summary": summary,
         "skills": to_data(report.skills),
+        "state": state_data(report.progress),
+        "changes": changes,
     }
 
 
@@ -192,24 +163,26 @@ def export_document(report: Report, *, history: Any) -> dict[str, Any]:
 class Imported:
     roadmap_id: str
     user: str
-    progress: RoadmapProgress
+    changes: list[dict[str, Any]]
 
 
 def read_export(raw: bytes, source: str) -> Imported:
-    """Parse an aipm JSON export; refuse anything else with a clear error."""
+    """Parse an aipm JSON export (version 1 or 2); refuse anything else with a clear error."""
     import json
 
-    from pydantic import ValidationError
+    from aipm_cli.record.changes import BadChange, check
 
     not_export = AipmError(f"{source} is not an aipm export.", "Import a file written by `aipm export --format json`.")
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except RecursionError:
+        raise AipmError(f"Cannot read {source}: it is nested too deeply.") from None
+    except (UnicodeDecodeError, ValueError):
         raise not_export from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise not_export
     version = data.get("export_version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise not_export
     if version > EXPORT_VERSION:
         raise AipmError(
@@ -219,43 +192,32 @@ def read_export(raw: bytes, source: str) -> Imported:
     roadmap = data.get("roadmap")
     if not isinstance(roadmap, dict) or not isinstance(roadmap.get("id"), str):
         raise not_export
+    user = str(data.get("user", ""))
+    if version == 1:
+        return Imported(roadmap["id"], user, _v1_changes(data, roadmap["id"], user, source))
+    found = data.get("changes")
+    if not isinstance(found, list):
+        raise AipmError(f"{source} has no list of changes.", "Export it again with `aipm export --format json`.")
+    changes = []
+    for number, change in enumerate(found, start=1):
+        try:
+            changes.append(check(change))
+        except BadChange as exc:
+            raise AipmError(f"{source}: change {number} cannot be read: {exc}. Nothing was imported.") from None
+    return Imported(roadmap["id"], user, changes)
+
+
+def _v1_changes(data: dict[str, Any], roadmap_id: str, user: str, source: str) -> list[dict[str, Any]]:
+    """An export of the released version: its progress, migrated like a schema-1 store."""
+    from pydantic import ValidationError
+
+    from aipm_cli.models import RoadmapProgress
+    from aipm_cli.record.migrate import changes_for
+
     try:
         progress = RoadmapProgress.model_validate(data.get("progress", {}))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise AipmError(f"{source} has damaged progress data at progress.{where}: {first['msg']}.") from None
-    return Imported(roadmap_id=roadmap["id"], user=str(data.get("user", "")), progress=progress)
-
-
-def merge(into: RoadmapProgress, incoming: RoadmapProgress) -> tuple[int, int]:
-    """Add what the store does not have yet: items it has no record of, history
-    entries it has not seen (by time, action and items), skill ratings.
-    Returns (items added, history entries added)."""
-    added_items = 0
-    for key, state in incoming.items.items():
-        if key not in into.items:
-            into.items[key] = state.model_copy(deep=True)
-            added_items += 1
-    seen = {(h.at, h.action, tuple(h.items)): h.seq for h in into.history}
-    renumbered: dict[int, int] = {}
-    added_history = 0
-    for entry in sorted(incoming.history, key=lambda h: (h.at, h.seq)):
-        identity = (entry.at, entry.action, tuple(entry.items))
-        if identity in seen:
-            renumbered[entry.seq] = seen[identity]
-            continue
-        copy = entry.model_copy(deep=True)
-        copy.seq = into.next_seq()
-        renumbered[entry.seq] = copy.seq
-        if copy.undoes is not None:
-            copy.undoes = renumbered.get(copy.undoes)
-        into.history.append(copy)
-        added_history += 1
-    for skill, ratings in incoming.skills.items():
-        mine = into.skills.setdefault(skill, [])
-        for rating in ratings:
-            if rating not in mine:
-                mine.append(rating.model_copy())
-        mine.sort(key=lambda r: r.on)
-    return added_items, added_history
+    return changes_for(user or "learner", roadmap_id, progress, None)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aipm_cli.errors import InputError
-from aipm_cli.models import Roadmap, RoadmapProgress, Skill
+from aipm_cli.models import Roadmap, Skill
+from aipm_cli.record.state import State
 from aipm_cli.tracker import status_of
 from aipm_cli.vocabulary import LEVEL_HELP, LEVELS
 
@@ -57,7 +58,7 @@ class SkillView:
     coverage: dict[str, Any] = field(default_factory=dict)
 
 
-def skills_view(roadmap: Roadmap, progress: RoadmapProgress) -> list[SkillView]:
+def skills_view(roadmap: Roadmap, progress: State) -> list[SkillView]:
     index = roadmap.index
     out = []
     for skill in roadmap.skills:

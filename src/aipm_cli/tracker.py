@@ -1,30 +1,19 @@
-"""Changing a learner's progress: resolve what they named, apply, record, undo.
+"""Changing a learner's progress: resolve what they named, check it, and say what to record.
 
-Every function here works on models in memory; the caller holds the store's
-transaction. Nothing prints; problems are raised as our errors.
+Nothing here writes or prints: these functions read the derived state and
+return the change to append (as plain data), or raise our errors.
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
-from aipm_cli.errors import AipmError, ItemNotFound
-from aipm_cli.models import (
-    Certification,
-    Evidence,
-    HistoryEntry,
-    Item,
-    ItemProgress,
-    Note,
-    Roadmap,
-    RoadmapIndex,
-    RoadmapProgress,
-    SkillRating,
-    Status,
-)
+from aipm_cli.errors import InputError, ItemNotFound
+from aipm_cli.models import Item, RoadmapIndex
+from aipm_cli.record.state import ItemState, State
 
 TargetKind = Literal["phase", "module", "item", "deliverable"]
 
@@ -96,17 +85,17 @@ def items_of(index: RoadmapIndex, target: Target) -> list[Item]:
 # --------------------------------------------------------------------------- #
 
 
-def record(progress: RoadmapProgress, key: str) -> ItemProgress:
-    return progress.items.get(key) or ItemProgress()
+def record(state: State, key: str) -> ItemState:
+    return state.items.get(key) or ItemState()
 
 
-def status_of(index: RoadmapIndex, progress: RoadmapProgress, key: str) -> Status:
+def status_of(index: RoadmapIndex, state: State, key: str) -> str:
     """The status of an item or deliverable; a project is as done as its deliverables."""
     placed = index.items.get(key)
     if placed is None or not placed.item.deliverables:
-        return record(progress, key).status
-    states = [record(progress, d.id).status for d in placed.item.deliverables]
-    own = record(progress, key).status
+        return record(state, key).status
+    states = [record(state, d.id).status for d in placed.item.deliverables]
+    own = record(state, key).status
     if all(s == "done" for s in states):
         return "done"
     if all(s in ("done", "skipped") for s in states):
@@ -121,94 +110,44 @@ def status_of(index: RoadmapIndex, progress: RoadmapProgress, key: str) -> Statu
 # --------------------------------------------------------------------------- #
 
 Verb = Literal["start", "done", "skip", "reset"]
-_GOAL: dict[str, Status] = {"start": "in_progress", "done": "done", "skip": "skipped", "reset": "not_started"}
-
-
-@dataclass
-class ChangeResult:
-    verb: str
-    changed: list[str] = field(default_factory=list)  # item/deliverable ids whose status changed
-    unchanged: list[str] = field(default_factory=list)  # already in that state
-    entry: HistoryEntry | None = None
+_GOAL: dict[str, str] = {"start": "in_progress", "done": "done", "skip": "skipped", "reset": "not_started"}
 
 
 @dataclass
 class ChangeRequest:
     verb: Verb
     on: date
-    at: datetime
     note: str | None = None
-    evidence: str | None = None
+    evidence: list[str] = field(default_factory=list)
     reason: str | None = None
     credential: str | None = None
     expires: date | None = None
 
 
-def _apply(rec: ItemProgress, req: ChangeRequest) -> ItemProgress:
-    new = rec.model_copy(deep=True)
-    if req.verb == "start":
-        new.status = "in_progress"
-        new.started_on = new.started_on if rec.status == "in_progress" and rec.started_on else req.on
-        new.completed_on = None
-        new.skipped_on = None
-        new.skip_reason = None
-    elif req.verb == "done":
-        new.status = "done"
-        new.started_on = rec.started_on or req.on
-        new.completed_on = req.on
-        new.skipped_on = None
-        new.skip_reason = None
-    elif req.verb == "skip":
-        new.status = "skipped"
-        new.skipped_on = req.on
-        new.skip_reason = req.reason
-        new.completed_on = None
-    else:  # reset: back to not started; the learner's notes and evidence stay
-        new.status = "not_started"
-        new.started_on = new.completed_on = new.skipped_on = None
-        new.skip_reason = None
-        new.certification = None
-    return new
+@dataclass
+class ChangeResult:
+    verb: str
+    changed: list[str] = field(default_factory=list)  # item/deliverable ids whose status changes
+    unchanged: list[str] = field(default_factory=list)  # named, already in that state
+    kept: list[str] = field(default_factory=list)  # covered by a module/phase, left as they are (e.g. done)
+    change: dict[str, Any] | None = None  # what to record (None: nothing to record)
 
 
-def _annotate(rec: ItemProgress, req: ChangeRequest, item: Item | None) -> ItemProgress:
-    if req.note:
-        rec.notes.append(Note(at=req.at, text=req.note))
-    if req.evidence:
-        rec.evidence.append(Evidence(at=req.at, text=req.evidence))
-    if item is not None and item.kind == "certification" and req.verb == "done":
-        old = rec.certification or Certification()
-        rec.certification = Certification(
-            earned_on=req.on,
-            credential=req.credential if req.credential is not None else old.credential,
-            expires_on=req.expires if req.expires is not None else old.expires_on,
-        )
-    return rec
+def _dated(rec: ItemState) -> str:
+    return f" on {rec.completed_on.isoformat()}" if rec.completed_on else ""
 
 
-def _store(progress: RoadmapProgress, key: str, rec: ItemProgress) -> None:
-    if rec.is_blank():
-        progress.items.pop(key, None)
-    else:
-        progress.items[key] = rec
-
-
-def change(roadmap: Roadmap, progress: RoadmapProgress, targets: list[Target], req: ChangeRequest) -> ChangeResult:
-    """Apply one verb to every unit the targets cover, as one history entry."""
-    index = roadmap.index
-    if (req.credential or req.expires) and not any(
-        i.kind == "certification" for t in targets for i in items_of(index, t)
-    ):
-        raise AipmError(
-            "--credential and --expires are for certifications only.",
+def plan_change(index: RoadmapIndex, state: State, targets: list[Target], req: ChangeRequest) -> ChangeResult:
+    """The change that applies one verb to every unit the targets cover (one change, however many units)."""
+    certifications = [i for t in targets for i in items_of(index, t) if i.kind == "certification"]
+    if (req.credential or req.expires) and (req.verb != "done" or not certifications):
+        raise InputError(
+            "A credential and an expiry date are for certifications marked done.",
             "Name a certification item, e.g. `aipm done agile-certification --credential ID`.",
         )
     goal = _GOAL[req.verb]
     result = ChangeResult(req.verb)
     named = {t.id for t in targets}
-    # unit id -> its item (None for a deliverable). A project's own record
-    # always changes with it; its deliverables follow done, skip and reset
-    # (skip leaves the deliverables already done as they are).
     units: dict[str, Item | None] = {}
     for target in targets:
         if target.kind == "deliverable":
@@ -218,145 +157,91 @@ def change(roadmap: Roadmap, progress: RoadmapProgress, targets: list[Target], r
             if req.verb == "start":
                 continue
             for d in item.deliverables:
-                if req.verb == "skip" and record(progress, d.id).status == "done":
+                if req.verb == "skip" and record(state, d.id).status == "done":
                     continue
                 units.setdefault(d.id, None)
-
-    before: dict[str, ItemProgress | None] = {}
-    after: dict[str, ItemProgress | None] = {}
-    for key, unit_item in units.items():
-        old = progress.items.get(key)
-        rec = record(progress, key)
-        current = status_of(index, progress, key)
-        # Notes and evidence go on what the learner named, or on items a
-        # module/phase covers; not on every deliverable of a project.
-        annotate = key in named or unit_item is not None
+    changing: list[str] = []
+    for key in units:
+        current = status_of(index, state, key)
+        rec = record(state, key)
         if current == goal:
-            new = rec.model_copy(deep=True)
             if key in named:
                 result.unchanged.append(key)
-        else:
-            new = _apply(rec, req)
-            result.changed.append(key)
-        if annotate:
-            new = _annotate(new, req, unit_item)
-        if old != new and not (old is None and new.is_blank()):
-            before[key] = old.model_copy(deep=True) if old else None
-            after[key] = None if new.is_blank() else new.model_copy(deep=True)
-            _store(progress, key, new)
-
-    if before:
-        entry = HistoryEntry(
-            seq=progress.next_seq(),
-            at=req.at,
-            action=req.verb,
-            items=[t.id for t in targets],
-            on=req.on,
-            note=req.note or req.reason,
-            before=before,
-            after=after,
-        )
-        progress.history.append(entry)
-        result.entry = entry
+            continue
+        if current == "done" and req.verb in ("start", "skip"):
+            if key in named:
+                what = "start" if req.verb == "start" else "skip"
+                raise InputError(
+                    f"'{key}' is already done{_dated(rec)}; it was left as it is.",
+                    f"To {what} it again, reset it first: aipm reset {key}",
+                )
+            result.kept.append(key)
+            continue
+        if req.verb == "done" and rec.started_on and req.on < rec.started_on:
+            raise InputError(
+                f"'{key}' was started on {rec.started_on.isoformat()}, so it cannot be done on {req.on.isoformat()}.",
+                "Give a date on or after the start, or reset it first.",
+            )
+        changing.append(key)
+    result.changed = [k for k in changing if k in index.items or k in index.deliverables]
+    if req.expires is not None:
+        for item in certifications:
+            earned = record(state, item.id).completed_on if item.id not in changing else req.on
+            if earned and req.expires < earned:
+                raise InputError(
+                    f"The expiry date {req.expires.isoformat()} is before '{item.id}' was earned ({earned.isoformat()}).",
+                    "Give the expiry date printed on the certificate.",
+                )
+    updates_cert = bool(req.credential or req.expires)
+    if not changing and not req.note and not req.evidence and not updates_cert:
+        return result
+    # The project record itself moves with its deliverables.
+    unit_ids = list(dict.fromkeys(changing + ([i.id for i in certifications] if updates_cert else [])))
+    result.change = {
+        "op": req.verb,
+        "on": req.on.isoformat(),
+        "targets": [t.id for t in targets],
+        "units": unit_ids,
+        "note": req.note,
+        "reason": req.reason if req.verb == "skip" else None,
+        "evidence": list(req.evidence),
+        "credential": req.credential,
+        "expires": req.expires.isoformat() if req.expires else None,
+    }
     return result
 
 
-def add_note(roadmap: Roadmap, progress: RoadmapProgress, target: Target, text: str, at: datetime) -> HistoryEntry:
-    keys = [target.id] if target.kind in ("item", "deliverable") else [i.id for i in items_of(roadmap.index, target)]
-    before: dict[str, ItemProgress | None] = {}
-    after: dict[str, ItemProgress | None] = {}
-    for key in keys:
-        old = progress.items.get(key)
-        new = record(progress, key).model_copy(deep=True)
-        new.notes.append(Note(at=at, text=text))
-        before[key] = old.model_copy(deep=True) if old else None
-        after[key] = new.model_copy(deep=True)
-        progress.items[key] = new
-    entry = HistoryEntry(
-        seq=progress.next_seq(), at=at, action="note", items=[target.id], note=text, before=before, after=after
-    )
-    progress.history.append(entry)
-    return entry
+def plan_note(target: Target, text: str, on: date) -> dict[str, Any]:
+    return {"op": "note", "targets": [target.id], "text": text, "on": on.isoformat()}
 
 
-def add_rating(
-    progress: RoadmapProgress, skill: str, level: int, on: date, at: datetime, note: str | None
-) -> HistoryEntry:
-    progress.skills.setdefault(skill, []).append(SkillRating(on=on, level=level, note=note))
-    entry = HistoryEntry(
-        seq=progress.next_seq(), at=at, action="assess", items=[], on=on, note=note, skill=skill, level=level
-    )
-    progress.history.append(entry)
-    return entry
-
-
-def undo(progress: RoadmapProgress, at: datetime) -> HistoryEntry:
-    """Revert the newest change not yet undone; returns the entry reverted."""
-    target = next(
-        (h for h in reversed(progress.history) if h.action not in ("undo", "import") and not h.undone),
-        None,
-    )
-    if target is None:
-        raise AipmError(
-            "There is nothing to undo.", "Changes you make with start, done, skip, reset, note or assess can be undone."
-        )
-    before: dict[str, ItemProgress | None] = {}
-    after: dict[str, ItemProgress | None] = {}
-    for key, old in target.before.items():
-        current = progress.items.get(key)
-        before[key] = current.model_copy(deep=True) if current else None
-        if old is None or old.is_blank():
-            progress.items.pop(key, None)
-            after[key] = None
-        else:
-            progress.items[key] = old.model_copy(deep=True)
-            after[key] = old.model_copy(deep=True)
-    if target.action == "assess" and target.skill:
-        ratings = progress.skills.get(target.skill, [])
-        if ratings:
-            ratings.pop()
-        if not ratings:
-            progress.skills.pop(target.skill, None)
-    target.undone = True
-    progress.history.append(
-        HistoryEntry(
-            seq=progress.next_seq(),
-            at=at,
-            action="undo",
-            items=list(target.items),
-            undoes=target.seq,
-            before=before,
-            after=after,
-            skill=target.skill,
-            level=target.level,
-        )
-    )
-    return target
+def plan_rating(skill: str, level: int, on: date, note: str | None) -> dict[str, Any]:
+    return {"op": "assess", "skill": skill, "level": level, "on": on.isoformat(), "note": note}
 
 
 # --------------------------------------------------------------------------- #
-# Roadmap upgrades: aliases and orphans
+# Roadmap upgrades: orphans
 # --------------------------------------------------------------------------- #
 
 
-def reconcile(roadmap: Roadmap, progress: RoadmapProgress) -> list[tuple[str, str]]:
-    """Move progress recorded under an old id (an alias) to the item's current id."""
-    index = roadmap.index
-    moved = []
-    for key in list(progress.items):
-        if index.known(key) or key not in index.aliases:
-            continue
-        new_id = index.aliases[key]
-        if new_id in progress.items:
-            continue  # both exist: keep both rather than guess; the old one shows as orphaned
-        progress.items[new_id] = progress.items.pop(key)
-        moved.append((key, new_id))
-    if progress.roadmap_version != roadmap.version:
-        progress.roadmap_version = roadmap.version
-    return moved
-
-
-def orphans(roadmap: Roadmap, progress: RoadmapProgress) -> list[str]:
+def orphans(index: RoadmapIndex, state: State) -> list[str]:
     """Ids with progress that this roadmap no longer has (kept, never dropped)."""
-    index = roadmap.index
-    return sorted(k for k in progress.items if not index.known(k) and k not in index.aliases)
+    return sorted(
+        k for k in state.items if not index.known(k) and k not in index.phases and k not in index.modules
+    )
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    """A change in a few words, for messages: 'done ai-for-everyone'."""
+    op = change.get("op", "?")
+    if op == "assess":
+        return f"assess {change.get('skill')} {change.get('level')}"
+    if op in ("undo", "redo"):
+        return f"{op} {change.get('target')}"
+    if op == "import":
+        return f"import of {change.get('count', '?')} changes"
+    if op == "restore":
+        return "restore (migration)"
+    return f"{op} {', '.join(change.get('targets', []))}"
+
+

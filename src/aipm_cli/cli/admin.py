@@ -7,29 +7,35 @@ import typer
 from aipm_cli.cli.options import JsonOpt
 
 
+def _learners(app: Any) -> list[str]:
+    folder = app.layout.learners
+    try:
+        return sorted(e.name for e in folder.iterdir() if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+
+
 def users(ctx: typer.Context, json: JsonOpt = False) -> None:
     """The learners here, with percent done."""
     from aipm_cli.errors import AipmError
-    from aipm_cli.models import RoadmapProgress
+    from aipm_cli.paths import check_user_name
     from aipm_cli.progress import counts_for
-    from aipm_cli.store import Store
 
     app = ctx.obj
     roadmap = app.roadmap
     items = [placed.item for placed in roadmap.index.items.values()]
     found: list[dict[str, Any]] = []
-    folder = app.layout.learners
-    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
-        path = entry / "progress.json"
-        if not path.exists() and not path.is_symlink():
-            continue
-        info: dict[str, Any] = {"user": entry.name, "store": str(path), "current": entry.name == app.user}
+    for name in _learners(app):
+        info: dict[str, Any] = {"user": name, "folder": str(app.layout.learners / name), "current": name == app.user}
         try:
-            doc = Store(path, entry.name).load()
-            progress = doc.roadmaps.get(roadmap.id) or RoadmapProgress()
-            counts = counts_for(roadmap, progress, items)
-            info.update(percent=counts.percent, done=counts.done, readable=True,
-                        last_change=progress.history[-1].at.isoformat() if progress.history else None)  # fmt: skip
+            check_user_name(name)
+            ledger = app.ledger_for(name)
+            result = ledger.load()
+            if not result.changes:
+                continue
+            counts = counts_for(roadmap, result.state, items)
+            info.update(percent=counts.percent, done=counts.done, readable=not result.problems.damage,
+                        changes=result.changes, last_change=result.last_at)  # fmt: skip
         except AipmError as exc:
             info.update(percent=None, done=None, readable=False, error=exc.message, last_change=None)
         found.append(info)
@@ -40,39 +46,41 @@ def users(ctx: typer.Context, json: JsonOpt = False) -> None:
         app.say(f"No learners yet in {app.layout.root}. Your first `aipm start` or `aipm done` creates one.")
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, padding=(0, 2), pad_edge=False)
     for name, justify in (("", "left"), ("learner", "left"), ("done", "right"), ("last change", "left")):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for u in found:
-        done = f"{u['percent']:.1f}%" if u["readable"] else "[red]unreadable[/]"
-        table.add_row("*" if u["current"] else "", u["user"], done, (u["last_change"] or "")[:10])
+        done = Text(f"{u['percent']:.1f}%") if u["percent"] is not None else Text("unreadable", style="red")
+        table.add_row("*" if u["current"] else "", Text(u["user"]), done, (u["last_change"] or "")[:10])
     app.show(lambda c: c.print(table))
 
 
-def doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """Check paths, store and roadmap health.
+def doctor(
+    ctx: typer.Context,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Fold every change again and rewrite the caches (migrates an old store).")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Check paths, change logs, caches and the roadmap.
 
-    Exits 1 when something needs attention.
+    Exits 1 when something needs attention, and says how to recover.
     """
     import os
 
     from aipm_cli.errors import AipmError
-    from aipm_cli.history import History
-    from aipm_cli.store import SCHEMA_VERSION, decode
+    from aipm_cli.record.changes import FORMAT
 
     app = ctx.obj
     problems: list[str] = []
     report: dict[str, Any] = {"data_dir": str(app.layout.root), "config": str(app.layout.config)}
+    report["change_format"] = FORMAT
     try:
         report["user"] = app.user
-        store = app.store
-        report["store"] = str(store.path.absolute())
-        report["store_exists"] = store.path.exists()
-        report["store_is_symlink"] = store.path.is_symlink()
     except AipmError as exc:
         problems.append(exc.message)
-        store = None
     try:
         report["settings"] = {k: app.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
     except AipmError as exc:
@@ -84,40 +92,55 @@ def doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
     except AipmError as exc:
         problems.append(" ".join(exc.lines()[:1]))
         report["roadmap"] = None
-    report["schema_version"] = None
-    report["known_schema_version"] = SCHEMA_VERSION
     report["orphans"] = []
     report["backups"] = []
-    if store is not None:
-        report["backups"] = [{"path": str(p), "history": n} for p, n in store.list_backups()]
-        if store.path.exists():
-            mode = store.path.stat().st_mode & 0o777
-            report["store_mode"] = oct(mode)
-            if mode & 0o077:
-                problems.append(f"{store.path} can be read by others (mode {oct(mode)}); run chmod 600 on it.")
-            try:
-                doc, version = decode(store.path.read_bytes(), store.path)
-                report["schema_version"] = version
-                report["history_entries"] = doc.history_size()
-                for progress in doc.roadmaps.values():  # every history entry, not only those commands read
-                    if isinstance(progress.history, History):
-                        progress.history.validate_all()
-                if roadmap is not None and roadmap.id in doc.roadmaps:
-                    from aipm_cli.tracker import orphans, reconcile
+    report["logs"] = []
+    report["damaged_lines"] = []
+    report["torn_lines"] = []
+    if roadmap is not None and "user" in report:
+        try:
+            ledger = app.ledger
+            report["changes_dir"] = str(ledger.changes_dir)
+            report["legacy_store"] = (app.layout.learners / app.user / "progress.json").exists()
+            if rebuild:
+                result = ledger.rebuild()
+                report["rebuilt"] = True
+            else:
+                result = ledger.load()
+            report["changes"] = result.changes
+            report["in_effect"] = result.in_effect
+            for path in ledger.files():
+                info = path.stat()
+                report["logs"].append({"file": str(path), "bytes": info.st_size, "mode": oct(info.st_mode & 0o777)})
+                if info.st_mode & 0o077:
+                    problems.append(f"{path} can be read by others (mode {oct(info.st_mode & 0o777)}); run chmod 600 on it.")
+            for damage in result.problems.damage:
+                report["damaged_lines"].append({"file": str(damage.file), "line": damage.line, "reason": damage.reason})
+                problems.append(
+                    f"{damage.file}, line {damage.line} cannot be read ({damage.reason}). Writes are stopped until it "
+                    "is fixed: restore the file from a copy, or move the line out of the file, then run "
+                    "`aipm doctor --rebuild`."
+                )
+            for torn in result.problems.torn:
+                report["torn_lines"].append({"file": str(torn.file), "offset": torn.offset, "bytes": torn.size})
+                problems.append(
+                    f"{torn.file} ends in a torn line ({torn.size} bytes, a write cut short); it is ignored and "
+                    "moved into backups/ by the next change on that device."
+                )
+            from aipm_cli.tracker import orphans
 
-                    progress = doc.roadmaps[roadmap.id]
-                    report["recorded_roadmap_version"] = progress.roadmap_version
-                    reconcile(roadmap, progress)
-                    report["orphans"] = orphans(roadmap, progress)
-            except AipmError as exc:
-                problems.append(exc.message)
-            except OSError as exc:
-                problems.append(f"Cannot read {store.path}: {exc.strerror}.")
-        if store.lock_path.exists():
-            report["lock"] = str(store.lock_path)
+            report["orphans"] = orphans(roadmap.index, result.state)
+            if ledger.backups.is_dir():
+                report["backups"] = sorted(str(p) for p in ledger.backups.iterdir())
+            report["cache"] = str(ledger.cache_file)
+        except AipmError as exc:
+            problems.append(exc.message)
+        except OSError as exc:
+            problems.append(f"Cannot read {exc.filename}: {exc.strerror}.")
     if report["orphans"]:
+        count = len(report["orphans"])
         problems.append(
-            f"{len(report['orphans'])} item(s) with progress are not in this roadmap: "
+            f"{count} {'entry' if count == 1 else 'entries'} with progress are not in this roadmap: "
             f"{', '.join(report['orphans'])} (kept, not counted)."
         )
     if not os.access(app.layout.root if app.layout.root.exists() else app.layout.root.parent, os.W_OK):
@@ -137,14 +160,15 @@ def doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
         rows = [
             ("data dir", report["data_dir"]),
             ("learner", report.get("user", "?")),
-            ("store", report.get("store", "?") + (" (symlink)" if report.get("store_is_symlink") else "")
-             + ("" if report.get("store_exists") else " (not created yet)")),
-            ("schema", f"{report['schema_version'] or '-'} (this aipm: {SCHEMA_VERSION})"),
+            ("changes", f"{report.get('changes', 0)} in {len(report['logs'])} log files"
+             + (f" ({report.get('in_effect', 0)} in effect)" if report.get("changes") else "")),
+            ("logs", report.get("changes_dir", "-")),
             ("config", report["config"]),
             ("roadmap", f"{rm['title']} ({rm['id']} v{rm['version']})" if rm else "unavailable"),
-            ("backups", f"{len(report['backups'])}"
-             + (f", newest {report['backups'][0]['path']}" if report["backups"] else "")),
+            ("backups", f"{len(report['backups'])}"),
         ]  # fmt: skip
+        if report.get("rebuilt"):
+            rows.append(("cache", "rebuilt from the change logs"))
         for key, value in rows:
             grid.add_row(key, Text(str(value)))
         app.show(lambda c: c.print(grid))

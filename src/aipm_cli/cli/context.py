@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -19,9 +18,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from aipm_cli.config import Config
-    from aipm_cli.models import Roadmap, RoadmapProgress, StoreDoc
+    from aipm_cli.models import Roadmap
+    from aipm_cli.record.ledger import Ledger, Recorded
+    from aipm_cli.record.state import State
     from aipm_cli.snapshot import Snapshot
-    from aipm_cli.store import Store
 
 
 class App:
@@ -83,6 +83,12 @@ class App:
         """A message for the learner (stderr: stdout is for data)."""
         self.err.print(message, soft_wrap=True)
 
+    def say_plain(self, message: str) -> None:
+        """A message whose text is data: no markup is read in it."""
+        from rich.text import Text
+
+        self.err.print(Text(message), soft_wrap=True)
+
     # -- time ------------------------------------------------------------- #
 
     @cached_property
@@ -142,37 +148,83 @@ class App:
         return parse_roadmap_text(data, str(path), cache_dir=self.layout.cache)
 
     @cached_property
-    def store(self) -> Store:
-        from aipm_cli.store import Store
+    def device(self) -> str:
+        from aipm_cli.record.ledger import device_id
 
-        return Store(self.layout.store(self.user), self.user, now=self.now)
+        return device_id(self.layout.root)
+
+    def ledger_for(self, user: str, roadmap: Roadmap | None = None) -> Ledger:
+        from aipm_cli.record.ledger import Ledger
+        from aipm_cli.record.migrate import legacy_changes, legacy_path
+
+        roadmap = roadmap or self.roadmap
+        root = self.layout.root
+        legacy = None
+        if legacy_path(root, user).exists() or legacy_path(root, user).is_symlink():
+
+            def legacy() -> list[dict[str, Any]] | None:
+                return legacy_changes(root, user, roadmap.id)
+
+        return Ledger(
+            root,
+            user,
+            roadmap.id,
+            roadmap.index.aliases,
+            device=lambda: self.device,
+            now=self.now,
+            legacy=legacy,
+        )
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return self.ledger_for(self.user)
 
     def hours_per_week(self) -> float:
         return float(self.config.get("hours_per_week"))
 
-    def read_progress(self) -> RoadmapProgress:
-        """This learner's progress on the roadmap in use, read-only."""
-        return self.progress_from(self.store.read_raw())
+    def read_state(self) -> State:
+        """This learner's progress on the roadmap in use, read-only; warns when some lines cannot be read."""
+        state = self.ledger.state()
+        damage = self.ledger.problems().damage
+        if damage and not self._warned:
+            self._warned = True
+            more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
+            self.say_plain(f"Warning: skipped a line that cannot be read: {damage[0]}{more}. Run `aipm doctor`.")
+        return state
 
-    def progress_from(self, raw: bytes | None) -> RoadmapProgress:
-        """The progress on the roadmap in use held by these store bytes (validated)."""
-        from aipm_cli.models import RoadmapProgress
-        from aipm_cli.tracker import reconcile
+    _warned = False
 
-        doc = self.store.from_raw(raw)[0]
-        progress = doc.roadmaps.get(self.roadmap.id) or RoadmapProgress()
-        reconcile(self.roadmap, progress)
-        return progress
+    def record_signature(self) -> bytes:
+        """The sizes and times of every file of this learner's record (all roadmaps): cheap to take."""
+        folder = self.layout.learners / self.user
+        parts = []
+        try:
+            roadmaps = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            roadmaps = []
+        for entry in roadmaps:
+            if entry.name == "progress.json":
+                info = entry.stat()
+                parts.append(f"{entry.name}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
+                continue
+            try:
+                files = sorted(os.scandir(os.path.join(entry.path, "changes")), key=lambda e: e.name)
+            except OSError:
+                continue
+            for log in files:
+                info = log.stat()
+                parts.append(f"{entry.name}/{log.name}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
+        return "\n".join(parts).encode()
 
     def _snapshot_file(self) -> Path:
         return self.layout.cache / "snapshots" / f"{self.user}.json"
 
-    def _snapshot_key(self, store_bytes: bytes | None) -> str:
+    def _snapshot_key(self, signature: bytes) -> str:
         from aipm_cli.snapshot import cache_key
 
         return cache_key(
             roadmap=self.roadmap_source[1],
-            store=store_bytes,
+            store=signature,
             user=self.user,
             today=self.today(),
             hours_per_week=self.hours_per_week(),
@@ -182,29 +234,29 @@ class App:
         """What status, list and next show: from the snapshot cache when nothing changed."""
         from aipm_cli import snapshot
 
-        raw = self.store.read_raw()
-        key = self._snapshot_key(raw)
+        key = self._snapshot_key(self.record_signature())
         found = snapshot.load(self._snapshot_file(), key)
         if found is not None:
             return found
-        fresh = snapshot.compute(self.roadmap, self.progress_from(raw), self.user, self.today(), self.hours_per_week())
-        snapshot.save(self._snapshot_file(), key, fresh)
+        state = self.read_state()
+        fresh = snapshot.compute(self.roadmap, state, self.user, self.today(), self.hours_per_week())
+        if not self.ledger.problems().damage:
+            snapshot.save(self._snapshot_file(), key, fresh)
         return fresh
 
-    @contextmanager
-    def changing(self, allow_shrink: bool = False) -> Iterator[tuple[StoreDoc, RoadmapProgress]]:
-        """Lock the store and yield the progress to change; saved on success."""
-        from aipm_cli.models import RoadmapProgress
-        from aipm_cli.tracker import reconcile
+    def record(self, build: Callable[[State], list[dict[str, Any]]]) -> Recorded:
+        """Append the changes `build` makes from the current state (under the learner's lock)."""
+        recorded = self.ledger.record(build)
+        if recorded.changes:
+            self._warm(recorded.state)
+        return recorded
 
-        roadmap = self.roadmap
-        with self.store.transaction(allow_shrink=allow_shrink) as doc:
-            progress = doc.roadmaps.setdefault(roadmap.id, RoadmapProgress(roadmap_version=roadmap.version))
-            reconcile(roadmap, progress)
-            yield doc, progress
-        if self.store.written is not None:
-            # Warm the snapshot so the `status` after a change is as fast as any other.
-            from aipm_cli import snapshot
+    def _warm(self, state: State) -> None:
+        # Warm the snapshot so the `status` after a change is as fast as any other.
+        from aipm_cli import snapshot
 
-            fresh = snapshot.compute(roadmap, progress, self.user, self.today(), self.hours_per_week())
-            snapshot.save(self._snapshot_file(), self._snapshot_key(self.store.written), fresh)
+        try:
+            fresh = snapshot.compute(self.roadmap, state, self.user, self.today(), self.hours_per_week())
+            snapshot.save(self._snapshot_file(), self._snapshot_key(self.record_signature()), fresh)
+        except OSError:
+            pass

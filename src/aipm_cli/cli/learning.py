@@ -19,7 +19,7 @@ def skills(ctx: typer.Context, json: JsonOpt = False) -> None:
     from aipm_cli.summary import to_data
 
     app = ctx.obj
-    views = skills_view(app.roadmap, app.read_progress())
+    views = skills_view(app.roadmap, app.read_state())
     if json:
         app.emit_json(to_data(views))
         return
@@ -50,17 +50,25 @@ def assess(
 
     from aipm_cli.dates import parse_date
     from aipm_cli.skills import find_skill, parse_level
-    from aipm_cli.tracker import add_rating
+    from aipm_cli.tracker import plan_rating
     from aipm_cli.vocabulary import LEVELS
 
     app = ctx.obj
     found = find_skill(app.roadmap, skill)
     value = parse_level(level)
     day = parse_date(on, app.today()) if on else app.today()
-    with app.changing() as (_doc, progress):
-        previous = progress.skills.get(found.id, [])
-        before = previous[-1].level if previous else None
-        add_rating(progress, found.id, value, day, app.now(), note)
+    seen: list[int | None] = []
+
+    def build(state: object) -> list[dict]:
+        previous = state.skills.get(found.id, [])  # type: ignore[attr-defined]
+        seen.append(previous[-1].level if previous else None)
+        return [plan_rating(found.id, value, day, note)]
+
+    recorded = app.record(build)
+    before = seen[-1]
+    after = recorded.state.skills.get(found.id, [])
+    if after and after[-1].level != value:  # a backdated rating: a later one stays the latest
+        app.say(f"Kept a rating of {value} on {day.isoformat()}; your latest rating is still {after[-1].level}.")
     change = "" if before is None else f" (was {before})"
     app.say(f"[green]✓[/] {escape(found.title)}: {value} {LEVELS[value][0]}{change}.")
 
@@ -91,7 +99,7 @@ def plan(
     app = ctx.obj
     hours = parse_value("hours_per_week", hours_per_week) if hours_per_week is not None else app.hours_per_week()
     first = parse_date(start, app.today(), allow_future=True, what="start date") if start else app.today()
-    schedule = make_plan(app.roadmap, app.read_progress(), first, hours)
+    schedule = make_plan(app.roadmap, app.read_state(), first, hours)
     if ics is not None:
         app.write_file(ics, to_ics(schedule, app.roadmap, app.user, app.now()).encode(), "--ics")
     if json:

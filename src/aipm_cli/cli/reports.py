@@ -47,7 +47,9 @@ def export(
     else:
         fmt = "md"
     day = parse_date(as_of, app.today(), what="date") if as_of else None
-    report = build(app.roadmap, app.read_progress(), app.user, app.today(), app.now(), app.hours_per_week(), as_of=day)
+    state = app.ledger.as_of(day) if day is not None else app.read_state()
+    changes = app.ledger.changes(until=day) if fmt == "json" else ()
+    report = build(app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes)
     text = exporter(fmt)(report)
     if output is None:
         sys.stdout.write(text)
@@ -65,59 +67,59 @@ def import_(
         str | None,
         typer.Option("--user", "-u", metavar="NAME", help="Import into this learner (default: the current one)."),
     ] = None,
-    merge: Annotated[bool, typer.Option("--merge", help="Add what the store does not have yet.")] = False,
+    merge: Annotated[bool, typer.Option("--merge", help="Add the changes not here yet (the default).")] = False,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Replace this roadmap's progress (the old store is backed up).")
+        bool, typer.Option("--replace", help="Replace this roadmap's change log (the old one is kept in backups).")
     ] = False,
 ) -> None:
     """Restore progress from a JSON export.
 
-    Lossless: use it to move machines or restore a backup.
+    Adds the export's changes this learner does not have yet (by id):
+    importing twice adds nothing, and `aipm undo` undoes the whole import.
     """
+    import os
+    import stat
+
     from aipm_cli.errors import InputError
-    from aipm_cli.models import HistoryEntry, RoadmapProgress
     from aipm_cli.paths import check_user_name
-    from aipm_cli.report import merge as merge_progress
-    from aipm_cli.report import read_export
-    from aipm_cli.store import Store
+    from aipm_cli.report import MAX_EXPORT_BYTES, read_export
 
     app = ctx.obj
     if merge and replace:
         raise InputError("Choose one of --merge and --replace.")
     try:
-        raw = file.read_bytes()
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise InputError(f"No file at {file}.") from None
     except OSError as exc:
         raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{file} is not a regular file.", "Import a file written by `aipm export --format json`.")
+        if info.st_size > MAX_EXPORT_BYTES:
+            raise InputError(f"{file} is larger than {MAX_EXPORT_BYTES >> 20} MB.", "Split it or import a smaller export.")
+        raw = handle.read(MAX_EXPORT_BYTES + 1)
     imported = read_export(raw, str(file))
     name = check_user_name(user) if user else app.user
-    store = Store(app.layout.store(name), name, now=app.now)
-    with store.transaction(allow_shrink=replace) as doc:
-        current = doc.roadmaps.get(imported.roadmap_id)
-        has_progress = current is not None and (current.items or current.history or current.skills)
-        if has_progress and not (merge or replace):
-            raise InputError(
-                f"{name} already has progress on {imported.roadmap_id}; nothing was imported.",
-                "Run again with --merge (add what is missing) or --replace (the old store is backed up).",
-            )
-        if current is None or not has_progress or replace:
-            target = imported.progress.model_copy(deep=True)
-            items, changes = len(target.items), len(target.history)
-            doc.roadmaps[imported.roadmap_id] = target
-        else:
-            target = current
-            items, changes = merge_progress(target, imported.progress)
-        target.history.append(
-            HistoryEntry(
-                seq=target.next_seq(),
-                at=app.now(),
-                action="import",
-                note=f"{'replace' if replace else 'merge' if merge else 'import'} from {file.name}",
-            )
+    roadmap = app.roadmap
+    if imported.roadmap_id != roadmap.id:
+        from aipm_cli import catalog
+
+        roadmap = catalog.parse_roadmap_text(
+            catalog.read_roadmap_bytes(catalog.find(imported.roadmap_id, app.layout.roadmaps)),
+            imported.roadmap_id,
+            cache_dir=app.layout.cache,
         )
-        assert isinstance(target, RoadmapProgress)
-    app.say(f"[green]✓[/] Imported {items} item records and {changes} changes into {name} ({imported.roadmap_id}).")
+    ledger = app.ledger_for(name, roadmap)
+    added = ledger.import_changes(imported.changes, file.name, replace=replace)
+    if name == app.user and roadmap.id == app.roadmap.id:
+        app._warm(ledger.state())
+    what = "Replaced the progress with" if replace else "Imported"
+    if added == 0 and not replace:
+        app.say(f"Nothing new: {name} already has all {len(imported.changes)} changes of {file.name}.")
+        return
+    app.say(f"[green]✓[/] {what} {added} changes into {name} ({roadmap.id}); `aipm undo` undoes the import.")
 
 
 def register(app: typer.Typer) -> None:

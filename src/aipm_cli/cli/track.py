@@ -15,7 +15,8 @@ OnOpt = Annotated[
 ]
 NoteOpt = Annotated[str | None, typer.Option("--note", "-m", metavar="TEXT", help="A note to keep with the change.")]
 EvidenceOpt = Annotated[
-    str | None, typer.Option("--evidence", "-e", metavar="TEXT", help="Proof: a link, a credential id, a file name.")
+    list[str] | None,
+    typer.Option("--evidence", "-e", metavar="TEXT", help="Proof: a link, a credential id, a file name (repeatable)."),
 ]
 
 _PAST = {"start": "Started", "done": "Done", "skip": "Skipped", "reset": "Reset"}
@@ -37,7 +38,7 @@ def _change(
     items: list[str],
     on: str | None,
     note: str | None,
-    evidence: str | None,
+    evidence: list[str] | None,
     reason: str | None = None,
     credential: str | None = None,
     expires: str | None = None,
@@ -45,7 +46,7 @@ def _change(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
-    from aipm_cli.tracker import ChangeRequest, change, resolve
+    from aipm_cli.tracker import ChangeRequest, plan_change, resolve
 
     app = ctx.obj
     roadmap = app.roadmap
@@ -54,20 +55,28 @@ def _change(
     day = parse_date(on, today) if on else today
     expiry = parse_date(expires, today, allow_future=True, what="expiry date") if expires else None
     request = ChangeRequest(
-        verb=verb, on=day, at=app.now(), note=note, evidence=evidence,  # type: ignore[arg-type]
+        verb=verb, on=day, note=note, evidence=[e for e in (evidence or []) if e.strip()],  # type: ignore[arg-type]
         reason=reason, credential=credential, expires=expiry,
     )  # fmt: skip
-    with app.changing() as (_doc, progress):
-        result = change(roadmap, progress, targets, request)
-    what = escape(_describe(targets, len(result.changed) + len(result.unchanged)))
+    planned: list = []
+
+    def build(state: object) -> list[dict]:
+        result = plan_change(roadmap.index, state, targets, request)  # type: ignore[arg-type]
+        planned.append(result)
+        return [result.change] if result.change else []
+
+    app.record(build)
+    result = planned[-1]
+    what = escape(_describe(targets, len(result.changed) + len(result.unchanged) + len(result.kept)))
+    kept = f"; {len(result.kept)} already done, left as they are" if result.kept else ""
     if result.changed:
         when = f" on {day.isoformat()}" if verb != "reset" else ""
         extra = f"; {len(result.unchanged)} already {_STATE[verb]}" if result.unchanged else ""
-        app.say(f"[green]✓[/] {_PAST[verb]}: {what}{when}{extra}.")
-    elif result.entry is not None:
-        app.say(f"{what} is already {_STATE[verb]}; note and evidence added.")
+        app.say(f"[green]✓[/] {_PAST[verb]}: {what}{when}{extra}{kept}.")
+    elif result.change is not None:
+        app.say(f"{what} is already {_STATE[verb]}; the details you gave were added.")
     else:
-        app.say(f"{what} is already {_STATE[verb]}; nothing changed.")
+        app.say(f"{what} is already {_STATE[verb]}; nothing changed{kept}.")
 
 
 def start(
@@ -93,7 +102,7 @@ def done(
     """Mark items as done.
 
     A project: all its deliverables. A certification keeps --credential
-    and --expires.
+    and --expires (given again on a done certification, they update it).
     """
     _change(ctx, "done", items, on, note, evidence, credential=credential, expires=expires)
 
@@ -111,50 +120,67 @@ def skip(
     _change(ctx, "skip", items, on, note, None, reason=reason)
 
 
-def reset(ctx: typer.Context, items: ItemsArg, note: NoteOpt = None) -> None:
+def reset(ctx: typer.Context, items: ItemsArg, on: OnOpt = None, note: NoteOpt = None) -> None:
     """Set items back to not started.
 
     Notes and evidence are kept.
     """
-    _change(ctx, "reset", items, None, note, None)
+    _change(ctx, "reset", items, on, note, None)
+
+
+def _undone(app: object, change: dict, verb: str) -> None:
+    from rich.markup import escape
+
+    from aipm_cli.tracker import describe_change
+
+    when = str(change.get("at", ""))[:16].replace("T", " ")
+    app.say(f"[green]✓[/] {verb} {escape(describe_change(change))} (recorded {when}).")  # type: ignore[attr-defined]
 
 
 def undo(ctx: typer.Context) -> None:
-    """Revert the last change (again: further back)."""
-    from rich.markup import escape
+    """Revert the last change (again: further back).
 
-    from aipm_cli.tracker import undo as undo_change
-
+    The undo is a change too: `aipm redo` brings the change back.
+    """
     app = ctx.obj
-    with app.changing() as (_doc, progress):
-        entry = undo_change(progress, app.now())
-    what = (entry.skill or "") if entry.action == "assess" else ", ".join(entry.items)
-    when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M")
-    app.say(f"[green]✓[/] Undid #{entry.seq}: {entry.action} {escape(what)} (recorded {when}).")
+    change = app.ledger.undo(app.today())
+    app._warm(app.ledger.state())
+    _undone(app, change, "Undid")
+
+
+def redo(ctx: typer.Context) -> None:
+    """Bring back what the last undo reverted."""
+    app = ctx.obj
+    change = app.ledger.redo(app.today())
+    app._warm(app.ledger.state())
+    _undone(app, change, "Redid")
 
 
 def note(
     ctx: typer.Context,
     item: Annotated[
-        str, typer.Argument(metavar="ITEM", help="Item: id, alias, id prefix or title.", show_default=False)
+        str,
+        typer.Argument(metavar="ITEM", help="Item, module or phase: id, alias, id prefix or title.", show_default=False),
     ],
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The note.", show_default=False)],
+    on: OnOpt = None,
 ) -> None:
-    """Add a note to an item."""
+    """Add a note to an item, a module or a phase."""
     from rich.markup import escape
 
+    from aipm_cli.dates import parse_date
     from aipm_cli.errors import InputError
-    from aipm_cli.tracker import add_note, resolve
+    from aipm_cli.tracker import plan_note, resolve
 
     app = ctx.obj
     if not text.strip():
         raise InputError("The note is empty.", 'Give the text to keep, e.g. aipm note ai-for-everyone "week 2 done".')
     target = resolve(app.roadmap.index, item)
-    with app.changing() as (_doc, progress):
-        add_note(app.roadmap, progress, target, text.strip(), app.now())
+    day = parse_date(on, app.today()) if on else app.today()
+    app.record(lambda _state: [plan_note(target, text.strip(), day)])
     app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
 
 
 def register(app: typer.Typer) -> None:
-    for command in (start, done, skip, reset, undo, note):
+    for command in (start, done, skip, reset, undo, redo, note):
         app.command()(command)

@@ -7,7 +7,8 @@ import typer
 from aipm_cli.cli.options import JsonOpt
 
 if TYPE_CHECKING:
-    from aipm_cli.models import Roadmap, RoadmapProgress
+    from aipm_cli.models import Roadmap
+    from aipm_cli.record.state import State
 
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:
@@ -111,11 +112,12 @@ def list_items(
     app.show(rows_table, selected, tree=True, names=snap.names)
 
 
-def item_detail(roadmap: "Roadmap", progress: "RoadmapProgress", item_id: str) -> dict[str, Any]:
+def item_detail(roadmap: "Roadmap", state: "State", item_id: str, history: list[Any]) -> dict[str, Any]:
     """Everything `show` tells about one item or deliverable, as JSON-ready data."""
     from aipm_cli.progress import row
     from aipm_cli.summary import to_data
     from aipm_cli.tracker import record, status_of
+    from aipm_cli.urls import is_http_url
 
     index = roadmap.index
     if item_id in index.deliverables:
@@ -124,19 +126,19 @@ def item_detail(roadmap: "Roadmap", progress: "RoadmapProgress", item_id: str) -
         base: dict[str, Any] = {
             "id": deliverable.id, "title": deliverable.title, "kind": "deliverable",
             "project": project.id, "priority": project.priority,
-            "description": deliverable.description, "status": record(progress, item_id).status,
+            "description": deliverable.description, "status": record(state, item_id).status,
             "requires": [], "skills": [], "outcomes": [], "links": [],
         }  # fmt: skip
     else:
         placed = index.items[item_id]
         item = placed.item
-        r = row(roadmap, progress, item_id)
+        r = row(roadmap, state, item_id)
         base = {
             "id": item.id, "title": item.title, "kind": item.kind, "priority": item.priority,
             "optional": item.optional, "provider": item.provider, "author": item.author, "url": item.url,
             "duration": item.duration, "description": item.description, "status": r.status,
             "requires": [
-                {"id": q, "title": index.items[q].item.title, "status": status_of(index, progress, q)}
+                {"id": q, "title": index.items[q].item.title, "status": status_of(index, state, q)}
                 for q in placed.requires
             ],
             "skills": [{"id": s, "title": index.skills[s].title} for s in item.skills if s in index.skills],
@@ -145,7 +147,7 @@ def item_detail(roadmap: "Roadmap", progress: "RoadmapProgress", item_id: str) -
             "deliverables": to_data(r.deliverables) if r.deliverables else [],
             "aliases": list(item.aliases),
         }  # fmt: skip
-    rec = record(progress, item_id)
+    rec = record(state, item_id)
     base.update(
         phase=placed.phase.id,
         phase_title=placed.phase.title,
@@ -155,19 +157,42 @@ def item_detail(roadmap: "Roadmap", progress: "RoadmapProgress", item_id: str) -
         completed_on=rec.completed_on if base["status"] == "done" else None,
         skipped_on=rec.skipped_on,
         skip_reason=rec.skip_reason,
-        notes=[n.model_dump(mode="json") for n in rec.notes],
-        evidence=[{**e.model_dump(mode="json"), "is_link": e.is_link} for e in rec.evidence],
-        certification=rec.certification.model_dump(mode="json") if rec.certification else None,
-        history=[history_data(h) for h in progress.history if item_id in h.before or item_id in h.items],
+        notes=[{"text": n.text, "on": n.on, "at": n.at} for n in rec.notes],
+        evidence=[{"text": e.text, "on": e.on, "at": e.at, "is_link": is_http_url(e.text.strip())} for e in rec.evidence],
+        certification=(
+            {"earned_on": rec.completed_on, "credential": rec.credential, "expires_on": rec.expires_on}
+            if rec.credential or rec.expires_on
+            else None
+        ),
+        history=history,
     )
     if base["kind"] != "deliverable" and base["status"] == "done":
         base["completed_on"] = r.completed_on  # a project: its last deliverable's date when it has none
     return to_data(base)
 
 
-def history_data(entry: Any) -> dict[str, Any]:
-    data = entry.model_dump(mode="json", exclude={"before", "after"}, exclude_none=True)
-    data.setdefault("undone", False)
+def change_data(change: dict[str, Any], undone: bool, titles: dict[str, str] | None = None) -> dict[str, Any]:
+    """A change as `log --json` and `show --json` give it."""
+    data: dict[str, Any] = {
+        "id": change["id"],
+        "at": change["at"],
+        "on": change["on"],
+        "device": change["device"],
+        "action": change["op"],
+        "items": list(change.get("targets", [])),
+        "undone": undone,
+    }
+    for key in ("units", "note", "text", "reason", "evidence", "credential", "expires", "skill", "level", "target"):
+        if change.get(key) not in (None, []):
+            data[key] = change[key]
+    if change["op"] == "note":
+        data["note"] = change["text"]
+        data.pop("text", None)
+    if change["op"] == "import":
+        data["count"] = change.get("count")
+        data["source"] = change.get("source")
+    if titles is not None:
+        data["titles"] = [titles.get(i, i) for i in data["items"]]
     return data
 
 
@@ -194,7 +219,7 @@ def show(
 
     app = ctx.obj
     roadmap = app.roadmap
-    progress = app.read_progress()
+    progress = app.read_state()
     target = resolve(roadmap.index, item)
     if target.kind in ("phase", "module"):
         items = items_of(roadmap.index, target)
@@ -226,7 +251,8 @@ def show(
 
         app.show(view)
         return
-    data = item_detail(roadmap, progress, target.id)
+    history = [change_data(c, undone) for c, undone in app.ledger.recent_for(target.id)]
+    data = item_detail(roadmap, progress, target.id, history)
     if json:
         app.emit_json(data)
         return
@@ -263,30 +289,45 @@ def next_up(
 def log(
     ctx: typer.Context,
     since: Annotated[
-        str | None, typer.Option("--since", metavar="DATE", help="Only changes on or after this date.")
+        str | None, typer.Option("--since", metavar="DATE", help="Only changes for this date or later.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Only changes for this date or earlier.")
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many changes.")] = None,
     json: JsonOpt = False,
 ) -> None:
-    """The history of changes, newest first."""
+    """The history of changes, newest first.
+
+    --since and --until filter by the date a change is for (its --on date).
+    """
     from aipm_cli.dates import parse_date
 
     app = ctx.obj
-    progress = app.read_progress()
-    start = parse_date(since, app.today(), what="date") if since else None
-    entries = []
-    for entry in reversed(progress.history):
-        if start and entry.at.date() < start and entry.effective_date < start:
-            continue
-        entries.append(history_data(entry))
-        if limit and len(entries) >= limit:
-            break
+    start = parse_date(since, app.today(), what="date").isoformat() if since else None
+    end = parse_date(until, app.today(), allow_future=True, what="date").isoformat() if until else None
+    roadmap = app.roadmap
+    titles = {i: p.item.title for i, p in roadmap.index.items.items()}
+    titles.update({d: dl.title for d, (dl, _item) in roadmap.index.deliverables.items()})
+    titles.update({m: mod.title for m, (mod, _phase) in roadmap.index.modules.items()})
+    titles.update({p: phase.title for p, phase in roadmap.index.phases.items()})
+
+    def selected() -> Any:
+        count = 0
+        for change, undone in app.ledger.newest_first():
+            if (start and change["on"] < start) or (end and change["on"] > end):
+                continue
+            yield change_data(change, undone, titles)
+            count += 1
+            if limit and count >= limit:
+                return
+
     if json:
-        app.emit_json(entries)
+        app.emit_json(list(selected()))
         return
     from aipm_cli.render.terminal import log_view
 
-    app.show(log_view, entries)
+    app.show(log_view, list(selected()))
 
 
 def register(app: typer.Typer) -> None:

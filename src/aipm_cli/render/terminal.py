@@ -324,36 +324,47 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             console.print()
             console.print(_heading(label))
             for n in data[key]:
-                console.print(Padding(Text(f"{n['at'][:10]}  {n['text']}"), (0, 0, 0, 2)))
+                console.print(Padding(Text(f"{n['on']}  {n['text']}"), (0, 0, 0, 2)))
     if data.get("history"):
         console.print()
         console.print(_heading("History"))
         for h in data["history"]:
-            console.print(
-                Text(f"  {h['at'][:16].replace('T', ' ')}  {h['action']}" + ("  (undone)" if h.get("undone") else ""))
-            )
+            console.print(Padding(change_line(h), (0, 0, 0, 2)))
+
+
+def change_line(e: dict[str, Any], titles: bool = False) -> Text:
+    """One change: the date it is for, what happened, when and where it was recorded."""
+    if e.get("skill"):
+        what = f"{e['skill']} → {e['level']}"
+    elif e["action"] in ("undo", "redo"):
+        what = f"change {e.get('target', '?')}"
+    elif e["action"] == "import":
+        what = f"{e.get('count', '?')} changes from {e.get('source') or 'an export'}"
+    elif e["action"] == "restore":
+        what = "progress carried over from the old store"
+    elif titles and e.get("titles"):
+        what = ", ".join(f"{t} ({i})" if t != i else i for t, i in zip(e["titles"], e["items"], strict=False))
+    else:
+        what = ", ".join(e["items"])
+    line = Text(f"{e['on']}  ")
+    line.append(e["action"], style="bold" if not e.get("undone") else "dim")
+    line.append(f"  {what}")
+    if e.get("undone"):
+        line.append("  (undone)", style="yellow")
+    if e.get("note"):
+        line.append(f" — {e['note']}", style="italic")
+    recorded = str(e["at"])[:16].replace("T", " ")
+    line.append(f"\n    recorded {recorded} on {e.get('device', '?')}", style="dim")
+    return line
 
 
 def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
+    """`aipm log`: newest first, two lines a change."""
     if not entries:
         console.print("No changes yet.")
         return
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
-    table.add_column("#", justify="right", no_wrap=True, style="dim")
-    table.add_column("when", no_wrap=True)
-    table.add_column("change", no_wrap=True)
-    table.add_column("what", overflow="fold", ratio=1)
     for e in entries:
-        what = e.get("skill") and f"{e['skill']} → {e['level']}" or ", ".join(e["items"])
-        if e.get("note"):
-            what += f" — {e['note']}"
-        action = e["action"] + (f" #{e['undoes']}" if e.get("undoes") else "")
-        style = "dim strike" if e.get("undone") else ""
-        when = e["at"][:16].replace("T", " ")
-        if e.get("on") and e["on"] != e["at"][:10]:
-            when += f" (for {e['on']})"
-        table.add_row(str(e["seq"]), when, Text(action, style=style), Text(what, style=style))
-    console.print(table)
+        console.print(change_line(e, titles=True))
 
 
 def skills_view(console: Console, views: list[Any]) -> None:

@@ -1,0 +1,266 @@
+"""The change format: one JSON object per line, append-only.
+
+A change line (keys sorted, compact, UTF-8, ending in a newline):
+
+    {"at":"2026-11-24T10:00:00.123456+00:00","device":"laptop-3f9a","id":"01KAT...","on":"2026-11-24",
+     "op":"done","targets":["ai-for-everyone"],"units":["ai-for-everyone"],"v":1}
+
+- `id`: 26 characters of Crockford base32 (a ULID): the first 10 are the
+  recording time in milliseconds, the rest random. Ids are unique across
+  devices and sort in recording order; a device never writes an id below one
+  it already knows, so the newest change on a device always sorts last.
+- `at`: when it was recorded (ISO 8601 with offset); `on`: the date it is for.
+- `device`: the device that recorded it; `op` and its arguments.
+
+Operations and their arguments:
+
+    start | done | skip | reset   targets (as named), units (the items and deliverables it covers),
+                                  note, evidence (list), reason (skip), credential, expires (done)
+    note                          targets, text
+    assess                        skill, level (1-5), note
+    undo                          target: the id of the change it cancels
+    redo                          target: the id of the undo it cancels
+    import                        file: the import file whose changes it brought, count, source
+    restore                       state: {unit: record or null}, skills: {skill: [ratings]}
+                                  (written by the migration of a schema-1 store)
+
+Migrated start/done/skip/reset/note changes may also carry `state`: the
+records exactly as the old store left them after that change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+FORMAT = 1
+STATUS_OPS = ("start", "done", "skip", "reset")
+OPS = (*STATUS_OPS, "note", "assess", "undo", "redo", "import", "restore")
+# Operations that change what the learner sees (what undo can cancel).
+SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore")
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+_MAX_TEXT = 100_000
+
+
+class BadChange(ValueError):
+    """A line that is not a readable change."""
+
+
+class NewerChange(BadChange):
+    """A change written by a newer aipm."""
+
+
+def encode_id(number: int) -> str:
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[number & 31])
+        number >>= 5
+    return "".join(reversed(chars))
+
+
+def decode_id(text: str) -> int:
+    number = 0
+    for char in text:
+        number = (number << 5) | _CROCKFORD.index(char)
+    return number
+
+
+def _millis(moment: datetime) -> int:
+    return max(0, int(moment.timestamp() * 1000))
+
+
+def new_id(moment: datetime, after: str | None = None) -> str:
+    """A fresh id for a change recorded at `moment`, above `after` (the newest id known)."""
+    number = (_millis(moment) << 80) | secrets.randbits(80)
+    if after is not None:
+        floor = decode_id(after)
+        if number <= floor:
+            number = floor + 1 + secrets.randbits(16)
+    return encode_id(number)
+
+
+def derived_id(moment: datetime, *parts: str) -> str:
+    """A deterministic id: the same parts give the same id on any machine (migration)."""
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).digest()
+    return encode_id((_millis(moment) << 80) | int.from_bytes(digest[:10], "big"))
+
+
+def line(change: dict[str, Any]) -> bytes:
+    """The one line a change is written as."""
+    return json.dumps(change, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+# --------------------------------------------------------------------------- #
+# Checking a decoded line
+# --------------------------------------------------------------------------- #
+
+_COMMON = {"v", "id", "at", "on", "device", "op"}
+_ALLOWED: dict[str, set[str]] = {
+    **{op: {"targets", "units", "note", "evidence", "reason", "credential", "expires", "state"} for op in STATUS_OPS},
+    "note": {"targets", "text", "state"},
+    "assess": {"skill", "level", "note"},
+    "undo": {"target"},
+    "redo": {"target"},
+    "import": {"file", "count", "source"},
+    "restore": {"state", "skills"},
+}
+_REQUIRED: dict[str, set[str]] = {
+    **{op: {"targets", "units"} for op in STATUS_OPS},
+    "note": {"targets", "text"},
+    "assess": {"skill", "level"},
+    "undo": {"target"},
+    "redo": {"target"},
+    "import": {"file"},
+    "restore": set(),
+}
+_STATUSES = ("not_started", "in_progress", "done", "skipped")
+
+
+def _text(value: Any, what: str, limit: int = _MAX_TEXT) -> str:
+    if not isinstance(value, str):
+        raise BadChange(f"{what} is not text")
+    if len(value) > limit:
+        raise BadChange(f"{what} is longer than {limit} characters")
+    return value
+
+
+def _ids(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 200 for v in value):
+        raise BadChange(f"{what} is not a list of ids")
+    return value
+
+
+def _date(value: Any, what: str) -> date:
+    if not isinstance(value, str):
+        raise BadChange(f"{what} is not a date")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadChange(f"{what} '{value[:40]}' is not a date") from None
+
+
+def _check_record(value: Any, what: str) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise BadChange(f"{what} is not a record")
+    status = value.get("status", "not_started")
+    if status not in _STATUSES:
+        raise BadChange(f"{what}.status is not a status")
+    for key in ("started_on", "completed_on", "skipped_on", "expires_on"):
+        if value.get(key) is not None:
+            _date(value[key], f"{what}.{key}")
+    for key in ("skip_reason", "credential"):
+        if value.get(key) is not None:
+            _text(value[key], f"{what}.{key}")
+    for key in ("notes", "evidence"):
+        entries = value.get(key, [])
+        if not isinstance(entries, list):
+            raise BadChange(f"{what}.{key} is not a list")
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise BadChange(f"{what}.{key} holds something that is not a note")
+            _text(entry.get("text"), f"{what}.{key}[].text")
+            _date(entry.get("on"), f"{what}.{key}[].on")
+
+
+def _check_rating(value: Any, what: str) -> None:
+    if not isinstance(value, dict):
+        raise BadChange(f"{what} is not a rating")
+    _date(value.get("on"), f"{what}.on")
+    level = value.get("level")
+    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
+        raise BadChange(f"{what}.level is not a level from 1 to 5")
+    if value.get("note") is not None:
+        _text(value["note"], f"{what}.note")
+
+
+def check(data: Any) -> dict[str, Any]:
+    """The change in a decoded line, or BadChange saying what is wrong with it."""
+    if not isinstance(data, dict):
+        raise BadChange("it is not a JSON object")
+    version = data.get("v")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BadChange("it has no format version ('v')")
+    if version > FORMAT:
+        raise NewerChange(f"it was written by a newer aipm (change format {version}; this aipm knows {FORMAT})")
+    change_id = data.get("id")
+    if not isinstance(change_id, str) or not _ID.match(change_id):
+        raise BadChange("its id is not a change id")
+    op = data.get("op")
+    if op not in _ALLOWED:
+        raise BadChange(f"'{str(op)[:40]}' is not an operation")
+    extra = set(data) - _COMMON - _ALLOWED[op]
+    if extra:
+        raise BadChange(f"unknown field {sorted(extra)[0][:40]!r} for {op}")
+    missing = _REQUIRED[op] - set(data)
+    if missing:
+        raise BadChange(f"{op} without {sorted(missing)[0]}")
+    at = data.get("at")
+    if not isinstance(at, str):
+        raise BadChange("'at' is not a time")
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise BadChange(f"'at' {at[:40]!r} is not a time") from None
+    if moment.tzinfo is None:
+        raise BadChange("'at' has no UTC offset")
+    _date(data.get("on"), "'on'")
+    _text(data.get("device"), "'device'", 200)
+    if op in STATUS_OPS or op == "note":
+        if not _ids(data["targets"], "targets"):
+            raise BadChange("targets is empty")
+    if op in STATUS_OPS:
+        _ids(data["units"], "units")
+        evidence = data.get("evidence", [])
+        if not isinstance(evidence, list) or not all(isinstance(e, str) and len(e) <= _MAX_TEXT for e in evidence):
+            raise BadChange("evidence is not a list of texts")
+        for key in ("note", "reason", "credential"):
+            if data.get(key) is not None:
+                _text(data[key], key)
+        if data.get("expires") is not None:
+            _date(data["expires"], "expires")
+    if op == "note":
+        _text(data["text"], "text")
+    if op == "assess":
+        _text(data["skill"], "skill", 200)
+        _check_rating({"on": data["on"], "level": data["level"], "note": data.get("note")}, "the rating")
+    if op in ("undo", "redo"):
+        target = data["target"]
+        if not isinstance(target, str) or not _ID.match(target):
+            raise BadChange(f"{op} target is not a change id")
+    if op == "import":
+        _text(data["file"], "file", 300)
+    state = data.get("state")
+    if state is not None:
+        if not isinstance(state, dict):
+            raise BadChange("state is not a mapping")
+        for unit, record in state.items():
+            _check_record(record, f"state.{unit[:40]}")
+    skills = data.get("skills")
+    if skills is not None:
+        if not isinstance(skills, dict):
+            raise BadChange("skills is not a mapping")
+        for skill, ratings in skills.items():
+            if not isinstance(ratings, list):
+                raise BadChange(f"skills.{skill[:40]} is not a list")
+            for rating in ratings:
+                _check_rating(rating, f"skills.{skill[:40]}[]")
+    return data
+
+
+def parse(raw: bytes) -> dict[str, Any]:
+    """One line's bytes -> a checked change, or BadChange."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise BadChange("it is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadChange(f"it is not valid JSON ({str(exc)[:80]})") from None
+    return check(data)

@@ -1,0 +1,301 @@
+"""Folding changes into derived state.
+
+The order is the changes' ids (recording time, then the random part), each
+id taken once however many files hold it (a union: merging logs from several
+devices or imports never counts a change twice and never conflicts).
+
+Which changes are in effect:
+- a redo cancels the undo it names; an undo that is not cancelled cancels the
+  change it names; an import that is cancelled cancels every change its
+  import file brought (a change brought by a cancelled import is out too);
+- the rest are in effect, and are applied in order (state.py has the rules).
+
+As of a day D: the changes in effect (what is known now) whose date (`on`) is
+on or before D, in the same order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aipm_cli.record import logs
+from aipm_cli.record.changes import SUBSTANTIVE, STATUS_OPS
+from aipm_cli.record.state import (
+    ItemState,
+    Rating,
+    State,
+    apply,
+    rating_data,
+    rating_from_data,
+    record_data,
+    record_from_data,
+)
+
+KEEP_UNDO = 100  # how many recent changes the cache can undo without a full fold
+KEEP_REFS = 25  # recent changes remembered per unit, for `show`
+
+
+@dataclass
+class Source:
+    """A log file, or changes held in memory (a store not yet migrated)."""
+
+    path: Path | None = None
+    changes: list[dict[str, Any]] | None = None
+    name: str = ""
+
+    def read(self, problems: logs.Problems) -> Iterator[tuple[dict[str, Any], int]]:
+        if self.path is not None:
+            yield from logs.changes(self.path, problems)
+        else:
+            for number, change in enumerate(self.changes or ()):
+                yield change, number
+
+    def cancelling(self) -> Iterator[dict[str, Any]]:
+        if self.path is not None:
+            yield from logs.cancelling(self.path)
+        else:
+            yield from (c for c in self.changes or () if c["op"] in ("undo", "redo", "import"))
+
+
+class _Unsorted(Exception):
+    pass
+
+
+def units_of(change: dict[str, Any], aliases: dict[str, str]) -> list[str]:
+    """The units (and named records) a change touches, through aliases."""
+    keys = list(change.get("units", ())) + list(change.get("targets", ()))
+    keys += list((change.get("state") or {}).keys())
+    return list(dict.fromkeys(aliases.get(k, k) for k in keys))
+
+
+@dataclass
+class Cancellation:
+    cancelled: set[str] = field(default_factory=set)
+    imports: dict[str, str] = field(default_factory=dict)  # import change id -> file name
+
+
+def cancellations(sources: list[Source]) -> Cancellation:
+    undo: dict[str, str] = {}
+    redo: dict[str, str] = {}
+    imports: dict[str, str] = {}
+    for source in sources:
+        for change in source.cancelling():
+            if change["op"] == "undo":
+                undo[change["id"]] = change["target"]
+            elif change["op"] == "redo":
+                redo[change["id"]] = change["target"]
+            else:
+                imports[change["id"]] = change["file"]
+    by_name = {s.path.name: s for s in sources if s.path is not None}
+    brought: dict[str, set[str]] = {}
+    out: set[str] = set()
+    # A cancelled import can bring undos and redos of its own: settle until nothing moves.
+    for _ in range(10):
+        gone = set(out)
+        live_undos = {u: t for u, t in undo.items() if u not in gone}
+        cancelled_undos = {t for r, t in redo.items() if r not in gone}
+        now = {t for u, t in live_undos.items() if u not in cancelled_undos}
+        for marker, file in imports.items():
+            if marker in now:
+                if file not in brought:
+                    source = by_name.get(file)
+                    brought[file] = logs.ids_in(source.path) if source and source.path else set()
+                now |= brought[file]
+        if now == out:
+            break
+        out = now
+    return Cancellation(out, imports)
+
+
+@dataclass
+class Fold:
+    """The derived state and what the cache keeps beside it."""
+
+    state: State
+    max_id: str | None = None
+    changes: int = 0  # distinct changes read
+    in_effect: int = 0
+    last_on: date | None = None
+    last_at: str | None = None
+    problems: logs.Problems = field(default_factory=logs.Problems)
+    # Recent changes in effect that can be undone without a full fold: the
+    # records they touched as they were before them.
+    undo_stack: list[dict[str, Any]] = field(default_factory=list)
+    # Undos in effect since the last change: what redo would bring back.
+    redo_stack: list[dict[str, Any]] = field(default_factory=list)
+    refs: dict[str, list[list[Any]]] = field(default_factory=dict)  # unit -> [[id, file, offset], ...]
+    cancelled_refs: set[str] = field(default_factory=set)
+    activity: dict[str, int] = field(default_factory=dict)  # ISO date -> changes in effect that day
+
+
+def _merged(sources: list[Source], problems: logs.Problems, strict: bool) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """Every readable change in id order; each source must be sorted (else _Unsorted)."""
+
+    def stream(position: int, source: Source) -> Iterator[tuple[str, int, dict[str, Any], Any]]:
+        last = ""
+        for change, offset in source.read(problems):
+            change_id = change["id"]
+            if change_id < last:
+                raise _Unsorted
+            last = change_id
+            ref = (source.path.name, offset) if source.path is not None else None
+            yield change_id, position, change, ref
+
+    if strict:
+        streams = [stream(i, s) for i, s in enumerate(sources)]
+        for change_id, _position, change, ref in heapq.merge(*streams):
+            yield change_id, change, ref
+        return
+    everything = []
+    for position, source in enumerate(sources):
+        for change, offset in source.read(problems):
+            ref = (source.path.name, offset) if source.path is not None else None
+            everything.append((change["id"], position, change, ref))
+    everything.sort(key=lambda e: (e[0], e[1]))
+    for change_id, _position, change, ref in everything:
+        yield change_id, change, ref
+
+
+def ordered(sources: list[Source]) -> list[dict[str, Any]]:
+    """Every distinct readable change, in fold order."""
+
+    def distinct(strict: bool) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        previous = None
+        for change_id, change, _ref in _merged(sources, logs.Problems(), strict):
+            if change_id != previous:
+                previous = change_id
+                out.append(change)
+        return out
+
+    try:
+        return distinct(True)
+    except _Unsorted:
+        return distinct(False)
+
+
+def fold(sources: list[Source], aliases: dict[str, str], as_of: date | None = None) -> Fold:
+    """Fold every change of these sources (see the module docstring)."""
+    try:
+        return _fold(sources, aliases, as_of, strict=True)
+    except _Unsorted:
+        # A file whose lines are out of order (edited by hand, a clock that
+        # went back): read everything into memory and sort it.
+        return _fold(sources, aliases, as_of, strict=False)
+
+
+def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, strict: bool) -> Fold:
+    cancel = cancellations(sources)
+    cancelled = cancel.cancelled
+    state = State()
+    result = Fold(state)
+    problems = result.problems
+    undo_stack: deque[dict[str, Any]] = deque(maxlen=KEEP_UNDO)
+    recent_cancelled: dict[str, dict[str, Any]] = {}
+    redo_stack: list[dict[str, Any]] = []
+    refs: dict[str, deque[list[Any]]] = {}
+    activity: dict[str, int] = {}
+    previous = None
+    for change_id, change, ref in _merged(sources, problems, strict):
+        if change_id == previous:
+            continue  # the same change from another file
+        previous = change_id
+        result.changes += 1
+        result.max_id = change_id
+        op = change["op"]
+        touched = units_of(change, aliases) if op in SUBSTANTIVE else []
+        if ref is not None:
+            for unit in touched:
+                kept = refs.get(unit)
+                if kept is None:
+                    kept = refs[unit] = deque(maxlen=KEEP_REFS)
+                kept.append([change_id, ref[0], ref[1]])
+                if change_id in cancelled:
+                    result.cancelled_refs.add(change_id)
+        if change_id in cancelled:
+            if op in SUBSTANTIVE:
+                recent_cancelled[change_id] = change
+                if len(recent_cancelled) > 2 * KEEP_UNDO:
+                    recent_cancelled.pop(next(iter(recent_cancelled)))
+            continue
+        if as_of is not None and change["on"] > as_of.isoformat():
+            continue
+        result.in_effect += 1
+        if op == "undo":
+            target = recent_cancelled.get(change["target"])
+            redo_stack.append({"id": change_id, "target": target})
+            continue
+        if op == "redo":
+            continue
+        if op in SUBSTANTIVE:
+            redo_stack = []
+            if as_of is None:
+                undo_stack.append(before(state, change, touched))
+            if op != "import":
+                activity[change["on"]] = activity.get(change["on"], 0) + 1
+            if result.last_on is None or change["on"] > result.last_on.isoformat():
+                result.last_on = date.fromisoformat(change["on"])
+            result.last_at = change["at"]
+        apply(state, change, aliases)
+    result.undo_stack = [entry_data(e) for e in undo_stack]
+    result.redo_stack = redo_stack
+    result.refs = {k: list(v) for k, v in refs.items()}
+    result.activity = activity
+    return result
+
+
+def before(state: State, change: dict[str, Any], touched: list[str]) -> dict[str, Any]:
+    """What undoing `change` needs when it is the newest change in effect (copies, not data)."""
+    entry: dict[str, Any] = {"id": change["id"], "change": change}
+    if change["op"] == "import":
+        entry["refold"] = True  # it may have brought anything: fold again
+        return entry
+    entry["units"] = {k: (state.items[k].copy() if k in state.items else None) for k in touched}
+    skills = list((change.get("skills") or {}).keys())
+    if change["op"] == "assess":
+        skills.append(change["skill"])
+    if skills:
+        entry["skills"] = {s: list(state.skills.get(s, [])) for s in skills}
+    return entry
+
+
+def entry_data(entry: dict[str, Any]) -> dict[str, Any]:
+    """An undo-stack entry as plain data (for the cache)."""
+    out = dict(entry)
+    if "units" in entry:
+        out["units"] = {
+            k: (v if isinstance(v, dict) or v is None else record_data(v)) for k, v in entry["units"].items()
+        }
+    if "skills" in entry:
+        out["skills"] = {
+            s: [r if isinstance(r, dict) else rating_data(r) for r in ratings] for s, ratings in entry["skills"].items()
+        }
+    return out
+
+
+def restore_before(state: State, entry: dict[str, Any]) -> None:
+    """Undo the newest change in effect from its undo-stack entry."""
+    for key, data in entry.get("units", {}).items():
+        if data is None:
+            state.items.pop(key, None)
+        else:
+            state.items[key] = record_from_data(data) if isinstance(data, dict) else data.copy()
+    for skill, ratings in (entry.get("skills") or {}).items():
+        kept: list[Rating] = [rating_from_data(r) if isinstance(r, dict) else r for r in ratings]
+        if kept:
+            state.skills[skill] = kept
+        else:
+            state.skills.pop(skill, None)
+
+
+def blank() -> ItemState:
+    return ItemState()
+
+
+__all__ = ["Fold", "Source", "fold", "before", "restore_before", "units_of", "STATUS_OPS"]

@@ -1,0 +1,593 @@
+"""One learner's change log on one roadmap: read it, append to it, undo, redo, import.
+
+Layout (inside the data directory):
+
+    learners/<learner>/<roadmap>/changes/<device>.jsonl            this device's changes (append-only)
+    learners/<learner>/<roadmap>/changes/<device>.import-<h>.jsonl  changes an import brought (written once)
+    learners/<learner>/<roadmap>/changes/migrated-<h>.jsonl         a schema-1 store, migrated (written once)
+    learners/<learner>/<roadmap>/write.lock                         held over validate -> append -> cache
+    learners/<learner>/backups/                                     what was replaced or set aside
+    cache/state/<learner>/<roadmap>.json                            derived state (a cache, never the truth)
+
+A device appends only to its own file; other files are only ever created
+whole. So files from several machines join without conflicts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from aipm_cli.errors import AipmError, StoreError
+from aipm_cli.record import changes as fmt
+from aipm_cli.record import logs
+from aipm_cli.record.fold import Fold, Source, before, entry_data, fold, restore_before, units_of
+from aipm_cli.record.state import State, apply, state_data, state_from_data
+
+CACHE_FORMAT = 1
+LOCK_TIMEOUT = 60.0
+_CODE = ("state.py", "fold.py", "changes.py")
+
+
+def cache_stamp() -> str:
+    """aipm's version and the fold's own code: a cache from other code is never used."""
+    from aipm_cli import __version__
+
+    here = Path(__file__).resolve().parent
+    parts = [__version__, str(CACHE_FORMAT)]
+    for name in _CODE:
+        try:
+            info = os.stat(here / name)
+            parts.append(f"{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append("?")
+    return "|".join(parts)
+
+
+@dataclass
+class Recorded:
+    """What a write appended, and the state after it."""
+
+    changes: list[dict[str, Any]]
+    state: State
+
+
+class Ledger:
+    def __init__(
+        self,
+        root: Path,
+        user: str,
+        roadmap_id: str,
+        aliases: dict[str, str] | None = None,
+        *,
+        device: Callable[[], str] | None = None,
+        now: Callable[[], datetime] | None = None,
+        legacy: Callable[[], list[dict[str, Any]] | None] | None = None,
+    ) -> None:
+        self.root = root
+        self.user = user
+        self.roadmap_id = roadmap_id
+        self.aliases = aliases or {}
+        self.learner_dir = root / "learners" / user
+        self.dir = self.learner_dir / roadmap_id
+        self.changes_dir = self.dir / "changes"
+        self.backups = self.learner_dir / "backups"
+        self.cache_file = root / "cache" / "state" / user / f"{roadmap_id}.json"
+        self._device = device
+        self._now = now or (lambda: datetime.now(UTC))
+        # Changes of a schema-1 store not migrated yet, folded in memory by reads.
+        self._legacy = legacy
+        self._fold: Fold | None = None
+
+    # -- reading ------------------------------------------------------------ #
+
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            raise StoreError("No device id is known for this data directory.")
+        return self._device()
+
+    @property
+    def own_file(self) -> Path:
+        return self.changes_dir / f"{self.device}{logs.SUFFIX}"
+
+    def files(self) -> list[Path]:
+        return logs.log_files(self.changes_dir)
+
+    def sources(self) -> list[Source]:
+        found = [Source(path=p, name=p.name) for p in self.files()]
+        legacy = self._legacy() if self._legacy else None
+        if legacy:
+            found.append(Source(changes=legacy, name="progress.json"))
+        return found
+
+    def signature(self) -> list[Any]:
+        sig: list[Any] = []
+        for path in self.files():
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            sig.append([path.name, info.st_size, info.st_mtime_ns, info.st_ino])
+        if self._legacy is not None:
+            legacy = self.learner_dir / "progress.json"
+            try:
+                info = os.stat(legacy)
+                sig.append(["progress.json", info.st_size, info.st_mtime_ns, info.st_ino])
+            except OSError:
+                pass
+        return sig
+
+    def _key(self, signature: list[Any]) -> str:
+        aliases = json.dumps(sorted(self.aliases.items()))
+        raw = json.dumps([cache_stamp(), self.roadmap_id, aliases, signature])
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def load(self, *, use_cache: bool = True) -> Fold:
+        """The fold of every change: from the cache when it matches the logs, else folded and cached."""
+        if self._fold is not None:
+            return self._fold
+        signature = self.signature()
+        key = self._key(signature)
+        if use_cache:
+            cached = self._read_cache(key)
+            if cached is not None:
+                self._fold = cached
+                return cached
+        result = fold(self.sources(), self.aliases)
+        self._fold = result
+        if not result.problems.damage:
+            self._write_cache(key, result)
+        return result
+
+    def state(self) -> State:
+        return self.load().state
+
+    def as_of(self, day: date) -> State:
+        """The state as it stood at the end of `day`, with what is known now."""
+        return fold(self.sources(), self.aliases, as_of=day).state
+
+    def changes(self, until: date | None = None) -> Iterator[dict[str, Any]]:
+        """Every change (each once), in fold order; with `until`, only those for that date or earlier."""
+        from aipm_cli.record.fold import ordered
+
+        limit = until.isoformat() if until else None
+        for change in ordered(self.sources()):
+            if limit is None or change["on"] <= limit:
+                yield change
+
+    def rebuild(self) -> Fold:
+        """Fold every change again and rewrite the cache (migrating a schema-1 store first)."""
+        with self.locked():
+            self.migrate_legacy()
+            try:
+                self.cache_file.unlink()
+            except OSError:
+                pass
+            return self.load(use_cache=False)
+
+    def problems(self) -> logs.Problems:
+        return self.load().problems
+
+    # -- the cache ---------------------------------------------------------- #
+
+    def _read_cache(self, key: str) -> Fold | None:
+        path = self.cache_file
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        try:
+            info = os.fstat(fd)
+            # Only a private regular file of ours: anything else may have been planted.
+            if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022 or info.st_uid != os.getuid():
+                return None
+            with os.fdopen(fd, "rb") as handle:
+                fd = -1
+                data = json.loads(handle.read())
+        except (OSError, ValueError, RecursionError):
+            return None
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        try:
+            if not isinstance(data, dict) or data.get("key") != key:
+                return None
+            result = Fold(state_from_data(data["state"]))
+            result.max_id = data["max_id"]
+            result.changes = data["changes"]
+            result.in_effect = data["in_effect"]
+            result.last_on = date.fromisoformat(data["last_on"]) if data["last_on"] else None
+            result.last_at = data["last_at"]
+            result.undo_stack = data["undo"]
+            result.redo_stack = data["redo"]
+            result.refs = data["refs"]
+            result.cancelled_refs = set(data["cancelled_refs"])
+            result.activity = data["activity"]
+            result.problems.torn = [logs.Torn(self.changes_dir / t[0], t[1], t[2]) for t in data["torn"]]
+            return result
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+    def _write_cache(self, key: str, result: Fold) -> None:
+        from aipm_cli.paths import ensure_private_dir
+        from aipm_cli.store import atomic_write
+
+        data = {
+            "key": key,
+            "state": state_data(result.state),
+            "max_id": result.max_id,
+            "changes": result.changes,
+            "in_effect": result.in_effect,
+            "last_on": result.last_on.isoformat() if result.last_on else None,
+            "last_at": result.last_at,
+            "undo": [entry_data(e) for e in result.undo_stack],
+            "redo": result.redo_stack,
+            "refs": result.refs,
+            "cancelled_refs": sorted(result.cancelled_refs),
+            "activity": result.activity,
+            "torn": [[t.file.name, t.offset, t.size] for t in result.problems.torn],
+        }
+        try:
+            ensure_private_dir(self.cache_file.parent)
+            atomic_write(self.cache_file, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+    # -- writing ------------------------------------------------------------ #
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The learner's write lock, beside the resolved log folder."""
+        from filelock import FileLock, Timeout
+
+        from aipm_cli.paths import ensure_private_dir
+
+        try:
+            ensure_private_dir(self.changes_dir)
+        except OSError as exc:
+            raise StoreError(f"Cannot create {self.changes_dir}: {exc.strerror}.") from None
+        lock_path = Path(os.path.realpath(self.changes_dir)).parent / "write.lock"
+        lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT, mode=0o600)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"Another aipm is still writing {self.dir} (waited {LOCK_TIMEOUT:.0f} s).",
+                f"Try again; if no aipm is running, delete {lock_path}.",
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"Cannot lock {lock_path}: {exc.strerror}.") from None
+        try:
+            self._fold = None  # what another process wrote before we held the lock counts
+            yield
+        finally:
+            lock.release()
+            self._fold = None
+
+    def writable(self) -> Fold:
+        """The fold, refusing when any line cannot be read (call with the lock held)."""
+        result = self.load()
+        damage = result.problems.damage
+        if damage:
+            first = damage[0]
+            if first.newer:
+                raise StoreError(
+                    f"{first.file} holds changes from a newer aipm (line {first.line}). Nothing was changed.",
+                    "Upgrade aipm (pip install -U aipm-cli) to write to it.",
+                )
+            raise StoreError(
+                f"Cannot read {first.file}, line {first.line}: {first.reason}. Nothing was changed.",
+                "Run `aipm doctor` to see what is wrong and how to recover.",
+            )
+        return result
+
+    def _set_aside_torn(self, result: Fold) -> None:
+        """A torn last line of this device's file (a crash mid-append) goes to backups/ before we append."""
+        own = self.own_file
+        for torn in result.problems.torn:
+            if torn.file.name != own.name:
+                continue
+            from aipm_cli.paths import ensure_private_dir
+
+            with open(own, "rb") as handle:
+                handle.seek(torn.offset)
+                tail = handle.read()
+            if not tail or tail.endswith(b"\n"):
+                continue
+            ensure_private_dir(self.backups)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            keep = self.backups / f"torn-{self.roadmap_id}-{own.stem}-{stamp}.bin"
+            from aipm_cli.store import atomic_write
+
+            atomic_write(keep, tail)
+            with open(own, "r+b") as handle:
+                handle.truncate(torn.offset)
+                os.fsync(handle.fileno())
+            self._fold = None
+
+    def finish(self, partial: dict[str, Any], after: str | None) -> dict[str, Any]:
+        """A complete, checked change from the operation and its arguments."""
+        moment = self._now()
+        change = {key: value for key, value in partial.items() if value is not None and value != []}
+        change.setdefault("on", moment.date().isoformat())
+        change.update(v=fmt.FORMAT, id=fmt.new_id(moment, after), at=moment.isoformat(), device=self.device)
+        try:
+            return fmt.check(change)
+        except fmt.BadChange as exc:  # a bug: never write what could not be read back
+            raise AipmError(f"aipm refused to record a change it could not read back: {exc}.") from None
+
+    def _append(self, result: Fold, made: list[dict[str, Any]]) -> None:
+        own = self.own_file
+        payload = b"".join(fmt.line(c) for c in made)
+        try:
+            offset = own.stat().st_size if own.exists() else 0
+            logs.append(own, payload)
+        except OSError as exc:
+            raise StoreError(f"Cannot write {own}: {exc.strerror}. Nothing was changed.") from None
+        for change in made:
+            result.changes += 1
+            result.in_effect += 1
+            result.max_id = change["id"]
+            touched = units_of(change, self.aliases) if change["op"] in fmt.SUBSTANTIVE else []
+            for unit in touched:
+                kept = result.refs.setdefault(unit, [])
+                kept.append([change["id"], own.name, offset])
+                del kept[: -25]
+            offset += len(fmt.line(change))
+            if change["op"] in fmt.SUBSTANTIVE:
+                result.activity[change["on"]] = result.activity.get(change["on"], 0) + 1
+                if result.last_on is None or change["on"] > result.last_on.isoformat():
+                    result.last_on = date.fromisoformat(change["on"])
+                result.last_at = change["at"]
+
+    def _save(self, result: Fold) -> None:
+        self._fold = result
+        self._write_cache(self._key(self.signature()), result)
+
+    def record(self, build: Callable[[State], list[dict[str, Any]]]) -> Recorded:
+        """Lock, check, build the changes from the current state, append them, update the cache."""
+        with self.locked():
+            self.migrate_legacy()
+            result = self.writable()
+            self._set_aside_torn(result)
+            result = self.writable()
+            made: list[dict[str, Any]] = []
+            after = result.max_id
+            for partial in build(result.state):
+                change = self.finish(partial, after)
+                after = change["id"]
+                made.append(change)
+            if not made:
+                return Recorded([], result.state)
+            self._append(result, made)
+            for change in made:
+                result.undo_stack.append(before(result.state, change, units_of(change, self.aliases)))
+                result.redo_stack = []
+                apply(result.state, change, self.aliases)
+            del result.undo_stack[: -100]
+            self._save(result)
+            return Recorded(made, result.state)
+
+    def undo(self, on: date) -> dict[str, Any]:
+        """Record an undo of the newest change in effect; returns the change undone."""
+        with self.locked():
+            self.migrate_legacy()
+            result = self.writable()
+            self._set_aside_torn(result)
+            result = self.writable()
+            if not result.undo_stack and result.in_effect:
+                self._fold = None
+                result = self.load(use_cache=False)  # the cache's stack ran out: fold again
+            if not result.undo_stack:
+                raise AipmError(
+                    "There is nothing to undo.",
+                    "Changes you make with start, done, skip, reset, note, assess or import can be undone.",
+                )
+            entry = result.undo_stack.pop()
+            change = self.finish({"op": "undo", "target": entry["id"], "on": on.isoformat()}, result.max_id)
+            self._append(result, [change])
+            target = entry["change"]
+            if entry.get("refold"):
+                self._fold = None
+                result = self.load(use_cache=False)
+            else:
+                restore_before(result.state, entry)
+                result.redo_stack.append({"id": change["id"], "target": target})
+                for unit in units_of(target, self.aliases):
+                    if any(ref[0] == target["id"] for ref in result.refs.get(unit, ())):
+                        result.cancelled_refs.add(target["id"])
+                result.activity[target["on"]] = max(0, result.activity.get(target["on"], 0) - 1)
+                self._save(result)
+            return dict(target)
+
+    def redo(self, on: date) -> dict[str, Any]:
+        """Record a redo of the newest undo in effect; returns the change brought back."""
+        with self.locked():
+            self.migrate_legacy()
+            result = self.writable()
+            self._set_aside_torn(result)
+            result = self.writable()
+            if not result.redo_stack:
+                raise AipmError("There is nothing to redo.", "Redo brings back what `aipm undo` just reverted.")
+            entry = result.redo_stack.pop()
+            change = self.finish({"op": "redo", "target": entry["id"], "on": on.isoformat()}, result.max_id)
+            self._append(result, [change])
+            target = entry.get("target")
+            newest = result.undo_stack[-1]["id"] if result.undo_stack else ""
+            if target is None or target["op"] == "import" or target["id"] < newest:
+                self._fold = None
+                result = self.load(use_cache=False)
+            else:
+                touched = units_of(target, self.aliases)
+                result.undo_stack.append(before(result.state, target, touched))
+                apply(result.state, target, self.aliases)
+                result.cancelled_refs.discard(target["id"])
+                result.activity[target["on"]] = result.activity.get(target["on"], 0) + 1
+                self._save(result)
+            return dict(target) if target else {"id": entry["id"], "op": "undo"}
+
+    # -- imports ------------------------------------------------------------ #
+
+    def known_ids(self) -> set[str]:
+        found: set[str] = set()
+        for source in self.sources():
+            for change, _offset in source.read(logs.Problems()):
+                found.add(change["id"])
+        return found
+
+    def import_changes(self, incoming: list[dict[str, Any]], source: str, *, replace: bool = False) -> int:
+        """Add the changes not already here (by id) as one import; returns how many were new."""
+        from aipm_cli.store import atomic_write
+
+        with self.locked():
+            self.migrate_legacy()
+            self.writable()
+            if replace:
+                self._set_aside_logs("replaced")
+            present = self.known_ids()
+            new = sorted({c["id"]: c for c in incoming if c["id"] not in present}.values(), key=lambda c: c["id"])
+            if not new:
+                return 0
+            payload = b"".join(fmt.line(c) for c in new)
+            digest = hashlib.sha256(payload).hexdigest()[:12]
+            name = f"{self.device}.import-{digest}{logs.SUFFIX}"
+            path = self.changes_dir / name
+            if not path.exists():
+                atomic_write(path, payload)
+            self._fold = None
+            result = self.writable()
+            marker = self.finish(
+                {"op": "import", "file": name, "count": len(new), "source": source[-200:]}, result.max_id
+            )
+            self._append(result, [marker])
+            self._fold = None
+            self.load(use_cache=False)
+            return len(new)
+
+    def _set_aside_logs(self, why: str) -> Path | None:
+        """Move every log file into backups/ (real copies, then removed)."""
+        import shutil
+
+        from aipm_cli.paths import ensure_private_dir
+
+        files = self.files()
+        if not files:
+            return None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        folder = self.backups / f"{why}-{self.roadmap_id}-{stamp}"
+        ensure_private_dir(folder)
+        for path in files:
+            shutil.copyfile(path, folder / path.name)
+            os.chmod(folder / path.name, 0o600)
+        logs.fsync_dir(folder)
+        for path in files:
+            path.unlink()
+        logs.fsync_dir(self.changes_dir)
+        self._fold = None
+        return folder
+
+    # -- migration ---------------------------------------------------------- #
+
+    def migrate_legacy(self) -> None:
+        """Turn a schema-1 progress.json into change logs (call with the lock held)."""
+        from aipm_cli.record.migrate import migrate_store
+
+        if migrate_store(self.root, self.user):
+            self._legacy = None
+            self._fold = None
+
+    # -- reading lines for views ------------------------------------------- #
+
+    def recent_for(self, unit: str) -> list[tuple[dict[str, Any], bool]]:
+        """The latest changes that touched a unit (oldest first), with whether each was undone."""
+        result = self.load()
+        out = []
+        for change_id, file, offset in result.refs.get(unit, ()):
+            change = logs.read_at(self.changes_dir / file, offset)
+            if change is not None and change["id"] == change_id:
+                out.append((change, change_id in result.cancelled_refs))
+        return out
+
+    def newest_first(self) -> Iterator[tuple[dict[str, Any], bool]]:
+        """Every change, newest first, with whether it is undone; streams from the files' ends."""
+        import heapq
+
+        def stream(path: Path) -> Iterator[tuple[str, dict[str, Any], str]]:
+            for _offset, raw in logs.reverse_lines(path):
+                try:
+                    change = fmt.parse(raw)
+                except fmt.BadChange:
+                    continue
+                yield change["id"], change, path.name
+
+        streams = [stream(p) for p in self.files()]
+        legacy = self._legacy() if self._legacy else None
+        if legacy:
+            streams.append(iter(sorted(((c["id"], c, "") for c in legacy), key=lambda e: e[0], reverse=True)))
+        cancelled: set[str] = set()
+        redone: set[str] = set()
+        imports: dict[str, str] = {}
+        cancelled_files: set[str] = set()
+        previous = None
+        for change_id, change, file in heapq.merge(*streams, key=lambda e: e[0], reverse=True):
+            if change_id == previous:
+                continue
+            previous = change_id
+            undone = change_id in cancelled or file in cancelled_files
+            op = change["op"]
+            if op == "redo":
+                redone.add(change["target"])
+            elif op == "undo" and change_id not in redone and not undone:
+                cancelled.add(change["target"])
+            elif op == "import":
+                imports[change_id] = change["file"]
+                if undone:
+                    cancelled_files.add(change["file"])
+            yield change, undone
+
+
+def device_id(root: Path) -> str:
+    """This data directory's device id: made once (host name and a short random suffix), never synced."""
+    import re
+    import secrets
+    import socket
+
+    path = root / "device"
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        text = None
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    if text is not None:
+        if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", text):
+            return text
+        raise StoreError(
+            f"The device id in {path} cannot be read.", "Delete that file; aipm makes a new one on the next change."
+        )
+    host = re.sub(r"[^a-z0-9]+", "-", socket.gethostname().lower()).strip("-")[:40] or "device"
+    made = f"{host}-{secrets.token_hex(2)}"
+    from aipm_cli.paths import ensure_private_dir
+
+    try:
+        ensure_private_dir(root)
+        # Never replace a device id another process just made.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(made + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except FileExistsError:
+        return device_id(root)
+    except OSError as exc:
+        raise StoreError(f"Cannot write {path}: {exc.strerror}.") from None
+    return made

@@ -1,0 +1,227 @@
+"""Reading and appending change-log files.
+
+Each file holds one change per line. A line is complete when it ends in a
+newline: bytes after the last newline are a torn line (a crash mid-append),
+ignored on read and set aside by the next write on that device. A complete
+line that is not a readable change is damage: reads skip it and warn, writes
+stop and name the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aipm_cli.record.changes import BadChange, NewerChange, check, parse
+
+CHUNK = 1 << 22  # bytes read at a time: memory stays flat whatever the file's size
+SUFFIX = ".jsonl"
+
+
+@dataclass
+class Damage:
+    file: Path
+    line: int
+    reason: str
+    newer: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}: {self.reason}"
+
+
+@dataclass
+class Torn:
+    file: Path
+    offset: int  # where the torn bytes start
+    size: int
+
+
+@dataclass
+class Problems:
+    """What reading found wrong; filled in as files are read."""
+
+    damage: list[Damage] = field(default_factory=list)
+    torn: list[Torn] = field(default_factory=list)
+
+
+def log_files(folder: Path) -> list[Path]:
+    """The change-log files in a learner's changes folder, by name."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        return []
+    return [Path(e.path) for e in entries if e.name.endswith(SUFFIX) and not e.name.startswith(".")]
+
+
+def lines(path: Path, problems: Problems | None = None) -> Iterator[tuple[int, int, bytes]]:
+    """(line number, byte offset, line without its newline) for each complete line."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return
+    with handle:
+        import stat
+
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            if problems is not None:
+                problems.damage.append(Damage(path, 0, "it is not a regular file"))
+            return
+        offset = 0
+        number = 0
+        rest = b""
+        while True:
+            block = handle.read(CHUNK)
+            if not block:
+                break
+            data = rest + block
+            start = 0
+            end = data.find(b"\n")
+            while end >= 0:
+                number += 1
+                yield number, offset + start, data[start:end]
+                start = end + 1
+                end = data.find(b"\n", start)
+            offset += start
+            rest = data[start:]
+        if rest and problems is not None:
+            problems.torn.append(Torn(path, offset, len(rest)))
+
+
+def changes(path: Path, problems: Problems) -> Iterator[tuple[dict[str, Any], int]]:
+    """Each readable change of a file with its byte offset, in file order; damage noted in `problems`."""
+    batch: list[tuple[int, int, bytes]] = []
+    for entry in lines(path, problems):
+        if entry[2].strip():
+            batch.append(entry)
+        if len(batch) >= 2048:
+            yield from _parse_batch(path, batch, problems)
+            batch = []
+    if batch:
+        yield from _parse_batch(path, batch, problems)
+
+
+def _parse_batch(path: Path, batch: list[tuple[int, int, bytes]], problems: Problems) -> Iterator[tuple[Any, int]]:
+    decoded: list[Any] | None = None
+    try:
+        # One parse for the whole batch is several times faster than one per line.
+        candidate = json.loads(b"[" + b",".join(raw for _, _, raw in batch) + b"]")
+        if isinstance(candidate, list) and len(candidate) == len(batch):
+            decoded = candidate
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        decoded = None
+    for position, (number, offset, raw) in enumerate(batch):
+        try:
+            change = check(decoded[position]) if decoded is not None else parse(raw)
+        except NewerChange as exc:
+            problems.damage.append(Damage(path, number, str(exc), newer=True))
+            continue
+        except BadChange as exc:
+            problems.damage.append(Damage(path, number, str(exc)))
+            continue
+        yield change, offset
+
+
+_CANCELLING = re.compile(rb'^[^\n]*"op"\s*:\s*"(?:undo|redo|import)"[^\n]*$', re.MULTILINE)
+
+
+def cancelling(path: Path) -> Iterator[dict[str, Any]]:
+    """The undo, redo and import changes of a file, found without parsing every line."""
+    for _number, _offset, raw in lines(path):
+        if b'"op"' in raw and _CANCELLING.match(raw):
+            try:
+                yield parse(raw)
+            except BadChange:
+                continue  # reported by the full read
+
+
+def ids_in(path: Path) -> set[str]:
+    found = set()
+    for change, _offset in changes(path, Problems()):
+        found.add(change["id"])
+    return found
+
+
+def read_at(path: Path, offset: int) -> dict[str, Any] | None:
+    """The change whose line starts at `offset`, or None when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            raw = handle.readline(1 << 24)
+        return parse(raw.rstrip(b"\n")) if raw.endswith(b"\n") else None
+    except (OSError, BadChange):
+        return None
+
+
+def reverse_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) for each complete line, last first; reads from the end in blocks."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return
+    with handle:
+        position = handle.seek(0, os.SEEK_END)
+        # `tail` is always the end of a line (up to, not including, its newline)
+        # whose start is not known yet.
+        tail = b""
+        found_end = False
+        while position > 0:
+            size = min(1 << 16, position)
+            position -= size
+            handle.seek(position)
+            data = handle.read(size) + tail
+            if not found_end:
+                cut = data.rfind(b"\n")
+                if cut < 0:  # still inside a torn last line: never shown
+                    tail = b""
+                    continue
+                data = data[:cut]
+                found_end = True
+            parts = data.split(b"\n")
+            offsets = []
+            at = position + len(parts[0]) + 1
+            for piece in parts[1:]:
+                offsets.append((at, piece))
+                at += len(piece) + 1
+            for offset, piece in reversed(offsets):
+                if piece.strip():
+                    yield offset, piece
+            tail = parts[0]
+        if found_end and tail.strip():
+            yield 0, tail
+
+
+def append(path: Path, payload: bytes) -> None:
+    """Append whole lines with one write and an fsync (O_APPEND: never over what is there)."""
+    created = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        view = memoryview(payload)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        os.chmod(path, 0o600)
+        fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

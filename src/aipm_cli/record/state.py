@@ -1,0 +1,267 @@
+"""Derived state: what a learner's changes add up to, and how one change applies.
+
+Plain dataclasses (no pydantic): reading commands build these from the cache
+or the fold without importing a validation library.
+
+Fold rules, per unit (an item without deliverables, a deliverable, or a
+project/module/phase record that holds notes):
+
+- start: in progress; started_on = the change's date unless it was already in
+  progress; completion and skip cleared.
+- done: done; started_on kept (else the change's date); completed_on = the
+  change's date. On a unit already done only the credential and expiry given
+  are updated: dates are never lost.
+- skip: skipped on the change's date with its reason (unless already skipped).
+- reset: not started, dates, skip reason, credential and expiry cleared;
+  notes and evidence stay.
+- note / evidence: appended to the targets as named, with the change's date.
+- assess: a rating kept in date order (ties in recording order); the latest
+  rating is the one with the latest date.
+- restore / migrated `state`: the unit's record set exactly as given.
+- undo, redo and import change nothing themselves: they decide which changes
+  are in effect (see fold.py).
+Ids pass through the roadmap's aliases, so renamed items keep progress.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(slots=True)
+class Note:
+    """A note or an evidence entry."""
+
+    text: str
+    on: date
+    at: str = ""
+    id: str = ""
+
+
+@dataclass(slots=True)
+class Rating:
+    level: int
+    on: date
+    note: str | None = None
+    at: str = ""
+    id: str = ""
+
+
+@dataclass(slots=True)
+class ItemState:
+    status: str = "not_started"
+    started_on: date | None = None
+    completed_on: date | None = None
+    skipped_on: date | None = None
+    skip_reason: str | None = None
+    credential: str | None = None
+    expires_on: date | None = None
+    notes: list[Note] = field(default_factory=list)
+    evidence: list[Note] = field(default_factory=list)
+
+    def is_blank(self) -> bool:
+        return self == ItemState()
+
+    def copy(self) -> ItemState:
+        return ItemState(
+            self.status, self.started_on, self.completed_on, self.skipped_on, self.skip_reason,
+            self.credential, self.expires_on, list(self.notes), list(self.evidence),
+        )  # fmt: skip
+
+
+@dataclass
+class State:
+    """A learner's derived progress on one roadmap."""
+
+    items: dict[str, ItemState] = field(default_factory=dict)
+    skills: dict[str, list[Rating]] = field(default_factory=dict)
+    roadmap_version: str | None = None
+
+    def record(self, key: str) -> ItemState:
+        return self.items.get(key) or ItemState()
+
+
+def _day(text: Any) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+# --------------------------------------------------------------------------- #
+# Applying one change
+# --------------------------------------------------------------------------- #
+
+
+def apply(state: State, change: dict[str, Any], aliases: dict[str, str]) -> None:
+    """Apply one change that is in effect, in fold order."""
+    op = change["op"]
+    on = date.fromisoformat(change["on"])
+    items = state.items
+    legacy = change.get("state")
+    if legacy is not None:
+        for unit, data in legacy.items():
+            key = aliases.get(unit, unit)
+            if data is None:
+                items.pop(key, None)
+            else:
+                items[key] = record_from_data(data)
+        if op == "restore":
+            for skill, ratings in (change.get("skills") or {}).items():
+                kept = sorted((rating_from_data(r) for r in ratings), key=lambda r: r.on)
+                if kept:
+                    state.skills[skill] = kept
+                else:
+                    state.skills.pop(skill, None)
+        return
+    if op == "restore":
+        for skill, ratings in (change.get("skills") or {}).items():
+            state.skills[skill] = sorted((rating_from_data(r) for r in ratings), key=lambda r: r.on)
+        return
+    if op in ("start", "done", "skip", "reset"):
+        for unit in change["units"]:
+            key = aliases.get(unit, unit)
+            rec = items.get(key)
+            if rec is None:
+                rec = items[key] = ItemState()
+            _transition(rec, op, on, change)
+            if rec.is_blank():
+                del items[key]
+        note = change.get("note")
+        evidence = change.get("evidence") or ()
+        if note or evidence:
+            for target in change["targets"]:
+                key = aliases.get(target, target)
+                rec = items.get(key)
+                if rec is None:
+                    rec = items[key] = ItemState()
+                if note:
+                    rec.notes.append(Note(note, on, change["at"], change["id"]))
+                for number, text in enumerate(evidence):
+                    rec.evidence.append(Note(text, on, change["at"], f"{change['id']}.{number}"))
+        return
+    if op == "note":
+        for target in change["targets"]:
+            key = aliases.get(target, target)
+            rec = items.get(key)
+            if rec is None:
+                rec = items[key] = ItemState()
+            rec.notes.append(Note(change["text"], on, change["at"], change["id"]))
+        return
+    if op == "assess":
+        ratings = state.skills.setdefault(change["skill"], [])
+        rating = Rating(change["level"], on, change.get("note"), change["at"], change["id"])
+        # After every rating of the same date or earlier: recording order breaks ties.
+        position = bisect.bisect_right([r.on for r in ratings], on)
+        ratings.insert(position, rating)
+        return
+    # undo, redo, import: no effect of their own.
+
+
+def _transition(rec: ItemState, op: str, on: date, change: dict[str, Any]) -> None:
+    if op == "start":
+        if rec.status != "in_progress" or rec.started_on is None:
+            rec.started_on = on
+        rec.status = "in_progress"
+        rec.completed_on = rec.skipped_on = None
+        rec.skip_reason = None
+    elif op == "done":
+        if rec.status != "done":
+            rec.status = "done"
+            rec.started_on = rec.started_on or on
+            rec.completed_on = on
+            rec.skipped_on = None
+            rec.skip_reason = None
+        if change.get("credential") is not None:
+            rec.credential = change["credential"]
+        if change.get("expires") is not None:
+            rec.expires_on = date.fromisoformat(change["expires"])
+    elif op == "skip":
+        if rec.status != "skipped":
+            rec.status = "skipped"
+            rec.skipped_on = on
+            rec.skip_reason = change.get("reason")
+            rec.completed_on = None
+    else:  # reset
+        rec.status = "not_started"
+        rec.started_on = rec.completed_on = rec.skipped_on = None
+        rec.skip_reason = rec.credential = None
+        rec.expires_on = None
+
+
+# --------------------------------------------------------------------------- #
+# Plain data (the cache, exports, restore changes)
+# --------------------------------------------------------------------------- #
+
+
+def _note_data(note: Note) -> dict[str, Any]:
+    data: dict[str, Any] = {"text": note.text, "on": note.on.isoformat()}
+    if note.at:
+        data["at"] = note.at
+    if note.id:
+        data["id"] = note.id
+    return data
+
+
+def record_data(rec: ItemState) -> dict[str, Any]:
+    data: dict[str, Any] = {"status": rec.status}
+    for key in ("started_on", "completed_on", "skipped_on", "expires_on"):
+        value = getattr(rec, key)
+        if value is not None:
+            data[key] = value.isoformat()
+    for key in ("skip_reason", "credential"):
+        value = getattr(rec, key)
+        if value is not None:
+            data[key] = value
+    if rec.notes:
+        data["notes"] = [_note_data(n) for n in rec.notes]
+    if rec.evidence:
+        data["evidence"] = [_note_data(n) for n in rec.evidence]
+    return data
+
+
+def _note_from(data: dict[str, Any]) -> Note:
+    return Note(data["text"], date.fromisoformat(data["on"]), data.get("at", ""), data.get("id", ""))
+
+
+def record_from_data(data: dict[str, Any]) -> ItemState:
+    return ItemState(
+        status=data.get("status", "not_started"),
+        started_on=_day(data.get("started_on")),
+        completed_on=_day(data.get("completed_on")),
+        skipped_on=_day(data.get("skipped_on")),
+        skip_reason=data.get("skip_reason"),
+        credential=data.get("credential"),
+        expires_on=_day(data.get("expires_on")),
+        notes=[_note_from(n) for n in data.get("notes", ())],
+        evidence=[_note_from(n) for n in data.get("evidence", ())],
+    )
+
+
+def rating_data(rating: Rating) -> dict[str, Any]:
+    data: dict[str, Any] = {"level": rating.level, "on": rating.on.isoformat()}
+    if rating.note is not None:
+        data["note"] = rating.note
+    if rating.at:
+        data["at"] = rating.at
+    if rating.id:
+        data["id"] = rating.id
+    return data
+
+
+def rating_from_data(data: dict[str, Any]) -> Rating:
+    return Rating(data["level"], date.fromisoformat(data["on"]), data.get("note"), data.get("at", ""), data.get("id", ""))
+
+
+def state_data(state: State) -> dict[str, Any]:
+    return {
+        "items": {k: record_data(v) for k, v in sorted(state.items.items())},
+        "skills": {k: [rating_data(r) for r in v] for k, v in sorted(state.skills.items())},
+    }
+
+
+def state_from_data(data: dict[str, Any]) -> State:
+    return State(
+        items={k: record_from_data(v) for k, v in data.get("items", {}).items()},
+        skills={k: [rating_from_data(r) for r in v] for k, v in data.get("skills", {}).items()},
+    )
