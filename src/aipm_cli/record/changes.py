@@ -261,6 +261,10 @@ def parse(raw: bytes) -> dict[str, Any]:
         data = json.loads(raw)
     except RecursionError:
         raise BadChange("it is nested too deeply") from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise BadChange("it is not UTF-8 text") from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise BadChange("it holds a number too large to read") from None
         raise BadChange(f"it is not valid JSON ({str(exc)[:80]})") from None
     return check(data)

@@ -115,7 +115,10 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
     # What the stored state holds that the history does not explain.
     folded = fold([Source(changes=sorted(out, key=lambda c: c["id"]))], {}).state
     state: dict[str, Any] = {}
-    for key in sorted(set(progress.items) | set(folded.items)):
+    # Only what the store holds is set: a record the history made under an id
+    # the store no longer has was moved by a roadmap rename, and the roadmap's
+    # aliases carry it to the same place when folded.
+    for key in sorted(progress.items):
         stored = _record(progress.items.get(key))
         derived = record_data(folded.items[key]) if key in folded.items else None
         if _comparable(stored) != _comparable(derived):
