@@ -323,10 +323,11 @@ def change_lists(draw: st.DrawFn, device: str) -> list[dict[str, Any]]:
         on = draw(st.sampled_from(DAYS)).isoformat()
         kind = draw(st.sampled_from(["start", "done", "skip", "reset", "note", "assess", "undo"]))
         base = {"v": 1, "id": fmt.new_id(moment), "at": moment.isoformat(), "on": on, "device": device}
-        if kind == "undo":
-            if not out:
+        if kind == "undo":  # as aipm writes them: an undo names a change that is not an undo
+            undoable = [c for c in out if c["op"] != "undo"]
+            if not undoable:
                 continue
-            change = {**base, "op": "undo", "target": draw(st.sampled_from(out))["id"]}
+            change = {**base, "op": "undo", "target": draw(st.sampled_from(undoable))["id"]}
         elif kind == "note":
             change = {**base, "op": "note", "targets": [draw(st.sampled_from(UNITS))], "text": draw(st.text(max_size=5))}
         elif kind == "assess":

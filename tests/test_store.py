@@ -1,4 +1,4 @@
-"""The store never loses a learner's progress: round trips, locks, crashes, bad files."""
+"""The change log never loses a learner's progress: layout, locks, crashes, bad files, renames."""
 
 from __future__ import annotations
 
@@ -10,302 +10,260 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from aipm_cli.errors import StoreError
-from aipm_cli.models import (
-    Certification,
-    Evidence,
-    HistoryEntry,
-    ItemProgress,
-    Note,
-    RoadmapProgress,
-    SkillRating,
-    StoreDoc,
-)
-from aipm_cli.store import KEEP_BACKUPS, SCHEMA_VERSION, Store, decode, serialize
+from conftest import Run
 
-# --------------------------------------------------------------------------- #
-# Hypothesis round trip
-# --------------------------------------------------------------------------- #
-
-ids = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
-moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
-days = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1))
-texts = st.text(max_size=40)
-
-records = st.builds(
-    ItemProgress,
-    status=st.sampled_from(["not_started", "in_progress", "done", "skipped"]),
-    started_on=st.none() | days,
-    completed_on=st.none() | days,
-    skipped_on=st.none() | days,
-    skip_reason=st.none() | texts,
-    notes=st.lists(st.builds(Note, at=moments, text=texts), max_size=3),
-    evidence=st.lists(st.builds(Evidence, at=moments, text=texts), max_size=2),
-    certification=st.none() | st.builds(Certification, earned_on=st.none() | days, credential=st.none() | texts, expires_on=st.none() | days),
-)  # fmt: skip
-entries = st.builds(
-    HistoryEntry,
-    seq=st.integers(1, 10**6),
-    at=moments,
-    action=st.sampled_from(["start", "done", "skip", "reset", "note", "assess", "undo", "import"]),
-    items=st.lists(ids, max_size=3),
-    on=st.none() | days,
-    note=st.none() | texts,
-    before=st.dictionaries(ids, st.none() | records, max_size=2),
-    after=st.dictionaries(ids, st.none() | records, max_size=2),
-    undone=st.booleans(),
-)
-progresses = st.builds(
-    RoadmapProgress,
-    roadmap_version=st.none() | texts,
-    items=st.dictionaries(ids, records, max_size=4),
-    skills=st.dictionaries(ids, st.lists(st.builds(SkillRating, on=days, level=st.integers(1, 5), note=st.none() | texts), max_size=3), max_size=2),
-    history=st.lists(entries, max_size=4),
-)  # fmt: skip
-docs = st.builds(
-    StoreDoc,
-    schema_version=st.just(SCHEMA_VERSION),
-    user=ids,
-    created=st.none() | moments,
-    roadmaps=st.dictionaries(ids, progresses, max_size=2),
-)
+LOGS = Path("learners") / "ada" / "ai-product-manager" / "changes"
 
 
-@given(docs)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_store_round_trips_losslessly(doc: StoreDoc) -> None:
-    raw = serialize(doc)
-    back, version = decode(raw, Path("progress.json"))
-    assert back == doc
-    assert serialize(back) == raw  # stable: saving again writes the same bytes
-    assert version == SCHEMA_VERSION
+def changes_dir(home: Path) -> Path:
+    return home / LOGS
 
 
-def test_store_file_is_readable_json_with_sorted_keys(run, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+def all_lines(home: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for p in sorted(changes_dir(home).glob("*.jsonl")) for line in p.read_bytes().splitlines()]
+
+
+def test_each_change_is_one_readable_line_in_this_devices_file(run: Run, home: Path) -> None:
     run("done", "ai-for-everyone", "--note", "loved it")
     run("start", "digital-product-management")
-    text = store_path.read_text()
-    data = json.loads(text)
-    assert data["schema_version"] == SCHEMA_VERSION
-    assert data["user"] == "ada"
-    roadmap = data["roadmaps"]["ai-product-manager"]
-    assert roadmap["roadmap_version"] == "1.0.0"
-    assert roadmap["items"]["ai-for-everyone"]["status"] == "done"
-    assert list(roadmap) == sorted(roadmap)
-    assert text.startswith('{\n  "created"')
-    # one history entry per line
-    history_lines = [line for line in text.splitlines() if '"action": ' in line]
-    assert len(history_lines) == 2
+    files = list(changes_dir(home).glob("*.jsonl"))
+    device = (home / "device").read_text().strip()
+    assert [p.name for p in files] == [f"{device}.jsonl"]
+    lines = files[0].read_text().splitlines()
+    assert [json.loads(line)["op"] for line in lines] == ["done", "start"]
+    first = json.loads(lines[0])
+    assert first["note"] == "loved it" and first["device"] == device and first["v"] == 1
+    assert lines[0] == json.dumps(first, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_writes_append_and_never_rewrite(run: Run, home: Path) -> None:
+    run("done", "ai-for-everyone")
+    log = next(changes_dir(home).glob("*.jsonl"))
+    first = log.read_bytes()
+    inode = log.stat().st_ino
+    run("start", "user-research")
+    run("undo")
+    run("redo")
+    assert log.read_bytes().startswith(first)  # what was written stays, byte for byte
+    assert log.stat().st_ino == inode  # appended in place, never replaced
 
 
 # --------------------------------------------------------------------------- #
 # Concurrency and crashes
 # --------------------------------------------------------------------------- #
 
-TWENTY = [
+ITEMS = [
     "ai-for-everyone", "identifying-ai-opportunities", "cross-functional-collaboration", "product-strategy-and-roadmap",
     "ethics-and-risk-management", "ai-product-evaluation", "digital-product-management", "product-strategy",
-    "user-research", "product-lifecycle", "agile-methodologies", "stakeholder-management", "product-analytics",
+    "user-research", "product-lifecycle", "agile-methodologies", "product-analytics",
     "market-analysis", "competitive-research", "business-models", "value-proposition-design",
-    "go-to-market-strategy", "ml-pipeline", "data-requirements",
+    "go-to-market-strategy", "ml-pipeline", "data-requirements", "model-evaluation",
 ]  # fmt: skip
 
 
 @pytest.mark.slow
-def test_twenty_concurrent_writers_all_land(store_path: Path) -> None:
+def test_fifty_concurrent_mixed_writers_all_land_exactly_once(home: Path) -> None:
     env = {**os.environ}
+    commands = []
+    for n in range(50):
+        item = ITEMS[n % len(ITEMS)]
+        commands.append(
+            [["done", item], ["note", item, f"note {n}"], ["assess", "product-management", str(n % 5 + 1)]][n % 3]
+        )
     procs = [
-        subprocess.Popen([sys.executable, "-m", "aipm_cli", "done", item], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for item in TWENTY
+        subprocess.Popen([sys.executable, "-m", "aipm_cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for args in commands
     ]  # fmt: skip
-    for proc in procs:
-        _out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-    data = json.loads(store_path.read_text())["roadmaps"]["ai-product-manager"]
-    assert sorted(k for k, v in data["items"].items() if v["status"] == "done") == sorted(TWENTY)
-    assert len(data["history"]) == 20
-    assert sorted(h["seq"] for h in data["history"]) == list(range(1, 21))
+    results = [(args, proc.communicate(timeout=180), proc.returncode) for args, proc in zip(commands, procs, strict=True)]
+    succeeded = [args for args, _out, code in results if code == 0]
+    assert len(succeeded) == 50, [err for _a, (_o, err), code in results if code]
+    lines = all_lines(home)
+    notes = sorted(line["text"] for line in lines if line["op"] == "note")
+    assert notes == sorted(f"note {n}" for n in range(50) if n % 3 == 1)
+    assert len([line for line in lines if line["op"] == "assess"]) == len([n for n in range(50) if n % 3 == 2])
+    done = {line["targets"][0] for line in lines if line["op"] == "done"}
+    assert done == {ITEMS[n % len(ITEMS)] for n in range(50) if n % 3 == 0}
+    assert len({line["id"] for line in lines}) == len(lines)  # no id twice
 
 
 WRITER = """
 import sys
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
-from aipm_cli.models import ItemProgress, RoadmapProgress, HistoryEntry
-from aipm_cli.store import Store
+from aipm_cli.record.ledger import Ledger
 
-store = Store(Path(sys.argv[1]), "ada")
+book = Ledger(Path(sys.argv[1]), "ada", "r", {}, device=lambda: "dev")
 n = 0
 while True:
     n += 1
-    with store.transaction() as doc:
-        rp = doc.roadmaps.setdefault("r", RoadmapProgress())
-        rp.items[f"item-{n}"] = ItemProgress(status="done", notes=[])
-        rp.history.append(HistoryEntry(seq=rp.next_seq(), at=datetime.now(UTC), action="done", items=[f"item-{n}"],
-                                       note="x" * 2000))
+    book.record(lambda s: [{"op": "note", "targets": [f"item-{n}"], "text": "x" * 3000, "on": "2026-10-01"}])
     print(n, flush=True)
 """
 
 
 @pytest.mark.slow
-def test_sigkill_during_saves_leaves_a_loadable_store(tmp_path: Path) -> None:
-    path = tmp_path / "learners" / "ada" / "progress.json"
-    rng = random.Random(20261124)
-    last_seen = 0
+def test_sigkill_during_writes_loses_no_written_line(tmp_path: Path) -> None:
+    from aipm_cli.record.ledger import Ledger
+
+    rng = random.Random(20261125)
+    printed = 0
     for _ in range(25):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
-        proc.stdout.readline()  # at least one save has completed
+        count = int(proc.stdout.readline())  # at least one change is written
         time.sleep(rng.uniform(0, 0.05))
         proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate()
+        count = max([count, *(int(x) for x in out.split())])
+        printed += count  # every change a process reported as written
+        book = Ledger(tmp_path, "ada", "r", {}, device=lambda: "dev")
+        result = book.load(use_cache=False)
+        assert not result.problems.damage  # a kill leaves at most a torn last line, never damage
+        assert result.changes >= printed
+    assert printed >= 25
+
+
+IMPORTER = """
+import json, sys
+from pathlib import Path
+from aipm_cli.record.ledger import Ledger
+book = Ledger(Path(sys.argv[1]), "ada", "r", {}, device=lambda: "dev")
+changes = json.loads(Path(sys.argv[2]).read_text())
+print(book.import_changes(changes, "big.json"), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_during_imports_keeps_the_log_readable_and_the_import_whole_or_absent(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from aipm_cli.record import changes as fmt
+    from aipm_cli.record.ledger import Ledger
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    changes = [
+        {"v": 1, "id": fmt.new_id(start + timedelta(seconds=n)), "at": (start + timedelta(seconds=n)).isoformat(),
+         "on": "2026-01-01", "device": "far", "op": "note", "targets": [f"i{n}"], "text": "y" * 500}
+        for n in range(3000)
+    ]  # fmt: skip
+    source = tmp_path / "big.json"
+    source.write_text(json.dumps(changes))
+    rng = random.Random(7)
+    home = tmp_path / "home"
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", IMPORTER, str(home), str(source)], stdout=subprocess.PIPE)
+        time.sleep(rng.uniform(0.05, 0.6))
+        proc.send_signal(signal.SIGKILL)
         proc.wait()
-        doc = Store(path, "ada").load()  # never a broken store
-        size = doc.history_size()
-        assert size >= last_seen  # old or new, never less than what was saved before
-        last_seen = size
-        leftovers = [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")]
-        # A kill between mkstemp and rename can leave a temp file; it never replaces the store.
-        for name in leftovers:
-            (path.parent / name).unlink()
-    assert last_seen >= 25
+        result = Ledger(home, "ada", "r", {}, device=lambda: "dev").load(use_cache=False)
+        assert not result.problems.damage
+        assert result.changes in (0, 3000, 3001)  # the import file appears whole or not at all
+    book = Ledger(home, "ada", "r", {}, device=lambda: "dev")
+    book.import_changes(changes, "big.json")
+    assert book.load(use_cache=False).changes in (3001, 3002)
 
 
 # --------------------------------------------------------------------------- #
-# Unreadable stores are refused untouched
+# Unreadable logs: writes stop, nothing is overwritten, doctor explains
 # --------------------------------------------------------------------------- #
 
 
-@pytest.mark.parametrize(
-    ("content", "why"),
-    [
-        (b"", "the file is empty"),
-        (b"{not json", "it is not valid JSON (line 1, column 2)"),
-        (b"[1, 2]", "it is not a JSON object"),
-        (b'{"user": "ada"}', "it has no valid schema_version"),
-        (b'{"schema_version": 1, "user": "ada", "roadmaps": {"x": {"items": {"a": {"status": "finished"}}}}}', "roadmaps.x.items.a.status"),
-        (b'{"schema_version": 1, "user": "ada", "surprise": true}', "surprise: Extra inputs are not permitted"),
-    ],
-)  # fmt: skip
-def test_unreadable_store_is_never_overwritten(run, store_path: Path, content: bytes, why: str) -> None:  # type: ignore[no-untyped-def]
-    store_path.parent.mkdir(parents=True)
-    store_path.write_bytes(content)
+def test_a_damaged_line_stops_writes_and_doctor_explains(run: Run, home: Path) -> None:
+    run("done", "ai-for-everyone")
+    log = next(changes_dir(home).glob("*.jsonl"))
+    damaged = log.read_bytes() + b'{"v": 1, "id": "nope"}\n'
+    log.write_bytes(damaged)
+    for args in (("done", "user-research"), ("undo",), ("note", "user-research", "x"), ("assess", "ethics", "2")):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert f"{log}, line 2" in result.stderr and "Nothing was changed" in result.stderr
+        assert log.read_bytes() == damaged
+    assert run("status").exit_code == 0  # reading still works, with a warning
+    doctor = run("doctor", "--json")
+    assert doctor.exit_code == 1
+    report = json.loads(doctor.stdout)
+    assert report["damaged_lines"] == [{"file": str(log), "line": 2, "reason": "its id is not a change id"}]
+    assert any("aipm doctor --rebuild" in p for p in report["problems"])
+
+
+def test_a_legacy_store_that_cannot_be_read_is_never_overwritten(run: Run, home: Path) -> None:
+    store = home / "learners" / "ada" / "progress.json"
+    store.parent.mkdir(parents=True)
+    store.write_bytes(b"{not json")
     for args in (("done", "ai-for-everyone"), ("status",), ("undo",)):
         result = run(*args)
         assert result.exit_code == 1
-        assert str(store_path) in result.stderr
-        assert why in result.stderr
-        assert "aipm doctor" in result.stderr
-        assert store_path.read_bytes() == content
-    assert not (store_path.parent / "backups").exists()
+        assert str(store) in result.stderr and "not valid JSON" in result.stderr
+    assert store.read_bytes() == b"{not json"
+    assert not changes_dir(home).exists() or not list(changes_dir(home).iterdir())
 
 
-def test_newer_schema_is_refused_untouched(run, store_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store_path.parent.mkdir(parents=True)
-    content = json.dumps({"schema_version": SCHEMA_VERSION + 1, "user": "ada"}).encode()
-    store_path.write_bytes(content)
-    result = run("done", "ai-for-everyone")
-    assert result.exit_code == 1
-    assert "written by a newer aipm" in result.stderr
-    assert store_path.read_bytes() == content
+def test_files_and_folders_are_private(run: Run, home: Path) -> None:
+    old = os.umask(0)
+    try:
+        run("done", "ai-for-everyone")
+    finally:
+        os.umask(old)
+    log = next(changes_dir(home).glob("*.jsonl"))
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    for folder in (changes_dir(home), changes_dir(home).parent, home / "learners" / "ada", home / "cache"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE((home / "device").stat().st_mode) == 0o600
 
 
-def test_doctor_reports_an_unreadable_store(run, store_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store_path.parent.mkdir(parents=True)
-    store_path.write_bytes(b"{oops")
-    result = run("doctor", "--json")
-    assert result.exit_code == 1
-    report = json.loads(result.stdout)
-    assert report["healthy"] is False
-    assert report["store"] == str(store_path)
-    assert any("not valid JSON" in p for p in report["problems"])
+def test_two_paths_to_one_data_directory_share_one_lock(run: Run, home: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
 
-
-# --------------------------------------------------------------------------- #
-# Permissions, symlinks, backups
-# --------------------------------------------------------------------------- #
-
-
-def test_store_is_private(run, store_path: Path) -> None:  # type: ignore[no-untyped-def]
     run("done", "ai-for-everyone")
-    run("done", "user-research")
-    assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(store_path.parent.stat().st_mode) == 0o700
-    backups = store_path.parent / "backups"
-    assert stat.S_IMODE(backups.stat().st_mode) == 0o700
-    assert all(stat.S_IMODE(b.stat().st_mode) == 0o600 for b in backups.iterdir())
+    alias = tmp_path / "elsewhere"
+    alias.symlink_to(home)
+    lock = home / "learners" / "ada" / "ai-product-manager" / "write.lock"
+    assert lock.exists()
+    with FileLock(str(lock)):
+        import aipm_cli.record.ledger as ledger_module
+
+        original = ledger_module.LOCK_TIMEOUT
+        ledger_module.LOCK_TIMEOUT = 0.2
+        try:
+            result = run("done", "user-research", env={"AIPM_HOME": str(alias)})
+        finally:
+            ledger_module.LOCK_TIMEOUT = original
+    assert result.exit_code == 1 and "Another aipm is still writing" in result.stderr
+    assert run("done", "user-research", env={"AIPM_HOME": str(alias)}).exit_code == 0
 
 
-def test_symlinked_store_stays_a_symlink(run, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    synced = tmp_path / "dropbox" / "aipm.json"
-    synced.parent.mkdir()
+def test_reading_never_writes_the_logs(run: Run, home: Path) -> None:
     run("done", "ai-for-everyone")
-    store_path.rename(synced)
-    store_path.symlink_to(synced)
-    run("done", "user-research")
-    assert store_path.is_symlink()
-    assert os.readlink(store_path) == str(synced)
-    data = json.loads(synced.read_text())["roadmaps"]["ai-product-manager"]["items"]
-    assert {"ai-for-everyone", "user-research"} <= set(data)
-
-
-def test_backups_are_dated_and_ten_are_kept(run, store_path: Path) -> None:  # type: ignore[no-untyped-def]
-    for item in TWENTY[:14]:
-        assert run("done", item).exit_code == 0
-    store = Store(store_path, "ada")
-    backups = store.list_backups()
-    assert len(backups) == KEEP_BACKUPS
-    sizes = [size for _path, size in backups]
-    assert sizes == sorted(sizes, reverse=True)  # newest first, each with the history it holds
-    newest = json.loads(backups[0][0].read_text())
-    assert len(newest["roadmaps"]["ai-product-manager"]["history"]) == 13
-
-
-def test_a_backup_holding_more_history_is_never_rotated_away(tmp_path: Path) -> None:
-    path = tmp_path / "progress.json"
-    store = Store(path, "ada")
-    store.backups.mkdir(parents=True)
-    precious = store.backups / "progress-20200101T000000.000000Z-h500.json"
-    precious.write_text("{}")
-    for n in range(KEEP_BACKUPS + 3):
-        with store.transaction() as doc:
-            rp = doc.roadmaps.setdefault("r", RoadmapProgress())
-            rp.history.append(HistoryEntry(seq=n + 1, at=datetime.now(UTC), action="done"))
-    assert precious.exists()
-    assert len(store.list_backups()) == KEEP_BACKUPS + 1
-
-
-def test_a_save_that_would_shrink_history_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "progress.json"
-    store = Store(path, "ada")
-    with store.transaction() as doc:
-        doc.roadmaps["r"] = RoadmapProgress(history=[HistoryEntry(seq=1, at=datetime.now(UTC), action="done")])
-    before = path.read_bytes()
-    with pytest.raises(StoreError, match="would drop 1 history entries"):
-        with store.transaction() as doc:
-            doc.roadmaps["r"].history.clear()
-    assert path.read_bytes() == before
-    with store.transaction(allow_shrink=True) as doc:
-        doc.roadmaps["r"].history.clear()
-    assert store.load().history_size() == 0
-
-
-def test_reading_never_writes(run, store_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run("done", "ai-for-everyone")
-    before = store_path.stat().st_mtime_ns, store_path.read_bytes()
-    for args in (("status",), ("list",), ("show", "ai-for-everyone"), ("next",), ("log",), ("users",), ("doctor",)):
+    log = next(changes_dir(home).glob("*.jsonl"))
+    before = log.stat().st_mtime_ns, log.read_bytes()
+    for args in (("status",), ("list",), ("show", "ai-for-everyone"), ("next",), ("log",), ("users",), ("doctor",),
+                 ("export", "-f", "json"), ("skills",), ("plan",)):  # fmt: skip
         run(*args)
-    assert (store_path.stat().st_mtime_ns, store_path.read_bytes()) == before
+    assert (log.stat().st_mtime_ns, log.read_bytes()) == before
+    assert [p.name for p in changes_dir(home).iterdir()] == [log.name]
+
+
+def test_import_replace_keeps_the_old_log_in_backups(run: Run, home: Path, tmp_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    old = {p.name: p.read_bytes() for p in changes_dir(home).glob("*.jsonl")}
+    other = tmp_path / "other"
+    run("done", "user-research", env={"AIPM_HOME": str(other)})
+    run("export", "-f", "json", "-o", str(tmp_path / "b.json"), env={"AIPM_HOME": str(other)})
+    assert run("import", "--replace", str(tmp_path / "b.json")).exit_code == 0
+    status = json.loads(run("status", "--json").stdout)
+    assert status["counts"]["done"] == 1
+    kept = {p.name: p.read_bytes() for p in (home / "learners" / "ada" / "backups").rglob("*.jsonl")}
+    assert kept == old  # real copies of what was replaced
+    assert not any(os.path.samefile(p, q) for p in (home / "learners" / "ada" / "backups").rglob("*.jsonl")
+                   for q in changes_dir(home).glob("*.jsonl"))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- #
-# Roadmap upgrades: aliases and orphans
+# Roadmap upgrades: aliases carry progress and undo; removed items are orphans
 # --------------------------------------------------------------------------- #
 
 OLD = """\
@@ -333,23 +291,19 @@ NEW = (
 )
 
 
-def test_renamed_items_carry_progress_and_removed_ones_are_kept_as_orphans(
-    run, tmp_path: Path, store_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_renamed_items_carry_progress_and_undo_and_removed_ones_are_orphans(run: Run, tmp_path: Path) -> None:
     plan = tmp_path / "mine.yaml"
     plan.write_text(OLD)
-    assert run("--roadmap", str(plan), "done", "old-name", "dropped", "kept").exit_code == 0
+    assert run("--roadmap", str(plan), "done", "dropped", "kept").exit_code == 0
+    assert run("--roadmap", str(plan), "done", "old-name").exit_code == 0
     plan.write_text(NEW)
     status = json.loads(run("--roadmap", str(plan), "status", "--json").stdout)
     assert status["counts"]["done"] == 2
     assert status["orphans"] == ["dropped"]
     assert json.loads(run("--roadmap", str(plan), "show", "new-name", "--json").stdout)["status"] == "done"
-    text = run("--roadmap", str(plan), "status").stdout
-    assert "1 item(s) with progress are not in this roadmap version" in text
     doctor = json.loads(run("--roadmap", str(plan), "doctor", "--json").stdout)
     assert doctor["orphans"] == ["dropped"]
-    # the next write moves the progress to the new id and keeps the orphan
-    run("--roadmap", str(plan), "start", "new-name")
-    items = json.loads(store_path.read_text())["roadmaps"]["mine"]["items"]
-    assert "old-name" not in items and "new-name" in items and "dropped" in items
-    assert json.loads(store_path.read_text())["roadmaps"]["mine"]["roadmap_version"] == "2"
+    # undo of the change made under the old id reverts the renamed item
+    result = run("--roadmap", str(plan), "undo")
+    assert result.exit_code == 0 and "old-name" in result.stderr
+    assert json.loads(run("--roadmap", str(plan), "show", "new-name", "--json").stdout)["status"] == "not_started"

@@ -77,13 +77,21 @@ class Layout:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create a folder (and its parents) readable only by its owner."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o700)
-    except OSError:
-        pass
+    """Create the missing folders of `path` readable only by their owner, whatever the umask.
+
+    Folders that already exist keep their mode: aipm never changes a folder it did not create.
+    """
+    missing = []
+    current = path
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
 
 
 def bundled_roadmaps_dir() -> Path:
