@@ -73,4 +73,10 @@ def aipm_process(*args: str, env: dict[str, str] | None = None, **kwargs: Any) -
 
 @pytest.fixture
 def store_path(home: Path) -> Path:
-    return home / "learners" / "ada" / "progress.json"
+    """The folder of the learner's change logs on the bundled roadmap."""
+    return home / "learners" / "ada" / "ai-product-manager" / "changes"
+
+
+def log_bytes(folder: Path) -> dict[str, bytes]:
+    """Every change-log file of a folder, by name (to check that nothing changed)."""
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.jsonl"))} if folder.is_dir() else {}

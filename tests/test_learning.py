@@ -56,7 +56,7 @@ def test_skills_view(run: Run) -> None:
 def test_undo_reverts_a_rating(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
     run("assess", "ethics", "3")
     run("assess", "ethics", "5")
-    assert run("undo").stderr.startswith("✓ Undid #2: assess ethics")
+    assert run("undo").stderr.startswith("✓ Undid assess ethics 5")
     assert next(s for s in run_json("skills") if s["id"] == "ethics")["rating"] == 3
 
 

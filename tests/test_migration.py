@@ -147,7 +147,9 @@ progresses = st.builds(
     RoadmapProgress,
     items=st.dictionaries(ids, records, max_size=5),
     skills=st.dictionaries(
-        ids, st.lists(st.builds(SkillRating, on=days, level=st.integers(1, 5), note=st.none() | texts), max_size=3), max_size=2
+        ids,
+        st.lists(st.builds(SkillRating, on=days, level=st.integers(1, 5), note=st.none() | texts), max_size=3),
+        max_size=2,
     ),
 )
 

@@ -329,7 +329,12 @@ def change_lists(draw: st.DrawFn, device: str) -> list[dict[str, Any]]:
                 continue
             change = {**base, "op": "undo", "target": draw(st.sampled_from(undoable))["id"]}
         elif kind == "note":
-            change = {**base, "op": "note", "targets": [draw(st.sampled_from(UNITS))], "text": draw(st.text(max_size=5))}
+            change = {
+                **base,
+                "op": "note",
+                "targets": [draw(st.sampled_from(UNITS))],
+                "text": draw(st.text(max_size=5)),
+            }
         elif kind == "assess":
             change = {**base, "op": "assess", "skill": "craft", "level": draw(st.integers(1, 5))}
         else:
@@ -342,7 +347,9 @@ def change_lists(draw: st.DrawFn, device: str) -> list[dict[str, Any]]:
 
 
 def fold_of(*groups: list[dict[str, Any]], as_of: date | None = None) -> dict[str, Any]:
-    return state_data(fold([Source(changes=sorted(g, key=lambda c: c["id"])) for g in groups], INDEX.aliases, as_of).state)
+    return state_data(
+        fold([Source(changes=sorted(g, key=lambda c: c["id"])) for g in groups], INDEX.aliases, as_of).state
+    )
 
 
 three = st.tuples(change_lists("a"), change_lists("b"), change_lists("c"))
@@ -381,7 +388,9 @@ def test_as_of_is_the_fold_of_what_was_dated_on_or_before(devices: tuple[list[di
 @given(st.lists(st.tuples(st.sampled_from(["start", "done", "skip", "reset", "note", "rate", "undo", "redo"]),
                           st.sampled_from(["alpha", "beta", "m", "proj", "d-one", "cert"]),
                           st.sampled_from(DAYS)), max_size=14))  # fmt: skip
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 def test_the_cache_always_equals_a_fresh_fold(tmp_path_factory: pytest.TempPathFactory, steps: list) -> None:  # type: ignore[type-arg]
     """Writes, undos and redos update the cache without folding; it must equal folding everything."""
     root = tmp_path_factory.mktemp("cache")
@@ -407,8 +416,12 @@ def test_the_cache_always_equals_a_fresh_fold(tmp_path_factory: pytest.TempPathF
 
 
 @given(change_lists("a"))
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-def test_undo_of_a_new_change_leaves_the_state_unchanged(tmp_path_factory: pytest.TempPathFactory, history: list) -> None:  # type: ignore[type-arg]
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+def test_undo_of_a_new_change_leaves_the_state_unchanged(
+    tmp_path_factory: pytest.TempPathFactory, history: list
+) -> None:  # type: ignore[type-arg]
     root = tmp_path_factory.mktemp("undo")
     book = ledger(root)
     if history:

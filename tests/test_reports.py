@@ -65,12 +65,16 @@ def test_csv_parses_back(run: Run, story: None, tmp_path: Path) -> None:
 def test_json_export_document(run: Run, story: None) -> None:
     doc = json.loads(run("export", "-f", "json").stdout)
     assert doc["format"] == "aipm-export"
-    assert doc["export_version"] == 1
+    assert doc["export_version"] == 2
     assert doc["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.0.0"}
     assert doc["user"] == "ada"
     assert doc["summary"]["counts"]["done"] == 6
-    assert len(doc["progress"]["history"]) == 7
-    assert doc["progress"]["items"]["agile-certification"]["certification"]["credential"] == "CSM-1"
+    assert len(doc["changes"]) == 7
+    assert [c["id"] for c in doc["changes"]] == sorted(c["id"] for c in doc["changes"])
+    assert doc["state"]["items"]["agile-certification"]["credential"] == "CSM-1"
+    # one change per line, so a long history stays readable and diffable
+    text = run("export", "-f", "json").stdout
+    assert sum(1 for line in text.splitlines() if line.lstrip().startswith('{"at":')) == 7
 
 
 def test_output_file_and_format_from_extension(run: Run, story: None, tmp_path: Path) -> None:
@@ -112,7 +116,7 @@ def test_unwritable_output_is_a_clean_error(run: Run) -> None:
 
 def _done_ids(run: Run, *args: str) -> set[str]:
     doc = json.loads(run("export", "-f", "json", *args).stdout)
-    return {k for k, v in doc["progress"]["items"].items() if v.get("status") == "done"}
+    return {k for k, v in doc["state"]["items"].items() if v.get("status") == "done"}
 
 
 def test_as_of_before_between_and_after(run: Run, story: None) -> None:
@@ -156,7 +160,7 @@ def test_round_trip_into_an_empty_data_directory(run: Run, story: None, tmp_path
     other = {"AIPM_HOME": str(tmp_path / "other-machine")}
     result = run("import", str(backup), env=other)
     assert result.exit_code == 0, result.stderr
-    assert "Imported 8 item records and 8 changes into ada" in result.stderr
+    assert "Imported 8 changes into ada" in result.stderr
     for args, text in before.items():
         assert run(*args, "--json", env=other).stdout == text
 
@@ -190,24 +194,79 @@ def test_import_refuses_what_is_not_an_export(run: Run, tmp_path: Path, store_pa
     assert "No file at" in run("import", str(tmp_path / "missing.json")).stderr
 
 
-def test_import_over_existing_progress_needs_a_choice(run: Run, story: None, tmp_path: Path, store_path: Path) -> None:
+def test_import_is_a_union_of_changes(run: Run, story: None, tmp_path: Path, home: Path) -> None:
     backup = tmp_path / "backup.json"
     run("export", "-o", str(backup))
     run("done", "ml-pipeline")
-    before = store_path.read_bytes()
-    refused = run("import", str(backup))
-    assert refused.exit_code == 1
-    assert "already has progress" in refused.stderr
-    assert store_path.read_bytes() == before
-    # --merge adds nothing already there and keeps the newer change
-    assert run("import", "--merge", str(backup)).exit_code == 0
-    items = json.loads(run("list", "--json").stdout)
-    assert {i["id"] for i in items if i["status"] == "done"} >= {"ml-pipeline", "ai-for-everyone"}
-    # --replace goes back to the export, with the old store in backups/
-    backups_before = len(list((store_path.parent / "backups").iterdir()))
+    result = run("import", str(backup))
+    assert result.exit_code == 0 and "Nothing new" in result.stderr  # every change is already here
+    assert json.loads(run("show", "ml-pipeline", "--json").stdout)["status"] == "done"
+    # --replace goes back to the export, with the old log in backups/
     assert run("import", "--replace", str(backup)).exit_code == 0
     assert json.loads(run("show", "ml-pipeline", "--json").stdout)["status"] == "not_started"
-    assert len(list((store_path.parent / "backups").iterdir())) == backups_before + 1
+    assert list((home / "learners" / "ada" / "backups").glob("replaced-*/*.jsonl"))
+
+
+def test_two_machines_merge_both_ways_to_the_same_state(run: Run, tmp_path: Path) -> None:
+    """The issue's scenario: two data dirs from one export, a note on B, done on A, merge both ways."""
+    a = {"AIPM_HOME": str(tmp_path / "a")}
+    b = {"AIPM_HOME": str(tmp_path / "b")}
+    run("start", "ai-for-everyone", env=a)
+    run("export", "-o", str(tmp_path / "base.json"), env=a)
+    run("import", str(tmp_path / "base.json"), env=b)
+    run("note", "ai-for-everyone", "my own note on B", env=b)
+    run("done", "ai-for-everyone", env=a)
+    run("done", "user-research", env=a)
+    run("export", "-o", str(tmp_path / "a.json"), env=a)
+    run("export", "-o", str(tmp_path / "b.json"), env=b)
+    assert run("import", str(tmp_path / "a.json"), env=b).exit_code == 0
+    assert run("import", str(tmp_path / "b.json"), env=a).exit_code == 0
+    for env in (a, b):
+        shown = json.loads(run("show", "ai-for-everyone", "--json", env=env).stdout)
+        assert shown["status"] == "done"  # A's completion reaches B's views, not only its log
+        assert [n["text"] for n in shown["notes"]] == ["my own note on B"]
+    views = [run("list", "--json", env=env).stdout for env in (a, b)]
+    assert views[0] == views[1]
+    ids = [
+        {c["id"] for c in json.loads(run("log", "--json", env=env).stdout) if c["action"] != "import"} for env in (a, b)
+    ]
+    assert ids[0] == ids[1] and len(ids[0]) == 4
+    # undo on B undoes the import as one step, and nothing of B's own
+    assert run("undo", env=b).exit_code == 0
+    shown = json.loads(run("show", "ai-for-everyone", "--json", env=b).stdout)
+    assert shown["status"] == "in_progress" and [n["text"] for n in shown["notes"]] == ["my own note on B"]
+    assert json.loads(run("show", "user-research", "--json", env=b).stdout)["status"] == "not_started"
+
+
+def test_changes_differing_only_in_their_notes_all_import(run: Run, tmp_path: Path) -> None:
+    a = {"AIPM_HOME": str(tmp_path / "a")}
+    for n in range(30):
+        run("note", "ai-for-everyone", "same text" if n % 2 else f"note {n}", env=a)
+    run("export", "-o", str(tmp_path / "a.json"), env=a)
+    result = run("import", str(tmp_path / "a.json"))
+    assert "Imported 30 changes" in result.stderr
+    assert len(json.loads(run("show", "ai-for-everyone", "--json").stdout)["notes"]) == 30
+
+
+def test_an_export_of_the_released_version_still_imports(run: Run, tmp_path: Path) -> None:
+    released = {
+        "format": "aipm-export", "export_version": 1, "user": "ada",
+        "roadmap": {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.0.0"},
+        "progress": {
+            "items": {"ai-for-everyone": {"status": "done", "started_on": "2026-09-01", "completed_on": "2026-09-20",
+                                          "notes": [{"at": "2026-09-20T10:00:00Z", "text": "loved it"}]}},
+            "skills": {"ethics": [{"on": "2026-09-20", "level": 3}]},
+            "history": [{"seq": 1, "at": "2026-09-20T10:00:00Z", "action": "done", "items": ["ai-for-everyone"],
+                         "on": "2026-09-20", "after": {"ai-for-everyone": {"status": "done", "completed_on": "2026-09-20"}}}],
+        },
+    }  # fmt: skip
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(released))
+    assert run("import", str(path)).exit_code == 0
+    shown = json.loads(run("show", "ai-for-everyone", "--json").stdout)
+    assert (shown["status"], shown["started_on"], shown["completed_on"]) == ("done", "2026-09-01", "2026-09-20")
+    assert [n["text"] for n in shown["notes"]] == ["loved it"]
+    assert run("import", str(path)).stderr.startswith("Nothing new")  # the same ids every time
 
 
 def test_import_into_another_learner(run: Run, story: None, tmp_path: Path) -> None:

@@ -78,7 +78,9 @@ def test_fifty_concurrent_mixed_writers_all_land_exactly_once(home: Path) -> Non
         subprocess.Popen([sys.executable, "-m", "aipm_cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for args in commands
     ]  # fmt: skip
-    results = [(args, proc.communicate(timeout=180), proc.returncode) for args, proc in zip(commands, procs, strict=True)]
+    results = [
+        (args, proc.communicate(timeout=180), proc.returncode) for args, proc in zip(commands, procs, strict=True)
+    ]
     succeeded = [args for args, _out, code in results if code == 0]
     assert len(succeeded) == 50, [err for _a, (_o, err), code in results if code]
     lines = all_lines(home)
@@ -164,7 +166,7 @@ def test_sigkill_during_imports_keeps_the_log_readable_and_the_import_whole_or_a
         assert result.changes in (0, 3000, 3001)  # the import file appears whole or not at all
     book = Ledger(home, "ada", "r", {}, device=lambda: "dev")
     book.import_changes(changes, "big.json")
-    assert book.load(use_cache=False).changes in (3001, 3002)
+    assert book.load(use_cache=False).changes in (3000, 3001, 3002)  # the file was whole, or is now
 
 
 # --------------------------------------------------------------------------- #

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import log_bytes
+
 
 def item(run_json, item_id: str) -> dict:  # type: ignore[no-untyped-def]
     return run_json("show", item_id)
@@ -32,7 +34,8 @@ def test_done_with_date_note_and_evidence(run, run_json) -> None:  # type: ignor
     assert shown["started_on"] == "2026-10-01"
     assert [n["text"] for n in shown["notes"]] == ["Loved week 3"]
     assert shown["evidence"][0] == {
-        "at": "2026-11-24T10:00:00Z",
+        "at": "2026-11-24T10:00:00+00:00",
+        "on": "2026-10-01",
         "text": "https://coursera.org/verify/ABC",
         "is_link": True,
     }
@@ -63,11 +66,11 @@ def test_several_items_at_once(run, run_json) -> None:  # type: ignore[no-untype
 
 def test_same_status_again_is_harmless(run, store_path: Path) -> None:  # type: ignore[no-untyped-def]
     run("done", "ai-for-everyone")
-    before = store_path.read_bytes()
+    before = log_bytes(store_path)
     result = run("done", "ai-for-everyone")
     assert result.exit_code == 0
     assert result.stderr == "AI for Everyone (ai-for-everyone) is already done; nothing changed.\n"
-    assert store_path.read_bytes() == before
+    assert log_bytes(store_path) == before
 
 
 @pytest.mark.parametrize(
@@ -92,12 +95,12 @@ def test_module_change_is_one_entry_and_undo_reverts_it_whole(run, run_json) -> 
     assert module["counts"]["done"] == 7
     assert len(run_json("log")) == 2
     undo = run("undo")
-    assert undo.stderr.startswith("✓ Undid #2: done core-product-management")
+    assert undo.stderr.startswith("✓ Undid done core-product-management")
     module = run_json("show", "core-product-management")
     assert module["counts"]["done"] == 0
     assert item(run_json, "user-research")["status"] == "in_progress"
     again = run("undo")
-    assert again.stderr.startswith("✓ Undid #1: start user-research")
+    assert again.stderr.startswith("✓ Undid start user-research")
     assert item(run_json, "user-research")["status"] == "not_started"
     nothing = run("undo")
     assert nothing.exit_code == 1
@@ -151,8 +154,8 @@ def test_certification_details(run, run_json) -> None:  # type: ignore[no-untype
 def test_credential_on_a_course_is_refused(run, store_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = run("done", "ai-for-everyone", "--credential", "X")
     assert result.exit_code == 1
-    assert "--credential and --expires are for certifications only." in result.stderr
-    assert not store_path.exists()
+    assert "A credential and an expiry date are for certifications marked done." in result.stderr
+    assert log_bytes(store_path) == {}
 
 
 @pytest.mark.parametrize(
@@ -212,10 +215,12 @@ def test_doctor_on_a_healthy_store(run, run_json, store_path: Path) -> None:  # 
     run("done", "user-research")
     report = run_json("doctor")
     assert report["healthy"] is True
-    assert report["store"] == str(store_path)
+    assert report["changes_dir"] == str(store_path)
     assert report["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.0.0"}
-    assert report["schema_version"] == 1
-    assert len(report["backups"]) == 1
+    assert report["change_format"] == 1
+    assert report["changes"] == 2 and report["in_effect"] == 2
+    assert [Path(p["file"]).parent for p in report["logs"]] == [store_path]
+    assert report["damaged_lines"] == [] and report["torn_lines"] == []
     assert report["orphans"] == []
     text = run("doctor").stdout
     assert "everything looks healthy" in text

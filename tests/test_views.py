@@ -220,17 +220,27 @@ def test_show_json_has_everything(run_json, story) -> None:  # type: ignore[no-u
     assert [h["action"] for h in data["history"]] == ["start"]
 
 
-def test_log_since_and_limit(run_json, story) -> None:  # type: ignore[no-untyped-def]
+def test_log_since_until_and_limit(run_json, run, story) -> None:  # type: ignore[no-untyped-def]
     log = run_json("log")
-    assert [e["seq"] for e in log] == [7, 6, 5, 4, 3, 2, 1]
-    assert [e["seq"] for e in run_json("log", "--since", "2026-11-01")] == [7, 6, 5]
-    assert [e["seq"] for e in run_json("log", "--limit", "2")] == [7, 6]
+    assert [e["on"] for e in log] == [now[:10] for now, _ in reversed(STORY)]
+    assert [e["action"] for e in log] == [args[0] for _, args in reversed(STORY)]
+    assert len({e["device"] for e in log}) == 1 and len({e["id"] for e in log}) == len(STORY)
+    assert [e["items"] for e in run_json("log", "--since", "2026-11-01")] == [
+        ["agile-certification"],
+        ["product-hunt"],
+        ["user-research", "product-strategy"],
+    ]
+    assert len(run_json("log", "--limit", "2")) == 2
+    # a backdated change is filtered by the date it is for, not the day it was typed
+    run("done", "ml-pipeline", "--on", "2026-09-15")
+    assert [e["items"] for e in run_json("log", "--since", "2026-09-10", "--until", "2026-09-20")] == [["ml-pipeline"]]
 
 
 def test_log_text(run, story) -> None:  # type: ignore[no-untyped-def]
     text = run("log", "-n", "2").stdout
-    assert re.search(r"7\s+2026-11-20 09:00\s+done\s+agile-certification", text)
-    assert "product-hunt — not relevant to me" in text
+    assert re.search(r"2026-11-20  done  Agile Certification \(agile-certification\)", text)
+    assert "Product Hunt (product-hunt) — not relevant to me" in text
+    assert "recorded 2026-11-20 09:00 on " in text
 
 
 def test_dashboard_shows_five_items_in_progress_and_counts_the_rest(run, run_json) -> None:  # type: ignore[no-untyped-def]

@@ -54,25 +54,32 @@ def parse_value(key: str, text: str) -> Any:
     return text.strip()
 
 
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise StoreError(f"Cannot read the settings file {path}: {exc.strerror}.") from None
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise StoreError(
+            f"The settings file {path} is not valid JSON.",
+            "Fix it by hand or delete it to go back to the defaults.",
+        ) from None
+    if not isinstance(data, dict):
+        raise StoreError(f"The settings file {path} is not a JSON object.", "Delete it to go back to the defaults.")
+    return data
+
+
 class Config:
+    """The settings file; keys this aipm does not know are kept as they are."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.values: dict[str, Any] = {}
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            raise StoreError(f"Cannot read the settings file {path}: {exc.strerror}.") from None
-        try:
-            data = json.loads(raw) if raw.strip() else {}
-        except (ValueError, UnicodeDecodeError):
-            raise StoreError(
-                f"The settings file {path} is not valid JSON.",
-                "Fix it by hand or delete it to go back to the defaults.",
-            ) from None
-        if not isinstance(data, dict):
-            raise StoreError(f"The settings file {path} is not a JSON object.", "Delete it to go back to the defaults.")
+        data = _read(path)
         for key, value in data.items():
             if key in SETTINGS and value is not None:
                 try:
@@ -87,14 +94,25 @@ class Config:
         return key in self.values
 
     def set(self, key: str, text: str | None) -> Any:
+        """Change one setting: under a lock, re-reading the file, keeping every other key."""
+        from filelock import FileLock, Timeout
+
         from aipm_cli.store import atomic_write
 
-        if text is None:
-            self.values.pop(key, None)
-            value = None
-        else:
-            value = parse_value(key, text)
-            self.values[key] = value
-        ensure_private_dir(self.path.parent)
-        atomic_write(self.path, (json.dumps(self.values, indent=2, sort_keys=True) + "\n").encode())
+        value = None if text is None else parse_value(key, text)
+        try:
+            ensure_private_dir(self.path.parent)
+            with FileLock(str(self.path.with_name(self.path.name + ".lock")), timeout=30, mode=0o600):
+                data = _read(self.path)
+                if value is None:
+                    data.pop(key, None)
+                    self.values.pop(key, None)
+                else:
+                    data[key] = value
+                    self.values[key] = value
+                atomic_write(self.path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+        except Timeout:
+            raise StoreError(f"Another aipm is changing {self.path}.", "Try again in a moment.") from None
+        except OSError as exc:
+            raise StoreError(f"Cannot write the settings file {self.path}: {exc.strerror}.") from None
         return value

@@ -100,7 +100,7 @@ def counts_for(roadmap: Roadmap, progress: State, items: list[Item]) -> Counts:
     counts = Counts()
     for item in items:
         for unit in _units(item):
-            counts.add(record(progress, unit).status)
+            counts.add(record(progress, unit).status)  # type: ignore[arg-type]
     return counts
 
 

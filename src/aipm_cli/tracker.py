@@ -14,6 +14,7 @@ from typing import Any, Literal
 from aipm_cli.errors import InputError, ItemNotFound
 from aipm_cli.models import Item, RoadmapIndex
 from aipm_cli.record.state import ItemState, State
+from aipm_cli.summary import Status
 
 TargetKind = Literal["phase", "module", "item", "deliverable"]
 
@@ -89,11 +90,11 @@ def record(state: State, key: str) -> ItemState:
     return state.items.get(key) or ItemState()
 
 
-def status_of(index: RoadmapIndex, state: State, key: str) -> str:
+def status_of(index: RoadmapIndex, state: State, key: str) -> Status:
     """The status of an item or deliverable; a project is as done as its deliverables."""
     placed = index.items.get(key)
     if placed is None or not placed.item.deliverables:
-        return record(state, key).status
+        return record(state, key).status  # type: ignore[return-value]
     states = [record(state, d.id).status for d in placed.item.deliverables]
     own = record(state, key).status
     if all(s == "done" for s in states):
@@ -189,7 +190,8 @@ def plan_change(index: RoadmapIndex, state: State, targets: list[Target], req: C
             earned = record(state, item.id).completed_on if item.id not in changing else req.on
             if earned and req.expires < earned:
                 raise InputError(
-                    f"The expiry date {req.expires.isoformat()} is before '{item.id}' was earned ({earned.isoformat()}).",
+                    f"The expiry date {req.expires.isoformat()} is before '{item.id}' "
+                    f"was earned ({earned.isoformat()}).",
                     "Give the expiry date printed on the certificate.",
                 )
     updates_cert = bool(req.credential or req.expires)
@@ -226,9 +228,7 @@ def plan_rating(skill: str, level: int, on: date, note: str | None) -> dict[str,
 
 def orphans(index: RoadmapIndex, state: State) -> list[str]:
     """Ids with progress that this roadmap no longer has (kept, never dropped)."""
-    return sorted(
-        k for k in state.items if not index.known(k) and k not in index.phases and k not in index.modules
-    )
+    return sorted(k for k in state.items if not index.known(k) and k not in index.phases and k not in index.modules)
 
 
 def describe_change(change: dict[str, Any]) -> str:
@@ -243,5 +243,3 @@ def describe_change(change: dict[str, Any]) -> str:
     if op == "restore":
         return "restore (migration)"
     return f"{op} {', '.join(change.get('targets', []))}"
-
-

@@ -29,10 +29,12 @@ class AipmGroup(TyperGroup):
         except Exception as exc:
             if type(exc).__module__.split(".")[0] in ("click", "typer") or _debugging(ctx):
                 raise
+            saved = bool(getattr(ctx.obj, "saved", False))
             _print_error(
                 [
-                    f"aipm hit an unexpected error: {type(exc).__name__}: {exc}",
-                    "Nothing was saved. Run the command again with --debug and report the traceback.",
+                    f"aipm hit an unexpected error: {type(exc).__name__}: {str(exc)[:200]}",
+                    ("Your change was saved before the error. " if saved else "Nothing was saved. ")
+                    + "Run the command again with --debug and report the traceback.",
                 ]
             )
             raise typer.Exit(ExitCode.ERROR) from None

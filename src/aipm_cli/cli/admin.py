@@ -113,7 +113,9 @@ def doctor(
                 info = path.stat()
                 report["logs"].append({"file": str(path), "bytes": info.st_size, "mode": oct(info.st_mode & 0o777)})
                 if info.st_mode & 0o077:
-                    problems.append(f"{path} can be read by others (mode {oct(info.st_mode & 0o777)}); run chmod 600 on it.")
+                    problems.append(
+                        f"{path} can be read by others (mode {oct(info.st_mode & 0o777)}); run chmod 600 on it."
+                    )
             for damage in result.problems.damage:
                 report["damaged_lines"].append({"file": str(damage.file), "line": damage.line, "reason": damage.reason})
                 problems.append(

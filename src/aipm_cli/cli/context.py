@@ -248,8 +248,11 @@ class App:
         """Append the changes `build` makes from the current state (under the learner's lock)."""
         recorded = self.ledger.record(build)
         if recorded.changes:
+            self.saved = True  # from here on, no error may claim that nothing was saved
             self._warm(recorded.state)
         return recorded
+
+    saved = False
 
     def _warm(self, state: State) -> None:
         # Warm the snapshot so the `status` after a change is as fast as any other.
@@ -258,5 +261,7 @@ class App:
         try:
             fresh = snapshot.compute(self.roadmap, state, self.user, self.today(), self.hours_per_week())
             snapshot.save(self._snapshot_file(), self._snapshot_key(self.record_signature()), fresh)
-        except OSError:
-            pass
+        except Exception:
+            # Only speed is lost: the change itself is already written.
+            if self.debug:
+                raise

@@ -98,7 +98,9 @@ def import_(
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"{file} is not a regular file.", "Import a file written by `aipm export --format json`.")
         if info.st_size > MAX_EXPORT_BYTES:
-            raise InputError(f"{file} is larger than {MAX_EXPORT_BYTES >> 20} MB.", "Split it or import a smaller export.")
+            raise InputError(
+                f"{file} is larger than {MAX_EXPORT_BYTES >> 20} MB.", "Split it or import a smaller export."
+            )
         raw = handle.read(MAX_EXPORT_BYTES + 1)
     imported = read_export(raw, str(file))
     name = check_user_name(user) if user else app.user
@@ -113,6 +115,7 @@ def import_(
         )
     ledger = app.ledger_for(name, roadmap)
     added = ledger.import_changes(imported.changes, file.name, replace=replace)
+    app.saved = bool(added) or replace
     if name == app.user and roadmap.id == app.roadmap.id:
         app._warm(ledger.state())
     what = "Replaced the progress with" if replace else "Imported"

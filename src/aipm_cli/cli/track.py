@@ -144,6 +144,7 @@ def undo(ctx: typer.Context) -> None:
     """
     app = ctx.obj
     change = app.ledger.undo(app.today())
+    app.saved = True
     app._warm(app.ledger.state())
     _undone(app, change, "Undid")
 
@@ -152,6 +153,7 @@ def redo(ctx: typer.Context) -> None:
     """Bring back what the last undo reverted."""
     app = ctx.obj
     change = app.ledger.redo(app.today())
+    app.saved = True
     app._warm(app.ledger.state())
     _undone(app, change, "Redid")
 
@@ -160,7 +162,9 @@ def note(
     ctx: typer.Context,
     item: Annotated[
         str,
-        typer.Argument(metavar="ITEM", help="Item, module or phase: id, alias, id prefix or title.", show_default=False),
+        typer.Argument(
+            metavar="ITEM", help="Item, module or phase: id, alias, id prefix or title.", show_default=False
+        ),
     ],
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The note.", show_default=False)],
     on: OnOpt = None,

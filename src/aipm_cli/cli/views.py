@@ -158,7 +158,9 @@ def item_detail(roadmap: "Roadmap", state: "State", item_id: str, history: list[
         skipped_on=rec.skipped_on,
         skip_reason=rec.skip_reason,
         notes=[{"text": n.text, "on": n.on, "at": n.at} for n in rec.notes],
-        evidence=[{"text": e.text, "on": e.on, "at": e.at, "is_link": is_http_url(e.text.strip())} for e in rec.evidence],
+        evidence=[
+            {"text": e.text, "on": e.on, "at": e.at, "is_link": is_http_url(e.text.strip())} for e in rec.evidence
+        ],
         certification=(
             {"earned_on": rec.completed_on, "credential": rec.credential, "expires_on": rec.expires_on}
             if rec.credential or rec.expires_on

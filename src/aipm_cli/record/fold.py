@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli.record import logs
-from aipm_cli.record.changes import SUBSTANTIVE, STATUS_OPS
+from aipm_cli.record.changes import STATUS_OPS, SUBSTANTIVE
 from aipm_cli.record.state import (
     ItemState,
     Rating,
@@ -104,8 +104,8 @@ def cancellations(sources: list[Source]) -> Cancellation:
         for marker, file in imports.items():
             if marker in now:
                 if file not in brought:
-                    source = by_name.get(file)
-                    brought[file] = logs.ids_in(source.path) if source and source.path else set()
+                    found = by_name.get(file)
+                    brought[file] = logs.ids_in(found.path) if found and found.path else set()
                 now |= brought[file]
         if now == out:
             break

@@ -341,7 +341,7 @@ class Ledger:
             for unit in touched:
                 kept = result.refs.setdefault(unit, [])
                 kept.append([change["id"], own.name, offset])
-                del kept[: -25]
+                del kept[:-25]
             offset += len(fmt.line(change))
             if change["op"] in fmt.SUBSTANTIVE:
                 result.activity[change["on"]] = result.activity.get(change["on"], 0) + 1
@@ -373,7 +373,7 @@ class Ledger:
                 result.undo_stack.append(before(result.state, change, units_of(change, self.aliases)))
                 result.redo_stack = []
                 apply(result.state, change, self.aliases)
-            del result.undo_stack[: -100]
+            del result.undo_stack[:-100]
             self._save(result)
             return Recorded(made, result.state)
 

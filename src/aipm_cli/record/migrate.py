@@ -63,7 +63,9 @@ def _record(progress: Any) -> dict[str, Any] | None:
         if cert.expires_on is not None:
             data["expires_on"] = cert.expires_on.isoformat()
     if progress.notes:
-        data["notes"] = [{"text": n.text, "on": n.at.date().isoformat(), "at": n.at.isoformat()} for n in progress.notes]
+        data["notes"] = [
+            {"text": n.text, "on": n.at.date().isoformat(), "at": n.at.isoformat()} for n in progress.notes
+        ]
     if progress.evidence:
         data["evidence"] = [
             {"text": e.text, "on": e.at.date().isoformat(), "at": e.at.isoformat()} for e in progress.evidence
@@ -96,7 +98,12 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
         action = entry.action
         if action in fmt.STATUS_OPS or action == "note":
             targets = list(entry.items) or sorted(entry.after) or ["unknown"]
-            change = {**base, "op": action, "targets": targets, "state": {k: _record(v) for k, v in entry.after.items()}}
+            change = {
+                **base,
+                "op": action,
+                "targets": targets,
+                "state": {k: _record(v) for k, v in entry.after.items()},
+            }
             if action == "note":
                 change["text"] = entry.note or ""
             else:
@@ -130,7 +137,8 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
             for r in sorted(progress.skills.get(skill, []), key=lambda r: r.on)
         ]
         derived_ratings = [
-            {k: v for k, v in rating_data(r).items() if k in ("level", "on", "note")} for r in folded.skills.get(skill, [])
+            {k: v for k, v in rating_data(r).items() if k in ("level", "on", "note")}
+            for r in folded.skills.get(skill, [])
         ]
         if stored_ratings != derived_ratings:
             skills[skill] = stored_ratings

@@ -250,7 +250,9 @@ def rating_data(rating: Rating) -> dict[str, Any]:
 
 
 def rating_from_data(data: dict[str, Any]) -> Rating:
-    return Rating(data["level"], date.fromisoformat(data["on"]), data.get("note"), data.get("at", ""), data.get("id", ""))
+    return Rating(
+        data["level"], date.fromisoformat(data["on"]), data.get("note"), data.get("at", ""), data.get("id", "")
+    )
 
 
 def state_data(state: State) -> dict[str, Any]:

@@ -351,8 +351,9 @@ def change_line(e: dict[str, Any], titles: bool = False) -> Text:
     line.append(f"  {what}")
     if e.get("undone"):
         line.append("  (undone)", style="yellow")
-    if e.get("note"):
-        line.append(f" — {e['note']}", style="italic")
+    for key in ("note", "reason"):
+        if e.get(key):
+            line.append(f" — {e[key]}", style="italic")
     recorded = str(e["at"])[:16].replace("T", " ")
     line.append(f"\n    recorded {recorded} on {e.get('device', '?')}", style="dim")
     return line
