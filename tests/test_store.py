@@ -309,3 +309,38 @@ def test_renamed_items_carry_progress_and_undo_and_removed_ones_are_orphans(run:
     result = run("--roadmap", str(plan), "undo")
     assert result.exit_code == 0 and "old-name" in result.stderr
     assert json.loads(run("--roadmap", str(plan), "show", "new-name", "--json").stdout)["status"] == "not_started"
+
+
+def test_a_fifo_in_place_of_a_log_never_hangs_and_stops_writes(run: Run, home: Path) -> None:
+    run("done", "ai-for-everyone")
+    log = next(changes_dir(home).glob("*.jsonl"))
+    log.unlink()
+    os.mkfifo(log)
+    assert run("status").exit_code == 0  # opened without blocking, reported, skipped
+    result = run("done", "user-research")
+    assert result.exit_code == 1 and f"{log}: it is not a regular file" in result.stderr
+    assert stat.S_ISFIFO(log.stat().st_mode)  # never replaced
+
+
+def test_a_data_directory_that_is_a_file_is_a_clean_error(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "not-a-folder"
+    target.write_text("x")
+    result = run("done", "ai-for-everyone", env={"AIPM_HOME": str(target)})
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: The data directory {target} is a file, not a folder.")
+    assert target.read_text() == "x"
+
+
+def test_a_read_only_log_folder_is_a_clean_error_and_changes_nothing(run: Run, home: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root can write into read-only folders")
+    run("done", "ai-for-everyone")
+    folder = changes_dir(home)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    folder.chmod(0o500)
+    try:
+        result = run("done", "user-research")
+    finally:
+        folder.chmod(0o700)
+    assert result.exit_code == 1 and "Nothing was changed" in result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

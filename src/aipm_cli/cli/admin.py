@@ -119,9 +119,8 @@ def doctor(
             for damage in result.problems.damage:
                 report["damaged_lines"].append({"file": str(damage.file), "line": damage.line, "reason": damage.reason})
                 problems.append(
-                    f"{damage.file}, line {damage.line} cannot be read ({damage.reason}). Writes are stopped until it "
-                    "is fixed: restore the file from a copy, or move the line out of the file, then run "
-                    "`aipm doctor --rebuild`."
+                    f"Cannot read {damage}. Writes are stopped until it is fixed: restore the file from a copy "
+                    "or move the damaged line out of it (into backups/), then run `aipm doctor --rebuild`."
                 )
             for torn in result.problems.torn:
                 report["torn_lines"].append({"file": str(torn.file), "offset": torn.offset, "bytes": torn.size})

@@ -119,6 +119,12 @@ class App:
     def config(self) -> Config:
         from aipm_cli.config import Config
 
+        root = self.layout.root
+        if root.exists() and not root.is_dir():
+            raise InputError(
+                f"The data directory {root} is a file, not a folder.",
+                "Point AIPM_HOME at a folder (or unset it to use the default).",
+            )
         return Config(self.layout.config)
 
     @cached_property

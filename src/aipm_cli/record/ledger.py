@@ -285,7 +285,7 @@ class Ledger:
                     "Upgrade aipm (pip install -U aipm-cli) to write to it.",
                 )
             raise StoreError(
-                f"Cannot read {first.file}, line {first.line}: {first.reason}. Nothing was changed.",
+                f"Cannot read {first}. Nothing was changed.",
                 "Run `aipm doctor` to see what is wrong and how to recover.",
             )
         return result
@@ -332,7 +332,7 @@ class Ledger:
             offset = own.stat().st_size if own.exists() else 0
             logs.append(own, payload)
         except OSError as exc:
-            raise StoreError(f"Cannot write {own}: {exc.strerror}. Nothing was changed.") from None
+            raise StoreError(f"Cannot write {own}: {exc.strerror or exc}. Nothing was changed.") from None
         for change in made:
             result.changes += 1
             result.in_effect += 1

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from aipm_cli.record.changes import BadChange, NewerChange, check, parse
 
@@ -31,6 +32,8 @@ class Damage:
     newer: bool = False
 
     def __str__(self) -> str:
+        if self.line == 0:  # the file as a whole
+            return f"{self.file}: {self.reason}"
         return f"{self.file}, line {self.line}: {self.reason}"
 
 
@@ -62,17 +65,10 @@ def log_files(folder: Path) -> list[Path]:
 
 def lines(path: Path, problems: Problems | None = None) -> Iterator[tuple[int, int, bytes]]:
     """(line number, byte offset, line without its newline) for each complete line."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
+    handle = open_regular(path, problems)
+    if handle is None:
         return
     with handle:
-        import stat
-
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            if problems is not None:
-                problems.damage.append(Damage(path, 0, "it is not a regular file"))
-            return
         offset = 0
         number = 0
         rest = b""
@@ -92,6 +88,27 @@ def lines(path: Path, problems: Problems | None = None) -> Iterator[tuple[int, i
             rest = data[start:]
         if rest and problems is not None:
             problems.torn.append(Torn(path, offset, len(rest)))
+
+
+def open_regular(path: Path, problems: Problems | None = None) -> BinaryIO | None:
+    """The file open for reading, or None when it is missing or not a regular file (noted as damage).
+
+    Opened without blocking, so a FIFO or a device put in place of a log never hangs aipm.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if problems is not None:
+            problems.damage.append(Damage(path, 0, f"it cannot be opened ({exc.strerror})"))
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        if problems is not None:
+            problems.damage.append(Damage(path, 0, "it is not a regular file"))
+        return None
+    return os.fdopen(fd, "rb")
 
 
 def changes(path: Path, problems: Problems) -> Iterator[tuple[dict[str, Any], int]]:
@@ -151,7 +168,10 @@ def ids_in(path: Path) -> set[str]:
 def read_at(path: Path, offset: int) -> dict[str, Any] | None:
     """The change whose line starts at `offset`, or None when it cannot be read."""
     try:
-        with open(path, "rb") as handle:
+        opened = open_regular(path)
+        if opened is None:
+            return None
+        with opened as handle:
             handle.seek(offset)
             raw = handle.readline(1 << 24)
         return parse(raw.rstrip(b"\n")) if raw.endswith(b"\n") else None
@@ -161,9 +181,8 @@ def read_at(path: Path, offset: int) -> dict[str, Any] | None:
 
 def reverse_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """(offset, line) for each complete line, last first; reads from the end in blocks."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
+    handle = open_regular(path)
+    if handle is None:
         return
     with handle:
         position = handle.seek(0, os.SEEK_END)
@@ -200,7 +219,10 @@ def reverse_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 def append(path: Path, payload: bytes) -> None:
     """Append whole lines with one write and an fsync (O_APPEND: never over what is there)."""
     created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o600)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise IsADirectoryError(0, "it is not a regular file", str(path))
     try:
         view = memoryview(payload)
         while view:
