@@ -233,13 +233,6 @@ def orphans(index: RoadmapIndex, state: State) -> list[str]:
 
 def describe_change(change: dict[str, Any]) -> str:
     """A change in a few words, for messages: 'done ai-for-everyone'."""
-    op = change.get("op", "?")
-    if op == "assess":
-        return f"assess {change.get('skill')} {change.get('level')}"
-    if op in ("undo", "redo"):
-        return f"{op} {change.get('target')}"
-    if op == "import":
-        return f"import of {change.get('count', '?')} changes"
-    if op == "restore":
-        return "restore (migration)"
-    return f"{op} {', '.join(change.get('targets', []))}"
+    from aipm_cli.record.changes import describe
+
+    return describe(change)

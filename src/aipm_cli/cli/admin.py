@@ -106,7 +106,7 @@ def doctor(
                 result = ledger.rebuild()
                 report["rebuilt"] = True
             else:
-                result = ledger.load()
+                result = ledger.load(use_cache=False)  # every line checked, not the cache's word
             report["changes"] = result.changes
             report["in_effect"] = result.in_effect
             for path in ledger.files():

@@ -59,6 +59,29 @@ class App:
         sys.stdout.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
         sys.stdout.flush()
 
+    def show_stream(self, view: Any, entries: Any, batch: int = 200) -> None:
+        """Render a view of many entries in batches, flushing each, so output starts at once."""
+        chunk: list[Any] = []
+        shown = False
+        for entry in entries:
+            chunk.append(entry)
+            if len(chunk) >= batch:
+                self.show(view, chunk)
+                chunk, shown = [], True
+        if chunk or not shown:
+            self.show(view, chunk)
+
+    def emit_json_stream(self, items: Any) -> None:
+        """A JSON list written item by item (one JSON document in the end)."""
+        write = sys.stdout.write
+        first = True
+        for item in items:
+            text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            write(("[\n  " if first else ",\n  ") + text)
+            first = False
+        write("[]\n" if first else "\n]\n")
+        sys.stdout.flush()
+
     def emit_json(self, data: Any) -> None:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 

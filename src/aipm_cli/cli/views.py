@@ -184,7 +184,19 @@ def change_data(change: dict[str, Any], undone: bool, titles: dict[str, str] | N
         "items": list(change.get("targets", [])),
         "undone": undone,
     }
-    for key in ("units", "note", "text", "reason", "evidence", "credential", "expires", "skill", "level", "target"):
+    for key in (
+        "units",
+        "note",
+        "text",
+        "reason",
+        "evidence",
+        "credential",
+        "expires",
+        "skill",
+        "level",
+        "target",
+        "about",
+    ):
         if change.get(key) not in (None, []):
             data[key] = change[key]
     if change["op"] == "note":
@@ -324,12 +336,13 @@ def log(
             if limit and count >= limit:
                 return
 
+    # Streams: the first changes are out at once, however long the history.
     if json:
-        app.emit_json(list(selected()))
+        app.emit_json_stream(selected())
         return
     from aipm_cli.render.terminal import log_view
 
-    app.show(log_view, list(selected()))
+    app.show_stream(log_view, selected())
 
 
 def register(app: typer.Typer) -> None:

@@ -18,8 +18,8 @@ Operations and their arguments:
                                   note, evidence (list), reason (skip), credential, expires (done)
     note                          targets, text
     assess                        skill, level (1-5), note
-    undo                          target: the id of the change it cancels
-    redo                          target: the id of the undo it cancels
+    undo                          target: the id of the change it cancels; about: that change in words
+    redo                          target: the id of the undo it cancels; about: the change it brings back
     import                        file: the import file whose changes it brought, count, source
     restore                       state: {unit: record or null}, skills: {skill: [ratings]}
                                   (written by the migration of a schema-1 store)
@@ -91,6 +91,20 @@ def derived_id(moment: datetime, *parts: str) -> str:
     return encode_id((_millis(moment) << 80) | int.from_bytes(digest[:10], "big"))
 
 
+def describe(change: dict[str, Any]) -> str:
+    """A change in a few words: 'done ai-for-everyone', 'assess ethics 3'."""
+    op = change.get("op", "?")
+    if op == "assess":
+        return f"assess {change.get('skill')} {change.get('level')}"
+    if op in ("undo", "redo"):
+        return f"{op} of {change.get('about') or change.get('target')}"
+    if op == "import":
+        return f"import of {change.get('count', '?')} changes"
+    if op == "restore":
+        return "progress carried over from the old store"
+    return f"{op} {', '.join(change.get('targets', []))}"
+
+
 def line(change: dict[str, Any]) -> bytes:
     """The one line a change is written as."""
     return json.dumps(change, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
@@ -105,8 +119,8 @@ _ALLOWED: dict[str, set[str]] = {
     **{op: {"targets", "units", "note", "evidence", "reason", "credential", "expires", "state"} for op in STATUS_OPS},
     "note": {"targets", "text", "state"},
     "assess": {"skill", "level", "note"},
-    "undo": {"target"},
-    "redo": {"target"},
+    "undo": {"target", "about"},
+    "redo": {"target", "about"},
     "import": {"file", "count", "source"},
     "restore": {"state", "skills"},
 }

@@ -393,7 +393,10 @@ class Ledger:
                     "Changes you make with start, done, skip, reset, note, assess or import can be undone.",
                 )
             entry = result.undo_stack.pop()
-            change = self.finish({"op": "undo", "target": entry["id"], "on": on.isoformat()}, result.max_id)
+            about = fmt.describe(entry["change"])[:300]
+            change = self.finish(
+                {"op": "undo", "target": entry["id"], "about": about, "on": on.isoformat()}, result.max_id
+            )
             self._append(result, [change])
             target = entry["change"]
             if entry.get("refold"):
@@ -419,7 +422,10 @@ class Ledger:
             if not result.redo_stack:
                 raise AipmError("There is nothing to redo.", "Redo brings back what `aipm undo` just reverted.")
             entry = result.redo_stack.pop()
-            change = self.finish({"op": "redo", "target": entry["id"], "on": on.isoformat()}, result.max_id)
+            about = fmt.describe(entry["target"])[:300] if entry.get("target") else None
+            change = self.finish(
+                {"op": "redo", "target": entry["id"], "about": about, "on": on.isoformat()}, result.max_id
+            )
             self._append(result, [change])
             target = entry.get("target")
             newest = result.undo_stack[-1]["id"] if result.undo_stack else ""

@@ -337,7 +337,7 @@ def change_line(e: dict[str, Any], titles: bool = False) -> Text:
     if e.get("skill"):
         what = f"{e['skill']} → {e['level']}"
     elif e["action"] in ("undo", "redo"):
-        what = f"change {e.get('target', '?')}"
+        what = f"of {e['about']}" if e.get("about") else f"of change {e.get('target', '?')}"
     elif e["action"] == "import":
         what = f"{e.get('count', '?')} changes from {e.get('source') or 'an export'}"
     elif e["action"] == "restore":

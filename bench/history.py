@@ -1,0 +1,141 @@
+"""Cost at scale of the change log: 1,000 to 1,000,000 changes on the bundled roadmap.
+
+Imported by bench/run.py. The history is generated straight into a change-log
+file (as a device that had made all those changes would have written it):
+status churn on the bundled roadmap's items, undos of the newest change, a
+capped number of notes and ratings (a learner's state is bounded by the
+roadmap; what grows is the history).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROADMAP_ITEMS = [
+    "ai-for-everyone", "identifying-ai-opportunities", "cross-functional-collaboration", "digital-product-management",
+    "product-strategy", "user-research", "product-lifecycle", "agile-methodologies", "product-analytics",
+    "market-analysis", "ml-pipeline", "data-requirements", "model-evaluation", "product-hunt",
+]  # fmt: skip
+TARGET = "business-models"
+
+
+def make_history(home: Path, count: int, seed: int) -> None:
+    """Write `count` changes into one device's log under `home`."""
+    from aipm_cli.record import changes as fmt
+
+    rng = random.Random(seed)
+    folder = home / "learners" / "bench" / "ai-product-manager" / "changes"
+    folder.mkdir(parents=True)
+    (home / "device").write_text("bench-0000\n")
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    live: list[str] = []
+    notes = ratings = 0
+    last = None
+    with open(folder / "bench-0000.jsonl", "wb") as out:
+        for n in range(count):
+            moment = start + timedelta(minutes=3 * n)
+            change_id = fmt.new_id(moment, last)
+            last = change_id
+            base: dict[str, Any] = {"v": 1, "id": change_id, "at": moment.isoformat(), "on": moment.date().isoformat(),
+                                    "device": "bench-0000"}  # fmt: skip
+            roll = rng.random()
+            if roll < 0.03 and live:
+                change = {**base, "op": "undo", "target": live.pop(), "about": "a change"}
+            elif roll < 0.04 and notes < 300:
+                notes += 1
+                change = {**base, "op": "note", "targets": [rng.choice(ROADMAP_ITEMS)], "text": f"note {n}"}
+            elif roll < 0.045 and ratings < 100:
+                ratings += 1
+                change = {**base, "op": "assess", "skill": "product-management", "level": rng.randint(1, 5)}
+            else:
+                item = rng.choice(ROADMAP_ITEMS)
+                op = rng.choice(["start", "done", "skip", "reset"])
+                change = {**base, "op": op, "targets": [item], "units": [item]}
+            if change["op"] != "undo":
+                live.append(change_id)
+                del live[:-50]
+            out.write(fmt.line(change))
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, round(usage.ru_maxrss / 1024), os.waitstatus_to_exitcode(status)
+
+
+def _first_line(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Seconds to the first line of output, seconds to the end, peak MB."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    first = time.perf_counter() - start
+    for _ in proc.stdout:
+        pass
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    return first, time.perf_counter() - start, round(usage.ru_maxrss / 1024)
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def measure_history(aipm: list[str], sizes: list[int], repeats: int, base_env: dict[str, str]) -> list[dict[str, Any]]:
+    import statistics
+
+    rows = []
+    for count in sizes:
+        work = Path(tempfile.mkdtemp(prefix="aipm-bench-history-"))
+        home = work / "home"
+        # Generated in a child process, so this process stays small for the next peak-memory figures.
+        subprocess.run([sys.executable, __file__, str(home), str(count)], check=True)
+        env = {**base_env, "AIPM_HOME": str(home), "AIPM_USER": "bench"}
+        row: dict[str, Any] = {"changes": count}
+        seconds, peak, code = _run([*aipm, "doctor", "--rebuild"], env)
+        row["rebuild"] = {"median_s": round(seconds, 3), "peak_mb": peak}
+
+        def timed(cmd: list[str], before: list[str] | None = None) -> dict[str, float]:
+            samples, peaks = [], []
+            for _ in range(repeats):
+                if before:
+                    subprocess.run([*aipm, *before], env=env, capture_output=True)
+                seconds, peak, code = _run([*aipm, *cmd], env)
+                if code not in (0, 1):
+                    raise SystemExit(f"`aipm {' '.join(cmd)}` failed with exit code {code}")
+                samples.append(seconds)
+                peaks.append(peak)
+            return {"median_s": round(statistics.median(samples), 3), "peak_mb": max(peaks)}
+
+        subprocess.run([*aipm, "status"], env=env, capture_output=True)  # warm
+        row["done"] = timed(["done", TARGET], before=["reset", TARGET])
+        row["undo"] = timed(["undo"], before=["done", TARGET])
+        row["status"] = timed(["status"])
+        row["show"] = timed(["show", "ai-for-everyone"])
+        row["log_20"] = timed(["log", "--limit", "20"])
+        row["doctor"] = timed(["doctor"])
+        first, total, peak = _first_line([*aipm, "log"], env)
+        row["log_full"] = {"first_line_s": round(first, 3), "median_s": round(total, 3), "peak_mb": peak}
+        before = _size(home)
+        for n in range(10):
+            subprocess.run([*aipm, "done" if n % 2 == 0 else "reset", TARGET], env=env, capture_output=True)
+            subprocess.run([*aipm, "note", TARGET, f"bench {n}"], env=env, capture_output=True)
+        row["disk_20_writes_kb"] = round((_size(home) - before) / 1024, 1)
+        row["log_mb"] = round(_size(home / "learners") / 2**20, 1)
+        rows.append(row)
+        shutil.rmtree(work, ignore_errors=True)
+        print(f"  measured {count} changes", file=sys.stderr)
+    return rows
+
+
+if __name__ == "__main__":
+    make_history(Path(sys.argv[1]), int(sys.argv[2]), seed=20261125)
