@@ -444,3 +444,17 @@ def test_undo_of_a_new_change_leaves_the_state_unchanged(
     book.undo(date(2026, 12, 1))
     assert state_data(ledger(root, clock=clock).state()) == before
     assert fresh(book) == before
+
+
+def test_undo_further_back_than_the_cache_keeps_folds_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import aipm_cli.record.fold as fold_module
+
+    monkeypatch.setattr(fold_module, "KEEP_UNDO", 2)
+    book = ledger(tmp_path)
+    for name in ("alpha", "beta", "d-one", "d-two", "cert"):
+        mark(book, "done", name)
+    for left in (4, 3, 2, 1, 0):
+        book = ledger(tmp_path)
+        book.undo(date(2026, 10, 2))
+        assert len(ledger(tmp_path).state().items) == left
+        assert fresh(book) == state_data(ledger(tmp_path).state())

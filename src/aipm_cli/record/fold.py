@@ -56,10 +56,11 @@ class Source:
             for number, change in enumerate(self.changes or ()):
                 yield change, number
 
-    def cancelling(self) -> Iterator[dict[str, Any]]:
+    def cancelling(self, counts: list[int]) -> Iterator[dict[str, Any]]:
         if self.path is not None:
-            yield from logs.cancelling(self.path)
+            yield from logs.cancelling(self.path, counts)
         else:
+            counts[0] += len(self.changes or ())
             yield from (c for c in self.changes or () if c["op"] in ("undo", "redo", "import"))
 
 
@@ -69,23 +70,29 @@ class _Unsorted(Exception):
 
 def units_of(change: dict[str, Any], aliases: dict[str, str]) -> list[str]:
     """The units (and named records) a change touches, through aliases."""
-    keys = list(change.get("units", ())) + list(change.get("targets", ()))
-    keys += list((change.get("state") or {}).keys())
-    return list(dict.fromkeys(aliases.get(k, k) for k in keys))
+    keys = change.get("units", []) + change.get("targets", [])
+    state = change.get("state")
+    if state:
+        keys += list(state)
+    if aliases:
+        keys = [aliases.get(k, k) for k in keys]
+    return list(dict.fromkeys(keys)) if len(keys) > 1 else keys
 
 
 @dataclass
 class Cancellation:
     cancelled: set[str] = field(default_factory=set)
     imports: dict[str, str] = field(default_factory=dict)  # import change id -> file name
+    lines: int = 0  # complete lines in all sources
 
 
 def cancellations(sources: list[Source]) -> Cancellation:
     undo: dict[str, str] = {}
     redo: dict[str, str] = {}
     imports: dict[str, str] = {}
+    counts = [0]
     for source in sources:
-        for change in source.cancelling():
+        for change in source.cancelling(counts):
             if change["op"] == "undo":
                 undo[change["id"]] = change["target"]
             elif change["op"] == "redo":
@@ -110,7 +117,7 @@ def cancellations(sources: list[Source]) -> Cancellation:
         if now == out:
             break
         out = now
-    return Cancellation(out, imports)
+    return Cancellation(out, imports, counts[0])
 
 
 @dataclass
@@ -180,19 +187,26 @@ def ordered(sources: list[Source]) -> list[dict[str, Any]]:
         return distinct(False)
 
 
-def fold(sources: list[Source], aliases: dict[str, str], as_of: date | None = None) -> Fold:
-    """Fold every change of these sources (see the module docstring)."""
+def fold(sources: list[Source], aliases: dict[str, str], as_of: date | None = None, undo_all: bool = False) -> Fold:
+    """Fold every change of these sources (see the module docstring).
+
+    The undo stack is kept for the last changes only (a window of lines at the
+    end), unless `undo_all`: then every change in effect can be reached.
+    """
     try:
-        return _fold(sources, aliases, as_of, strict=True)
+        return _fold(sources, aliases, as_of, strict=True, undo_all=undo_all)
     except _Unsorted:
         # A file whose lines are out of order (edited by hand, a clock that
         # went back): read everything into memory and sort it.
-        return _fold(sources, aliases, as_of, strict=False)
+        return _fold(sources, aliases, as_of, strict=False, undo_all=undo_all)
 
 
-def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, strict: bool) -> Fold:
+def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, strict: bool, undo_all: bool) -> Fold:
     cancel = cancellations(sources)
     cancelled = cancel.cancelled
+    # Before-states are copied only near the end: what an undo can reach without folding again.
+    window = 0 if undo_all or as_of is not None else max(0, cancel.lines - 4 * KEEP_UNDO)
+    position = 0
     state = State()
     result = Fold(state)
     problems = result.problems
@@ -202,29 +216,35 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
     refs: dict[str, deque[list[Any]]] = {}
     activity: dict[str, int] = {}
     previous = None
+    limit = as_of.isoformat() if as_of is not None else None
+    last_on = ""
+    changes = 0
+    substantive = frozenset(SUBSTANTIVE)
     for change_id, change, ref in _merged(sources, problems, strict):
+        position += 1
         if change_id == previous:
             continue  # the same change from another file
         previous = change_id
-        result.changes += 1
-        result.max_id = change_id
+        changes += 1
         op = change["op"]
-        touched = units_of(change, aliases) if op in SUBSTANTIVE else []
+        touched = units_of(change, aliases) if op in substantive else []
         if ref is not None:
+            entry = [change_id, ref[0], ref[1]]
             for unit in touched:
                 kept = refs.get(unit)
                 if kept is None:
                     kept = refs[unit] = deque(maxlen=KEEP_REFS)
-                kept.append([change_id, ref[0], ref[1]])
-                if change_id in cancelled:
-                    result.cancelled_refs.add(change_id)
+                kept.append(entry)
+            if touched and change_id in cancelled:
+                result.cancelled_refs.add(change_id)
         if change_id in cancelled:
             if op in SUBSTANTIVE:
                 recent_cancelled[change_id] = change
                 if len(recent_cancelled) > 2 * KEEP_UNDO:
                     recent_cancelled.pop(next(iter(recent_cancelled)))
             continue
-        if as_of is not None and change["on"] > as_of.isoformat():
+        on = change["on"]
+        if limit is not None and on > limit:
             continue
         result.in_effect += 1
         if op == "undo":
@@ -233,16 +253,20 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
             continue
         if op == "redo":
             continue
-        if op in SUBSTANTIVE:
-            redo_stack = []
-            if as_of is None:
+        if op in substantive:
+            if redo_stack:
+                redo_stack = []
+            if position > window and limit is None:
                 undo_stack.append(before(state, change, touched))
             if op != "import":
-                activity[change["on"]] = activity.get(change["on"], 0) + 1
-            if result.last_on is None or change["on"] > result.last_on.isoformat():
-                result.last_on = date.fromisoformat(change["on"])
+                activity[on] = activity.get(on, 0) + 1
+            if on > last_on:
+                last_on = on
             result.last_at = change["at"]
         apply(state, change, aliases)
+    result.changes = changes
+    result.max_id = previous
+    result.last_on = date.fromisoformat(last_on) if last_on else None
     result.undo_stack = [entry_data(e) for e in undo_stack]
     result.redo_stack = redo_stack
     result.refs = {k: list(v) for k, v in refs.items()}

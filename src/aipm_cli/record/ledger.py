@@ -385,8 +385,9 @@ class Ledger:
             self._set_aside_torn(result)
             result = self.writable()
             if not result.undo_stack and result.in_effect:
-                self._fold = None
-                result = self.load(use_cache=False)  # the cache's stack ran out: fold again
+                # The cache's stack ran out: fold again, keeping what every change needs.
+                result = fold(self.sources(), self.aliases, undo_all=True)
+                self._fold = result
             if not result.undo_stack:
                 raise AipmError(
                     "There is nothing to undo.",
