@@ -104,7 +104,7 @@ def measure_history(aipm: list[str], sizes: list[int], repeats: int, base_env: d
         seconds, peak, code = _run([*aipm, "doctor", "--rebuild"], env)
         row["rebuild"] = {"median_s": round(seconds, 3), "peak_mb": peak}
 
-        def timed(cmd: list[str], before: list[str] | None = None) -> dict[str, float]:
+        def timed(cmd: list[str], before: list[str] | None = None, env: dict[str, str] = env) -> dict[str, float]:
             samples, peaks = [], []
             for _ in range(repeats):
                 if before:
