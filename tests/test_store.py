@@ -96,7 +96,7 @@ def test_store_file_is_readable_json_with_sorted_keys(run, store_path: Path) -> 
     assert data["schema_version"] == SCHEMA_VERSION
     assert data["user"] == "ada"
     roadmap = data["roadmaps"]["ai-product-manager"]
-    assert roadmap["roadmap_version"] == "1.0.0"
+    assert roadmap["roadmap_version"] == "1.1.0"
     assert roadmap["items"]["ai-for-everyone"]["status"] == "done"
     assert list(roadmap) == sorted(roadmap)
     assert text.startswith('{\n  "created"')

@@ -189,7 +189,7 @@ class Roadmap(_Definition):
     sources: list[Source] = Field(default_factory=list)
     assumptions: list[str] = Field(
         default_factory=list,
-        description="What the roadmap's authors chose where its sources are silent (a pace, an order), in plain sentences.",
+        description="What the roadmap's authors chose where its sources are silent (a pace, an order).",
     )
     skills: list[Skill] = Field(default_factory=list)
     phases: list[Phase] = Field(min_length=1)
