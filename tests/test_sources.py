@@ -440,22 +440,26 @@ def test_the_roadmap_claims_no_length_the_sources_do_not_give(roadmap: Roadmap) 
 
 
 def test_requires_only_where_a_source_or_an_assumption_says_so(roadmap: Roadmap) -> None:
-    # "Begin with this essential overview" puts the foundation course first; the
-    # Advanced Projects wait for the Beginner ones, which their items say is aipm's.
+    # "Begin with this essential overview" puts the foundation course before the
+    # career path's phases and projects; the Advanced Projects wait for the
+    # Beginner ones, which their items say is aipm's. Nothing else waits.
+    after_foundation = {"phase-1", "phase-2", "phase-3", "phase-4", "portfolio-projects"}
     for placed in roadmap.index.items.values():
-        others = [r for r in placed.requires if r != "ai-for-everyone"]
-        if others:
-            assert placed.item.assumption, placed.item.id
-    exercises = [p for p in roadmap.index.items.values() if p.item.kind == "exercise"]
+        expected = ["ai-for-everyone"] if placed.phase.id in after_foundation else []
+        if placed.module.id == "advanced-projects":
+            expected += ["ai-feature-analysis", "ai-product-prototype"]
+            assert "aipm" in placed.item.assumption
+        assert placed.requires == expected, placed.item.id
+    exercises = [p.item for p in roadmap.index.items.values() if p.item.kind == "exercise"]
     assert len(exercises) == 4
-    assert all(p.requires == [] and p.item.assumption for p in exercises)
+    assert all("aipm's" in e.assumption for e in exercises)
 
 
 def test_the_udacity_link_and_its_label_disagree_and_the_item_says_so(roadmap: Roadmap) -> None:
     item = roadmap.index.items["machine-learning-for-product-managers"].item
     assert item.url == "https://www.udacity.com/course/ai-product-manager-nanodegree--nd088"
     assert "ai-product-manager-nanodegree--nd088" in item.description
-    assert 'not for "Machine Learning for Product Managers"' in item.description
+    assert 'not "Machine Learning for Product Managers"' in item.description
 
 
 def test_the_article_has_no_title_and_the_roadmap_says_so(roadmap: Roadmap) -> None:
