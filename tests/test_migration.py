@@ -5,7 +5,7 @@ The stores under tests/data/schema1/ were written by the released aipm
 changes, backdated ratings, certifications, `import --merge` and
 `--replace`, two learners, an own roadmap whose item was renamed. Their
 expected.json holds what that release showed (status, skills and every
-item's `show`). The bundled roadmap of that release is pinned beside them.
+item's `show`). The bundled roadmap of that release is in tests/data/released/.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SCENARIOS = sorted(p.name for p in SCHEMA1.iterdir() if p.is_dir())
 def released_roadmap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     folder = tmp_path / "bundled"
     folder.mkdir()
-    shutil.copy(SCHEMA1 / "ai-product-manager-1.0.0.yaml", folder / "ai-product-manager.yaml")
+    shutil.copy(DATA / "released" / "ai-product-manager-1.0.0.yaml", folder / "ai-product-manager.yaml")
     monkeypatch.setenv("AIPM_BUNDLED_ROADMAPS", str(folder))
 
 

@@ -38,7 +38,7 @@ def test_csv_parses_back(run: Run, story: None, tmp_path: Path) -> None:
     target = tmp_path / "progress.csv"
     run("export", "-o", str(target))
     raw = target.read_bytes()
-    assert raw.count(b"\r\n") == 92 + 16 + 1  # RFC 4180 line endings
+    assert raw.count(b"\r\n") == 102 + 16 + 1  # RFC 4180 line endings
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
     assert list(rows[0]) == [
         "id",
@@ -55,7 +55,7 @@ def test_csv_parses_back(run: Run, story: None, tmp_path: Path) -> None:
         "evidence",
     ]
     by_id = {r["id"]: r for r in rows}
-    assert len(rows) == 92 + 16  # every item and every deliverable
+    assert len(rows) == 102 + 16  # every item and every deliverable
     assert by_id["ai-for-everyone"]["completed"] == "2026-09-28"
     assert by_id["ai-for-everyone"]["evidence"] == "https://coursera.org/verify/ABC123"
     assert by_id["product-hunt"]["status"] == "skipped"
@@ -66,7 +66,7 @@ def test_json_export_document(run: Run, story: None) -> None:
     doc = json.loads(run("export", "-f", "json").stdout)
     assert doc["format"] == "aipm-export"
     assert doc["export_version"] == 2
-    assert doc["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.0.0"}
+    assert doc["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.1.0"}
     assert doc["user"] == "ada"
     assert doc["summary"]["counts"]["done"] == 6
     assert len(doc["changes"]) == 7
@@ -410,8 +410,8 @@ def test_html_report_renders_in_chromium(run: Run, story: None, tmp_path: Path) 
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert dom.returncode == 0, dom.stderr[-500:]
-    assert '<strong id="percent">5.8%</strong>' in dom.stdout
-    assert '<strong id="done">6/103</strong>' in dom.stdout
+    assert '<strong id="percent">5.3%</strong>' in dom.stdout
+    assert '<strong id="done">6/113</strong>' in dom.stdout
     assert "Agile Certification" in dom.stdout
     shot = tmp_path / "shot.png"
     subprocess.run(

@@ -205,9 +205,9 @@ def test_users_lists_learners_with_percent(run, run_json) -> None:  # type: igno
     run("--user", "grace", "done", "ai-for-everyone", "user-research")
     data = run_json("users")
     assert [(u["user"], u["done"], u["current"]) for u in data["users"]] == [("ada", 1, True), ("grace", 2, False)]
-    assert data["users"][1]["percent"] == round(2 / 104 * 100, 1)
+    assert data["users"][1]["percent"] == round(2 / 114 * 100, 1)
     text = run("users").stdout
-    assert "grace" in text and "1.9%" in text
+    assert "grace" in text and "1.8%" in text
 
 
 def test_doctor_on_a_healthy_store(run, run_json, store_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -216,7 +216,7 @@ def test_doctor_on_a_healthy_store(run, run_json, store_path: Path) -> None:  # 
     report = run_json("doctor")
     assert report["healthy"] is True
     assert report["changes_dir"] == str(store_path)
-    assert report["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.0.0"}
+    assert report["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.1.0"}
     assert report["change_format"] == 1
     assert report["changes"] == 2 and report["in_effect"] == 2
     assert [Path(p["file"]).parent for p in report["logs"]] == [store_path]

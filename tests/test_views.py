@@ -82,13 +82,13 @@ def test_colour_off_in_a_pipe_even_without_no_color(story) -> None:  # type: ign
 
 def test_status_json_fields(run_json, story) -> None:  # type: ignore[no-untyped-def]
     data = run_json("status")
-    assert data["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.0.0"}
+    assert data["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.1.0"}
     assert data["user"] == "ada"
-    assert data["counts"] == {"total": 104, "done": 6, "in_progress": 1, "skipped": 1, "not_started": 96}
-    assert data["percent"] == round(6 / 103 * 100, 1)
+    assert data["counts"] == {"total": 114, "done": 6, "in_progress": 1, "skipped": 1, "not_started": 106}
+    assert data["percent"] == round(6 / 113 * 100, 1)
     first = data["phases"][0]
     assert set(first) == {"id", "title", "percent", "counts", "modules"}
-    assert first["counts"] == {"total": 6, "done": 3, "in_progress": 0, "skipped": 0, "not_started": 3}
+    assert first["counts"] == {"total": 1, "done": 1, "in_progress": 0, "skipped": 0, "not_started": 0}
     assert [r["id"] for r in data["in_progress"]] == ["digital-product-management"]
     assert [r["id"] for r in data["next"]] == [
         "product-strategy-and-roadmap",
@@ -110,7 +110,7 @@ def test_status_json_fields(run_json, story) -> None:  # type: ignore[no-untyped
 
 def test_list_json_fields(run_json, story) -> None:  # type: ignore[no-untyped-def]
     items = run_json("list")
-    assert len(items) == 92
+    assert len(items) == 102
     first = items[0]
     assert {"id", "title", "kind", "phase", "module", "status", "started_on", "completed_on", "skipped_on"} <= set(
         first
@@ -157,7 +157,7 @@ def test_skipped_items_leave_the_fraction(run_json, run) -> None:  # type: ignor
     before = run_json("status")["percent"]
     run("skip", "phase-4")
     after = run_json("status")
-    assert after["percent"] == round(1 / (104 - 10) * 100, 1)
+    assert after["percent"] == round(1 / (114 - 10) * 100, 1)
     assert after["percent"] > before
 
 
@@ -171,11 +171,9 @@ def test_projects_count_by_deliverables(run_json, run) -> None:  # type: ignore[
 def test_next_respects_requires(run_json, run) -> None:  # type: ignore[no-untyped-def]
     ids = [r["id"] for r in run_json("next", "-n", "200")]
     assert "digital-product-management" not in ids  # phases need the foundation course first
-    assert "exercise-model-building" not in ids
     run("done", "ai-for-everyone")
     ids = [r["id"] for r in run_json("next", "-n", "200")]
     assert "digital-product-management" in ids
-    assert "exercise-data-analysis" in ids and "exercise-model-building" not in ids
     assert "end-to-end-ai-product" not in ids  # advanced projects wait for the beginner ones
 
 
@@ -202,7 +200,7 @@ def test_forecast_with_history_uses_the_learners_pace(run_json, story) -> None: 
 
 def test_forecast_ranges_stay_ranges(run_json, run) -> None:  # type: ignore[no-untyped-def]
     # Everything done but one 6-8 week module: 48-64 study hours at the roadmap's 8 h a week.
-    run("done", "foundation", "phase-1", "phase-2", "phase-3", "phase-4", "course-exercises",
+    run("done", "foundation", "ai-product-manager-role", "phase-1", "phase-2", "phase-3", "phase-4", "course-exercises",
         "portfolio-projects", "professional-development", "learning-practices")  # fmt: skip
     run("reset", "data-analytics")
     forecast = run_json("status")["forecast"]
@@ -212,9 +210,9 @@ def test_forecast_ranges_stay_ranges(run_json, run) -> None:  # type: ignore[no-
 
 def test_show_json_has_everything(run_json, story) -> None:  # type: ignore[no-untyped-def]
     data = run_json("show", "digital-product-management")
-    assert data["provider"] == "Coursera"
+    assert data["provider"] is None  # the source names no provider
     assert data["requires"] == [{"id": "ai-for-everyone", "title": "AI for Everyone", "status": "done"}]
-    assert data["skills"] == [{"id": "product-management", "title": "Product management"}]
+    assert data["skills"] == [{"id": "product-management", "title": "Product Management Skills"}]
     assert data["status"] == "in_progress"
     assert data["started_on"] == "2026-10-20"
     assert [h["action"] for h in data["history"]] == ["start"]

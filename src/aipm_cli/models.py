@@ -68,6 +68,10 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 DurationText = Annotated[str, AfterValidator(_duration_text)]
 Text = Annotated[str, BeforeValidator(_to_text)]
 
+# Learners read a roadmap as fact; what its authors chose rather than took from
+# a source is said apart, so a view can show it as theirs.
+_ASSUMPTION = "What this entry's authors chose where the sources are silent (an order, a grouping), in a sentence."
+
 
 class _Definition(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -87,6 +91,7 @@ class Source(_Definition):
     title: Title
     author: str | None = None
     url: HttpUrl | None = None
+    description: str = ""
 
 
 class Skill(_Definition):
@@ -96,6 +101,7 @@ class Skill(_Definition):
     title: Title
     description: str = ""
     includes: list[str] = Field(default_factory=list)
+    assumption: str = Field(default="", description=_ASSUMPTION)
 
 
 class SuccessMetric(_Definition):
@@ -125,6 +131,7 @@ class Item(_Definition):
     requires: list[Slug] = Field(default_factory=list)
     skills: list[Slug] = Field(default_factory=list)
     outcomes: list[str] = Field(default_factory=list)
+    assumption: str = Field(default="", description=_ASSUMPTION)
     priority: Priority = "core"
     optional: bool = False
     aliases: list[Slug] = Field(default_factory=list)
@@ -180,6 +187,10 @@ class Roadmap(_Definition):
         description="The weekly study time the roadmap's durations assume.",
     )
     sources: list[Source] = Field(default_factory=list)
+    assumptions: list[str] = Field(
+        default_factory=list,
+        description="What the roadmap's authors chose where its sources are silent (a pace, an order).",
+    )
     skills: list[Skill] = Field(default_factory=list)
     phases: list[Phase] = Field(min_length=1)
     success_metrics: list[SuccessMetric] = Field(default_factory=list)

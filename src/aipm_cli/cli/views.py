@@ -153,6 +153,10 @@ def item_detail(roadmap: "Roadmap", state: "State", item_id: str, history: list[
         phase_title=placed.phase.title,
         module=placed.module.id,
         module_title=placed.module.title,
+        # Context for a bare title, and what the roadmap's authors chose (not its sources).
+        module_description=placed.module.description,
+        phase_description=placed.phase.description,
+        assumption="" if base["kind"] == "deliverable" else placed.item.assumption,
         started_on=rec.started_on,
         completed_on=rec.completed_on if base["status"] == "done" else None,
         skipped_on=rec.skipped_on,

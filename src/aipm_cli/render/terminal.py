@@ -279,13 +279,22 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
     if data.get("skip_reason"):
         grid.add_row("skip reason", Text(data["skip_reason"]))
     where = data["phase_title"] + " › " + data["module_title"]
-    grid.add_row("kind", Text(f"{data['kind']} · {data['priority']}"))
+    # Every item of a roadmap without priorities is "core": saying so would add nothing.
+    kind = data["kind"] if data.get("priority", "core") == "core" else f"{data['kind']} · {data['priority']}"
+    grid.add_row("kind", Text(kind))
     grid.add_row("in", Text(where))
     for key in ("provider", "author", "duration", "url"):
         if data.get(key):
             grid.add_row(key, Text(str(data[key])))
-    if data.get("description"):
-        grid.add_row("about", Text(data["description"]))
+    # A bare title ("Transparency") needs context: the item's own description,
+    # else what its module and phase say about it.
+    about = data.get("description") or "\n".join(
+        text for text in (data.get("module_description"), data.get("phase_description")) if text
+    )
+    if about:
+        grid.add_row("about", Text(about))
+    if data.get("assumption"):
+        grid.add_row("aipm's note", Text(data["assumption"]))
     if data["requires"]:
         req = Text()
         for i, r in enumerate(data["requires"]):
@@ -295,7 +304,9 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             req.append(f" {r['title']} ({r['id']})")
         grid.add_row("requires", req)
     if data["skills"]:
-        grid.add_row("builds", Text(", ".join(s["title"] for s in data["skills"])))
+        builds = Text(", ".join(s["title"] for s in data["skills"]))
+        builds.append("  (aipm's reading of the sources)", style="dim")
+        grid.add_row("builds", builds)
     if data["outcomes"]:
         grid.add_row("outcomes", Text("\n".join("• " + o for o in data["outcomes"])))
     cert = data.get("certification")
