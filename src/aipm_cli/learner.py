@@ -8,7 +8,7 @@ completion, the terminal UI and the cohort report all use it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from aipm_cli.record.ledger import Ledger, Recorded
     from aipm_cli.record.state import State
     from aipm_cli.snapshot import Snapshot
+    from aipm_cli.tracker import ChangeResult, Target
 
 
 class Learner:
@@ -225,3 +226,261 @@ class Learner:
             # Only speed is lost: the change itself is already written.
             if self.debug:
                 raise
+
+    # -- documents ------------------------------------------------------------ #
+
+    def resolve(self, spec: str) -> Target:
+        from aipm_cli.tracker import resolve
+
+        return resolve(self.roadmap.index, spec)
+
+    def item(self, target: Target) -> dict[str, Any]:
+        """What `show` tells about an item or deliverable (JSON-ready)."""
+        history = [change_data(c, undone) for c, undone in self.ledger.recent_for(target.id)]
+        return item_detail(self.roadmap, self.read_state(), target.id, history)
+
+    def group(self, target: Target) -> dict[str, Any]:
+        """What `show` tells about a module or phase: its counts, notes and items."""
+        from aipm_cli.progress import counts_for, rows
+        from aipm_cli.summary import to_data
+        from aipm_cli.tracker import items_of, record
+
+        state = self.read_state()
+        roadmap = self.roadmap
+        items = items_of(roadmap.index, target)
+        ids = {i.id for i in items}
+        counts = counts_for(roadmap, state, items)
+        if target.kind == "phase":
+            description = roadmap.index.phases[target.id].description
+        else:
+            description = roadmap.index.modules[target.id][0].description
+        rec = record(state, target.id)
+        return {
+            "id": target.id,
+            "title": target.title,
+            "kind": target.kind,
+            "description": description,
+            "percent": counts.percent,
+            "counts": to_data(counts),
+            "notes": [{"text": n.text, "on": n.on.isoformat(), "at": n.at} for n in rec.notes],
+            "items": to_data([r for r in rows(roadmap, state) if r.id in ids]),
+        }
+
+    def names(self) -> dict[str, list[Any]]:
+        """Phase and module ids -> [title, duration], for the tree views."""
+        from aipm_cli.snapshot import names_of
+
+        return names_of(self.roadmap)
+
+    def log(self, since: date | None = None, until: date | None = None, limit: int | None = None) -> Iterator[dict]:
+        """Every change, newest first, as `log --json` gives it; streams."""
+        roadmap = self.roadmap
+        index = roadmap.index
+        titles = {i: p.item.title for i, p in index.items.items()}
+        titles.update({d: dl.title for d, (dl, _item) in index.deliverables.items()})
+        titles.update({m: mod.title for m, (mod, _phase) in index.modules.items()})
+        titles.update({p: phase.title for p, phase in index.phases.items()})
+        start = since.isoformat() if since else None
+        end = until.isoformat() if until else None
+        count = 0
+        for change, undone in self.ledger.newest_first():
+            if (start and change["on"] < start) or (end and change["on"] > end):
+                continue
+            yield change_data(change, undone, titles)
+            count += 1
+            if limit and count >= limit:
+                return
+
+    # -- changes ------------------------------------------------------------ #
+
+    def mark(
+        self,
+        verb: str,
+        specs: list[str],
+        *,
+        on: date | None = None,
+        note: str | None = None,
+        evidence: list[str] | None = None,
+        reason: str | None = None,
+        credential: str | None = None,
+        expires: date | None = None,
+    ) -> Marked:
+        """start / done / skip / reset what the learner named, as one change."""
+        from aipm_cli.tracker import ChangeRequest, plan_change
+
+        index = self.roadmap.index
+        targets = list({t.id: t for t in (self.resolve(spec) for spec in specs)}.values())
+        request = ChangeRequest(
+            verb=verb,  # type: ignore[arg-type]
+            on=on or self.today(),
+            note=note,
+            evidence=[e for e in (evidence or []) if e.strip()],
+            reason=reason,
+            credential=credential,
+            expires=expires,
+        )
+        planned: list[Any] = []
+
+        def build(state: State) -> list[dict[str, Any]]:
+            result = plan_change(index, state, targets, request)
+            planned.append(result)
+            return [result.change] if result.change else []
+
+        self.record(build)
+        return Marked(targets, planned[-1], request.on)
+
+    def add_note(self, spec: str, text: str, on: date | None = None) -> Target:
+        from aipm_cli.tracker import plan_note
+
+        if not text.strip():
+            raise InputError("The note is empty.", 'Give the text to keep, e.g. aipm note ai-for-everyone "week 2".')
+        target = self.resolve(spec)
+        day = on or self.today()
+        self.record(lambda _state: [plan_note(target, text.strip(), day)])
+        return target
+
+    def assess(self, skill: str, level: str, on: date | None = None, note: str | None = None) -> Assessed:
+        from aipm_cli.skills import find_skill, parse_level
+        from aipm_cli.tracker import plan_rating
+
+        found = find_skill(self.roadmap, skill)
+        value = parse_level(level)
+        day = on or self.today()
+        seen: list[int | None] = []
+
+        def build(state: State) -> list[dict[str, Any]]:
+            previous = state.skills.get(found.id, [])
+            seen.append(previous[-1].level if previous else None)
+            return [plan_rating(found.id, value, day, note)]
+
+        recorded = self.record(build)
+        after = recorded.state.skills.get(found.id, [])
+        return Assessed(found.id, found.title, value, day, seen[-1], after[-1].level if after else value)
+
+    def undo(self) -> dict[str, Any]:
+        change = self.ledger.undo(self.today())
+        self.saved = True
+        self._warm(self.ledger.state())
+        return change
+
+    def redo(self) -> dict[str, Any]:
+        change = self.ledger.redo(self.today())
+        self.saved = True
+        self._warm(self.ledger.state())
+        return change
+
+
+class Marked:
+    """What a start/done/skip/reset did."""
+
+    def __init__(self, targets: list[Target], result: ChangeResult, on: date) -> None:
+        self.targets = targets
+        self.result = result
+        self.on = on
+
+
+class Assessed:
+    def __init__(self, skill: str, title: str, level: int, on: date, before: int | None, latest: int) -> None:
+        self.skill, self.title, self.level, self.on, self.before, self.latest = skill, title, level, on, before, latest
+
+
+def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]) -> dict[str, Any]:
+    """Everything `show` tells about one item or deliverable, as JSON-ready data."""
+    from aipm_cli.progress import row
+    from aipm_cli.summary import to_data
+    from aipm_cli.tracker import record, status_of
+    from aipm_cli.urls import is_http_url
+
+    index = roadmap.index
+    if item_id in index.deliverables:
+        deliverable, project = index.deliverables[item_id]
+        placed = index.items[project.id]
+        base: dict[str, Any] = {
+            "id": deliverable.id, "title": deliverable.title, "kind": "deliverable",
+            "project": project.id, "priority": project.priority,
+            "description": deliverable.description, "status": record(state, item_id).status,
+            "requires": [], "skills": [], "outcomes": [], "links": [],
+        }  # fmt: skip
+    else:
+        placed = index.items[item_id]
+        item = placed.item
+        r = row(roadmap, state, item_id)
+        base = {
+            "id": item.id, "title": item.title, "kind": item.kind, "priority": item.priority,
+            "optional": item.optional, "provider": item.provider, "author": item.author, "url": item.url,
+            "duration": item.duration, "description": item.description, "status": r.status,
+            "requires": [
+                {"id": q, "title": index.items[q].item.title, "status": status_of(index, state, q)}
+                for q in placed.requires
+            ],
+            "skills": [{"id": s, "title": index.skills[s].title} for s in item.skills if s in index.skills],
+            "outcomes": list(item.outcomes),
+            "links": [link.model_dump() for link in item.links],
+            "deliverables": to_data(r.deliverables) if r.deliverables else [],
+            "aliases": list(item.aliases),
+        }  # fmt: skip
+    rec = record(state, item_id)
+    base.update(
+        phase=placed.phase.id,
+        phase_title=placed.phase.title,
+        module=placed.module.id,
+        module_title=placed.module.title,
+        # Context for a bare title, and what the roadmap's authors chose (not its sources).
+        module_description=placed.module.description,
+        phase_description=placed.phase.description,
+        assumption="" if base["kind"] == "deliverable" else placed.item.assumption,
+        started_on=rec.started_on,
+        completed_on=rec.completed_on if base["status"] == "done" else None,
+        skipped_on=rec.skipped_on,
+        skip_reason=rec.skip_reason,
+        notes=[{"text": n.text, "on": n.on, "at": n.at} for n in rec.notes],
+        evidence=[
+            {"text": e.text, "on": e.on, "at": e.at, "is_link": is_http_url(e.text.strip())} for e in rec.evidence
+        ],
+        certification=(
+            {"earned_on": rec.completed_on, "credential": rec.credential, "expires_on": rec.expires_on}
+            if rec.credential or rec.expires_on
+            else None
+        ),
+        history=history,
+    )
+    if base["kind"] != "deliverable" and base["status"] == "done":
+        base["completed_on"] = r.completed_on  # a project: its last deliverable's date when it has none
+    return to_data(base)
+
+
+def change_data(change: dict[str, Any], undone: bool, titles: dict[str, str] | None = None) -> dict[str, Any]:
+    """A change as `log --json` and `show --json` give it."""
+    data: dict[str, Any] = {
+        "id": change["id"],
+        "at": change["at"],
+        "on": change["on"],
+        "device": change["device"],
+        "action": change["op"],
+        "items": list(change.get("targets", [])),
+        "undone": undone,
+    }
+    for key in (
+        "units",
+        "note",
+        "text",
+        "reason",
+        "evidence",
+        "credential",
+        "expires",
+        "skill",
+        "level",
+        "target",
+        "about",
+    ):
+        if change.get(key) not in (None, []):
+            data[key] = change[key]
+    if change["op"] == "note":
+        data["note"] = change["text"]
+        data.pop("text", None)
+    if change["op"] == "import":
+        data["count"] = change.get("count")
+        data["source"] = change.get("source")
+    if titles is not None:
+        data["titles"] = [titles.get(i, i) for i in data["items"]]
+    return data

@@ -49,28 +49,15 @@ def assess(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
-    from aipm_cli.skills import find_skill, parse_level
-    from aipm_cli.tracker import plan_rating
     from aipm_cli.vocabulary import LEVELS
 
     app = ctx.obj
-    found = find_skill(app.roadmap, skill)
-    value = parse_level(level)
-    day = parse_date(on, app.today()) if on else app.today()
-    seen: list[int | None] = []
-
-    def build(state: object) -> list[dict]:
-        previous = state.skills.get(found.id, [])  # type: ignore[attr-defined]
-        seen.append(previous[-1].level if previous else None)
-        return [plan_rating(found.id, value, day, note)]
-
-    recorded = app.record(build)
-    before = seen[-1]
-    after = recorded.state.skills.get(found.id, [])
-    if after and after[-1].level != value:  # a backdated rating: a later one stays the latest
-        app.say(f"Kept a rating of {value} on {day.isoformat()}; your latest rating is still {after[-1].level}.")
-    change = "" if before is None else f" (was {before})"
-    app.say(f"[green]✓[/] {escape(found.title)}: {value} {LEVELS[value][0]}{change}.")
+    day = parse_date(on, app.today()) if on else None
+    done = app.learner.assess(skill, level, day, note)
+    change = "" if done.before is None else f" (was {done.before})"
+    app.say(f"[green]✓[/] {escape(done.title)}: {done.level} {LEVELS[done.level][0]}{change}.")
+    if done.latest != done.level:  # a backdated rating: a later one stays the latest
+        app.say(f"Kept a rating of {done.level} on {done.on.isoformat()}; your latest rating is still {done.latest}.")
 
 
 def plan(

@@ -46,27 +46,15 @@ def _change(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
-    from aipm_cli.tracker import ChangeRequest, plan_change, resolve
 
     app = ctx.obj
-    roadmap = app.roadmap
-    targets = list({t.id: t for t in (resolve(roadmap.index, spec) for spec in items)}.values())
     today = app.today()
     day = parse_date(on, today) if on else today
     expiry = parse_date(expires, today, allow_future=True, what="expiry date") if expires else None
-    request = ChangeRequest(
-        verb=verb, on=day, note=note, evidence=[e for e in (evidence or []) if e.strip()],  # type: ignore[arg-type]
-        reason=reason, credential=credential, expires=expiry,
-    )  # fmt: skip
-    planned: list = []
-
-    def build(state: object) -> list[dict]:
-        result = plan_change(roadmap.index, state, targets, request)  # type: ignore[arg-type]
-        planned.append(result)
-        return [result.change] if result.change else []
-
-    app.record(build)
-    result = planned[-1]
+    marked = app.learner.mark(
+        verb, items, on=day, note=note, evidence=evidence, reason=reason, credential=credential, expires=expiry
+    )
+    result, targets = marked.result, marked.targets
     what = escape(_describe(targets, len(result.changed) + len(result.unchanged) + len(result.kept)))
     kept = f"; {len(result.kept)} already done, left as they are" if result.kept else ""
     if result.changed:
@@ -143,19 +131,13 @@ def undo(ctx: typer.Context) -> None:
     The undo is a change too: `aipm redo` brings the change back.
     """
     app = ctx.obj
-    change = app.ledger.undo(app.today())
-    app.saved = True
-    app._warm(app.ledger.state())
-    _undone(app, change, "Undid")
+    _undone(app, app.learner.undo(), "Undid")
 
 
 def redo(ctx: typer.Context) -> None:
     """Bring back what the last undo reverted."""
     app = ctx.obj
-    change = app.ledger.redo(app.today())
-    app.saved = True
-    app._warm(app.ledger.state())
-    _undone(app, change, "Redid")
+    _undone(app, app.learner.redo(), "Redid")
 
 
 def note(
@@ -173,15 +155,10 @@ def note(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
-    from aipm_cli.errors import InputError
-    from aipm_cli.tracker import plan_note, resolve
 
     app = ctx.obj
-    if not text.strip():
-        raise InputError("The note is empty.", 'Give the text to keep, e.g. aipm note ai-for-everyone "week 2 done".')
-    target = resolve(app.roadmap.index, item)
-    day = parse_date(on, app.today()) if on else app.today()
-    app.record(lambda _state: [plan_note(target, text.strip(), day)])
+    day = parse_date(on, app.today()) if on else None
+    target = app.learner.add_note(item, text, day)
     app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
 
 

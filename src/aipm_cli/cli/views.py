@@ -1,6 +1,6 @@
 """Commands that show where the learner stands: status, list, show, next, log."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -8,7 +8,6 @@ from aipm_cli.cli.options import JsonOpt
 
 if TYPE_CHECKING:
     from aipm_cli.models import Roadmap
-    from aipm_cli.record.state import State
 
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:
@@ -112,108 +111,6 @@ def list_items(
     app.show(rows_table, selected, tree=True, names=snap.names)
 
 
-def item_detail(roadmap: "Roadmap", state: "State", item_id: str, history: list[Any]) -> dict[str, Any]:
-    """Everything `show` tells about one item or deliverable, as JSON-ready data."""
-    from aipm_cli.progress import row
-    from aipm_cli.summary import to_data
-    from aipm_cli.tracker import record, status_of
-    from aipm_cli.urls import is_http_url
-
-    index = roadmap.index
-    if item_id in index.deliverables:
-        deliverable, project = index.deliverables[item_id]
-        placed = index.items[project.id]
-        base: dict[str, Any] = {
-            "id": deliverable.id, "title": deliverable.title, "kind": "deliverable",
-            "project": project.id, "priority": project.priority,
-            "description": deliverable.description, "status": record(state, item_id).status,
-            "requires": [], "skills": [], "outcomes": [], "links": [],
-        }  # fmt: skip
-    else:
-        placed = index.items[item_id]
-        item = placed.item
-        r = row(roadmap, state, item_id)
-        base = {
-            "id": item.id, "title": item.title, "kind": item.kind, "priority": item.priority,
-            "optional": item.optional, "provider": item.provider, "author": item.author, "url": item.url,
-            "duration": item.duration, "description": item.description, "status": r.status,
-            "requires": [
-                {"id": q, "title": index.items[q].item.title, "status": status_of(index, state, q)}
-                for q in placed.requires
-            ],
-            "skills": [{"id": s, "title": index.skills[s].title} for s in item.skills if s in index.skills],
-            "outcomes": list(item.outcomes),
-            "links": [link.model_dump() for link in item.links],
-            "deliverables": to_data(r.deliverables) if r.deliverables else [],
-            "aliases": list(item.aliases),
-        }  # fmt: skip
-    rec = record(state, item_id)
-    base.update(
-        phase=placed.phase.id,
-        phase_title=placed.phase.title,
-        module=placed.module.id,
-        module_title=placed.module.title,
-        # Context for a bare title, and what the roadmap's authors chose (not its sources).
-        module_description=placed.module.description,
-        phase_description=placed.phase.description,
-        assumption="" if base["kind"] == "deliverable" else placed.item.assumption,
-        started_on=rec.started_on,
-        completed_on=rec.completed_on if base["status"] == "done" else None,
-        skipped_on=rec.skipped_on,
-        skip_reason=rec.skip_reason,
-        notes=[{"text": n.text, "on": n.on, "at": n.at} for n in rec.notes],
-        evidence=[
-            {"text": e.text, "on": e.on, "at": e.at, "is_link": is_http_url(e.text.strip())} for e in rec.evidence
-        ],
-        certification=(
-            {"earned_on": rec.completed_on, "credential": rec.credential, "expires_on": rec.expires_on}
-            if rec.credential or rec.expires_on
-            else None
-        ),
-        history=history,
-    )
-    if base["kind"] != "deliverable" and base["status"] == "done":
-        base["completed_on"] = r.completed_on  # a project: its last deliverable's date when it has none
-    return to_data(base)
-
-
-def change_data(change: dict[str, Any], undone: bool, titles: dict[str, str] | None = None) -> dict[str, Any]:
-    """A change as `log --json` and `show --json` give it."""
-    data: dict[str, Any] = {
-        "id": change["id"],
-        "at": change["at"],
-        "on": change["on"],
-        "device": change["device"],
-        "action": change["op"],
-        "items": list(change.get("targets", [])),
-        "undone": undone,
-    }
-    for key in (
-        "units",
-        "note",
-        "text",
-        "reason",
-        "evidence",
-        "credential",
-        "expires",
-        "skill",
-        "level",
-        "target",
-        "about",
-    ):
-        if change.get(key) not in (None, []):
-            data[key] = change[key]
-    if change["op"] == "note":
-        data["note"] = change["text"]
-        data.pop("text", None)
-    if change["op"] == "import":
-        data["count"] = change.get("count")
-        data["source"] = change.get("source")
-    if titles is not None:
-        data["titles"] = [titles.get(i, i) for i in data["items"]]
-    return data
-
-
 def show(
     ctx: typer.Context,
     item: Annotated[
@@ -231,46 +128,18 @@ def show(
     Details, requirements, status and dates, notes, evidence, deliverables
     and links. A module or phase shows its items.
     """
-    from aipm_cli.progress import counts_for, rows
-    from aipm_cli.summary import to_data
-    from aipm_cli.tracker import items_of, resolve
-
     app = ctx.obj
-    roadmap = app.roadmap
-    progress = app.read_state()
-    target = resolve(roadmap.index, item)
+    target = app.learner.resolve(item)
     if target.kind in ("phase", "module"):
-        items = items_of(roadmap.index, target)
-        ids = {i.id for i in items}
-        selected = [r for r in rows(roadmap, progress) if r.id in ids]
-        counts = counts_for(roadmap, progress, items)
+        group = app.learner.group(target)
         if json:
-            app.emit_json(
-                {
-                    "id": target.id,
-                    "title": target.title,
-                    "kind": target.kind,
-                    "percent": counts.percent,
-                    "counts": to_data(counts),
-                    "items": to_data(selected),
-                }  # fmt: skip
-            )
+            app.emit_json(group)
             return
-        from rich.text import Text
+        from aipm_cli.render.terminal import group_view
 
-        from aipm_cli.render.terminal import rows_table
-        from aipm_cli.snapshot import names_of
-
-        def view(console: Any) -> None:
-            head = Text(target.title, style="bold")
-            head.append(f"  {target.kind} {target.id} · {counts.percent:.0f}% done", style="dim")
-            console.print(head)
-            rows_table(console, selected, tree=target.kind == "phase", names=names_of(roadmap))
-
-        app.show(view)
+        app.show(group_view, group, app.learner.names())
         return
-    history = [change_data(c, undone) for c, undone in app.ledger.recent_for(target.id)]
-    data = item_detail(roadmap, progress, target.id, history)
+    data = app.learner.item(target)
     if json:
         app.emit_json(data)
         return
@@ -322,31 +191,16 @@ def log(
     from aipm_cli.dates import parse_date
 
     app = ctx.obj
-    start = parse_date(since, app.today(), what="date").isoformat() if since else None
-    end = parse_date(until, app.today(), allow_future=True, what="date").isoformat() if until else None
-    roadmap = app.roadmap
-    titles = {i: p.item.title for i, p in roadmap.index.items.items()}
-    titles.update({d: dl.title for d, (dl, _item) in roadmap.index.deliverables.items()})
-    titles.update({m: mod.title for m, (mod, _phase) in roadmap.index.modules.items()})
-    titles.update({p: phase.title for p, phase in roadmap.index.phases.items()})
-
-    def selected() -> Any:
-        count = 0
-        for change, undone in app.ledger.newest_first():
-            if (start and change["on"] < start) or (end and change["on"] > end):
-                continue
-            yield change_data(change, undone, titles)
-            count += 1
-            if limit and count >= limit:
-                return
-
+    start = parse_date(since, app.today(), what="date") if since else None
+    end = parse_date(until, app.today(), allow_future=True, what="date") if until else None
+    changes = app.learner.log(start, end, limit)
     # Streams: the first changes are out at once, however long the history.
     if json:
-        app.emit_json_stream(selected())
+        app.emit_json_stream(changes)
         return
     from aipm_cli.render.terminal import log_view
 
-    app.show_stream(log_view, selected())
+    app.show_stream(log_view, changes)
 
 
 def register(app: typer.Typer) -> None:

@@ -370,6 +370,29 @@ def change_line(e: dict[str, Any], titles: bool = False) -> Text:
     return line
 
 
+def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any]]) -> None:
+    """`aipm show` on a module or phase: its description, notes and items."""
+    from aipm_cli.summary import Row
+
+    head = Text(data["title"], style="bold")
+    head.append(f"  {data['kind']} {data['id']} · {data['percent']:.0f}% done", style="dim")
+    console.print(head)
+    if data.get("description"):
+        console.print(Text(data["description"]))
+    if data.get("notes"):
+        console.print(_heading("Notes"))
+        for n in data["notes"]:
+            console.print(Padding(Text(f"{n['on']}  {n['text']}"), (0, 0, 0, 2)))
+    console.print()
+    rows = []
+    for r in data["items"]:
+        fields = dict(r)
+        for key in ("started_on", "completed_on", "skipped_on"):
+            fields[key] = date.fromisoformat(fields[key]) if fields.get(key) else None
+        rows.append(Row(**{k: v for k, v in fields.items() if k in Row.__dataclass_fields__}))
+    rows_table(console, rows, tree=data["kind"] == "phase", names=names)
+
+
 def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
     """`aipm log`: newest first, two lines a change."""
     if not entries:
