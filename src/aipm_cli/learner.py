@@ -369,6 +369,179 @@ class Learner:
         self._warm(self.ledger.state())
         return change
 
+    # -- the data directory -------------------------------------------------- #
+
+    def learner_names(self) -> list[str]:
+        """The learners with a folder in this data directory."""
+        folder = self.layout.learners
+        try:
+            return sorted(e.name for e in folder.iterdir() if e.is_dir() and not e.name.startswith("."))
+        except OSError:
+            return []
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every learner here with their progress on the roadmap in use."""
+        from aipm_cli.errors import AipmError
+        from aipm_cli.paths import check_user_name
+        from aipm_cli.progress import counts_for
+
+        roadmap = self.roadmap
+        items = [placed.item for placed in roadmap.index.items.values()]
+        found: list[dict[str, Any]] = []
+        for name in self.learner_names():
+            info: dict[str, Any] = {
+                "user": name,
+                "folder": str(self.layout.learners / name),
+                "current": name == self.user,
+            }
+            try:
+                check_user_name(name)
+                ledger = self.ledger_for(name)
+                result = ledger.load()
+                if not result.changes:
+                    continue
+                counts = counts_for(roadmap, result.state, items)
+                info.update(percent=counts.percent, done=counts.done, readable=not result.problems.damage,
+                            changes=result.changes, last_change=result.last_at)  # fmt: skip
+            except AipmError as exc:
+                info.update(percent=None, done=None, readable=False, error=exc.message, last_change=None)
+            found.append(info)
+        return found
+
+    def doctor(self, rebuild: bool = False) -> dict[str, Any]:
+        """Paths, change logs, caches and roadmap health; `problems` says what needs attention."""
+        import os
+
+        from aipm_cli.errors import AipmError
+        from aipm_cli.record.changes import FORMAT
+
+        problems: list[str] = []
+        report: dict[str, Any] = {"data_dir": str(self.layout.root), "config": str(self.layout.config)}
+        report["change_format"] = FORMAT
+        try:
+            report["user"] = self.user
+        except AipmError as exc:
+            problems.append(exc.message)
+        try:
+            report["settings"] = {k: self.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
+        except AipmError as exc:
+            problems.append(exc.message)
+        roadmap = None
+        try:
+            roadmap = self.roadmap
+            report["roadmap"] = {"id": roadmap.id, "title": roadmap.title, "version": roadmap.version}
+        except AipmError as exc:
+            problems.append(" ".join(exc.lines()[:1]))
+            report["roadmap"] = None
+        report["orphans"] = []
+        report["backups"] = []
+        report["logs"] = []
+        report["damaged_lines"] = []
+        report["torn_lines"] = []
+        if roadmap is not None and "user" in report:
+            try:
+                ledger = self.ledger
+                report["changes_dir"] = str(ledger.changes_dir)
+                report["legacy_store"] = (self.layout.learners / self.user / "progress.json").exists()
+                if rebuild:
+                    result = ledger.rebuild()
+                    report["rebuilt"] = True
+                else:
+                    result = ledger.load(use_cache=False)  # every line checked, not the cache's word
+                report["changes"] = result.changes
+                report["in_effect"] = result.in_effect
+                for path in ledger.files():
+                    info = path.stat()
+                    report["logs"].append({"file": str(path), "bytes": info.st_size, "mode": oct(info.st_mode & 0o777)})
+                    if info.st_mode & 0o077:
+                        problems.append(
+                            f"{path} can be read by others (mode {oct(info.st_mode & 0o777)}); run chmod 600 on it."
+                        )
+                for damage in result.problems.damage:
+                    report["damaged_lines"].append(
+                        {"file": str(damage.file), "line": damage.line, "reason": damage.reason}
+                    )
+                    problems.append(
+                        f"Cannot read {damage}. Writes are stopped until it is fixed: restore the file from a copy "
+                        "or move the damaged line out of it (into backups/), then run `aipm doctor --rebuild`."
+                    )
+                for torn in result.problems.torn:
+                    report["torn_lines"].append({"file": str(torn.file), "offset": torn.offset, "bytes": torn.size})
+                    problems.append(
+                        f"{torn.file} ends in a torn line ({torn.size} bytes, a write cut short); it is ignored and "
+                        "moved into backups/ by the next change on that device."
+                    )
+                from aipm_cli.tracker import orphans
+
+                report["orphans"] = orphans(roadmap.index, result.state)
+                if ledger.backups.is_dir():
+                    report["backups"] = sorted(str(p) for p in ledger.backups.iterdir())
+                report["cache"] = str(ledger.cache_file)
+            except AipmError as exc:
+                problems.append(exc.message)
+            except OSError as exc:
+                problems.append(f"Cannot read {exc.filename}: {exc.strerror}.")
+        if report["orphans"]:
+            count = len(report["orphans"])
+            problems.append(
+                f"{count} {'entry' if count == 1 else 'entries'} with progress are not in this roadmap: "
+                f"{', '.join(report['orphans'])} (kept, not counted)."
+            )
+        if not os.access(self.layout.root if self.layout.root.exists() else self.layout.root.parent, os.W_OK):
+            problems.append(f"The data directory {self.layout.root} is not writable.")
+        report["problems"] = problems
+        report["healthy"] = not problems
+        return report
+
+    def import_file(self, file: Path, *, user: str | None = None, replace: bool = False) -> Imported:
+        """Add an export's changes this learner does not have (by id), as one import."""
+        import os
+        import stat
+
+        from aipm_cli.errors import InputError
+        from aipm_cli.paths import check_user_name
+        from aipm_cli.report import MAX_EXPORT_BYTES, read_export
+
+        try:
+            fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            raise InputError(f"No file at {file}.") from None
+        except OSError as exc:
+            raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(
+                    f"{file} is not a regular file.", "Import a file written by `aipm export --format json`."
+                )
+            if info.st_size > MAX_EXPORT_BYTES:
+                raise InputError(
+                    f"{file} is larger than {MAX_EXPORT_BYTES >> 20} MB.", "Split it or import a smaller export."
+                )
+            raw = handle.read(MAX_EXPORT_BYTES + 1)
+        imported = read_export(raw, str(file))
+        name = check_user_name(user) if user else self.user
+        roadmap = self.roadmap
+        if imported.roadmap_id != roadmap.id:
+            from aipm_cli import catalog
+
+            roadmap = catalog.parse_roadmap_text(
+                catalog.read_roadmap_bytes(catalog.find(imported.roadmap_id, self.layout.roadmaps)),
+                imported.roadmap_id,
+                cache_dir=self.layout.cache,
+            )
+        ledger = self.ledger_for(name, roadmap)
+        added = ledger.import_changes(imported.changes, file.name, replace=replace)
+        self.saved = bool(added) or replace
+        if name == self.user and roadmap.id == self.roadmap.id:
+            self._warm(ledger.state())
+        return Imported(added, name, roadmap.id, len(imported.changes))
+
+
+class Imported:
+    def __init__(self, added: int, user: str, roadmap_id: str, total: int) -> None:
+        self.added, self.user, self.roadmap_id, self.total = added, user, roadmap_id, total
+
 
 class Marked:
     """What a start/done/skip/reset did."""

@@ -77,52 +77,18 @@ def import_(
     Adds the export's changes this learner does not have yet (by id):
     importing twice adds nothing, and `aipm undo` undoes the whole import.
     """
-    import os
-    import stat
-
     from aipm_cli.errors import InputError
-    from aipm_cli.paths import check_user_name
-    from aipm_cli.report import MAX_EXPORT_BYTES, read_export
 
     app = ctx.obj
     if merge and replace:
         raise InputError("Choose one of --merge and --replace.")
-    try:
-        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise InputError(f"No file at {file}.") from None
-    except OSError as exc:
-        raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{file} is not a regular file.", "Import a file written by `aipm export --format json`.")
-        if info.st_size > MAX_EXPORT_BYTES:
-            raise InputError(
-                f"{file} is larger than {MAX_EXPORT_BYTES >> 20} MB.", "Split it or import a smaller export."
-            )
-        raw = handle.read(MAX_EXPORT_BYTES + 1)
-    imported = read_export(raw, str(file))
-    name = check_user_name(user) if user else app.user
-    roadmap = app.roadmap
-    if imported.roadmap_id != roadmap.id:
-        from aipm_cli import catalog
-
-        roadmap = catalog.parse_roadmap_text(
-            catalog.read_roadmap_bytes(catalog.find(imported.roadmap_id, app.layout.roadmaps)),
-            imported.roadmap_id,
-            cache_dir=app.layout.cache,
-        )
-    ledger = app.ledger_for(name, roadmap)
-    added = ledger.import_changes(imported.changes, file.name, replace=replace)
-    app.saved = bool(added) or replace
-    if name == app.user and roadmap.id == app.roadmap.id:
-        app._warm(ledger.state())
+    done = app.learner.import_file(file, user=user, replace=replace)
+    added, name, roadmap_id, total = done.added, done.user, done.roadmap_id, done.total
     what = "Replaced the progress with" if replace else "Imported"
     if added == 0 and not replace:
-        app.say(f"Nothing new: {name} already has all {len(imported.changes)} changes of {file.name}.")
+        app.say(f"Nothing new: {name} already has all {total} changes of {file.name}.")
         return
-    app.say(f"[green]✓[/] {what} {added} changes into {name} ({roadmap.id}); `aipm undo` undoes the import.")
+    app.say(f"[green]✓[/] {what} {added} changes into {name} ({roadmap_id}); `aipm undo` undoes the import.")
 
 
 def register(app: typer.Typer) -> None:
