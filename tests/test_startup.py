@@ -102,9 +102,20 @@ def test_roadmap_cache_is_keyed_by_content_and_never_trusted_blindly(run: Run, h
     assert run("--roadmap", str(plan), "done", "a").exit_code == 0
     cached = list((home / "cache" / "roadmaps").iterdir())
     assert len(cached) == 1
-    # a cache file that now says something invalid is validated, refused and ignored
-    cached[0].write_text(json.dumps({"id": "mine", "title": "", "version": "1", "phases": []}))
+    # a cache file damaged on disk (its checksum fails) is ignored and written again
+    cached[0].write_text(json.dumps({"check": "x", "roadmap": {"id": "mine", "title": "", "phases": []}}))
     assert run("--roadmap", str(plan), "reset", "a").exit_code == 0
+    assert json.loads(cached[0].read_text())["roadmap"]["phases"]
+    # a cache file others may write is never trusted
+    os.chmod(cached[0], 0o666)
+    doc = json.loads(cached[0].read_text())
+    doc["roadmap"]["title"] = "Planted"
+    body = json.dumps(doc["roadmap"], sort_keys=True, separators=(",", ":")).encode()
+    import hashlib
+
+    doc["check"] = hashlib.sha256(body).hexdigest()
+    cached[0].write_text(json.dumps(doc))
+    assert json.loads(run("--roadmap", str(plan), "status", "--json").stdout)["roadmap"]["title"] == "Mine"
     # an invalid roadmap is never cached, and is refused with its problems
     plan.write_text(text.replace("kind: topic", "kind: lecture"))
     result = run("--roadmap", str(plan), "done", "a")

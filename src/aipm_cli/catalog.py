@@ -9,11 +9,20 @@ from typing import Any
 
 import yaml
 
-from aipm_cli.errors import Problem, RoadmapError, RoadmapNotFound
-from aipm_cli.paths import bundled_roadmaps_dir
-
-ROADMAP_SUFFIXES = (".yaml", ".yml", ".json")
-DEFAULT_ROADMAP = "ai-product-manager"
+from aipm_cli.errors import Problem, RoadmapError
+from aipm_cli.finding import (  # noqa: F401 - finding files needs no YAML parser; re-exported here
+    DEFAULT_ROADMAP,
+    ROADMAP_SUFFIXES,
+    RoadmapRef,
+    _cache_path,
+    _read_cache,
+    available,
+    cache_document,
+    cache_stamp,
+    find,
+    looks_like_path,
+    read_roadmap_bytes,
+)
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -258,35 +267,37 @@ def _cycles(roadmap: Any, locs: dict[str, tuple[Any, ...]]) -> list[_Where]:
 
 
 def parse_roadmap_text(data: bytes, file: str, cache_dir: Path | None = None) -> Any:
-    """Validate roadmap bytes; return a Roadmap or raise RoadmapError listing every problem.
+    """Validate roadmap bytes; return the roadmap as plain data, or raise RoadmapError listing every problem.
 
-    With `cache_dir`, the YAML-loaded data of a file that validated is kept
-    there as JSON, keyed by a hash of the file's bytes: reading it back is
-    many times faster than YAML for a big roadmap. It is still validated on
-    every use; a stale, damaged or missing cache file is simply ignored.
+    With `cache_dir`, the validated document of a file is kept there as JSON,
+    keyed by a hash of the file's bytes and of aipm's validating code: the
+    next time the same bytes are read, no YAML parser and no validation
+    library is imported. A missing, damaged or foreign cache file is ignored.
     """
-    import hashlib
-    import json
 
-    cached = None
-    if cache_dir is not None:
-        cached = cache_dir / "roadmaps" / f"{hashlib.sha256(data).hexdigest()}.json"
-        try:
-            return _validated(json.loads(cached.read_bytes()), file, data)
-        except (OSError, ValueError, RoadmapError):
-            pass
+    from aipm_cli.plain import Roadmap as PlainRoadmap
+
+    cached = _cache_path(data, cache_dir) if cache_dir is not None else None
+    if cached is not None:
+        document = _read_cache(cached)
+        if isinstance(document, dict):
+            try:
+                return PlainRoadmap(document)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass
     raw = _load_yaml(data, file)
     roadmap = _validated(raw, file, data)
+    document = roadmap.model_dump(mode="json")
     if cached is not None:
         from aipm_cli.paths import ensure_private_dir
         from aipm_cli.store import atomic_write
 
         try:
             ensure_private_dir(cached.parent)
-            atomic_write(cached, json.dumps(raw, default=str).encode())
+            atomic_write(cached, cache_document(document))
         except OSError:
             pass  # only speed is lost
-    return roadmap
+    return PlainRoadmap(document)
 
 
 def _load_yaml(data: bytes, file: str) -> dict[str, Any]:
@@ -356,64 +367,6 @@ def _validated(raw: Any, file: str, data: bytes) -> Any:
 
 def load_roadmap_file(path: Path) -> Any:
     return parse_roadmap_text(read_roadmap_bytes(path), str(path))
-
-
-def read_roadmap_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise RoadmapNotFound(f"No roadmap file at {path}.", "Check the path, or run `aipm roadmap list`.") from None
-    except IsADirectoryError:
-        raise RoadmapNotFound(f"{path} is a folder, not a roadmap file.") from None
-    except OSError as exc:
-        raise RoadmapNotFound(f"Cannot read {path}: {exc.strerror}.") from None
-
-
-@dataclass(frozen=True)
-class RoadmapRef:
-    """A roadmap file we know of, before it is loaded."""
-
-    id: str
-    path: Path
-    origin: str  # "bundled" or "own"
-
-
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in ROADMAP_SUFFIXES and p.is_file())
-
-
-def available(own_dir: Path) -> list[RoadmapRef]:
-    """Bundled roadmaps first, then the learner's own; ids are the file names."""
-    refs = [RoadmapRef(p.stem, p, "bundled") for p in _files(bundled_roadmaps_dir())]
-    refs += [RoadmapRef(p.stem, p, "own") for p in _files(own_dir)]
-    return refs
-
-
-def looks_like_path(spec: str) -> bool:
-    return "/" in spec or "\\" in spec or spec.endswith(ROADMAP_SUFFIXES)
-
-
-def find(spec: str, own_dir: Path) -> Path:
-    """The file for a roadmap id or path."""
-    if looks_like_path(spec):
-        path = Path(spec).expanduser()
-        if not path.exists():
-            raise RoadmapNotFound(f"No roadmap file at {path}.", "Check the path, or run `aipm roadmap list`.")
-        return path.absolute()
-    refs = available(own_dir)
-    # The learner's own file wins over a bundled one of the same id.
-    for ref in reversed(refs):
-        if ref.id == spec:
-            return ref.path
-    known = [r.id for r in refs]
-    close = difflib.get_close_matches(spec, known, n=3)
-    hint = f"Did you mean {', '.join(close)}? " if close else ""
-    raise RoadmapNotFound(
-        f"No roadmap called '{spec}'.",
-        f"{hint}Run `aipm roadmap list` to see the roadmaps you have.",
-    )
 
 
 def json_schema() -> dict[str, Any]:

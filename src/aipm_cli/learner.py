@@ -19,7 +19,7 @@ from aipm_cli.paths import Layout, check_user_name, default_user_name
 
 if TYPE_CHECKING:
     from aipm_cli.config import Config
-    from aipm_cli.models import Roadmap
+    from aipm_cli.plain import Roadmap
     from aipm_cli.record.ledger import Ledger, Recorded
     from aipm_cli.record.state import State
     from aipm_cli.snapshot import Snapshot
@@ -99,17 +99,17 @@ class Learner:
     @cached_property
     def roadmap_source(self) -> tuple[Path, bytes]:
         """The roadmap file in use and its bytes, read once."""
-        from aipm_cli import catalog
+        from aipm_cli import finding
 
-        path = catalog.find(self.roadmap_spec, self.layout.roadmaps)
-        return path, catalog.read_roadmap_bytes(path)
+        path = finding.find(self.roadmap_spec, self.layout.roadmaps)
+        return path, finding.read_roadmap_bytes(path)
 
     @cached_property
     def roadmap(self) -> Roadmap:
-        from aipm_cli.catalog import parse_roadmap_text
+        from aipm_cli import finding
 
         path, data = self.roadmap_source
-        return parse_roadmap_text(data, str(path), cache_dir=self.layout.cache)
+        return finding.load(data, str(path), self.layout.cache)
 
     @cached_property
     def device(self) -> str:
@@ -523,12 +523,12 @@ class Learner:
         name = check_user_name(user) if user else self.user
         roadmap = self.roadmap
         if imported.roadmap_id != roadmap.id:
-            from aipm_cli import catalog
+            from aipm_cli import finding
 
-            roadmap = catalog.parse_roadmap_text(
-                catalog.read_roadmap_bytes(catalog.find(imported.roadmap_id, self.layout.roadmaps)),
+            roadmap = finding.load(
+                finding.read_roadmap_bytes(finding.find(imported.roadmap_id, self.layout.roadmaps)),
                 imported.roadmap_id,
-                cache_dir=self.layout.cache,
+                self.layout.cache,
             )
         ledger = self.ledger_for(name, roadmap)
         added = ledger.import_changes(imported.changes, file.name, replace=replace)
@@ -588,7 +588,7 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
             ],
             "skills": [{"id": s, "title": index.skills[s].title} for s in item.skills if s in index.skills],
             "outcomes": list(item.outcomes),
-            "links": [link.model_dump() for link in item.links],
+            "links": [link.data() for link in item.links],
             "deliverables": to_data(r.deliverables) if r.deliverables else [],
             "aliases": list(item.aliases),
         }  # fmt: skip

@@ -200,63 +200,9 @@ class Roadmap(_Definition):
         return RoadmapIndex(self)
 
 
-class Placed:
-    """An item with where it sits in the roadmap."""
+from aipm_cli.plain import Placed, RoadmapIndex  # noqa: E402 - plain classes shared with the fast path
 
-    __slots__ = ("item", "module", "phase", "order", "requires")
-
-    def __init__(self, item: Item, module: Module, phase: Phase, order: int) -> None:
-        self.item = item
-        self.module = module
-        self.phase = phase
-        self.order = order
-        # Requirements declared on the phase and module apply to every item inside.
-        own = [*phase.requires, *module.requires, *item.requires]
-        self.requires: list[str] = [r for r in dict.fromkeys(own) if r != item.id]
-
-
-class RoadmapIndex:
-    """Lookups over a validated roadmap, built once."""
-
-    def __init__(self, roadmap: Roadmap) -> None:
-        self.roadmap = roadmap
-        self.items: dict[str, Placed] = {}
-        self.phases: dict[str, Phase] = {p.id: p for p in roadmap.phases}
-        self.modules: dict[str, tuple[Module, Phase]] = {}
-        # deliverable id -> (deliverable, project item)
-        self.deliverables: dict[str, tuple[Deliverable, Item]] = {}
-        self.aliases: dict[str, str] = {}
-        self.skills: dict[str, Skill] = {s.id: s for s in roadmap.skills}
-        order = 0
-        for phase in roadmap.phases:
-            for module in phase.modules:
-                self.modules[module.id] = (module, phase)
-                for item in module.items:
-                    self.items[item.id] = Placed(item, module, phase, order)
-                    order += 1
-                    for alias in item.aliases:
-                        self.aliases[alias] = item.id
-                    for deliverable in item.deliverables:
-                        self.deliverables[deliverable.id] = (deliverable, item)
-                        for alias in deliverable.aliases:
-                            self.aliases[alias] = deliverable.id
-
-    def known(self, key: str) -> bool:
-        return key in self.items or key in self.deliverables
-
-    def trackable_ids(self) -> list[str]:
-        """Units that carry a status of their own: items without deliverables, and deliverables."""
-        out: list[str] = []
-        for placed in self.items.values():
-            if placed.item.deliverables:
-                out.extend(d.id for d in placed.item.deliverables)
-            else:
-                out.append(placed.item.id)
-        return out
-
-    def all_ids(self) -> list[str]:
-        ids = list(self.phases) + list(self.modules) + list(self.items) + list(self.deliverables)
-        return ids
+__all__ = ["Placed", "RoadmapIndex"]
 
 
 # --------------------------------------------------------------------------- #

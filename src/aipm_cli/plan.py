@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from aipm_cli.models import Roadmap
+from aipm_cli.plain import Roadmap
 from aipm_cli.progress import effort_hours
 from aipm_cli.record.state import State as RoadmapProgress
 from aipm_cli.tracker import record, status_of

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aipm_cli.models import Item, Roadmap
+from aipm_cli.plain import Item, Roadmap
 from aipm_cli.record.state import State
 from aipm_cli.summary import (
     WEEKS_SHOWN,

@@ -13,7 +13,7 @@ from typing import Any
 
 from aipm_cli import __version__
 from aipm_cli.errors import AipmError
-from aipm_cli.models import Roadmap
+from aipm_cli.plain import Roadmap
 from aipm_cli.progress import rows, summarize
 from aipm_cli.record.state import State, state_data
 from aipm_cli.summary import Row, Summary, to_data

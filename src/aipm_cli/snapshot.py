@@ -27,7 +27,7 @@ from aipm_cli import summary as summary_module
 from aipm_cli.summary import Row, Summary
 
 if TYPE_CHECKING:
-    from aipm_cli.models import Roadmap
+    from aipm_cli.plain import Roadmap
     from aipm_cli.record.state import State as RoadmapProgress
 
 FORMAT = 2

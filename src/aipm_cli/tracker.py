@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from aipm_cli.errors import InputError, ItemNotFound
-from aipm_cli.models import Item, RoadmapIndex
+from aipm_cli.plain import Item, RoadmapIndex
 from aipm_cli.record.state import ItemState, State
 from aipm_cli.summary import Status
 

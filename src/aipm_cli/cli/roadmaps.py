@@ -61,7 +61,7 @@ def show_roadmap(
     path = catalog.find(spec, app.layout.roadmaps)
     rm = catalog.load_roadmap_file(path)
     if json:
-        app.emit_json(rm.model_dump(mode="json"))
+        app.emit_json(rm.data())
         return
     from aipm_cli.render.terminal import roadmap_tree
 

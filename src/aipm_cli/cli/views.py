@@ -7,7 +7,7 @@ import typer
 from aipm_cli.cli.options import JsonOpt
 
 if TYPE_CHECKING:
-    from aipm_cli.models import Roadmap
+    from aipm_cli.plain import Roadmap
 
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:

@@ -13,7 +13,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from aipm_cli.models import Roadmap
+    from aipm_cli.plain import Roadmap
     from aipm_cli.summary import Forecast, Row, Summary
 
 MARKS = {"done": ("✓", "green"), "in_progress": ("◐", "yellow"), "skipped": ("–", "dim"), "not_started": ("○", "")}
