@@ -1,4 +1,4 @@
-"""Start-up stays fast: what `--version` and `--help` import, and a snapshot never trusted when stale."""
+"""Start-up stays fast: what commands import, and caches that are never trusted when stale."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ HEAVY = (
 )
 
 
-def imported_by(*args: str) -> set[str]:
+def imported_by(*args: str, env: dict[str, str] | None = None) -> set[str]:
     code = (
         "import sys\n"
         "from aipm_cli.cli import main\n"
@@ -30,7 +30,9 @@ def imported_by(*args: str) -> set[str]:
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "sys.stderr.write('\\n'.join(sorted(sys.modules)))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
     return set(result.stderr.splitlines())
 
 
@@ -41,20 +43,31 @@ def test_version_and_help_import_nothing_heavy() -> None:
         assert not [m for m in HEAVY if m in loaded], args
 
 
-def test_warm_status_list_and_next_build_no_pydantic_model(run: Run) -> None:
-    run("done", "ai-for-everyone")  # a change warms the snapshot
-    for args in (("status",), ("status", "--json"), ("list",), ("list", "--status", "done"), ("next",)):
+READS = [
+    ("status",), ("status", "--json"), ("list",), ("list", "--status", "done"), ("next",), ("show", "ai-for-everyone"),
+    ("show", "foundation"), ("log", "--limit", "20"), ("skills",), ("plan",), ("export", "--format", "md"),
+]  # fmt: skip
+
+
+def test_read_commands_import_no_pydantic_and_no_yaml(run: Run) -> None:
+    run("done", "ai-for-everyone")  # the first use of a roadmap file validates and caches it
+    for args in READS:
         loaded = imported_by(*args)
-        assert "aipm_cli.snapshot" in loaded
-        assert "aipm_cli.models" not in loaded, args
-        assert "jinja2" not in loaded
+        assert "aipm_cli.learner" in loaded, args
+        assert not [m for m in ("pydantic", "yaml", "aipm_cli.models", "jinja2") if m in loaded], args
+
+
+def test_a_new_day_needs_no_cache_of_its_own(run: Run) -> None:
+    run("done", "ai-for-everyone")
+    loaded = imported_by("status", env={"AIPM_NOW": "2027-01-01T09:00:00+00:00"})
+    assert "pydantic" not in loaded and "yaml" not in loaded
 
 
 def _done(run: Run, **env: str) -> int:
     return json.loads(run("status", "--json", env=env or None).stdout)["counts"]["done"]
 
 
-def test_snapshot_follows_every_input(run: Run, home: Path, tmp_path: Path) -> None:
+def test_views_follow_every_input(run: Run, home: Path, tmp_path: Path) -> None:
     run("done", "ai-for-everyone")
     assert _done(run) == 1
     # another device's log arrives behind aipm's back (a sync)
@@ -72,9 +85,9 @@ def test_snapshot_follows_every_input(run: Run, home: Path, tmp_path: Path) -> N
     )
     run("config", "hours_per_week", "4")
     assert json.loads(run("status", "--json").stdout)["forecast"]["hours_per_week"] == 4
-    # a damaged cache file is ignored, and deleting the cache is harmless
-    for snapshot in (home / "cache" / "snapshots").iterdir():
-        snapshot.write_text("{broken")
+    # damaged cache files are ignored, and deleting the cache is harmless
+    for cached in (home / "cache").rglob("*.json"):
+        cached.write_text("{broken")
     assert _done(run) == 2
     import shutil
 
@@ -82,7 +95,35 @@ def test_snapshot_follows_every_input(run: Run, home: Path, tmp_path: Path) -> N
     assert _done(run) == 2
 
 
-def test_snapshot_never_hides_a_log_gone_bad(run: Run, home: Path) -> None:
+def test_a_roadmap_cache_from_other_code_is_not_used(run: Run, home: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The cache key holds aipm's version and its validating code: after an upgrade the file is read again."""
+    import hashlib
+
+    import aipm_cli
+
+    run("status")
+    (cached,) = (home / "cache" / "roadmaps").iterdir()
+    doc = json.loads(cached.read_text())
+    doc["roadmap"]["title"] = "What an older aipm made of it"
+    body = json.dumps(doc["roadmap"], sort_keys=True, separators=(",", ":")).encode()
+    doc["check"] = hashlib.sha256(body).hexdigest()
+    cached.write_text(json.dumps(doc))
+    assert json.loads(run("status", "--json").stdout)["roadmap"]["title"] == "What an older aipm made of it"
+    monkeypatch.setattr(aipm_cli, "__version__", aipm_cli.__version__ + ".post1")
+    assert json.loads(run("status", "--json").stdout)["roadmap"]["title"] == "AI Product Manager"
+    monkeypatch.undo()
+    import os
+
+    models = Path(aipm_cli.__file__).parent / "models.py"
+    info = models.stat()
+    try:
+        os.utime(models, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))  # the code changed (an editable install)
+        assert json.loads(run("status", "--json").stdout)["roadmap"]["title"] == "AI Product Manager"
+    finally:
+        os.utime(models, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def test_status_never_hides_a_log_gone_bad(run: Run, home: Path) -> None:
     run("done", "ai-for-everyone")
     run("done", "user-research")
     assert _done(run) == 2
@@ -124,7 +165,7 @@ def test_roadmap_cache_is_keyed_by_content_and_never_trusted_blindly(run: Run, h
     assert len(list((home / "cache" / "roadmaps").iterdir())) == 1
 
 
-def test_snapshot_follows_a_changed_roadmap_file(run: Run, tmp_path: Path) -> None:
+def test_views_follow_a_changed_roadmap_file(run: Run, tmp_path: Path) -> None:
     plan = tmp_path / "mine.yaml"
     text = 'id: mine\ntitle: Mine\nversion: "1"\nphases:\n  - id: p\n    title: P\n    modules:\n      - id: m\n        title: M\n        items:\n          - {id: a, title: A, kind: topic}\n'
     plan.write_text(text)

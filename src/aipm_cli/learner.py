@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from aipm_cli.plain import Roadmap
     from aipm_cli.record.ledger import Ledger, Recorded
     from aipm_cli.record.state import State
-    from aipm_cli.snapshot import Snapshot
+    from aipm_cli.summary import Row, Summary
     from aipm_cli.tracker import ChangeResult, Target
 
 
@@ -92,7 +92,7 @@ class Learner:
 
     @property
     def roadmap_spec(self) -> str:
-        from aipm_cli.catalog import DEFAULT_ROADMAP
+        from aipm_cli.finding import DEFAULT_ROADMAP
 
         return self._roadmap_option or self.config.get("roadmap") or DEFAULT_ROADMAP
 
@@ -155,77 +155,32 @@ class Learner:
             self.warnings.append(f"skipped a line that cannot be read: {damage[0]}{more}")
         return state
 
-    def record_signature(self) -> bytes:
-        """The sizes and times of every file of this learner's record (all roadmaps): cheap to take."""
-        folder = self.layout.learners / self.user
-        parts = []
-        try:
-            roadmaps = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            roadmaps = []
-        for entry in roadmaps:
-            if entry.name == "progress.json":
-                info = entry.stat()
-                parts.append(f"{entry.name}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
-                continue
-            try:
-                files = sorted(os.scandir(os.path.join(entry.path, "changes")), key=lambda e: e.name)
-            except OSError:
-                continue
-            for log in files:
-                info = log.stat()
-                parts.append(f"{entry.name}/{log.name}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
-        return "\n".join(parts).encode()
+    def summary(self) -> Summary:
+        """What `status` shows: computed fresh from the plain roadmap and the derived state."""
+        from aipm_cli.progress import summarize
 
-    def _snapshot_file(self) -> Path:
-        return self.layout.cache / "snapshots" / f"{self.user}.json"
+        return summarize(self.roadmap, self.read_state(), self.user, self.today(), self.hours_per_week())
 
-    def _snapshot_key(self, signature: bytes) -> str:
-        from aipm_cli.snapshot import cache_key
+    def rows(self) -> list[Row]:
+        """Every item as `list` shows it."""
+        from aipm_cli.progress import rows
 
-        return cache_key(
-            roadmap=self.roadmap_source[1],
-            store=signature,
-            user=self.user,
-            today=self.today(),
-            hours_per_week=self.hours_per_week(),
-        )
+        return rows(self.roadmap, self.read_state())
 
-    def snapshot(self) -> Snapshot:
-        """What status, list and next show: from the snapshot cache when nothing changed."""
-        from aipm_cli import snapshot
+    def upcoming(self, count: int | None = None) -> list[Row]:
+        """What `next` suggests: not done or skipped, prerequisites met; in progress first."""
+        from aipm_cli.progress import next_items
 
-        key = self._snapshot_key(self.record_signature())
-        found = snapshot.load(self._snapshot_file(), key)
-        if found is not None:
-            return found
-        state = self.read_state()
-        fresh = snapshot.compute(self.roadmap, state, self.user, self.today(), self.hours_per_week())
-        if not self.ledger.problems().damage:
-            snapshot.save(self._snapshot_file(), key, fresh)
-        return fresh
+        return next_items(self.roadmap, self.read_state(), count)
 
     def record(self, build: Callable[[State], list[dict[str, Any]]]) -> Recorded:
         """Append the changes `build` makes from the current state (under the learner's lock)."""
         recorded = self.ledger.record(build)
         if recorded.changes:
             self.saved = True  # from here on, no error may claim that nothing was saved
-            self._warm(recorded.state)
         return recorded
 
     saved = False
-
-    def _warm(self, state: State) -> None:
-        # Warm the snapshot so the `status` after a change is as fast as any other.
-        from aipm_cli import snapshot
-
-        try:
-            fresh = snapshot.compute(self.roadmap, state, self.user, self.today(), self.hours_per_week())
-            snapshot.save(self._snapshot_file(), self._snapshot_key(self.record_signature()), fresh)
-        except Exception:
-            # Only speed is lost: the change itself is already written.
-            if self.debug:
-                raise
 
     # -- documents ------------------------------------------------------------ #
 
@@ -268,9 +223,12 @@ class Learner:
 
     def names(self) -> dict[str, list[Any]]:
         """Phase and module ids -> [title, duration], for the tree views."""
-        from aipm_cli.snapshot import names_of
-
-        return names_of(self.roadmap)
+        names: dict[str, list[Any]] = {}
+        for phase in self.roadmap.phases:
+            names[phase.id] = [phase.title, phase.duration]
+            for module in phase.modules:
+                names[module.id] = [module.title, module.duration]
+        return names
 
     def log(self, since: date | None = None, until: date | None = None, limit: int | None = None) -> Iterator[dict]:
         """Every change, newest first, as `log --json` gives it; streams."""
@@ -360,13 +318,11 @@ class Learner:
     def undo(self) -> dict[str, Any]:
         change = self.ledger.undo(self.today())
         self.saved = True
-        self._warm(self.ledger.state())
         return change
 
     def redo(self) -> dict[str, Any]:
         change = self.ledger.redo(self.today())
         self.saved = True
-        self._warm(self.ledger.state())
         return change
 
     # -- the data directory -------------------------------------------------- #
@@ -533,8 +489,6 @@ class Learner:
         ledger = self.ledger_for(name, roadmap)
         added = ledger.import_changes(imported.changes, file.name, replace=replace)
         self.saved = bool(added) or replace
-        if name == self.user and roadmap.id == self.roadmap.id:
-            self._warm(ledger.state())
         return Imported(added, name, roadmap.id, len(imported.changes))
 
 

@@ -19,7 +19,7 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     from aipm_cli.summary import to_data
 
     app = ctx.obj
-    summary = app.snapshot().summary
+    summary = app.learner.summary()
     if json:
         data = to_data(summary)
         data["active_weeks"] = summary.active_weeks
@@ -91,10 +91,9 @@ def list_items(
     # Only these two filters need the roadmap itself (to resolve a prefix or title).
     phase_id = _phase_or_module(app.roadmap, phase, "phase") if phase else None
     module_id = _phase_or_module(app.roadmap, module, "module") if module else None
-    snap = app.snapshot()
     selected = [
         r
-        for r in snap.rows
+        for r in app.learner.rows()
         if (phase_id is None or r.phase == phase_id)
         and (module_id is None or r.module == module_id)
         and (wanted_kind is None or r.kind == wanted_kind)
@@ -108,7 +107,7 @@ def list_items(
         return
     from aipm_cli.render.terminal import rows_table
 
-    app.show(rows_table, selected, tree=True, names=snap.names)
+    app.show(rows_table, selected, tree=True, names=app.learner.names())
 
 
 def show(
@@ -161,7 +160,7 @@ def next_up(
     from aipm_cli.summary import to_data
 
     app = ctx.obj
-    selected = app.snapshot().upcoming(count)
+    selected = app.learner.upcoming(count)
     if json:
         app.emit_json(to_data(selected))
         return
