@@ -68,6 +68,7 @@ class Options:
     stuck_weeks: int = DEFAULT_STUCK_WEEKS
     inactive_days: int = DEFAULT_INACTIVE_DAYS
     with_notes: bool = False
+    items: bool = False  # keep every learner's item rows (CSV --by item)
 
     @property
     def day(self) -> date:
@@ -100,6 +101,23 @@ class Entry:
     text: str
     on: date
     link: str | None = None  # the text when it is a plain http(s) URL
+    project_title: str | None = None
+
+
+@dataclass
+class ItemRow:
+    """One learner's status on one item or deliverable (kept only when Options.items is set)."""
+
+    id: str
+    title: str
+    kind: str
+    phase: str
+    module: str
+    project: str | None  # the project of a deliverable
+    status: str
+    started_on: date | None
+    completed_on: date | None
+    skipped_on: date | None
 
 
 @dataclass
@@ -127,6 +145,7 @@ class LearnerSummary:
     notes: list[Entry]
     orphans: list[str]  # ids with progress this roadmap does not have
     changes: int  # distinct changes read
+    items: list[ItemRow] = field(default_factory=list)
 
 
 @dataclass
@@ -426,12 +445,14 @@ def _entries(roadmap: Roadmap, state: State, kind: str) -> list[Entry]:
     out: list[Entry] = []
     for key, rec in state.items.items():
         for note in getattr(rec, kind):
+            project_title = None
             if key in index.items:
                 item = index.items[key].item
                 title, project = item.title, (key if item.deliverables or item.kind == "project" else None)
+                project_title = title if project else None
             elif key in index.deliverables:
                 deliverable, parent = index.deliverables[key]
-                title, project = deliverable.title, parent.id
+                title, project, project_title = deliverable.title, parent.id, parent.title
             elif key in index.modules:
                 title, project = index.modules[key][0].title, None
             elif key in index.phases:
@@ -439,7 +460,7 @@ def _entries(roadmap: Roadmap, state: State, kind: str) -> list[Entry]:
             else:
                 title, project = key, None
             link = http_url(note.text) if kind == "evidence" else None
-            out.append(Entry(key, title, project, note.text, note.on, link))
+            out.append(Entry(key, title, project, note.text, note.on, link, project_title))
     order = {k: n for n, k in enumerate(index.all_ids())}
     out.sort(key=lambda e: (order.get(e.item, len(order)), e.item, e.on))
     return out
@@ -532,7 +553,28 @@ def summarize_learner(
         notes=_entries(roadmap, state, "notes") if options.with_notes else [],
         orphans=orphans(index, state),
         changes=folded.changes,
+        items=_item_rows(roadmap, state) if options.items else [],
     )
+
+
+def _item_rows(roadmap: Roadmap, state: State) -> list[ItemRow]:
+    from aipm_cli.progress import rows
+
+    out = []
+    for r in rows(roadmap, state):
+        rec = state.record(r.id)
+        out.append(
+            ItemRow(
+                r.id, r.title, r.kind, r.phase, r.module, None, r.status, rec.started_on, r.completed_on, rec.skipped_on
+            )
+        )
+        for d in r.deliverables or ():
+            drec = state.record(d["id"])
+            out.append(
+                ItemRow(d["id"], d["title"], "deliverable", r.phase, r.module, r.id, d["status"],
+                        drec.started_on, drec.completed_on, drec.skipped_on)
+            )  # fmt: skip
+    return out
 
 
 def _finished(percent: float) -> bool:

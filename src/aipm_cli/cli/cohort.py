@@ -58,9 +58,13 @@ def report(
     ] = 4,
     inactive_days: Annotated[
         int,
-        typer.Option("--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."),
+        typer.Option(
+            "--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."
+        ),
     ] = 14,
-    with_notes: Annotated[bool, typer.Option("--with-notes", help="Include learners' notes (private by default).")] = False,
+    with_notes: Annotated[
+        bool, typer.Option("--with-notes", help="Include learners' notes (private by default).")
+    ] = False,
     by: Annotated[
         str, typer.Option("--by", metavar="learner|item", help="CSV rows: one per learner, or per learner and item.")
     ] = "learner",
@@ -111,6 +115,7 @@ def report(
         stuck_weeks=stuck_weeks,
         inactive_days=inactive_days,
         with_notes=with_notes,
+        items=by == "item",
     )
     summary = build(chosen, sources, options, app.now())
     module = import_module(RENDERERS[fmt])
