@@ -40,16 +40,17 @@ def pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}%"
 
 
-def month_span(span: tuple[date, date] | None) -> str:
-    """A finish range in a few characters: 'Mar–May 2027', 'Dec 2027–Jun 2028'."""
+def month_span(span: tuple[date, date] | None, short: bool = False) -> str:
+    """A finish range in a few characters: 'Mar–May 2027', 'Dec 2027–Jun 2028' ('Dec 27–Jun 28' when short)."""
     if span is None:
         return "–"
     first, last = span
+    year = "%b %y" if short else "%b %Y"
     if (first.year, first.month) == (last.year, last.month):
-        return first.strftime("%b %Y")
+        return first.strftime(year)
     if first.year == last.year:
-        return f"{first:%b}–{last:%b %Y}"
-    return f"{first:%b %Y}–{last:%b %Y}"
+        return f"{first:%b}–{last.strftime(year)}"
+    return f"{first.strftime(year)}–{last.strftime(year)}"
 
 
 def flags(learner: LearnerSummary) -> str:
@@ -114,14 +115,16 @@ def view(console: Console, s: CohortSummary) -> None:
             ("Learner", "left"),
             ("Done", "right"),
             ("✓/◐/–", "right"),
-            ("Last active", "left"),
+            ("Last", "left"),
             ("Wks", "right"),
             ("Pace", "right"),
-            ("Finish at pace", "left"),
+            ("Finish", "left"),
             ("Flags", "left"),
         )
-        table.columns[0].overflow = "fold"
-        table.columns[7].overflow = "fold"
+        for column in table.columns[1:7]:
+            column.no_wrap = True
+        table.columns[0].overflow = table.columns[7].overflow = "fold"
+        table.columns[0].min_width = 10
         for learner in s.learners:
             c = learner.counts
             table.add_row(
@@ -131,7 +134,7 @@ def view(console: Console, s: CohortSummary) -> None:
                 learner.last_activity.isoformat() if learner.last_activity else "never",
                 f"{learner.active_weeks}/{WEEKS_SHOWN}",
                 f"{learner.pace_hours_per_week:g}h" if learner.pace_hours_per_week is not None else "–",
-                month_span(learner.pace_finish),
+                month_span(learner.pace_finish, short=True),
                 text(flags(learner), "yellow"),
             )
         console.print(table)
@@ -180,13 +183,12 @@ def view(console: Console, s: CohortSummary) -> None:
         if not shared:
             console.print(Text("  No evidence yet.", style="dim"))
         for learner in shared:
-            console.print(Text("  ").append_text(text(learner.name, "bold")))
+            _line(console, text(learner.name, "bold"), 2)
             for e in learner.evidence:
-                row = Text("    ")
-                row.append_text(text(e.title))
+                row = text(e.title)
                 row.append(": ")
                 row.append_text(text(e.text))
-                console.print(row)
+                _line(console, row, 4)
         if o.with_notes:
             console.print()
             console.print(_heading("Notes"))
@@ -194,33 +196,41 @@ def view(console: Console, s: CohortSummary) -> None:
             if not noted:
                 console.print(Text("  No notes.", style="dim"))
             for learner in noted:
-                console.print(Text("  ").append_text(text(learner.name, "bold")))
+                _line(console, text(learner.name, "bold"), 2)
                 for note in learner.notes:
-                    row = Text(f"    {note.on.isoformat()} ")
+                    row = Text(f"{note.on.isoformat()} ")
                     row.append_text(text(note.title))
                     row.append(": ")
                     row.append_text(text(note.text))
-                    console.print(row)
+                    _line(console, row, 4)
 
     if s.elsewhere:
         console.print()
         console.print(_heading("On other roadmaps (not counted)"))
         for other in s.elsewhere:
-            row = Text("  ")
+            row = Text()
             row.append_text(text(other.name))
             row.append(" on ")
             row.append_text(text(other.roadmap))
             row.append_text(text(f"  ({', '.join(other.sources)})", "dim"))
-            console.print(row)
+            _line(console, row, 2)
     if s.unreadable:
         console.print()
         console.print(_heading("Could not read"))
         for bad in s.unreadable:
-            row = Text("  ")
-            row.append_text(text(bad.source))
+            row = text(bad.source)
             row.append(": ")
             row.append_text(text(bad.reason))
-            console.print(row)
+            _line(console, row, 2)
+
+
+def _line(console: Console, line: Text, indent: int) -> None:
+    """A line indented by `indent`, wrapped lines indented as far (long paths and links stay readable)."""
+    grid = Table.grid()
+    grid.add_column(width=indent, no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("", line)
+    console.print(grid)
 
 
 def _items(console: Console, found: list, empty: str) -> None:  # type: ignore[type-arg]
