@@ -494,3 +494,16 @@ def test_a_clean_cohort_exits_0(report: Any) -> None:
     result = report("class", os.path.join("inbox", "cy.json"), "-f", "json")
     assert result.exit_code == 0 and result.stderr == ""
     assert json.loads(result.stdout)["cohort"]["learners"] == 3
+
+
+def test_a_folder_of_everything_joins_each_learner_once(report: Any) -> None:
+    """The cohort's whole folder: data directories inside it are read as such, exports as exports."""
+    alone = learners(as_json(report))["cy"]
+    result = report(".", "-f", "json")
+    assert result.exit_code == 1  # broken.json and newer.json
+    found = learners(json.loads(result.stdout))
+    assert list(found) == [EVE, "ada", "bob", "cy", "dan", "eve"]  # eve's export renamed her: a learner of its own
+    cy = found["cy"]
+    assert cy["sources"] == ["cy-home", os.path.join("inbox", "cy.json")]
+    assert cy["changes"] == alone["changes"] == 2 and cy["counts"] == alone["counts"]
+    assert found["dan"]["other_version"] is True and found["dan"]["roadmap_version"] == "0.9.0"

@@ -315,6 +315,7 @@ def _export_header(path: Path) -> _Part:
 
 def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
     """Every learner on every roadmap of a data directory (read-only)."""
+    from aipm_cli.errors import InputError
     from aipm_cli.paths import check_user_name
 
     folder = root / "learners"
@@ -329,7 +330,7 @@ def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
         where = str(Path(learner.path))
         try:
             name = check_user_name(learner.name)
-        except Exception:
+        except InputError:
             bad.append(Unreadable(where, "the folder's name is not a learner name"))
             continue
         try:
@@ -369,6 +370,27 @@ def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
                 part.version = progress.roadmap_version
 
 
+def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The exports (*.json) and data directories (folders with learners/) in a folder and below it.
+
+    A data directory is read as one (its own JSON files are caches and settings,
+    not exports); hidden folders such as .git are skipped.
+    """
+    if (folder / "learners").is_dir():
+        return [], [folder]
+    exports: list[Path] = []
+    data_dirs: list[Path] = []
+    for top, dirs, files in os.walk(folder):
+        here = Path(top)
+        if here != folder and (here / "learners").is_dir():
+            data_dirs.append(here)
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        exports.extend(here / f for f in files if f.endswith(".json") and not f.startswith("."))
+    return sorted(exports), sorted(data_dirs)
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[_Part], list[Unreadable]]:
     """Every learner-and-roadmap in the sources, and what could not be read."""
     found: list[_Part] = []
@@ -387,12 +409,11 @@ def discover(paths: Iterable[Path]) -> tuple[list[_Part], list[Unreadable]]:
             if not path.exists():
                 bad.append(Unreadable(str(path), "there is no such file or folder"))
             elif path.is_dir():
-                if (path / "learners").is_dir():
-                    _data_dir(path, found, bad)
-                    continue
-                exports = sorted(p for p in path.rglob("*.json") if not any(s.startswith(".") for s in p.parts[-1:]))
-                if not exports:
+                exports, data_dirs = _walk(path)
+                if not exports and not data_dirs:
                     bad.append(Unreadable(str(path), "it is not an aipm data directory and holds no JSON exports"))
+                for folder in data_dirs:
+                    _data_dir(folder, found, bad)
                 for file in exports:
                     export(file)
             else:

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.summary import WEEKS_SHOWN, to_data
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary, LearnerSummary
+    from aipm_cli.cohort import CohortSummary, Entry, LearnerSummary
 
 
 def _range(value: Any) -> list[str] | None:
     return [d.isoformat() for d in value] if value else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _entries(entries: list[Entry]) -> list[dict[str, Any]]:
+    # Built by hand, not with dataclasses.asdict: a cohort holds thousands (asdict deep-copies each).
+    return [
+        {"item": e.item, "title": e.title, "project": e.project, "project_title": e.project_title,
+         "text": e.text, "on": e.on.isoformat(), "link": e.link}
+        for e in entries
+    ]  # fmt: skip
 
 
 def learner_data(learner: LearnerSummary) -> dict[str, Any]:
@@ -22,8 +36,8 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
         "roadmap_version": learner.roadmap_version,
         "other_version": learner.other_version,
         "percent": learner.percent,
-        "counts": to_data(learner.counts),
-        "last_activity": learner.last_activity.isoformat() if learner.last_activity else None,
+        "counts": dict(vars(learner.counts)),
+        "last_activity": _day(learner.last_activity),
         "active_last_7_days": learner.active_lately,
         "active_weeks": learner.active_weeks,
         "weeks_shown": WEEKS_SHOWN,
@@ -32,13 +46,15 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
         "pace_hours_per_week": learner.pace_hours_per_week,
         "finish": _range(learner.finish),
         "pace_finish": _range(learner.pace_finish),
-        "stuck": to_data(learner.stuck),
+        "stuck": [
+            {"id": x.id, "title": x.title, "since": x.since.isoformat(), "weeks": x.weeks} for x in learner.stuck
+        ],
         "skipped": learner.skipped,
         "phases": learner.phases,
         "modules": learner.modules,
         "skills": learner.skills,
-        "evidence": to_data(learner.evidence),
-        "notes": to_data(learner.notes),
+        "evidence": _entries(learner.evidence),
+        "notes": _entries(learner.notes),
         "orphans": learner.orphans,
         "changes": learner.changes,
     }
