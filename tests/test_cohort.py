@@ -507,3 +507,109 @@ def test_a_folder_of_everything_joins_each_learner_once(report: Any) -> None:
     assert cy["sources"] == ["cy-home", os.path.join("inbox", "cy.json")]
     assert cy["changes"] == alone["changes"] == 2 and cy["counts"] == alone["counts"]
     assert found["dan"]["other_version"] is True and found["dan"]["roadmap_version"] == "0.9.0"
+
+
+def test_an_unmigrated_schema_1_store_is_read_without_migrating_it(report: Any, tmp_path: Path) -> None:
+    store = tmp_path / "old" / "learners" / "gus" / "progress.json"
+    store.parent.mkdir(parents=True)
+    store.write_text(
+        json.dumps(
+            {"schema_version": 1, "user": "gus", "created": "2026-10-01T09:00:00+00:00", "roadmaps": {
+                "ai-product-manager": {"roadmap_version": "0.8.0", "items": {
+                    "ai-for-everyone": {"status": "done", "started_on": "2026-10-01", "completed_on": "2026-11-01"}}}}}
+        )
+    )  # fmt: skip
+    before = tree(tmp_path / "old")
+    result = report(str(tmp_path / "old"), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    gus = learners(json.loads(result.stdout))["gus"]
+    assert (gus["counts"]["done"], gus["roadmap_version"], gus["other_version"]) == (1, "0.8.0", True)
+    assert tree(tmp_path / "old") == before  # not migrated, nothing written
+
+
+def test_a_newer_store_is_named(report: Any, tmp_path: Path) -> None:
+    store = tmp_path / "old" / "learners" / "gus" / "progress.json"
+    store.parent.mkdir(parents=True)
+    store.write_text(json.dumps({"schema_version": 9, "user": "gus"}))
+    result = report(str(tmp_path / "old"))
+    assert result.exit_code == 1
+    assert f"Could not read {store}: " in result.stderr and "newer aipm" in result.stderr
+    assert ".." not in result.stderr
+
+
+# --------------------------------------------------------------------------- #
+# The core, on a tiny roadmap, without the CLI
+# --------------------------------------------------------------------------- #
+
+TINY = """
+id: tiny
+title: Tiny
+version: "2"
+phases:
+  - id: p1
+    title: One
+    modules:
+      - id: m1
+        title: M1
+        items:
+          - {id: a, title: A, kind: topic}
+          - {id: b, title: B, kind: topic}
+  - id: p2
+    title: Two
+    modules:
+      - id: m2
+        title: M2
+        items:
+          - {id: c, title: C, kind: topic}
+"""
+
+
+def _write(root: Path, name: str, changes: list[tuple[str, str, list[str]]]) -> None:
+    from aipm_cli.record.changes import FORMAT, line, new_id
+
+    folder = root / "learners" / name / "tiny" / "changes"
+    folder.mkdir(parents=True)
+    out, last = [], None
+    for on, op, targets in changes:
+        moment = datetime.fromisoformat(on + "T09:00:00+00:00")
+        last = new_id(moment, last)
+        change = {"v": FORMAT, "id": last, "at": moment.isoformat(), "on": on, "device": "d", "op": op,
+                  "targets": targets, "units": targets}  # fmt: skip
+        out.append(line(change))
+    (folder / "d.jsonl").write_bytes(b"".join(out))
+
+
+def test_core_bands_phases_and_finishers(tmp_path: Path) -> None:
+    from aipm_cli.catalog import parse_roadmap_text
+    from aipm_cli.cohort import Options, build
+
+    roadmap = parse_roadmap_text(TINY.encode(), "tiny.yaml")
+    root = tmp_path / "data"
+    _write(root, "all", [("2026-11-01", "done", ["a", "b"]), ("2026-11-02", "skip", ["c"])])  # 100%: c skipped
+    _write(root, "half", [("2026-11-01", "done", ["a"]), ("2026-11-20", "start", ["c"])])  # 1/3
+    _write(root, "none", [("2026-11-23", "start", ["a"]), ("2026-11-23", "reset", ["a"])])  # 0%, yet active
+    _write(root, "later", [("2026-12-01", "done", ["a"])])  # dated after the report's day: not counted
+    s = build(roadmap, [root], Options(today=date(2026, 11, 24)), datetime(2026, 11, 24, tzinfo=UTC))
+    by = {learner.name: learner for learner in s.learners}
+    assert [(n, learner.percent) for n, learner in by.items()] == [
+        ("all", 100.0),
+        ("half", 33.3),
+        ("later", 0.0),
+        ("none", 0.0),
+    ]
+    assert dict(s.glance.bands) == {"0%": 2, "0–25%": 0, "25–50%": 1, "50–75%": 0, "75–100%": 0, "100%": 1}
+    assert (s.glance.median, s.glance.lowest, s.glance.highest, s.glance.quartiles) == (
+        16.6,
+        0.0,
+        100.0,
+        (0.0, 50.0),
+    )  # median of 0, 0, 33.3, 100
+    assert by["later"].last_activity is None and by["later"].inactive and by["later"].changes == 1
+    assert by["none"].last_activity == date(2026, 11, 23) and by["none"].active_lately
+    one, two = s.phases
+    assert (one.median, one.lowest, one.highest, one.finished) == (25.0, 0.0, 100.0, 1)
+    assert (two.median, two.finished) == (0.0, 0)  # "all" skipped c: nothing left, but nothing done either
+    assert s.skipped[0].id == "c" and s.skipped[0].learners == ["all"]
+    assert s.stuck == []  # "half" started c 4 days ago
+    weeks = build(roadmap, [root], Options(today=date(2026, 12, 30)), datetime(2026, 12, 30, tzinfo=UTC))
+    assert [x.id for x in next(x for x in weeks.learners if x.name == "half").stuck] == ["c"]

@@ -129,7 +129,7 @@ def report(
             app.write_file(output, text.encode("utf-8"), "-o")
             app.say(f"[green]✓[/] Wrote the cohort report ({len(summary.learners)} learners) to {output}.")
     for bad in summary.unreadable:
-        app.say_plain(f"Could not read {bad.source}: {bad.reason}.")
+        app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
     if summary.unreadable:
         raise typer.Exit(ExitCode.ERROR)
 
