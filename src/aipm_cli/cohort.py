@@ -273,13 +273,35 @@ def _reason(exc: BaseException) -> str:
     return str(exc)
 
 
+_CHANGES_KEY = b',\n  "changes": ['
+
+
+def _head(raw: bytes) -> Any:
+    """An export as `aipm export` writes it, without its change list (parsed later, once), or None.
+
+    The change list comes last and its key starts a line of its own; a newline
+    can only be structure in JSON (inside strings it is escaped), so cutting
+    there leaves a complete document. Anything else is parsed whole.
+    """
+    cut = raw.find(_CHANGES_KEY)
+    if cut < 0 or raw.find(_CHANGES_KEY, cut + 1) >= 0:
+        return None
+    try:
+        head = json.loads(raw[:cut] + b"\n}")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return head if isinstance(head, dict) and "changes" not in head else None
+
+
 def _export_header(path: Path) -> _Part:
     """Who and which roadmap an export is for (its changes are read later, one learner at a time)."""
     from aipm_cli.report import EXPORT_FORMAT, EXPORT_VERSION
 
     raw = _read_file(path)
     try:
-        data = json.loads(raw)
+        data = _head(raw)
+        if data is None:
+            data = json.loads(raw)
     except RecursionError:
         raise _Skip("it is nested too deeply") from None
     except (UnicodeDecodeError, ValueError):
@@ -491,6 +513,7 @@ def summarize_learner(
     roadmap: Roadmap, name: str, parts: list[_Part], options: Options, bad: list[Unreadable]
 ) -> LearnerSummary | None:
     """One learner's figures, from every source they appear in (None: nothing could be read)."""
+    from aipm_cli.errors import AipmError
     from aipm_cli.progress import activity_weeks, counts_for, forecast
     from aipm_cli.record.fold import fold
     from aipm_cli.tracker import orphans, status_of
@@ -504,7 +527,7 @@ def summarize_learner(
         # Always as of a day (today by default): a change dated later is not counted, and the
         # fold keeps no undo stack (which only writes need).
         folded = fold(sources, roadmap.index.aliases, as_of=day)
-    except OSError as exc:
+    except (OSError, AipmError) as exc:  # a file that changed or vanished since it was found
         bad.append(Unreadable(f"{name} in {', '.join(dict.fromkeys(p.source for p in parts))}", _reason(exc)))
         return None
     damage = problems.damage + folded.problems.damage
