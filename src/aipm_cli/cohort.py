@@ -27,6 +27,7 @@ import json
 import os
 import stat
 import statistics
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -726,8 +727,8 @@ def _each_learner(
 
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if len(groups) >= PARALLEL_FROM else 1
-    methods = multiprocessing.get_all_start_methods()
-    if workers <= 1 or "fork" not in methods:
+    # Fork only on Linux: on macOS forking a process that has loaded system frameworks can crash.
+    if workers <= 1 or not sys.platform.startswith("linux"):
         for name, parts in groups:
             bad: list[Unreadable] = []
             yield summarize_learner(roadmap, name, parts, options, bad), bad

@@ -21,7 +21,7 @@ from aipm_cli.summary import WEEKS_SHOWN
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from aipm_cli.cohort import CohortSummary, LearnerSummary
+    from aipm_cli.cohort import CohortSummary, ItemLearners, LearnerSummary
 
 SHOWN = 5  # items listed in "where learners get stuck" and "skipped most"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -233,7 +233,7 @@ def _line(console: Console, line: Text, indent: int) -> None:
     console.print(grid)
 
 
-def _items(console: Console, found: list, empty: str) -> None:  # type: ignore[type-arg]
+def _items(console: Console, found: list[ItemLearners], empty: str) -> None:
     if not found:
         console.print(Text(f"  {empty}", style="dim"))
         return
