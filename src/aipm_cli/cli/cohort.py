@@ -127,7 +127,10 @@ def report(
             sys.stdout.write(text)
         else:
             app.write_file(output, text.encode("utf-8"), "-o")
-            app.say(f"[green]✓[/] Wrote the cohort report ({len(summary.learners)} learners) to {output}.")
+            from rich.markup import escape
+
+            count = len(summary.learners)
+            app.say(f"[green]✓[/] Wrote the cohort report ({count} learners) to {escape(str(output))}.")
     for bad in summary.unreadable:
         app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
     if summary.unreadable:
