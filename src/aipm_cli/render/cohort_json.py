@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from aipm_cli.cohort import COHORT_FORMAT, COHORT_VERSION
 from aipm_cli.summary import WEEKS_SHOWN, to_data
 
 if TYPE_CHECKING:
@@ -64,8 +65,8 @@ def document(s: CohortSummary) -> dict[str, Any]:
     g = s.glance
     o = s.options
     return {
-        "format": "aipm-cohort",
-        "cohort_version": 1,
+        "format": COHORT_FORMAT,
+        "cohort_version": COHORT_VERSION,
         "generated_at": s.generated_at.isoformat(),
         "as_of": s.as_of.isoformat(),
         "roadmap": s.roadmap,
