@@ -111,9 +111,9 @@ def root(
 
 
 def _register() -> None:
-    from aipm_cli.cli import admin, learning, reports, roadmaps, track, views
+    from aipm_cli.cli import admin, cohort, learning, reports, roadmaps, track, views
 
-    for module in (views, track, learning, reports, roadmaps, admin):
+    for module in (views, track, learning, reports, roadmaps, admin, cohort):
         module.register(app)
 
 

@@ -1,0 +1,141 @@
+"""`aipm cohort report`: one report across many learners, for instructors and mentors."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+FORMATS = ("text", "md", "html", "csv", "json")
+EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
+RENDERERS = {
+    "md": "aipm_cli.render.cohort_markdown",
+    "html": "aipm_cli.render.cohort_html",
+    "csv": "aipm_cli.render.cohort_csv",
+    "json": "aipm_cli.render.cohort_json",
+    "text": "aipm_cli.render.cohort_terminal",
+}
+
+cohort = typer.Typer(
+    name="cohort",
+    help="Reports across many learners (for instructors and mentors).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@cohort.command("report")
+def report(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="SOURCE...",
+            help="JSON exports, folders of exports, aipm data directories (e.g. a sync repository's clone).",
+            show_default=False,
+        ),
+    ],
+    roadmap: Annotated[
+        str | None,
+        typer.Option("--roadmap", "-r", metavar="ID|PATH", help="The roadmap to report on (default: the one in use)."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="The cohort as things stood at the end of this date.")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="text, md, html, csv or json (default: from the -o file's extension, else text).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
+    ] = None,
+    stuck_weeks: Annotated[
+        int, typer.Option("--stuck-weeks", metavar="N", min=1, max=520, help="In progress longer than this is stuck.")
+    ] = 4,
+    inactive_days: Annotated[
+        int,
+        typer.Option(
+            "--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."
+        ),
+    ] = 14,
+    with_notes: Annotated[
+        bool, typer.Option("--with-notes", help="Include learners' notes (private by default).")
+    ] = False,
+    by: Annotated[
+        str, typer.Option("--by", metavar="learner|item", help="CSV rows: one per learner, or per learner and item.")
+    ] = "learner",
+) -> None:
+    """One report across a cohort of learners.
+
+    Reads learners' JSON exports and aipm data directories (never writing to
+    them); a learner found in several sources is counted once. Sources that
+    cannot be read are named, and the exit code is then 1.
+    """
+    import sys
+    from importlib import import_module
+
+    from aipm_cli import catalog
+    from aipm_cli.cohort import Options, build
+    from aipm_cli.dates import parse_date
+    from aipm_cli.errors import ExitCode, InputError
+
+    app = ctx.obj
+    if fmt is not None:
+        fmt = fmt.strip().lower().lstrip(".")
+        fmt = {"markdown": "md", "htm": "html", "txt": "text", "terminal": "text"}.get(fmt, fmt)
+        if fmt not in FORMATS:
+            raise InputError(f"'{fmt}' is not a cohort report format.", f"Use one of: {', '.join(FORMATS)}.")
+    elif output is not None:
+        fmt = EXTENSIONS.get(output.suffix.lower(), "text")
+    else:
+        fmt = "text"
+    by = by.strip().lower()
+    if by not in ("learner", "item"):
+        raise InputError(f"'--by {by}' is not a choice.", "Use --by learner or --by item.")
+    if by == "item" and fmt != "csv":
+        raise InputError("--by item is for the CSV format.", "Add --format csv.")
+    day = parse_date(as_of, app.today(), what="date") if as_of else None
+
+    spec = roadmap or app.roadmap_spec
+    path = catalog.find(spec, app.layout.roadmaps)
+    # A source may be this data directory itself: then not even the roadmap cache is written.
+    home = app.layout.root.resolve()
+    inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())
+    chosen = catalog.parse_roadmap_text(
+        catalog.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
+    )
+    options = Options(
+        today=app.today(),
+        as_of=day,
+        hours_per_week=app.hours_per_week(),
+        stuck_weeks=stuck_weeks,
+        inactive_days=inactive_days,
+        with_notes=with_notes,
+        items=by == "item",
+    )
+    summary = build(chosen, sources, options, app.now())
+    module = import_module(RENDERERS[fmt])
+    if fmt == "text" and output is None:
+        app.show(module.view, summary)
+    else:
+        text = module.render(summary, by=by) if fmt == "csv" else module.render(summary)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            app.write_file(output, text.encode("utf-8"), "-o")
+            from rich.markup import escape
+
+            count = len(summary.learners)
+            app.say(f"[green]✓[/] Wrote the cohort report ({count} learners) to {escape(str(output))}.")
+    for bad in summary.unreadable:
+        app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
+    if summary.unreadable:
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(cohort)

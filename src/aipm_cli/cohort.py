@@ -1,0 +1,802 @@
+"""Many learners -> one cohort summary, for instructors and mentors.
+
+Sources are JSON exports, folders of exports, and aipm data directories
+(every learner in them, so a clone of a cohort's sync repository works as it
+is). Nothing is ever written into a source: log files are folded directly
+(never through `Ledger.load()`, which writes a cache), exports are only read.
+
+A learner is known by name. The same name in several sources is one learner:
+all their changes go into one fold, which takes each change id once, so a
+learner who sent an export and also syncs to the shared repository is never
+counted twice. Learners on another roadmap are listed apart; learners on
+another version of this roadmap are included and flagged (aliases carry their
+progress across renames).
+
+Every figure follows the same rules as `aipm status` and `aipm export`:
+percent = done / (trackable units - skipped); pace and forecast from
+`progress.forecast`; active weeks from `progress.activity_weeks`. As of a day
+D: the fold of the changes dated up to D, as `export --as-of` does.
+
+`build()` never prints and never exits: what cannot be read is returned in
+`CohortSummary.unreadable`, each with the source and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import statistics
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aipm_cli.record import logs
+from aipm_cli.summary import Counts
+
+if TYPE_CHECKING:
+    from aipm_cli.plain import Roadmap
+    from aipm_cli.record.fold import Source
+    from aipm_cli.record.state import State
+
+COHORT_FORMAT = "aipm-cohort"
+COHORT_VERSION = 1
+DEFAULT_STUCK_WEEKS = 4
+DEFAULT_INACTIVE_DAYS = 14
+ACTIVE_DAYS = 7  # "active lately" at a glance: a change dated in the last week
+MAX_EXPORT_BYTES = 1 << 30
+MAX_DAMAGE_SHOWN = 3  # unreadable lines named per learner; the rest are counted
+# Percent bands of the distribution: each band holds its lower bound; 0% and
+# 100% (everything not skipped is done) are bands of their own.
+BANDS = ("0%", "0–25%", "25–50%", "50–75%", "75–100%", "100%")
+
+
+# --------------------------------------------------------------------------- #
+# What the report shows (plain data: every renderer reads only these)
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Options:
+    """How to build the report."""
+
+    today: date
+    as_of: date | None = None
+    hours_per_week: float = 8.0
+    stuck_weeks: int = DEFAULT_STUCK_WEEKS
+    inactive_days: int = DEFAULT_INACTIVE_DAYS
+    with_notes: bool = False
+    items: bool = False  # keep every learner's item rows (CSV --by item)
+
+    @property
+    def day(self) -> date:
+        return self.as_of or self.today
+
+
+@dataclass
+class Unreadable:
+    """A source, or part of one, that could not be read, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Stuck:
+    id: str
+    title: str
+    since: date
+    weeks: int  # whole weeks in progress
+
+
+@dataclass
+class Entry:
+    """An evidence link or a note of a learner."""
+
+    item: str  # the item or deliverable it is on
+    title: str
+    project: str | None  # the project, for a deliverable or a project
+    text: str
+    on: date
+    link: str | None = None  # the text when it is a plain http(s) URL
+    project_title: str | None = None
+
+
+@dataclass
+class ItemRow:
+    """One learner's status on one item or deliverable (kept only when Options.items is set)."""
+
+    id: str
+    title: str
+    kind: str
+    phase: str
+    module: str
+    project: str | None  # the project of a deliverable
+    status: str
+    started_on: date | None
+    completed_on: date | None
+    skipped_on: date | None
+
+
+@dataclass
+class LearnerSummary:
+    name: str
+    sources: list[str]
+    roadmap_version: str | None  # the version their progress was recorded against, when known
+    other_version: bool
+    percent: float
+    counts: Counts
+    last_activity: date | None  # the date of their latest change (the date it is for)
+    active_lately: bool  # a change dated in the last ACTIVE_DAYS days
+    active_weeks: int  # of the last WEEKS_SHOWN weeks
+    inactive: bool  # no change for longer than --inactive-days (or none at all)
+    days_inactive: int | None
+    pace_hours_per_week: float | None
+    finish: tuple[date, date] | None  # at the planned weekly hours
+    pace_finish: tuple[date, date] | None  # at the learner's own pace, once there is history
+    stuck: list[Stuck]
+    skipped: list[str]  # items they skipped (a project: every deliverable skipped)
+    phases: dict[str, float]  # phase id -> percent
+    modules: dict[str, float]  # module id -> percent
+    skills: dict[str, int]  # skill id -> latest self-rating
+    evidence: list[Entry]
+    notes: list[Entry]
+    orphans: list[str]  # ids with progress this roadmap does not have
+    changes: int  # distinct changes read
+    items: list[ItemRow] = field(default_factory=list)
+
+
+@dataclass
+class Spread:
+    """Median, lowest and highest of some learners' values."""
+
+    median: float | None
+    lowest: float | None
+    highest: float | None
+
+
+@dataclass
+class UnitStats:
+    """A phase or module across the cohort."""
+
+    id: str
+    title: str
+    median: float | None
+    lowest: float | None
+    highest: float | None
+    finished: int  # learners with everything in it done (skipped units aside)
+    modules: list[UnitStats] = field(default_factory=list)
+
+
+@dataclass
+class ItemLearners:
+    """An item and the learners it applies to (stuck on it, or who skipped it)."""
+
+    id: str
+    title: str
+    learners: list[str]
+
+
+@dataclass
+class SkillStats:
+    id: str
+    title: str
+    rated: int  # learners with a rating
+    median: float | None
+    lowest: int | None
+    highest: int | None
+    levels: dict[str, int]  # "1".."5" -> learners whose latest rating it is
+
+
+@dataclass
+class Glance:
+    learners: int
+    median: float | None
+    lowest: float | None
+    highest: float | None
+    quartiles: tuple[float, float] | None  # the middle half of the cohort lies between these
+    active_lately: int
+    inactive: int
+    stuck: int  # learners with at least one stuck item
+    bands: list[tuple[str, int]]
+
+
+@dataclass
+class Elsewhere:
+    """A learner found in the sources, but on another roadmap."""
+
+    name: str
+    roadmap: str
+    sources: list[str]
+
+
+@dataclass
+class CohortSummary:
+    roadmap: dict[str, str]
+    generated_at: datetime
+    as_of: date
+    options: Options
+    glance: Glance
+    learners: list[LearnerSummary]
+    phases: list[UnitStats]
+    stuck: list[ItemLearners]
+    skipped: list[ItemLearners]
+    skills: list[SkillStats]
+    elsewhere: list[Elsewhere]
+    unreadable: list[Unreadable]
+
+
+# --------------------------------------------------------------------------- #
+# Finding the learners in the sources
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class _Part:
+    """One learner on one roadmap as found in one source."""
+
+    name: str
+    roadmap: str
+    source: str  # as shown to the reader
+    version: str | None = None
+    stamp: str = ""  # when it was exported (the newest export's version wins)
+    export: Path | None = None
+    files: list[Path] = field(default_factory=list)
+    legacy: Path | None = None  # a data directory whose learner has a schema-1 progress.json
+
+
+def _read_file(path: Path) -> bytes:
+    """A regular file's bytes (never a FIFO or device: opening one must not hang)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _Skip("it is not a regular file")
+        if info.st_size > MAX_EXPORT_BYTES:
+            raise _Skip(f"it is larger than {MAX_EXPORT_BYTES >> 20} MB")
+        return handle.read(MAX_EXPORT_BYTES + 1)
+
+
+class _Skip(Exception):
+    """A source that cannot be read; the message says why."""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    from aipm_cli.errors import AipmError
+
+    if isinstance(exc, AipmError):
+        return exc.message
+    return str(exc)
+
+
+_CHANGES_KEY = b',\n  "changes": ['
+
+
+def _head(raw: bytes) -> Any:
+    """An export as `aipm export` writes it, without its change list (parsed later, once), or None.
+
+    The change list comes last and its key starts a line of its own; a newline
+    can only be structure in JSON (inside strings it is escaped), so cutting
+    there leaves a complete document. Anything else is parsed whole.
+    """
+    cut = raw.find(_CHANGES_KEY)
+    if cut < 0 or raw.find(_CHANGES_KEY, cut + 1) >= 0:
+        return None
+    try:
+        head = json.loads(raw[:cut] + b"\n}")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return head if isinstance(head, dict) and "changes" not in head else None
+
+
+def _export_header(path: Path) -> _Part:
+    """Who and which roadmap an export is for (its changes are read later, one learner at a time)."""
+    from aipm_cli.report import EXPORT_FORMAT, EXPORT_VERSION
+
+    raw = _read_file(path)
+    try:
+        data = _head(raw)
+        if data is None:
+            data = json.loads(raw)
+    except RecursionError:
+        raise _Skip("it is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError):
+        raise _Skip("it is not an aipm export (not JSON)") from None
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise _Skip("it is not an aipm export")
+    version = data.get("export_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _Skip("it is not an aipm export (no export version)")
+    if version > EXPORT_VERSION:
+        raise _Skip(f"it was written by a newer aipm (export version {version}; this aipm reads {EXPORT_VERSION})")
+    roadmap = data.get("roadmap")
+    if not isinstance(roadmap, dict) or not isinstance(roadmap.get("id"), str):
+        raise _Skip("it is not an aipm export (no roadmap)")
+    name = data.get("user")
+    if not isinstance(name, str) or not name.strip():
+        raise _Skip("it names no learner")
+    shown_version = roadmap.get("version")
+    if version == 1:  # the released format kept the version beside the progress
+        progress = data.get("progress")
+        if isinstance(progress, dict) and isinstance(progress.get("roadmap_version"), str):
+            shown_version = progress["roadmap_version"]
+    stamp = data.get("exported_at")
+    return _Part(
+        name=name.strip(),
+        roadmap=roadmap["id"],
+        source=str(path),
+        version=shown_version if isinstance(shown_version, str) else None,
+        stamp=stamp if isinstance(stamp, str) else "",
+        export=path,
+    )
+
+
+def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
+    """Every learner on every roadmap of a data directory (read-only)."""
+    from aipm_cli.errors import InputError
+    from aipm_cli.paths import check_user_name
+
+    folder = root / "learners"
+    try:
+        learners = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        bad.append(Unreadable(str(root), f"cannot list its learners: {_reason(exc)}"))
+        return
+    for learner in learners:
+        if learner.name.startswith(".") or not learner.is_dir():
+            continue
+        where = str(Path(learner.path))
+        try:
+            name = check_user_name(learner.name)
+        except InputError:
+            bad.append(Unreadable(where, "the folder's name is not a learner name"))
+            continue
+        try:
+            entries = sorted(os.scandir(learner.path), key=lambda e: e.name)
+        except OSError as exc:
+            bad.append(Unreadable(where, f"cannot list it: {_reason(exc)}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "backups" or not entry.is_dir():
+                continue
+            changes = Path(entry.path) / "changes"
+            if not changes.is_dir():
+                continue
+            try:
+                os.listdir(changes)
+            except OSError as exc:
+                bad.append(Unreadable(str(changes), f"cannot list it: {_reason(exc)}"))
+                continue
+            found.append(_Part(name, entry.name, str(root), files=logs.log_files(changes)))
+        legacy = Path(learner.path) / "progress.json"
+        if legacy.exists() or legacy.is_symlink():
+            from aipm_cli.record.migrate import read_legacy
+
+            try:
+                doc = read_legacy(legacy)
+            except Exception as exc:  # any damage: named, and the rest of the cohort still reported
+                bad.append(Unreadable(str(legacy), _reason(exc)))
+                continue
+            for roadmap_id, progress in sorted((doc.roadmaps if doc else {}).items()):
+                part = next(
+                    (p for p in found if p.name == name and p.roadmap == roadmap_id and p.source == str(root)), None
+                )
+                if part is None:
+                    part = _Part(name, roadmap_id, str(root))
+                    found.append(part)
+                part.legacy = legacy
+                part.version = progress.roadmap_version
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The exports (*.json) and data directories (folders with learners/) in a folder and below it.
+
+    A data directory is read as one (its own JSON files are caches and settings,
+    not exports); hidden folders such as .git are skipped.
+    """
+    if (folder / "learners").is_dir():
+        return [], [folder]
+    exports: list[Path] = []
+    data_dirs: list[Path] = []
+    for top, dirs, files in os.walk(folder):
+        here = Path(top)
+        if here != folder and (here / "learners").is_dir():
+            data_dirs.append(here)
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        exports.extend(here / f for f in files if f.endswith(".json") and not f.startswith("."))
+    return sorted(exports), sorted(data_dirs)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[_Part], list[Unreadable]]:
+    """Every learner-and-roadmap in the sources, and what could not be read."""
+    found: list[_Part] = []
+    bad: list[Unreadable] = []
+
+    def export(path: Path) -> None:
+        try:
+            found.append(_export_header(path))
+        except _Skip as exc:
+            bad.append(Unreadable(str(path), str(exc)))
+        except OSError as exc:
+            bad.append(Unreadable(str(path), _reason(exc)))
+
+    for path in paths:
+        try:
+            if not path.exists():
+                bad.append(Unreadable(str(path), "there is no such file or folder"))
+            elif path.is_dir():
+                exports, data_dirs = _walk(path)
+                if not exports and not data_dirs:
+                    bad.append(Unreadable(str(path), "it is not an aipm data directory and holds no JSON exports"))
+                for folder in data_dirs:
+                    _data_dir(folder, found, bad)
+                for file in exports:
+                    export(file)
+            else:
+                export(path)
+        except OSError as exc:
+            bad.append(Unreadable(str(path), _reason(exc)))
+    return found, bad
+
+
+# --------------------------------------------------------------------------- #
+# One learner
+# --------------------------------------------------------------------------- #
+
+
+def _sources(parts: list[_Part], bad: list[Unreadable], problems: logs.Problems) -> list[Source]:
+    """Every source of one learner's changes; lines that cannot be read go to `problems`."""
+    from aipm_cli.errors import AipmError
+    from aipm_cli.record.fold import Source
+    from aipm_cli.record.migrate import changes_for, read_legacy
+    from aipm_cli.report import read_export
+
+    out: list[Source] = []
+    for part in parts:
+        if part.export is not None:
+            try:
+                imported = read_export(_read_file(part.export), str(part.export))
+            except (_Skip, OSError, AipmError) as exc:
+                bad.append(Unreadable(str(part.export), _reason(exc)))
+                continue
+            out.append(Source(changes=imported.changes, name=str(part.export)))
+        if any(".import-" in p.name for p in part.files):
+            # An undone import cancels the changes of its file, found by name: fold the files themselves.
+            out.extend(Source(path=p, name=p.name) for p in part.files)
+        else:
+            # Read into memory: the fold then keeps no per-line references (a third of its time).
+            for path in part.files:
+                out.append(Source(changes=[c for c, _offset in logs.changes(path, problems)], name=path.name))
+        if part.legacy is not None:
+            doc = read_legacy(part.legacy)  # read once already: damage was named by discover()
+            if doc is not None and part.roadmap in doc.roadmaps:
+                legacy = changes_for(part.name, part.roadmap, doc.roadmaps[part.roadmap], doc.created)
+                out.append(Source(changes=legacy, name=str(part.legacy)))
+    return out
+
+
+def _entries(roadmap: Roadmap, state: State, kind: str) -> list[Entry]:
+    from aipm_cli.render.links import http_url
+
+    index = roadmap.index
+    out: list[Entry] = []
+    for key, rec in state.items.items():
+        for note in getattr(rec, kind):
+            project_title = None
+            if key in index.items:
+                item = index.items[key].item
+                title, project = item.title, (key if item.deliverables or item.kind == "project" else None)
+                project_title = title if project else None
+            elif key in index.deliverables:
+                deliverable, parent = index.deliverables[key]
+                title, project, project_title = deliverable.title, parent.id, parent.title
+            elif key in index.modules:
+                title, project = index.modules[key][0].title, None
+            elif key in index.phases:
+                title, project = index.phases[key].title, None
+            else:
+                title, project = key, None
+            link = http_url(note.text) if kind == "evidence" else None
+            out.append(Entry(key, title, project, note.text, note.on, link, project_title))
+    order = {k: n for n, k in enumerate(index.all_ids())}
+    out.sort(key=lambda e: (order.get(e.item, len(order)), e.item, e.on))
+    return out
+
+
+def summarize_learner(
+    roadmap: Roadmap, name: str, parts: list[_Part], options: Options, bad: list[Unreadable]
+) -> LearnerSummary | None:
+    """One learner's figures, from every source they appear in (None: nothing could be read)."""
+    from aipm_cli.errors import AipmError
+    from aipm_cli.progress import activity_weeks, counts_for, forecast
+    from aipm_cli.record.fold import fold
+    from aipm_cli.tracker import orphans, status_of
+
+    day = options.day
+    problems = logs.Problems()
+    try:
+        sources = _sources(parts, bad, problems)
+        if not sources:
+            return None
+        # Always as of a day (today by default): a change dated later is not counted, and the
+        # fold keeps no undo stack (which only writes need).
+        folded = fold(sources, roadmap.index.aliases, as_of=day)
+    except (OSError, AipmError) as exc:  # a file that changed or vanished since it was found
+        bad.append(Unreadable(f"{name} in {', '.join(dict.fromkeys(p.source for p in parts))}", _reason(exc)))
+        return None
+    damage = problems.damage + folded.problems.damage
+    for problem in damage[:MAX_DAMAGE_SHOWN]:
+        bad.append(Unreadable(f"{problem.file}, line {problem.line}", f"{problem.reason} (the line was skipped)"))
+    if len(damage) > MAX_DAMAGE_SHOWN:
+        bad.append(Unreadable(f"{name}'s change logs", f"{len(damage) - MAX_DAMAGE_SHOWN} more lines cannot be read"))
+    state = folded.state
+    index = roadmap.index
+
+    phases: dict[str, float] = {}
+    modules: dict[str, float] = {}
+    total = Counts()
+    for phase in roadmap.phases:
+        phase_counts = Counts()
+        for module in phase.modules:
+            c = counts_for(roadmap, state, list(module.items))
+            modules[module.id] = c.percent
+            for key in ("total", "done", "in_progress", "skipped", "not_started"):
+                setattr(phase_counts, key, getattr(phase_counts, key) + getattr(c, key))
+        phases[phase.id] = phase_counts.percent
+        for key in ("total", "done", "in_progress", "skipped", "not_started"):
+            setattr(total, key, getattr(total, key) + getattr(phase_counts, key))
+
+    dated = [d for d in folded.activity if d <= day.isoformat()]
+    last = date.fromisoformat(max(dated)) if dated else None
+    days_inactive = (day - last).days if last else None
+    stuck: list[Stuck] = []
+    skipped: list[str] = []
+    limit = day - timedelta(weeks=options.stuck_weeks)
+    for item_id, placed in index.items.items():
+        status = status_of(index, state, item_id)
+        if status == "skipped":
+            skipped.append(item_id)
+        if status != "in_progress":
+            continue
+        starts = [state.record(u).started_on for u in (item_id, *(d.id for d in placed.item.deliverables))]
+        known = [s for s in starts if s is not None]
+        if known and min(known) < limit:
+            since = min(known)
+            stuck.append(Stuck(item_id, placed.item.title, since, (day - since).days // 7))
+    plan = forecast(roadmap, state, day, options.hours_per_week)
+    weeks = activity_weeks(state, day)
+    versions = sorted((p for p in parts if p.version), key=lambda p: p.stamp)
+    version = versions[-1].version if versions else None
+    return LearnerSummary(
+        name=name,
+        sources=list(dict.fromkeys(p.source for p in parts)),
+        roadmap_version=version,
+        other_version=any(p.version not in (None, roadmap.version) for p in parts),
+        percent=total.percent,
+        counts=total,
+        last_activity=last,
+        active_lately=days_inactive is not None and days_inactive < ACTIVE_DAYS,
+        active_weeks=sum(1 for w in weeks if w["active"]),
+        inactive=days_inactive is None or days_inactive > options.inactive_days,
+        days_inactive=days_inactive,
+        pace_hours_per_week=plan.pace_hours_per_week,
+        finish=plan.finish,
+        pace_finish=plan.pace_finish,
+        stuck=stuck,
+        skipped=skipped,
+        phases=phases,
+        modules=modules,
+        skills={skill: ratings[-1].level for skill, ratings in sorted(state.skills.items()) if ratings},
+        evidence=_entries(roadmap, state, "evidence"),
+        notes=_entries(roadmap, state, "notes") if options.with_notes else [],
+        orphans=orphans(index, state),
+        changes=folded.changes,
+        items=_item_rows(roadmap, state) if options.items else [],
+    )
+
+
+def _item_rows(roadmap: Roadmap, state: State) -> list[ItemRow]:
+    from aipm_cli.progress import rows
+
+    out = []
+    for r in rows(roadmap, state):
+        rec = state.record(r.id)
+        out.append(
+            ItemRow(
+                r.id, r.title, r.kind, r.phase, r.module, None, r.status, rec.started_on, r.completed_on, rec.skipped_on
+            )
+        )
+        for d in r.deliverables or ():
+            drec = state.record(d["id"])
+            out.append(
+                ItemRow(d["id"], d["title"], "deliverable", r.phase, r.module, r.id, d["status"],
+                        drec.started_on, drec.completed_on, drec.skipped_on)
+            )  # fmt: skip
+    return out
+
+
+def _finished(percent: float) -> bool:
+    return percent >= 100.0
+
+
+# --------------------------------------------------------------------------- #
+# The cohort
+# --------------------------------------------------------------------------- #
+
+
+def _spread(values: list[float]) -> Spread:
+    if not values:
+        return Spread(None, None, None)
+    return Spread(round(statistics.median(values), 1), min(values), max(values))
+
+
+def _band(learner: LearnerSummary) -> str:
+    c = learner.counts
+    if c.done == 0:
+        return BANDS[0]
+    if c.done >= c.total - c.skipped:
+        return BANDS[-1]
+    p = c.done / (c.total - c.skipped) * 100
+    return BANDS[1 + min(3, int(p // 25))]
+
+
+def _quartiles(values: list[float]) -> tuple[float, float] | None:
+    if len(values) < 2:
+        return None
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return (round(q[0], 1), round(q[2], 1))
+
+
+def _unit_stats(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[UnitStats]:
+    out = []
+    for phase in roadmap.phases:
+        values = [learner.phases[phase.id] for learner in learners]
+        s = _spread(values)
+        modules = []
+        for module in phase.modules:
+            mv = [learner.modules[module.id] for learner in learners]
+            ms = _spread(mv)
+            modules.append(
+                UnitStats(module.id, module.title, ms.median, ms.lowest, ms.highest, sum(1 for v in mv if _finished(v)))
+            )
+        out.append(
+            UnitStats(
+                phase.id, phase.title, s.median, s.lowest, s.highest, sum(1 for v in values if _finished(v)), modules
+            )
+        )
+    return out
+
+
+def _by_item(roadmap: Roadmap, pairs: Iterable[tuple[str, str]]) -> list[ItemLearners]:
+    """(item, learner) pairs -> items with their learners, most learners first, then roadmap order."""
+    found: dict[str, list[str]] = {}
+    for item_id, name in pairs:
+        found.setdefault(item_id, []).append(name)
+    order = list(roadmap.index.items)
+    ranked = sorted(found, key=lambda i: (-len(found[i]), order.index(i)))
+    return [ItemLearners(i, roadmap.index.items[i].item.title, sorted(found[i])) for i in ranked]
+
+
+def _skill_stats(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[SkillStats]:
+    out = []
+    for skill in roadmap.skills:
+        levels = [learner.skills[skill.id] for learner in learners if skill.id in learner.skills]
+        out.append(
+            SkillStats(
+                id=skill.id,
+                title=skill.title,
+                rated=len(levels),
+                median=round(statistics.median(levels), 1) if levels else None,
+                lowest=min(levels) if levels else None,
+                highest=max(levels) if levels else None,
+                levels={str(n): levels.count(n) for n in range(1, 6)},
+            )
+        )
+    return out
+
+
+PARALLEL_FROM = 64  # learners: below this, starting worker processes costs more than it saves
+_JOB: tuple[Any, ...] = ()  # what forked workers inherit: (roadmap, groups, options)
+
+
+def _one(position: int) -> tuple[LearnerSummary | None, list[Unreadable]]:
+    roadmap, groups, options = _JOB
+    name, parts = groups[position]
+    bad: list[Unreadable] = []
+    return summarize_learner(roadmap, name, parts, options, bad), bad
+
+
+def _each_learner(
+    roadmap: Roadmap, groups: list[tuple[str, list[_Part]]], options: Options, workers: int | None
+) -> Iterator[tuple[LearnerSummary | None, list[Unreadable]]]:
+    """Each learner's summary, in order; folded in worker processes when the cohort is large.
+
+    Learners are independent, and folding is CPU-bound Python: with N cores a
+    large cohort takes about 1/N of the time. Workers are forked (they inherit
+    the roadmap and the sources found), so only the summaries travel back.
+    """
+    global _JOB
+    import multiprocessing
+
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8) if len(groups) >= PARALLEL_FROM else 1
+    # Fork only on Linux: on macOS forking a process that has loaded system frameworks can crash.
+    if workers <= 1 or not sys.platform.startswith("linux"):
+        for name, parts in groups:
+            bad: list[Unreadable] = []
+            yield summarize_learner(roadmap, name, parts, options, bad), bad
+        return
+    _JOB = (roadmap, groups, options)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_one, range(len(groups)), chunksize=max(1, len(groups) // (workers * 8)))
+    finally:
+        _JOB = ()
+
+
+def build(
+    roadmap: Roadmap, paths: Iterable[Path], options: Options, now: datetime, *, workers: int | None = None
+) -> CohortSummary:
+    """The cohort report over every learner in these sources (see the module docstring).
+
+    `workers`: processes to fold learners in (default: one per core, up to 8, for 64 learners or more).
+    """
+    parts, bad = discover(paths)
+    ours: dict[str, list[_Part]] = {}
+    other: dict[tuple[str, str], list[_Part]] = {}
+    for part in parts:
+        if part.roadmap == roadmap.id:
+            ours.setdefault(part.name, []).append(part)
+        else:
+            other.setdefault((part.name, part.roadmap), []).append(part)
+    names = sorted(ours, key=lambda n: (n.casefold(), n))
+    learners: list[LearnerSummary] = []
+    for learner, problems in _each_learner(roadmap, [(n, ours[n]) for n in names], options, workers):
+        bad.extend(problems)
+        if learner is not None:
+            learners.append(learner)
+    elsewhere = [
+        Elsewhere(name, roadmap_id, list(dict.fromkeys(p.source for p in found)))
+        for (name, roadmap_id), found in sorted(other.items())
+        if name not in ours  # a learner on both roadmaps is reported here, on this one
+    ]
+
+    percents = [learner.percent for learner in learners]
+    spread = _spread(percents)
+    bands = dict.fromkeys(BANDS, 0)
+    for learner in learners:
+        bands[_band(learner)] += 1
+    glance = Glance(
+        learners=len(learners),
+        median=spread.median,
+        lowest=spread.lowest,
+        highest=spread.highest,
+        quartiles=_quartiles(percents),
+        active_lately=sum(1 for learner in learners if learner.active_lately),
+        inactive=sum(1 for learner in learners if learner.inactive),
+        stuck=sum(1 for learner in learners if learner.stuck),
+        bands=list(bands.items()),
+    )
+    stuck = _by_item(roadmap, ((s.id, learner.name) for learner in learners for s in learner.stuck))
+    skipped = _by_item(roadmap, ((i, learner.name) for learner in learners for i in learner.skipped))
+    return CohortSummary(
+        roadmap={"id": roadmap.id, "title": roadmap.title, "version": roadmap.version},
+        generated_at=now,
+        as_of=options.day,
+        options=options,
+        glance=glance,
+        learners=learners,
+        phases=_unit_stats(roadmap, learners),
+        stuck=stuck,
+        skipped=skipped,
+        skills=_skill_stats(roadmap, learners),
+        elsewhere=elsewhere,
+        unreadable=bad,
+    )

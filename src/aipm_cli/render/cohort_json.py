@@ -1,0 +1,111 @@
+"""The cohort report as one JSON document (field names documented in the README)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from aipm_cli.cohort import COHORT_FORMAT, COHORT_VERSION
+from aipm_cli.summary import WEEKS_SHOWN, to_data
+
+if TYPE_CHECKING:
+    from aipm_cli.cohort import CohortSummary, Entry, LearnerSummary
+
+
+def _range(value: Any) -> list[str] | None:
+    return [d.isoformat() for d in value] if value else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _entries(entries: list[Entry]) -> list[dict[str, Any]]:
+    # Built by hand, not with dataclasses.asdict: a cohort holds thousands (asdict deep-copies each).
+    return [
+        {"item": e.item, "title": e.title, "project": e.project, "project_title": e.project_title,
+         "text": e.text, "on": e.on.isoformat(), "link": e.link}
+        for e in entries
+    ]  # fmt: skip
+
+
+def learner_data(learner: LearnerSummary) -> dict[str, Any]:
+    return {
+        "name": learner.name,
+        "sources": learner.sources,
+        "roadmap_version": learner.roadmap_version,
+        "other_version": learner.other_version,
+        "percent": learner.percent,
+        "counts": dict(vars(learner.counts)),
+        "last_activity": _day(learner.last_activity),
+        "active_last_7_days": learner.active_lately,
+        "active_weeks": learner.active_weeks,
+        "weeks_shown": WEEKS_SHOWN,
+        "inactive": learner.inactive,
+        "days_inactive": learner.days_inactive,
+        "pace_hours_per_week": learner.pace_hours_per_week,
+        "finish": _range(learner.finish),
+        "pace_finish": _range(learner.pace_finish),
+        "stuck": [
+            {"id": x.id, "title": x.title, "since": x.since.isoformat(), "weeks": x.weeks} for x in learner.stuck
+        ],
+        "skipped": learner.skipped,
+        "phases": learner.phases,
+        "modules": learner.modules,
+        "skills": learner.skills,
+        "evidence": _entries(learner.evidence),
+        "notes": _entries(learner.notes),
+        "orphans": learner.orphans,
+        "changes": learner.changes,
+    }
+
+
+def document(s: CohortSummary) -> dict[str, Any]:
+    g = s.glance
+    o = s.options
+    return {
+        "format": COHORT_FORMAT,
+        "cohort_version": COHORT_VERSION,
+        "generated_at": s.generated_at.isoformat(),
+        "as_of": s.as_of.isoformat(),
+        "roadmap": s.roadmap,
+        "settings": {
+            "stuck_weeks": o.stuck_weeks,
+            "inactive_days": o.inactive_days,
+            "with_notes": o.with_notes,
+            "hours_per_week": o.hours_per_week,
+        },
+        "cohort": {
+            "learners": g.learners,
+            "median_percent": g.median,
+            "lowest_percent": g.lowest,
+            "highest_percent": g.highest,
+            "middle_half": list(g.quartiles) if g.quartiles else None,
+            "active_last_7_days": g.active_lately,
+            "inactive": g.inactive,
+            "stuck": g.stuck,
+            "bands": [{"band": band, "learners": n} for band, n in g.bands],
+        },
+        "learners": [learner_data(learner) for learner in s.learners],
+        "phases": to_data(s.phases),
+        "stuck": to_data(s.stuck),
+        "skipped": to_data(s.skipped),
+        "skills": to_data(s.skills),
+        "other_roadmaps": to_data(s.elsewhere),
+        "unreadable": to_data(s.unreadable),
+    }
+
+
+def render(s: CohortSummary) -> str:
+    """The document, indented; each learner on one line (a cohort of a thousand stays fast and greppable)."""
+    import os
+
+    data = document(s)
+    learners = data["learners"]
+    token = f"@@aipm-cohort-learners-{os.urandom(8).hex()}@@"
+    data["learners"] = token
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    lines = [json.dumps(learner, ensure_ascii=False, separators=(", ", ": ")) for learner in learners]
+    block = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
+    return text.replace(json.dumps(token), block, 1) + "\n"

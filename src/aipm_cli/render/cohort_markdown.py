@@ -1,0 +1,134 @@
+"""The cohort report in Markdown; every string from a learner or a file is escaped (see markdown.md)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aipm_cli.render.cohort_terminal import flags, month_span, pct
+from aipm_cli.render.markdown import evidence, md
+from aipm_cli.summary import WEEKS_SHOWN
+
+if TYPE_CHECKING:
+    from aipm_cli.cohort import CohortSummary, ItemLearners
+
+
+def _items(found: list[ItemLearners], empty: str) -> list[str]:
+    if not found:
+        return [f"_{empty}_"]
+    out = ["| Item | Learners | Who |", "|---|---:|---|"]
+    for entry in found:
+        out.append(
+            f"| {md(entry.title)} (`{md(entry.id)}`) | {len(entry.learners)} | {md(', '.join(entry.learners))} |"
+        )
+    return out
+
+
+def render(s: CohortSummary) -> str:
+    g = s.glance
+    o = s.options
+    out: list[str] = []
+    add = out.append
+    add(f"# Cohort report: {md(s.roadmap['title'])}")
+    add("")
+    add(f"**Roadmap:** {md(s.roadmap['id'])} v{md(s.roadmap['version'])}  ")
+    add(f"**As of:** {s.as_of.isoformat()}  ")
+    add(f"**Learners:** {g.learners}  ")
+    if g.learners:
+        spread = f"**Percent done:** median {pct(g.median)}, lowest {pct(g.lowest)}, highest {pct(g.highest)}"
+        if g.quartiles:
+            spread += f", middle half {g.quartiles[0]:.1f}–{g.quartiles[1]:.1f}%"
+        add(spread + "  ")
+        add(
+            f"**Active in the last 7 days:** {g.active_lately} · **inactive over {o.inactive_days} days:** {g.inactive}"
+            f" · **stuck over {o.stuck_weeks} weeks:** {g.stuck}"
+        )
+        add("")
+        add("| Percent done | Learners |")
+        add("|---|---:|")
+        for band, n in g.bands:
+            add(f"| {band} | {n} |")
+        add("")
+        add("## Learners")
+        add("")
+        add("| Learner | Done | ✓ / ◐ / – | Last active | Active weeks | Pace | Finish at pace | Flags |")
+        add("|---|---:|---:|---|---:|---:|---|---|")
+        for learner in s.learners:
+            c = learner.counts
+            pace = f"{learner.pace_hours_per_week:g} h/wk" if learner.pace_hours_per_week is not None else "–"
+            last = learner.last_activity.isoformat() if learner.last_activity else "never"
+            add(
+                f"| {md(learner.name)} | {pct(learner.percent)} | {c.done} / {c.in_progress} / {c.skipped} | {last}"
+                f" | {learner.active_weeks}/{WEEKS_SHOWN} | {pace} | {month_span(learner.pace_finish)}"
+                f" | {md(flags(learner))} |"
+            )
+        stuck = [learner for learner in s.learners if learner.stuck]
+        if stuck:
+            add("")
+            add(f"Stuck (in progress over {o.stuck_weeks} weeks):")
+            add("")
+            for learner in stuck:
+                items = ", ".join(f"{md(x.title)} (since {x.since.isoformat()})" for x in learner.stuck)
+                add(f"- **{md(learner.name)}:** {items}")
+        add("")
+        add("## Phases and modules")
+        add("")
+        add("| Phase / module | Median | Lowest | Highest | Finished by |")
+        add("|---|---:|---:|---:|---:|")
+        for phase in s.phases:
+            for unit, label in [(phase, f"**{md(phase.title)}**")] + [
+                (m, f"&nbsp;&nbsp;{md(m.title)}") for m in phase.modules
+            ]:
+                add(f"| {label} | {pct(unit.median)} | {pct(unit.lowest)} | {pct(unit.highest)} | {unit.finished} |")
+        add("")
+        add(f"## Where learners get stuck (in progress over {o.stuck_weeks} weeks)")
+        add("")
+        out.extend(_items(s.stuck, "Nobody is stuck."))
+        add("")
+        add("## Skipped most")
+        add("")
+        out.extend(_items(s.skipped, "Nobody skipped anything."))
+        add("")
+        add("## Skill self-ratings (latest, 1–5)")
+        add("")
+        add("| Skill | Rated by | Median | Lowest | Highest | 1 | 2 | 3 | 4 | 5 |")
+        add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for k in s.skills:
+            median = f"{k.median:g}" if k.median is not None else "–"
+            levels = " | ".join(str(k.levels[str(n)]) for n in range(1, 6))
+            add(f"| {md(k.title)} | {k.rated} | {median} | {k.lowest or '–'} | {k.highest or '–'} | {levels} |")
+        add("")
+        add("## Evidence")
+        add("")
+        shared = [learner for learner in s.learners if learner.evidence]
+        if not shared:
+            add("_No evidence yet._")
+        for learner in shared:
+            add(f"- **{md(learner.name)}**")
+            for e in learner.evidence:
+                add(f"  - {md(e.title)}: {evidence(e.text)}")
+        if o.with_notes:
+            add("")
+            add("## Notes")
+            add("")
+            noted = [learner for learner in s.learners if learner.notes]
+            if not noted:
+                add("_No notes._")
+            for learner in noted:
+                add(f"- **{md(learner.name)}**")
+                for note in learner.notes:
+                    add(f"  - {note.on.isoformat()} {md(note.title)}: {md(note.text)}")
+    if s.elsewhere:
+        add("")
+        add("## On other roadmaps (not counted)")
+        add("")
+        for other in s.elsewhere:
+            add(f"- {md(other.name)} on {md(other.roadmap)} ({md(', '.join(other.sources))})")
+    if s.unreadable:
+        add("")
+        add("## Could not read")
+        add("")
+        for bad in s.unreadable:
+            add(f"- {md(bad.source)}: {md(bad.reason)}")
+    add("")
+    add(f"_Generated by aipm on {s.generated_at.date().isoformat()}._")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,257 @@
+"""The cohort report in the terminal: rich renderables, every learner's text shown as text.
+
+Names, titles, notes and paths come from files other people wrote: they are
+put in `Text` objects (rich markup is never read in them) with control
+characters replaced, so nothing in a learner's file can move the cursor,
+change colours or hide a line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from aipm_cli.summary import WEEKS_SHOWN
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from aipm_cli.cohort import CohortSummary, ItemLearners, LearnerSummary
+
+SHOWN = 5  # items listed in "where learners get stuck" and "skipped most"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(value: object) -> str:
+    """Text from a file, made harmless for a terminal: control and bidi characters shown as '?'."""
+    return _CONTROL.sub("?", str(value)).replace("\n", " ").replace("\t", " ")
+
+
+def text(value: object, style: str = "") -> Text:
+    return Text(safe(value), style=style)
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}%"
+
+
+def month_span(span: tuple[date, date] | None, short: bool = False) -> str:
+    """A finish range in a few characters: 'Mar–May 2027', 'Dec 2027–Jun 2028' ('Dec 27–Jun 28' when short)."""
+    if span is None:
+        return "–"
+    first, last = span
+    year = "%b %y" if short else "%b %Y"
+    if (first.year, first.month) == (last.year, last.month):
+        return first.strftime(year)
+    if first.year == last.year:
+        return f"{first:%b}–{last.strftime(year)}"
+    return f"{first.strftime(year)}–{last.strftime(year)}"
+
+
+def flags(learner: LearnerSummary) -> str:
+    out = []
+    if learner.stuck:
+        out.append(f"stuck {len(learner.stuck)}")
+    if learner.inactive:
+        out.append("idle" if learner.days_inactive is None else f"idle {learner.days_inactive}d")
+    if learner.other_version:
+        out.append(f"v{learner.roadmap_version}")
+    return ", ".join(out)
+
+
+def _heading(title: str) -> Text:
+    return Text(title, style="bold")
+
+
+def _table(*columns: tuple[str, str]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), header_style="bold")
+    for name, justify in columns:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    return table
+
+
+def view(console: Console, s: CohortSummary) -> None:
+    g = s.glance
+    o = s.options
+    title = Text("Cohort report", style="bold")
+    title.append(
+        f"  {safe(s.roadmap['title'])} v{safe(s.roadmap['version'])}  ·  as of {s.as_of.isoformat()}", style="dim"
+    )
+    console.print(title)
+    if not g.learners:
+        console.print("No learners on this roadmap in the sources.")
+    else:
+        line = f"{g.learners} learner{'s' if g.learners != 1 else ''} · median {pct(g.median)} done"
+        line += f" (lowest {pct(g.lowest)}, highest {pct(g.highest)}"
+        if g.quartiles:
+            line += f", middle half {g.quartiles[0]:.1f}–{g.quartiles[1]:.1f}%"
+        line += ")"
+        console.print(Text(line))
+        console.print(
+            Text(
+                f"{g.active_lately} active in the last 7 days · {g.inactive} idle over {o.inactive_days} days"
+                f" · {g.stuck} stuck over {o.stuck_weeks} weeks",
+                style="dim",
+            )
+        )
+        console.print()
+        console.print(_heading("Learners by percent done"))
+        peak = max(n for _, n in g.bands) or 1
+        for band, n in g.bands:
+            row = Text(f"  {band:>8} ")
+            if n:
+                row.append("█" * max(1, round(n / peak * 30)) + " ", style="green")
+            row.append(str(n))
+            console.print(row)
+
+        console.print()
+        console.print(_heading("Learners"))
+        table = _table(
+            ("Learner", "left"),
+            ("Done", "right"),
+            ("✓/◐/–", "right"),
+            ("Last", "left"),
+            ("Wks", "right"),
+            ("Pace", "right"),
+            ("Finish", "left"),
+            ("Flags", "left"),
+        )
+        for column in table.columns[1:7]:
+            column.no_wrap = True
+        table.columns[0].overflow = table.columns[7].overflow = "fold"
+        table.columns[0].min_width = 10
+        for learner in s.learners:
+            c = learner.counts
+            table.add_row(
+                text(learner.name),
+                pct(learner.percent),
+                f"{c.done}/{c.in_progress}/{c.skipped}",
+                learner.last_activity.isoformat() if learner.last_activity else "never",
+                f"{learner.active_weeks}/{WEEKS_SHOWN}",
+                f"{learner.pace_hours_per_week:g}h" if learner.pace_hours_per_week is not None else "–",
+                month_span(learner.pace_finish, short=True),
+                text(flags(learner), "yellow"),
+            )
+        console.print(table)
+        console.print()
+
+        console.print(_heading("Phases and modules"))
+        table = _table(
+            ("Phase / module", "left"), ("Median", "right"), ("Low", "right"), ("High", "right"), ("Done by", "right")
+        )
+        table.columns[0].overflow = "fold"
+        for phase in s.phases:
+            table.add_row(
+                text(phase.title, "bold"), pct(phase.median), pct(phase.lowest), pct(phase.highest), str(phase.finished)
+            )
+            for module in phase.modules:
+                table.add_row(
+                    text("  " + safe(module.title), "dim"),
+                    pct(module.median),
+                    pct(module.lowest),
+                    pct(module.highest),
+                    str(module.finished),
+                )
+        console.print(table)
+        console.print()
+
+        console.print(_heading(f"Where learners get stuck (in progress over {o.stuck_weeks} weeks)"))
+        _items(console, s.stuck, "Nobody is stuck.")
+        console.print()
+        console.print(_heading("Skipped most"))
+        _items(console, s.skipped, "Nobody skipped anything.")
+
+        console.print()
+        console.print(_heading("Skill self-ratings (latest, 1–5)"))
+        rated = [k for k in s.skills if k.rated]
+        if not rated:
+            console.print(Text("  Nobody has rated a skill yet.", style="dim"))
+        for k in rated:
+            row = Text("  ")
+            row.append_text(text(k.title))
+            row.append(f": median {k.median:g}, {k.lowest}–{k.highest}, rated by {k.rated}", style="dim")
+            console.print(row)
+
+        console.print()
+        console.print(_heading("Evidence"))
+        shared = [learner for learner in s.learners if learner.evidence]
+        if not shared:
+            console.print(Text("  No evidence yet.", style="dim"))
+        for learner in shared:
+            _line(console, text(learner.name, "bold"), 2)
+            for e in learner.evidence:
+                row = text(e.title)
+                row.append(": ")
+                row.append_text(text(e.text))
+                _line(console, row, 4)
+        if o.with_notes:
+            console.print()
+            console.print(_heading("Notes"))
+            noted = [learner for learner in s.learners if learner.notes]
+            if not noted:
+                console.print(Text("  No notes.", style="dim"))
+            for learner in noted:
+                _line(console, text(learner.name, "bold"), 2)
+                for note in learner.notes:
+                    row = Text(f"{note.on.isoformat()} ")
+                    row.append_text(text(note.title))
+                    row.append(": ")
+                    row.append_text(text(note.text))
+                    _line(console, row, 4)
+
+    if s.elsewhere:
+        console.print()
+        console.print(_heading("On other roadmaps (not counted)"))
+        for other in s.elsewhere:
+            row = Text()
+            row.append_text(text(other.name))
+            row.append(" on ")
+            row.append_text(text(other.roadmap))
+            row.append_text(text(f"  ({', '.join(other.sources)})", "dim"))
+            _line(console, row, 2)
+    if s.unreadable:
+        console.print()
+        console.print(_heading("Could not read"))
+        for bad in s.unreadable:
+            row = text(bad.source)
+            row.append(": ")
+            row.append_text(text(bad.reason))
+            _line(console, row, 2)
+
+
+def _line(console: Console, line: Text, indent: int) -> None:
+    """A line indented by `indent`, wrapped lines indented as far (long paths and links stay readable)."""
+    grid = Table.grid()
+    grid.add_column(width=indent, no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("", line)
+    console.print(grid)
+
+
+def _items(console: Console, found: list[ItemLearners], empty: str) -> None:
+    if not found:
+        console.print(Text(f"  {empty}", style="dim"))
+        return
+    for entry in found[:SHOWN]:
+        row = Text(f"  {len(entry.learners):>3} ")
+        row.append_text(text(entry.title))
+        row.append_text(text(f"  {entry.id}", "dim"))
+        console.print(row)
+    if len(found) > SHOWN:
+        console.print(Text(f"  and {len(found) - SHOWN} more (see --format json)", style="dim"))
+
+
+def render(s: CohortSummary) -> str:
+    """The terminal view as plain text at 80 columns (for -o FILE.txt)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=80, color_system=None, highlight=False, record=True, file=io.StringIO())
+    view(console, s)
+    return "\n".join(line.rstrip() for line in console.export_text().split("\n"))
