@@ -201,10 +201,24 @@ def test_import_is_a_union_of_changes(run: Run, story: None, tmp_path: Path, hom
     result = run("import", str(backup))
     assert result.exit_code == 0 and "Nothing new" in result.stderr  # every change is already here
     assert json.loads(run("show", "ml-pipeline", "--json").stdout)["status"] == "done"
-    # --replace goes back to the export, with the old log in backups/
+    # --replace goes back to the export
     assert run("import", "--replace", str(backup)).exit_code == 0
     assert json.loads(run("show", "ml-pipeline", "--json").stdout)["status"] == "not_started"
-    assert list((home / "learners" / "ada" / "backups").glob("replaced-*/*.jsonl"))
+    assert json.loads(run("show", "ai-for-everyone", "--json").stdout)["status"] == "done"
+
+
+def test_an_undone_import_stays_undone_wherever_its_changes_go(run: Run, tmp_path: Path) -> None:
+    a = {"AIPM_HOME": str(tmp_path / "a")}
+    b = {"AIPM_HOME": str(tmp_path / "b")}
+    run("done", "user-research", env=b)
+    run("export", "-o", str(tmp_path / "b.json"), env=b)
+    run("import", str(tmp_path / "b.json"), env=a)
+    run("undo", env=a)  # A takes the import back
+    run("export", "-o", str(tmp_path / "a.json"), env=a)
+    c = {"AIPM_HOME": str(tmp_path / "c")}
+    run("import", str(tmp_path / "a.json"), env=c)
+    for env in (a, c):
+        assert json.loads(run("show", "user-research", "--json", env=env).stdout)["status"] == "not_started"
 
 
 def test_two_machines_merge_both_ways_to_the_same_state(run: Run, tmp_path: Path) -> None:

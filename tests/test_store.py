@@ -249,19 +249,27 @@ def test_reading_never_writes_the_logs(run: Run, home: Path) -> None:
     assert [p.name for p in changes_dir(home).iterdir()] == [log.name]
 
 
-def test_import_replace_keeps_the_old_log_in_backups(run: Run, home: Path, tmp_path: Path) -> None:
+def test_import_replace_takes_the_export_and_deletes_nothing(run: Run, home: Path, tmp_path: Path) -> None:
     run("done", "ai-for-everyone")
+    run("note", "ai-for-everyone", "mine")
     old = {p.name: p.read_bytes() for p in changes_dir(home).glob("*.jsonl")}
     other = tmp_path / "other"
     run("done", "user-research", env={"AIPM_HOME": str(other)})
     run("export", "-f", "json", "-o", str(tmp_path / "b.json"), env={"AIPM_HOME": str(other)})
     assert run("import", "--replace", str(tmp_path / "b.json")).exit_code == 0
-    status = json.loads(run("status", "--json").stdout)
-    assert status["counts"]["done"] == 1
-    kept = {p.name: p.read_bytes() for p in (home / "learners" / "ada" / "backups").rglob("*.jsonl")}
-    assert kept == old  # real copies of what was replaced
-    assert not any(os.path.samefile(p, q) for p in (home / "learners" / "ada" / "backups").rglob("*.jsonl")
-                   for q in changes_dir(home).glob("*.jsonl"))  # fmt: skip
+    done = {r["id"] for r in json.loads(run("list", "--json", "--status", "done").stdout)}
+    assert done == {"user-research"}  # only what the export holds
+    for name, data in old.items():
+        assert (changes_dir(home) / name).read_bytes().startswith(data)  # append-only: nothing deleted
+    log = json.loads(run("log", "--json").stdout)
+    assert [e["undone"] for e in log if e["action"] in ("done", "note") and e["items"] == ["ai-for-everyone"]] == [
+        True,
+        True,
+    ]
+    # undo brings back what the replace took out of effect
+    assert run("undo").exit_code == 0
+    done = {r["id"] for r in json.loads(run("list", "--json", "--status", "done").stdout)}
+    assert done == {"ai-for-everyone"}
 
 
 # --------------------------------------------------------------------------- #

@@ -137,6 +137,7 @@ class Learner:
             device=lambda: self.device,
             now=self.now,
             legacy=legacy,
+            roadmap_version=roadmap.version,
         )
 
     @cached_property

@@ -20,7 +20,8 @@ Operations and their arguments:
     assess                        skill, level (1-5), note
     undo                          target: the id of the change it cancels; about: that change in words
     redo                          target: the id of the undo it cancels; about: the change it brings back
-    import                        file: the import file whose changes it brought, count, source
+    import                        file: the import file it wrote, ids: the changes it brought, count, source;
+                                  replace: true takes every older change it did not bring out of effect
     restore                       state: {unit: record or null}, skills: {skill: [ratings]}
                                   (written by the migration of a schema-1 store)
 
@@ -114,14 +115,14 @@ def line(change: dict[str, Any]) -> bytes:
 # Checking a decoded line
 # --------------------------------------------------------------------------- #
 
-_COMMON = {"v", "id", "at", "on", "device", "op"}
+_COMMON = {"v", "id", "at", "on", "device", "op", "roadmap_version"}
 _ALLOWED: dict[str, set[str]] = {
     **{op: {"targets", "units", "note", "evidence", "reason", "credential", "expires", "state"} for op in STATUS_OPS},
     "note": {"targets", "text", "state"},
     "assess": {"skill", "level", "note"},
     "undo": {"target", "about"},
     "redo": {"target", "about"},
-    "import": {"file", "count", "source"},
+    "import": {"file", "count", "source", "ids", "replace"},
     "restore": {"state", "skills"},
 }
 _REQUIRED: dict[str, set[str]] = {
@@ -218,7 +219,7 @@ def check(data: Any) -> dict[str, Any]:
         fast = _FAST_KEYS.get(op)  # type: ignore[arg-type]
         if (
             fast is not None
-            and data.keys() == fast
+            and (data.keys() == fast or data.keys() == _FAST_KEYS_OLD[op])
             and data["v"] == 1
             and type(data["v"]) is int
             and type(data["id"]) is str
@@ -229,6 +230,8 @@ def check(data: Any) -> dict[str, Any]:
             and _DATE.match(data["on"])
             and type(data["device"]) is str
             and 0 < len(data["device"]) <= 200
+            and type(data.get("roadmap_version", "")) is str
+            and len(data.get("roadmap_version", "")) <= 100
             and _plain_ids(data["targets"])
             and data["targets"]
             and (op == "note" or _plain_ids(data["units"]))
@@ -275,6 +278,8 @@ def _check_fully(data: Any) -> dict[str, Any]:
         raise BadChange("'at' has no UTC offset")
     _date(data.get("on"), "'on'")
     _text(data.get("device"), "'device'", 200)
+    if "roadmap_version" in data:
+        _text(data["roadmap_version"], "'roadmap_version'", 100)
     if op in STATUS_OPS or op == "note":
         if not _ids(data["targets"], "targets"):
             raise BadChange("targets is empty")
@@ -299,6 +304,10 @@ def _check_fully(data: Any) -> dict[str, Any]:
             raise BadChange(f"{op} target is not a change id")
     if op == "import":
         _text(data["file"], "file", 300)
+        if "ids" in data and (not isinstance(data["ids"], list) or not all(isinstance(i, str) for i in data["ids"])):
+            raise BadChange("ids is not a list of change ids")
+        if "replace" in data and data["replace"] is not True:
+            raise BadChange("replace is not true")
     state = data.get("state")
     if state is not None:
         if not isinstance(state, dict):

@@ -68,6 +68,16 @@ class _Unsorted(Exception):
     pass
 
 
+class _Everything:
+    """A set-like view of every change out of effect (cancelled, or replaced by an import)."""
+
+    def __init__(self, cancel: Cancellation) -> None:
+        self.cancel = cancel
+
+    def __contains__(self, change_id: object) -> bool:
+        return isinstance(change_id, str) and self.cancel.out(change_id)
+
+
 def units_of(change: dict[str, Any], aliases: dict[str, str]) -> list[str]:
     """The units (and named records) a change touches, through aliases."""
     keys = change.get("units", []) + change.get("targets", [])
@@ -84,12 +94,22 @@ class Cancellation:
     cancelled: set[str] = field(default_factory=set)
     imports: dict[str, str] = field(default_factory=dict)  # import change id -> file name
     lines: int = 0  # complete lines in all sources
+    # The newest replacing import in effect: changes older than it are out, except those it brought.
+    floor: str | None = None
+    kept: set[str] = field(default_factory=set)
+
+    def out(self, change_id: str) -> bool:
+        if change_id in self.cancelled:
+            return True
+        return self.floor is not None and change_id < self.floor and change_id not in self.kept
 
 
 def cancellations(sources: list[Source]) -> Cancellation:
     undo: dict[str, str] = {}
     redo: dict[str, str] = {}
     imports: dict[str, str] = {}
+    brought_by: dict[str, set[str]] = {}  # import id -> the changes it brought, when it says
+    replacing: list[str] = []
     counts = [0]
     for source in sources:
         for change in source.cancelling(counts):
@@ -99,6 +119,10 @@ def cancellations(sources: list[Source]) -> Cancellation:
                 redo[change["id"]] = change["target"]
             else:
                 imports[change["id"]] = change["file"]
+                if "ids" in change:
+                    brought_by[change["id"]] = set(change["ids"])
+                if change.get("replace"):
+                    replacing.append(change["id"])
     by_name = {s.path.name: s for s in sources if s.path is not None}
     brought: dict[str, set[str]] = {}
     out: set[str] = set()
@@ -110,6 +134,9 @@ def cancellations(sources: list[Source]) -> Cancellation:
         now = {t for u, t in live_undos.items() if u not in cancelled_undos}
         for marker, file in imports.items():
             if marker in now:
+                if marker in brought_by:  # the import names what it brought: exact on any machine
+                    now |= brought_by[marker]
+                    continue
                 if file not in brought:
                     found = by_name.get(file)
                     brought[file] = logs.ids_in(found.path) if found and found.path else set()
@@ -117,7 +144,12 @@ def cancellations(sources: list[Source]) -> Cancellation:
         if now == out:
             break
         out = now
-    return Cancellation(out, imports, counts[0])
+    result = Cancellation(out, imports, counts[0])
+    live = [marker for marker in replacing if marker not in out]
+    if live:
+        result.floor = max(live)
+        result.kept = brought_by.get(result.floor, set())
+    return result
 
 
 @dataclass
@@ -203,7 +235,10 @@ def fold(sources: list[Source], aliases: dict[str, str], as_of: date | None = No
 
 def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, strict: bool, undo_all: bool) -> Fold:
     cancel = cancellations(sources)
-    cancelled = cancel.cancelled
+    cancelled: Any = cancel.cancelled
+    if cancel.floor is not None:
+        # A replacing import: what it did not bring, and is older, is out. Few learners ever replace.
+        cancelled = _Everything(cancel)
     # Before-states are copied only near the end: what an undo can reach without folding again.
     window = 0 if undo_all or as_of is not None else max(0, cancel.lines - 4 * KEEP_UNDO)
     position = 0
@@ -264,6 +299,8 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
                 last_on = on
             result.last_at = change["at"]
         apply(state, change, aliases)
+        if "roadmap_version" in change:
+            state.roadmap_version = change["roadmap_version"]
     result.changes = changes
     result.max_id = previous
     result.last_on = date.fromisoformat(last_on) if last_on else None

@@ -71,6 +71,7 @@ class Ledger:
         device: Callable[[], str] | None = None,
         now: Callable[[], datetime] | None = None,
         legacy: Callable[[], list[dict[str, Any]] | None] | None = None,
+        roadmap_version: str | None = None,
     ) -> None:
         self.root = root
         self.user = user
@@ -86,6 +87,7 @@ class Ledger:
         # Changes of a schema-1 store not migrated yet, folded in memory by reads.
         self._legacy = legacy
         self._fold: Fold | None = None
+        self.roadmap_version = roadmap_version  # recorded with every change: which version it was made against
 
     # -- reading ------------------------------------------------------------ #
 
@@ -319,6 +321,8 @@ class Ledger:
         moment = self._now()
         change = {key: value for key, value in partial.items() if value is not None and value != []}
         change.setdefault("on", moment.date().isoformat())
+        if self.roadmap_version:
+            change.setdefault("roadmap_version", str(self.roadmap_version)[:100])
         change.update(v=fmt.FORMAT, id=fmt.new_id(moment, after), at=moment.isoformat(), device=self.device)
         try:
             return fmt.check(change)
@@ -373,6 +377,7 @@ class Ledger:
                 result.undo_stack.append(before(result.state, change, units_of(change, self.aliases)))
                 result.redo_stack = []
                 apply(result.state, change, self.aliases)
+                result.state.roadmap_version = change.get("roadmap_version") or result.state.roadmap_version
             del result.undo_stack[:-100]
             self._save(result)
             return Recorded(made, result.state)
@@ -452,55 +457,38 @@ class Ledger:
         return found
 
     def import_changes(self, incoming: list[dict[str, Any]], source: str, *, replace: bool = False) -> int:
-        """Add the changes not already here (by id) as one import; returns how many were new."""
+        """Add the changes not already here (by id) as one import; returns how many were new.
+
+        With `replace`, the import also takes every older change out of effect
+        except those it brought (nothing is deleted: `undo` brings them back).
+        """
         from aipm_cli.store import atomic_write
 
         with self.locked():
             self.migrate_legacy()
             self.writable()
-            if replace:
-                self._set_aside_logs("replaced")
             present = self.known_ids()
             new = sorted({c["id"]: c for c in incoming if c["id"] not in present}.values(), key=lambda c: c["id"])
-            if not new:
+            if not new and not replace:
                 return 0
             payload = b"".join(fmt.line(c) for c in new)
             digest = hashlib.sha256(payload).hexdigest()[:12]
             name = f"{self.device}.import-{digest}{logs.SUFFIX}"
             path = self.changes_dir / name
-            if not path.exists():
+            if new and not path.exists():
                 atomic_write(path, payload)
             self._fold = None
             result = self.writable()
+            brought = sorted({c["id"] for c in incoming}) if replace else [c["id"] for c in new]
             marker = self.finish(
-                {"op": "import", "file": name, "count": len(new), "source": source[-200:]}, result.max_id
-            )
+                {"op": "import", "file": name, "count": len(new), "source": source[-200:], "ids": brought,
+                 "replace": True if replace else None},
+                result.max_id,
+            )  # fmt: skip
             self._append(result, [marker])
             self._fold = None
             self.load(use_cache=False)
             return len(new)
-
-    def _set_aside_logs(self, why: str) -> Path | None:
-        """Move every log file into backups/ (real copies, then removed)."""
-        import shutil
-
-        from aipm_cli.paths import ensure_private_dir
-
-        files = self.files()
-        if not files:
-            return None
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        folder = self.backups / f"{why}-{self.roadmap_id}-{stamp}"
-        ensure_private_dir(folder)
-        for path in files:
-            shutil.copyfile(path, folder / path.name)
-            os.chmod(folder / path.name, 0o600)
-        logs.fsync_dir(folder)
-        for path in files:
-            path.unlink()
-        logs.fsync_dir(self.changes_dir)
-        self._fold = None
-        return folder
 
     # -- migration ---------------------------------------------------------- #
 
@@ -544,6 +532,8 @@ class Ledger:
         redone: set[str] = set()
         imports: dict[str, str] = {}
         cancelled_files: set[str] = set()
+        floor: str | None = None  # the newest replacing import in effect: what is older is out, unless it brought it
+        kept: set[str] = set()
         previous = None
         for change_id, change, file in heapq.merge(*streams, key=lambda e: e[0], reverse=True):
             if change_id == previous:
@@ -559,6 +549,11 @@ class Ledger:
                 imports[change_id] = change["file"]
                 if undone:
                     cancelled_files.add(change["file"])
+                    cancelled.update(change.get("ids", ()))
+                elif change.get("replace") and floor is None:
+                    floor, kept = change_id, set(change.get("ids", ()))
+            if floor is not None and change_id < floor and change_id not in kept:
+                undone = True
             yield change, undone
 
 

@@ -83,11 +83,26 @@ def _comparable(data: dict[str, Any] | None) -> Any:
     return None if out == {"status": "not_started"} else out
 
 
+def _newest_record(progress: Any) -> datetime | None:
+    """The latest moment the stored records mention (for a store that has no history or creation time)."""
+    moments: list[datetime] = []
+    for rec in progress.items.values():
+        for day in (rec.started_on, rec.completed_on, rec.skipped_on):
+            if day is not None:
+                moments.append(datetime(day.year, day.month, day.day, tzinfo=UTC))
+        for note in [*rec.notes, *rec.evidence]:
+            moments.append(note.at if note.at.tzinfo else note.at.replace(tzinfo=UTC))
+    for ratings in progress.skills.values():
+        for rating in ratings:
+            moments.append(datetime(rating.on.year, rating.on.month, rating.on.day, tzinfo=UTC))
+    return max(moments) if moments else None
+
+
 def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | None) -> list[dict[str, Any]]:
     """The changes that stand for one roadmap's progress in a schema-1 store."""
     out: list[dict[str, Any]] = []
     ids: dict[int, str] = {}
-    latest = created or _EPOCH
+    latest = created or _newest_record(progress) or _EPOCH
     for entry in progress.history:
         at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
         latest = max(latest, at)
@@ -204,6 +219,6 @@ def migrate_store(root: Path, user: str) -> bool:
         os.chmod(tmp, 0o600)
         os.replace(tmp, keep)
         logs.fsync_dir(backups)
-    path.unlink()  # a symlinked store: only the link goes; its target stays where the learner put it
+    path.unlink(missing_ok=True)  # a symlinked store: only the link goes; its target stays where it was
     logs.fsync_dir(path.parent)
     return True

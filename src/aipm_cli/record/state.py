@@ -259,6 +259,7 @@ def state_data(state: State) -> dict[str, Any]:
     return {
         "items": {k: record_data(v) for k, v in sorted(state.items.items())},
         "skills": {k: [rating_data(r) for r in v] for k, v in sorted(state.skills.items())},
+        "roadmap_version": state.roadmap_version,
     }
 
 
@@ -266,4 +267,5 @@ def state_from_data(data: dict[str, Any]) -> State:
     return State(
         items={k: record_from_data(v) for k, v in data.get("items", {}).items()},
         skills={k: [rating_from_data(r) for r in v] for k, v in data.get("skills", {}).items()},
+        roadmap_version=data.get("roadmap_version"),
     )
