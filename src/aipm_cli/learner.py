@@ -407,6 +407,7 @@ class Learner:
                     result = ledger.load(use_cache=False)  # every line checked, not the cache's word
                 report["changes"] = result.changes
                 report["in_effect"] = result.in_effect
+                report["recorded_roadmap_version"] = result.state.roadmap_version
                 for path in ledger.files():
                     info = path.stat()
                     report["logs"].append({"file": str(path), "bytes": info.st_size, "mode": oct(info.st_mode & 0o777)})

@@ -197,6 +197,7 @@ def _check_rating(value: Any, what: str) -> None:
 
 
 _FAST_KEYS = {op: frozenset(_COMMON | _REQUIRED[op]) for op in (*STATUS_OPS, "note")}
+_FAST_KEYS_OLD = {op: keys - {"roadmap_version"} for op, keys in _FAST_KEYS.items()}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:\d{2}|Z)$")
 
@@ -219,7 +220,7 @@ def check(data: Any) -> dict[str, Any]:
         fast = _FAST_KEYS.get(op)  # type: ignore[arg-type]
         if (
             fast is not None
-            and (data.keys() == fast or data.keys() == _FAST_KEYS_OLD[op])
+            and (data.keys() == fast or data.keys() == _FAST_KEYS_OLD[op])  # type: ignore[index]
             and data["v"] == 1
             and type(data["v"]) is int
             and type(data["id"]) is str
