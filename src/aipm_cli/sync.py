@@ -734,6 +734,8 @@ class Repo:
         out = done.stdout + done.stderr
         if b"[rejected]" in out or b"non-fast-forward" in out or b"fetch first" in out:
             return "rejected"
+        if b"failed to update ref" in out or b"cannot lock ref" in out:
+            return "rejected"  # another device's push held the branch at that moment
         if b"[remote rejected]" in out:
             line = next((x for x in out.decode("utf-8", "replace").splitlines() if "remote rejected" in x), "")
             raise SyncError(f"The remote refused the push: {safe_url(line.strip())[:200]}.")
