@@ -621,3 +621,31 @@ def test_kill_during_sync_loses_nothing_and_the_next_sync_converges(tmp_path: Pa
 @pytest.mark.slow
 def test_kill_during_sync_twenty_times(tmp_path: Path) -> None:
     _kill_rounds(tmp_path, 20)
+
+
+def test_a_merge_killed_halfway_is_settled_by_the_next_sync(tmp_path: Path, two_synced: Path) -> None:
+    """What a kill mid-merge leaves: files half-written, a new file, a staged index, MERGE_HEAD, index.lock."""
+    remote, (a, b) = copy_world(two_synced, tmp_path, ("laptop-a", "work-b"))
+    aipm(b, "sync")
+    aipm(b, "assess", "product-management", "2")
+    aipm(b, "--user", "sam", "done", "ai-for-everyone")
+    aipm(b, "sync")
+    theirs = b / "learners/ada/ai-product-manager/changes/work-b.jsonl"
+    new = b / "learners/sam/ai-product-manager/changes/work-b.jsonl"
+    mine = a / "learners/ada/ai-product-manager/changes/work-b.jsonl"
+    assert len(theirs.read_bytes()) > len(mine.read_bytes())
+    mine.write_bytes(theirs.read_bytes()[: len(mine.read_bytes()) + 40])  # half of a line written
+    (a / "learners/sam/ai-product-manager/changes").mkdir(parents=True)
+    (a / "learners/sam/ai-product-manager/changes/work-b.jsonl").write_bytes(new.read_bytes()[:10])
+    git(a, "fetch", "-q", "origin")
+    (a / ".git" / "MERGE_HEAD").write_text(git(a, "rev-parse", "origin/main") + "\n")
+    git(a, "read-tree", "origin/main")  # the index as the merge left it
+    (a / ".git" / "index.lock").write_bytes(b"")
+    aipm(a, "status")  # readable meanwhile
+    aipm(a, "sync")
+    assert not (a / ".git" / "MERGE_HEAD").exists() and not (a / ".git" / "index.lock").exists()
+    aipm(b, "sync")
+    assert file_ids(a) == file_ids(b)
+    assert export(a) == export(b)
+    assert git(a, "status", "--porcelain") == ""
+    assert mine.read_bytes() == theirs.read_bytes()
