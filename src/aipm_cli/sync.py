@@ -393,13 +393,24 @@ def _file_lock(path: Path, what: str) -> Iterator[None]:
 
 
 @contextmanager
-def learner_locks(root: Path, extra: set[tuple[str, str]] = frozenset()) -> Iterator[None]:  # type: ignore[assignment]
-    """Every learner's write lock (the one `aipm done` takes), in one order, so no write lands mid-commit."""
+def learner_locks(
+    root: Path,
+    extra: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+    *,
+    create: bool = True,
+) -> Iterator[None]:
+    """Every learner's write lock (the one `aipm done` takes), in one order, so no write lands mid-commit.
+
+    `extra` folders are locked too; without `create`, only those that exist already (a merge that
+    brings a new learner or roadmap leaves nothing behind when it is refused).
+    """
     from aipm_cli.paths import ensure_private_dir
 
     with ExitStack() as stack:
         for learner, roadmap in _roadmap_folders(root, extra):
             changes = root / "learners" / learner / roadmap / "changes"
+            if not create and not changes.is_dir():
+                continue
             try:
                 ensure_private_dir(changes)
             except OSError as exc:
@@ -909,7 +920,7 @@ class Repo:
         changes = self.incoming(theirs, base)
         received = self.verify(changes)
         folders = {(c.path.split("/")[1], c.path.split("/")[2]) for c in changes if c.kind == "log"}
-        with learner_locks(self.root, folders):
+        with learner_locks(self.root, folders, create=False):
             self.clear_the_way(changes)
             if head is None:
                 self.git.run("merge", "--ff-only", "-q", theirs)
@@ -1045,6 +1056,7 @@ def init(
         result.remote = safe_url(url) if url else None
         head = repo.git.rev("HEAD")
         reached: str | None = None
+        remote_ignore = False
         if url and head is None:
             # Before the first commit: learn the remote's branch (and its .gitignore) so this
             # machine's first commit sits on the same branch.
@@ -1057,12 +1069,13 @@ def init(
                 for ref in repo.git.text("for-each-ref", "--format=%(refname)", f"refs/remotes/{REMOTE}/").split()
             ]
             chosen = next((b for b in (DEFAULT_BRANCH, "master") if b in branches), branches[0] if branches else None)
+            remote_ignore = False
             if chosen:
                 repo.git.run("symbolic-ref", "HEAD", f"refs/heads/{chosen}")
-                theirs = repo.tracking(chosen)
-                if not (root / ".gitignore").exists() and repo.git.ok("cat-file", "-e", f"{theirs}:.gitignore"):
-                    _write_gitignore(root, repo.git.run("show", f"{theirs}:.gitignore").stdout)
-        if not (root / ".gitignore").exists():
+                remote_ignore = repo.git.ok("cat-file", "-e", f"{repo.tracking(chosen)}:.gitignore")
+                result.joined = True
+        # Joining a remote that has a .gitignore: its copy arrives with the merge.
+        if not (root / ".gitignore").exists() and not (head is None and url and remote_ignore):
             _write_gitignore(root, GITIGNORE.encode())
         result.branch = repo.branch()
         with learner_locks(root, repo.legacy_folders()):
@@ -1083,7 +1096,6 @@ def init(
         except SyncError as exc:
             _finish(repo, result, started, exc.message)
             raise
-        result.joined = bool(result.received) or (created and repo.git.rev(repo.tracking(result.branch)) is not None)
         _finish(repo, result, started, None)
         return result
 
