@@ -649,3 +649,16 @@ def test_a_merge_killed_halfway_is_settled_by_the_next_sync(tmp_path: Path, two_
     assert export(a) == export(b)
     assert git(a, "status", "--porcelain") == ""
     assert mine.read_bytes() == theirs.read_bytes()
+
+
+def test_two_data_directories_sharing_a_device_id_are_told_so(tmp_path: Path, two_synced: Path) -> None:
+    remote, (a, _b) = copy_world(two_synced, tmp_path, ("laptop-a", "work-b"))
+    twin = tmp_path / "w" / "laptop-twin"
+    shutil.copytree(a, twin, symlinks=True)  # copied with its `device` file
+    aipm(a, "sync")
+    aipm(twin, "done", "product-lifecycle")
+    before = snapshot_files(twin)
+    result = aipm(twin, "sync", expect=1)
+    assert "share the device id 'laptop-a'" in result.stderr
+    after = snapshot_files(twin)
+    assert after.pop("HEAD") != before.pop("HEAD") and after == before

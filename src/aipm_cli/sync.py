@@ -454,11 +454,12 @@ def _stale_locks(git_dir: Path) -> list[Path]:
 def recover(git: Git, git_dir: Path) -> list[str]:
     """Clear what a killed sync left behind; returns what was done (for --debug)."""
     done: list[str] = []
-    # A git that outlived a killed aipm finishes on its own: give it a moment.
-    deadline = time.monotonic() + 10.0
-    while _git_running_in(git.root) and time.monotonic() < deadline:
-        time.sleep(0.05)
     locks = _stale_locks(git_dir)
+    # A git that outlived a killed aipm finishes on its own and removes its locks: give it a moment.
+    deadline = time.monotonic() + 10.0
+    while locks and _git_running_in(git.root) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        locks = _stale_locks(git_dir)
     if locks:
         running = _git_running_in(git.root)
         for lock in locks:
@@ -528,6 +529,8 @@ class SyncResult:
             "pushed": self.pushed,
             "created": self.created,
             "joined": self.joined,
+            "attempts": self.attempts,
+            "recovered": self.recovered,
             "timings": {"total_seconds": round(self.seconds, 4), "git_seconds": round(self.git_seconds, 4)},
         }
 
@@ -788,11 +791,24 @@ class Repo:
         logs = [c for c in changes if c.kind == "log"]
         blobs = self.git.blobs([oid for c in logs for oid in (c.base, c.ours, c.theirs) if oid])
         received: dict[str, int] = {}
+        device = self.device()
         for change in logs:
             theirs = blobs[change.theirs] if change.theirs else b""
             base = blobs[change.base] if change.base else b""
             ours = blobs[change.ours] if change.ours else b""
-            if not theirs.startswith(base) or not (theirs.startswith(ours) or ours.startswith(theirs)):
+            # Ours may be ahead of theirs only where theirs did not move (our own new lines):
+            # lines of a file that arrive from elsewhere and that we also have mean two writers.
+            behind = ours.startswith(theirs) and theirs == base
+            if not theirs.startswith(base) or not (theirs.startswith(ours) or behind):
+                name = change.path.rsplit("/", 1)[1]
+                if name.startswith((f"{device}.jsonl", f"{device}.import-")):
+                    raise SyncError(
+                        f"Another machine writes to this machine's own log {change.path}: two data directories"
+                        f" share the device id '{device}'. Nothing was changed here.",
+                        "This happens when a data directory is copied with its `device` file. On the copy: export"
+                        " (`aipm export --format json -o FILE`), move the data directory aside, `aipm sync init"
+                        " REMOTE` into a fresh one, then `aipm import FILE --merge`.",
+                    )
                 raise SyncError(
                     f"The remote's copy of {change.path} was rewritten or cut short: change logs only ever grow."
                     " Nothing was changed here.",
