@@ -257,10 +257,29 @@ def test_offline_commits_locally_and_sends_later(tmp_path: Path) -> None:
         "aipm: 1 change by ada on laptop-a",
     ]
     assert json.loads(aipm(a, "sync", "--status", "--json").stdout)["last_error"]
+    # The second machine is set up offline too, with progress of its own.
+    aipm(b, "note", "ai-for-everyone", "from work")
+    aipm(b, "sync", "init", str(missing), expect=1)
     make_remote(tmp_path, "later.git")
     aipm(a, "sync")
-    aipm(b, "sync", "init", str(missing))
-    assert sorted(log_ids(b)) == sorted(log_ids(a))
+    result = aipm(b, "sync")  # joins the history a pushed first: it never synced before
+    assert "sent 0 changes, received 2 changes" in result.stderr
+    aipm(a, "sync")
+    assert sorted(log_ids(b)) == sorted(log_ids(a)) and len(log_ids(a)) == 3
+
+
+def test_a_local_only_repository_joins_a_remote_later(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path)
+    a, b = make_device(tmp_path, "laptop-a"), make_device(tmp_path, "work-b")
+    aipm(a, "done", "ai-for-everyone")
+    aipm(a, "sync", "init", str(remote))
+    aipm(b, "skip", "product-strategy")
+    aipm(b, "sync", "init")  # local only, first
+    aipm(b, "note", "ai-for-everyone", "later")
+    result = aipm(b, "sync", "init", str(remote))
+    assert "received 1 change" in result.stderr
+    aipm(a, "sync")
+    assert sorted(log_ids(a)) == sorted(log_ids(b)) and len(log_ids(a)) == 3
 
 
 def test_debug_shows_git_on_stderr_only(tmp_path: Path) -> None:

@@ -1016,6 +1016,9 @@ def _finish(repo: Repo, result: SyncResult, started: float, error: str | None) -
         "received_at_last_sync": previous.get("received_at_last_sync", 0),
         "sent_at_last_sync": previous.get("sent_at_last_sync", 0),
         "last_error": error,
+        # Whether this repository ever completed an exchange with its remote: until it has, the
+        # remote's history may be joined even when unrelated (a machine set up offline).
+        "joined": bool(previous.get("joined")) or (error is None and result.remote is not None),
     }
     if error is None:
         state.update(
@@ -1105,7 +1108,8 @@ def init(
             _finish(repo, result, started, None)
             return result
         try:
-            repo.exchange(result.branch, result, unrelated_ok=created or not had_remote)
+            never_joined = not _read_state(repo.git_dir).get("joined")
+            repo.exchange(result.branch, result, unrelated_ok=created or not had_remote or never_joined)
         except Unreachable as exc:
             _finish(repo, result, started, str(exc))
             raise _unreachable(result, url, str(exc)) from None
@@ -1163,7 +1167,7 @@ def sync(
                 "Add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).",
             )
         try:
-            repo.exchange(result.branch, result)
+            repo.exchange(result.branch, result, unrelated_ok=not _read_state(repo.git_dir).get("joined"))
         except Unreachable as exc:
             _finish(repo, result, started, str(exc))
             raise _unreachable(result, url, str(exc)) from None
