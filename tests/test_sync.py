@@ -172,6 +172,9 @@ def test_safe_url_strips_passwords() -> None:
         ("learners/../ai/changes/x.jsonl", None),
         (".gitattributes", None),
         ("roadmaps/sub/x.yaml", None),
+        ("roadmaps/My plan (v2).yaml", "roadmap"),
+        ("roadmaps/.hidden.yaml", None),
+        ("roadmaps/notes.txt", None),
     ],
 )
 def test_only_logs_roadmaps_and_harmless_files_travel(path: str, kind: str | None) -> None:
@@ -573,6 +576,7 @@ def _spawn(home: Path, *args: str) -> subprocess.Popen[bytes]:
         env=_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, so a kill can take its git with it
     )
 
 
@@ -617,8 +621,11 @@ def _kill_rounds(tmp_path: Path, rounds: int) -> None:
         known = file_ids(a)
         committed = git(a, "rev-parse", "HEAD")
         proc = _spawn(a, "sync")
-        time.sleep(rng.uniform(0.2, 1.2))
-        os.kill(proc.pid, signal.SIGKILL)
+        time.sleep(rng.uniform(0.2, 0.9))
+        if round_ % 2:
+            os.kill(proc.pid, signal.SIGKILL)  # aipm only: a git it started finishes as an orphan
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)  # aipm and its git, as a power cut would
         proc.wait()
         # Readable at once, nothing lost, nothing committed lost.
         aipm(a, "status")
