@@ -24,6 +24,20 @@ One sync, all under a sync lock (`.git/aipm-sync.lock`):
 5. push (never forced); a push rejected because another device pushed first
    goes back to 3, a few times.
 
+After a kill: git lock files (`.git/index.lock`, ref locks) are removed
+when no git process works in the data directory (seen in /proc on Linux;
+elsewhere when the lock is over a minute old), else explained; an interrupted
+merge is forgotten and the index reset to HEAD; files a merge half-wrote are
+put back to HEAD's copy before the next merge, only when what is there is
+part of what arrives. Only this device's own files (and migrations) are ever
+committed by a sync, so a half-written file of another device never is.
+
+A remote's history unrelated to this repository's is joined only until this
+repository has completed one exchange with its remote (a machine set up
+offline, or with local progress); after that it is refused as a replaced
+remote. Schema-1 stores are migrated before committing, so they travel.
+This machine's record of its syncs is `.git/aipm-sync.json` (never synced).
+
 This module never prints and never exits: it raises `SyncError` (an
 AipmError) and returns plain results. Git runs with a clean environment
 (no prompts, no pager, C locale); its output goes to the `log` callback only.
@@ -659,8 +673,8 @@ class Repo:
             if not data.startswith(before):
                 raise SyncError(
                     f"{path} was changed where it had already been synced: change logs only ever grow.",
-                    f"Nothing was synced. Bring the synced copy back with `git -C {self.root} checkout -- {rel}`"
-                    " (lines added since are in your backups only if you copy the file aside first).",
+                    f"Nothing was synced. Copy the file aside (lines added since the last sync are only there),"
+                    f" then bring the synced copy back with `git -C {self.root} checkout -- {rel}`.",
                 )
             whole = _complete(data)
             if len(whole) <= len(before):
