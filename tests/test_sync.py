@@ -688,3 +688,49 @@ def test_two_data_directories_sharing_a_device_id_are_told_so(tmp_path: Path, tw
     assert "share the device id 'laptop-a'" in result.stderr
     after = snapshot_files(twin)
     assert after.pop("HEAD") != before.pop("HEAD") and after == before
+
+
+SCHEMA_1 = {
+    "schema_version": 1,
+    "user": "ada",
+    "roadmaps": {
+        "ai-product-manager": {
+            "items": {"ai-for-everyone": {"status": "done", "completed_on": "2026-11-01"}},
+            "skills": {},
+            "history": [],
+        }
+    },
+}
+
+
+def test_an_old_schema_1_store_is_migrated_so_it_travels(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path)
+    a, b = make_device(tmp_path, "laptop-a"), make_device(tmp_path, "work-b")
+    (a / "learners" / "ada").mkdir(parents=True)
+    (a / "learners" / "ada" / "progress.json").write_text(json.dumps(SCHEMA_1))
+    (a / "learners" / "zoe").mkdir(parents=True)
+    (a / "learners" / "zoe" / "progress.json").write_text("{not json")  # unreadable: left alone, not a blocker
+    result = aipm(a, "sync", "init", str(remote))
+    assert "sent 1 change" in result.stderr
+    assert (a / "learners" / "zoe" / "progress.json").read_text() == "{not json"
+    aipm(b, "sync", "init", str(remote))
+    assert json.loads(aipm(b, "show", "ai-for-everyone", "--json").stdout)["status"] == "done"
+
+
+def test_writes_during_a_sync_are_never_lost(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path)
+    a, b = make_device(tmp_path, "laptop-a"), make_device(tmp_path, "work-b")
+    aipm(a, "done", "ai-for-everyone")
+    aipm(a, "sync", "init", str(remote))
+    aipm(b, "sync", "init", str(remote))
+    aipm(b, "note", "ai-for-everyone", "from work")
+    aipm(b, "sync")
+    procs = [_spawn(a, "sync")] + [_spawn(a, "note", "ai-for-everyone", f"written meanwhile {n}") for n in range(4)]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    notes = [c for c in json.loads(aipm(a, "log", "--json").stdout) if c["action"] == "note"]
+    assert len(notes) == 5
+    aipm(a, "sync")
+    aipm(b, "sync")
+    assert file_ids(a) == file_ids(b) and len(file_ids(a)) == 6

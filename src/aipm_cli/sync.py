@@ -996,7 +996,13 @@ class Repo:
         for person in people:
             store = Path(person.path) / "progress.json"
             if person.is_dir(follow_symlinks=False) and _LEARNER.match(person.name) and store.exists():
-                doc = read_legacy(store)
+                try:
+                    doc = read_legacy(store)
+                except AipmError:
+                    # Unreadable: left untouched and not synced; that learner's own commands say why.
+                    if self.git.log is not None:
+                        self.git.log(f"not migrating {store}: it cannot be read")
+                    continue
                 if doc is not None:
                     found |= {(person.name, roadmap) for roadmap in doc.roadmaps}
         return found
@@ -1006,7 +1012,10 @@ class Repo:
         from aipm_cli.record.migrate import migrate_store
 
         for learner in sorted({learner for learner, _ in self.legacy_folders()}):
-            migrate_store(self.root, learner)
+            try:
+                migrate_store(self.root, learner)
+            except AipmError:
+                continue  # unreadable after all: left untouched, as above
 
 
 _REFUSED_HINT = (
