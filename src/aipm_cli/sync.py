@@ -50,16 +50,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aipm_cli.errors import AipmError
+
+if TYPE_CHECKING:
+    import subprocess
 
 REMOTE = "origin"
 DEFAULT_BRANCH = "main"
@@ -162,6 +164,8 @@ class Git:
         network: bool = False,
         extra: tuple[str, ...] = (),
     ) -> subprocess.CompletedProcess[bytes]:
+        import subprocess  # here, not at the top: `aipm status` imports this module for one line
+
         command = [
             "git",
             "-c",
