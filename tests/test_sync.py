@@ -230,6 +230,15 @@ def test_status_json_and_unsynced_summary(tmp_path: Path) -> None:
     assert json.loads(aipm(a, "sync", "--status", "--json").stdout)["not_pushed"] == 0
 
 
+def test_sync_before_init_says_what_to_do(tmp_path: Path) -> None:
+    a = make_device(tmp_path, "laptop-a")
+    result = aipm(a, "sync", expect=1)
+    assert "is not set up for syncing yet" in result.stderr and "aipm sync init" in result.stderr
+    assert not (a / ".git").exists()
+    assert "is not synced" in aipm(a, "sync", "--status").stderr
+    assert json.loads(aipm(a, "sync", "--status", "--json").stdout)["set_up"] is False
+
+
 def test_status_never_shows_a_password(tmp_path: Path) -> None:
     a = make_device(tmp_path, "laptop-a")
     aipm(a, "sync", "init")
@@ -341,7 +350,9 @@ def test_torn_last_line_is_never_committed(tmp_path: Path) -> None:
     committed = git(a, "show", "HEAD:learners/ada/ai-product-manager/changes/laptop-a.jsonl")
     assert committed.count("\n") == 0 and committed.endswith("}")  # one whole line (git strips its newline)
     aipm(a, "skip", "product-strategy")  # sets the torn bytes aside, then appends
+    assert list((a / "learners/ada/backups").iterdir())
     aipm(a, "sync")
+    assert git(a, "status", "--porcelain") == ""  # backups stay on this machine
     aipm(b, "sync", "init", str(remote))
     assert len(log_ids(b)) == 2
 
