@@ -88,7 +88,8 @@ GITIGNORE = """\
 
 _LEARNER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _ROADMAP_DIR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_LOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.jsonl$")
+# A device's own log, an import it wrote, or a migration: the only names the record package writes.
+_LOG_NAME = re.compile(r"^(?:migrated-[0-9a-f]{1,64}|[a-z0-9][a-z0-9-]{0,62}(?:\.import-[0-9a-f]{1,64})?)\.jsonl$")
 _ROADMAP_FILE = re.compile(r"^[^./\x00-\x1f\x7f][^/\x00-\x1f\x7f]{0,200}\.(yaml|yml|json)$")
 _TOP_LEVEL_OK = re.compile(r"^(\.gitignore|README(\.[A-Za-z]+)?|LICENSE(\.[A-Za-z]+)?)$")
 _REGULAR = ("100644", "100755")
