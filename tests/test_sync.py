@@ -469,6 +469,11 @@ def test_a_hand_edited_roadmap_on_both_sides_is_a_clean_error(tmp_path: Path) ->
     assert not (b / ".git" / "MERGE_HEAD").exists()
     assert git(b, "status", "--porcelain") == ""
     assert is_ancestor(b, head, git(b, "rev-parse", "HEAD"))
+    # The way out the message gives works.
+    assert "show origin/main:roadmaps/mini.yaml" in result.stderr
+    (b / "roadmaps" / "mini.yaml").write_text(git(b, "show", "origin/main:roadmaps/mini.yaml") + "\n")
+    aipm(b, "sync")
+    assert (b / "roadmaps" / "mini.yaml").read_text() == MINI_ROADMAP.replace("Mini plan", "Plan A")
 
 
 def test_a_replaced_remote_history_is_refused(tmp_path: Path) -> None:

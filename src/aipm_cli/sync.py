@@ -901,8 +901,9 @@ class Repo:
             raise SyncError(
                 f"The remote's {conflicted[0]} conflicts with this machine's copy: it was edited by hand on both"
                 " sides. Nothing was changed here.",
-                f"Make the two copies the same by hand (git -C {self.root} fetch, then compare with"
-                f" {REMOTE}/{self.branch()}), commit, and run `aipm sync` again.",
+                f"Make this machine's copy the same as the remote's (`git -C {self.root} show"
+                f" {REMOTE}/{self.branch()}:{conflicted[0]}` shows it) and run `aipm sync` again;"
+                " then make the edit you want on one machine only.",
             )
         raise SyncError(
             f"git merge failed: {first_line(done.stderr or done.stdout)}. Nothing was changed here.",
