@@ -748,13 +748,18 @@ class Repo:
         refspec = (
             f"+refs/heads/{branch}:{self.tracking(branch)}" if branch else f"+refs/heads/*:refs/remotes/{REMOTE}/*"
         )
-        done = self.git.run(
-            "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", REMOTE, refspec, check=False, network=True
-        )
-        if done.returncode == 0:
-            return
-        if b"couldn't find remote ref" in done.stderr:
-            return  # an empty remote, or one where nobody pushed this branch yet
+        for attempt in range(1, 4):
+            done = self.git.run(
+                "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", REMOTE, refspec, check=False, network=True
+            )
+            if done.returncode == 0:
+                return
+            if b"couldn't find remote ref" in done.stderr:
+                return  # an empty remote, or one where nobody pushed this branch yet
+            if b"cannot lock ref" not in done.stderr or attempt == 3:
+                break
+            # A git left running by a killed sync is updating the same ref: it is done in a moment.
+            time.sleep(0.3 * attempt)
         raise Unreachable(first_line(done.stderr))
 
     def push(self, branch: str) -> str:
