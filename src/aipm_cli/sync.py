@@ -114,7 +114,7 @@ def safe_url(url: str) -> str:
     return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}@" if m["user"] else m["scheme"], url)
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
@@ -723,7 +723,7 @@ class Repo:
     def _message(self, sent: dict[str, int], roadmaps: list[str], device: str) -> str:
         parts = []
         for index, (learner, count) in enumerate(sorted(sent.items())):
-            parts.append(f"{_plural(count, 'change')} by {learner}" if index == 0 else f"{count} by {learner}")
+            parts.append(f"{plural(count, 'change')} by {learner}" if index == 0 else f"{count} by {learner}")
         if roadmaps:
             parts.append(f"{'roadmap' if len(roadmaps) == 1 else 'roadmaps'} {', '.join(sorted(roadmaps))}")
         return f"aipm: {', '.join(parts) or 'start syncing'} on {device}"
@@ -1162,7 +1162,7 @@ def _write_gitignore(root: Path, data: bytes) -> None:
 
 def _unreachable(result: SyncResult, url: str, reason: str) -> Unreachable:
     sent = sum(result.sent.values())
-    kept = f"Committed {_plural(sent, 'change')} here" if sent else "Nothing new to send from here"
+    kept = f"Committed {plural(sent, 'change')} here" if sent else "Nothing new to send from here"
     return Unreachable(
         f"Could not reach the remote {safe_url(url)}: {reason}. {kept}; nothing is lost.",
         "Run `aipm sync` again when the remote is reachable (`aipm --debug sync` shows git's messages).",
@@ -1196,7 +1196,7 @@ def sync(
             _finish(repo, result, started, "no remote")
             sent = sum(result.sent.values())
             raise Unreachable(
-                f"This data directory has no remote to sync with. Committed {_plural(sent, 'change')} here;"
+                f"This data directory has no remote to sync with. Committed {plural(sent, 'change')} here;"
                 " nothing is lost.",
                 "Add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).",
             )
@@ -1312,7 +1312,7 @@ def unsynced_summary(root: Path) -> str | None:
         return None
     if not count:
         return None
-    return f"{_plural(count, 'change')} not synced yet: run `aipm sync`."
+    return f"{plural(count, 'change')} not synced yet: run `aipm sync`."
 
 
 def _packed_refs(git_dir: Path) -> bytes:

@@ -33,11 +33,11 @@ def _git_log(app: Any) -> Any:
 
 
 def _received_line(result: Any) -> str:
-    from aipm_cli.sync import _plural
+    from aipm_cli.sync import plural
 
     sent = sum(result.sent.values())
     received = sum(result.received.values())
-    parts = [f"sent {_plural(sent, 'change')}", f"received {_plural(received, 'change')}"]
+    parts = [f"sent {plural(sent, 'change')}", f"received {plural(received, 'change')}"]
     if result.roadmaps_received:
         parts.append(f"roadmaps {', '.join(sorted(set(result.roadmaps_received)))}")
     return ", ".join(parts)
