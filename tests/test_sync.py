@@ -379,8 +379,7 @@ def test_git_lock_held_by_a_running_git_is_explained(tmp_path: Path, monkeypatch
     aipm(a, "sync", "init")
     (a / ".git" / "index.lock").write_bytes(b"")
     monkeypatch.setattr(core, "_git_running_in", lambda root: True)
-    monkeypatch.setattr(core.time, "sleep", lambda s: None)
-    monkeypatch.setattr(core.time, "monotonic", iter(range(0, 10_000, 20)).__next__)
+    monkeypatch.setattr(core, "GIT_LOCK_WAIT", 0.2)
     result = aipm(a, "sync", expect=1)
     assert "Another git command is working in" in result.stderr and "index.lock" in result.stderr
     assert (a / ".git" / "index.lock").exists()

@@ -71,6 +71,7 @@ STATE_FILE = "aipm-sync.json"  # inside .git: this machine's own record of its s
 SYNC_LOCK = "aipm-sync.lock"
 NETWORK_TIMEOUT = 600.0
 LOCAL_TIMEOUT = 120.0
+GIT_LOCK_WAIT = 10.0  # how long a git lock held by a running git is waited for
 
 GITIGNORE = """\
 # Written by `aipm sync init`. What travels between your machines: every
@@ -212,7 +213,11 @@ class Git:
         if self.log is not None:
             shown = " ".join(safe_url(a) for a in ["git", *args])
             self.log(f"$ {shown}  (exit {done.returncode})")
-            for stream in (done.stdout if len(done.stdout) < 4000 else b"", done.stderr):
+            # Object contents and NUL-separated listings are data, not messages: left out.
+            shown_out = done.stdout if len(done.stdout) < 4000 and b"\0" not in done.stdout else b""
+            if args[0] == "cat-file":
+                shown_out = b""
+            for stream in (shown_out, done.stderr):
                 text = safe_url(stream.decode("utf-8", "replace")).rstrip()
                 if text:
                     self.log(text)
@@ -475,7 +480,7 @@ def recover(git: Git, git_dir: Path) -> list[str]:
     done: list[str] = []
     locks = _stale_locks(git_dir)
     # A git that outlived a killed aipm finishes on its own and removes its locks: give it a moment.
-    deadline = time.monotonic() + 10.0
+    deadline = time.monotonic() + GIT_LOCK_WAIT
     while locks and _git_running_in(git.root) and time.monotonic() < deadline:
         time.sleep(0.05)
         locks = _stale_locks(git_dir)
