@@ -752,3 +752,18 @@ def test_writes_during_a_sync_are_never_lost(tmp_path: Path) -> None:
     aipm(a, "sync")
     aipm(b, "sync")
     assert file_ids(a) == file_ids(b) and len(file_ids(a)) == 6
+
+
+def test_sync_takes_each_learners_write_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from filelock import FileLock
+
+    a = make_device(tmp_path, "laptop-a")
+    aipm(a, "done", "ai-for-everyone")
+    aipm(a, "sync", "init")
+    aipm(a, "skip", "product-strategy")
+    monkeypatch.setattr(core, "LOCK_TIMEOUT", 0.2)
+    head = git(a, "rev-parse", "HEAD")
+    with FileLock(str(a / "learners/ada/ai-product-manager/write.lock")):  # an `aipm done` mid-write
+        result = aipm(a, "sync", expect=1)
+    assert "The progress of ada on ai-product-manager is busy" in result.stderr
+    assert git(a, "rev-parse", "HEAD") == head
