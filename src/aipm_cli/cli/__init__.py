@@ -115,6 +115,7 @@ def _register() -> None:
 
     for module in (views, track, learning, reports, roadmaps, admin, cohort):
         module.register(app)
+    __import__("aipm_cli.cli.sync", fromlist=["register"]).register(app)
 
 
 _register()

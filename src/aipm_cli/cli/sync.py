@@ -1,0 +1,137 @@
+"""`aipm sync` and `aipm sync init`: the same progress on every machine, through git."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from aipm_cli.cli.options import JsonOpt
+
+sync_app = typer.Typer(
+    name="sync",
+    short_help="The same progress on every machine, through git.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _git_log(app: Any) -> Any:
+    """Git's own output, on stderr, only with --debug."""
+    if not getattr(app, "debug", False):
+        return None
+
+    def log(text: str) -> None:
+        sys.stderr.write(f"{text}\n")
+        sys.stderr.flush()
+
+    return log
+
+
+def _received_line(result: Any) -> str:
+    from aipm_cli.sync import plural
+
+    sent = sum(result.sent.values())
+    received = sum(result.received.values())
+    parts = [f"sent {plural(sent, 'change')}", f"received {plural(received, 'change')}"]
+    if result.roadmaps_received:
+        parts.append(f"roadmaps {', '.join(sorted(set(result.roadmaps_received)))}")
+    return ", ".join(parts)
+
+
+@sync_app.callback()
+def sync_command(
+    ctx: typer.Context,
+    status: Annotated[
+        bool, typer.Option("--status", help="Where syncing stands: remote, changes not pushed, the last sync.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Send this machine's new changes and take the others' (commit, fetch, check, merge, push).
+
+    Set up with `aipm sync init [REMOTE]` first. Nothing is ever rewritten: a
+    remote whose logs were rewritten or damaged is refused and nothing here
+    changes. Exit 1 when the remote cannot be reached (your changes are then
+    committed here and sent next time).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from aipm_cli import sync
+
+    app = ctx.obj
+    root = app.layout.root
+    if status:
+        info = sync.status(root, log=_git_log(app))
+        if json:
+            app.emit_json(info)
+            return
+        _show_status(app, info)
+        return
+    result = sync.sync(root, log=_git_log(app), now=app.now)
+    if json:
+        app.emit_json(result.data())
+        return
+    app.say_plain(f"Synced with {result.remote} ({result.branch}): {_received_line(result)}.")
+
+
+def _show_status(app: Any, info: dict[str, Any]) -> None:
+    if not info["set_up"]:
+        app.say_plain(f"{info['data_dir']} is not synced. Run `aipm sync init REMOTE` to set it up.")
+        return
+    lines = [
+        ("data directory", info["data_dir"]),
+        ("remote", info["remote"] or "none (run `aipm sync init REMOTE`)"),
+        ("branch", info["branch"]),
+        ("not pushed", f"{info['not_pushed']} change{'s' if info['not_pushed'] != 1 else ''}"),
+        ("last sync", info["last_sync"] or "never"),
+        ("received then", str(info["received_at_last_sync"])),
+    ]
+    if info.get("last_error"):
+        lines.append(("last attempt failed", info["last_error"]))
+    width = max(len(k) for k, _ in lines)
+    sys.stdout.write("".join(f"{key.ljust(width)}  {value}\n" for key, value in lines))
+
+
+@sync_app.command("init")
+def init_command(
+    ctx: typer.Context,
+    remote: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[REMOTE]", help="A git URL or a path to a bare repository (may already hold aipm data)."
+        ),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Make this data directory a git repository and join REMOTE.
+
+    Commits what travels (every learner's change logs and your own roadmaps),
+    with a .gitignore that keeps out caches, backups, locks, the device id and
+    config.json. With a REMOTE that already holds aipm data, its history is
+    fetched, checked and joined.
+    """
+    from aipm_cli import sync
+
+    app = ctx.obj
+    result = sync.init(app.layout.root, remote, log=_git_log(app), now=app.now)
+    if json:
+        app.emit_json(result.data())
+        return
+    where = app.layout.root
+    made = "Made" if result.created else "Using"
+    app.say_plain(f"{made} the git repository in {where} (branch {result.branch}).")
+    if result.remote is None:
+        sent = sum(result.sent.values())
+        app.say_plain(f"Committed {sent} change{'s' if sent != 1 else ''} here. No remote yet:")
+        app.say_plain("add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).")
+        return
+    app.say_plain(f"Synced with {result.remote}: {_received_line(result)}.")
+    app.say_plain("From now on, run `aipm sync` on each machine to send and take changes.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sync_app, name="sync")
