@@ -767,3 +767,22 @@ def test_sync_takes_each_learners_write_lock(tmp_path: Path, monkeypatch: pytest
         result = aipm(a, "sync", expect=1)
     assert "The progress of ada on ai-product-manager is busy" in result.stderr
     assert git(a, "rev-parse", "HEAD") == head
+
+
+def test_status_mentions_unsynced_changes_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aipm_cli.cli import app as cli
+
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    home = tmp_path / "home"
+    env = {"AIPM_HOME": str(home), "AIPM_USER": "ada", "HOME": str(tmp_path), "GIT_AUTHOR_NAME": "a",
+           "GIT_AUTHOR_EMAIL": "a@example.org", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.org"}  # fmt: skip
+    runner = CliRunner()
+    assert runner.invoke(cli, ["done", "ai-for-everyone"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["sync", "init", str(remote)], env=env).exit_code == 0
+    assert "not synced" not in runner.invoke(cli, ["status"], env=env).stderr
+    assert runner.invoke(cli, ["done", "user-research"], env=env).exit_code == 0
+    lines = [line for line in runner.invoke(cli, ["status"], env=env).stderr.splitlines() if "sync" in line]
+    assert len(lines) == 1 and "aipm sync" in lines[0]

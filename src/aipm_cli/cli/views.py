@@ -28,6 +28,12 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     from aipm_cli.render.terminal import status_view
 
     app.show(status_view, summary)
+    if (app.layout.root / ".git").is_dir():  # synced with git: say what is not synced yet
+        from aipm_cli.sync import unsynced_summary
+
+        unsynced = unsynced_summary(app.layout.root)
+        if unsynced:
+            app.say_plain(unsynced)
 
 
 def _phase_or_module(roadmap: "Roadmap", spec: str, kind: str) -> str:
