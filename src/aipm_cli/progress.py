@@ -85,6 +85,7 @@ def row(roadmap: Roadmap, progress: State, item_id: str) -> Row:
         completed_on=completed,
         skipped_on=rec.skipped_on,
         deliverables=deliverables,
+        context=placed.module.title,
     )
 
 

@@ -44,6 +44,7 @@ class Row:
     completed_on: date | None
     skipped_on: date | None
     deliverables: list[dict[str, Any]] | None = None
+    context: str = ""  # the module it sits in: a title such as "Transparency" is not understood alone
 
 
 @dataclass

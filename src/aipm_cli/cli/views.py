@@ -113,7 +113,7 @@ def list_items(
         return
     from aipm_cli.render.terminal import rows_table
 
-    app.show(rows_table, selected, tree=True, names=app.learner.names())
+    app.show(rows_table, selected, tree=True, names=app.learner.names(), legend=True)
 
 
 def show(
@@ -175,7 +175,7 @@ def next_up(
         return
     from aipm_cli.render.terminal import rows_table
 
-    app.show(rows_table, selected, tree=False)
+    app.show(rows_table, selected, tree=False, context=True)
 
 
 def log(

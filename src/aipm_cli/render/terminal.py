@@ -91,7 +91,8 @@ def status_view(console: Console, s: Summary) -> None:
     line = bar(s.percent, bar_width)
     line.append(" " + figures)
     console.print(line)
-    detail = f"{c.in_progress} in progress · {c.skipped} skipped · {c.not_started} not started"
+    # Items in progress (as listed below); the other figures count what carries a status (deliverables apart).
+    detail = f"{len(s.in_progress)} in progress · {c.skipped} skipped · {c.not_started} not started"
     console.print(Text(detail, style="dim"))
 
     console.print()
@@ -103,8 +104,11 @@ def status_view(console: Console, s: Summary) -> None:
     for p in s.phases:
         pc = p.counts
         line = Text("  " + fit(p.title, title_width).ljust(title_width) + " ")
-        line.append_text(bar(p.percent, phase_bar))
-        line.append(f"{p.percent:5.0f}%  {pc.done}/{pc.total - pc.skipped}")
+        if pc.total and pc.skipped == pc.total:
+            line.append("skipped", style="dim")
+        else:
+            line.append_text(bar(p.percent, phase_bar))
+            line.append(f"{p.percent:5.0f}%  {pc.done}/{pc.total - pc.skipped}")
         console.print(line, no_wrap=True, overflow="ellipsis")
 
     if s.in_progress:
@@ -129,10 +133,11 @@ def status_view(console: Console, s: Summary) -> None:
         console.print(Padding(Text(text), (0, 0, 0, 2)))
 
     console.print()
-    weeks = Text("  ")
+    weeks = Text(f"  {len(s.weeks)} weeks ago ", style="dim")
     for w in s.weeks:
         weeks.append("■ " if w["active"] else "□ ", style="green" if w["active"] else "dim")
-    weeks.append(f" active in {s.active_weeks} of the last {len(s.weeks)} weeks")
+    weeks.append("this week", style="dim")
+    weeks.append(f" · active in {s.active_weeks} of {len(s.weeks)}")
     console.print(_heading("Consistency"))
     console.print(weeks)
 
@@ -149,29 +154,44 @@ def status_view(console: Console, s: Summary) -> None:
             console.print(line)
     if s.orphans:
         console.print()
+        count = len(s.orphans)
+        what = "1 entry with progress is" if count == 1 else f"{count} entries with progress are"
         console.print(
             Text(
-                f"{len(s.orphans)} item(s) with progress are not in this roadmap version "
-                f"(kept, not counted): {', '.join(s.orphans)}. See `aipm doctor`.",
+                f"{what} not in this roadmap version (kept, not counted): {', '.join(s.orphans)}. "
+                "See `aipm doctor`.",
                 style="yellow",
             )
         )
 
 
 def _item_lines(console: Console, rows: list[Row]) -> None:
-    rows_table(console, rows, tree=False, indent=2)
+    rows_table(console, rows, tree=False, indent=2, context=True)
+
+
+LEGEND = "○ not started  ◐ in progress  ✓ done  – skipped"
 
 
 def entry_lines(
-    console: Console, indent: int, status: str | None, title: str, ident: str, right: str = "", style: str = ""
+    console: Console,
+    indent: int,
+    status: str | None,
+    title: str,
+    ident: str,
+    right: str = "",
+    style: str = "",
+    context: str = "",
 ) -> list[Text]:
-    """One entry: mark, title and id, wrapped between words with a hanging indent
-    (an id never breaks), and `right` (e.g. a duration) at the end of the first line."""
+    """One entry: mark, title (and where it sits) and id, wrapped between words with a
+    hanging indent (an id never breaks), and `right` (e.g. a duration) at the end of the first line."""
     width = console.width
     lead = indent + (2 if status is not None else 0)
     room = max(10, width - lead - (len(right) + 2 if right else 0))
     body = Text(title, style=style)
-    body.append("  " + ident, style="dim")
+    if context:
+        body.append(" — " + context, style="italic")
+    if ident:
+        body.append("  " + ident, style="dim")
     lines = body.wrap(console, room, overflow="fold")
     out = []
     for number, line in enumerate(lines):
@@ -194,12 +214,21 @@ def _print_lines(console: Console, lines: list[Text]) -> None:
 
 
 def rows_table(
-    console: Console, rows: list[Row], *, tree: bool, names: dict[str, list[Any]] | None = None, indent: int = 0
+    console: Console,
+    rows: list[Row],
+    *,
+    tree: bool,
+    names: dict[str, list[Any]] | None = None,
+    indent: int = 0,
+    context: bool = False,
+    legend: bool = False,
 ) -> None:
     """Items with status marks; as a phase -> module -> item tree when `tree`.
 
     Each entry is the title with its id beside it; a long one wraps between
-    words (an id never breaks) and the duration sits at the right edge.
+    words (an id never breaks); its kind and duration sit at the right edge.
+    Phases and modules show their ids too (what `aipm done` takes). Outside a
+    tree, `context` says where each item sits.
     """
     names = names or {}
     phase = module = None
@@ -210,15 +239,19 @@ def rows_table(
             if phase is not None:
                 out.append(Text(""))
             title, duration = names.get(r.phase, [r.phase, None])
-            out += entry_lines(console, 0, None, title, "", duration or "", style="bold")
+            out += entry_lines(console, 0, None, title, r.phase, duration or "", style="bold")
             phase, module = r.phase, None
         if tree and r.module != module:
             title, duration = names.get(r.module, [r.module, None])
-            out += entry_lines(console, 2, None, title, "", duration or "", style="bold")
+            out += entry_lines(console, 2, None, title, r.module, duration or "", style="bold")
             module = r.module
-        out += entry_lines(console, indent, r.status, r.title, r.id, r.duration or "")
+        right = f"{r.kind} · {r.duration}" if r.duration else r.kind
+        where = r.context if context and not tree else ""
+        out += entry_lines(console, indent, r.status, r.title, r.id, right, context=where)
         for d in r.deliverables or []:
             out += entry_lines(console, indent + 2, d["status"], d["title"], d["id"])
+    if legend:
+        out += [Text(""), Text(LEGEND, style="dim")]
     _print_lines(console, out)
 
 
@@ -343,8 +376,8 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             console.print(Padding(change_line(h), (0, 0, 0, 2)))
 
 
-def change_line(e: dict[str, Any], titles: bool = False) -> Text:
-    """One change: the date it is for, what happened, when and where it was recorded."""
+def change_line(e: dict[str, Any], titles: bool = False) -> Table:
+    """One change: the date it is for, what happened, when and where it was recorded (a hanging indent)."""
     if e.get("skill"):
         what = f"{e['skill']} → {e['level']}"
     elif e["action"] in ("undo", "redo"):
@@ -357,17 +390,21 @@ def change_line(e: dict[str, Any], titles: bool = False) -> Text:
         what = ", ".join(f"{t} ({i})" if t != i else i for t, i in zip(e["titles"], e["items"], strict=False))
     else:
         what = ", ".join(e["items"])
-    line = Text(f"{e['on']}  ")
-    line.append(e["action"], style="bold" if not e.get("undone") else "dim")
-    line.append(f"  {what}")
+    body = Text()
+    body.append(e["action"], style="bold" if not e.get("undone") else "dim")
+    body.append(f"  {what}")
     if e.get("undone"):
-        line.append("  (undone)", style="yellow")
+        body.append("  (undone)", style="yellow")
     for key in ("note", "reason"):
         if e.get(key):
-            line.append(f" — {e[key]}", style="italic")
+            body.append(f" — {e[key]}", style="italic")
     recorded = str(e["at"])[:16].replace("T", " ")
-    line.append(f"\n    recorded {recorded} on {e.get('device', '?')}", style="dim")
-    return line
+    body.append(f"\nrecorded {recorded} on {e.get('device', '?')}", style="dim")
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(str(e["on"])), body)
+    return grid
 
 
 def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any]]) -> None:
