@@ -52,6 +52,8 @@ class SkillView:
     id: str
     title: str
     description: str
+    includes: list[str]
+    assumption: str
     rating: int | None
     change: int | None  # since the first rating
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -70,6 +72,8 @@ def skills_view(roadmap: Roadmap, progress: State) -> list[SkillView]:
                 id=skill.id,
                 title=skill.title,
                 description=skill.description,
+                includes=list(skill.includes),
+                assumption=skill.assumption or "",
                 rating=ratings[-1].level if ratings else None,
                 change=ratings[-1].level - ratings[0].level if ratings else None,
                 history=[{"on": r.on, "level": r.level, "note": r.note} for r in ratings],

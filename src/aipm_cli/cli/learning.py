@@ -9,7 +9,11 @@ from aipm_cli.cli.options import JsonOpt
 from aipm_cli.vocabulary import LEVEL_HELP
 
 
-def skills(ctx: typer.Context, json: JsonOpt = False) -> None:
+def skills(
+    ctx: typer.Context,
+    full: Annotated[bool, typer.Option("--full", help="Also what each skill area covers, as its source says.")] = False,
+    json: JsonOpt = False,
+) -> None:
     """Your skill ratings and coverage.
 
     Per skill area: your latest self-rating, the change since your first,
@@ -25,7 +29,7 @@ def skills(ctx: typer.Context, json: JsonOpt = False) -> None:
         return
     from aipm_cli.render.terminal import skills_view as render
 
-    app.show(render, views)
+    app.show(render, views, full=full)
 
 
 def assess(

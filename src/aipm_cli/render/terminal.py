@@ -158,8 +158,7 @@ def status_view(console: Console, s: Summary) -> None:
         what = "1 entry with progress is" if count == 1 else f"{count} entries with progress are"
         console.print(
             Text(
-                f"{what} not in this roadmap version (kept, not counted): {', '.join(s.orphans)}. "
-                "See `aipm doctor`.",
+                f"{what} not in this roadmap version (kept, not counted): {', '.join(s.orphans)}. See `aipm doctor`.",
                 style="yellow",
             )
         )
@@ -255,6 +254,14 @@ def rows_table(
     _print_lines(console, out)
 
 
+def _description(console: Console, text: str, indent: int) -> list[Text]:
+    """A phase's or module's description, wrapped between words under its heading."""
+    if not text:
+        return []
+    lines = Text(" ".join(text.split()), style="italic dim").wrap(console, max(20, console.width - indent))
+    return [Text(" " * indent) + line for line in lines]
+
+
 def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) -> None:
     """Every phase, module and item with full title, kind and duration."""
     head = Text(roadmap.title, style="bold")
@@ -274,9 +281,11 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
     for phase in roadmap.phases:
         out.append(Text(""))
         out += entry_lines(console, 0, None, phase.title, phase.id, f"phase  {phase.duration or '':>10}", "bold")
+        out += _description(console, phase.description, 2)
         for module in phase.modules:
             right = f"module  {module.duration or '':>10}"
             out += entry_lines(console, 2, None, module.title, module.id, right, "bold")
+            out += _description(console, module.description, 4)
             for item in module.items:
                 out += entry_lines(console, 4, None, item.title, item.id, f"{item.kind}  {item.duration or '':>10}")
                 for d in item.deliverables:
@@ -439,8 +448,8 @@ def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
         console.print(change_line(e, titles=True))
 
 
-def skills_view(console: Console, views: list[Any]) -> None:
-    """`aipm skills`: rating, change and coverage per skill area."""
+def skills_view(console: Console, views: list[Any], full: bool = False) -> None:
+    """`aipm skills`: rating, change and coverage per skill area; `full` adds what each area covers."""
     from aipm_cli.vocabulary import LEVELS
 
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
@@ -460,6 +469,18 @@ def skills_view(console: Console, views: list[Any]) -> None:
         cov = v.coverage
         table.add_row(Text(v.title), rating, change, f"{cov['done']}/{cov['total']}")
     console.print(table)
+    if full:
+        for v in views:
+            console.print()
+            head = Text(v.title, style="bold")
+            head.append(f"  {v.id}", style="dim")
+            console.print(head)
+            if v.description:
+                console.print(Padding(Text(v.description), (0, 0, 0, 2)))
+            for bullet in v.includes:
+                console.print(Padding(Text("• " + bullet), (0, 0, 0, 2)))
+            if v.assumption:
+                console.print(Padding(Text("aipm's note: " + v.assumption, style="dim"), (0, 0, 0, 2)))
     if all(v.rating is None for v in views):
         console.print(
             Text("Rate yourself with `aipm assess SKILL LEVEL`, e.g. aipm assess product-management 2.", style="dim")
