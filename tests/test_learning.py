@@ -238,3 +238,12 @@ def test_calendar_to_a_missing_folder_is_a_clean_error(run: Run, tmp_path: Path)
     result = run("plan", "--ics", str(tmp_path / "nope" / "plan.ics"))
     assert result.exit_code == 1
     assert "does not exist" in result.stderr
+
+
+def test_settings_keep_keys_this_aipm_does_not_know(run: Run, home) -> None:  # type: ignore[no-untyped-def]
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.json").write_text(json.dumps({"from_a_newer_aipm": {"x": 1}, "hours_per_week": 6}))
+    assert run("config", "hours_per_week", "5").exit_code == 0
+    data = json.loads((home / "config.json").read_text())
+    assert data == {"from_a_newer_aipm": {"x": 1}, "hours_per_week": 5.0}
+    assert oct((home / "config.json").stat().st_mode & 0o777) == "0o600"
