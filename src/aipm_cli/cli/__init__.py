@@ -56,18 +56,18 @@ def _print_error(lines: list[str]) -> None:
         console.print(escape(line), soft_wrap=True)
 
 
-app = typer.Typer(
-    cls=AipmGroup,
-    name="aipm",
-    help="Track your progress on the road to becoming an AI product manager.",
-    no_args_is_help=False,
-    invoke_without_command=True,
-    pretty_exceptions_enable=False,
+_SETTINGS: dict[str, Any] = {
+    "cls": AipmGroup,
+    "name": "aipm",
+    "help": "Track your progress on the road to becoming an AI product manager.",
+    "no_args_is_help": False,
+    "invoke_without_command": True,
+    "pretty_exceptions_enable": False,
     # Plain help text: rich help pulls in a Markdown parser and doubles `aipm --help`'s start-up.
-    rich_markup_mode=None,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+    "rich_markup_mode": None,
+    "add_completion": False,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
 
 
 def _version(value: bool) -> None:
@@ -76,7 +76,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     user: Annotated[
@@ -110,15 +109,61 @@ def root(
         typer.echo(ctx.get_help())
 
 
-def _register() -> None:
-    from aipm_cli.cli import admin, cohort, learning, reports, roadmaps, track, views
+# Which module registers each command. `aipm` builds only the command it runs
+# (Typer inspects every registered command's parameters on each run);
+# `--help` and anything unknown get them all.
+_MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync")
+_COMMANDS = {
+    **dict.fromkeys(("status", "list", "show", "next", "log"), "views"),
+    **dict.fromkeys(("start", "done", "skip", "reset", "undo", "redo", "note"), "track"),
+    **dict.fromkeys(("skills", "assess", "plan"), "learning"),
+    **dict.fromkeys(("export", "import"), "reports"),
+    "roadmap": "roadmaps",
+    **dict.fromkeys(("config", "users", "doctor"), "admin"),
+    "cohort": "cohort",
+    "sync": "sync",
+}
+_GLOBAL_WITH_VALUE = ("--user", "-u", "--roadmap", "-r")
 
-    for module in (views, track, learning, reports, roadmaps, admin, cohort):
-        module.register(app)
-    __import__("aipm_cli.cli.sync", fromlist=["register"]).register(app)
+
+def make_app(command: str | None = None) -> typer.Typer:
+    """The Typer app: with `command`, only the module that registers it."""
+    import importlib
+
+    built = typer.Typer(**_SETTINGS)
+    built.callback()(root)
+    modules = (_COMMANDS[command],) if command in _COMMANDS else _MODULES
+    for name in modules:
+        importlib.import_module(f"aipm_cli.cli.{name}").register(built)
+    return built
 
 
-_register()
+def command_name(args: list[str]) -> str | None:
+    """The command an argument list runs (None for help, version or nothing)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in _GLOBAL_WITH_VALUE:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            if arg in ("-h", "--help", "--version"):
+                return None
+            continue
+        return arg
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    # `from aipm_cli.cli import app` (tests, completion, other tools) gets every command;
+    # `main()` builds only the one it runs, so running aipm never pays for the others.
+    if name == "app":
+        built = make_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(name)
 
 
 def main() -> None:
@@ -128,7 +173,7 @@ def main() -> None:
     # package's entry points on the first model build (about 20 ms).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
-        app(prog_name="aipm")
+        make_app(command_name(sys.argv[1:]))(prog_name="aipm")
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
