@@ -77,13 +77,10 @@ class Layout:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create a folder (and its parents) readable only by its owner."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o700)
-    except OSError:
-        pass
+    """Create a folder (and its parents) readable only by its owner (see fs.make_private_dir)."""
+    from aipm_cli.fs import make_private_dir
+
+    make_private_dir(path)
 
 
 def bundled_roadmaps_dir() -> Path:

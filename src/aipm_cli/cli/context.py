@@ -63,21 +63,22 @@ class App:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
     def write_file(self, path: Path, data: bytes, option: str) -> None:
-        """Write a file the learner asked for (a report, a calendar): atomically, 0644, clean errors."""
-        from aipm_cli.store import atomic_write
+        """Write a file the learner asked for (a report, a calendar); `-` is stdout.
 
-        target = path.expanduser()
-        folder = target.absolute().parent
-        if not folder.is_dir():
-            raise InputError(
-                f"The folder {folder} does not exist.", f"Create it first, or choose another {option} path."
-            )
-        if target.is_dir():
-            raise InputError(f"{path} is a folder.", f"Give a file name to {option}.")
-        try:
-            atomic_write(target, data, mode=0o644)
-        except OSError as exc:
-            raise InputError(f"Cannot write {path}: {exc.strerror}.", "Choose a folder you can write to.") from None
+        See fs.write_output: a device or FIFO is written into, never replaced; an
+        existing file keeps its mode; a new one gets the umask's.
+        """
+        from aipm_cli.fs import write_output
+
+        if str(path) != "-":
+            target = path.expanduser()
+            folder = target.absolute().parent
+            if not folder.is_dir():
+                raise InputError(
+                    f"The folder {folder} does not exist.", f"Create it first, or choose another {option} path."
+                )
+            path = target
+        write_output(path, data, option)
 
     def say(self, message: str) -> None:
         """A message for the learner (stderr: stdout is for data)."""
