@@ -104,11 +104,12 @@ def test_a_socket_is_refused_and_kept(run: Run, tmp_path: Path) -> None:
     assert stat.S_ISSOCK(os.lstat(path).st_mode)
 
 
-def test_dash_is_stdout(run: Run, tmp_path: Path) -> None:
+def test_dash_is_stdout(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     result = run("export", "-o", "-", "--format", "csv")
     assert result.exit_code == 0
     assert result.stdout.startswith("id,title,kind")
-    assert not (Path.cwd() / "-").exists()
+    assert not (tmp_path / "-").exists()
 
 
 def test_an_existing_file_keeps_its_mode(run: Run, tmp_path: Path) -> None:

@@ -18,7 +18,12 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     A message must never echo a whole file or a 20 MB value back: it quotes
     the start of the value, on one line, and says how much was left out.
     """
-    text = value if isinstance(value, str) else repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except (ValueError, RecursionError):
+        text = f"a {type(value).__name__} too large to show"
     head = " ".join(text[: limit * 4].split()) if text.strip() else text[: limit * 4]
     if len(text) <= limit and head == text:
         return text

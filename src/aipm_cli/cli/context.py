@@ -17,6 +17,7 @@ from aipm_cli.paths import Layout, check_user_name, data_dir, default_user_name
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from aipm_cli.config import Config
     from aipm_cli.models import Roadmap, RoadmapProgress, StoreDoc
@@ -53,9 +54,16 @@ class App:
         return Console(stderr=True, highlight=False)
 
     def show(self, view: Any, *args: Any, **kwargs: Any) -> None:
-        """Render a terminal view to stdout, without the padding rich leaves at line ends."""
-        with self.out.capture() as captured:
-            view(self.out, *args, **kwargs)
+        """Render a terminal view to stdout, without the padding rich leaves at line ends.
+
+        The view draws on a console that shows control characters in data
+        escaped and never reads emoji codes (see render.safe).
+        """
+        from aipm_cli.render.safe import safe_console
+
+        console = safe_console(highlight=False)
+        with console.capture() as captured:
+            view(console, *args, **kwargs)
         sys.stdout.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
         sys.stdout.flush()
 
@@ -80,9 +88,18 @@ class App:
             path = target
         write_output(path, data, option)
 
-    def say(self, message: str) -> None:
-        """A message for the learner (stderr: stdout is for data)."""
-        self.err.print(message, soft_wrap=True)
+    def say(self, message: str | Text) -> None:
+        """A message for the learner (stderr: stdout is for data).
+
+        A str may carry style tags ("[green]✓[/] ..."); nothing else in it is
+        read as markup, an emoji code or a control character (see
+        render.safe.message). A Text is printed as built.
+        """
+        from rich.text import Text
+
+        from aipm_cli.render.safe import message as safe_message
+
+        self.err.print(message if isinstance(message, Text) else safe_message(message), soft_wrap=True)
 
     # -- time ------------------------------------------------------------- #
 

@@ -215,12 +215,13 @@ def show(
             return
         from rich.text import Text
 
+        from aipm_cli.render.safe import clean
         from aipm_cli.render.terminal import rows_table
         from aipm_cli.snapshot import names_of
 
         def view(console: Any) -> None:
-            head = Text(target.title, style="bold")
-            head.append(f"  {target.kind} {target.id} · {counts.percent:.0f}% done", style="dim")
+            head = Text(clean(target.title), style="bold")
+            head.append(clean(f"  {target.kind} {target.id} · {counts.percent:.0f}% done"), style="dim")
             console.print(head)
             rows_table(console, selected, tree=target.kind == "phase", names=names_of(roadmap))
 
