@@ -49,11 +49,17 @@ def assess(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
+    from aipm_cli.errors import InputError
     from aipm_cli.skills import find_skill, parse_level
     from aipm_cli.tracker import add_rating
     from aipm_cli.vocabulary import LEVELS
 
     app = ctx.obj
+    if note is not None and not note.isascii():
+        try:
+            note.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that were not UTF-8 in the argument; the store is UTF-8 JSON
+            raise InputError("The note is not valid UTF-8 text.", "Type it again in a UTF-8 terminal.") from None
     found = find_skill(app.roadmap, skill)
     value = parse_level(level)
     day = parse_date(on, app.today()) if on else app.today()
