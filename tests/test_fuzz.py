@@ -293,6 +293,8 @@ def test_roadmap_files(warm_home: Path, data: bytes) -> None:
 @given(settings_bytes())
 @example(b'{"hours_per_week": 1e400}')
 @example(b'{"user": ""}')
+@example(json.dumps({"roadmap": "/" + "x" * 5000}).encode())  # a name too long for the file system
+@example(b'{"roadmap": "a\\u0000.yaml"}')
 def test_settings_file(warm_home: Path, data: bytes) -> None:
     with sandbox(warm_home) as box:
         (box.home / "config.json").write_bytes(data)

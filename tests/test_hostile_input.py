@@ -338,6 +338,7 @@ def hostile(run: Run, tmp_path: Path) -> list[str]:
             {"id": "calc", "title": "=HYPERLINK(\"http://evil\",\"x\")", "kind": "topic"},
         ],
         skills=[{"id": "s", "title": f"[bold]Skill[/bold] {ESCAPES}"}],
+        title=f"Data PM [beta] :100: {ESCAPES}",
     )  # fmt: skip
     (tmp_path / "[old]").mkdir()
     path = write_yaml(tmp_path / "[old]" / "hostile.yaml", doc)
@@ -380,7 +381,11 @@ def test_errors_and_messages_print_markup_and_emoji_codes_as_typed(
     result = run("roadmap", "validate", str(missing))
     assert result.stderr.startswith(f"Error: No roadmap file at {missing}.")
     result = run(*hostile, "roadmap", "use", hostile[1])
-    assert "Data PM" not in result.stderr or "[beta]" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert "Data PM [beta] :100: \\x1b]0;pwned" in result.stderr  # the roadmap's title, as typed
+    target = tmp_path / "[old]" / "report.md"
+    result = run(*hostile, "export", "-o", str(target))
+    assert f"Wrote the md report to {target}." in result.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: [\n" + "\n" * 99 + "  :100: x\x1b]0;t\x07\n")
     result = run("roadmap", "validate", str(bad))
@@ -433,3 +438,12 @@ def test_an_empty_user_variable_is_refused(run: Run) -> None:
     result = run("status", env={"AIPM_USER": ""})
     assert result.exit_code == 1
     assert "is not a usable learner name" in result.stderr
+
+
+def test_views_drawn_elsewhere_are_cleaned_too(run: Run, tmp_path: Path) -> None:
+    # doctor's grid is built outside render/terminal.py: the console every view draws on cleans it.
+    home = tmp_path / "home\x1b]0;pwned\x07"
+    result = run("doctor", env={"AIPM_HOME": str(home)})
+    assert result.exit_code in (0, 1)
+    assert "\x1b" not in result.stdout
+    assert "home\\x1b]0;" in result.stdout

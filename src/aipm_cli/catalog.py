@@ -509,8 +509,17 @@ def find(spec: str, own_dir: Path) -> Path:
     """The file for a roadmap id or path."""
     if looks_like_path(spec):
         path = Path(spec).expanduser()
-        if not path.exists():
-            raise RoadmapNotFound(f"No roadmap file at {path}.", "Check the path, or run `aipm roadmap list`.")
+        try:
+            found = path.exists()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte (from a settings file)
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it cannot be a file name"
+            raise RoadmapNotFound(
+                f"'{excerpt(spec)}' is not a usable roadmap path: {why}.", "Check the path, or run `aipm roadmap list`."
+            ) from None
+        if not found:
+            raise RoadmapNotFound(
+                f"No roadmap file at {excerpt(str(path), 200)}.", "Check the path, or run `aipm roadmap list`."
+            )
         return path.absolute()
     refs = available(own_dir)
     # The learner's own file wins over a bundled one of the same id.
@@ -518,10 +527,10 @@ def find(spec: str, own_dir: Path) -> Path:
         if ref.id == spec:
             return ref.path
     known = [r.id for r in refs]
-    close = difflib.get_close_matches(spec, known, n=3)
+    close = difflib.get_close_matches(spec[:100], known, n=3)
     hint = f"Did you mean {', '.join(close)}? " if close else ""
     raise RoadmapNotFound(
-        f"No roadmap called '{spec}'.",
+        f"No roadmap called '{excerpt(spec)}'.",
         f"{hint}Run `aipm roadmap list` to see the roadmaps you have.",
     )
 
