@@ -22,7 +22,7 @@ from aipm_cli.cli import app
 #   long           many more examples: pytest -m fuzz --hypothesis-profile=long
 # The deadline is the per-case time bound (one case runs aipm a few times).
 _FUZZ_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("ci", max_examples=25, deadline=15_000, suppress_health_check=_FUZZ_HEALTH)
+settings.register_profile("ci", max_examples=100, deadline=15_000, suppress_health_check=_FUZZ_HEALTH)
 settings.register_profile("long", max_examples=2_000, deadline=15_000, suppress_health_check=_FUZZ_HEALTH)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

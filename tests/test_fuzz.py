@@ -74,12 +74,8 @@ def _state(root: Path) -> dict[str, tuple[int, int, int]]:
 
 
 def _outside_state() -> tuple[Any, ...]:
-    """Places aipm would write to if it ignored AIPM_HOME: the platform data folder, the repo's roadmaps."""
-    from platformdirs import user_data_path
-
-    default = user_data_path("aipm", appauthor=False)
-    bundled = REPO / "roadmap"
-    return (default.exists(), tuple(sorted((p.name, p.stat().st_mtime_ns) for p in bundled.iterdir())))
+    """The bundled roadmaps, which no command may change."""
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in (REPO / "roadmap").iterdir()))
 
 
 class _Hang(Exception):
@@ -101,7 +97,7 @@ def _hang_guard() -> Iterator[None]:
 
 
 class Sandbox:
-    """A fresh copy of the warm data directory, a working folder, and a bystander file."""
+    """A fresh copy of the warm data directory, a working folder, a home folder and a bystander file."""
 
     def __init__(self, root: Path, warm: Path) -> None:
         self.root = root
@@ -111,6 +107,10 @@ class Sandbox:
         self.cwd.mkdir()
         (root / "bystander").mkdir()
         (root / "bystander" / "keep.txt").write_text("untouched")
+        # If aipm ever ignored AIPM_HOME, or expanded ~, it would write here, where the check sees it.
+        (root / "user-home").mkdir()
+        self.env = {"AIPM_HOME": str(self.home), "AIPM_USER": "ada", "HOME": str(root / "user-home"),
+                    "XDG_DATA_HOME": str(root / "user-home" / "data")}  # fmt: skip
         self.runner = CliRunner()
 
     def run(self, *args: str, outputs: tuple[str, ...] = ()) -> Any:
@@ -120,9 +120,7 @@ class Sandbox:
         os.chdir(self.cwd)
         try:
             with _hang_guard():
-                result = self.runner.invoke(
-                    app, list(args), env={"AIPM_HOME": str(self.home), "AIPM_USER": "ada"}, catch_exceptions=False
-                )
+                result = self.runner.invoke(app, list(args), env=self.env, catch_exceptions=False)
         finally:
             os.chdir(previous)
         shown = f"aipm {' '.join(map(repr, args))}\nstdout: {result.stdout[-2000:]}\nstderr: {result.stderr[-2000:]}"
