@@ -11,9 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner, Result
 
 from aipm_cli.cli import app
+
+# Hypothesis profiles. Tests that set max_examples themselves keep it; the fuzz
+# suite (tests/test_fuzz.py) takes its size from the profile:
+#   ci   (default) a bounded run: the whole fuzz file in well under a minute on 2 cores;
+#   long           many more examples: pytest -m fuzz --hypothesis-profile=long
+# The deadline is the per-case time bound (one case runs aipm a few times).
+_FUZZ_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=100, deadline=15_000, suppress_health_check=_FUZZ_HEALTH)
+settings.register_profile("long", max_examples=2_000, deadline=15_000, suppress_health_check=_FUZZ_HEALTH)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -254,3 +254,15 @@ def test_one_rule_for_what_is_a_link(run, run_json, evidence: str, link: bool) -
     assert run_json("show", "ai-for-everyone")["evidence"][0]["is_link"] is link
     assert ('href="' + evidence + '"' in run("export", "-f", "html").stdout) is link
     assert (f"]({evidence})" in run("export").stdout) is link
+
+
+def test_evidence_and_a_note_on_something_already_done_are_added_and_dates_stay(run, run_json) -> None:  # type: ignore[no-untyped-def]
+    run("done", "ai-for-everyone", "--on", "2026-10-01")
+    result = run("done", "ai-for-everyone", "--evidence", "https://x.example/cert", "-e", "second", "--note", "later")
+    assert result.exit_code == 0, result.stderr
+    shown = item(run_json, "ai-for-everyone")
+    assert shown["completed_on"] == "2026-10-01"
+    assert [e["text"] for e in shown["evidence"]] == ["https://x.example/cert", "second"]
+    assert [n["text"] for n in shown["notes"]] == ["later"]
+    assert run("start", "ai-for-everyone").exit_code == 1  # reopening needs a reset: the dates are not lost
+    assert item(run_json, "ai-for-everyone")["completed_on"] == "2026-10-01"

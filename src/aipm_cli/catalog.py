@@ -9,9 +9,10 @@ from typing import Any
 
 import yaml
 
-from aipm_cli.errors import Problem, RoadmapError
+from aipm_cli.errors import Problem, RoadmapError, excerpt
 from aipm_cli.finding import (  # noqa: F401 - finding files needs no YAML parser; re-exported here
     DEFAULT_ROADMAP,
+    MAX_ROADMAP_BYTES,
     ROADMAP_SUFFIXES,
     RoadmapRef,
     _cache_path,
@@ -24,11 +25,78 @@ from aipm_cli.finding import (  # noqa: F401 - finding files needs no YAML parse
     read_roadmap_bytes,
 )
 
+# Bounds on what a roadmap file may cost (see README, "Security and privacy").
+# The bundled roadmap is 25 KB, about 1,600 YAML nodes, 9 levels deep.
+MAX_NODES = 1_000_000  # values in the document once every alias is expanded
+ALIAS_ALLOWANCE = 10_000  # aliases may add this many nodes, or as many as the file holds
+MAX_DEPTH = 64  # levels of nesting
+_MAX_CACHE_BYTES = 256 * 1024 * 1024
+
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class DocumentTooBig(yaml.YAMLError):
+    """The composed document would cost too much to construct and validate."""
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def measure(root: yaml.Node) -> tuple[int, int, int]:
+    """(nodes in the file, nodes once aliases are expanded, depth) of a composed document.
+
+    Aliases make the composed graph share nodes; constructing and validating
+    it costs what the expanded tree costs, which can be exponential in the
+    file's size ("billion laughs"). This walks each distinct node once, so
+    it is linear in the file, and stops as soon as a bound is passed.
+    """
+    sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            children = _children(node)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            heights[key] = 1 + max((heights[id(c)] for c in children), default=0)
+            if sizes[key] > MAX_NODES:
+                raise DocumentTooBig(
+                    f"the document holds more than {MAX_NODES:,} values once its aliases (*name) are expanded"
+                )
+            if heights[key] > MAX_DEPTH:
+                raise DocumentTooBig(f"the document is nested more than {MAX_DEPTH} levels deep")
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise DocumentTooBig("an alias (*name) refers to a value that contains it")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    unique = len(sizes)
+    expanded = sizes[id(root)]
+    if expanded - unique > max(unique, ALIAS_ALLOWANCE):
+        raise DocumentTooBig(
+            f"its aliases (*name) multiply the document from {unique:,} to {expanded:,} values; "
+            "aliases may at most double a roadmap"
+        )
+    return unique, expanded, heights[id(root)]
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader (C when present), refusing duplicate keys."""
+    """The safe loader (C when present), refusing duplicate keys and documents that cost too much."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        measure(node)  # before a single value is built
+        return super().construct_document(node)
 
 
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -44,7 +112,7 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
             ) from None
         if duplicate:
             raise yaml.constructor.ConstructorError(
-                None, None, f"the key '{key}' appears twice in one mapping", key_node.start_mark
+                None, None, f"the key '{excerpt(key)}' appears twice in one mapping", key_node.start_mark
             )
         data[key] = loader.construct_object(value_node, deep=True)
     return data
@@ -60,7 +128,7 @@ def format_loc(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + excerpt(str(part), 40)
     return out
 
 
@@ -122,14 +190,14 @@ def _sentence(error: dict[str, Any], model: type) -> str:
     field = loc[-1] if loc else ""
     if kind == "extra_forbidden":
         fields = _known_fields(model, loc[:-1])
-        close = difflib.get_close_matches(str(field), fields, n=1)
+        close = difflib.get_close_matches(str(field)[:100], fields, n=1)
         tip = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
-        return f"unknown key '{field}'{tip}"
+        return f"unknown key '{excerpt(str(field))}'{tip}"
     if kind == "missing":
         return f"the required key '{field}' is missing"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"'{error['input']}' is not allowed here; use one of {expected}"
+        return f"'{excerpt(error['input'])}' is not allowed here; use one of {expected}"
     if kind in ("string_type", "int_type", "float_type", "bool_type", "float_parsing", "bool_parsing"):
         wanted = {"string_type": "text", "int_type": "a whole number", "float_type": "a number",
                   "float_parsing": "a number", "bool_type": "true or false",
@@ -146,7 +214,11 @@ def _sentence(error: dict[str, Any], model: type) -> str:
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
-    return message
+    value = error.get("input")
+    if isinstance(value, str) and len(value) > 20 and value in message:
+        # Validators quote the bad value; quote only the start of a long one.
+        message = message.replace(value, excerpt(value))
+    return excerpt(message, 300)
 
 
 def _show(value: Any) -> str:
@@ -156,7 +228,7 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value)
+    return excerpt(value if not isinstance(value, str) else repr(value))
 
 
 @dataclass
@@ -172,7 +244,7 @@ def check_references(roadmap: Any) -> list[_Where]:
 
     def claim(identifier: str, loc: tuple[Any, ...]) -> None:
         if identifier in seen:
-            problems.append(_Where(loc, f"the id '{identifier}' is already used at {seen[identifier]}"))
+            problems.append(_Where(loc, f"the id '{excerpt(identifier)}' is already used at {seen[identifier]}"))
         else:
             seen[identifier] = format_loc(loc)
 
@@ -181,7 +253,8 @@ def check_references(roadmap: Any) -> list[_Where]:
         if skill.id in skill_seen:
             problems.append(
                 _Where(
-                    ("skills", s, "id"), f"the skill id '{skill.id}' is already used at skills[{skill_seen[skill.id]}]"
+                    ("skills", s, "id"),
+                    f"the skill id '{excerpt(skill.id)}' is already used at skills[{skill_seen[skill.id]}]",
                 )
             )
         skill_seen.setdefault(skill.id, s)
@@ -206,10 +279,12 @@ def check_references(roadmap: Any) -> list[_Where]:
     def check_requires(requires: list[str], loc: tuple[Any, ...]) -> None:
         for r, name in enumerate(requires):
             if name not in items:
-                close = difflib.get_close_matches(name, list(items), n=1)
-                tip = f"; did you mean '{close[0]}'?" if close else ""
+                close = difflib.get_close_matches(name[:100], list(items), n=1) if len(items) < 5000 else []
+                tip = f"; did you mean '{excerpt(close[0])}'?" if close else ""
                 problems.append(
-                    _Where((*loc, "requires", r), f"requires '{name}', which is not an item of this roadmap{tip}")
+                    _Where(
+                        (*loc, "requires", r), f"requires '{excerpt(name)}', which is not an item of this roadmap{tip}"
+                    )
                 )
 
     for p, phase in enumerate(roadmap.phases):
@@ -221,7 +296,9 @@ def check_references(roadmap: Any) -> list[_Where]:
                 check_requires(item.requires, base)
                 for k, skill in enumerate(item.skills):
                     if skill not in skill_ids:
-                        problems.append(_Where((*base, "skills", k), f"'{skill}' is not one of the roadmap's skills"))
+                        problems.append(
+                            _Where((*base, "skills", k), f"'{excerpt(skill)}' is not one of the roadmap's skills")
+                        )
 
     if not problems:
         problems.extend(_cycles(roadmap, items))
@@ -257,7 +334,8 @@ def _cycles(roadmap: Any, locs: dict[str, tuple[Any, ...]]) -> list[_Where]:
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
-                        found.append(_Where((*locs[node], "requires"), "requires form a cycle: " + " -> ".join(cycle)))
+                        shown = " -> ".join(excerpt(c, 40) for c in cycle[:10]) + (" -> ..." if len(cycle) > 10 else "")
+                        found.append(_Where((*locs[node], "requires"), "requires form a cycle: " + shown))
                 elif not state.get(nxt):
                     stack.append((nxt, 0))
             else:
@@ -274,9 +352,11 @@ def parse_roadmap_text(data: bytes, file: str, cache_dir: Path | None = None) ->
     next time the same bytes are read, no YAML parser and no validation
     library is imported. A missing, damaged or foreign cache file is ignored.
     """
-
+    from aipm_cli.errors import AipmError
     from aipm_cli.plain import Roadmap as PlainRoadmap
 
+    if len(data) > MAX_ROADMAP_BYTES:
+        raise RoadmapError(file, [Problem(file, "", _too_large())])
     cached = _cache_path(data, cache_dir) if cache_dir is not None else None
     if cached is not None:
         document = _read_cache(cached)
@@ -289,15 +369,20 @@ def parse_roadmap_text(data: bytes, file: str, cache_dir: Path | None = None) ->
     roadmap = _validated(raw, file, data)
     document = roadmap.model_dump(mode="json")
     if cached is not None:
+        from aipm_cli.fs import atomic_write
         from aipm_cli.paths import ensure_private_dir
-        from aipm_cli.store import atomic_write
 
         try:
             ensure_private_dir(cached.parent)
-            atomic_write(cached, cache_document(document))
-        except OSError:
+            # Replace a planted symlink itself, never what it points to.
+            atomic_write(cached, cache_document(document), follow_symlinks=False)
+        except (OSError, AipmError):
             pass  # only speed is lost
     return PlainRoadmap(document)
+
+
+def _too_large() -> str:
+    return f"the file is larger than the limit of {MAX_ROADMAP_BYTES // (1024 * 1024)} MB for a roadmap"
 
 
 def _load_yaml(data: bytes, file: str) -> dict[str, Any]:
@@ -316,6 +401,8 @@ def _load_yaml(data: bytes, file: str) -> dict[str, Any]:
         raise fail("the file is empty; a roadmap needs at least id, title, version and phases")
     try:
         raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except DocumentTooBig as exc:
+        raise fail(f"the roadmap is too big to load: {exc}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "the YAML cannot be read"
@@ -324,9 +411,14 @@ def _load_yaml(data: bytes, file: str) -> dict[str, Any]:
             problem = f"the YAML tag '{tag}' is not allowed (tags are never executed)"
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        raise fail(f"YAML syntax error: {problem}", line, column) from None
+        raise fail(f"YAML syntax error: {excerpt(problem, 200)}", line, column) from None
     except yaml.YAMLError as exc:
-        raise fail(f"YAML syntax error: {exc}") from None
+        raise fail(f"YAML syntax error: {excerpt(str(exc), 200)}") from None
+    except (ValueError, OverflowError) as exc:
+        # A value the safe constructor cannot build: an impossible date, a number of 5,000 digits.
+        raise fail(f"a value cannot be read: {excerpt(str(exc), 200)}") from None
+    except RecursionError:
+        raise fail("the document is nested too deeply") from None
     if not isinstance(raw, dict):
         what = "a list" if isinstance(raw, list) else f"{_show(raw)}"
         raise fail(f"the top level must be a mapping of keys (id, title, phases...), not {what}")

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aipm_cli.errors import InputError, StoreError
+from aipm_cli.errors import InputError, StoreError, excerpt
 from aipm_cli.paths import check_user_name, ensure_private_dir
+
+MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few lines; more is not ours
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ SETTINGS = {
 
 def check_key(key: str) -> str:
     if key not in SETTINGS:
-        raise InputError(f"There is no setting called '{key}'.", f"Settings: {', '.join(SETTINGS)}.")
+        raise InputError(f"There is no setting called '{excerpt(key)}'.", f"Settings: {', '.join(SETTINGS)}.")
     return key
 
 
@@ -42,10 +44,10 @@ def parse_value(key: str, text: str) -> Any:
             hours = float(text)
         except ValueError:
             raise InputError(
-                f"'{text}' is not a number of hours.", "Give the hours you study a week, e.g. 6 or 7.5."
+                f"'{excerpt(text)}' is not a number of hours.", "Give the hours you study a week, e.g. 6 or 7.5."
             ) from None
         if not 0 < hours <= 100:
-            raise InputError(f"{text} hours a week is out of range.", "Give a number above 0 and at most 100.")
+            raise InputError(f"{excerpt(text)} hours a week is out of range.", "Give a number above 0 and at most 100.")
         return hours
     if key == "user":
         return check_user_name(text)
@@ -55,8 +57,10 @@ def parse_value(key: str, text: str) -> Any:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    from aipm_cli.fs import read_regular_file
+
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_SETTINGS_BYTES)
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -83,9 +87,12 @@ class Config:
         for key, value in data.items():
             if key in SETTINGS and value is not None:
                 try:
-                    self.values[key] = parse_value(key, str(value))
+                    self.values[key] = parse_value(key, value if isinstance(value, str) else json.dumps(value))
                 except InputError as exc:
-                    raise StoreError(f"The settings file {path} has a bad value for {key}: {exc.message}") from None
+                    raise StoreError(
+                        f"The settings file {path} has a bad value for {key}: '{excerpt(value)}'.",
+                        exc.hint or "Fix it with `aipm config`, or delete the file to go back to the defaults.",
+                    ) from None
 
     def get(self, key: str) -> Any:
         return self.values.get(check_key(key), SETTINGS[key].default)
@@ -97,7 +104,7 @@ class Config:
         """Change one setting: under a lock, re-reading the file, keeping every other key."""
         from filelock import FileLock, Timeout
 
-        from aipm_cli.store import atomic_write
+        from aipm_cli.fs import atomic_write
 
         value = None if text is None else parse_value(key, text)
         try:

@@ -9,6 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+EXCERPT_CHARS = 60
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """At most `limit` characters of a value, for quoting a bad value in a message.
+
+    A message must never echo a whole file or a 20 MB value back: it quotes
+    the start of the value, on one line, and says how much was left out.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except (ValueError, RecursionError):
+        text = f"a {type(value).__name__} too large to show"
+    head = " ".join(text[: limit * 4].split()) if text.strip() else text[: limit * 4]
+    if len(text) <= limit and head == text:
+        return text
+    if len(head) <= limit and len(text) <= limit * 4:
+        return head
+    return f"{head[: limit - 1]}… ({len(text):,} characters)"
+
 
 class ExitCode(IntEnum):
     OK = 0

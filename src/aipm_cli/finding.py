@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aipm_cli.errors import RoadmapNotFound
+from aipm_cli.errors import RoadmapNotFound, excerpt
 from aipm_cli.paths import bundled_roadmaps_dir
 
 ROADMAP_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_ROADMAP = "ai-product-manager"
+MAX_ROADMAP_BYTES = 10 * 1024 * 1024  # a roadmap is a few hundred KB; more is not a roadmap
 
 
 def cache_stamp() -> str:
@@ -75,12 +76,23 @@ def _read_cache(path: Path) -> Any | None:
 
 
 def read_roadmap_bytes(path: Path) -> bytes:
+    """The bytes of a roadmap file: a regular file of at most MAX_ROADMAP_BYTES.
+
+    A FIFO or device is refused before anything is read (it could wait or
+    stream forever); so is a file over the limit.
+    """
+    from aipm_cli.fs import NotReadable, read_regular_file
+
     try:
-        return path.read_bytes()
+        return read_regular_file(path, MAX_ROADMAP_BYTES)
     except FileNotFoundError:
         raise RoadmapNotFound(f"No roadmap file at {path}.", "Check the path, or run `aipm roadmap list`.") from None
     except IsADirectoryError:
         raise RoadmapNotFound(f"{path} is a folder, not a roadmap file.") from None
+    except NotReadable as exc:
+        raise RoadmapNotFound(
+            f"Cannot read {path}: {exc.strerror}.", "A roadmap is a YAML file of at most 10 MB."
+        ) from None
     except OSError as exc:
         raise RoadmapNotFound(f"Cannot read {path}: {exc.strerror}.") from None
 
@@ -115,8 +127,17 @@ def find(spec: str, own_dir: Path) -> Path:
     """The file for a roadmap id or path."""
     if looks_like_path(spec):
         path = Path(spec).expanduser()
-        if not path.exists():
-            raise RoadmapNotFound(f"No roadmap file at {path}.", "Check the path, or run `aipm roadmap list`.")
+        try:
+            found = path.exists()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte (from a settings file)
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it cannot be a file name"
+            raise RoadmapNotFound(
+                f"'{excerpt(spec)}' is not a usable roadmap path: {why}.", "Check the path, or run `aipm roadmap list`."
+            ) from None
+        if not found:
+            raise RoadmapNotFound(
+                f"No roadmap file at {excerpt(str(path), 200)}.", "Check the path, or run `aipm roadmap list`."
+            )
         return path.absolute()
     refs = available(own_dir)
     # The learner's own file wins over a bundled one of the same id.
@@ -124,10 +145,10 @@ def find(spec: str, own_dir: Path) -> Path:
         if ref.id == spec:
             return ref.path
     known = [r.id for r in refs]
-    close = difflib.get_close_matches(spec, known, n=3)
+    close = difflib.get_close_matches(spec[:100], known, n=3)
     hint = f"Did you mean {', '.join(close)}? " if close else ""
     raise RoadmapNotFound(
-        f"No roadmap called '{spec}'.",
+        f"No roadmap called '{excerpt(spec)}'.",
         f"{hint}Run `aipm roadmap list` to see the roadmaps you have.",
     )
 

@@ -77,21 +77,10 @@ class Layout:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create the missing folders of `path` readable only by their owner, whatever the umask.
+    """Create a folder (and its parents) readable only by its owner (see fs.make_private_dir)."""
+    from aipm_cli.fs import make_private_dir
 
-    Folders that already exist keep their mode: aipm never changes a folder it did not create.
-    """
-    missing = []
-    current = path
-    while not current.exists() and current != current.parent:
-        missing.append(current)
-        current = current.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            continue
-        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
+    make_private_dir(path)
 
 
 def bundled_roadmaps_dir() -> Path:

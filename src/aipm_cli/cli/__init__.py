@@ -29,10 +29,12 @@ class AipmGroup(TyperGroup):
         except Exception as exc:
             if type(exc).__module__.split(".")[0] in ("click", "typer") or _debugging(ctx):
                 raise
+            from aipm_cli.errors import excerpt
+
             saved = bool(getattr(ctx.obj, "saved", False))
             _print_error(
                 [
-                    f"aipm hit an unexpected error: {type(exc).__name__}: {str(exc)[:200]}",
+                    f"aipm hit an unexpected error: {type(exc).__name__}: {excerpt(str(exc), 200)}",
                     ("Your change was saved before the error. " if saved else "Nothing was saved. ")
                     + "Run the command again with --debug and report the traceback.",
                 ]
@@ -46,14 +48,21 @@ def _debugging(ctx: Any) -> bool:
 
 
 def _print_error(lines: list[str]) -> None:
+    """Print an error's lines to stderr. The lines are data (they quote names, paths, values):
+    shown as typed, never as markup or emoji codes, control characters escaped."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.text import Text
 
-    console = Console(stderr=True, highlight=False)
+    from aipm_cli.render.safe import text
+
+    console = Console(stderr=True, highlight=False, emoji=False)
     first, *rest = [line for line in lines if line]
-    console.print(f"[bold red]Error:[/] {escape(first)}", soft_wrap=True)
+    heading = Text("Error:", style="bold red")
+    heading.append(" ")
+    heading.append_text(text(first))
+    console.print(heading, soft_wrap=True)
     for line in rest:
-        console.print(escape(line), soft_wrap=True)
+        console.print(text(line), soft_wrap=True)
 
 
 _SETTINGS: dict[str, Any] = {
@@ -102,8 +111,16 @@ def root(
 
     Run `aipm status` to see where you stand, `aipm next` for what to do next.
     """
+    import os
+
     from aipm_cli.cli.context import App
 
+    if user is None and os.environ.get("AIPM_USER") == "":
+        user = ""  # Click reads an empty variable as unset; an empty name is a mistake to report
+    if user is not None:
+        from aipm_cli.paths import check_user_name
+
+        check_user_name(user)  # '' would otherwise fall back to the login name silently
     ctx.obj = App(user=user, roadmap=roadmap, debug=debug)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())

@@ -13,6 +13,7 @@ from aipm_cli.paths import Layout, data_dir
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from aipm_cli.learner import Learner
 
@@ -46,10 +47,17 @@ class App:
         return Console(stderr=True, highlight=False)
 
     def show(self, view: Any, *args: Any, **kwargs: Any) -> None:
-        """Render a terminal view to stdout, without the padding rich leaves at line ends."""
+        """Render a terminal view to stdout, without the padding rich leaves at line ends.
+
+        The view draws on a console that shows control characters in data
+        escaped and never reads emoji codes (see render.safe).
+        """
+        from aipm_cli.render.safe import safe_console
+
         self.warn()
-        with self.out.capture() as captured:
-            view(self.out, *args, **kwargs)
+        console = safe_console(highlight=False)
+        with console.capture() as captured:
+            view(console, *args, **kwargs)
         sys.stdout.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
         sys.stdout.flush()
 
@@ -82,25 +90,35 @@ class App:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
     def write_file(self, path: Path, data: bytes, option: str) -> None:
-        """Write a file the learner asked for (a report, a calendar): atomically, 0644, clean errors."""
-        from aipm_cli.store import atomic_write
+        """Write a file the learner asked for (a report, a calendar); `-` is stdout.
 
-        target = path.expanduser()
-        folder = target.absolute().parent
-        if not folder.is_dir():
-            raise InputError(
-                f"The folder {folder} does not exist.", f"Create it first, or choose another {option} path."
-            )
-        if target.is_dir():
-            raise InputError(f"{path} is a folder.", f"Give a file name to {option}.")
-        try:
-            atomic_write(target, data, mode=0o644)
-        except OSError as exc:
-            raise InputError(f"Cannot write {path}: {exc.strerror}.", "Choose a folder you can write to.") from None
+        See fs.write_output: a device or FIFO is written into, never replaced; an
+        existing file keeps its mode; a new one gets the umask's.
+        """
+        from aipm_cli.fs import write_output
 
-    def say(self, message: str) -> None:
-        """A message for the learner (stderr: stdout is for data)."""
-        self.err.print(message, soft_wrap=True)
+        if str(path) != "-":
+            target = path.expanduser()
+            folder = target.absolute().parent
+            if not folder.is_dir():
+                raise InputError(
+                    f"The folder {folder} does not exist.", f"Create it first, or choose another {option} path."
+                )
+            path = target
+        write_output(path, data, option)
+
+    def say(self, message: str | Text) -> None:
+        """A message for the learner (stderr: stdout is for data).
+
+        A str may carry style tags ("[green]✓[/] ..."); nothing else in it is
+        read as markup, an emoji code or a control character (see
+        render.safe.message). A Text is printed as built.
+        """
+        from rich.text import Text
+
+        from aipm_cli.render.safe import message as safe_message
+
+        self.err.print(message if isinstance(message, Text) else safe_message(message), soft_wrap=True)
 
     def say_plain(self, message: str) -> None:
         """A message whose text is data: no markup is read in it."""

@@ -32,13 +32,16 @@ def list_roadmaps(
     if json:
         app.emit_json(entries)
         return
+    from aipm_cli.render.safe import text
+
     table = Table(box=None, padding=(0, 2), pad_edge=False)
     for name in ("", "id", "title", "version", "items", "from"):
         table.add_column(name, overflow="fold")
     for e in entries:
         table.add_row(
-            "*" if e["in_use"] else "", e["id"], e["title"] or f"[red]invalid: {e.get('error')}[/]",
-            e["version"] or "", str(e["items"] or ""), e["origin"],
+            "*" if e["in_use"] else "", text(e["id"]),
+            text(e["title"]) if e["title"] else text(f"invalid: {e.get('error')}", style="red"),
+            text(e["version"] or ""), str(e["items"] or ""), e["origin"],
         )  # fmt: skip
     app.show(lambda c: c.print(table))
     if not any(e["origin"] == "own" for e in entries):
@@ -94,12 +97,15 @@ def validate(
     Lists every problem with its file, line and place in the document.
     """
     from aipm_cli.catalog import load_roadmap_file
+    from aipm_cli.render.safe import clean
 
     rm = load_roadmap_file(file)
     ix = rm.index
     typer.echo(
-        f"{file}: valid roadmap '{rm.id}' v{rm.version}: {len(rm.phases)} phases, {len(ix.modules)} modules, "
-        f"{len(ix.items)} items, {len(ix.deliverables)} deliverables, {len(rm.skills)} skills."
+        clean(
+            f"{file}: valid roadmap '{rm.id}' v{rm.version}: {len(rm.phases)} phases, {len(ix.modules)} modules, "
+            f"{len(ix.items)} items, {len(ix.deliverables)} deliverables, {len(rm.skills)} skills."
+        )
     )
 
 

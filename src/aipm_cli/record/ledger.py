@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from aipm_cli.errors import AipmError, StoreError
+from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
 from aipm_cli.record.fold import Fold, Source, before, entry_data, fold, restore_before, units_of
@@ -319,11 +319,16 @@ class Ledger:
     def finish(self, partial: dict[str, Any], after: str | None) -> dict[str, Any]:
         """A complete, checked change from the operation and its arguments."""
         moment = self._now()
-        change = {key: value for key, value in partial.items() if value is not None and value != []}
+        # Empty optional lists are left out; `units` stays (a change may add details and move nothing).
+        change = {key: value for key, value in partial.items() if value is not None and (value != [] or key == "units")}
         change.setdefault("on", moment.date().isoformat())
         if self.roadmap_version:
             change.setdefault("roadmap_version", str(self.roadmap_version)[:100])
         change.update(v=fmt.FORMAT, id=fmt.new_id(moment, after), at=moment.isoformat(), device=self.device)
+        try:
+            fmt.line(change)
+        except UnicodeEncodeError:  # bytes that were not UTF-8 in an argument; the log is UTF-8 JSON
+            raise InputError("The text you gave is not valid UTF-8.", "Type it again in a UTF-8 terminal.") from None
         try:
             return fmt.check(change)
         except fmt.BadChange as exc:  # a bug: never write what could not be read back

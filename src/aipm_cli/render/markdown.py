@@ -1,7 +1,8 @@
 """Markdown report, ready for a GitHub profile or a portfolio page.
 
 Every string from the learner or a roadmap file is escaped so it shows as
-text (no raw HTML, no injected links); only http(s) URLs become links.
+text (no raw HTML, no injected links, no terminal control characters for
+whoever `cat`s the file); only http(s) URLs become links.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from aipm_cli.render.links import http_url
+from aipm_cli.render.safe import clean
 
 if TYPE_CHECKING:
     from aipm_cli.report import Report
@@ -20,8 +22,8 @@ WORD = {"done": "done", "in_progress": "in progress", "skipped": "skipped", "not
 
 
 def md(text: object) -> str:
-    """Escape text for Markdown: inline, one line, no HTML."""
-    value = " ".join(str(text).split())
+    """Escape text for Markdown: inline, one line, no HTML, control characters shown escaped (\\x1b)."""
+    value = " ".join(clean(text).split())
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", value)
 

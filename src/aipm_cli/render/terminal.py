@@ -1,4 +1,8 @@
-"""Terminal views. Each takes a rich Console and plain data; none reads files."""
+"""Terminal views. Each takes a rich Console and plain data; none reads files.
+
+Every piece of data goes through render.safe.clean and into a Text: never markup,
+never a control sequence.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from rich import box
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+
+from aipm_cli.render.safe import clean
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -82,8 +88,8 @@ def _heading(text: str) -> Text:
 
 def status_view(console: Console, s: Summary) -> None:
     width = console.width
-    title = Text(s.roadmap["title"], style="bold")
-    title.append(f"  v{s.roadmap['version']}  ·  {s.user}", style="dim")
+    title = Text(clean(s.roadmap["title"]), style="bold")
+    title.append(clean(f"  v{s.roadmap['version']}  ·  {s.user}"), style="dim")
     console.print(title)
     c = s.counts
     figures = f"{s.percent:5.1f}%  {c.done}/{c.total - c.skipped} done"
@@ -99,11 +105,11 @@ def status_view(console: Console, s: Summary) -> None:
     console.print(_heading("Phases"))
     phase_bar = max(6, min(20, width // 5))
     figures_width = 13  # " 100%  12/345"
-    longest = max(len(p.title) for p in s.phases)
+    longest = max(len(clean(p.title)) for p in s.phases)
     title_width = max(12, min(longest, width - 2 - phase_bar - figures_width - 1))
     for p in s.phases:
         pc = p.counts
-        line = Text("  " + fit(p.title, title_width).ljust(title_width) + " ")
+        line = Text("  " + fit(clean(p.title), title_width).ljust(title_width) + " ")
         if pc.total and pc.skipped == pc.total:
             line.append("skipped", style="dim")
         else:
@@ -150,7 +156,7 @@ def status_view(console: Console, s: Summary) -> None:
                 parts.append(("expired " if cert.expired else "expires ") + cert.expires_on.isoformat())
             line = Text("  ")
             line.append_text(mark("done"))
-            line.append(f" {cert.title} ({', '.join(parts)})")
+            line.append(f" {clean(cert.title)} ({', '.join(parts)})")
             console.print(line)
     if s.orphans:
         console.print()
@@ -158,7 +164,8 @@ def status_view(console: Console, s: Summary) -> None:
         what = "1 entry with progress is" if count == 1 else f"{count} entries with progress are"
         console.print(
             Text(
-                f"{what} not in this roadmap version (kept, not counted): {', '.join(s.orphans)}. See `aipm doctor`.",
+                f"{what} not in this roadmap version (kept, not counted): {clean(', '.join(s.orphans))}. "
+                "See `aipm doctor`.",
                 style="yellow",
             )
         )
@@ -186,13 +193,14 @@ def entry_lines(
     width = console.width
     lead = indent + (2 if status is not None else 0)
     room = max(10, width - lead - (len(right) + 2 if right else 0))
-    body = Text(title, style=style)
+    body = Text(clean(title), style=style)
     if context:
-        body.append(" — " + context, style="italic")
+        body.append(" — " + clean(context), style="italic")
     if ident:
-        body.append("  " + ident, style="dim")
+        body.append("  " + clean(ident), style="dim")
     lines = body.wrap(console, room, overflow="fold")
     out = []
+    right = clean(right)
     for number, line in enumerate(lines):
         text = Text(" " * indent)
         if status is not None:
@@ -264,11 +272,11 @@ def _description(console: Console, text: str, indent: int) -> list[Text]:
 
 def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) -> None:
     """Every phase, module and item with full title, kind and duration."""
-    head = Text(roadmap.title, style="bold")
-    head.append(f"  {roadmap.id} v{roadmap.version}", style="dim")
+    head = Text(clean(roadmap.title), style="bold")
+    head.append(clean(f"  {roadmap.id} v{roadmap.version}"), style="dim")
     console.print(head)
     if path:
-        console.print(Text(path, style="dim"))
+        console.print(Text(clean(path), style="dim"))
     index = roadmap.index
     console.print(
         Text(
@@ -295,18 +303,18 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
         console.print()
         console.print(_heading("Skills"))
         for skill in roadmap.skills:
-            console.print(Text(f"  {skill.title} ({skill.id})"))
+            console.print(Text(clean(f"  {skill.title} ({skill.id})")))
     if roadmap.success_metrics:
         console.print()
         console.print(_heading("Success metrics"))
         for metric in roadmap.success_metrics:
-            console.print(Text(f"  {metric.title}: " + ", ".join(metric.measures)))
+            console.print(Text(clean(f"  {metric.title}: " + ", ".join(metric.measures))))
 
 
 def item_view(console: Console, data: dict[str, Any]) -> None:
     """`aipm show`: one item in full."""
-    head = Text(data["title"], style="bold")
-    head.append(f"  {data['id']}", style="dim")
+    head = Text(clean(data["title"]), style="bold")
+    head.append(clean(f"  {data['id']}"), style="dim")
     console.print(head)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
@@ -316,10 +324,10 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
     status.append(" " + STATUS_WORDS[data["status"]])
     for key in ("started_on", "completed_on", "skipped_on"):
         if data.get(key):
-            status.append(f" · {key.split('_')[0]} {data[key]}")
+            status.append(clean(f" · {key.split('_')[0]} {data[key]}"))
     grid.add_row("status", status)
     if data.get("skip_reason"):
-        grid.add_row("skip reason", Text(data["skip_reason"]))
+        grid.add_row("skip reason", Text(clean(data["skip_reason"])))
     where = data["phase_title"] + " › " + data["module_title"]
     # Every item of a roadmap without priorities is "core": saying so would add nothing.
     kind = data["kind"] if data.get("priority", "core") == "core" else f"{data['kind']} · {data['priority']}"
@@ -343,20 +351,20 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             if i:
                 req.append("\n")
             req.append_text(mark(r["status"]))
-            req.append(f" {r['title']} ({r['id']})")
+            req.append(clean(f" {r['title']} ({r['id']})"))
         grid.add_row("requires", req)
     if data["skills"]:
         builds = Text(", ".join(s["title"] for s in data["skills"]))
         builds.append("  (aipm's reading of the sources)", style="dim")
         grid.add_row("builds", builds)
     if data["outcomes"]:
-        grid.add_row("outcomes", Text("\n".join("• " + o for o in data["outcomes"])))
+        grid.add_row("outcomes", Text("\n".join("• " + clean(o) for o in data["outcomes"])))
     cert = data.get("certification")
     if cert:
         parts = [f"earned {cert['earned_on']}" if cert.get("earned_on") else None,
                  f"credential {cert['credential']}" if cert.get("credential") else None,
                  f"expires {cert['expires_on']}" if cert.get("expires_on") else None]  # fmt: skip
-        grid.add_row("certificate", Text(" · ".join(p for p in parts if p)))
+        grid.add_row("certificate", Text(clean(" · ".join(p for p in parts if p))))
     console.print(grid)
     if data.get("deliverables"):
         console.print()
@@ -364,14 +372,14 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
         for d in data["deliverables"]:
             line = Text("  ")
             line.append_text(mark(d["status"]))
-            line.append(f" {d['title']}")
-            line.append(f"  {d['id']}", style="dim")
+            line.append(clean(f" {d['title']}"))
+            line.append(clean(f"  {d['id']}"), style="dim")
             console.print(line)
     if data.get("links"):
         console.print()
         console.print(_heading("Links"))
         for link in data["links"]:
-            console.print(Padding(Text(f"{link['title']} ({link['type']}): {link['url']}"), (0, 0, 0, 2)))
+            console.print(Padding(Text(clean(f"{link['title']} ({link['type']}): {link['url']}")), (0, 0, 0, 2)))
     for key, label in (("notes", "Notes"), ("evidence", "Evidence")):
         if data.get(key):
             console.print()
@@ -401,14 +409,14 @@ def change_line(e: dict[str, Any], titles: bool = False) -> Table:
         what = ", ".join(e["items"])
     body = Text()
     body.append(e["action"], style="bold" if not e.get("undone") else "dim")
-    body.append(f"  {what}")
+    body.append(f"  {clean(what)}")
     if e.get("undone"):
         body.append("  (undone)", style="yellow")
     for key in ("note", "reason"):
         if e.get(key):
-            body.append(f" — {e[key]}", style="italic")
+            body.append(f" — {clean(e[key])}", style="italic")
     recorded = str(e["at"])[:16].replace("T", " ")
-    body.append(f"\nrecorded {recorded} on {e.get('device', '?')}", style="dim")
+    body.append(clean(f"\nrecorded {recorded} on {e.get('device', '?')}"), style="dim")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
@@ -467,7 +475,7 @@ def skills_view(console: Console, views: list[Any], full: bool = False) -> None:
             rating.append(f" {v.rating} {LEVELS[v.rating][0]}")
             change = f"{v.change:+d}" if v.change else "±0"
         cov = v.coverage
-        table.add_row(Text(v.title), rating, change, f"{cov['done']}/{cov['total']}")
+        table.add_row(Text(clean(v.title)), rating, change, f"{cov['done']}/{cov['total']}")
     console.print(table)
     if full:
         for v in views:
@@ -498,8 +506,8 @@ def plan_view(console: Console, plan: Any) -> None:
     table.add_column("item", ratio=1, overflow="fold")
     table.add_column("hours", no_wrap=True, justify="right")
     for item in plan.items:
-        entry = Text(item.title)
-        entry.append("  " + item.id, style="dim")
+        entry = Text(clean(item.title))
+        entry.append("  " + clean(item.id), style="dim")
         table.add_row(item.start.isoformat(), item.end.isoformat(), entry, f"{item.hours:g}")
     console.print(table)
     console.print(

@@ -1,0 +1,299 @@
+"""Writing files safely: the learner's outputs, aipm's own private data, private folders.
+
+Two kinds of writes, two rules:
+
+- `write_output` is for files aipm writes *for* the learner (reports,
+  calendars, schemas). It behaves like the shell's `cat > FILE`, except that
+  a regular file is replaced atomically: `-` is stdout; a FIFO or character
+  device is written into, never renamed over; an existing regular file
+  keeps its mode (through a symlink, the target keeps it); a new file gets
+  the mode the umask allows.
+- `atomic_write` is for aipm's own data (stores, settings, caches): a
+  private (0600) file replaced atomically, and never a file that is not a
+  regular file.
+
+`make_private_dir` creates folders 0700 whatever the umask and never changes
+the mode of a folder that already exists.
+
+Only the standard library is imported here: every command may need it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+from aipm_cli.errors import InputError, StoreError
+
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def kind_of(mode: int) -> str:
+    """'a folder', 'a FIFO (named pipe)'... for an st_mode (for error messages)."""
+    return _KINDS.get(stat.S_IFMT(mode), "a regular file" if stat.S_ISREG(mode) else "a special file")
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (best effort: not every filesystem allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _temp_beside(target: Path, mode: int) -> tuple[int, Path]:
+    """A new, exclusively created temporary file in `target`'s own folder (so the rename is atomic)."""
+    while True:
+        tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode), tmp
+        except FileExistsError:
+            continue
+
+
+def _replace(target: Path, data: bytes, *, create_mode: int, chmod: int | None, owner: tuple[int, int] | None) -> None:
+    """Write `data` to a temporary file beside `target`, fsync, set its mode, rename it over `target`."""
+    fd, tmp = _temp_beside(target, create_mode)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            if owner is not None:
+                try:
+                    os.fchown(fd, *owner)
+                except OSError:
+                    pass  # not allowed (not root): the file is ours, as with any editor
+            if chmod is not None:
+                os.fchmod(fd, chmod)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(target.parent)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, follow_symlinks: bool = True) -> None:
+    """Replace aipm's own file `path` with `data` atomically, as a private file.
+
+    A temporary file in the same folder is written, fsynced, given `mode`
+    (whatever the umask) and renamed over the file, then the folder is
+    fsynced: a kill at any moment leaves the old file or the new one. A
+    symlink is followed (its target is replaced) unless `follow_symlinks` is
+    false, when the link itself is replaced. A path that names anything but
+    a regular file (a FIFO, a device, a socket, a folder) is refused with
+    StoreError and left as it is.
+    """
+    target = Path(os.path.realpath(path)) if follow_symlinks else Path(os.path.abspath(path))
+    try:
+        found = os.lstat(target)
+    except FileNotFoundError:
+        found = None
+    if found is not None and not (stat.S_ISREG(found.st_mode) or (stat.S_ISLNK(found.st_mode) and not follow_symlinks)):
+        raise StoreError(
+            f"Refusing to write {path}: it is {kind_of(found.st_mode)}, not a regular file.",
+            "aipm only replaces regular files; move it away and try again.",
+        )
+    _replace(target, data, create_mode=0o600, chmod=mode, owner=None)
+
+
+def write_output(path: Path | str, data: bytes, option: str = "-o") -> None:
+    """Write a file the learner asked for (a report, a calendar) as `cat > path` would, but safely.
+
+    `-` is stdout. An existing FIFO or character device (a terminal,
+    /dev/null, /dev/stdout) is opened and written into, never replaced. An
+    existing regular file is replaced atomically and keeps its mode (and,
+    when allowed, its owner); through a symlink, the target is replaced and
+    keeps its mode. A new file gets the mode the umask allows. Sockets and
+    block devices are refused. Errors are InputError naming the path;
+    `option` names the option the path came from, for the hint.
+    """
+    if str(path) == "-":
+        _write_stream(data)
+        return
+    path = Path(path)
+    try:
+        found = os.stat(path)  # follows symlinks: what a write would reach
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise _cannot_write(path, exc, option) from None
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise InputError(f"{path} is a folder.", f"Give a file name to {option}.")
+    try:
+        if found is not None and stat.S_ISREG(found.st_mode):
+            target = Path(os.path.realpath(path))
+            _replace(target, data, create_mode=0o600, chmod=stat.S_IMODE(found.st_mode),
+                     owner=(found.st_uid, found.st_gid))  # fmt: skip
+        elif found is not None:
+            _write_into(path, found.st_mode, data, option)
+        else:
+            # A new file (or the missing target of a dangling symlink): created with
+            # 0666 so that the kernel applies the umask (and any default ACL) itself.
+            _replace(Path(os.path.realpath(path)), data, create_mode=0o666, chmod=None, owner=None)
+    except OSError as exc:
+        raise _cannot_write(path, exc, option) from None
+
+
+def _write_stream(data: bytes) -> None:
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is not None:
+        sys.stdout.flush()
+        stream.write(data)
+        stream.flush()
+    else:  # a text-only stdout (some test runners)
+        sys.stdout.write(data.decode("utf-8", "replace"))
+        sys.stdout.flush()
+
+
+def _write_into(path: Path, mode: int, data: bytes, option: str) -> None:
+    """Write into a FIFO or character device in place, as `cat >` would."""
+    if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+        raise InputError(
+            f"Refusing to write {path}: it is {kind_of(mode)}.", f"Give {option} a file name, or - for stdout."
+        )
+    # No O_TRUNC/O_CREAT: nothing is created or cut short; a FIFO waits for its reader like `cat >` does.
+    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+    try:
+        opened = os.fstat(fd)
+        if stat.S_ISREG(opened.st_mode):
+            # Swapped for a regular file since we looked: write it the regular way.
+            os.close(fd)
+            fd = -1
+            write_output(path, data, option)
+            return
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _cannot_write(path: Path, exc: OSError, option: str) -> InputError:
+    return InputError(
+        f"Cannot write {path}: {exc.strerror or exc}.", f"Choose another {option} path, in a folder you can write to."
+    )
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` and any missing parents as folders only their owner can use (0700).
+
+    The mode is set whatever the umask, but only on the folders created
+    here: a folder that already exists keeps its mode (a shared folder's
+    sticky bit, a folder made read-only on purpose).
+    """
+    path = Path(os.path.abspath(path))
+    missing: list[Path] = []
+    current = path
+    while not current.exists():
+        if current.is_symlink():  # a dangling link: mkdir would fail on it anyway; say so below
+            break
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    if not missing:
+        if not path.is_dir():
+            raise FileExistsError(17, "File exists and is not a folder", str(path))
+        return
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            if folder.is_dir():
+                continue  # made by someone else meanwhile: not ours to chmod
+            raise
+        # mkdir's mode is cut by the umask; a umask like 0277 would leave 0500.
+        os.chmod(folder, 0o700)
+
+
+class NotReadable(OSError):
+    """A path aipm will not read: not a regular file, or over its size limit (strerror says which)."""
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.
+
+    Never waits and never reads forever: a FIFO, device or socket is refused
+    before a byte is read (NotReadable, an OSError whose strerror says what
+    the path is), and so is a file over `limit` bytes. Other OSErrors
+    (FileNotFoundError, PermissionError...) pass through.
+    """
+    found = os.stat(path)
+    if stat.S_ISDIR(found.st_mode):
+        raise IsADirectoryError(21, "it is a folder", str(path))
+    if not stat.S_ISREG(found.st_mode):
+        raise NotReadable(0, f"it is {kind_of(found.st_mode)}, not a regular file", str(path))
+    # O_NONBLOCK: if it was swapped for a FIFO since the stat, opening it must not wait.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotReadable(0, f"it is {kind_of(info.st_mode)}, not a regular file", str(path))
+        if info.st_size > limit:
+            raise NotReadable(0, f"it is larger than the limit of {_size(limit)}", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:  # grew while we read
+            raise NotReadable(0, f"it is larger than the limit of {_size(limit)}", str(path))
+        return data
+    finally:
+        os.close(fd)
+
+
+def _size(count: int) -> str:
+    if count >= 1 << 20:
+        return f"{count / (1 << 20):g} MB"
+    return f"{count / 1024:g} KB"
+
+
+def read_private_file(path: Path, limit: int | None = None) -> bytes | None:
+    """The bytes of a file only this user can change, or None.
+
+    For caches: a file that is not a regular file, is a symlink, is not
+    owned by this user, or can be written by the group or others might have
+    been planted by someone else, and is treated as absent (so it is rebuilt).
+    A file over `limit` bytes is treated as absent too.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022:
+            return None
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            return None
+        if limit is not None and info.st_size > limit:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
