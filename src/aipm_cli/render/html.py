@@ -102,6 +102,10 @@ def context(report: Report) -> dict[str, Any]:
         # Projects and certifications have their own sections.
         "completed": [r for r in report.completed if not r.deliverables and r.id not in certs],
         "status_date": _status_date,
+        "untouched": lambda row: all(
+            d["status"] == "not_started" and not report.evidence_entries(d["id"]) and not report.note_entries(d["id"])
+            for d in row.deliverables
+        ),
         "item_url": lambda item_id: http_url(report.roadmap.index.items[item_id].item.url)
         if item_id in report.roadmap.index.items
         else None,

@@ -117,7 +117,9 @@ def render(report: Report) -> str:
             if d["status"] == "done" and rec.completed_on:
                 extra = f", {rec.completed_on.isoformat()}"
             elif d["status"] != "not_started":
-                extra = f" ({WORD[d['status']]}" + (f": {md(rec.skip_reason)}" if rec.skip_reason else "") + ")"
+                since = rec.skipped_on if d["status"] == "skipped" else rec.started_on
+                extra = f" ({WORD[d['status']]}" + (f" {since.isoformat()}" if since else "")
+                extra += (f": {md(rec.skip_reason)}" if rec.skip_reason else "") + ")"
             add(f"- [{box}] {md(d['title'])}{extra}")
             out.extend(entry_lines(report, d["id"]))
 
