@@ -83,7 +83,11 @@ def test_csv_carries_records_in_their_columns(run: Run, records: None) -> None:
     assert rows["core-product-management"]["kind"] == "module"
     assert rows["core-product-management"]["notes_on"] == "2026-11-04"
     assert (rows["phase-4"]["kind"], rows["phase-4"]["notes"]) == ("phase", "phasenote")
-    assert (rows["ethics"]["kind"], rows["ethics"]["rating"], rows["ethics"]["notes"]) == ("skill", "3", "3: ratingnote")
+    assert (rows["ethics"]["kind"], rows["ethics"]["rating"], rows["ethics"]["notes"]) == (
+        "skill",
+        "3",
+        "3: ratingnote",
+    )
 
 
 def test_records_of_items_the_roadmap_dropped_are_in_every_format(run: Run, tmp_path: Path) -> None:

@@ -62,7 +62,10 @@ def test_csv_parses_back(run: Run, story: None, tmp_path: Path) -> None:
     ]
     by_id = {r["id"]: r for r in rows}
     assert by_id["product-hunt"]["skip_reason"] == "not relevant to me"
-    assert (by_id["agile-certification"]["credential"], by_id["agile-certification"]["expires"]) == ("CSM-1", "2028-11-20")
+    assert (by_id["agile-certification"]["credential"], by_id["agile-certification"]["expires"]) == (
+        "CSM-1",
+        "2028-11-20",
+    )
     assert by_id["ai-for-everyone"]["evidence_on"] == "2026-09-28"
     assert len(rows) == 92 + 16  # every item and every deliverable
     assert by_id["ai-for-everyone"]["completed"] == "2026-09-28"

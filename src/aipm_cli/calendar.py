@@ -345,4 +345,3 @@ def to_ics(
         kept = {uid: old for uid, old in previous.items() if old["roadmap"] != roadmap.id}
         state.events = {**kept, **current}
     return calendar.to_ical().decode("utf-8")
-

@@ -122,10 +122,11 @@ class Report:
         """Modules and phases that carry notes or evidence, in roadmap order."""
         out = []
         for phase in self.roadmap.phases:
-            for kind, group in [("phase", phase), *(("module", m) for m in phase.modules)]:
-                rec = self.progress.items.get(group.id)
+            groups = [("phase", phase.id, phase.title)] + [("module", m.id, m.title) for m in phase.modules]
+            for kind, group_id, title in groups:
+                rec = self.progress.items.get(group_id)
                 if rec is not None and (rec.notes or rec.evidence):
-                    out.append(GroupNotes(group.id, kind, group.title, phase.id, rec.notes, rec.evidence))
+                    out.append(GroupNotes(group_id, kind, title, phase.id, rec.notes, rec.evidence))
         return out
 
     @property

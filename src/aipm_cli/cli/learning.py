@@ -87,7 +87,9 @@ def plan(
     ] = None,
     remind: Annotated[
         list[str] | None,
-        typer.Option("--remind", metavar="TIME", help="A reminder this long before each event (1d, 2h, 30m); repeatable."),
+        typer.Option(
+            "--remind", metavar="TIME", help="A reminder this long before each event (1d, 2h, 30m); repeatable."
+        ),
     ] = None,
     blocks: Annotated[
         str | None,
@@ -138,7 +140,8 @@ def plan(
         text = to_ics(events, app.roadmap, app.user, app.now(), reminders=reminders, state=state)
         app.write_file(ics, text.encode(), "--ics")
         state.save()
-        cancelled = sum(1 for e in state.events.values() if e["roadmap"] == app.roadmap.id and e["status"] == "CANCELLED")
+        ours = [e for e in state.events.values() if e["roadmap"] == app.roadmap.id]
+        cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
     if json:
         data = to_data(schedule)
         app.emit_json(data)

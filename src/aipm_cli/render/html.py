@@ -30,7 +30,7 @@ def _donut(percent: float, radius: float = 52) -> dict[str, float]:
 def _activity(report: Report) -> dict[str, Any]:
     """Weekly bars from the learner's first active week (at most 26), labelled and valued."""
     data = report.weekly_activity()
-    width, height, top, bottom = 600, 150, 16, 22  # room for values above, week labels below
+    width, height, top, bottom = 600, 156, 26, 24  # room for values above, week labels below
     if not data:
         return {"bars": [], "width": width, "height": height, "first": "", "last": "", "total": 0, "weeks": 0}
     peak = max(n for _, n in data) or 1
@@ -44,9 +44,15 @@ def _activity(report: Report) -> dict[str, Any]:
         h = 0 if count == 0 else max(3, round(count / peak * plot, 1))
         x = round(i * (bar + gap), 1)
         labelled = (len(data) - 1 - i) % step == 0
+        # The labels at the ends line up with the chart's edges, so none is cut off.
+        anchor, lx = "middle", x + bar / 2
+        if i == 0:
+            anchor, lx = "start", x
+        elif i == len(data) - 1:
+            anchor, lx = "end", x + bar
         bars.append({"x": x, "y": round(top + plot - h, 1), "w": round(bar, 1), "h": h, "cx": round(x + bar / 2, 1),
                      "week": week.isoformat(), "label": f"{week.day} {week:%b}" if labelled else "",
-                     "count": count})  # fmt: skip
+                     "anchor": anchor, "lx": round(lx, 1), "count": count})  # fmt: skip
     return {
         "bars": bars,
         "width": width,
@@ -106,9 +112,9 @@ def context(report: Report) -> dict[str, Any]:
             d["status"] == "not_started" and not report.evidence_entries(d["id"]) and not report.note_entries(d["id"])
             for d in row.deliverables
         ),
-        "item_url": lambda item_id: http_url(report.roadmap.index.items[item_id].item.url)
-        if item_id in report.roadmap.index.items
-        else None,
+        "item_url": lambda item_id: (
+            http_url(report.roadmap.index.items[item_id].item.url) if item_id in report.roadmap.index.items else None
+        ),
     }
 
 

@@ -76,7 +76,8 @@ def render(report: Report) -> str:
         add(" · ".join(link(label, url) for label, url in who.links))
         add("")
     path = f"Learning path: **{md(report.roadmap.title)}** ({md(report.roadmap.id)} v{md(report.roadmap.version)})"
-    add(path + f", as of {report.as_of.isoformat()}" + (f", learner {md(report.user)}" if who.name != report.user else ""))
+    learner = f", learner {md(report.user)}" if who.name != report.user else ""
+    add(f"{path}, as of {report.as_of.isoformat()}{learner}")
     add("")
     add("## Overview")
     add("")
@@ -168,7 +169,8 @@ def render(report: Report) -> str:
         add("## In progress and next")
         add("")
         for r in started:
-            add(f"- {md(r.title)} (`{r.id}`), in progress" + (f" since {r.started_on.isoformat()}" if r.started_on else ""))
+            started_on = f" since {r.started_on.isoformat()}" if r.started_on else ""
+            add(f"- {md(r.title)} (`{r.id}`), in progress{started_on}")
             out.extend(entry_lines(report, r.id))
         for r in upcoming:
             add(f"- {md(r.title)} (`{r.id}`), next")
