@@ -204,7 +204,9 @@ def test_calendar_parses_with_icalendar(run: Run, run_json, tmp_path: Path) -> N
     assert str(first["SUMMARY"]) == "AI for Everyone"
     assert str(first["UID"]) == "ada.ai-product-manager.ai-for-everyone@aipm"
     assert first.decoded("DTSTART") == date(2026, 11, 24)
-    assert first.decoded("DTEND") == date.fromisoformat(plan["items"][0]["end"]) + timedelta(days=1)
+    # DTEND is exclusive: the day after the item's last day, or the day the next item starts if that is sooner
+    ends = date.fromisoformat(plan["items"][0]["end"]) + timedelta(days=1)
+    assert first.decoded("DTEND") == min(ends, date.fromisoformat(plan["items"][1]["start"]))
     assert str(first["URL"]) == "https://www.coursera.org/learn/ai-for-everyone"
     assert "aipm done ai-for-everyone" in str(first["DESCRIPTION"])
 

@@ -40,7 +40,10 @@ STATE_VERSION = 1
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_REMINDER = timedelta(weeks=4)
 _REMIND = re.compile(r"^\s*(\d{1,4})\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # RFC 5545 TEXT allows none (tab, CR, LF aside)
+# RFC 5545 TEXT allows no control character but tab (CR and LF are escaped by icalendar);
+# Unicode line separators become line breaks, other controls (C0, DEL, C1) a replacement mark.
+_LINE_BREAK = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 # --------------------------------------------------------------------------- #
@@ -268,7 +271,7 @@ def _moment(text: str) -> date | datetime:
 
 def _text(value: str) -> str:
     # icalendar escapes CR and LF; other control characters are not allowed in TEXT at all.
-    return _CONTROL.sub("\ufffd", value)
+    return _CONTROL.sub("\ufffd", _LINE_BREAK.sub("\n", value))
 
 
 def to_ics(
@@ -293,7 +296,7 @@ def to_ics(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", _text(f"{roadmap.title} study plan ({user})"))
+    calendar.add("x-wr-calname", icalendar.vText(_text(f"{roadmap.title} study plan ({user})")))
     dtstamp = stamp.astimezone(UTC)
 
     def add_event(uid: str, summary: str, description: str, url: str | None, start: date | datetime,
