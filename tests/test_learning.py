@@ -95,7 +95,10 @@ def test_bad_input_is_a_clean_error_and_changes_nothing(
 
 
 def test_config_list_get_set_unset(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
-    assert run_json("config") == {"hours_per_week": 8.0, "roadmap": "ai-product-manager", "user": None}
+    assert run_json("config") == {
+        "hours_per_week": 8.0, "roadmap": "ai-product-manager", "user": None, "name": None, "headline": None,
+        "links": None,
+    }  # fmt: skip
     assert run("config", "hours_per_week", "6").stderr == "✓ hours_per_week = 6.0\n"
     assert run("config", "hours_per_week").stdout == "6.0\n"
     assert run("config", "hours-per-week").stdout == "6.0\n"
@@ -200,7 +203,9 @@ def test_calendar_parses_with_icalendar(run: Run, run_json, tmp_path: Path) -> N
     assert str(first["SUMMARY"]) == "AI for Everyone"
     assert str(first["UID"]) == "ada.ai-product-manager.ai-for-everyone@aipm"
     assert first.decoded("DTSTART") == date(2026, 11, 24)
-    assert first.decoded("DTEND") == date.fromisoformat(plan["items"][0]["end"]) + timedelta(days=1)
+    # DTEND is exclusive: the day after the item's last day, or the day the next item starts if that is sooner
+    ends = date.fromisoformat(plan["items"][0]["end"]) + timedelta(days=1)
+    assert first.decoded("DTEND") == min(ends, date.fromisoformat(plan["items"][1]["start"]))
     assert str(first["URL"]) == "https://www.coursera.org/learn/ai-for-everyone"
     assert "aipm done ai-for-everyone" in str(first["DESCRIPTION"])
 

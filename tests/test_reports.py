@@ -53,9 +53,23 @@ def test_csv_parses_back(run: Run, story: None, tmp_path: Path) -> None:
         "skipped",
         "notes",
         "evidence",
+        "skip_reason",
+        "credential",
+        "expires",
+        "notes_on",
+        "evidence_on",
+        "rating",
     ]
     by_id = {r["id"]: r for r in rows}
-    assert len(rows) == 102 + 16  # every item and every deliverable
+    assert by_id["product-hunt"]["skip_reason"] == "not relevant to me"
+    assert (by_id["agile-certification"]["credential"], by_id["agile-certification"]["expires"]) == (
+        "CSM-1",
+        "2028-11-20",
+    )
+    assert by_id["ai-for-everyone"]["evidence_on"] == "2026-09-28"
+    assert (
+        len([r for r in rows if r["kind"] not in ("module", "phase", "skill", "orphan")]) == 102 + 16
+    )  # every item and deliverable
     assert by_id["ai-for-everyone"]["completed"] == "2026-09-28"
     assert by_id["ai-for-everyone"]["evidence"] == "https://coursera.org/verify/ABC123"
     assert by_id["product-hunt"]["status"] == "skipped"
@@ -128,8 +142,9 @@ def test_as_of_before_between_and_after(run: Run, story: None) -> None:
     }
     assert _done_ids(run, "--as-of", "2026-11-24") == _done_ids(run)
     md = run("export", "--as-of", "2026-10-05").stdout
-    assert "**As of:** 2026-10-05" in md
-    assert "Digital Product Management Specialization (`digital-product-management`)" not in md.split("## Completed")[0]
+    assert "as of 2026-10-05" in md
+    assert "(`digital-product-management`), in progress" not in md
+    assert "(`digital-product-management`), in progress since 2026-10-20" in run("export").stdout
 
 
 def test_as_of_counts_backdated_changes_from_their_date(run: Run) -> None:
@@ -390,15 +405,16 @@ def test_html_escapes_everything(run: Run, nasty: list[str]) -> None:
 
 
 def test_markdown_escapes_everything(run: Run, nasty: list[str]) -> None:
-    md = run(*nasty, "export").stdout
-    assert "<script" not in md and "<img" not in md and "<b>" not in md
-    assert "&lt;script&gt;" in md
+    md = run(*nasty, "export", "--full").stdout
+    assert re.search(r"(?<!\\)<[A-Za-z/!?]", md) is None  # no tag can open: every `<` before one is escaped
+    assert "&lt;" not in md and "&amp;" not in md  # plain text: no HTML entities
+    assert "\\<script>alert('title')\\</script> & Co" in md
     assert re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(javascript", md) is None  # no live javascript: link
     assert "\\[link\\](javascript:alert(2))" in md  # the title's would-be link shows as text
     assert "\\*stars\\*" in md
-    assert "Phase &lt;b&gt;bold&lt;/b&gt; \\| pipe" in md
+    assert "Phase \\<b>bold\\</b> \\| pipe" in md
     assert "javascript:alert(3)" in md  # as text
-    assert "  - &lt;script&gt;alert('note')&lt;/script&gt; &amp; \"quotes\"" in md
+    assert "  - Note: “\\<script>alert('note')\\</script> & \"quotes\"” (2026-11-24)" in md
 
 
 # --------------------------------------------------------------------------- #

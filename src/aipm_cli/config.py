@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,58 @@ SETTINGS = {
         Setting("hours_per_week", "weekly study hours used by the forecast and the plan", 8.0),
         Setting("roadmap", "the roadmap commands use when --roadmap is not given", "ai-product-manager"),
         Setting("user", "the learner when neither --user nor AIPM_USER is given", None),
+        Setting("name", "your name at the top of reports (default: the learner id)", None),
+        Setting("headline", "one line under your name in reports, e.g. 'Aspiring AI product manager'", None),
+        Setting("links", "links in reports: 'LinkedIn=https://...,GitHub=https://...' (http/https only)", None),
     )
 }
+MAX_LINKS = 6
+_LINK_START = re.compile(r",\s*(?=[^,=]*=\s*https?://|https?://)", re.IGNORECASE)
+
+
+def parse_links(text: str) -> list[tuple[str, str]]:
+    """`Label=URL,Label=URL` (a bare URL is labelled by its host) -> [(label, url)].
+
+    Commas inside a URL are kept: a new link starts only at `,Label=http`.
+    """
+    from urllib.parse import urlsplit
+
+    from aipm_cli.urls import is_http_url
+
+    out: list[tuple[str, str]] = []
+    for part in _LINK_START.split(text.strip()):
+        part = part.strip()
+        if not part:
+            continue
+        label, sep, url = part.partition("=")
+        if not sep or "://" in label:
+            label, url = "", part
+        label, url = " ".join(label.split()), url.strip()
+        if not is_http_url(url):
+            raise InputError(
+                f"'{url}' is not an http(s) link.", "Write links as Label=https://..., separated by commas."
+            )
+        if not label:
+            label = urlsplit(url).netloc.removeprefix("www.")
+        if len(label) > 40 or any(not c.isprintable() for c in label):
+            raise InputError(f"The link label '{label[:40]}' is too long or has control characters.")
+        out.append((label, url))
+    if not out:
+        raise InputError("No links given.", "Write links as Label=https://..., or use --unset to remove them.")
+    if len(out) > MAX_LINKS:
+        raise InputError(f"{len(out)} links is too many for a report.", f"Give at most {MAX_LINKS}.")
+    return out
+
+
+def _one_line(key: str, text: str, limit: int) -> str:
+    value = " ".join(text.split())
+    if not value:
+        raise InputError(f"The {key} setting cannot be empty.", "Use --unset to go back to the default.")
+    if any(not c.isprintable() for c in value):
+        raise InputError(f"The {key} has control characters.", "Give plain text.")
+    if len(value) > limit:
+        raise InputError(f"The {key} is longer than {limit} characters.", "Shorten it.")
+    return value
 
 
 def check_key(key: str) -> str:
@@ -51,6 +102,11 @@ def parse_value(key: str, text: str) -> Any:
         return hours
     if key == "user":
         return check_user_name(text)
+    if key in ("name", "headline"):
+        return _one_line(key, text, 80 if key == "name" else 160)
+    if key == "links":
+        # Kept as the text it was given in (normalised), so the settings file stays hand-editable.
+        return ",".join(f"{label}={url}" for label, url in parse_links(text))
     if not text.strip():
         raise InputError("The roadmap setting cannot be empty.", "Give a roadmap id or a path to a roadmap file.")
     return text.strip()

@@ -1,4 +1,4 @@
-"""A dated study plan for what is left, and its calendar (RFC 5545) export.
+"""A dated study plan for what is left (its calendar export: calendar.py).
 
 Order: items in progress first, then roadmap order; an item is placed only
 after everything it requires (done, skipped, or planned earlier). Items are
@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from aipm_cli.plain import Roadmap
 from aipm_cli.progress import effort_hours
@@ -103,64 +103,13 @@ def make_plan(roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_pe
 
 
 # --------------------------------------------------------------------------- #
-# iCalendar
+# iCalendar (written by aipm_cli.calendar)
 # --------------------------------------------------------------------------- #
 
 
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    out = []
-    current = b""
-    limit = 75
-    for char in line:
-        encoded = char.encode("utf-8")
-        if len(current) + len(encoded) > limit:
-            out.append(current)
-            current = b" "
-            limit = 75
-        current += encoded
-    out.append(current)
-    return "\r\n".join(part.decode("utf-8") for part in out)
-
-
 def to_ics(plan: Plan, roadmap: Roadmap, user: str, stamp: datetime) -> str:
-    from aipm_cli import __version__
-    from aipm_cli.render.links import http_url
+    """The plan as all-day calendar events, with no memory of earlier exports (see calendar.py for more)."""
+    from aipm_cli.calendar import day_events
+    from aipm_cli.calendar import to_ics as write
 
-    dtstamp = stamp.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//aipm//aipm {__version__}//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_escape(f'{roadmap.title} study plan ({user})')}",
-    ]
-    for item in plan.items:
-        description = (
-            f"{item.kind}, about {item.hours:g} study hours at {plan.hours_per_week:g} h a week.\n"
-            f"When finished: aipm done {item.id}"
-        )
-        url = http_url(item.url)
-        if url:
-            description += f"\n{url}"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{user}.{roadmap.id}.{item.id}@aipm",
-            f"DTSTAMP:{dtstamp}",
-            f"DTSTART;VALUE=DATE:{item.start.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(item.end + timedelta(days=1)).strftime('%Y%m%d')}",
-            f"SUMMARY:{_escape(item.title)}",
-            f"DESCRIPTION:{_escape(description)}",
-            *([f"URL;VALUE=URI:{url}"] if url else []),
-            "TRANSP:TRANSPARENT",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+    return write(day_events(plan, roadmap, user), roadmap, user, stamp)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aipm_cli import __version__
 from aipm_cli.errors import AipmError
 from aipm_cli.plain import Roadmap
 from aipm_cli.progress import rows, summarize
-from aipm_cli.record.state import State, state_data
+from aipm_cli.record.state import ItemState, Note, State, state_data
 from aipm_cli.summary import Row, Summary, to_data
 from aipm_cli.tracker import record
 
@@ -24,6 +24,7 @@ EXPORT_VERSION = 2
 FORMATS = ("md", "html", "json", "csv")
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
 MAX_EXPORT_BYTES = 1 << 30
+MAX_ACTIVITY_WEEKS = 26
 
 
 @dataclass
@@ -35,6 +36,28 @@ class SkillLine:
     rated_on: date | None
     items_done: int
     items_total: int
+    note: str | None = None  # the latest rating's note
+
+
+@dataclass
+class Person:
+    """Who the report is about: the `name`, `headline` and `links` settings (the learner id when unset)."""
+
+    name: str
+    headline: str | None = None
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class GroupNotes:
+    """Notes and evidence kept on a module or a phase (a module-wide note is one note on the module)."""
+
+    id: str
+    kind: str  # "module" or "phase"
+    title: str
+    phase: str
+    notes: list[Note]
+    evidence: list[Note]
 
 
 @dataclass
@@ -50,6 +73,12 @@ class Report:
     rows: list[Row]
     skills: list[SkillLine] = field(default_factory=list)
     changes: Iterable[dict[str, Any]] = ()  # the changes behind it, for the JSON export
+    person: Person | None = None
+    full: bool = False  # the whole roadmap table too (Markdown; HTML print)
+
+    @property
+    def who(self) -> Person:
+        return self.person or Person(self.user)
 
     @property
     def completed(self) -> list[Row]:
@@ -60,16 +89,81 @@ class Report:
     def projects(self) -> list[Row]:
         return [r for r in self.rows if r.deliverables]
 
+    @property
+    def started(self) -> list[Row]:
+        """In progress, oldest start first."""
+        doing = [r for r in self.rows if r.status == "in_progress"]
+        return sorted(doing, key=lambda r: (r.started_on or date.min, r.id))
+
+    @property
+    def skipped(self) -> list[Row]:
+        gone = [r for r in self.rows if r.status == "skipped"]
+        return sorted(gone, key=lambda r: (r.skipped_on or date.min, r.id))
+
+    def record(self, unit_id: str) -> ItemState:
+        """The record of an item, a deliverable, a module or a phase."""
+        return record(self.progress, unit_id)
+
     def evidence(self, item_id: str) -> list[str]:
         return [e.text for e in record(self.progress, item_id).evidence]
 
     def notes(self, item_id: str) -> list[str]:
         return [n.text for n in record(self.progress, item_id).notes]
 
-    def weekly_activity(self, weeks: int = 26) -> list[tuple[date, int]]:
+    def evidence_entries(self, unit_id: str) -> list[Note]:
+        """Evidence with the date each is for."""
+        return list(record(self.progress, unit_id).evidence)
+
+    def note_entries(self, unit_id: str) -> list[Note]:
+        return list(record(self.progress, unit_id).notes)
+
+    @property
+    def group_notes(self) -> list[GroupNotes]:
+        """Modules and phases that carry notes or evidence, in roadmap order."""
+        out = []
+        for phase in self.roadmap.phases:
+            groups = [("phase", phase.id, phase.title)] + [("module", m.id, m.title) for m in phase.modules]
+            for kind, group_id, title in groups:
+                rec = self.progress.items.get(group_id)
+                if rec is not None and (rec.notes or rec.evidence):
+                    out.append(GroupNotes(group_id, kind, title, phase.id, rec.notes, rec.evidence))
+        return out
+
+    @property
+    def orphans(self) -> list[tuple[str, ItemState]]:
+        """Records kept for ids this roadmap no longer has (progress is never dropped)."""
+        return [(i, self.progress.record(i)) for i in self.summary.orphans]
+
+    def first_activity(self) -> date | None:
+        days: list[date] = []
+        for rec in self.progress.items.values():
+            days += [d for d in (rec.started_on, rec.completed_on, rec.skipped_on) if d]
+            days += [n.on for n in rec.notes] + [n.on for n in rec.evidence]
+        for ratings in self.progress.skills.values():
+            days += [r.on for r in ratings]
+        days = [d for d in days if d <= self.as_of]
+        return min(days) if days else None
+
+    def weekly_activity(self, weeks: int | None = None) -> list[tuple[date, int]]:
+        """Events per week (Monday first) from the week of the learner's first activity,
+        at most MAX_ACTIVITY_WEEKS weeks; empty before any activity."""
         from aipm_cli.progress import activity_weeks
 
+        if weeks is None:
+            first = self.first_activity()
+            if first is None:
+                return []
+            span = (self.as_of - (first - timedelta(days=first.weekday()))).days // 7 + 1
+            weeks = min(MAX_ACTIVITY_WEEKS, span)
         return [(w["week_of"], w["changes"]) for w in activity_weeks(self.progress, self.as_of, weeks)]
+
+
+def person_of(config: Any, user: str) -> Person:
+    """The person a report is about, from the settings (a `config.Config`)."""
+    from aipm_cli.config import parse_links
+
+    links = config.get("links")
+    return Person(config.get("name") or user, config.get("headline"), parse_links(links) if links else [])
 
 
 def skill_lines(roadmap: Roadmap, progress: State) -> list[SkillLine]:
@@ -90,6 +184,7 @@ def skill_lines(roadmap: Roadmap, progress: State) -> list[SkillLine]:
                 rated_on=ratings[-1].on if ratings else None,
                 items_done=done,
                 items_total=len(builders),
+                note=ratings[-1].note if ratings else None,
             )
         )
     return out
@@ -103,6 +198,9 @@ def build(
     now: datetime,
     hours_per_week: float,
     changes: Iterable[dict[str, Any]] = (),
+    *,
+    person: Person | None = None,
+    full: bool = False,
 ) -> Report:
     """The report of `state` (the current state, or the state as of `day`)."""
     summary = summarize(roadmap, state, user, day, hours_per_week)
@@ -116,6 +214,8 @@ def build(
         rows=rows(roadmap, state),
         skills=skill_lines(roadmap, state),
         changes=changes,
+        person=person,
+        full=full,
     )
 
 
@@ -151,6 +251,11 @@ def export_document(report: Report, *, changes: Any) -> dict[str, Any]:
         "exported_at": report.generated_at.isoformat(),
         "as_of": report.as_of.isoformat(),
         "user": report.user,
+        "person": {
+            "name": report.who.name,
+            "headline": report.who.headline,
+            "links": [{"label": label, "url": url} for label, url in report.who.links],
+        },
         "roadmap": {"id": report.roadmap.id, "title": report.roadmap.title, "version": report.roadmap.version},
         "summary": summary,
         "skills": to_data(report.skills),

@@ -80,7 +80,10 @@ def doctor(
 
 def config(
     ctx: typer.Context,
-    key: Annotated[str | None, typer.Argument(metavar="KEY", help="A setting: hours_per_week, roadmap, user.")] = None,
+    key: Annotated[
+        str | None,
+        typer.Argument(metavar="KEY", help="A setting: hours_per_week, roadmap, user, name, headline, links."),
+    ] = None,
     value: Annotated[str | None, typer.Argument(metavar="VALUE", help="The new value.")] = None,
     unset: Annotated[bool, typer.Option("--unset", help="Go back to the default for KEY.")] = False,
     json: JsonOpt = False,

@@ -76,23 +76,63 @@ def plan(
     ics: Annotated[
         Path | None, typer.Option("--ics", metavar="FILE", help="Also write the plan as a calendar file (.ics).")
     ] = None,
+    remind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remind", metavar="TIME", help="A reminder this long before each event (1d, 2h, 30m); repeatable."
+        ),
+    ] = None,
+    blocks: Annotated[
+        str | None,
+        typer.Option(
+            "--blocks",
+            metavar="BLOCKS",
+            help='Weekly study hours, e.g. "Tue,Thu 19:00-21:00; Sat 09:00-12:00": timed sessions in them.',
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """A dated study plan for what is left.
 
-    --ics writes it as a calendar file for your calendar app.
+    --ics writes it as a calendar file for your calendar app; export again
+    after progress and re-import: changed events are updated, finished ones
+    cancelled. --blocks studies in those weekly hours (their total is the
+    weekly hours).
     """
+    from aipm_cli.calendar import CalendarState, block_events, day_events, parse_blocks, parse_reminder, to_ics
     from aipm_cli.config import parse_value
     from aipm_cli.dates import parse_date
-    from aipm_cli.plan import make_plan, to_ics
+    from aipm_cli.errors import InputError
+    from aipm_cli.plan import make_plan
     from aipm_cli.summary import to_data
 
     app = ctx.obj
-    hours = parse_value("hours_per_week", hours_per_week) if hours_per_week is not None else app.hours_per_week()
+    reminders = [parse_reminder(r) for r in remind or ()]
+    if reminders and ics is None:
+        raise InputError("--remind needs --ics.", "Add --ics FILE to write the calendar with its reminders.")
+    weekly = parse_blocks(blocks) if blocks is not None else None
+    if weekly is not None and hours_per_week is not None:
+        raise InputError(
+            "Choose one of --blocks and --hours-per-week.", "With --blocks, the blocks' total is the weekly hours."
+        )
     first = parse_date(start, app.today(), allow_future=True, what="start date") if start else app.today()
-    schedule = make_plan(app.roadmap, app.read_state(), first, hours)
+    if weekly is not None:
+        from aipm_cli.calendar import weekly_hours
+
+        hours = weekly_hours(weekly)
+        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
+        events, schedule = block_events(schedule, app.roadmap, app.user, weekly)
+    else:
+        hours = parse_value("hours_per_week", hours_per_week) if hours_per_week is not None else app.hours_per_week()
+        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
+        events = day_events(schedule, app.roadmap, app.user) if ics is not None else []
     if ics is not None:
-        app.write_file(ics, to_ics(schedule, app.roadmap, app.user, app.now()).encode(), "--ics")
+        state = CalendarState(app.layout.cache / "calendar" / f"{app.user}.json")
+        text = to_ics(events, app.roadmap, app.user, app.now(), reminders=reminders, state=state)
+        app.write_file(ics, text.encode(), "--ics")
+        state.save()
+        ours = [e for e in state.events.values() if e["roadmap"] == app.roadmap.id]
+        cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
     if json:
         data = to_data(schedule)
         app.emit_json(data)
@@ -101,7 +141,9 @@ def plan(
 
         app.show(plan_view, schedule)
     if ics is not None:
-        app.say(f"[green]✓[/] Wrote {len(schedule.items)} events to {ics}; import it into your calendar.")
+        what = f"{len(events)} sessions of {len(schedule.items)} items" if weekly else f"{len(events)} events"
+        what += f" and {cancelled} cancelled" if cancelled else ""
+        app.say(f"[green]✓[/] Wrote {what} to {ics}; import it into your calendar.")
 
 
 def register(app: typer.Typer) -> None:

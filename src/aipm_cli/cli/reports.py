@@ -23,6 +23,10 @@ def export(
     as_of: Annotated[
         str | None, typer.Option("--as-of", metavar="DATE", help="The report as things stood at the end of this date.")
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Include the whole roadmap table (Markdown) and print it (HTML)."),
+    ] = False,
 ) -> None:
     """A progress report (md, html, json, csv).
 
@@ -34,7 +38,7 @@ def export(
     from aipm_cli.dates import parse_date
     from aipm_cli.errors import InputError
     from aipm_cli.render.exporters import exporter
-    from aipm_cli.report import EXTENSIONS, FORMATS, build
+    from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
 
     app = ctx.obj
     if fmt is not None:
@@ -49,7 +53,10 @@ def export(
     day = parse_date(as_of, app.today(), what="date") if as_of else None
     state = app.ledger.as_of(day) if day is not None else app.read_state()
     changes = app.ledger.changes(until=day) if fmt == "json" else ()
-    report = build(app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes)
+    report = build(
+        app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,
+        person=person_of(app.config, app.user), full=full,
+    )  # fmt: skip
     text = exporter(fmt)(report)
     if output is None:
         sys.stdout.write(text)

@@ -7,8 +7,11 @@ or a roadmap file is escaped, and only http(s) URLs become links.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup, escape
 
 from aipm_cli.render.links import http_url
 
@@ -24,19 +27,56 @@ def _donut(percent: float, radius: float = 52) -> dict[str, float]:
     return {"r": radius, "c": round(circumference, 2), "done": round(circumference * percent / 100, 2)}
 
 
-def _activity(report: Report, weeks: int = 26) -> dict[str, Any]:
-    data = report.weekly_activity(weeks)
-    peak = max((n for _, n in data), default=0) or 1
-    width, height, gap = 600, 120, 4
-    bar = (width - gap * (len(data) - 1)) / len(data)
+def _activity(report: Report) -> dict[str, Any]:
+    """Weekly bars from the learner's first active week (at most 26), labelled and valued."""
+    data = report.weekly_activity()
+    width, height, top, bottom = 600, 156, 26, 24  # room for values above, week labels below
+    if not data:
+        return {"bars": [], "width": width, "height": height, "first": "", "last": "", "total": 0, "weeks": 0}
+    peak = max(n for _, n in data) or 1
+    gap = 4 if len(data) > 12 else 10
+    bar = min(60.0, (width - gap * (len(data) - 1)) / len(data))
+    plot = height - top - bottom
+    # Label every week when there is room, else about eight of them (always the last).
+    step = max(1, math.ceil(len(data) / 8))
     bars = []
     for i, (week, count) in enumerate(data):
-        h = 0 if count == 0 else max(3, round(count / peak * (height - 20), 1))
-        bars.append({"x": round(i * (bar + gap), 1), "y": round(height - h, 1), "w": round(bar, 1), "h": h,
-                     "week": week.isoformat(), "count": count})  # fmt: skip
-    first = data[0][0].isoformat() if data else ""
-    last = data[-1][0].isoformat() if data else ""
-    return {"bars": bars, "width": width, "height": height, "peak": peak, "first": first, "last": last}
+        h = 0 if count == 0 else max(3, round(count / peak * plot, 1))
+        x = round(i * (bar + gap), 1)
+        labelled = (len(data) - 1 - i) % step == 0
+        # The labels at the ends line up with the chart's edges, so none is cut off.
+        anchor, lx = "middle", x + bar / 2
+        if i == 0:
+            anchor, lx = "start", x
+        elif i == len(data) - 1:
+            anchor, lx = "end", x + bar
+        bars.append({"x": x, "y": round(top + plot - h, 1), "w": round(bar, 1), "h": h, "cx": round(x + bar / 2, 1),
+                     "week": week.isoformat(), "label": f"{week.day} {week:%b}" if labelled else "",
+                     "anchor": anchor, "lx": round(lx, 1), "count": count})  # fmt: skip
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "base": top + plot,
+        "first": data[0][0].isoformat(),
+        "last": data[-1][0].isoformat(),
+        "total": sum(n for _, n in data),
+        "weeks": len(data),
+        "active": sum(1 for _, n in data if n),
+    }
+
+
+def url_text(url: str) -> Markup:
+    """A URL to show: without its scheme, breakable after / ? & = (not in the middle of a word)."""
+    shown = url.split("://", 1)[-1].rstrip("/")
+    parts = re.split(r"(?<=[/?&=#._-])", shown)
+    return Markup("<wbr>").join(escape(p) for p in parts)
+
+
+def _status_date(row: Any) -> str:
+    """The date that goes with a row's status: completed, started or skipped on."""
+    day = {"done": row.completed_on, "in_progress": row.started_on, "skipped": row.skipped_on}.get(row.status)
+    return day.isoformat() if day else ""
 
 
 def context(report: Report) -> dict[str, Any]:
@@ -54,15 +94,27 @@ def context(report: Report) -> dict[str, Any]:
         ids = {i.id for m in p.modules for i in m.items}
         summary = next(x for x in s.phases if x.id == p.id)
         phases.append({"summary": summary, "rows": [r for r in report.rows if r.id in ids]})
+    certs = {c.id for c in s.certifications}
     return {
         "r": report,
         "s": s,
+        "who": report.who,
         "donut": _donut(s.percent),
         "activity": _activity(report),
         "forecast": forecast,
         "phases": phases,
         "word": STATUS_WORD,
         "rated": [k for k in report.skills if k.rating is not None],
+        # Projects and certifications have their own sections.
+        "completed": [r for r in report.completed if not r.deliverables and r.id not in certs],
+        "status_date": _status_date,
+        "untouched": lambda row: all(
+            d["status"] == "not_started" and not report.evidence_entries(d["id"]) and not report.note_entries(d["id"])
+            for d in row.deliverables
+        ),
+        "item_url": lambda item_id: (
+            http_url(report.roadmap.index.items[item_id].item.url) if item_id in report.roadmap.index.items else None
+        ),
     }
 
 
@@ -77,4 +129,5 @@ def render(report: Report) -> str:
         lstrip_blocks=True,
     )
     env.filters["http_url"] = http_url
+    env.filters["url_text"] = url_text
     return env.get_template("report.html.j2").render(**context(report))
