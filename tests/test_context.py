@@ -48,3 +48,9 @@ def test_roadmap_show_and_skills_full_print_what_the_sources_say(run: Run) -> No
     full = run("skills", "--full").stdout
     assert "• Strong knowledge of product development lifecycle" in full
     assert "• Strong knowledge" not in run("skills").stdout
+
+
+def test_plan_items_carry_their_module(run: Run) -> None:
+    plan = json.loads(run("plan", "--json").stdout)
+    assert plan["items"] and all(i["context"] for i in plan["items"])
+    assert " — " in run("plan").stdout

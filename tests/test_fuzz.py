@@ -7,7 +7,8 @@ own data directory (and the output files it was asked to write).
 Profiles (registered in conftest.py): the default `ci` runs a bounded
 number of examples so the whole file takes well under a minute on two
 cores; `pytest -m fuzz --hypothesis-profile=long` runs many more.
-Fuzzing change logs and exports is left to the store's own suite.
+Change logs (mutated changes, other JSON, raw bytes, torn ends) and exports
+(mutated documents, raw bytes) are fuzzed too.
 """
 
 from __future__ import annotations
@@ -309,3 +310,92 @@ def test_arguments(warm_home: Path, line: tuple[list[str], tuple[str, ...]]) -> 
     with sandbox(warm_home) as box:
         (box.cwd / "r.yaml").write_bytes(BUNDLED.read_bytes())
         box.run(*args, outputs=outputs)
+
+
+# --------------------------------------------------------------------------- #
+# Change logs and exports
+# --------------------------------------------------------------------------- #
+
+_json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(allow_nan=False), st.text(_chars, max_size=20)
+)
+_json = st.recursive(
+    _json_leaf,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_GOOD = {
+    "v": 1, "id": "01M3VB5YT0D3E1N066X2910Q7K", "at": "2026-10-01T09:00:00+00:00", "on": "2026-10-01",
+    "device": "other", "op": "done", "targets": ["ai-for-everyone"], "units": ["ai-for-everyone"],
+}  # fmt: skip
+
+
+@st.composite
+def log_lines(draw: st.DrawFn) -> bytes:
+    """Lines a log could hold: changes with one field mutated, other JSON, raw bytes, a torn end."""
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["mutated", "json", "bytes"]))
+        if kind == "mutated":
+            change = dict(_GOOD)
+            key = draw(st.sampled_from([*_GOOD, "target", "state", "ids", "text", "level", "replace"]))
+            change[key] = draw(_json)
+            change["op"] = draw(st.sampled_from(["done", "start", "skip", "reset", "note", "assess", "undo", "redo",
+                                                 "import", "restore", change["op"]]))  # fmt: skip
+            lines.append(json.dumps(change).encode())
+        elif kind == "json":
+            lines.append(json.dumps(draw(_json)).encode())
+        else:
+            lines.append(draw(st.binary(max_size=40)).replace(b"\n", b" "))
+    torn = draw(st.binary(max_size=10).filter(lambda b: b"\n" not in b))
+    return b"\n".join(lines) + b"\n" + torn
+
+
+@given(log_lines())
+@example(b"[" * 100000 + b"\n")
+@example(json.dumps(_GOOD).encode()[:-1] + b', "level": ' + b"9" * 5000 + b"}\n")
+@example(b'{"v":1,"id":"01M3VB5YT0D3E1N066X2910Q7K","op":"done","units":[' + b"9" * 5000 + b"]}\n")
+@example(json.dumps({**_GOOD, "op": "import", "file": "x", "ids": ["a"], "replace": True}).encode() + b"\n")
+def test_change_logs(warm_home: Path, data: bytes) -> None:
+    with sandbox(warm_home) as box:
+        folder = box.home / "learners" / "ada" / "ai-product-manager" / "changes"
+        (folder / "other.jsonl").write_bytes(data)
+        for args in (("status",), ("show", "ai-for-everyone"), ("log", "-n", "5"), ("export", "-f", "json"),
+                     ("done", "user-research"), ("undo",)):  # fmt: skip
+            box.run(*args)
+        doctor = box.run("doctor", "--json")
+        json.loads(doctor.stdout)  # always one JSON document
+
+
+@st.composite
+def export_files(draw: st.DrawFn) -> bytes:
+    base: dict[str, Any] = {"format": "aipm-export", "export_version": draw(st.sampled_from([1, 2, 3, "2", None])),
+                            "roadmap": {"id": "ai-product-manager"}, "user": "ada"}  # fmt: skip
+    if draw(st.booleans()):
+        base["changes"] = [json.loads(line) for line in draw(log_lines()).split(b"\n")[:-1] if line.strip()
+                           and line.startswith(b"{") and _is_json(line)]  # fmt: skip
+    else:
+        base[draw(st.sampled_from(["changes", "progress", "roadmap", "user"]))] = draw(_json)
+    if draw(st.booleans()):
+        return json.dumps(base).encode()
+    return draw(st.binary(max_size=60))
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+        return True
+    except ValueError:
+        return False
+
+
+@given(export_files())
+@example(b'{"format": "aipm-export", "export_version": 2, "roadmap": {"id": "ai-product-manager"}, "changes": '
+         + b"[" * 50000 + b"]" * 50000 + b"}")  # fmt: skip
+@example(b'{"format": "aipm-export", "export_version": 2, "roadmap": {"id": "' + b"x" * 5000 + b'"}, "changes": []}')
+def test_export_files(warm_home: Path, data: bytes) -> None:
+    with sandbox(warm_home) as box:
+        (box.cwd / "in.json").write_bytes(data)
+        box.run("import", "in.json")
+        box.run("import", "--replace", "in.json")
+        box.run("status")

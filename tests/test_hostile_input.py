@@ -449,3 +449,32 @@ def test_views_drawn_elsewhere_are_cleaned_too(run: Run, tmp_path: Path) -> None
     assert result.exit_code in (0, 1)
     assert "\x1b" not in result.stdout
     assert "home\\x1b]0;" in result.stdout
+
+
+def test_json_output_escapes_del_and_c1_controls(run: Run) -> None:
+    assert run("note", "ai-for-everyone", "csi \x9b2J and del \x7f").exit_code == 0
+    out = run("show", "ai-for-everyone", "--json").stdout
+    assert "\x9b" not in out and "\x7f" not in out and "\\u009b" in out
+    assert json.loads(out)["notes"][0]["text"] == "csi \x9b2J and del \x7f"
+
+
+@pytest.mark.parametrize(
+    "content, why",
+    [(b"[" * 100000, "nested too deeply"), (b'{"schema_version": ' + b"9" * 5000 + b"}", "number too large")],
+)
+def test_an_old_store_with_deep_nesting_or_huge_numbers_is_a_clean_error(
+    run: Run, home: Path, content: bytes, why: str
+) -> None:
+    store = home / "learners" / "ada" / "progress.json"
+    store.parent.mkdir(parents=True)
+    store.write_bytes(content)
+    result = run("status")
+    assert result.exit_code == 1 and why in result.stderr and "unexpected" not in result.stderr
+    assert store.read_bytes() == content
+
+
+def test_import_into_an_empty_learner_name_is_refused(run: Run, tmp_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    run("export", "-f", "json", "-o", str(tmp_path / "e.json"))
+    result = run("import", "--user", "", str(tmp_path / "e.json"))
+    assert result.exit_code == 1 and "not a usable learner name" in result.stderr

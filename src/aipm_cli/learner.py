@@ -478,7 +478,7 @@ class Learner:
                 )
             raw = handle.read(MAX_EXPORT_BYTES + 1)
         imported = read_export(raw, str(file))
-        name = check_user_name(user) if user else self.user
+        name = check_user_name(user) if user is not None else self.user
         roadmap = self.roadmap
         if imported.roadmap_id != roadmap.id:
             from aipm_cli import finding

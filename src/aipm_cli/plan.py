@@ -29,6 +29,7 @@ class PlannedItem:
     hours: float
     start: date
     end: date  # inclusive
+    context: str = ""  # the module it sits in: a title such as "Transparency" is not understood alone
 
 
 @dataclass
@@ -97,7 +98,8 @@ def make_plan(roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_pe
         cursor += hours * days_per_hour
         first = start + timedelta(days=math.floor(begin))
         last = max(first, start + timedelta(days=math.ceil(cursor) - 1))
-        items.append(PlannedItem(item.id, item.title, item.kind, item.url, hours, first, last))
+        context = roadmap.index.items[item_id].module.title
+        items.append(PlannedItem(item.id, item.title, item.kind, item.url, hours, first, last, context))
     total = round(sum(i.hours for i in items), 1)
     return Plan(hours_per_week, start, items[-1].end if items else None, total, items)
 

@@ -62,9 +62,12 @@ def _parse(raw: bytes, path: Path, split: bool = True) -> tuple[dict[str, Any], 
     small, blocks = _split_history(raw) if split else (raw, [])
     try:
         data = json.loads(small)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise _unreadable(path, "it is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise _unreadable(path, f"it is not valid JSON{where}") from None
+        what = "it holds a number too large to read" if "integer string" in str(exc) else "it is not valid JSON"
+        raise _unreadable(path, f"{what}{where}") from None
     if not isinstance(data, dict):
         raise _unreadable(path, "it is not a JSON object")
     version = data.get("schema_version")

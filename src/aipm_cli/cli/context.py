@@ -79,7 +79,7 @@ class App:
         write = sys.stdout.write
         first = True
         for item in items:
-            text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            text = _json_text(item).replace("\n", "\n  ")
             write(("[\n  " if first else ",\n  ") + text)
             first = False
         write("[]\n" if first else "\n]\n")
@@ -87,7 +87,7 @@ class App:
 
     def emit_json(self, data: Any) -> None:
         self.warn()
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(_json_text(data) + "\n")
 
     def write_file(self, path: Path, data: bytes, option: str) -> None:
         """Write a file the learner asked for (a report, a calendar); `-` is stdout.
@@ -159,3 +159,11 @@ class App:
         self._warned = len(self.learner.warnings)
 
     _warned = 0
+
+
+# DEL and the C1 controls are valid raw in JSON text, but a terminal would act on them: escape them too.
+_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+
+
+def _json_text(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False).translate(_CONTROLS)

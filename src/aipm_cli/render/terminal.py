@@ -507,6 +507,8 @@ def plan_view(console: Console, plan: Any) -> None:
     table.add_column("hours", no_wrap=True, justify="right")
     for item in plan.items:
         entry = Text(clean(item.title))
+        if item.context:
+            entry.append(" — " + clean(item.context), style="italic")
         entry.append("  " + clean(item.id), style="dim")
         table.add_row(item.start.isoformat(), item.end.isoformat(), entry, f"{item.hours:g}")
     console.print(table)
