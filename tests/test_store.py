@@ -90,6 +90,16 @@ def test_fifty_concurrent_mixed_writers_all_land_exactly_once(home: Path) -> Non
     done = {line["targets"][0] for line in lines if line["op"] == "done"}
     assert done == {ITEMS[n % len(ITEMS)] for n in range(50) if n % 3 == 0}
     assert len({line["id"] for line in lines}) == len(lines)  # no id twice
+    # What the views show (from the cache the writers kept up to date) is what the logs say.
+    shown = subprocess.run([sys.executable, "-m", "aipm_cli", "list", "--json", "--status", "done"],
+                           env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    assert {r["id"] for r in json.loads(shown.stdout)} == done
+    noted = {}
+    for item in {ITEMS[n % len(ITEMS)] for n in range(50) if n % 3 == 1}:
+        out = subprocess.run([sys.executable, "-m", "aipm_cli", "show", item, "--json"],
+                             env=env, capture_output=True, text=True, check=True)  # fmt: skip
+        noted[item] = len(json.loads(out.stdout)["notes"])
+    assert sum(noted.values()) == len(notes)
 
 
 WRITER = """
