@@ -151,6 +151,15 @@ def main() -> None:
     from history import measure_history
 
     rows = measure_history(aipm_command(), sizes, repeats, env)
+    print("Sync...", file=sys.stderr)
+    from sync_bench import sync_benchmark
+
+    synced = sync_benchmark(10_000)
+    print("Cohort...", file=sys.stderr)
+    cohort = subprocess.run(
+        [sys.executable, str(HERE / "cohort_bench.py"), *(["--quick"] if args.quick else [])],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
 
     targets = []
     for name in READS:
@@ -178,6 +187,11 @@ def main() -> None:
         cell = largest[key]
         targets.append((f"{key} under {seconds} s", cell["median_s"], seconds, cell["median_s"] < seconds))  # type: ignore[index]
         targets.append((f"{key} under {megabytes} MB", cell["peak_mb"], megabytes, cell["peak_mb"] < megabytes))  # type: ignore[index]
+    peaks = [int(r["log_full"]["peak_mb"]) for r in rows]  # type: ignore[index]
+    targets.append(("full log: memory flat (largest peak within 1.3x of smallest)", round(max(peaks) / min(peaks), 2),
+                    1.3, max(peaks) <= 1.3 * min(peaks)))  # fmt: skip
+    worst = max(synced[step]["aipm_seconds"] for step in ("send", "receive"))
+    targets.append(("sync of 10,000 changes: aipm's own share under 1 s", worst, 1.0, worst < 1.0))
     disk = max(float(r["disk_20_writes_kb"]) for r in rows)  # type: ignore[arg-type]
     targets.append(("disk used by 20 writes under 64 KB at any size", disk, 64, disk < 64))
 
@@ -195,6 +209,12 @@ def main() -> None:
         print(f"{row['changes']:>9} " + " ".join(f"{c:>16}" for c in cells) + f" {log_cell:>20} "
               f"{row['disk_20_writes_kb']:>7} KB")  # fmt: skip
     print()
+    print("sync of 10,000 changes between two devices (s): " + ", ".join(
+        f"{step} {synced[step]['process_seconds']} (git {synced[step]['git_seconds']}, aipm {synced[step]['aipm_seconds']})"
+        for step in ("send", "receive")))  # fmt: skip
+    print()
+    print("cohort report:")
+    print(cohort)
     for name, value, limit, met in targets:
         print(f"{'met    ' if met else 'NOT MET'}  {name}: {value} (target {limit})")
 
@@ -204,6 +224,8 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "startup": start,
         "history": rows,
+        "sync": synced,
+        "cohort": cohort,
         "targets": [{"target": n, "value": v, "limit": lim, "met": m} for n, v, lim, m in targets],
     }
     args.output.write_text(json.dumps(report, indent=2) + "\n")
