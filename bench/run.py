@@ -209,9 +209,10 @@ def main() -> None:
         print(f"{row['changes']:>9} " + " ".join(f"{c:>16}" for c in cells) + f" {log_cell:>20} "
               f"{row['disk_20_writes_kb']:>7} KB")  # fmt: skip
     print()
-    print("sync of 10,000 changes between two devices (s): " + ", ".join(
-        f"{step} {synced[step]['process_seconds']} (git {synced[step]['git_seconds']}, aipm {synced[step]['aipm_seconds']})"
-        for step in ("send", "receive")))  # fmt: skip
+    for step in ("send", "receive"):
+        cell = synced[step]
+        print(f"sync of 10,000 changes, {step}: {cell['process_seconds']} s "
+              f"(git {cell['git_seconds']} s, aipm {cell['aipm_seconds']} s)")  # fmt: skip
     print()
     print("cohort report:")
     print(cohort)
