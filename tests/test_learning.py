@@ -179,7 +179,7 @@ def test_plan_start_date(run_json) -> None:  # type: ignore[no-untyped-def]
 
 def test_plan_view(run: Run) -> None:
     text = run("plan").stdout
-    assert "AI for Everyone  ai-for-everyone" in text
+    assert "AI for Everyone — Foundation Course" in text and "ai-for-everyone" in text
     assert "items," in text and "study hours at 8 h a week: done by" in text
 
 

@@ -49,30 +49,21 @@ def _cache_path(data: bytes, cache_dir: Path) -> Path:
 def _read_cache(path: Path) -> Any | None:
     """The cached validated document, if the file is ours and private (else it may have been planted)."""
     import json
-    import os
-    import stat
 
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    from aipm_cli.fs import read_private_file
+
+    raw = read_private_file(path, limit=256 * 1024 * 1024)
+    if raw is None:
         return None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022 or info.st_uid != os.getuid():
-            return None
-        with os.fdopen(fd, "rb") as handle:
-            fd = -1
-            wrapper = json.loads(handle.read())
+        wrapper = json.loads(raw)
         # A checksum over the document: a cache file damaged on disk is never used.
         body = json.dumps(wrapper["roadmap"], sort_keys=True, separators=(",", ":")).encode()
         if wrapper.get("check") != hashlib.sha256(body).hexdigest():
             return None
         return wrapper["roadmap"]
-    except (OSError, ValueError, RecursionError, KeyError, TypeError, AttributeError):
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
         return None
-    finally:
-        if fd >= 0:
-            os.close(fd)
 
 
 def read_roadmap_bytes(path: Path) -> bytes:

@@ -568,7 +568,7 @@ def _read_state(git_dir: Path) -> dict[str, Any]:
 
 
 def _write_state(git_dir: Path, data: dict[str, Any]) -> None:
-    from aipm_cli.store import atomic_write
+    from aipm_cli.fs import atomic_write
 
     try:
         atomic_write(git_dir / STATE_FILE, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"))
@@ -1160,7 +1160,7 @@ def init(
 
 
 def _write_gitignore(root: Path, data: bytes) -> None:
-    from aipm_cli.store import atomic_write
+    from aipm_cli.fs import atomic_write
 
     atomic_write(root / ".gitignore", data)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -182,24 +181,15 @@ class Ledger:
     # -- the cache ---------------------------------------------------------- #
 
     def _read_cache(self, key: str) -> Fold | None:
-        path = self.cache_file
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
+        from aipm_cli.fs import read_private_file
+
+        raw = read_private_file(self.cache_file)  # only a private file of ours: anything else may be planted
+        if raw is None:
             return None
         try:
-            info = os.fstat(fd)
-            # Only a private regular file of ours: anything else may have been planted.
-            if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022 or info.st_uid != os.getuid():
-                return None
-            with os.fdopen(fd, "rb") as handle:
-                fd = -1
-                data = json.loads(handle.read())
-        except (OSError, ValueError, RecursionError):
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
             return None
-        finally:
-            if fd >= 0:
-                os.close(fd)
         try:
             if not isinstance(data, dict) or data.get("key") != key:
                 return None
@@ -220,8 +210,8 @@ class Ledger:
             return None
 
     def _write_cache(self, key: str, result: Fold) -> None:
+        from aipm_cli.fs import atomic_write
         from aipm_cli.paths import ensure_private_dir
-        from aipm_cli.store import atomic_write
 
         data = {
             "key": key,
@@ -308,7 +298,7 @@ class Ledger:
             ensure_private_dir(self.backups)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             keep = self.backups / f"torn-{self.roadmap_id}-{own.stem}-{stamp}.bin"
-            from aipm_cli.store import atomic_write
+            from aipm_cli.fs import atomic_write
 
             atomic_write(keep, tail)
             with open(own, "r+b") as handle:
@@ -467,7 +457,7 @@ class Ledger:
         With `replace`, the import also takes every older change out of effect
         except those it brought (nothing is deleted: `undo` brings them back).
         """
-        from aipm_cli.store import atomic_write
+        from aipm_cli.fs import atomic_write
 
         with self.locked():
             self.migrate_legacy()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from aipm_cli.fs import fsync_dir
 from aipm_cli.record.changes import BadChange, NewerChange, check, parse
 
 CHUNK = 1 << 22  # bytes read at a time: memory stays flat whatever the file's size
@@ -255,16 +256,3 @@ def append(path: Path, payload: bytes) -> None:
     if created:
         os.chmod(path, 0o600)
         fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

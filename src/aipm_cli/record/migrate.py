@@ -189,8 +189,8 @@ def migrate_store(root: Path, user: str) -> bool:
     Returns False when there is nothing to migrate. A store that cannot be
     read raises StoreError and nothing is written.
     """
+    from aipm_cli.fs import atomic_write
     from aipm_cli.paths import ensure_private_dir
-    from aipm_cli.store import atomic_write
 
     path = legacy_path(root, user)
     doc = read_legacy(path)

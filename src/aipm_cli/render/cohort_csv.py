@@ -12,6 +12,7 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
+from aipm_cli.render.csv_export import cell as safe_cell
 from aipm_cli.summary import WEEKS_SHOWN
 
 if TYPE_CHECKING:
@@ -56,7 +57,6 @@ ITEM_COLUMNS = [
     "evidence",
     "notes",
 ]
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: object) -> str:
@@ -69,7 +69,7 @@ def cell(value: object) -> str:
         text = str(value)
     else:
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+    return safe_cell(text)
 
 
 def render(s: CohortSummary, by: str = "learner") -> str:
