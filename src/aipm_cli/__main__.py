@@ -1,4 +1,4 @@
-from aipm_cli.cli import main
+from aipm_cli.entry import main
 
 if __name__ == "__main__":
     main()

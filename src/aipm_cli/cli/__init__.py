@@ -129,7 +129,7 @@ def root(
 # Which module registers each command. `aipm` builds only the command it runs
 # (Typer inspects every registered command's parameters on each run);
 # `--help` and anything unknown get them all.
-_MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync")
+_MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "shellcomp")
 _COMMANDS = {
     **dict.fromkeys(("status", "list", "show", "next", "log"), "views"),
     **dict.fromkeys(("start", "done", "skip", "reset", "undo", "redo", "note"), "track"),
@@ -139,6 +139,7 @@ _COMMANDS = {
     **dict.fromkeys(("config", "users", "doctor"), "admin"),
     "cohort": "cohort",
     "sync": "sync",
+    "completion": "shellcomp",
 }
 _GLOBAL_WITH_VALUE = ("--user", "-u", "--roadmap", "-r")
 

@@ -1,0 +1,30 @@
+"""`aipm completion bash|zsh|fish`."""
+
+from typing import Annotated
+
+import typer
+
+
+def completion(
+    shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)],
+) -> None:
+    """Print a completion script for your shell.
+
+    It completes commands, options, and the ids of the roadmap in use
+    (items, modules, phases, deliverables, skills), roadmaps and learners.
+
+    Examples:
+      eval "$(aipm completion bash)"     # in ~/.bashrc
+      eval "$(aipm completion zsh)"      # in ~/.zshrc, after compinit
+      aipm completion fish > ~/.config/fish/completions/aipm.fish
+    """
+    from aipm_cli.completion import SCRIPTS
+
+    script = SCRIPTS.get(shell.strip().lower())
+    if script is None:
+        raise typer.BadParameter(f"'{shell}' is not a shell aipm knows: use bash, zsh or fish.", param_hint="SHELL")
+    typer.echo(script, nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("completion")(completion)

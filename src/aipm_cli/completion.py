@@ -1,0 +1,307 @@
+"""Shell completion: what `aipm ... <Tab>` offers, answered before Typer or rich are imported.
+
+The scripts `aipm completion bash|zsh|fish` prints call `aipm` itself with
+`_AIPM_COMPLETE=<shell>` and `_AIPM_CWORD=<index of the word being completed>`
+and the words of the line as arguments; aipm prints one candidate a line
+(`value<TAB>description`). Ids come from the roadmap in use (a `--roadmap`
+earlier on the line wins), read from the validated-roadmap cache, else from
+the YAML file itself. Completion never writes anything, and prints nothing
+when the data directory is empty or broken.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+COMMANDS = {
+    "status": "dashboard: progress, next up, forecast",
+    "list": "the roadmap as a tree with status marks",
+    "show": "one item, module or phase in full",
+    "next": "what to do next",
+    "log": "every change, newest first",
+    "start": "mark items as in progress",
+    "done": "mark items as done",
+    "skip": "skip items",
+    "reset": "set items back to not started",
+    "undo": "revert the last change",
+    "redo": "bring back what undo reverted",
+    "note": "add a note",
+    "skills": "your skill ratings and coverage",
+    "assess": "rate yourself 1-5 on a skill area",
+    "plan": "a dated study plan for what is left",
+    "export": "a progress report",
+    "import": "add the changes of a JSON export",
+    "roadmap": "manage roadmap definitions",
+    "config": "show or change settings",
+    "users": "the learners here",
+    "doctor": "check the data directory",
+    "sync": "the same progress on every machine, through git",
+    "cohort": "one report across many learners",
+    "completion": "print a shell completion script",
+}
+SUBCOMMANDS = {
+    "roadmap": {"list": "bundled and own roadmaps", "show": "every phase, module and item",
+                "use": "make it the default", "validate": "check a roadmap file", "schema": "the JSON Schema"},
+    "sync": {"init": "make the data directory a git repository"},
+    "cohort": {"report": "one report across a cohort"},
+    "completion": {"bash": "", "zsh": "", "fish": ""},
+}  # fmt: skip
+ITEM_COMMANDS = ("start", "done", "skip", "reset", "show", "note")
+GLOBAL_VALUE = {"--user": "learner", "-u": "learner", "--roadmap": "roadmap", "-r": "roadmap"}
+STATUSES = ["not_started", "in_progress", "done", "skipped"]
+KINDS = ["course", "resource", "topic", "exercise", "project", "certification", "community", "practice"]
+VALUES: dict[tuple[str, str | None], Any] = {
+    ("export", "--format"): ["md", "html", "json", "csv"],
+    ("export", "-f"): ["md", "html", "json", "csv"],
+    ("cohort", "--format"): ["text", "md", "html", "csv", "json"],
+    ("cohort", "-f"): ["text", "md", "html", "csv", "json"],
+    ("cohort", "--by"): ["learner", "item"],
+    ("list", "--status"): STATUSES,
+    ("list", "-s"): STATUSES,
+    ("list", "--kind"): KINDS,
+    ("list", "-k"): KINDS,
+    ("list", "--phase"): "phase",
+    ("list", "-p"): "phase",
+    ("list", "--module"): "module",
+    ("list", "-m"): "module",
+    ("config", None): ["hours_per_week", "roadmap", "user", "name", "headline", "links"],
+}
+
+
+def run() -> None:
+    """Answer one completion request (called before anything heavy is imported)."""
+    shell = os.environ.get("_AIPM_COMPLETE", "")
+    try:
+        words = sys.argv[1:]
+        cword = int(os.environ.get("_AIPM_CWORD", len(words))) - 1
+        found = candidates(words, cword)
+    except Exception:  # completion must never print a traceback into someone's shell
+        return
+    out = sys.stdout
+    for value, description in found:
+        if shell == "bash" or not description:
+            out.write(value + "\n")
+        else:
+            out.write(f"{value}\t{' '.join(description.split())[:80]}\n")
+
+
+def candidates(words: list[str], cword: int) -> list[tuple[str, str]]:
+    """What can stand at words[cword] (words exclude the program name)."""
+    cword = max(0, min(cword, len(words)))
+    current = words[cword] if cword < len(words) else ""
+    before = words[:cword]
+    roadmap_spec: str | None = None
+    user_given = False
+    command: str | None = None
+    sub: str | None = None
+    positional = 0
+    skip_next = False
+    for position, word in enumerate(before):
+        if skip_next:
+            skip_next = False
+            continue
+        following = before[position + 1] if position + 1 < len(before) else None
+        if word in GLOBAL_VALUE and (command != "import" or word not in ("--user", "-u")):
+            if GLOBAL_VALUE[word] == "roadmap" and following is not None:
+                roadmap_spec = following
+            user_given = user_given or GLOBAL_VALUE[word] == "learner"
+            skip_next = True
+            continue
+        if word.startswith("-"):
+            if command and ((command, word) in VALUES or _takes_value(command, word)):
+                skip_next = True
+            continue
+        if command is None:
+            command = word
+        elif command in SUBCOMMANDS and sub is None:
+            sub = word
+        else:
+            positional += 1
+    del user_given
+    previous = before[-1] if before else None
+    home = _home()
+    # The value of an option.
+    if previous in GLOBAL_VALUE and (command != "import" or previous not in ("--user", "-u")):
+        kind = GLOBAL_VALUE[previous]
+        return _filter(_learners(home) if kind == "learner" else _roadmaps(home), current)
+    if previous == "--user" and command == "import":
+        return _filter(_learners(home), current)
+    if command and previous and previous.startswith("-"):
+        values = VALUES.get((command, previous))
+        if isinstance(values, list):
+            return _filter([(v, "") for v in values], current)
+        if values in ("phase", "module"):
+            return _filter([(i, t) for i, t, k in _ids(home, roadmap_spec) if k == values], current)
+        if _takes_value(command, previous):
+            return []  # a date, a text, a file: nothing to offer
+    if current.startswith("-"):
+        return _filter(_options(command, sub), current)
+    if command is None:
+        return _filter(list(COMMANDS.items()), current)
+    if command in SUBCOMMANDS and sub is None:
+        return _filter(list(SUBCOMMANDS[command].items()), current)
+    if command in ITEM_COMMANDS and (command in ("start", "done", "skip", "reset") or positional == 0):
+        return _filter([(i, t) for i, t, _k in _ids(home, roadmap_spec)], current)
+    if command == "assess" and positional == 0:
+        return _filter(_skills(home, roadmap_spec), current)
+    if command == "assess" and positional == 1:
+        return _filter([("1", "Aware"), ("2", "Beginner"), ("3", "Practitioner"), ("4", "Advanced"),
+                        ("5", "Expert")], current)  # fmt: skip
+    if command == "roadmap" and sub in ("use", "show") and positional == 0:
+        return _filter(_roadmaps(home), current)
+    if command == "config" and positional == 0:
+        return _filter([(v, "") for v in VALUES[("config", None)]], current)
+    return []
+
+
+# Options that take a value, per command (flags that do not are left out).
+_VALUED = {
+    "--on", "--note", "-m", "--evidence", "-e", "--reason", "--credential", "--expires", "--format", "-f",
+    "--output", "-o", "--as-of", "--since", "--until", "--limit", "-n", "--count", "--hours-per-week", "-w",
+    "--start", "--ics", "--phase", "-p", "--module", "--kind", "-k", "--status", "-s", "--stuck-weeks",
+    "--inactive-days", "--by", "--remind", "--blocks", "--remove",
+}  # fmt: skip
+
+
+def _takes_value(command: str, option: str) -> bool:
+    if option == "--status":
+        return command == "list"
+    if option == "-m":
+        return True
+    return option in _VALUED
+
+
+def _filter(found: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
+    return [(v, d) for v, d in found if v.startswith(prefix)]
+
+
+def _home() -> Path:
+    from aipm_cli.paths import data_dir
+
+    return data_dir()
+
+
+def _learners(home: Path) -> list[tuple[str, str]]:
+    try:
+        return sorted((e.name, "learner") for e in (home / "learners").iterdir() if e.is_dir())
+    except OSError:
+        return []
+
+
+def _roadmaps(home: Path) -> list[tuple[str, str]]:
+    from aipm_cli.finding import available
+
+    return [(ref.id, ref.origin) for ref in available(home / "roadmaps")]
+
+
+def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
+    """The validated document of the roadmap in use (cache), else the YAML file read as it is."""
+    import json
+
+    from aipm_cli import finding
+
+    if spec is None:
+        try:
+            spec = json.loads((home / "config.json").read_text()).get("roadmap")
+        except (OSError, ValueError, AttributeError):
+            spec = None
+    path = finding.find(spec or finding.DEFAULT_ROADMAP, home / "roadmaps")
+    data = finding.read_roadmap_bytes(path)
+    document = finding._read_cache(finding._cache_path(data, home / "cache"))
+    if isinstance(document, dict):
+        return document
+    import yaml  # not validated yet: read it as it is (never written anywhere)
+
+    loaded = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _ids(home: Path, spec: str | None) -> list[tuple[str, str, str]]:
+    """(id, title, kind) for every phase, module, item, deliverable and alias of the roadmap in use."""
+    document = _roadmap_document(home, spec)
+    out: list[tuple[str, str, str]] = []
+    if not document:
+        return out
+    for phase in document.get("phases") or []:
+        out.append((str(phase.get("id")), str(phase.get("title", "")), "phase"))
+        for module in phase.get("modules") or []:
+            out.append((str(module.get("id")), str(module.get("title", "")), "module"))
+            for item in module.get("items") or []:
+                title = str(item.get("title", ""))
+                out.append((str(item.get("id")), title, "item"))
+                out += [(str(alias), f"{title} (old id)", "alias") for alias in item.get("aliases") or []]
+                for d in item.get("deliverables") or []:
+                    out.append((str(d.get("id")), f"{d.get('title', '')} ({title})", "deliverable"))
+    return out
+
+
+def _skills(home: Path, spec: str | None) -> list[tuple[str, str]]:
+    document = _roadmap_document(home, spec) or {}
+    return [(str(s.get("id")), str(s.get("title", ""))) for s in document.get("skills") or []]
+
+
+def _options(command: str | None, sub: str | None) -> list[tuple[str, str]]:
+    """The options of a command, from the CLI itself (only when an option is being completed)."""
+    from typer.main import get_command
+
+    from aipm_cli.cli import make_app
+
+    group = get_command(make_app(command))
+    target: Any = group
+    for name in (command, sub):
+        if name and hasattr(target, "commands") and name in target.commands:
+            target = target.commands[name]
+    found = []
+    for param in getattr(target, "params", []):
+        for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]:
+            if opt.startswith("-"):
+                found.append((opt, (getattr(param, "help", "") or "").split(".")[0]))
+    return found
+
+
+SCRIPTS = {
+    "bash": """# aipm completion for bash: add to ~/.bashrc
+#   eval "$(aipm completion bash)"
+_aipm_complete() {
+    local IFS=$'\\n'
+    COMPREPLY=($(_AIPM_COMPLETE=bash _AIPM_CWORD="$COMP_CWORD" aipm "${COMP_WORDS[@]:1}" 2>/dev/null))
+    if [ ${#COMPREPLY[@]} -eq 0 ]; then
+        compopt -o default 2>/dev/null
+    fi
+}
+complete -o nosort -F _aipm_complete aipm 2>/dev/null || complete -F _aipm_complete aipm
+""",
+    "zsh": """#compdef aipm
+# aipm completion for zsh: add to ~/.zshrc (after compinit)
+#   eval "$(aipm completion zsh)"
+_aipm() {
+    local -a lines items
+    local line
+    lines=("${(@f)$(_AIPM_COMPLETE=zsh _AIPM_CWORD=$((CURRENT - 1)) aipm "${(@)words[2,-1]}" 2>/dev/null)}")
+    for line in "${lines[@]}"; do
+        [[ -z $line ]] && continue
+        items+=("${${line%%$'\\t'*}//:/\\\\:}:${line#*$'\\t'}")
+    done
+    if (( ${#items} )); then
+        _describe -V aipm items
+    else
+        _files
+    fi
+}
+compdef _aipm aipm
+""",
+    "fish": """# aipm completion for fish: save as ~/.config/fish/completions/aipm.fish
+#   aipm completion fish > ~/.config/fish/completions/aipm.fish
+function __aipm_complete
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l current (commandline -ct)
+    set -l index (math (count $tokens) + 1)
+    _AIPM_COMPLETE=fish _AIPM_CWORD=$index aipm $tokens "$current" 2>/dev/null
+end
+complete -c aipm -f -a '(__aipm_complete)'
+""",
+}
