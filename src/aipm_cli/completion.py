@@ -123,6 +123,10 @@ def candidates(words: list[str], cword: int) -> list[tuple[str, str]]:
     del user_given
     previous = before[-1] if before else None
     home = _home()
+    if not home.is_dir():  # no data directory yet, or a broken one: commands only, nothing from data
+        if command is None and not current.startswith("-") and previous not in GLOBAL_VALUE:
+            return _filter(list(COMMANDS.items()), current)
+        return []
     # The value of an option.
     if previous in GLOBAL_VALUE and (command != "import" or previous not in ("--user", "-u")):
         kind = GLOBAL_VALUE[previous]
