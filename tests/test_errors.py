@@ -65,3 +65,25 @@ def test_every_command_has_help(run) -> None:  # type: ignore[no-untyped-def]
         command = group.commands[name]  # type: ignore[attr-defined]
         assert command.help, f"{name} has no help"
         assert run(name, "--help").exit_code == 0
+
+
+def test_global_options_work_after_the_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from aipm_cli.cli import hoist_global_options
+
+    assert hoist_global_options(["status", "--user", "sam"]) == ["--user", "sam", "status"]
+    assert hoist_global_options(["done", "x", "--debug", "-r", "r.yaml"]) == ["--debug", "-r", "r.yaml", "done", "x"]
+    assert hoist_global_options(["list", "--roadmap=r.yaml"]) == ["--roadmap=r.yaml", "list"]
+    assert hoist_global_options(["import", "f.json", "--user", "grace"]) == ["import", "f.json", "--user", "grace"]
+    assert hoist_global_options(["cohort", "report", "-r", "x", "--user", "u"]) == [
+        "--user",
+        "u",
+        "cohort",
+        "report",
+        "-r",
+        "x",
+    ]
+    assert hoist_global_options(["note", "x", "--", "-u", "text"]) == ["note", "x", "--", "-u", "text"]
+    env = {"AIPM_HOME": str(tmp_path / "home"), "AIPM_NOW": "2026-11-24T10:00:00+00:00"}
+    assert aipm_process("done", "ai-for-everyone", "--user", "sam", env=env).returncode == 0
+    shown = aipm_process("status", "--json", "--user", "sam", env=env)
+    assert '"user": "sam"' in shown.stdout

@@ -142,6 +142,7 @@ _COMMANDS = {
     "completion": "shellcomp",
 }
 _GLOBAL_WITH_VALUE = ("--user", "-u", "--roadmap", "-r")
+_OWN_OPTIONS = {"import": ("--user", "-u"), "cohort": ("--roadmap", "-r")}
 
 
 def make_app(command: str | None = None) -> typer.Typer:
@@ -184,14 +185,51 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move global options given after the command in front of it: `aipm status --user sam`
+    works like `aipm --user sam status`. A command's own option of that name stays (`import --user`,
+    `cohort report --roadmap`); nothing after `--` moves."""
+    command = command_name(args)
+    if command is None:
+        return args
+    at = args.index(command)
+    front, rest, moved = args[:at], [], []
+    own = _OWN_OPTIONS.get(command, ())
+    tail = args[at:]
+    position = 0
+    while position < len(tail):
+        arg = tail[position]
+        if arg == "--":
+            rest += tail[position:]
+            break
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if name in own:
+            rest.append(arg)
+        elif name in _GLOBAL_WITH_VALUE and position > 0:
+            if "=" in arg:
+                moved.append(arg)
+            elif position + 1 < len(tail):
+                moved += [arg, tail[position + 1]]
+                position += 1
+            else:
+                rest.append(arg)
+        elif arg == "--debug" and position > 0:
+            moved.append(arg)
+        else:
+            rest.append(arg)
+        position += 1
+    return front + moved + rest
+
+
 def main() -> None:
     import os
 
     # aipm uses no pydantic plugins; looking for them scans every installed
     # package's entry points on the first model build (about 20 ms).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    args = hoist_global_options(sys.argv[1:])
     try:
-        make_app(command_name(sys.argv[1:]))(prog_name="aipm")
+        make_app(command_name(args))(args=args, prog_name="aipm")
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
