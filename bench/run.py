@@ -122,6 +122,37 @@ def startup(runs: int, base_env: dict[str, str]) -> dict[str, dict[str, float]]:
     }
 
 
+def completion_bench(runs: int, base_env: dict[str, str]) -> dict[str, float]:
+    """One completion request at 2,000 items, interleaved with `import typer, rich.console`."""
+    import yaml
+
+    aipm = aipm_command()
+    work = Path(tempfile.mkdtemp(prefix="aipm-bench-completion-"))
+    items = [{"id": f"item-{n:04d}", "title": f"Generated item {n}", "kind": "topic"} for n in range(2000)]
+    modules = [
+        {"id": f"module-{m}", "title": f"Module {m}", "items": items[m * 100 : (m + 1) * 100]} for m in range(20)
+    ]
+    roadmap = {
+        "id": "bench",
+        "title": "Bench",
+        "version": "1",
+        "phases": [{"id": "p", "title": "P", "modules": modules}],
+    }
+    path = work / "bench.yaml"
+    path.write_text(yaml.safe_dump(roadmap, sort_keys=False))
+    env = {**base_env, "AIPM_HOME": str(work / "home"), "AIPM_USER": "bench"}
+    subprocess.run([*aipm, "--roadmap", str(path), "status"], env=env, check=True, capture_output=True)
+    request = {**env, "_AIPM_COMPLETE": "bash", "_AIPM_CWORD": "4"}
+    times: dict[str, list[float]] = {"baseline light": [], "completion": []}
+    for _ in range(runs):
+        times["baseline light"].append(run(BASELINE_LIGHT, env)[0])
+        times["completion"].append(run([*aipm, "--roadmap", str(path), "done", "item-01"], request)[0])
+    shutil.rmtree(work, ignore_errors=True)
+    light = statistics.median(times["baseline light"])
+    done = statistics.median(times["completion"])
+    return {"median_ms": round(done * 1000, 1), "ratio_light": round(done / light, 2)}
+
+
 def growth_ratio(rows: list[dict[str, object]], key: str) -> float:
     """Largest over smallest median across history sizes (1.0 = flat)."""
     values = [float(r[key]["median_s"]) for r in rows]  # type: ignore[index]
@@ -151,6 +182,8 @@ def main() -> None:
     from history import measure_history
 
     rows = measure_history(aipm_command(), sizes, repeats, env)
+    print("Completion...", file=sys.stderr)
+    completing = completion_bench(runs, env)
     print("Sync...", file=sys.stderr)
     from sync_bench import sync_benchmark
 
@@ -190,6 +223,8 @@ def main() -> None:
     peaks = [int(r["log_full"]["peak_mb"]) for r in rows]  # type: ignore[index]
     targets.append(("full log: memory flat (largest peak within 1.3x of smallest)", round(max(peaks) / min(peaks), 2),
                     1.3, max(peaks) <= 1.3 * min(peaks)))  # fmt: skip
+    ratio = completing["ratio_light"]
+    targets.append(("completion at 2,000 items within 1.1x of `import typer, rich.console`", ratio, 1.1, ratio <= 1.1))
     worst = max(synced[step]["aipm_seconds"] for step in ("send", "receive"))
     targets.append(("sync of 10,000 changes: aipm's own share under 1 s", worst, 1.0, worst < 1.0))
     disk = max(float(r["disk_20_writes_kb"]) for r in rows)  # type: ignore[arg-type]
@@ -199,6 +234,7 @@ def main() -> None:
     print(f"{'start-up':<20} {'median':>9} {'x baseline':>11} {'x light':>8}")
     for name, value in start.items():
         print(f"{name:<20} {value['median_ms']:>7} ms {value['ratio']:>10}x {value['ratio_light']:>7}x")
+    print(f"{'completion':<20} {completing['median_ms']:>7} ms {'':>11} {completing['ratio_light']:>7}x")
     print()
     keys = ("done", "undo", "status", "show", "log_20", "doctor", "rebuild")
     print(f"{'changes':>9} " + " ".join(f"{k:>16}" for k in keys) + f" {'full log':>20} {'20 writes':>10}")
@@ -225,6 +261,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "startup": start,
         "history": rows,
+        "completion": completing,
         "sync": synced,
         "cohort": cohort,
         "targets": [{"target": n, "value": v, "limit": lim, "met": m} for n, v, lim, m in targets],
