@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -87,7 +88,10 @@ def _first_line(cmd: list[str], env: dict[str, str], lines: int = 50_000) -> tup
     for _number, _line in zip(range(lines), proc.stdout, strict=False):
         pass
     streamed = time.perf_counter() - start
-    proc.kill()
+    try:
+        os.kill(proc.pid, signal.SIGKILL)  # not proc.kill(): it would reap the child before wait4 reads its usage
+    except ProcessLookupError:
+        pass
     _pid, _status, usage = os.wait4(proc.pid, 0)
     return first, streamed, round(usage.ru_maxrss / 1024)
 
