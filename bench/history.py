@@ -97,54 +97,64 @@ def _first_line(cmd: list[str], env: dict[str, str], lines: int = 50_000) -> tup
 
 
 def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Bytes in a folder; for a data directory, the cache apart (it is rewritten, and may shrink)."""
+    return sum(
+        p.stat().st_size for p in folder.rglob("*") if p.is_file() and "cache" not in p.relative_to(folder).parts
+    )
 
 
 def measure_history(aipm: list[str], sizes: list[int], repeats: int, base_env: dict[str, str]) -> list[dict[str, Any]]:
+    """Every size measured in the same rounds (interleaved), so a busy machine skews no size more than another."""
     import statistics
 
-    rows = []
+    work = Path(tempfile.mkdtemp(prefix="aipm-bench-history-"))
+    envs: dict[int, dict[str, str]] = {}
+    rows: dict[int, dict[str, Any]] = {}
     for count in sizes:
-        work = Path(tempfile.mkdtemp(prefix="aipm-bench-history-"))
-        home = work / "home"
-        # Generated in a child process, so this process stays small for the next peak-memory figures.
+        home = work / f"home-{count}"
+        # Generated in a child process, so this process stays small for the peak-memory figures.
         subprocess.run([sys.executable, __file__, str(home), str(count)], check=True)
-        env = {**base_env, "AIPM_HOME": str(home), "AIPM_USER": "bench"}
-        row: dict[str, Any] = {"changes": count}
-        seconds, peak, code = _run([*aipm, "doctor", "--rebuild"], env)
-        row["rebuild"] = {"median_s": round(seconds, 3), "peak_mb": peak}
-
-        def timed(cmd: list[str], before: list[str] | None = None, env: dict[str, str] = env) -> dict[str, float]:
-            samples, peaks = [], []
-            for _ in range(repeats):
+        envs[count] = {**base_env, "AIPM_HOME": str(home), "AIPM_USER": "bench"}
+        seconds, peak, _code = _run([*aipm, "doctor", "--rebuild"], envs[count])
+        rows[count] = {"changes": count, "rebuild": {"median_s": round(seconds, 3), "peak_mb": peak}}
+        subprocess.run([*aipm, "status"], env=envs[count], capture_output=True)  # warm
+        print(f"  made {count} changes", file=sys.stderr)
+    measures: list[tuple[str, list[str], list[str] | None]] = [
+        ("done", ["done", TARGET], ["reset", TARGET]),
+        ("undo", ["undo"], ["done", TARGET]),
+        ("status", ["status"], None),
+        ("show", ["show", "ai-for-everyone"], None),
+        ("log_20", ["log", "--limit", "20"], None),
+        ("doctor", ["doctor"], None),
+    ]
+    samples: dict[tuple[int, str], list[tuple[float, int]]] = {}
+    for _ in range(repeats):
+        for name, cmd, before in measures:
+            for count in sizes:
                 if before:
-                    subprocess.run([*aipm, *before], env=env, capture_output=True)
-                seconds, peak, code = _run([*aipm, *cmd], env)
+                    subprocess.run([*aipm, *before], env=envs[count], capture_output=True)
+                seconds, peak, code = _run([*aipm, *cmd], envs[count])
                 if code not in (0, 1):
                     raise SystemExit(f"`aipm {' '.join(cmd)}` failed with exit code {code}")
-                samples.append(seconds)
-                peaks.append(peak)
-            return {"median_s": round(statistics.median(samples), 3), "peak_mb": max(peaks)}
-
-        subprocess.run([*aipm, "status"], env=env, capture_output=True)  # warm
-        row["done"] = timed(["done", TARGET], before=["reset", TARGET])
-        row["undo"] = timed(["undo"], before=["done", TARGET])
-        row["status"] = timed(["status"])
-        row["show"] = timed(["show", "ai-for-everyone"])
-        row["log_20"] = timed(["log", "--limit", "20"])
-        row["doctor"] = timed(["doctor"])
+                samples.setdefault((count, name), []).append((seconds, peak))
+    for (count, name), found in samples.items():
+        rows[count][name] = {
+            "median_s": round(statistics.median(s for s, _ in found), 3),
+            "peak_mb": max(p for _, p in found),
+        }
+    for count in sizes:
+        env = envs[count]
+        home = Path(env["AIPM_HOME"])
         first, total, peak = _first_line([*aipm, "log"], env)
-        row["log_full"] = {"first_line_s": round(first, 3), "median_s": round(total, 3), "peak_mb": peak}
-        before = _size(home)
+        rows[count]["log_full"] = {"first_line_s": round(first, 3), "median_s": round(total, 3), "peak_mb": peak}
+        before_size = _size(home)
         for n in range(10):
             subprocess.run([*aipm, "done" if n % 2 == 0 else "reset", TARGET], env=env, capture_output=True)
             subprocess.run([*aipm, "note", TARGET, f"bench {n}"], env=env, capture_output=True)
-        row["disk_20_writes_kb"] = round((_size(home) - before) / 1024, 1)
-        row["log_mb"] = round(_size(home / "learners") / 2**20, 1)
-        rows.append(row)
-        shutil.rmtree(work, ignore_errors=True)
-        print(f"  measured {count} changes", file=sys.stderr)
-    return rows
+        rows[count]["disk_20_writes_kb"] = round((_size(home) - before_size) / 1024, 1)
+        rows[count]["log_mb"] = round(_size(home / "learners") / 2**20, 1)
+    shutil.rmtree(work, ignore_errors=True)
+    return [rows[count] for count in sizes]
 
 
 if __name__ == "__main__":

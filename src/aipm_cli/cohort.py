@@ -463,10 +463,11 @@ def _sources(parts: list[_Part], bad: list[Unreadable], problems: logs.Problems)
         if part.export is not None:
             try:
                 imported = read_export(_read_file(part.export), str(part.export))
+                changes = list(imported.changes)  # every change is checked here, where a bad one is caught
             except (_Skip, OSError, AipmError) as exc:
                 bad.append(Unreadable(str(part.export), _reason(exc)))
                 continue
-            out.append(Source(changes=imported.changes, name=str(part.export)))
+            out.append(Source(changes=changes, name=str(part.export)))
         if any(".import-" in p.name for p in part.files):
             # An undone import cancels the changes of its file, found by name: fold the files themselves.
             out.extend(Source(path=p, name=p.name) for p in part.files)

@@ -489,9 +489,23 @@ class Learner:
                 self.layout.cache,
             )
         ledger = self.ledger_for(name, roadmap)
-        added = ledger.import_changes(imported.changes, file.name, replace=replace)
+        counted = _Counted(imported.changes)
+        added = ledger.import_changes(counted, file.name, replace=replace)
         self.saved = bool(added) or replace
-        return Imported(added, name, roadmap.id, len(imported.changes))
+        return Imported(added, name, roadmap.id, counted.count)
+
+
+class _Counted:
+    """An iterable that counts what went through it."""
+
+    def __init__(self, items: Any) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
 class Imported:

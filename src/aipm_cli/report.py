@@ -6,7 +6,7 @@ summary for readers) and reading it back for `aipm import`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -268,7 +268,7 @@ def export_document(report: Report, *, changes: Any) -> dict[str, Any]:
 class Imported:
     roadmap_id: str
     user: str
-    changes: list[dict[str, Any]]
+    changes: Iterable[dict[str, Any]]  # checked as they are read: a bad one raises before anything is imported
 
 
 def read_export(raw: bytes, source: str) -> Imported:
@@ -278,6 +278,15 @@ def read_export(raw: bytes, source: str) -> Imported:
     from aipm_cli.record.changes import BadChange, check
 
     not_export = AipmError(f"{source} is not an aipm export.", "Import a file written by `aipm export --format json`.")
+    # An export aipm wrote holds its changes one per line at the end: read the rest alone and the
+    # changes a batch at a time, so a million changes never sit in memory as one document.
+    streamed: Iterator[dict[str, Any]] | None = None
+    block = raw.find(_CHANGES_OPEN)
+    close = raw.rfind(_CHANGES_CLOSE)
+    if block >= 0 and close > block and not raw[close + len(_CHANGES_CLOSE) :].strip(b"}\n\r\t "):
+        first = block + len(_CHANGES_OPEN)
+        streamed = _change_lines(raw, first, close, source)
+        raw = raw[: block + len(_CHANGES_OPEN) - 2] + b"[]" + raw[close + len(_CHANGES_CLOSE) :]
     try:
         data = json.loads(raw)
     except RecursionError:
@@ -303,13 +312,50 @@ def read_export(raw: bytes, source: str) -> Imported:
     found = data.get("changes")
     if not isinstance(found, list):
         raise AipmError(f"{source} has no list of changes.", "Export it again with `aipm export --format json`.")
-    changes = []
-    for number, change in enumerate(found, start=1):
+    if streamed is not None:
+        return Imported(roadmap["id"], user, streamed)
+
+    def checked() -> Iterator[dict[str, Any]]:
+        for number, change in enumerate(found, start=1):
+            try:
+                yield check(change)
+            except BadChange as exc:
+                raise AipmError(f"{source}: change {number} cannot be read: {exc}. Nothing was imported.") from None
+
+    return Imported(roadmap["id"], user, checked())
+
+
+_CHANGES_OPEN = b'\n  "changes": [\n'
+_CHANGES_CLOSE = b"\n  ]"
+
+
+def _change_lines(raw: bytes, start: int, end: int, source: str) -> Iterator[dict[str, Any]]:
+    """The changes written one per line between `start` and `end`, checked a batch at a time."""
+    import json
+
+    from aipm_cli.record.changes import BadChange, check, parse
+
+    number = 0
+    position = start
+    while position < end:
+        lines: list[bytes] = []
+        while position < end and len(lines) < 4096:
+            stop = raw.find(b"\n", position, end)
+            stop = end if stop < 0 else stop
+            lines.append(raw[position:stop].strip().rstrip(b","))
+            position = stop + 1
         try:
-            changes.append(check(change))
-        except BadChange as exc:
-            raise AipmError(f"{source}: change {number} cannot be read: {exc}. Nothing was imported.") from None
-    return Imported(roadmap["id"], user, changes)
+            decoded = json.loads(b"[" + b",".join(lines) + b"]")
+            if not isinstance(decoded, list) or len(decoded) != len(lines):
+                decoded = None
+        except (ValueError, RecursionError):
+            decoded = None
+        for offset, line in enumerate(lines):
+            number += 1
+            try:
+                yield check(decoded[offset]) if decoded is not None else parse(line)
+            except BadChange as exc:
+                raise AipmError(f"{source}: change {number} cannot be read: {exc}. Nothing was imported.") from None
 
 
 def _v1_changes(data: dict[str, Any], roadmap_id: str, user: str, source: str) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -451,39 +451,73 @@ class Ledger:
                 found.add(change["id"])
         return found
 
-    def import_changes(self, incoming: list[dict[str, Any]], source: str, *, replace: bool = False) -> int:
+    def import_changes(self, incoming: Iterable[dict[str, Any]], source: str, *, replace: bool = False) -> int:
         """Add the changes not already here (by id) as one import; returns how many were new.
 
-        With `replace`, the import also takes every older change out of effect
-        except those it brought (nothing is deleted: `undo` brings them back).
+        The changes stream into a new import file (nothing is kept in memory but
+        their ids), which takes its place only when all of them were read: an
+        unreadable change part way leaves nothing behind. With `replace`, the
+        import also takes every older change out of effect except those it
+        brought (nothing is deleted: `undo` brings them back).
         """
-        from aipm_cli.fs import atomic_write
+        import secrets
 
         with self.locked():
             self.migrate_legacy()
             self.writable()
             present = self.known_ids()
-            new = sorted({c["id"]: c for c in incoming if c["id"] not in present}.values(), key=lambda c: c["id"])
-            if not new and not replace:
-                return 0
-            payload = b"".join(fmt.line(c) for c in new)
-            digest = hashlib.sha256(payload).hexdigest()[:12]
-            name = f"{self.device}.import-{digest}{logs.SUFFIX}"
-            path = self.changes_dir / name
-            if new and not path.exists():
-                atomic_write(path, payload)
+            tmp = self.changes_dir / f".import-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+            new_ids: list[str] = []
+            seen: set[str] = set()
+            brought: set[str] = set()
+            last = ""
+            ordered = True
+            try:
+                with open(tmp, "xb") as out:
+                    os.chmod(tmp, 0o600)
+                    for change in incoming:
+                        change_id = change["id"]
+                        if replace:
+                            brought.add(change_id)
+                        if change_id in present or change_id in seen:
+                            continue
+                        seen.add(change_id)
+                        ordered = ordered and change_id > last
+                        last = change_id
+                        out.write(fmt.line(change))
+                        new_ids.append(change_id)
+                    out.flush()
+                    os.fsync(out.fileno())
+                if not ordered:  # a hand-made export: sort it, so the file reads in id order
+                    sorted_lines = sorted(
+                        tmp.read_bytes().splitlines(keepends=True), key=lambda raw: json.loads(raw)["id"]
+                    )
+                    tmp.write_bytes(b"".join(sorted_lines))
+                    new_ids.sort()
+                if not new_ids and not replace:
+                    return 0
+                digest = hashlib.sha256()
+                with open(tmp, "rb") as handle:
+                    for chunk in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(chunk)
+                name = f"{self.device}.import-{digest.hexdigest()[:12]}{logs.SUFFIX}"
+                path = self.changes_dir / name
+                if new_ids and not path.exists():
+                    os.replace(tmp, path)
+                    logs.fsync_dir(self.changes_dir)
+            finally:
+                tmp.unlink(missing_ok=True)
             self._fold = None
             result = self.writable()
-            brought = sorted({c["id"] for c in incoming}) if replace else [c["id"] for c in new]
             marker = self.finish(
-                {"op": "import", "file": name, "count": len(new), "source": source[-200:], "ids": brought,
-                 "replace": True if replace else None},
+                {"op": "import", "file": name, "count": len(new_ids), "source": source[-200:],
+                 "ids": sorted(brought) if replace else new_ids, "replace": True if replace else None},
                 result.max_id,
             )  # fmt: skip
             self._append(result, [marker])
             self._fold = None
             self.load(use_cache=False)
-            return len(new)
+            return len(new_ids)
 
     # -- migration ---------------------------------------------------------- #
 
