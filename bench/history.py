@@ -157,5 +157,32 @@ def measure_history(aipm: list[str], sizes: list[int], repeats: int, base_env: d
     return [rows[count] for count in sizes]
 
 
+def measure_import(aipm: list[str], count: int, base_env: dict[str, str]) -> dict[str, Any]:
+    """`aipm import` of an export holding `count` changes, into an empty data directory: time and peak memory."""
+    work = Path(tempfile.mkdtemp(prefix="aipm-bench-import-"))
+    try:
+        subprocess.run([sys.executable, __file__, str(work / "source"), str(count)], check=True)
+        log = next((work / "source").rglob("*.jsonl"))
+        with open(work / "export.json", "wb") as out:
+            out.write(b'{\n  "format": "aipm-export",\n  "export_version": 2,\n  "user": "bench",\n')
+            out.write(
+                b'  "roadmap": {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.1.0"},\n'
+            )
+            out.write(b'  "changes": [\n')
+            with open(log, "rb") as source:
+                first = True
+                for line in source:
+                    out.write((b"" if first else b",\n") + b"    " + line.rstrip(b"\n"))
+                    first = False
+            out.write(b"\n  ]\n}\n")
+        env = {**base_env, "AIPM_HOME": str(work / "home"), "AIPM_USER": "bench"}
+        seconds, peak, code = _run([*aipm, "import", str(work / "export.json")], env)
+        if code != 0:
+            raise SystemExit(f"aipm import of {count} changes exited with {code}")
+        return {"changes": count, "seconds": round(seconds, 2), "peak_mb": peak}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     make_history(Path(sys.argv[1]), int(sys.argv[2]), seed=20261125)

@@ -182,6 +182,9 @@ def main() -> None:
     from history import measure_history
 
     rows = measure_history(aipm_command(), sizes, repeats, env)
+    from history import measure_import
+
+    imported = measure_import(aipm_command(), sizes[-1], env)
     print("Completion...", file=sys.stderr)
     completing = completion_bench(runs, env)
     print("Sync...", file=sys.stderr)
@@ -227,6 +230,12 @@ def main() -> None:
     targets.append(("completion at 2,000 items within 1.1x of `import typer, rich.console`", ratio, 1.1, ratio <= 1.1))
     worst = max(synced[step]["aipm_seconds"] for step in ("send", "receive"))
     targets.append(("sync of 10,000 changes: aipm's own share under 1 s", worst, 1.0, worst < 1.0))
+    limit_s = 60 * sizes[-1] / 1_000_000
+    targets.append((f"import of {sizes[-1]:,} changes under {limit_s:g} s", imported["seconds"], limit_s,
+                    imported["seconds"] < limit_s))  # fmt: skip
+    targets.append(
+        (f"import of {sizes[-1]:,} changes under 1 GB", imported["peak_mb"], 1024, imported["peak_mb"] < 1024)
+    )
     disk = max(float(r["disk_20_writes_kb"]) for r in rows)  # type: ignore[arg-type]
     targets.append(("disk used by 20 writes under 64 KB at any size", disk, 64, disk < 64))
 
@@ -245,6 +254,7 @@ def main() -> None:
         print(f"{row['changes']:>9} " + " ".join(f"{c:>16}" for c in cells) + f" {log_cell:>20} "
               f"{row['disk_20_writes_kb']:>7} KB")  # fmt: skip
     print()
+    print(f"import of {imported['changes']:,} changes: {imported['seconds']} s, {imported['peak_mb']} MB")
     for step in ("send", "receive"):
         cell = synced[step]
         print(f"sync of 10,000 changes, {step}: {cell['process_seconds']} s "
@@ -262,6 +272,7 @@ def main() -> None:
         "startup": start,
         "history": rows,
         "completion": completing,
+        "import": imported,
         "sync": synced,
         "cohort": cohort,
         "targets": [{"target": n, "value": v, "limit": lim, "met": m} for n, v, lim, m in targets],
