@@ -65,6 +65,7 @@ def make_history(home: Path, count: int, seed: int) -> None:
                 live.append(change_id)
                 del live[:-50]
             out.write(fmt.line(change))
+    os.chmod(folder / "bench-0000.jsonl", 0o600)  # as aipm writes it
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int]:

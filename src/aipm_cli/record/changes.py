@@ -198,8 +198,6 @@ def _check_rating(value: Any, what: str) -> None:
 
 _FAST_KEYS = {op: frozenset(_COMMON | _REQUIRED[op]) for op in (*STATUS_OPS, "note")}
 _FAST_KEYS_OLD = {op: keys - {"roadmap_version"} for op, keys in _FAST_KEYS.items()}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:\d{2}|Z)$")
 
 
 def _plain_ids(value: Any) -> bool:
@@ -226,9 +224,8 @@ def check(data: Any) -> dict[str, Any]:
             and type(data["id"]) is str
             and _ID.match(data["id"])
             and type(data["at"]) is str
-            and _AT.match(data["at"])
             and type(data["on"]) is str
-            and _DATE.match(data["on"])
+            and len(data["on"]) == 10
             and type(data["device"]) is str
             and 0 < len(data["device"]) <= 200
             and type(data.get("roadmap_version", "")) is str
@@ -240,10 +237,10 @@ def check(data: Any) -> dict[str, Any]:
         ):
             try:
                 date.fromisoformat(data["on"])
-                datetime.fromisoformat(data["at"])
+                aware = datetime.fromisoformat(data["at"]).tzinfo is not None
             except ValueError:
-                pass
-            else:
+                aware = False
+            if aware:
                 return data
     return _check_fully(data)
 

@@ -178,13 +178,13 @@ def _merged(sources: list[Source], problems: logs.Problems, strict: bool) -> Ite
 
     def stream(position: int, source: Source) -> Iterator[tuple[str, int, dict[str, Any], Any]]:
         last = ""
+        name = source.path.name if source.path is not None else None
         for change, offset in source.read(problems):
             change_id = change["id"]
             if change_id < last:
                 raise _Unsorted
             last = change_id
-            ref = (source.path.name, offset) if source.path is not None else None
-            yield change_id, position, change, ref
+            yield change_id, position, change, ((name, offset) if name is not None else None)
 
     if strict:
         streams = [stream(i, s) for i, s in enumerate(sources)]

@@ -63,7 +63,17 @@ class ItemState:
     evidence: list[Note] = field(default_factory=list)
 
     def is_blank(self) -> bool:
-        return self == ItemState()
+        return (
+            self.status == "not_started"
+            and self.started_on is None
+            and self.completed_on is None
+            and self.skipped_on is None
+            and self.skip_reason is None
+            and self.credential is None
+            and self.expires_on is None
+            and not self.notes
+            and not self.evidence
+        )
 
     def copy(self) -> ItemState:
         return ItemState(
@@ -125,7 +135,7 @@ def apply(state: State, change: dict[str, Any], aliases: dict[str, str]) -> None
             if rec is None:
                 rec = items[key] = ItemState()
             _transition(rec, op, on, change)
-            if rec.is_blank():
+            if op == "reset" and rec.is_blank():
                 del items[key]
         note = change.get("note")
         evidence = change.get("evidence") or ()
