@@ -152,8 +152,9 @@ def _ids(value: Any, what: str) -> list[str]:
 
 
 def _date(value: Any, what: str) -> date:
-    if not isinstance(value, str):
-        raise BadChange(f"{what} is not a date")
+    # YYYY-MM-DD only: dates are compared as text in the fold, so other ISO forms (2026-W40-1) are refused.
+    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        raise BadChange(f"{what} is not a date (YYYY-MM-DD)")
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -226,6 +227,9 @@ def check(data: Any) -> dict[str, Any]:
             and type(data["at"]) is str
             and type(data["on"]) is str
             and len(data["on"]) == 10
+            and data["on"][4] == "-"
+            and data["on"][7] == "-"
+            and data["on"][:4].isdigit()
             and type(data["device"]) is str
             and 0 < len(data["device"]) <= 200
             and type(data.get("roadmap_version", "")) is str
