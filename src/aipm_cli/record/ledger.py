@@ -515,8 +515,10 @@ class Ledger:
                 result.max_id,
             )  # fmt: skip
             self._append(result, [marker])
+            # The derived state is folded again by the next read (the cache no longer matches the logs):
+            # an import of a million changes should not also pay for that fold here.
             self._fold = None
-            self.load(use_cache=False)
+            self.cache_file.unlink(missing_ok=True)
             return len(new_ids)
 
     # -- migration ---------------------------------------------------------- #
