@@ -173,10 +173,12 @@ def render(report: Report) -> str:
         add("")
         for r in started:
             started_on = f" since {r.started_on.isoformat()}" if r.started_on else ""
-            add(f"- {md(r.title)} (`{r.id}`), in progress{started_on}")
+            where = f" — {md(r.context)}" if r.context else ""
+            add(f"- {md(r.title)}{where} (`{r.id}`), in progress{started_on}")
             out.extend(entry_lines(report, r.id))
         for r in upcoming:
-            add(f"- {md(r.title)} (`{r.id}`), next")
+            where = f" — {md(r.context)}" if r.context else ""
+            add(f"- {md(r.title)}{where} (`{r.id}`), next")
 
     if report.skipped or report.group_notes or report.orphans:
         add("")
