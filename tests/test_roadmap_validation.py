@@ -143,8 +143,8 @@ def test_unknown_kind(tmp_path: Path) -> None:
 def test_requires_naming_no_item(tmp_path: Path) -> None:
     found = problems(tmp_path, GOOD.replace("requires: [first-book]", "requires: [first-bok]"))
     assert any(
-        "items[1].requires[0]: requires 'first-bok', which is not an item of this roadmap; did you mean 'first-book'?"
-        in p
+        "items[1].requires[0]: requires 'first-bok', which is not an item, module or phase of this roadmap; "
+        "did you mean 'first-book'?" in p
         for p in found
     )
 

@@ -101,7 +101,7 @@ class Learner:
         """The roadmap file in use and its bytes, read once."""
         from aipm_cli import finding
 
-        path = finding.find(self.roadmap_spec, self.layout.roadmaps)
+        path = finding.find(self.roadmap_spec, self.layout.roadmaps, self.layout.cache)
         return path, finding.read_roadmap_bytes(path)
 
     @cached_property
@@ -383,6 +383,15 @@ class Learner:
             report["settings"] = {k: self.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
         except AipmError as exc:
             problems.append(exc.message)
+        from aipm_cli import finding
+
+        report["duplicate_roadmaps"] = {}
+        for identifier, paths in finding.duplicates(finding.available(self.layout.roadmaps, self.layout.cache)).items():
+            report["duplicate_roadmaps"][identifier] = [str(p) for p in paths]
+            problems.append(
+                f"{len(paths)} roadmap files have the id '{identifier}': {', '.join(p.name for p in paths)}; "
+                f"{paths[0].name} is used. Change the id in the others."
+            )
         roadmap = None
         try:
             roadmap = self.roadmap
@@ -484,7 +493,7 @@ class Learner:
             from aipm_cli import finding
 
             roadmap = finding.load(
-                finding.read_roadmap_bytes(finding.find(imported.roadmap_id, self.layout.roadmaps)),
+                finding.read_roadmap_bytes(finding.find(imported.roadmap_id, self.layout.roadmaps, self.layout.cache)),
                 imported.roadmap_id,
                 self.layout.cache,
             )

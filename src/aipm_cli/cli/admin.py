@@ -125,7 +125,7 @@ def config(
     if key == "roadmap":
         from aipm_cli import catalog
 
-        catalog.load_roadmap_file(catalog.find(value, app.layout.roadmaps))
+        catalog.load_roadmap_file(catalog.find(value, app.layout.roadmaps, app.layout.cache))
     if not value.strip():
         raise InputError(f"The value for {key} is empty.", "Use --unset to go back to the default.")
     stored = cfg.set(key, value)

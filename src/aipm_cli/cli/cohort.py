@@ -101,7 +101,7 @@ def report(
     day = parse_date(as_of, app.today(), what="date") if as_of else None
 
     spec = roadmap or app.roadmap_spec
-    path = catalog.find(spec, app.layout.roadmaps)
+    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
     # A source may be this data directory itself: then not even the roadmap cache is written.
     home = app.layout.root.resolve()
     inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())

@@ -10,39 +10,64 @@ roadmap_app = typer.Typer(help="Manage roadmap definitions: bundled ones and you
 
 @roadmap_app.command("list")
 def list_roadmaps(
-    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+    ctx: typer.Context,
+    json: Annotated[bool, typer.Option("--json", help="Print the roadmaps as one JSON document.")] = False,
 ) -> None:
-    """The bundled roadmaps and your own."""
-    from rich.table import Table
+    """The bundled roadmaps and your own, by id.
 
-    from aipm_cli import catalog
+    An own roadmap's id is the `id` written in its file, whatever the file is called.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    from aipm_cli import finding
     from aipm_cli.errors import AipmError
 
     app = ctx.obj
     current = app.roadmap_spec
+    refs = finding.available(app.layout.roadmaps, app.layout.cache)
+    clashes = finding.duplicates(refs)
+    try:
+        in_use_path = finding.find(current, app.layout.roadmaps, app.layout.cache)
+    except AipmError:
+        in_use_path = None
     entries = []
-    for ref in catalog.available(app.layout.roadmaps):
-        entry = {"id": ref.id, "origin": ref.origin, "path": str(ref.path), "in_use": ref.id == current}
+    for ref in refs:
+        in_use = ref.path == in_use_path
+        entry: dict = {"id": ref.id, "origin": ref.origin, "path": str(ref.path), "in_use": in_use}
         try:
-            rm = catalog.load_roadmap_file(ref.path)
+            if ref.error is not None:
+                raise AipmError(ref.error)
+            rm = finding.load(finding.read_roadmap_bytes(ref.path), str(ref.path), app.layout.cache)
             entry.update(title=rm.title, version=rm.version, items=len(rm.index.items), valid=True)
         except AipmError as exc:
             entry.update(title=None, version=None, items=None, valid=False, error=exc.message)
+        entry["duplicate"] = ref.id in clashes and ref.origin == "own"
         entries.append(entry)
     if json:
         app.emit_json(entries)
         return
     table = Table(box=None, padding=(0, 2), pad_edge=False)
-    for name in ("", "id", "title", "version", "items", "from"):
-        table.add_column(name, overflow="fold")
+    table.add_column("", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", ratio=1)
+    table.add_column("version", no_wrap=True)
+    table.add_column("items", justify="right", no_wrap=True)
+    table.add_column("from", no_wrap=True)
     for e in entries:
+        title = Text(e["title"]) if e["valid"] else Text(f"invalid: {e.get('error')}", style="red")
         table.add_row(
-            "*" if e["in_use"] else "", e["id"], e["title"] or f"[red]invalid: {e.get('error')}[/]",
-            e["version"] or "", str(e["items"] or ""), e["origin"],
+            "*" if e["in_use"] else "", Text(e["id"]), title,
+            Text(e["version"] or ""), str(e["items"] or ""), e["origin"],
         )  # fmt: skip
     app.show(lambda c: c.print(table))
+    for identifier, paths in clashes.items():
+        app.say_plain(
+            f"Warning: {len(paths)} files have the id '{identifier}': {', '.join(p.name for p in paths)}. "
+            f"aipm uses {paths[0].name}; change the id in the others."
+        )
     if not any(e["origin"] == "own" for e in entries):
-        app.say(f"Your own roadmaps go in {app.layout.roadmaps} (see `aipm roadmap validate`).")
+        app.say_plain(f"Your own roadmaps go in {app.layout.roadmaps} (see `aipm roadmap validate`).")
 
 
 @roadmap_app.command("show")
@@ -58,7 +83,7 @@ def show_roadmap(
 
     app = ctx.obj
     spec = roadmap or app.roadmap_spec
-    path = catalog.find(spec, app.layout.roadmaps)
+    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
     rm = catalog.load_roadmap_file(path)
     if json:
         app.emit_json(rm.data())
@@ -77,7 +102,7 @@ def use(
     from aipm_cli import catalog
 
     app = ctx.obj
-    path = catalog.find(roadmap, app.layout.roadmaps)
+    path = catalog.find(roadmap, app.layout.roadmaps, app.layout.cache)
     rm = catalog.load_roadmap_file(path)
     value = str(path) if catalog.looks_like_path(roadmap) else rm.id
     app.config.set("roadmap", value)

@@ -1,0 +1,139 @@
+"""Issue 16: own roadmaps found by id, validation in one run, prerequisites, corrections, housekeeping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Run
+
+OWN = """\
+id: data-engineering
+title: Data Engineering
+version: "1"
+phases:
+  - id: foundations
+    title: Foundations
+    modules:
+      - id: sql
+        title: SQL
+        items:
+          - id: sql-basics
+            title: SQL basics
+            kind: course
+            duration: 2 weeks
+          - id: sql-joins
+            title: SQL joins
+            kind: topic
+  - id: pipelines
+    title: Pipelines
+    requires: [sql]
+    modules:
+      - id: batch
+        title: Batch
+        items:
+          - id: airflow
+            title: Airflow
+            kind: course
+          - id: dbt
+            title: dbt
+            kind: course
+            requires: [foundations]
+"""
+
+
+def own_roadmap(home: Path, name: str = "data-eng.yaml", text: str = OWN) -> Path:
+    folder = home / "roadmaps"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+# --------------------------------------------------------------------------- #
+# 1. Own roadmaps are found by their id
+# --------------------------------------------------------------------------- #
+
+
+def test_own_roadmap_is_found_by_its_id_whatever_the_file_is_called(run: Run, home: Path) -> None:
+    own_roadmap(home)
+    used = run("roadmap", "use", "data-eng")
+    assert used.exit_code == 0, used.stderr
+    assert "Data Engineering" in used.stderr
+    for args in (("status",), ("list",), ("done", "sql-basics"), ("plan",), ("users",), ("export",)):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+    assert run("--roadmap", "data-engineering", "status").exit_code == 0
+
+
+def test_roadmap_list_shows_ids_and_reports_two_files_with_one_id(run: Run, home: Path) -> None:
+    own_roadmap(home)
+    own_roadmap(home, "copy.yaml")
+    result = run("roadmap", "list")
+    assert result.exit_code == 0
+    assert "data-engineering" in result.stdout
+    assert "data-eng " not in result.stdout
+    assert "2 files have the id 'data-engineering': copy.yaml, data-eng.yaml" in result.stderr
+    doctor = run("doctor", "--json")
+    report = json.loads(doctor.stdout)
+    assert any("data-engineering" in p for p in report["problems"])
+
+
+def test_roadmap_use_only_succeeds_when_the_roadmap_loads(run: Run, home: Path) -> None:
+    own_roadmap(home, "broken.yaml", OWN.replace("kind: topic", "kind: lecture"))
+    result = run("roadmap", "use", "broken")
+    assert result.exit_code == 1
+    assert "not a valid roadmap" in result.stderr
+    assert not (home / "config.json").exists()
+
+
+# --------------------------------------------------------------------------- #
+# 2. validate lists every problem in one run; requires may name modules and phases
+# --------------------------------------------------------------------------- #
+
+
+def test_validate_lists_structural_and_cross_reference_problems_in_one_run_sorted_by_line(
+    run: Run, tmp_path: Path
+) -> None:
+    text = (
+        OWN.replace("kind: topic", "kind: lecture")  # structural (line 17)
+        .replace("requires: [foundations]", "requires: [fundations]")  # cross-reference
+        .replace("id: dbt", "id: airflow")  # duplicate id
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    result = run("roadmap", "validate", str(path))
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith(f"  {path}:")]
+    assert len(lines) == 3, result.stderr
+    assert "'lecture' is not allowed" in lines[0]
+    assert "the id 'airflow' is already used" in lines[1]
+    assert "requires 'fundations', which is not an item, module or phase" in lines[2]
+    numbers = [int(line.split(":")[1]) for line in lines]
+    assert numbers == sorted(numbers)
+
+
+def test_requires_may_name_modules_and_phases(home: Path) -> None:
+    from aipm_cli.learner import Learner
+
+    own_roadmap(home)
+    learner = Learner(home, user="ada", roadmap="data-engineering")
+    index = learner.roadmap.index
+    assert index.items["airflow"].requires == ["sql-basics", "sql-joins"]
+    assert index.items["dbt"].requires == ["sql-basics", "sql-joins"]
+    assert [r.id for r in learner.upcoming()] == ["sql-basics", "sql-joins"]
+    learner.mark("done", ["sql"])
+    assert [r.id for r in learner.upcoming()] == ["airflow", "dbt"]
+
+
+def test_an_item_requiring_its_own_module_is_a_cycle(tmp_path: Path) -> None:
+    from aipm_cli.catalog import load_roadmap_file
+    from aipm_cli.errors import RoadmapError
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(OWN.replace("requires: [foundations]", "requires: [batch]"))
+    with pytest.raises(RoadmapError) as caught:
+        load_roadmap_file(path)
+    assert any("requires form a cycle" in str(p) for p in caught.value.problems)
