@@ -137,3 +137,89 @@ def test_an_item_requiring_its_own_module_is_a_cycle(tmp_path: Path) -> None:
     with pytest.raises(RoadmapError) as caught:
         load_roadmap_file(path)
     assert any("requires form a cycle" in str(p) for p in caught.value.problems)
+
+
+# --------------------------------------------------------------------------- #
+# 3. A warning when something is started or done before its prerequisites
+# --------------------------------------------------------------------------- #
+
+
+def test_done_before_prerequisites_warns_and_still_marks(run: Run, home: Path) -> None:
+    own_roadmap(home)
+    result = run("--roadmap", "data-engineering", "done", "dbt")
+    assert result.exit_code == 0
+    assert "Warning: dbt is done before what it requires: sql-basics, sql-joins (are not done yet)." in result.stderr
+    assert "✓ Done: dbt (dbt)" in result.stderr
+    quiet = run("--roadmap", "data-engineering", "done", "sql")
+    assert "Warning" not in quiet.stderr
+    started = run("--roadmap", "data-engineering", "start", "airflow")
+    assert "Warning" not in started.stderr
+
+
+def test_bundled_roadmap_warns_too(run: Run) -> None:
+    result = run("start", "market-analysis")
+    assert result.exit_code == 0
+    assert "Warning: market-analysis is started before what it requires: ai-for-everyone (is not done yet)." in (
+        result.stderr
+    )
+
+
+# --------------------------------------------------------------------------- #
+# 5. Corrections are changes that undo reverts
+# --------------------------------------------------------------------------- #
+
+
+def test_done_on_a_done_item_corrects_the_date_and_undo_reverts_it(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
+    run("done", "ai-for-everyone", "--on", "2026-11-20")
+    result = run("done", "ai-for-everyone", "--on", "2026-11-01")
+    assert result.exit_code == 0
+    assert "Corrected the completion date of ai-for-everyone to 2026-11-01" in result.stderr
+    shown = run_json("show", "ai-for-everyone")
+    assert shown["completed_on"] == "2026-11-01"
+    assert shown["started_on"] == "2026-11-01"
+    same = run("done", "ai-for-everyone", "--on", "2026-11-01")
+    assert "already done; nothing changed" in same.stderr
+    run("undo")
+    assert run_json("show", "ai-for-everyone")["completed_on"] == "2026-11-20"
+
+
+def test_start_on_an_item_in_progress_corrects_the_start(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
+    run("start", "ai-for-everyone", "--on", "2026-11-20")
+    run("start", "ai-for-everyone", "--on", "2026-11-10")
+    assert run_json("show", "ai-for-everyone")["started_on"] == "2026-11-10"
+    entry = run_json("log")[0]
+    assert entry["action"] == "redate"
+    run("undo")
+    assert run_json("show", "ai-for-everyone")["started_on"] == "2026-11-20"
+
+
+def test_done_without_on_never_changes_the_date(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
+    run("done", "ai-for-everyone", "--on", "2026-11-20")
+    result = run("done", "ai-for-everyone")
+    assert "already done; nothing changed" in result.stderr
+    assert run_json("show", "ai-for-everyone")["completed_on"] == "2026-11-20"
+
+
+def test_notes_and_evidence_are_removed_by_number_and_come_back_with_undo(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
+    run("note", "ai-for-everyone", "first")
+    run("note", "ai-for-everyone", "second")
+    run("done", "ai-for-everyone", "-e", "https://example.org/a", "-e", "cert-123")
+    shown = run("show", "ai-for-everyone").stdout
+    assert "1. 2026-11-24  first" in shown and "2. 2026-11-24  second" in shown
+    assert "2. 2026-11-24  cert-123" in shown
+    removed = run("note", "ai-for-everyone", "--remove", "1")
+    assert removed.exit_code == 0, removed.stderr
+    assert "Removed note 1 of AI for Everyone (ai-for-everyone): 2026-11-24  first" in removed.stderr
+    assert [n["text"] for n in run_json("show", "ai-for-everyone")["notes"]] == ["second"]
+    gone = run("evidence", "ai-for-everyone", "--remove", "2")
+    assert gone.exit_code == 0, gone.stderr
+    assert [e["text"] for e in run_json("show", "ai-for-everyone")["evidence"]] == ["https://example.org/a"]
+    run("undo")
+    run("undo")
+    data = run_json("show", "ai-for-everyone")
+    assert [n["text"] for n in data["notes"]] == ["first", "second"]
+    assert len(data["evidence"]) == 2
+    missing = run("note", "ai-for-everyone", "--remove", "5")
+    assert missing.exit_code == 1
+    assert "has no note 5; it has 2 notes." in missing.stderr
+    assert run("note", "ai-for-everyone", "--remove", "0").exit_code == 2

@@ -277,13 +277,14 @@ class Learner:
             reason=reason,
             credential=credential,
             expires=expires,
+            dated=on is not None,
         )
         planned: list[Any] = []
 
         def build(state: State) -> list[dict[str, Any]]:
             result = plan_change(index, state, targets, request)
             planned.append(result)
-            return [result.change] if result.change else []
+            return [c for c in (result.change, result.correction) if c]
 
         self.record(build)
         return Marked(targets, planned[-1], request.on)
@@ -297,6 +298,39 @@ class Learner:
         day = on or self.today()
         self.record(lambda _state: [plan_note(target, text.strip(), day)])
         return target
+
+    def remove_entry(self, spec: str, kind: str, number: int) -> tuple[Target, dict[str, Any]]:
+        """Remove a note (kind 'note') or an evidence entry ('evidence') by its number in `show`, as a change."""
+        from aipm_cli.tracker import plan_removal
+
+        target = self.resolve(spec)
+        removed: list[dict[str, Any]] = []
+
+        def build(state: State) -> list[dict[str, Any]]:
+            change = plan_removal(state, target, kind, number)
+            rec = state.items[target.id]
+            gone = change["entries"][0]
+            removed[:] = [{"text": n.text, "on": n.on.isoformat()} for n in [*rec.notes, *rec.evidence] if n.id == gone]
+            change["on"] = self.today().isoformat()
+            return [change]
+
+        self.record(build)
+        return target, removed[0]
+
+    def forget_orphans(self) -> list[str]:
+        """Drop the progress kept on ids this roadmap no longer has, as one change (undo brings it back)."""
+        from aipm_cli.tracker import orphans
+
+        forgotten: list[str] = []
+
+        def build(state: State) -> list[dict[str, Any]]:
+            forgotten[:] = orphans(self.roadmap.index, state)
+            if not forgotten:
+                return []
+            return [{"op": "forget", "units": list(forgotten), "on": self.today().isoformat()}]
+
+        self.record(build)
+        return forgotten
 
     def assess(self, skill: str, level: str, on: date | None = None, note: str | None = None) -> Assessed:
         from aipm_cli.skills import find_skill, parse_level

@@ -39,23 +39,28 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
 def _phase_or_module(roadmap: "Roadmap", spec: str, kind: str) -> str:
     from aipm_cli.errors import InputError
     from aipm_cli.tracker import resolve
+    from aipm_cli.wording import article
 
     target = resolve(roadmap.index, spec)
     if target.kind != kind:
         raise InputError(
-            f"'{spec}' is a {target.kind}, not a {kind}.", f"Run `aipm roadmap show` to see the {kind} ids."
+            f"'{spec}' is {article(target.kind)}, not {article(kind)}.",
+            f"Run `aipm roadmap show` to see the {kind} ids.",
         )
     return target.id
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
-    from aipm_cli.errors import InputError
+    """A choice as typed (any case, '-' or ' ' for '_'); anything else is a usage error (exit 2)."""
+    from aipm_cli.wording import article, either
 
     if value is None:
         return None
     normal = value.strip().lower().replace("-", "_").replace(" ", "_")
     if normal not in allowed:
-        raise InputError(f"'{value}' is not a {what}.", f"Use one of: {', '.join(allowed)}.")
+        raise typer.BadParameter(
+            f"'{value}' is not {article(what)}; use {either(list(allowed))}.", param_hint=f"'--{what}'"
+        )
     return normal
 
 

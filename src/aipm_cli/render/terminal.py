@@ -58,7 +58,10 @@ def forecast_lines(f: Forecast) -> list[str]:
     if f.finish is None:
         return ["Nothing left to do: every item is done or skipped."]
     low, high = f.remaining_hours
-    lines = [f"{low:.0f}-{high:.0f} study hours left; at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}."]
+    from aipm_cli.wording import span
+
+    left = span(low, high, "study hour")
+    lines = [f"{left} left; at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}."]
     if f.pace_hours_per_week is not None and f.pace_finish is not None:
         lines.append(f"At your pace ({f.pace_hours_per_week:g} h a week so far): {month_range(*f.pace_finish)}.")
     else:
@@ -376,8 +379,8 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
         if data.get(key):
             console.print()
             console.print(_heading(label))
-            for n in data[key]:
-                console.print(Padding(Text(f"{n['on']}  {n['text']}"), (0, 0, 0, 2)))
+            for number, n in enumerate(data[key], 1):
+                console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
     if data.get("history"):
         console.print()
         console.print(_heading("History"))
@@ -427,8 +430,8 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
         console.print(Text(data["description"]))
     if data.get("notes"):
         console.print(_heading("Notes"))
-        for n in data["notes"]:
-            console.print(Padding(Text(f"{n['on']}  {n['text']}"), (0, 0, 0, 2)))
+        for number, n in enumerate(data["notes"], 1):
+            console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
     console.print()
     rows = []
     for r in data["items"]:
