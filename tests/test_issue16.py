@@ -148,18 +148,23 @@ def test_done_before_prerequisites_warns_and_still_marks(run: Run, home: Path) -
     own_roadmap(home)
     result = run("--roadmap", "data-engineering", "done", "dbt")
     assert result.exit_code == 0
-    assert "Warning: dbt is done before what it requires: sql-basics, sql-joins (are not done yet)." in result.stderr
+    assert "Warning: dbt is done before what it requires: sql-basics, sql-joins (not done yet)." in result.stderr
     assert "✓ Done: dbt (dbt)" in result.stderr
     quiet = run("--roadmap", "data-engineering", "done", "sql")
     assert "Warning" not in quiet.stderr
     started = run("--roadmap", "data-engineering", "start", "airflow")
     assert "Warning" not in started.stderr
+    both = run("--roadmap", "data-engineering", "reset", "sql", "dbt")
+    assert both.exit_code == 0
+    several = run("--roadmap", "data-engineering", "done", "airflow", "dbt")
+    assert several.stderr.count("Warning") == 1
+    assert "Warning: 2 items (airflow, dbt) are done before what they require: sql-basics, sql-joins" in several.stderr
 
 
 def test_bundled_roadmap_warns_too(run: Run) -> None:
     result = run("start", "market-analysis")
     assert result.exit_code == 0
-    assert "Warning: market-analysis is started before what it requires: ai-for-everyone (is not done yet)." in (
+    assert "Warning: market-analysis is started before what it requires: ai-for-everyone (not done yet)." in (
         result.stderr
     )
 

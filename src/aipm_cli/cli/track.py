@@ -60,7 +60,7 @@ def _change(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
-    from aipm_cli.wording import count, listed, noun
+    from aipm_cli.wording import count, listed
 
     app = ctx.obj
     today = app.today()
@@ -71,12 +71,13 @@ def _change(
     )
     day = marked.on
     result, targets = marked.result, marked.targets
-    for key, open_ in result.early.items():
-        shown = listed(open_)
+    if result.early:
+        early = list(result.early)
+        still_open = list(dict.fromkeys(r for key in early for r in result.early[key]))
         verb_text = "started" if verb == "start" else "done"
-        app.say_plain(
-            f"Warning: {key} is {verb_text} before what it requires: {shown} ({noun(len(open_), 'is')} not done yet)."
-        )
+        who = f"{early[0]} is" if len(early) == 1 else f"{count(len(early), 'item')} ({listed(early)}) are"
+        wants = "it requires" if len(early) == 1 else "they require"
+        app.say_plain(f"Warning: {who} {verb_text} before what {wants}: {listed(still_open)} (not done yet).")
     what = escape(_describe(targets, app.learner.roadmap.index))
     kept = ""
     if result.kept:
