@@ -228,3 +228,75 @@ def test_notes_and_evidence_are_removed_by_number_and_come_back_with_undo(run: R
     assert missing.exit_code == 1
     assert "has no note 5; it has 2 notes." in missing.stderr
     assert run("note", "ai-for-everyone", "--remove", "0").exit_code == 2
+
+
+# --------------------------------------------------------------------------- #
+# 6. Housekeeping: learners, orphans, backups
+# --------------------------------------------------------------------------- #
+
+
+def test_users_rename_keeps_every_change(run: Run, run_json, home: Path) -> None:  # type: ignore[no-untyped-def]
+    run("done", "ai-for-everyone")
+    run("config", "user", "ada")
+    result = run("users", "rename", "ada", "grace")
+    assert result.exit_code == 0, result.stderr
+    assert "✓ ada is now grace." in result.stderr
+    assert (home / "config.json").read_text().count("grace") == 1
+    listed = run_json("users")
+    assert [u["user"] for u in listed["users"]] == ["grace"]
+    assert run_json("--user", "grace", "status")["counts"]["done"] == 1
+    clash = run("users", "rename", "grace", "grace")
+    assert clash.exit_code == 1
+    assert "There is already a learner called 'grace'." in clash.stderr
+    assert run("users", "rename", "nobody", "x").exit_code == 1
+
+
+def test_users_remove_moves_into_backups_and_restore_brings_back(run: Run, run_json, home: Path) -> None:  # type: ignore[no-untyped-def]
+    run("--user", "bob", "done", "ai-for-everyone")
+    removed = run("users", "remove", "bob")
+    assert removed.exit_code == 0, removed.stderr
+    assert "Removed bob; their progress is kept as the backup learner-bob-20261124T100000." in removed.stderr
+    assert not (home / "learners" / "bob").exists()
+    assert run_json("users")["users"] == []
+    listing = run_json("backups")
+    assert [(b["name"], b["kind"], b["restorable"]) for b in listing] == [
+        ("learner-bob-20261124T100000", "removed learner", True)
+    ]
+    table = run("backups")
+    assert "learner-bob-20261124T100000" in table.stdout
+    restored = run("restore", "learner-bob-20261124T100000")
+    assert restored.exit_code == 0, restored.stderr
+    assert run_json("--user", "bob", "status")["counts"]["done"] == 1
+    assert run_json("backups") == []
+    assert run("restore", "learner-bob-20261124T100000").exit_code == 1
+
+
+def test_users_without_subcommand_still_lists(run: Run) -> None:
+    run("done", "ai-for-everyone")
+    result = run("users")
+    assert result.exit_code == 0
+    assert "ada" in result.stdout
+
+
+def test_doctor_forget_orphans_is_a_change_undo_brings_back(run: Run, run_json, home: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from aipm_cli.paths import bundled_roadmaps_dir
+
+    text = (bundled_roadmaps_dir() / "ai-product-manager.yaml").read_text()
+    folder = home / "roadmaps"
+    folder.mkdir(parents=True)
+    run("done", "ai-for-everyone")
+    (folder / "ai-product-manager.yaml").write_text(
+        text.replace("id: ai-for-everyone", "id: ai-for-all").replace("[ai-for-everyone]", "[ai-for-all]")
+    )
+    sick = run("doctor")
+    assert sick.exit_code == 1
+    assert "--forget-orphans" in sick.stderr
+    cured = run("doctor", "--forget-orphans")
+    assert cured.exit_code == 0, cured.stdout + cured.stderr
+    assert "Forgot the progress of 1 id no longer in the roadmap: ai-for-everyone." in cured.stderr
+    run("undo")
+    assert run("doctor").exit_code == 1
+    shutil.rmtree(folder)
+    assert run_json("show", "ai-for-everyone")["status"] == "done"
