@@ -145,6 +145,31 @@ class Learner:
     def ledger(self) -> Ledger:
         return self.ledger_for(self.user)
 
+    def settings(self) -> list[dict[str, Any]]:
+        """Each setting: the value in effect, its default, and where it comes from.
+
+        `source` is "option" (given to this run: --user/AIPM_USER, --roadmap),
+        "config" (config.json), "login" (the OS login name) or "default".
+        """
+        from aipm_cli.config import SETTINGS
+
+        cfg = self.config
+        out: list[dict[str, Any]] = []
+        for key, setting in SETTINGS.items():
+            option = {"user": self._user_option, "roadmap": self._roadmap_option}.get(key)
+            default = setting.default
+            if key == "user":
+                default = default_user_name()
+            if option:
+                value, source = option, "option"
+            elif cfg.is_set(key):
+                value, source = cfg.get(key), "config"
+            else:
+                value, source = default, "login" if key == "user" else "default"
+            out.append({"key": key, "value": value, "default": default, "source": source,
+                        "description": setting.description})  # fmt: skip
+        return out
+
     def hours_per_week(self) -> float:
         return float(self.config.get("hours_per_week"))
 

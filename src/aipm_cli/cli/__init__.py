@@ -82,7 +82,11 @@ def root(
     user: Annotated[
         str | None,
         typer.Option(
-            "--user", "-u", envvar="AIPM_USER", help="The learner (default: the `user` setting, else your login name)."
+            "--user",
+            "-u",
+            envvar="AIPM_USER",
+            metavar="NAME",
+            help="The learner (default: the `user` setting, else your login name).",
         ),
     ] = None,
     roadmap: Annotated[
@@ -116,6 +120,9 @@ def _register() -> None:
     for module in (views, track, learning, reports, roadmaps, admin, cohort):
         module.register(app)
     __import__("aipm_cli.cli.sync", fromlist=["register"]).register(app)
+    from aipm_cli.cli.examples import apply
+
+    apply(app)
 
 
 _register()

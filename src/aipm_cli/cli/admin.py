@@ -1,10 +1,11 @@
-"""`aipm users`, `aipm doctor`, `aipm config`."""
+"""`aipm users`, `aipm doctor`, `aipm config`, `aipm backups`, `aipm restore`."""
 
+import os
 from typing import Annotated
 
 import typer
 
-from aipm_cli.cli.options import JsonOpt
+from aipm_cli.cli.options import JsonOpt, option_value, usage_error
 
 users_app = typer.Typer(
     help="The learners in this data directory; rename or remove one.",
@@ -185,27 +186,38 @@ def config(
     No KEY: list the settings. KEY: print one. KEY VALUE: change it.
     """
     from aipm_cli.config import SETTINGS, check_key
-    from aipm_cli.errors import InputError
 
     app = ctx.obj
     cfg = app.config
     if key is None:
+        if unset:
+            raise usage_error(
+                "--unset needs the KEY of the setting to reset, e.g. `aipm config hours_per_week --unset`."
+            )
         if json:
             app.emit_json({k: cfg.get(k) for k in SETTINGS})
             return
-        from rich.table import Table
+        from rich.text import Text
 
-        table = Table(box=None, padding=(0, 2), pad_edge=False)
-        for name in ("setting", "value", "what it does"):
-            table.add_column(name, overflow="fold")
-        for k, s in SETTINGS.items():
-            shown = cfg.get(k)
-            table.add_row(
-                k, "" if shown is None else str(shown) + ("" if cfg.is_set(k) else " (default)"), s.description
-            )
-        app.show(lambda c: c.print(table))
+        from aipm_cli.render.wrap import wrap
+
+        width = app.out.width
+        lines: list[str] = []
+        for entry in app.learner.settings():
+            source = entry["source"]
+            if entry["key"] == "user" and source == "option" and os.environ.get("AIPM_USER") == entry["value"]:
+                source = "AIPM_USER"
+            where = {"option": f"--{entry['key']}", "config": "config.json", "default": "the default",
+                     "login": "your login name"}.get(source, source)  # fmt: skip
+            if source not in ("default", "login") and entry["default"] is not None:
+                where += f"; default {_setting_text(entry['default'])}"
+            lines += wrap(f"{entry['key']} = {_setting_text(entry['value'])}  ({where})", width, "    ")
+            lines += wrap("  " + entry["description"], width, "  ")
+        app.show(lambda c: c.print(Text("\n".join(lines))))
         return
-    key = check_key(key.strip().lower().replace("-", "_"))
+    key = option_value("KEY", check_key, key.strip().lower().replace("-", "_"))
+    if unset and value is not None:
+        raise usage_error("give a VALUE or --unset, not both.")
     if unset:
         cfg.set(key, None)
         app.say(f"[green]✓[/] {key} is back to its default.")
@@ -215,16 +227,26 @@ def config(
         if json:
             app.emit_json({key: shown})
         else:
-            typer.echo("" if shown is None else str(shown))
+            typer.echo("" if shown is None else _setting_text(shown))
         return
     if key == "roadmap":
         from aipm_cli import catalog
 
         catalog.load_roadmap_file(catalog.find(value, app.layout.roadmaps, app.layout.cache))
     if not value.strip():
-        raise InputError(f"The value for {key} is empty.", "Use --unset to go back to the default.")
+        raise usage_error(f"the value for {key} is empty; use --unset to go back to the default.")
+    from aipm_cli.config import parse_value
+
+    option_value("VALUE", parse_value, key, value)
     stored = cfg.set(key, value)
-    app.say(f"[green]✓[/] {key} = {stored}")
+    app.say(f"[green]✓[/] {key} = {_setting_text(stored)}")
+
+
+def _setting_text(value: object) -> str:
+    """8.0 -> '8', None -> 'none'."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "none" if value is None else str(value)
 
 
 def register(app: typer.Typer) -> None:

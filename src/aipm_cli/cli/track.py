@@ -4,6 +4,8 @@ from typing import Annotated
 
 import typer
 
+from aipm_cli.cli.options import option_value
+
 ItemsArg = Annotated[
     list[str],
     typer.Argument(
@@ -64,8 +66,12 @@ def _change(
 
     app = ctx.obj
     today = app.today()
-    given = parse_date(on, today) if on else None
-    expiry = parse_date(expires, today, allow_future=True, what="expiry date") if expires else None
+    given = option_value("--on", parse_date, on, today) if on else None
+    expiry = (
+        option_value("--expires", parse_date, expires, today, allow_future=True, what="expiry date")
+        if expires
+        else None
+    )
     marked = app.learner.mark(
         verb, items, on=given, note=note, evidence=evidence, reason=reason, credential=credential, expires=expiry
     )
@@ -205,7 +211,7 @@ def note(
         return
     if text is None:
         raise typer.BadParameter("give the note's text, or --remove N to remove one.", param_hint="'TEXT'")
-    day = parse_date(on, app.today()) if on else None
+    day = option_value("--on", parse_date, on, app.today()) if on else None
     target = app.learner.add_note(item, text, day)
     app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
 

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from aipm_cli.cli.options import JsonOpt
+from aipm_cli.cli.options import JsonOpt, option_value
 
 if TYPE_CHECKING:
     from aipm_cli.plain import Roadmap
@@ -160,7 +160,7 @@ def show(
 
 def next_up(
     ctx: typer.Context,
-    count: Annotated[int, typer.Option("-n", "--count", min=1, help="How many items to show.")] = 5,
+    count: Annotated[int, typer.Option("-n", "--count", metavar="N", min=1, help="How many items to show.")] = 5,
     json: JsonOpt = False,
 ) -> None:
     """What to do next.
@@ -191,7 +191,9 @@ def log(
     until: Annotated[
         str | None, typer.Option("--until", metavar="DATE", help="Only changes for this date or earlier.")
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many changes.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", metavar="N", min=1, help="At most this many changes.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """The history of changes, newest first.
@@ -201,8 +203,8 @@ def log(
     from aipm_cli.dates import parse_date
 
     app = ctx.obj
-    start = parse_date(since, app.today(), what="date") if since else None
-    end = parse_date(until, app.today(), allow_future=True, what="date") if until else None
+    start = option_value("--since", parse_date, since, app.today(), what="date") if since else None
+    end = option_value("--until", parse_date, until, app.today(), allow_future=True, what="date") if until else None
     changes = app.learner.log(start, end, limit)
     # Streams: the first changes are out at once, however long the history.
     if json:

@@ -29,10 +29,11 @@ def _pieces(word: str, width: int) -> list[str]:
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
     """`text` in lines of at most `width` characters; continuation lines start with `indent`."""
     width = max(width, len(indent) + 8)
+    lead = text[: len(text) - len(text.lstrip(" "))]
     lines: list[str] = []
     current = ""
     for word in text.split():
-        room = width - (len(indent) if lines else 0)
+        room = width - (len(indent) if lines else len(lead))
         candidate = f"{current} {word}" if current else word
         if len(candidate) <= room:
             current = candidate
@@ -46,7 +47,7 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
         current = pieces[-1]
     if current or not lines:
         lines.append(current)
-    return [lines[0]] + [indent + line for line in lines[1:]]
+    return [lead + lines[0]] + [indent + line for line in lines[1:]]
 
 
 def wrap_path(path: str, width: int) -> str:
