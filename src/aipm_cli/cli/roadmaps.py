@@ -17,7 +17,6 @@ def list_roadmaps(
 
     An own roadmap's id is the `id` written in its file, whatever the file is called.
     """
-    from rich.table import Table
     from rich.text import Text
 
     from aipm_cli import finding
@@ -47,20 +46,24 @@ def list_roadmaps(
     if json:
         app.emit_json(entries)
         return
-    table = Table(box=None, padding=(0, 2), pad_edge=False)
-    table.add_column("", no_wrap=True)
-    table.add_column("id", no_wrap=True)
-    table.add_column("title", ratio=1)
-    table.add_column("version", no_wrap=True)
-    table.add_column("items", justify="right", no_wrap=True)
-    table.add_column("from", no_wrap=True)
+    from aipm_cli.render.wrap import wrap
+    from aipm_cli.wording import count
+
+    # One entry per roadmap: the id (never cut) and its facts, then the title (or what is wrong) below it.
+    width = app.out.width
+    out: list[Text] = []
     for e in entries:
-        title = Text(e["title"]) if e["valid"] else Text(f"invalid: {e.get('error')}", style="red")
-        table.add_row(
-            "*" if e["in_use"] else "", Text(e["id"]), title,
-            Text(e["version"] or ""), str(e["items"] or ""), e["origin"],
-        )  # fmt: skip
-    app.show(lambda c: c.print(table))
+        head = Text("* " if e["in_use"] else "  ")
+        head.append(e["id"], style="bold")
+        facts = [f"v{e['version']}", count(e["items"], "item")] if e["valid"] else []
+        facts.append(e["origin"] + (", in use" if e["in_use"] else ""))
+        head.append("  " + " · ".join(facts), style="dim")
+        out.append(head)
+        if e["valid"]:
+            out += [Text(line) for line in wrap("    " + e["title"], width, "    ")]
+        else:
+            out += [Text(line, style="red") for line in wrap(f"    invalid: {e.get('error')}", width, "    ")]
+    app.show(lambda c: [c.print(line, overflow="fold") for line in out])
     for identifier, paths in clashes.items():
         app.say_plain(
             f"Warning: {len(paths)} files have the id '{identifier}': {', '.join(p.name for p in paths)}. "

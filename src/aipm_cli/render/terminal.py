@@ -192,9 +192,17 @@ def entry_lines(
     body = Text(title, style=style)
     if context:
         body.append(" — " + context, style="italic")
+    lines = list(body.wrap(console, room, overflow="fold"))
     if ident:
-        body.append("  " + ident, style="dim")
-    lines = body.wrap(console, room, overflow="fold")
+        # The id goes at the end of the last line when it fits there, else on a line of its own, so it
+        # is never cut (only an id wider than the whole line is folded).
+        last = lines[-1]
+        last.rstrip()
+        limit = room if len(lines) == 1 else width - lead
+        if last.cell_len + 2 + len(ident) <= limit:
+            last.append("  " + ident, style="dim")
+        else:
+            lines += list(Text(ident, style="dim").wrap(console, max(10, width - lead), overflow="fold"))
     out = []
     for number, line in enumerate(lines):
         text = Text(" " * indent)
@@ -495,19 +503,30 @@ def plan_view(console: Console, plan: Any) -> None:
     if not plan.items:
         console.print("Nothing left to plan: every item is done or skipped.")
         return
+    from aipm_cli.wording import count
+
+    # Narrow terminals leave out the end dates (the next start says them) and put the hours after the
+    # id, so that ids fit whole.
+    narrow = console.width < 80
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
     table.add_column("start", no_wrap=True)
-    table.add_column("end", no_wrap=True)
+    if not narrow:
+        table.add_column("end", no_wrap=True)
     table.add_column("item", ratio=1, overflow="fold")
-    table.add_column("hours", no_wrap=True, justify="right")
+    if not narrow:
+        table.add_column("hours", no_wrap=True, justify="right")
     for item in plan.items:
         entry = Text(item.title)
         entry.append("  " + item.id, style="dim")
-        table.add_row(item.start.isoformat(), item.end.isoformat(), entry, f"{item.hours:g}")
+        if narrow:
+            entry.append(f" · {item.hours:g} h", style="dim")
+            table.add_row(item.start.isoformat(), entry)
+        else:
+            table.add_row(item.start.isoformat(), item.end.isoformat(), entry, f"{item.hours:g}")
     console.print(table)
     console.print(
         Text(
-            f"{len(plan.items)} items, {plan.total_hours:g} study hours at {plan.hours_per_week:g} h a week: "
+            f"{count(len(plan.items), 'item')}, {plan.total_hours:g} study hours at {plan.hours_per_week:g} h a week: "
             f"done by {plan.finish.isoformat()}.",
             style="bold",
         )
