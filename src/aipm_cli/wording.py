@@ -30,12 +30,18 @@ def count(number: int, word: str, many: str | None = None) -> str:
     return f"{number} {noun(number, word, many)}"
 
 
+_YOU_SOUND = ("uni", "use", "usa", "usu", "uti", "ure", "eu", "one")
+
+
 def article(phrase: str) -> str:
     """'a date', 'an expiry date', 'an item', 'a URL'... the indefinite article for a phrase."""
-    first = phrase.strip().split(" ", 1)[0].lower()
-    vowel_sound = first[:1] in ("a", "e", "i", "o", "u") and not first.startswith(("uni", "use", "eu", "one"))
-    if first in ("hour", "honest") or (first.isupper() and first[:1] in "AEFHILMNORSX"):
-        vowel_sound = True
+    word = phrase.strip().split(" ", 1)[0]
+    if len(word) > 1 and word.isupper():  # an acronym is read letter by letter: an HTML file, a URL
+        vowel_sound = word[0] in "AEFHILMNORSX"
+    else:
+        first = word.lower()
+        vowel_sound = first[:1] in ("a", "e", "i", "o", "u") and not first.startswith(_YOU_SOUND)
+        vowel_sound = vowel_sound or first.startswith(("hour", "honest", "honour"))
     return f"{'an' if vowel_sound else 'a'} {phrase}"
 
 

@@ -131,8 +131,10 @@ def report(
             app.write_file(output, text.encode("utf-8"), "-o")
             from rich.markup import escape
 
-            count = len(summary.learners)
-            app.say(f"[green]✓[/] Wrote the cohort report ({count} learners) to {escape(str(output))}.")
+            from aipm_cli.wording import count
+
+            learners = count(len(summary.learners), "learner")
+            app.say(f"[green]✓[/] Wrote the cohort report ({learners}) to {escape(str(output))}.")
     for bad in summary.unreadable:
         app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
     if summary.unreadable:

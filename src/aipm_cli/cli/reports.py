@@ -79,6 +79,8 @@ def import_(
     importing twice adds nothing, and `aipm undo` undoes the whole import.
     """
 
+    from aipm_cli.wording import count
+
     app = ctx.obj
     if merge and replace:
         raise usage_error("--merge and --replace cannot be used together; choose one.")
@@ -86,9 +88,10 @@ def import_(
     added, name, roadmap_id, total = done.added, done.user, done.roadmap_id, done.total
     what = "Replaced the progress with" if replace else "Imported"
     if added == 0 and not replace:
-        app.say(f"Nothing new: {name} already has all {total} changes of {file.name}.")
+        held = "the one change" if total == 1 else f"all {total} changes"
+        app.say(f"Nothing new: {name} already has {held} of {file.name}.")
         return
-    app.say(f"[green]✓[/] {what} {added} changes into {name} ({roadmap_id}); `aipm undo` undoes the import.")
+    app.say(f"[green]✓[/] {what} {count(added, 'change')} into {name} ({roadmap_id}); `aipm undo` undoes the import.")
 
 
 def register(app: typer.Typer) -> None:

@@ -122,12 +122,14 @@ def validate(
     Lists every problem with its file, line and place in the document.
     """
     from aipm_cli.catalog import load_roadmap_file
+    from aipm_cli.wording import count
 
     rm = load_roadmap_file(file)
     ix = rm.index
     typer.echo(
-        f"{file}: valid roadmap '{rm.id}' v{rm.version}: {len(rm.phases)} phases, {len(ix.modules)} modules, "
-        f"{len(ix.items)} items, {len(ix.deliverables)} deliverables, {len(rm.skills)} skills."
+        f"{file}: valid roadmap '{rm.id}' v{rm.version}: {count(len(rm.phases), 'phase')}, "
+        f"{count(len(ix.modules), 'module')}, {count(len(ix.items), 'item')}, "
+        f"{count(len(ix.deliverables), 'deliverable')}, {count(len(rm.skills), 'skill')}."
     )
 
 

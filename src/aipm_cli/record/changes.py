@@ -105,7 +105,10 @@ def describe(change: dict[str, Any]) -> str:
     if op in ("undo", "redo"):
         return f"{op} of {change.get('about') or change.get('target')}"
     if op == "import":
-        return f"import of {change.get('count', '?')} changes"
+        number = change.get("count")
+        if isinstance(number, int):
+            return f"import of {number} {'change' if number == 1 else 'changes'}"
+        return "import of changes"
     if op == "restore":
         return "progress carried over from the old store"
     if op == "redate":

@@ -275,6 +275,8 @@ def _description(console: Console, text: str, indent: int) -> list[Text]:
 
 def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) -> None:
     """Every phase, module and item with full title, kind and duration."""
+    from aipm_cli.wording import count
+
     head = Text(roadmap.title, style="bold")
     head.append(f"  {roadmap.id} v{roadmap.version}", style="dim")
     console.print(head)
@@ -283,8 +285,9 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
     index = roadmap.index
     console.print(
         Text(
-            f"{len(roadmap.phases)} phases · {len(index.modules)} modules · {len(index.items)} items · "
-            f"{len(index.deliverables)} deliverables · {len(roadmap.skills)} skills",
+            f"{count(len(roadmap.phases), 'phase')} · {count(len(index.modules), 'module')} · "
+            f"{count(len(index.items), 'item')} · {count(len(index.deliverables), 'deliverable')} · "
+            f"{count(len(roadmap.skills), 'skill')}",
             style="dim",
         )
     )
@@ -398,12 +401,16 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
 
 def change_line(e: dict[str, Any], titles: bool = False) -> Table:
     """One change: the date it is for, what happened, when and where it was recorded (a hanging indent)."""
+    from aipm_cli.wording import count
+
     if e.get("skill"):
         what = f"{e['skill']} → {e['level']}"
     elif e["action"] in ("undo", "redo"):
         what = f"of {e['about']}" if e.get("about") else f"of change {e.get('target', '?')}"
     elif e["action"] == "import":
-        what = f"{e.get('count', '?')} changes from {e.get('source') or 'an export'}"
+        number = e.get("count")
+        changes = count(number, "change") if isinstance(number, int) else "changes"
+        what = f"{changes} from {e.get('source') or 'an export'}"
     elif e["action"] == "restore":
         what = "progress carried over from the old store"
     elif titles and e.get("titles"):
