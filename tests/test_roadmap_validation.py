@@ -230,7 +230,7 @@ def test_bad_durations(text: str) -> None:
 def test_validate_command(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     good = run("roadmap", "validate", str(write(tmp_path, GOOD)))
     assert good.exit_code == 0
-    assert "valid roadmap 'mine' v1: 1 phases, 1 modules, 3 items, 1 deliverables, 1 skills" in good.stdout
+    assert "valid roadmap 'mine' v1: 1 phase, 1 module, 3 items, 1 deliverable, 1 skill" in good.stdout
     bad = run("roadmap", "validate", str(write(tmp_path, GOOD.replace("kind: project", "kind: projet"), "bad.yaml")))
     assert bad.exit_code == 1
     assert bad.stdout == ""
