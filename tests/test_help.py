@@ -112,3 +112,16 @@ def test_config_shows_defaults_and_where_each_value_comes_from(run: Run, monkeyp
     shown = run("config").stdout
     assert re.search(r"user = \S+ \(your login name\)", shown), shown
     assert "user = sam (--user; default" in run("--user", "sam", "config").stdout
+
+
+def test_the_readme_command_reference_shows_every_command_and_option() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    reference = readme[readme.index("## Command reference") : readme.index("## What counts")]
+    for path, command in _commands():
+        if not path:
+            continue
+        assert f"`aipm {' '.join(path)}" in reference, path
+        for param in command.params:
+            options = [o for o in param.opts if o.startswith("-") and o not in ("--help", "-h")]
+            if options:
+                assert any(f"{o} " in reference or f"{o}]" in reference for o in options), (path, options)
