@@ -300,3 +300,29 @@ def test_doctor_forget_orphans_is_a_change_undo_brings_back(run: Run, run_json, 
     assert run("doctor").exit_code == 1
     shutil.rmtree(folder)
     assert run_json("show", "ai-for-everyone")["status"] == "done"
+
+
+def test_an_invalid_own_roadmap_is_not_validated_again_on_every_command(run: Run, home: Path) -> None:
+    own_roadmap(home, "broken.yaml", OWN.replace("kind: topic", "kind: lecture"))
+    first = run("roadmap", "list")
+    assert "invalid:" in first.stdout
+    assert list((home / "cache" / "roadmaps").glob("*.invalid"))
+    from aipm_cli import finding
+
+    refs = finding.available(home / "roadmaps", home / "cache")
+    assert [(r.id, r.error is not None) for r in refs if r.origin == "own"] == [("broken", True)]
+    assert run("status").exit_code == 0
+
+
+def test_own_roadmaps_known_by_id_cost_no_yaml_parser_once_seen(run: Run, home: Path) -> None:
+    from test_startup import imported_by
+
+    own_roadmap(home)
+    own_roadmap(home, "broken.yaml", OWN.replace("kind: topic", "kind: lecture"))
+    run("roadmap", "use", "data-engineering")
+    run("done", "sql-basics")
+    run("--roadmap", "ai-product-manager", "status")  # the first use of a file validates and caches it
+    for args in (("status",), ("list",), ("--roadmap", "ai-product-manager", "status")):
+        loaded = imported_by(*args)
+        assert "aipm_cli.learner" in loaded, args
+        assert not [m for m in ("pydantic", "yaml", "aipm_cli.models") if m in loaded], args

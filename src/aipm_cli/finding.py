@@ -115,14 +115,29 @@ def _own_ref(path: Path, cache_dir: Path) -> RoadmapRef:
         data = path.read_bytes()
     except OSError as exc:
         return RoadmapRef(path.stem, path, "own", f"cannot read it: {exc.strerror}")
-    document = _read_cache(_cache_path(data, cache_dir))
+    cached = _cache_path(data, cache_dir)
+    document = _read_cache(cached)
     if isinstance(document, dict) and isinstance(document.get("id"), str):
         return RoadmapRef(document["id"], path, "own")
+    # A file already found invalid (these very bytes) is not validated again on every command.
+    refused = cached.with_suffix(".invalid")
+    try:
+        return RoadmapRef(path.stem, path, "own", refused.read_text("utf-8")[:500] or "not a valid roadmap")
+    except (OSError, UnicodeDecodeError):
+        pass
     try:
         from aipm_cli.catalog import parse_roadmap_text
 
         roadmap = parse_roadmap_text(data, str(path), cache_dir=cache_dir)
     except AipmError as exc:
+        try:
+            from aipm_cli.paths import ensure_private_dir
+            from aipm_cli.store import atomic_write
+
+            ensure_private_dir(refused.parent)
+            atomic_write(refused, exc.message.encode("utf-8"))
+        except OSError:
+            pass  # only speed is lost
         return RoadmapRef(path.stem, path, "own", exc.message)
     return RoadmapRef(roadmap.id, path, "own")
 
