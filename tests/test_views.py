@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +89,8 @@ def _ids_and_paths(home: os.PathLike[str]) -> tuple[set[str], list[str]]:
 
     roadmap = Learner(home, user="ada").roadmap  # type: ignore[arg-type]
     ids = {i for i in roadmap.index.all_ids() if len(i) >= 6} | set(roadmap.index.skills) | {roadmap.id}
+    own = Path(home, "roadmaps")
+    ids |= {p.stem for p in own.glob("*.yaml")} | {"data-engineering-for-product-managers"}
     return ids, [str(home)]
 
 
@@ -114,6 +117,16 @@ def split_inside_a_word(text: str, ids: set[str], paths: list[str]) -> list[str]
                 start = joined.find(i, start + 1)
         if any(joined in p for p in paths) and not tail.endswith("/"):
             found.append(f"path cut: {tail} / {head}")
+        # In a table the pieces of a cut id sit in one column: "ai-product" above, "-manager" below.
+        below_words = [w for w in below.split() if len(w) >= 2]
+        for word in above.split():
+            if len(word) < 3:
+                continue
+            for i in ids:
+                if i != word and i.startswith(word) and word not in ids:
+                    rest = i[len(word) :]
+                    if any(rest.startswith(w) or w.startswith(rest) for w in below_words):
+                        found.append(f"{word} / {rest}")
     return found
 
 
@@ -123,6 +136,13 @@ def test_views_fit_the_terminal_without_escape_codes(run, story, home, columns: 
     run("users", "remove", "nobody")  # (nothing to remove: an error, and the backups view stays empty)
     run("--user", "sam", "done", "ai-for-everyone")
     run("users", "remove", "sam")  # a backup with a long name
+    own = home / "roadmaps"  # an own roadmap with a long id, in a file of another name
+    own.mkdir(parents=True, exist_ok=True)
+    (own / "data-engineering-for-product-managers-2026.yaml").write_text(
+        "id: data-engineering-for-product-managers\ntitle: Data Engineering for Product Managers\nversion: '1'\n"
+        "phases:\n  - id: p\n    title: P\n    modules:\n      - id: m\n        title: M\n        items:\n"
+        "          - {id: ai-product-management-certification-renewal, title: Renewal, kind: certification}\n"
+    )
     args = [part.format(home=home) for part in command]
     result = run(*args, env={"COLUMNS": columns})
     assert result.exit_code == 0, result.stderr
@@ -139,6 +159,8 @@ def test_the_split_check_catches_what_it_should() -> None:
     assert split_inside_a_word("  Product  product-management-certificat\n  ion", ids, []) != []
     assert split_inside_a_word("data dir  /tmp/some/da\n          ta/dir", set(), ["/tmp/some/data/dir"]) != []
     assert split_inside_a_word("data dir  /tmp/some/\n          data/dir", set(), ["/tmp/some/data/dir"]) == []
+    table = "*  ai-product    AI Product\n   -manager      Manager"
+    assert split_inside_a_word(table, {"ai-product-manager"}, []) == ["ai-product / -manager"]
 
 
 def test_colour_off_in_a_pipe_even_without_no_color(story) -> None:  # type: ignore[no-untyped-def]
