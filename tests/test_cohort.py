@@ -414,7 +414,7 @@ def test_csv_cells_never_run_as_formulas() -> None:
 
 def test_by_item_is_for_csv(report: Any) -> None:
     result = report("class", "--by", "item")
-    assert result.exit_code == 1 and "--by item is for the CSV format" in result.stderr
+    assert result.exit_code == 2 and "--by item is for the CSV format" in result.stderr
 
 
 def test_markdown_escapes_learner_text(report: Any) -> None:

@@ -61,29 +61,33 @@ def test_undo_reverts_a_rating(run: Run, run_json) -> None:  # type: ignore[no-u
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (("assess", "ethics", "0"), "'0' is not a level from 1 to 5."),
-        (("assess", "ethics", "6"), "'6' is not a level from 1 to 5."),
-        (("assess", "ethics", "high"), "'high' is not a level from 1 to 5."),
-        (("assess", "cooking", "3"), "No skill matches 'cooking'."),
-        (("assess", "ethics", "3", "--on", "someday"), "'someday' is not a date aipm understands."),
-        (("plan", "--hours-per-week", "0"), "0 hours a week is out of range."),
-        (("plan", "--hours-per-week", "-5"), "-5 hours a week is out of range."),
-        (("plan", "--hours-per-week", "lots"), "'lots' is not a number of hours."),
-        (("plan", "--start", "2026-02-30"), "'2026-02-30' is not a start date aipm understands."),
-        (("config", "colour", "blue"), "There is no setting called 'colour'."),
-        (("config", "hours_per_week", "zero"), "'zero' is not a number of hours."),
-        (("config", "user", "a/b"), "'a/b' is not a usable learner name."),
-        (("config", "roadmap", "nonexistent"), "No roadmap called 'nonexistent'."),
+        (("assess", "ethics", "0"), "'0' is not a level from 1 to 5.", 2),
+        (("assess", "ethics", "6"), "'6' is not a level from 1 to 5.", 2),
+        (("assess", "ethics", "high"), "'high' is not a level from 1 to 5.", 2),
+        (("assess", "cooking", "3"), "No skill matches 'cooking'.", 1),
+        (("assess", "ethics", "3", "--on", "someday"), "'someday' is not a date aipm understands.", 2),
+        (("plan", "--hours-per-week", "0"), "0 hours a week is out of range.", 2),
+        (("plan", "--hours-per-week", "-5"), "-5 hours a week is out of range.", 2),
+        (("plan", "--hours-per-week", "lots"), "'lots' is not a number of hours.", 2),
+        (("plan", "--start", "2026-02-30"), "'2026-02-30' is not a start date aipm understands.", 2),
+        (("config", "colour", "blue"), "There is no setting called 'colour'.", 2),
+        (("config", "hours_per_week", "zero"), "'zero' is not a number of hours.", 2),
+        (("config", "user", "a/b"), "'a/b' is not a usable learner name.", 2),
+        (("config", "roadmap", "nonexistent"), "No roadmap called 'nonexistent'.", 1),
     ],
 )
 def test_bad_input_is_a_clean_error_and_changes_nothing(
-    run: Run, home: Path, args: tuple[str, ...], message: str
+    run: Run, home: Path, args: tuple[str, ...], message: str, code: int
 ) -> None:
+    # A value given to an option or argument that cannot be used is a usage error (exit 2).
     result = run(*args)
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == f"Error: {message}"
+    assert result.exit_code == code
+    if code == 1:
+        assert result.stderr.splitlines()[0] == f"Error: {message}"
+    else:
+        assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
     assert not (home / "learners").exists()
     assert not (home / "config.json").exists()
@@ -99,10 +103,10 @@ def test_config_list_get_set_unset(run: Run, run_json) -> None:  # type: ignore[
         "hours_per_week": 8.0, "roadmap": "ai-product-manager", "user": None, "name": None, "headline": None,
         "links": None,
     }  # fmt: skip
-    assert run("config", "hours_per_week", "6").stderr == "✓ hours_per_week = 6.0\n"
-    assert run("config", "hours_per_week").stdout == "6.0\n"
-    assert run("config", "hours-per-week").stdout == "6.0\n"
-    assert "6.0" in run("config").stdout
+    assert run("config", "hours_per_week", "6").stderr == "✓ hours_per_week = 6\n"
+    assert run("config", "hours_per_week").stdout == "6\n"
+    assert run("config", "hours-per-week").stdout == "6\n"
+    assert "hours_per_week = 6 (config.json; default 8)" in run("config").stdout
     run("config", "--unset", "hours_per_week")
     assert run_json("config")["hours_per_week"] == 8.0
 

@@ -18,7 +18,7 @@ from aipm_cli.record import changes as fmt
 from aipm_cli.record.fold import Source, fold
 from aipm_cli.record.ledger import Ledger
 from aipm_cli.record.state import State, state_data
-from aipm_cli.tracker import ChangeRequest, plan_change, plan_note, plan_rating, resolve
+from aipm_cli.tracker import ChangeRequest, plan_change, plan_note, plan_rating, plan_removal, resolve
 
 TINY = b"""\
 id: tiny
@@ -67,7 +67,7 @@ def mark(book: Ledger, verb: str, *names: str, on: date | None = None, **extra: 
 
     def build(state: State) -> list[dict[str, Any]]:
         result = plan_change(INDEX, state, targets, request)
-        return [result.change] if result.change else []
+        return [c for c in (result.change, result.correction) if c]
 
     return book.record(build).changes
 
@@ -321,7 +321,9 @@ def change_lists(draw: st.DrawFn, device: str) -> list[dict[str, Any]]:
     for _ in range(draw(st.integers(0, 8))):
         moment += timedelta(minutes=draw(st.integers(1, 600)))
         on = draw(st.sampled_from(DAYS)).isoformat()
-        kind = draw(st.sampled_from(["start", "done", "skip", "reset", "note", "assess", "undo"]))
+        kind = draw(
+            st.sampled_from(["start", "done", "skip", "reset", "note", "assess", "undo", "redate", "remove", "forget"])
+        )
         base = {"v": 1, "id": fmt.new_id(moment), "at": moment.isoformat(), "on": on, "device": device}
         if kind == "undo":  # as aipm writes them: an undo names a change that is not an undo
             undoable = [c for c in out if c["op"] != "undo"]
@@ -337,6 +339,19 @@ def change_lists(draw: st.DrawFn, device: str) -> list[dict[str, Any]]:
             }
         elif kind == "assess":
             change = {**base, "op": "assess", "skill": "craft", "level": draw(st.integers(1, 5))}
+        elif kind == "redate":
+            units = draw(st.lists(st.sampled_from(UNITS), min_size=1, max_size=3, unique=True))
+            status = draw(st.sampled_from(["in_progress", "done"]))
+            change = {**base, "op": "redate", "targets": units[:1], "units": units, "status": status}
+        elif kind == "remove":  # the notes and evidence of earlier changes, by their entry ids
+            entries = [c["id"] for c in out if c["op"] == "note"] + [f"{c['id']}.0" for c in out if c.get("evidence")]
+            if not entries:
+                continue
+            gone = draw(st.lists(st.sampled_from(entries), min_size=1, max_size=2, unique=True))
+            change = {**base, "op": "remove", "targets": [draw(st.sampled_from(UNITS))], "entries": gone}
+        elif kind == "forget":
+            units = draw(st.lists(st.sampled_from(UNITS), min_size=1, max_size=2, unique=True))
+            change = {**base, "op": "forget", "units": units}
         else:
             units = draw(st.lists(st.sampled_from(UNITS), min_size=1, max_size=3, unique=True))
             change = {**base, "op": kind, "targets": units[:1], "units": units}
@@ -385,7 +400,8 @@ def test_as_of_is_the_fold_of_what_was_dated_on_or_before(devices: tuple[list[di
         assert as_of["items"].get(unit) == alone
 
 
-@given(st.lists(st.tuples(st.sampled_from(["start", "done", "skip", "reset", "note", "rate", "undo", "redo"]),
+@given(st.lists(st.tuples(st.sampled_from(["start", "done", "skip", "reset", "note", "rate", "undo", "redo",
+                                           "redate-done", "redate-start", "remove", "forget"]),
                           st.sampled_from(["alpha", "beta", "m", "proj", "d-one", "cert"]),
                           st.sampled_from(DAYS)), max_size=14))  # fmt: skip
 @settings(
@@ -407,6 +423,12 @@ def test_the_cache_always_equals_a_fresh_fold(tmp_path_factory: pytest.TempPathF
                 book.record(lambda s, n=name, d=day: [plan_note(resolve(INDEX, n), "n", d)])
             elif verb == "rate":
                 book.record(lambda s, d=day: [plan_rating("craft", d.day % 5 + 1, d, None)])
+            elif verb.startswith("redate"):
+                mark(book, "done" if verb == "redate-done" else "start", name, on=day, dated=True)
+            elif verb == "remove":
+                book.record(lambda s, n=name: [plan_removal(s, resolve(INDEX, n), "note", 1)])
+            elif verb == "forget":
+                book.record(lambda s, n=name: [{"op": "forget", "units": [resolve(INDEX, n).id], "on": "2026-10-01"}])
             else:
                 mark(book, verb, name, on=day)
         except AipmError:
@@ -458,3 +480,47 @@ def test_undo_further_back_than_the_cache_keeps_folds_again(tmp_path: Path, monk
         book.undo(date(2026, 10, 2))
         assert len(ledger(tmp_path).state().items) == left
         assert fresh(book) == state_data(ledger(tmp_path).state())
+
+
+@given(change_lists("a"), st.sampled_from(["redate", "remove", "forget"]))
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+def test_undo_of_a_correction_leaves_the_state_as_it_was(
+    tmp_path_factory: pytest.TempPathFactory,
+    history: list,
+    kind: str,  # type: ignore[type-arg]
+) -> None:
+    """Corrections (a new date, a removed note, forgotten progress) are changes: undo brings back what was."""
+    root = tmp_path_factory.mktemp("correct")
+    book = ledger(root)
+    if history:
+        folder = book.changes_dir
+        folder.mkdir(parents=True)
+        (folder / "past.jsonl").write_bytes(b"".join(fmt.line(c) for c in sorted(history, key=lambda c: c["id"])))
+    clock = Clock()
+    clock.moment = datetime(2027, 1, 1, tzinfo=UTC)
+    book = ledger(root, clock=clock)
+    before = state_data(book.state())
+    items = book.state().items
+    if kind == "redate":
+        try:
+            made = mark(book, "done", "alpha", on=date(2026, 8, 1), dated=True) if "alpha" in items else []
+        except AipmError:  # alpha is in progress since a later date: refused, nothing written
+            return
+    elif kind == "remove":
+        holder = next((k for k, v in items.items() if v.notes and v.notes[0].id), None)
+        made = book.record(lambda s: [plan_removal(s, resolve(INDEX, holder), "note", 1)]).changes if holder else []
+    else:
+        made = (
+            book.record(lambda s: [{"op": "forget", "units": sorted(s.items), "on": "2026-12-01"}]).changes
+            if items
+            else []
+        )
+    if not made:
+        return
+    assert state_data(ledger(root, clock=clock).state()) != before or kind == "redate"
+    book = ledger(root, clock=clock)
+    book.undo(date(2026, 12, 1))
+    assert state_data(ledger(root, clock=clock).state()) == before
+    assert fresh(book) == before

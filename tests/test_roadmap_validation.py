@@ -143,8 +143,8 @@ def test_unknown_kind(tmp_path: Path) -> None:
 def test_requires_naming_no_item(tmp_path: Path) -> None:
     found = problems(tmp_path, GOOD.replace("requires: [first-book]", "requires: [first-bok]"))
     assert any(
-        "items[1].requires[0]: requires 'first-bok', which is not an item of this roadmap; did you mean 'first-book'?"
-        in p
+        "items[1].requires[0]: requires 'first-bok', which is not an item, module or phase of this roadmap; "
+        "did you mean 'first-book'?" in p
         for p in found
     )
 
@@ -230,7 +230,7 @@ def test_bad_durations(text: str) -> None:
 def test_validate_command(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     good = run("roadmap", "validate", str(write(tmp_path, GOOD)))
     assert good.exit_code == 0
-    assert "valid roadmap 'mine' v1: 1 phases, 1 modules, 3 items, 1 deliverables, 1 skills" in good.stdout
+    assert "valid roadmap 'mine' v1: 1 phase, 1 module, 3 items, 1 deliverable, 1 skill" in good.stdout
     bad = run("roadmap", "validate", str(write(tmp_path, GOOD.replace("kind: project", "kind: projet"), "bad.yaml")))
     assert bad.exit_code == 1
     assert bad.stdout == ""

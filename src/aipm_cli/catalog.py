@@ -243,6 +243,8 @@ def check_references(roadmap: Any) -> list[_Where]:
     seen: dict[str, str] = {}
 
     def claim(identifier: str, loc: tuple[Any, ...]) -> None:
+        if not identifier:
+            return  # no usable id: the structural check says so
         if identifier in seen:
             problems.append(_Where(loc, f"the id '{excerpt(identifier)}' is already used at {seen[identifier]}"))
         else:
@@ -250,6 +252,8 @@ def check_references(roadmap: Any) -> list[_Where]:
 
     skill_seen: dict[str, int] = {}
     for s, skill in enumerate(roadmap.skills):
+        if not skill.id:
+            continue
         if skill.id in skill_seen:
             problems.append(
                 _Where(
@@ -276,14 +280,18 @@ def check_references(roadmap: Any) -> list[_Where]:
                     for a, alias in enumerate(deliverable.aliases):
                         claim(alias, (*base, "deliverables", d, "aliases", a))
 
+    groups = _groups(roadmap)
+
     def check_requires(requires: list[str], loc: tuple[Any, ...]) -> None:
         for r, name in enumerate(requires):
-            if name not in items:
-                close = difflib.get_close_matches(name[:100], list(items), n=1) if len(items) < 5000 else []
+            if name not in items and name not in groups:
+                known = [*items, *groups]
+                close = difflib.get_close_matches(name[:100], known, n=1) if len(known) < 5000 else []
                 tip = f"; did you mean '{excerpt(close[0])}'?" if close else ""
                 problems.append(
                     _Where(
-                        (*loc, "requires", r), f"requires '{excerpt(name)}', which is not an item of this roadmap{tip}"
+                        (*loc, "requires", r),
+                        f"requires '{excerpt(name)}', which is not an item, module or phase of this roadmap{tip}",
                     )
                 )
 
@@ -300,18 +308,33 @@ def check_references(roadmap: Any) -> list[_Where]:
                             _Where((*base, "skills", k), f"'{excerpt(skill)}' is not one of the roadmap's skills")
                         )
 
-    if not problems:
-        problems.extend(_cycles(roadmap, items))
+    problems.extend(_cycles(roadmap, items, groups))
     return problems
 
 
-def _cycles(roadmap: Any, locs: dict[str, tuple[Any, ...]]) -> list[_Where]:
+def _groups(roadmap: Any) -> dict[str, list[str]]:
+    """Module and phase ids -> the ids of their items (what a `requires` naming them stands for)."""
+    groups: dict[str, list[str]] = {}
+    for phase in roadmap.phases:
+        for module in phase.modules:
+            groups.setdefault(module.id, [i.id for i in module.items])
+        groups.setdefault(phase.id, [i.id for m in phase.modules for i in m.items])
+    return groups
+
+
+def _cycles(roadmap: Any, locs: dict[str, tuple[Any, ...]], groups: dict[str, list[str]]) -> list[_Where]:
     graph: dict[str, list[str]] = {}
     for phase in roadmap.phases:
         for module in phase.modules:
             for item in module.items:
                 own = [*phase.requires, *module.requires, *item.requires]
-                graph[item.id] = [r for r in dict.fromkeys(own) if r != item.id or r in item.requires]
+                edges = []
+                for r in dict.fromkeys(own):
+                    if r in groups:
+                        edges += groups[r]  # an item requiring its own module or phase requires itself
+                    elif r != item.id or r in item.requires:
+                        edges.append(r)
+                graph.setdefault(item.id, list(dict.fromkeys(edges)))
     state: dict[str, int] = {}  # 1 visiting, 2 done
     found: list[_Where] = []
     reported: set[frozenset[str]] = set()
@@ -440,6 +463,11 @@ def _validated(raw: Any, file: str, data: bytes) -> Any:
             where.append(_Where(tuple(error["loc"]), _sentence(dict(error), Roadmap)))
     if roadmap is not None:
         where.extend(check_references(roadmap))
+    else:
+        # The structure has problems: still check ids, skills and `requires` over whatever parsed, so one
+        # run lists everything (a place pydantic already reported is not reported twice).
+        reported = {w.loc for w in where}
+        where.extend(w for w in check_references(_Lenient(raw, top=True)) if w.loc not in reported)
     if not where:
         return roadmap
 
@@ -454,7 +482,39 @@ def _validated(raw: Any, file: str, data: bytes) -> Any:
             node = _node_at(root, w.loc)
         line = node.start_mark.line + 1 if node is not None else None
         problems.append(Problem(file, format_loc(w.loc), w.message, line))
+    # In the order of the file: the first problem listed is the first one met reading it.
+    problems.sort(key=lambda p: (p.line is None, p.line or 0))
     raise RoadmapError(file, problems)
+
+
+class _Lenient:
+    """A partly valid roadmap document read as far as it goes, for the cross-reference checks.
+
+    Entries that are not mappings or have no text id are left out; lists that
+    are not lists are empty. Only what check_references reads is offered.
+    """
+
+    _LISTS = ("skills", "phases", "modules", "items", "deliverables", "aliases", "requires")
+
+    def __init__(self, data: Any, top: bool = False) -> None:
+        self._data = data if isinstance(data, dict) else {}
+        self._top = top
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = self._data.get(name)
+        if name == "id":
+            return value if isinstance(value, str) else ""
+        if name in self._LISTS:
+            if not isinstance(value, list):
+                return []
+            if name in ("aliases", "requires"):
+                return [v for v in value if isinstance(v, str)]
+            if name == "skills" and not self._top:  # an item's skills are ids
+                return [v for v in value if isinstance(v, str)]
+            return [_Lenient(v) if isinstance(v, dict) else _Lenient({}) for v in value]
+        return value
 
 
 def load_roadmap_file(path: Path) -> Any:

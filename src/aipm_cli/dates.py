@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from aipm_cli.errors import InputError
+from aipm_cli.wording import article
 
 
 def parse_date(text: str, today: date, *, allow_future: bool = False, what: str = "date") -> date:
@@ -19,8 +20,9 @@ def parse_date(text: str, today: date, *, allow_future: bool = False, what: str 
             result = date.fromisoformat(value)
         except ValueError:
             raise InputError(
-                f"'{text}' is not a {what} aipm understands.",
-                "Use YYYY-MM-DD (e.g. 2026-10-01), 'today' or 'yesterday'.",
+                f"'{text}' is not {article(what)} aipm understands.",
+                "Use YYYY-MM-DD (e.g. 2026-10-01)"
+                + (", 'today' or 'yesterday'." if not allow_future else " or 'today'."),
             ) from None
     if result.year < 1970:
         raise InputError(f"The {what} {result.isoformat()} is before 1970.", "Give a date from 1970 on.")

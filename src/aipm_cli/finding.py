@@ -95,6 +95,7 @@ class RoadmapRef:
     id: str
     path: Path
     origin: str  # "bundled" or "own"
+    error: str | None = None  # why the file is not a valid roadmap (its id is then its file name)
 
 
 def _files(folder: Path) -> list[Path]:
@@ -103,19 +104,70 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in ROADMAP_SUFFIXES and p.is_file())
 
 
-def available(own_dir: Path) -> list[RoadmapRef]:
-    """Bundled roadmaps first, then the learner's own; ids are the file names."""
+def _own_ref(path: Path, cache_dir: Path) -> RoadmapRef:
+    """An own roadmap file and the id written inside it.
+
+    The id comes from the validated-roadmap cache (keyed by the file's bytes),
+    so no YAML parser is needed once a file has been seen; a file never seen
+    is validated once (and cached). A file that is not valid keeps its file
+    name as id, so it can still be named and its problems shown.
+    """
+    from aipm_cli.errors import AipmError
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return RoadmapRef(path.stem, path, "own", f"cannot read it: {exc.strerror}")
+    cached = _cache_path(data, cache_dir)
+    document = _read_cache(cached)
+    if isinstance(document, dict) and isinstance(document.get("id"), str):
+        return RoadmapRef(document["id"], path, "own")
+    # A file already found invalid (these very bytes) is not validated again on every command.
+    refused = cached.with_suffix(".invalid")
+    try:
+        return RoadmapRef(path.stem, path, "own", refused.read_text("utf-8")[:500] or "not a valid roadmap")
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        from aipm_cli.catalog import parse_roadmap_text
+
+        roadmap = parse_roadmap_text(data, str(path), cache_dir=cache_dir)
+    except AipmError as exc:
+        try:
+            from aipm_cli.paths import ensure_private_dir
+            from aipm_cli.store import atomic_write
+
+            ensure_private_dir(refused.parent)
+            atomic_write(refused, exc.message.encode("utf-8"))
+        except OSError:
+            pass  # only speed is lost
+        return RoadmapRef(path.stem, path, "own", exc.message)
+    return RoadmapRef(roadmap.id, path, "own")
+
+
+def available(own_dir: Path, cache_dir: Path | None = None) -> list[RoadmapRef]:
+    """Bundled roadmaps first (ids are their file names), then the learner's own (ids as written inside)."""
+    cache = cache_dir if cache_dir is not None else own_dir.parent / "cache"
     refs = [RoadmapRef(p.stem, p, "bundled") for p in _files(bundled_roadmaps_dir())]
-    refs += [RoadmapRef(p.stem, p, "own") for p in _files(own_dir)]
+    refs += [_own_ref(p, cache) for p in _files(own_dir)]
     return refs
+
+
+def duplicates(refs: list[RoadmapRef]) -> dict[str, list[Path]]:
+    """Ids that more than one of the learner's own files (or more than one bundled file) claim."""
+    by_id: dict[tuple[str, str], list[Path]] = {}
+    for ref in refs:
+        if ref.error is None:
+            by_id.setdefault((ref.origin, ref.id), []).append(ref.path)
+    return {key[1]: paths for key, paths in by_id.items() if len(paths) > 1}
 
 
 def looks_like_path(spec: str) -> bool:
     return "/" in spec or "\\" in spec or spec.endswith(ROADMAP_SUFFIXES)
 
 
-def find(spec: str, own_dir: Path) -> Path:
-    """The file for a roadmap id or path."""
+def find(spec: str, own_dir: Path, cache_dir: Path | None = None) -> Path:
+    """The file for a roadmap id (or an own file's name) or path."""
     if looks_like_path(spec):
         path = Path(spec).expanduser()
         try:
@@ -130,10 +182,16 @@ def find(spec: str, own_dir: Path) -> Path:
                 f"No roadmap file at {excerpt(str(path), 200)}.", "Check the path, or run `aipm roadmap list`."
             )
         return path.absolute()
-    refs = available(own_dir)
-    # The learner's own file wins over a bundled one of the same id.
-    for ref in reversed(refs):
-        if ref.id == spec:
+    refs = available(own_dir, cache_dir)
+    # The learner's own file wins over a bundled one of the same id; among own files, the first by name.
+    own = [r for r in refs if r.origin == "own"]
+    for group in (own, [r for r in refs if r.origin == "bundled"]):
+        for ref in group:
+            if ref.id == spec:
+                return ref.path
+    # An own file named by its file name (`data-eng` for data-eng.yaml holding `id: data-engineering`).
+    for ref in own:
+        if ref.path.stem == spec:
             return ref.path
     known = [r.id for r in refs]
     close = difflib.get_close_matches(spec[:100], known, n=3)

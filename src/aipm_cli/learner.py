@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -101,7 +102,7 @@ class Learner:
         """The roadmap file in use and its bytes, read once."""
         from aipm_cli import finding
 
-        path = finding.find(self.roadmap_spec, self.layout.roadmaps)
+        path = finding.find(self.roadmap_spec, self.layout.roadmaps, self.layout.cache)
         return path, finding.read_roadmap_bytes(path)
 
     @cached_property
@@ -143,6 +144,31 @@ class Learner:
     @cached_property
     def ledger(self) -> Ledger:
         return self.ledger_for(self.user)
+
+    def settings(self) -> list[dict[str, Any]]:
+        """Each setting: the value in effect, its default, and where it comes from.
+
+        `source` is "option" (given to this run: --user/AIPM_USER, --roadmap),
+        "config" (config.json), "login" (the OS login name) or "default".
+        """
+        from aipm_cli.config import SETTINGS
+
+        cfg = self.config
+        out: list[dict[str, Any]] = []
+        for key, setting in SETTINGS.items():
+            option = {"user": self._user_option, "roadmap": self._roadmap_option}.get(key)
+            default = setting.default
+            if key == "user":
+                default = default_user_name()
+            if option:
+                value, source = option, "option"
+            elif cfg.is_set(key):
+                value, source = cfg.get(key), "config"
+            else:
+                value, source = default, "login" if key == "user" else "default"
+            out.append({"key": key, "value": value, "default": default, "source": source,
+                        "description": setting.description})  # fmt: skip
+        return out
 
     def hours_per_week(self) -> float:
         return float(self.config.get("hours_per_week"))
@@ -277,13 +303,14 @@ class Learner:
             reason=reason,
             credential=credential,
             expires=expires,
+            dated=on is not None,
         )
         planned: list[Any] = []
 
         def build(state: State) -> list[dict[str, Any]]:
             result = plan_change(index, state, targets, request)
             planned.append(result)
-            return [result.change] if result.change else []
+            return [c for c in (result.change, result.correction) if c]
 
         self.record(build)
         return Marked(targets, planned[-1], request.on)
@@ -297,6 +324,39 @@ class Learner:
         day = on or self.today()
         self.record(lambda _state: [plan_note(target, text.strip(), day)])
         return target
+
+    def remove_entry(self, spec: str, kind: str, number: int) -> tuple[Target, dict[str, Any]]:
+        """Remove a note (kind 'note') or an evidence entry ('evidence') by its number in `show`, as a change."""
+        from aipm_cli.tracker import plan_removal
+
+        target = self.resolve(spec)
+        removed: list[dict[str, Any]] = []
+
+        def build(state: State) -> list[dict[str, Any]]:
+            change = plan_removal(state, target, kind, number)
+            rec = state.items[target.id]
+            gone = change["entries"][0]
+            removed[:] = [{"text": n.text, "on": n.on.isoformat()} for n in [*rec.notes, *rec.evidence] if n.id == gone]
+            change["on"] = self.today().isoformat()
+            return [change]
+
+        self.record(build)
+        return target, removed[0]
+
+    def forget_orphans(self) -> list[str]:
+        """Drop the progress kept on ids this roadmap no longer has, as one change (undo brings it back)."""
+        from aipm_cli.tracker import orphans
+
+        forgotten: list[str] = []
+
+        def build(state: State) -> list[dict[str, Any]]:
+            forgotten[:] = orphans(self.roadmap.index, state)
+            if not forgotten:
+                return []
+            return [{"op": "forget", "units": list(forgotten), "on": self.today().isoformat()}]
+
+        self.record(build)
+        return forgotten
 
     def assess(self, skill: str, level: str, on: date | None = None, note: str | None = None) -> Assessed:
         from aipm_cli.skills import find_skill, parse_level
@@ -335,6 +395,149 @@ class Learner:
             return sorted(e.name for e in folder.iterdir() if e.is_dir() and not e.name.startswith("."))
         except OSError:
             return []
+
+    # -- housekeeping: learners and backups ----------------------------------- #
+
+    @property
+    def backups_dir(self) -> Path:
+        """The data directory's own backups: whole learners removed with `users remove`."""
+        return self.layout.root / "backups"
+
+    def _existing_learner(self, name: str) -> Path:
+        folder = self.layout.learner_dir(name)
+        if not folder.is_dir() or folder.is_symlink():
+            known = self.learner_names()
+            hint = f"Learners here: {', '.join(known)}." if known else "There are no learners here yet."
+            raise InputError(f"There is no learner called '{name}' in {self.layout.root}.", hint)
+        return folder
+
+    @contextmanager
+    def _learner_locked(self, name: str) -> Iterator[None]:
+        """Every write lock of a learner (one per roadmap), so no change is half-way while their folder moves."""
+        from contextlib import ExitStack
+
+        from filelock import FileLock, Timeout
+
+        from aipm_cli.errors import StoreError
+        from aipm_cli.record.ledger import LOCK_TIMEOUT
+
+        folder = self.layout.learner_dir(name)
+        with ExitStack() as stack:
+            for roadmap in sorted(folder.iterdir()):
+                if roadmap.is_dir() and not roadmap.is_symlink() and (roadmap / "changes").is_dir():
+                    lock = FileLock(str(roadmap / "write.lock"), timeout=LOCK_TIMEOUT, mode=0o600)
+                    try:
+                        stack.enter_context(lock)
+                    except Timeout:
+                        raise StoreError(
+                            f"Another aipm is still writing {roadmap}.", "Try again when it has finished."
+                        ) from None
+            yield
+
+    def _forget_cache(self, name: str) -> None:
+        import shutil
+
+        shutil.rmtree(self.layout.cache / "state" / name, ignore_errors=True)
+
+    def rename_learner(self, old: str, new: str) -> dict[str, Any]:
+        """Give a learner another name: their folder moves, every change stays as it is."""
+        folder = self._existing_learner(check_user_name(old))
+        target = self.layout.learner_dir(check_user_name(new))
+        if target.exists() or target.is_symlink():
+            raise InputError(
+                f"There is already a learner called '{new}'.", "Choose another name, or remove that learner first."
+            )
+        with self._learner_locked(old):
+            os.rename(folder, target)
+        self._forget_cache(old)
+        moved_setting = self.config.get("user") == old
+        if moved_setting:
+            self.config.set("user", new)
+        return {"old": old, "new": new, "folder": str(target), "setting_updated": moved_setting}
+
+    def remove_learner(self, name: str) -> dict[str, Any]:
+        """Move a learner's folder into the data directory's backups (`restore` brings it back)."""
+        from aipm_cli.paths import ensure_private_dir
+
+        folder = self._existing_learner(check_user_name(name))
+        stamp = self.now().astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+        ensure_private_dir(self.backups_dir)
+        backup = self.backups_dir / f"learner-{name}-{stamp}"
+        number = 1
+        while backup.exists():
+            number += 1
+            backup = self.backups_dir / f"learner-{name}-{stamp}-{number}"
+        with self._learner_locked(name):
+            os.rename(folder, backup)
+        self._forget_cache(name)
+        return {"user": name, "backup": backup.name, "path": str(backup)}
+
+    def backups(self) -> list[dict[str, Any]]:
+        """What aipm keeps aside: removed learners, replaced stores, torn lines; newest first within each kind."""
+        from aipm_cli.paths import check_user_name
+
+        found: list[dict[str, Any]] = []
+
+        def add(path: Path, kind: str, user: str, restorable: bool) -> None:
+            try:
+                info = path.lstat()
+            except OSError:
+                return
+            when = datetime.fromtimestamp(info.st_mtime, UTC).isoformat(timespec="seconds")
+            found.append({"name": path.name, "kind": kind, "user": user, "path": str(path),
+                          "modified": when, "restorable": restorable})  # fmt: skip
+
+        if self.backups_dir.is_dir():
+            for entry in sorted(self.backups_dir.iterdir(), reverse=True):
+                if entry.name.startswith("learner-") and entry.is_dir() and not entry.is_symlink():
+                    add(entry, "removed learner", _backup_user(entry.name), True)
+        for name in self.learner_names():
+            try:
+                folder = self.layout.backups(check_user_name(name))
+            except InputError:
+                continue
+            if not folder.is_dir():
+                continue
+            for entry in sorted(folder.iterdir(), reverse=True):
+                if entry.name.startswith("progress-schema1-"):
+                    kind = "store before migration"
+                elif entry.name.startswith("torn-"):
+                    kind = "torn line set aside"
+                else:
+                    kind = "set aside"
+                add(entry, kind, name, False)
+        return found
+
+    def restore(self, spec: str) -> dict[str, Any]:
+        """Bring a removed learner back from the backups (by the backup's name, or the learner's if only one)."""
+        candidates = [b for b in self.backups() if spec in (b["name"], b["path"])]
+        if not candidates:
+            candidates = [b for b in self.backups() if b["restorable"] and b["user"] == spec]
+            if len(candidates) > 1:
+                names = ", ".join(b["name"] for b in candidates)
+                raise InputError(f"'{spec}' has {len(candidates)} backups: {names}.", "Name the one to restore.")
+        if not candidates:
+            raise InputError(f"There is no backup called '{spec}'.", "Run `aipm backups` to see them.")
+        backup = candidates[0]
+        if not backup["restorable"]:
+            raise InputError(
+                f"{backup['name']} is a file aipm set aside ({backup['kind']}); it is kept for you to read, "
+                "not restored.",
+                f"It is at {backup['path']}.",
+            )
+        user = backup["user"]
+        target = self.layout.learner_dir(user)
+        if target.exists() or target.is_symlink():
+            raise InputError(
+                f"There is already a learner called '{user}'.",
+                f"Rename that learner first (`aipm users rename {user} NEW`), then restore.",
+            )
+        from aipm_cli.paths import ensure_private_dir
+
+        ensure_private_dir(self.layout.learners)
+        os.rename(backup["path"], target)
+        self._forget_cache(user)
+        return {"user": user, "backup": backup["name"], "folder": str(target)}
 
     def users(self) -> list[dict[str, Any]]:
         """Every learner here with their progress on the roadmap in use."""
@@ -383,6 +586,15 @@ class Learner:
             report["settings"] = {k: self.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
         except AipmError as exc:
             problems.append(exc.message)
+        from aipm_cli import finding
+
+        report["duplicate_roadmaps"] = {}
+        for identifier, paths in finding.duplicates(finding.available(self.layout.roadmaps, self.layout.cache)).items():
+            report["duplicate_roadmaps"][identifier] = [str(p) for p in paths]
+            problems.append(
+                f"{len(paths)} roadmap files have the id '{identifier}': {', '.join(p.name for p in paths)}; "
+                f"{paths[0].name} is used. Change the id in the others."
+            )
         roadmap = None
         try:
             roadmap = self.roadmap
@@ -484,7 +696,7 @@ class Learner:
             from aipm_cli import finding
 
             roadmap = finding.load(
-                finding.read_roadmap_bytes(finding.find(imported.roadmap_id, self.layout.roadmaps)),
+                finding.read_roadmap_bytes(finding.find(imported.roadmap_id, self.layout.roadmaps, self.layout.cache)),
                 imported.roadmap_id,
                 self.layout.cache,
             )
@@ -506,6 +718,14 @@ class _Counted:
         for item in self.items:
             self.count += 1
             yield item
+
+
+def _backup_user(name: str) -> str:
+    """'learner-ada-20261124T100000' (or '...-2') -> 'ada'."""
+    import re
+
+    match = re.match(r"^learner-(.+)-\d{8}T\d{6}(?:-\d+)?$", name)
+    return match.group(1) if match else name.removeprefix("learner-")
 
 
 class Imported:

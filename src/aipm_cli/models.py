@@ -141,7 +141,9 @@ class Item(_Definition):
     @model_validator(mode="after")
     def _consistent(self) -> Item:
         if self.deliverables and self.kind != "project":
-            raise ValueError(f"only projects have deliverables, and this item is a {self.kind}")
+            from aipm_cli.wording import article
+
+            raise ValueError(f"only projects have deliverables, and this item is {article(self.kind)}")
         if self.optional:
             self.priority = "optional"
         elif self.priority == "optional":

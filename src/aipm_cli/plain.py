@@ -199,6 +199,13 @@ class RoadmapIndex:
                         self.deliverables[deliverable.id] = (deliverable, item)
                         for alias in deliverable.aliases:
                             self.aliases[alias] = deliverable.id
+        # `requires` may name a module or a phase: it stands for every item in it.
+        groups: dict[str, list[str]] = {m: [i.id for i in mod.items] for m, (mod, _p) in self.modules.items()}
+        groups.update({p.id: [i.id for m in p.modules for i in m.items] for p in roadmap.phases})
+        if any(r in groups for placed in self.items.values() for r in placed.requires):
+            for placed in self.items.values():
+                expanded = [e for r in placed.requires for e in groups.get(r, [r])]
+                placed.requires = [r for r in dict.fromkeys(expanded) if r != placed.item.id]
 
     def known(self, key: str) -> bool:
         return key in self.items or key in self.deliverables

@@ -185,7 +185,9 @@ def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: flo
         result.basis = "nothing left to do"
         return result
     result.finish = (today + timedelta(weeks=low / hours_per_week), today + timedelta(weeks=high / hours_per_week))
-    result.basis = f"{low:.0f}-{high:.0f} study hours left at {hours_per_week:g} h a week"
+    from aipm_cli.wording import span
+
+    result.basis = f"{span(low, high, 'study hour')} left at {hours_per_week:g} h a week"
 
     # The learner's own pace: roadmap hours completed per week since they began.
     done_dates = []

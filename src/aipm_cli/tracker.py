@@ -123,6 +123,7 @@ class ChangeRequest:
     reason: str | None = None
     credential: str | None = None
     expires: date | None = None
+    dated: bool = False  # the learner gave the date (--on): on a unit already in that status, it corrects it
 
 
 @dataclass
@@ -132,6 +133,10 @@ class ChangeResult:
     unchanged: list[str] = field(default_factory=list)  # named, already in that state
     kept: list[str] = field(default_factory=list)  # covered by a module/phase, left as they are (e.g. done)
     change: dict[str, Any] | None = None  # what to record (None: nothing to record)
+    correction: dict[str, Any] | None = None  # a date corrected on units already in that status
+    # Items started or done before their prerequisites: item id -> the prerequisites still open.
+    early: dict[str, list[str]] = field(default_factory=dict)
+    redated: list[str] = field(default_factory=list)  # units whose start or completion date is corrected
 
 
 def _dated(rec: ItemState) -> str:
@@ -161,12 +166,16 @@ def plan_change(index: RoadmapIndex, state: State, targets: list[Target], req: C
                 if req.verb == "skip" and record(state, d.id).status == "done":
                     continue
                 units.setdefault(d.id, None)
+    # What the learner named directly (a project: its deliverables too) can have its date corrected.
+    correctable = set(named) | {d.id for t in targets if t.kind == "item" for d in index.items[t.id].item.deliverables}
     changing: list[str] = []
     for key in units:
         current = status_of(index, state, key)
         rec = record(state, key)
         if current == goal:
-            if key in named:
+            if req.dated and key in correctable and _date_differs(rec, goal, req.on):
+                result.redated.append(key)
+            elif key in named:
                 result.unchanged.append(key)
             continue
         if current == "done" and req.verb in ("start", "skip"):
@@ -185,6 +194,8 @@ def plan_change(index: RoadmapIndex, state: State, targets: list[Target], req: C
             )
         changing.append(key)
     result.changed = [k for k in changing if k in index.items or k in index.deliverables]
+    if req.verb in ("start", "done"):
+        result.early = _early(index, state, changing, req.verb)
     if req.expires is not None:
         for item in certifications:
             earned = record(state, item.id).completed_on if item.id not in changing else req.on
@@ -194,6 +205,14 @@ def plan_change(index: RoadmapIndex, state: State, targets: list[Target], req: C
                     f"was earned ({earned.isoformat()}).",
                     "Give the expiry date printed on the certificate.",
                 )
+    if result.redated:
+        result.correction = {
+            "op": "redate",
+            "on": req.on.isoformat(),
+            "targets": [t.id for t in targets],
+            "units": list(result.redated),
+            "status": goal,
+        }
     updates_cert = bool(req.credential or req.expires)
     if not changing and not req.note and not req.evidence and not updates_cert:
         return result
@@ -211,6 +230,56 @@ def plan_change(index: RoadmapIndex, state: State, targets: list[Target], req: C
         "expires": req.expires.isoformat() if req.expires else None,
     }
     return result
+
+
+def _date_differs(rec: ItemState, goal: str, on: date) -> bool:
+    """Whether a unit's own record is in `goal` with another date than `on` (a project's record may hold none)."""
+    if rec.status != goal:
+        return False
+    return (rec.started_on if goal == "in_progress" else rec.completed_on) != on
+
+
+def plan_removal(state: State, target: Target, kind: str, number: int) -> dict[str, Any]:
+    """The change that removes a target's note or evidence entry, numbered from 1 as `show` lists them."""
+    rec = record(state, target.id)
+    entries = rec.notes if kind == "note" else rec.evidence
+    word = "note" if kind == "note" else "evidence entry"
+    if not entries:
+        raise InputError(f"{target.title} ({target.id}) has no {'notes' if kind == 'note' else 'evidence'}.")
+    if not 1 <= number <= len(entries):
+        from aipm_cli.wording import count
+
+        raise InputError(
+            f"{target.title} ({target.id}) has no {word} {number}; it has {count(len(entries), word)}.",
+            f"Give a number from 1 to {len(entries)}, as `aipm show {target.id}` numbers them.",
+        )
+    entry = entries[number - 1]
+    if not entry.id:
+        raise InputError(
+            f"The {word} {number} of {target.id} was carried over from an old store and has no id to remove it by.",
+            "Run `aipm doctor --rebuild` and try again.",
+        )
+    return {"op": "remove", "targets": [target.id], "entries": [entry.id], "on": entry.on.isoformat()}
+
+
+def _early(index: RoadmapIndex, state: State, changing: list[str], verb: str) -> dict[str, list[str]]:
+    """Items this change starts or completes while something they require is still open.
+
+    A prerequisite done (or skipped) by the same change counts as settled.
+    """
+    settled = set(changing) if verb == "done" else set()
+    early: dict[str, list[str]] = {}
+    for key in changing:
+        placed = index.items.get(key)
+        if placed is None:
+            continue
+        open_ = [
+            r for r in placed.requires
+            if r not in settled and status_of(index, state, r) not in ("done", "skipped")
+        ]  # fmt: skip
+        if open_:
+            early[key] = open_
+    return early
 
 
 def plan_note(target: Target, text: str, on: date) -> dict[str, Any]:

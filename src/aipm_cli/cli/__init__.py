@@ -90,7 +90,11 @@ def root(
     user: Annotated[
         str | None,
         typer.Option(
-            "--user", "-u", envvar="AIPM_USER", help="The learner (default: the `user` setting, else your login name)."
+            "--user",
+            "-u",
+            envvar="AIPM_USER",
+            metavar="NAME",
+            help="The learner (default: the `user` setting, else your login name).",
         ),
     ] = None,
     roadmap: Annotated[
@@ -132,11 +136,11 @@ def root(
 _MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "shellcomp")
 _COMMANDS = {
     **dict.fromkeys(("status", "list", "show", "next", "log"), "views"),
-    **dict.fromkeys(("start", "done", "skip", "reset", "undo", "redo", "note"), "track"),
+    **dict.fromkeys(("start", "done", "skip", "reset", "undo", "redo", "note", "evidence"), "track"),
     **dict.fromkeys(("skills", "assess", "plan"), "learning"),
     **dict.fromkeys(("export", "import"), "reports"),
     "roadmap": "roadmaps",
-    **dict.fromkeys(("config", "users", "doctor"), "admin"),
+    **dict.fromkeys(("config", "users", "doctor", "backups", "restore"), "admin"),
     "cohort": "cohort",
     "sync": "sync",
     "completion": "shellcomp",
@@ -154,6 +158,9 @@ def make_app(command: str | None = None) -> typer.Typer:
     modules = (_COMMANDS[command],) if command in _COMMANDS else _MODULES
     for name in modules:
         importlib.import_module(f"aipm_cli.cli.{name}").register(built)
+    from aipm_cli.cli.examples import apply
+
+    apply(built)  # every --help ends with real examples
     return built
 
 

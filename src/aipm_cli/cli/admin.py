@@ -1,14 +1,24 @@
-"""`aipm users`, `aipm doctor`, `aipm config`."""
+"""`aipm users`, `aipm doctor`, `aipm config`, `aipm backups`, `aipm restore`."""
 
+import os
 from typing import Annotated
 
 import typer
 
-from aipm_cli.cli.options import JsonOpt
+from aipm_cli.cli.options import JsonOpt, option_value, usage_error
+
+users_app = typer.Typer(
+    help="The learners in this data directory; rename or remove one.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
 
 
+@users_app.callback()
 def users(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """The learners here, with percent done."""
+    """The learners here, with percent done; `rename` and `remove` manage them."""
+    if ctx.invoked_subcommand is not None:
+        return
     app = ctx.obj
     roadmap = app.roadmap
     found = app.learner.users()
@@ -23,17 +33,88 @@ def users(ctx: typer.Context, json: JsonOpt = False) -> None:
 
     table = Table(box=None, padding=(0, 2), pad_edge=False)
     for name, justify in (("", "left"), ("learner", "left"), ("done", "right"), ("last change", "left")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for u in found:
         done = Text(f"{u['percent']:.1f}%") if u["percent"] is not None else Text("unreadable", style="red")
         table.add_row("*" if u["current"] else "", Text(u["user"]), done, (u["last_change"] or "")[:10])
     app.show(lambda c: c.print(table))
 
 
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="A learner's name.", show_default=False)]
+
+
+@users_app.command("rename")
+def rename_user(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The learner's name now.", show_default=False)],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The new name.", show_default=False)],
+) -> None:
+    """Give a learner another name; every change they recorded stays."""
+    app = ctx.obj
+    done = app.learner.rename_learner(old, new)
+    app.say_plain(f"✓ {old} is now {new}.")
+    if done["setting_updated"]:
+        app.say_plain(f"The default learner setting now names {new} too.")
+
+
+@users_app.command("remove")
+def remove_user(ctx: typer.Context, name: NameArg) -> None:
+    """Remove a learner: their folder moves into the backups, and `aipm restore` brings it back."""
+    app = ctx.obj
+    done = app.learner.remove_learner(name)
+    app.say_plain(f"✓ Removed {name}; their progress is kept as the backup {done['backup']}.")
+    app.say_plain(f"Run `aipm restore {done['backup']}` to bring it back.")
+
+
+def backups(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """What aipm keeps aside: removed learners, stores before migration, torn lines."""
+    app = ctx.obj
+    found = app.learner.backups()
+    if json:
+        app.emit_json(found)
+        return
+    if not found:
+        app.say_plain(f"No backups in {app.layout.root}.")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, padding=(0, 2), pad_edge=False)
+    table.add_column("backup", no_wrap=True)
+    table.add_column("what", ratio=1)
+    table.add_column("learner", no_wrap=True)
+    table.add_column("kept", no_wrap=True)
+    for b in found:
+        table.add_row(Text(b["name"]), Text(b["kind"]), Text(b["user"]), b["modified"][:10])
+    app.show(lambda c: c.print(table))
+    if any(b["restorable"] for b in found):
+        app.say_plain("Run `aipm restore BACKUP` to bring a removed learner back.")
+
+
+def restore(
+    ctx: typer.Context,
+    backup: Annotated[
+        str,
+        typer.Argument(metavar="BACKUP", help="A backup's name as `aipm backups` lists it.", show_default=False),
+    ],
+) -> None:
+    """Bring a removed learner back from the backups."""
+    app = ctx.obj
+    done = app.learner.restore(backup)
+    app.say_plain(f"✓ Restored {done['user']} from {done['backup']}.")
+
+
 def doctor(
     ctx: typer.Context,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Fold every change again and rewrite the caches (migrates an old store).")
+    ] = False,
+    forget_orphans: Annotated[
+        bool,
+        typer.Option(
+            "--forget-orphans",
+            help="Forget progress on ids the roadmap no longer has (a change: `aipm undo` brings it back).",
+        ),
     ] = False,
     json: JsonOpt = False,
 ) -> None:
@@ -42,6 +123,15 @@ def doctor(
     Exits 1 when something needs attention, and says how to recover.
     """
     app = ctx.obj
+    if forget_orphans:
+        from aipm_cli.wording import count, listed
+
+        forgotten = app.learner.forget_orphans()
+        if forgotten:
+            app.say_plain(f"✓ Forgot the progress of {count(len(forgotten), 'id')} no longer in the roadmap: "
+                          f"{listed(forgotten)}. Run `aipm undo` to bring it back.")  # fmt: skip
+        else:
+            app.say_plain("No orphaned progress to forget.")
     report = app.learner.doctor(rebuild=rebuild)
     problems = report["problems"]
     if json:
@@ -50,9 +140,12 @@ def doctor(
         from rich.table import Table
         from rich.text import Text
 
+        from aipm_cli.render.wrap import wrap, wrap_path
+
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(overflow="fold")
+        room = max(20, app.out.width - len("data dir") - 2)
         rm = report.get("roadmap")
         rows = [
             ("data dir", report["data_dir"]),
@@ -67,11 +160,14 @@ def doctor(
         if report.get("rebuilt"):
             rows.append(("cache", "rebuilt from the change logs"))
         for key, value in rows:
-            grid.add_row(key, Text(str(value)))
+            shown = wrap_path(str(value), room) if key in ("data dir", "logs", "config") else str(value)
+            grid.add_row(key, Text(shown))
         app.show(lambda c: c.print(grid))
         if problems:
             for p in problems:
-                app.out.print(Text("✗ " + p, style="red"))
+                app.out.print(Text("\n".join(wrap("✗ " + p, app.out.width, "  ")), style="red"))
+            if report.get("orphans"):
+                app.say_plain("Run `aipm doctor --forget-orphans` to forget them (`aipm undo` brings them back).")
         else:
             app.out.print(Text("✓ everything looks healthy", style="green"))
     if problems:
@@ -93,27 +189,38 @@ def config(
     No KEY: list the settings. KEY: print one. KEY VALUE: change it.
     """
     from aipm_cli.config import SETTINGS, check_key
-    from aipm_cli.errors import InputError
 
     app = ctx.obj
     cfg = app.config
     if key is None:
+        if unset:
+            raise usage_error(
+                "--unset needs the KEY of the setting to reset, e.g. `aipm config hours_per_week --unset`."
+            )
         if json:
             app.emit_json({k: cfg.get(k) for k in SETTINGS})
             return
-        from rich.table import Table
+        from rich.text import Text
 
-        table = Table(box=None, padding=(0, 2), pad_edge=False)
-        for name in ("setting", "value", "what it does"):
-            table.add_column(name, overflow="fold")
-        for k, s in SETTINGS.items():
-            shown = cfg.get(k)
-            table.add_row(
-                k, "" if shown is None else str(shown) + ("" if cfg.is_set(k) else " (default)"), s.description
-            )
-        app.show(lambda c: c.print(table))
+        from aipm_cli.render.wrap import wrap
+
+        width = app.out.width
+        lines: list[str] = []
+        for entry in app.learner.settings():
+            source = entry["source"]
+            if entry["key"] == "user" and source == "option" and os.environ.get("AIPM_USER") == entry["value"]:
+                source = "AIPM_USER"
+            where = {"option": f"--{entry['key']}", "config": "config.json", "default": "the default",
+                     "login": "your login name"}.get(source, source)  # fmt: skip
+            if source not in ("default", "login") and entry["default"] is not None:
+                where += f"; default {_setting_text(entry['default'])}"
+            lines += wrap(f"{entry['key']} = {_setting_text(entry['value'])}  ({where})", width, "    ")
+            lines += wrap("  " + entry["description"], width, "  ")
+        app.show(lambda c: c.print(Text("\n".join(lines))))
         return
-    key = check_key(key.strip().lower().replace("-", "_"))
+    key = option_value("KEY", check_key, key.strip().lower().replace("-", "_"))
+    if unset and value is not None:
+        raise usage_error("give a VALUE or --unset, not both.")
     if unset:
         cfg.set(key, None)
         app.say(f"[green]✓[/] {key} is back to its default.")
@@ -123,20 +230,31 @@ def config(
         if json:
             app.emit_json({key: shown})
         else:
-            typer.echo("" if shown is None else str(shown))
+            typer.echo("" if shown is None else _setting_text(shown))
         return
     if key == "roadmap":
         from aipm_cli import catalog
 
-        catalog.load_roadmap_file(catalog.find(value, app.layout.roadmaps))
+        catalog.load_roadmap_file(catalog.find(value, app.layout.roadmaps, app.layout.cache))
     if not value.strip():
-        raise InputError(f"The value for {key} is empty.", "Use --unset to go back to the default.")
+        raise usage_error(f"the value for {key} is empty; use --unset to go back to the default.")
+    from aipm_cli.config import parse_value
+
+    option_value("VALUE", parse_value, key, value)
     stored = cfg.set(key, value)
-    app.say(f"[green]✓[/] {key} = {stored}")
+    app.say(f"[green]✓[/] {key} = {_setting_text(stored)}")
+
+
+def _setting_text(value: object) -> str:
+    """8.0 -> '8', None -> 'none'."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "none" if value is None else str(value)
 
 
 def register(app: typer.Typer) -> None:
-
     app.command("config")(config)
-    app.command("users")(users)
+    app.add_typer(users_app, name="users")
     app.command("doctor")(doctor)
+    app.command("backups")(backups)
+    app.command("restore")(restore)

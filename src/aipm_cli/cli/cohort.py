@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from aipm_cli.cli.options import option_value, usage_error
+
 FORMATS = ("text", "md", "html", "csv", "json")
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
 RENDERERS = {
@@ -81,27 +83,27 @@ def report(
     from aipm_cli import catalog
     from aipm_cli.cohort import Options, build
     from aipm_cli.dates import parse_date
-    from aipm_cli.errors import ExitCode, InputError
+    from aipm_cli.errors import ExitCode
 
     app = ctx.obj
     if fmt is not None:
         fmt = fmt.strip().lower().lstrip(".")
         fmt = {"markdown": "md", "htm": "html", "txt": "text", "terminal": "text"}.get(fmt, fmt)
         if fmt not in FORMATS:
-            raise InputError(f"'{fmt}' is not a cohort report format.", f"Use one of: {', '.join(FORMATS)}.")
+            raise usage_error(f"'{fmt}' is not a cohort report format; use one of: {', '.join(FORMATS)}.", "--format")
     elif output is not None:
         fmt = EXTENSIONS.get(output.suffix.lower(), "text")
     else:
         fmt = "text"
     by = by.strip().lower()
     if by not in ("learner", "item"):
-        raise InputError(f"'--by {by}' is not a choice.", "Use --by learner or --by item.")
+        raise usage_error(f"'{by}' is not a choice; use learner or item.", "--by")
     if by == "item" and fmt != "csv":
-        raise InputError("--by item is for the CSV format.", "Add --format csv.")
-    day = parse_date(as_of, app.today(), what="date") if as_of else None
+        raise usage_error("--by item is for the CSV format; add --format csv.", "--by")
+    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
 
     spec = roadmap or app.roadmap_spec
-    path = catalog.find(spec, app.layout.roadmaps)
+    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
     # A source may be this data directory itself: then not even the roadmap cache is written.
     home = app.layout.root.resolve()
     inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())
@@ -129,8 +131,10 @@ def report(
             app.write_file(output, text.encode("utf-8"), "-o")
             from rich.markup import escape
 
-            count = len(summary.learners)
-            app.say(f"[green]✓[/] Wrote the cohort report ({count} learners) to {escape(str(output))}.")
+            from aipm_cli.wording import count
+
+            learners = count(len(summary.learners), "learner")
+            app.say(f"[green]✓[/] Wrote the cohort report ({learners}) to {escape(str(output))}.")
     for bad in summary.unreadable:
         app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
     if summary.unreadable:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from aipm_cli.cli.options import JsonOpt
+from aipm_cli.cli.options import JsonOpt, option_value
 from aipm_cli.vocabulary import LEVEL_HELP
 
 
@@ -53,10 +53,12 @@ def assess(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
+    from aipm_cli.skills import parse_level
     from aipm_cli.vocabulary import LEVELS
 
     app = ctx.obj
-    day = parse_date(on, app.today()) if on else None
+    option_value("LEVEL", parse_level, level)  # a level that is not 1-5 is a usage error
+    day = option_value("--on", parse_date, on, app.today()) if on else None
     done = app.learner.assess(skill, level, day, note)
     change = "" if done.before is None else f" (was {done.before})"
     app.say(f"[green]✓[/] {escape(done.title)}: {done.level} {LEVELS[done.level][0]}{change}.")
@@ -115,7 +117,11 @@ def plan(
         raise InputError(
             "Choose one of --blocks and --hours-per-week.", "With --blocks, the blocks' total is the weekly hours."
         )
-    first = parse_date(start, app.today(), allow_future=True, what="start date") if start else app.today()
+    first = (
+        option_value("--start", parse_date, start, app.today(), allow_future=True, what="start date")
+        if start
+        else app.today()
+    )
     if weekly is not None:
         from aipm_cli.calendar import weekly_hours
 
@@ -123,7 +129,11 @@ def plan(
         schedule = make_plan(app.roadmap, app.read_state(), first, hours)
         events, schedule = block_events(schedule, app.roadmap, app.user, weekly)
     else:
-        hours = parse_value("hours_per_week", hours_per_week) if hours_per_week is not None else app.hours_per_week()
+        hours = (
+            option_value("--hours-per-week", parse_value, "hours_per_week", hours_per_week)
+            if hours_per_week is not None
+            else app.hours_per_week()
+        )
         schedule = make_plan(app.roadmap, app.read_state(), first, hours)
         events = day_events(schedule, app.roadmap, app.user) if ics is not None else []
     if ics is not None:

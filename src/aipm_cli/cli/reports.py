@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from aipm_cli.cli.options import option_value, usage_error
+
 
 def export(
     ctx: typer.Context,
@@ -36,7 +38,6 @@ def export(
     import sys
 
     from aipm_cli.dates import parse_date
-    from aipm_cli.errors import InputError
     from aipm_cli.render.exporters import exporter
     from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
 
@@ -45,12 +46,12 @@ def export(
         fmt = fmt.strip().lower().lstrip(".")
         fmt = {"markdown": "md", "htm": "html"}.get(fmt, fmt)
         if fmt not in FORMATS:
-            raise InputError(f"'{fmt}' is not a report format.", f"Use one of: {', '.join(FORMATS)}.")
+            raise usage_error(f"'{fmt}' is not a report format; use one of: {', '.join(FORMATS)}.", "--format")
     elif output is not None:
         fmt = EXTENSIONS.get(output.suffix.lower(), "md")
     else:
         fmt = "md"
-    day = parse_date(as_of, app.today(), what="date") if as_of else None
+    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
     state = app.ledger.as_of(day) if day is not None else app.read_state()
     changes = app.ledger.changes(until=day) if fmt == "json" else ()
     report = build(
@@ -84,18 +85,20 @@ def import_(
     Adds the export's changes this learner does not have yet (by id):
     importing twice adds nothing, and `aipm undo` undoes the whole import.
     """
-    from aipm_cli.errors import InputError
+
+    from aipm_cli.wording import count
 
     app = ctx.obj
     if merge and replace:
-        raise InputError("Choose one of --merge and --replace.")
+        raise usage_error("--merge and --replace cannot be used together; choose one.")
     done = app.learner.import_file(file, user=user, replace=replace)
     added, name, roadmap_id, total = done.added, done.user, done.roadmap_id, done.total
     what = "Replaced the progress with" if replace else "Imported"
     if added == 0 and not replace:
-        app.say(f"Nothing new: {name} already has all {total} changes of {file.name}.")
+        held = "the one change" if total == 1 else f"all {total} changes"
+        app.say(f"Nothing new: {name} already has {held} of {file.name}.")
         return
-    app.say(f"[green]✓[/] {what} {added} changes into {name} ({roadmap_id}); `aipm undo` undoes the import.")
+    app.say(f"[green]✓[/] {what} {count(added, 'change')} into {name} ({roadmap_id}); `aipm undo` undoes the import.")
 
 
 def register(app: typer.Typer) -> None:

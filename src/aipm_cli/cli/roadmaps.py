@@ -10,42 +10,67 @@ roadmap_app = typer.Typer(help="Manage roadmap definitions: bundled ones and you
 
 @roadmap_app.command("list")
 def list_roadmaps(
-    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+    ctx: typer.Context,
+    json: Annotated[bool, typer.Option("--json", help="Print the roadmaps as one JSON document.")] = False,
 ) -> None:
-    """The bundled roadmaps and your own."""
-    from rich.table import Table
+    """The bundled roadmaps and your own, by id.
 
-    from aipm_cli import catalog
+    An own roadmap's id is the `id` written in its file, whatever the file is called.
+    """
+    from rich.text import Text
+
+    from aipm_cli import finding
     from aipm_cli.errors import AipmError
 
     app = ctx.obj
     current = app.roadmap_spec
+    refs = finding.available(app.layout.roadmaps, app.layout.cache)
+    clashes = finding.duplicates(refs)
+    try:
+        in_use_path = finding.find(current, app.layout.roadmaps, app.layout.cache)
+    except AipmError:
+        in_use_path = None
     entries = []
-    for ref in catalog.available(app.layout.roadmaps):
-        entry = {"id": ref.id, "origin": ref.origin, "path": str(ref.path), "in_use": ref.id == current}
+    for ref in refs:
+        in_use = ref.path == in_use_path
+        entry: dict = {"id": ref.id, "origin": ref.origin, "path": str(ref.path), "in_use": in_use}
         try:
-            rm = catalog.load_roadmap_file(ref.path)
+            if ref.error is not None:
+                raise AipmError(ref.error)
+            rm = finding.load(finding.read_roadmap_bytes(ref.path), str(ref.path), app.layout.cache)
             entry.update(title=rm.title, version=rm.version, items=len(rm.index.items), valid=True)
         except AipmError as exc:
             entry.update(title=None, version=None, items=None, valid=False, error=exc.message)
+        entry["duplicate"] = ref.id in clashes and ref.origin == "own"
         entries.append(entry)
     if json:
         app.emit_json(entries)
         return
-    from aipm_cli.render.safe import text
+    from aipm_cli.render.wrap import wrap
+    from aipm_cli.wording import count
 
-    table = Table(box=None, padding=(0, 2), pad_edge=False)
-    for name in ("", "id", "title", "version", "items", "from"):
-        table.add_column(name, overflow="fold")
+    # One entry per roadmap: the id (never cut) and its facts, then the title (or what is wrong) below it.
+    width = app.out.width
+    out: list[Text] = []
     for e in entries:
-        table.add_row(
-            "*" if e["in_use"] else "", text(e["id"]),
-            text(e["title"]) if e["title"] else text(f"invalid: {e.get('error')}", style="red"),
-            text(e["version"] or ""), str(e["items"] or ""), e["origin"],
-        )  # fmt: skip
-    app.show(lambda c: c.print(table))
+        head = Text("* " if e["in_use"] else "  ")
+        head.append(e["id"], style="bold")
+        facts = [f"v{e['version']}", count(e["items"], "item")] if e["valid"] else []
+        facts.append(e["origin"] + (", in use" if e["in_use"] else ""))
+        head.append("  " + " · ".join(facts), style="dim")
+        out.append(head)
+        if e["valid"]:
+            out += [Text(line) for line in wrap("    " + e["title"], width, "    ")]
+        else:
+            out += [Text(line, style="red") for line in wrap(f"    invalid: {e.get('error')}", width, "    ")]
+    app.show(lambda c: [c.print(line, overflow="fold") for line in out])
+    for identifier, paths in clashes.items():
+        app.say_plain(
+            f"Warning: {len(paths)} files have the id '{identifier}': {', '.join(p.name for p in paths)}. "
+            f"aipm uses {paths[0].name}; change the id in the others."
+        )
     if not any(e["origin"] == "own" for e in entries):
-        app.say(f"Your own roadmaps go in {app.layout.roadmaps} (see `aipm roadmap validate`).")
+        app.say_plain(f"Your own roadmaps go in {app.layout.roadmaps} (see `aipm roadmap validate`).")
 
 
 @roadmap_app.command("show")
@@ -61,7 +86,7 @@ def show_roadmap(
 
     app = ctx.obj
     spec = roadmap or app.roadmap_spec
-    path = catalog.find(spec, app.layout.roadmaps)
+    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
     rm = catalog.load_roadmap_file(path)
     if json:
         app.emit_json(rm.data())
@@ -80,7 +105,7 @@ def use(
     from aipm_cli import catalog
 
     app = ctx.obj
-    path = catalog.find(roadmap, app.layout.roadmaps)
+    path = catalog.find(roadmap, app.layout.roadmaps, app.layout.cache)
     rm = catalog.load_roadmap_file(path)
     value = str(path) if catalog.looks_like_path(roadmap) else rm.id
     app.config.set("roadmap", value)
@@ -98,13 +123,15 @@ def validate(
     """
     from aipm_cli.catalog import load_roadmap_file
     from aipm_cli.render.safe import clean
+    from aipm_cli.wording import count
 
     rm = load_roadmap_file(file)
     ix = rm.index
     typer.echo(
         clean(
-            f"{file}: valid roadmap '{rm.id}' v{rm.version}: {len(rm.phases)} phases, {len(ix.modules)} modules, "
-            f"{len(ix.items)} items, {len(ix.deliverables)} deliverables, {len(rm.skills)} skills."
+            f"{file}: valid roadmap '{rm.id}' v{rm.version}: {count(len(rm.phases), 'phase')}, "
+            f"{count(len(ix.modules), 'module')}, {count(len(ix.items), 'item')}, "
+            f"{count(len(ix.deliverables), 'deliverable')}, {count(len(rm.skills), 'skill')}."
         )
     )
 

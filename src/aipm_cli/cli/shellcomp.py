@@ -12,11 +12,6 @@ def completion(
 
     It completes commands, options, and the ids of the roadmap in use
     (items, modules, phases, deliverables, skills), roadmaps and learners.
-
-    Examples:
-      eval "$(aipm completion bash)"     # in ~/.bashrc
-      eval "$(aipm completion zsh)"      # in ~/.zshrc, after compinit
-      aipm completion fish > ~/.config/fish/completions/aipm.fish
     """
     from aipm_cli.completion import SCRIPTS
 

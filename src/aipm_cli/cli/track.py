@@ -4,6 +4,8 @@ from typing import Annotated
 
 import typer
 
+from aipm_cli.cli.options import option_value
+
 ItemsArg = Annotated[
     list[str],
     typer.Argument(
@@ -23,13 +25,27 @@ _PAST = {"start": "Started", "done": "Done", "skip": "Skipped", "reset": "Reset"
 _STATE = {"start": "in progress", "done": "done", "skip": "skipped", "reset": "not started"}
 
 
-def _describe(targets: list, count: int) -> str:
+def _describe(targets: list, index: object) -> str:
+    """What the learner named, in words: a title and id; a module or phase with how many items it holds."""
+    from aipm_cli.tracker import items_of
+    from aipm_cli.wording import count, listed
+
     if len(targets) == 1:
         t = targets[0]
         if t.kind in ("module", "phase"):
-            return f"{t.title} ({t.id}, {count} item{'s' if count != 1 else ''})"
+            items = items_of(index, t)  # type: ignore[arg-type]
+            deliverables = sum(len(i.deliverables) for i in items)
+            projects = [i for i in items if i.deliverables]
+            held = count(len(items), "item")
+            if projects and len(projects) == len(items):
+                held = count(len(items), "project")
+            if deliverables:
+                held += f" with {count(deliverables, 'deliverable')}"
+            return f"{t.title} ({t.id}, {held})"
         return f"{t.title} ({t.id})"
-    return f"{len(targets)} entries ({', '.join(t.id for t in targets[:3])}{', ...' if len(targets) > 3 else ''})"
+    kinds = {t.kind for t in targets}
+    word = next(iter(kinds)) if len(kinds) == 1 else "entry"
+    return f"{count(len(targets), word)} ({listed([t.id for t in targets])})"
 
 
 def _change(
@@ -46,17 +62,41 @@ def _change(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
+    from aipm_cli.wording import count, listed
 
     app = ctx.obj
     today = app.today()
-    day = parse_date(on, today) if on else today
-    expiry = parse_date(expires, today, allow_future=True, what="expiry date") if expires else None
-    marked = app.learner.mark(
-        verb, items, on=day, note=note, evidence=evidence, reason=reason, credential=credential, expires=expiry
+    given = option_value("--on", parse_date, on, today) if on else None
+    expiry = (
+        option_value("--expires", parse_date, expires, today, allow_future=True, what="expiry date")
+        if expires
+        else None
     )
+    marked = app.learner.mark(
+        verb, items, on=given, note=note, evidence=evidence, reason=reason, credential=credential, expires=expiry
+    )
+    day = marked.on
     result, targets = marked.result, marked.targets
-    what = escape(_describe(targets, len(result.changed) + len(result.unchanged) + len(result.kept)))
-    kept = f"; {len(result.kept)} already done, left as they are" if result.kept else ""
+    if result.early:
+        early = list(result.early)
+        still_open = list(dict.fromkeys(r for key in early for r in result.early[key]))
+        verb_text = "started" if verb == "start" else "done"
+        who = f"{early[0]} is" if len(early) == 1 else f"{count(len(early), 'item')} ({listed(early)}) are"
+        wants = "it requires" if len(early) == 1 else "they require"
+        app.say_plain(f"Warning: {who} {verb_text} before what {wants}: {listed(still_open)} (not done yet).")
+    what = escape(_describe(targets, app.learner.roadmap.index))
+    kept = ""
+    if result.kept:
+        n = len(result.kept)
+        kept = f"; {count(n, 'entry')} already done, left as {'it is' if n == 1 else 'they are'}"
+    if result.redated:
+        field = "start" if verb == "start" else "completion"
+        app.say(
+            f"[green]✓[/] Corrected the {field} date of {escape(listed(result.redated))} to {day.isoformat()} "
+            "(`aipm undo` reverts it)."
+        )
+        if not result.changed and result.change is None:
+            return
     if result.changed:
         when = f" on {day.isoformat()}" if verb != "reset" else ""
         extra = f"; {len(result.unchanged)} already {_STATE[verb]}" if result.unchanged else ""
@@ -148,20 +188,66 @@ def note(
             metavar="ITEM", help="Item, module or phase: id, alias, id prefix or title.", show_default=False
         ),
     ],
-    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note.", show_default=False)],
+    text: Annotated[str | None, typer.Argument(metavar="TEXT", help="The note.", show_default=False)] = None,
     on: OnOpt = None,
+    remove: Annotated[
+        int | None,
+        typer.Option("--remove", metavar="N", min=1, help="Remove note N (numbered as `aipm show ITEM` lists them)."),
+    ] = None,
 ) -> None:
-    """Add a note to an item, a module or a phase."""
+    """Add a note to an item, a module or a phase, or remove one.
+
+    A removal is a change: `aipm undo` brings the note back.
+    """
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
 
     app = ctx.obj
-    day = parse_date(on, app.today()) if on else None
+    if remove is not None:
+        if text is not None:
+            raise typer.BadParameter("give either TEXT to add a note or --remove N, not both.", param_hint="'TEXT'")
+        _remove(app, item, "note", remove)
+        return
+    if text is None:
+        raise typer.BadParameter("give the note's text, or --remove N to remove one.", param_hint="'TEXT'")
+    day = option_value("--on", parse_date, on, app.today()) if on else None
     target = app.learner.add_note(item, text, day)
     app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
 
 
+def evidence(
+    ctx: typer.Context,
+    item: Annotated[
+        str,
+        typer.Argument(metavar="ITEM", help="Item or deliverable: id, alias, id prefix or title.", show_default=False),
+    ],
+    remove: Annotated[
+        int,
+        typer.Option(
+            "--remove", metavar="N", min=1, help="Remove evidence entry N (numbered as `aipm show ITEM` lists them)."
+        ),
+    ],
+) -> None:
+    """Remove an evidence entry from an item.
+
+    Evidence is added with `aipm done ITEM --evidence TEXT`. A removal is a
+    change: `aipm undo` brings the entry back.
+    """
+    _remove(ctx.obj, item, "evidence", remove)
+
+
+def _remove(app: object, item: str, kind: str, number: int) -> None:
+    from rich.text import Text
+
+    target, removed = app.learner.remove_entry(item, kind, number)  # type: ignore[attr-defined]
+    word = "note" if kind == "note" else "evidence entry"
+    message = Text("✓ ", style="green")
+    message.append(f"Removed {word} {number} of {target.title} ({target.id}): {removed['on']}  {removed['text']}")
+    app.err.print(message, soft_wrap=True)  # type: ignore[attr-defined]
+    app.say("Run `aipm undo` to bring it back.")  # type: ignore[attr-defined]
+
+
 def register(app: typer.Typer) -> None:
-    for command in (start, done, skip, reset, undo, redo, note):
+    for command in (start, done, skip, reset, undo, redo, note, evidence):
         app.command()(command)

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from aipm_cli.cli.options import JsonOpt
+from aipm_cli.cli.options import JsonOpt, option_value
 
 if TYPE_CHECKING:
     from aipm_cli.plain import Roadmap
@@ -39,23 +39,28 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
 def _phase_or_module(roadmap: "Roadmap", spec: str, kind: str) -> str:
     from aipm_cli.errors import InputError
     from aipm_cli.tracker import resolve
+    from aipm_cli.wording import article
 
     target = resolve(roadmap.index, spec)
     if target.kind != kind:
         raise InputError(
-            f"'{spec}' is a {target.kind}, not a {kind}.", f"Run `aipm roadmap show` to see the {kind} ids."
+            f"'{spec}' is {article(target.kind)}, not {article(kind)}.",
+            f"Run `aipm roadmap show` to see the {kind} ids.",
         )
     return target.id
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
-    from aipm_cli.errors import InputError
+    """A choice as typed (any case, '-' or ' ' for '_'); anything else is a usage error (exit 2)."""
+    from aipm_cli.wording import article, either
 
     if value is None:
         return None
     normal = value.strip().lower().replace("-", "_").replace(" ", "_")
     if normal not in allowed:
-        raise InputError(f"'{value}' is not a {what}.", f"Use one of: {', '.join(allowed)}.")
+        raise typer.BadParameter(
+            f"'{value}' is not {article(what)}; use {either(list(allowed))}.", param_hint=f"'--{what}'"
+        )
     return normal
 
 
@@ -155,7 +160,7 @@ def show(
 
 def next_up(
     ctx: typer.Context,
-    count: Annotated[int, typer.Option("-n", "--count", min=1, help="How many items to show.")] = 5,
+    count: Annotated[int, typer.Option("-n", "--count", metavar="N", min=1, help="How many items to show.")] = 5,
     json: JsonOpt = False,
 ) -> None:
     """What to do next.
@@ -186,7 +191,9 @@ def log(
     until: Annotated[
         str | None, typer.Option("--until", metavar="DATE", help="Only changes for this date or earlier.")
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many changes.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", metavar="N", min=1, help="At most this many changes.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """The history of changes, newest first.
@@ -196,8 +203,8 @@ def log(
     from aipm_cli.dates import parse_date
 
     app = ctx.obj
-    start = parse_date(since, app.today(), what="date") if since else None
-    end = parse_date(until, app.today(), allow_future=True, what="date") if until else None
+    start = option_value("--since", parse_date, since, app.today(), what="date") if since else None
+    end = option_value("--until", parse_date, until, app.today(), allow_future=True, what="date") if until else None
     changes = app.learner.log(start, end, limit)
     # Streams: the first changes are out at once, however long the history.
     if json:

@@ -17,6 +17,10 @@ Operations and their arguments:
     start | done | skip | reset   targets (as named), units (the items and deliverables it covers),
                                   note, evidence (list), reason (skip), credential, expires (done)
     note                          targets, text
+    redate                        targets, units, status (in_progress | done): a correction; `on` is the
+                                  date the units were really started (in_progress) or done (done)
+    remove                        targets (the one record), entries: ids of notes or evidence entries to drop
+    forget                        units: records dropped whole (orphaned progress after a roadmap change)
     assess                        skill, level (1-5), note
     undo                          target: the id of the change it cancels; about: that change in words
     redo                          target: the id of the undo it cancels; about: the change it brings back
@@ -40,9 +44,10 @@ from typing import Any
 
 FORMAT = 1
 STATUS_OPS = ("start", "done", "skip", "reset")
-OPS = (*STATUS_OPS, "note", "assess", "undo", "redo", "import", "restore")
+CORRECTION_OPS = ("redate", "remove", "forget")
+OPS = (*STATUS_OPS, "note", "assess", "undo", "redo", "import", "restore", *CORRECTION_OPS)
 # Operations that change what the learner sees (what undo can cancel).
-SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore")
+SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore", *CORRECTION_OPS)
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -100,9 +105,23 @@ def describe(change: dict[str, Any]) -> str:
     if op in ("undo", "redo"):
         return f"{op} of {change.get('about') or change.get('target')}"
     if op == "import":
-        return f"import of {change.get('count', '?')} changes"
+        number = change.get("count")
+        if isinstance(number, int):
+            return f"import of {number} {'change' if number == 1 else 'changes'}"
+        return "import of changes"
     if op == "restore":
         return "progress carried over from the old store"
+    if op == "redate":
+        what = "start" if change.get("status") == "in_progress" else "completion"
+        return f"{what} date of {', '.join(change.get('targets', []))} set to {change.get('on')}"
+    if op == "remove":
+        entries = change.get("entries", [])
+        return f"removal of {len(entries)} {'entry' if len(entries) == 1 else 'entries'} from " + ", ".join(
+            change.get("targets", [])
+        )
+    if op == "forget":
+        units = change.get("units", [])
+        return f"forgetting {', '.join(units[:3])}{' and more' if len(units) > 3 else ''}"
     return f"{op} {', '.join(change.get('targets', []))}"
 
 
@@ -124,6 +143,9 @@ _ALLOWED: dict[str, set[str]] = {
     "redo": {"target", "about"},
     "import": {"file", "count", "source", "ids", "replace"},
     "restore": {"state", "skills"},
+    "redate": {"targets", "units", "status"},
+    "remove": {"targets", "entries"},
+    "forget": {"units"},
 }
 _REQUIRED: dict[str, set[str]] = {
     **{op: {"targets", "units"} for op in STATUS_OPS},
@@ -133,6 +155,9 @@ _REQUIRED: dict[str, set[str]] = {
     "redo": {"target"},
     "import": {"file"},
     "restore": set(),
+    "redate": {"targets", "units", "status"},
+    "remove": {"targets", "entries"},
+    "forget": {"units"},
 }
 _STATUSES = ("not_started", "in_progress", "done", "skipped")
 
@@ -297,6 +322,20 @@ def _check_fully(data: Any) -> dict[str, Any]:
             _date(data["expires"], "expires")
     if op == "note":
         _text(data["text"], "text")
+    if op == "redate":
+        if not _ids(data["targets"], "targets"):
+            raise BadChange("targets is empty")
+        _ids(data["units"], "units")
+        if data["status"] not in ("in_progress", "done"):
+            raise BadChange("redate status is not in_progress or done")
+    if op == "remove":
+        if len(_ids(data["targets"], "targets")) != 1:
+            raise BadChange("remove names more or less than one record")
+        if not _ids(data["entries"], "entries"):
+            raise BadChange("entries is empty")
+    if op == "forget":
+        if not _ids(data["units"], "units"):
+            raise BadChange("units is empty")
     if op == "assess":
         _text(data["skill"], "skill", 200)
         _check_rating({"on": data["on"], "level": data["level"], "note": data.get("note")}, "the rating")

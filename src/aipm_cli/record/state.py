@@ -18,6 +18,13 @@ project/module/phase record that holds notes):
 - assess: a rating kept in date order (ties in recording order); the latest
   rating is the one with the latest date.
 - restore / migrated `state`: the unit's record set exactly as given.
+- redate (a correction): each unit whose status is the change's `status`
+  gets its date replaced by the change's date: in progress -> started_on;
+  done -> completed_on (and started_on moves back to it when it was later).
+  A unit in another status is left alone (the correction no longer applies).
+- remove: the notes and evidence entries whose ids are listed leave the
+  record named; a record left blank is dropped.
+- forget: the units' records are dropped whole (orphaned progress).
 - undo, redo and import change nothing themselves: they decide which changes
   are in effect (see fold.py).
 Ids pass through the roadmap's aliases, so renamed items keep progress.
@@ -157,6 +164,33 @@ def apply(state: State, change: dict[str, Any], aliases: dict[str, str]) -> None
             if rec is None:
                 rec = items[key] = ItemState()
             rec.notes.append(Note(change["text"], on, change["at"], change["id"]))
+        return
+    if op == "redate":
+        status = change["status"]
+        for unit in change["units"]:
+            rec = items.get(aliases.get(unit, unit))
+            if rec is None or rec.status != status:
+                continue
+            if status == "in_progress":
+                rec.started_on = on
+            else:
+                rec.completed_on = on
+                if rec.started_on is None or rec.started_on > on:
+                    rec.started_on = on
+        return
+    if op == "remove":
+        key = aliases.get(change["targets"][0], change["targets"][0])
+        rec = items.get(key)
+        if rec is not None:
+            gone = set(change["entries"])
+            rec.notes = [n for n in rec.notes if n.id not in gone]
+            rec.evidence = [e for e in rec.evidence if e.id not in gone]
+            if rec.is_blank():
+                del items[key]
+        return
+    if op == "forget":
+        for unit in change["units"]:
+            items.pop(aliases.get(unit, unit), None)
         return
     if op == "assess":
         ratings = state.skills.setdefault(change["skill"], [])

@@ -64,7 +64,10 @@ def forecast_lines(f: Forecast) -> list[str]:
     if f.finish is None:
         return ["Nothing left to do: every item is done or skipped."]
     low, high = f.remaining_hours
-    lines = [f"{low:.0f}-{high:.0f} study hours left; at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}."]
+    from aipm_cli.wording import span
+
+    left = span(low, high, "study hour")
+    lines = [f"{left} left; at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}."]
     if f.pace_hours_per_week is not None and f.pace_finish is not None:
         lines.append(f"At your pace ({f.pace_hours_per_week:g} h a week so far): {month_range(*f.pace_finish)}.")
     else:
@@ -196,9 +199,18 @@ def entry_lines(
     body = Text(clean(title), style=style)
     if context:
         body.append(" — " + clean(context), style="italic")
+    lines = list(body.wrap(console, room, overflow="fold"))
+    ident = clean(ident)
     if ident:
-        body.append("  " + clean(ident), style="dim")
-    lines = body.wrap(console, room, overflow="fold")
+        # The id goes at the end of the last line when it fits there, else on a line of its own, so it
+        # is never cut (only an id wider than the whole line is folded).
+        last = lines[-1]
+        last.rstrip()
+        limit = room if len(lines) == 1 else width - lead
+        if last.cell_len + 2 + len(ident) <= limit:
+            last.append("  " + ident, style="dim")
+        else:
+            lines += list(Text(ident, style="dim").wrap(console, max(10, width - lead), overflow="fold"))
     out = []
     right = clean(right)
     for number, line in enumerate(lines):
@@ -272,6 +284,8 @@ def _description(console: Console, text: str, indent: int) -> list[Text]:
 
 def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) -> None:
     """Every phase, module and item with full title, kind and duration."""
+    from aipm_cli.wording import count
+
     head = Text(clean(roadmap.title), style="bold")
     head.append(clean(f"  {roadmap.id} v{roadmap.version}"), style="dim")
     console.print(head)
@@ -280,8 +294,9 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
     index = roadmap.index
     console.print(
         Text(
-            f"{len(roadmap.phases)} phases · {len(index.modules)} modules · {len(index.items)} items · "
-            f"{len(index.deliverables)} deliverables · {len(roadmap.skills)} skills",
+            f"{count(len(roadmap.phases), 'phase')} · {count(len(index.modules), 'module')} · "
+            f"{count(len(index.items), 'item')} · {count(len(index.deliverables), 'deliverable')} · "
+            f"{count(len(roadmap.skills), 'skill')}",
             style="dim",
         )
     )
@@ -384,8 +399,8 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
         if data.get(key):
             console.print()
             console.print(_heading(label))
-            for n in data[key]:
-                console.print(Padding(Text(f"{n['on']}  {n['text']}"), (0, 0, 0, 2)))
+            for number, n in enumerate(data[key], 1):
+                console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
     if data.get("history"):
         console.print()
         console.print(_heading("History"))
@@ -395,12 +410,16 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
 
 def change_line(e: dict[str, Any], titles: bool = False) -> Table:
     """One change: the date it is for, what happened, when and where it was recorded (a hanging indent)."""
+    from aipm_cli.wording import count
+
     if e.get("skill"):
         what = f"{e['skill']} → {e['level']}"
     elif e["action"] in ("undo", "redo"):
         what = f"of {e['about']}" if e.get("about") else f"of change {e.get('target', '?')}"
     elif e["action"] == "import":
-        what = f"{e.get('count', '?')} changes from {e.get('source') or 'an export'}"
+        number = e.get("count")
+        changes = count(number, "change") if isinstance(number, int) else "changes"
+        what = f"{changes} from {e.get('source') or 'an export'}"
     elif e["action"] == "restore":
         what = "progress carried over from the old store"
     elif titles and e.get("titles"):
@@ -435,8 +454,8 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
         console.print(Text(data["description"]))
     if data.get("notes"):
         console.print(_heading("Notes"))
-        for n in data["notes"]:
-            console.print(Padding(Text(f"{n['on']}  {n['text']}"), (0, 0, 0, 2)))
+        for number, n in enumerate(data["notes"], 1):
+            console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
     console.print()
     rows = []
     for r in data["items"]:
@@ -500,21 +519,32 @@ def plan_view(console: Console, plan: Any) -> None:
     if not plan.items:
         console.print("Nothing left to plan: every item is done or skipped.")
         return
+    from aipm_cli.wording import count
+
+    # Narrow terminals leave out the end dates (the next start says them) and put the hours after the
+    # id, so that ids fit whole.
+    narrow = console.width < 80
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
     table.add_column("start", no_wrap=True)
-    table.add_column("end", no_wrap=True)
+    if not narrow:
+        table.add_column("end", no_wrap=True)
     table.add_column("item", ratio=1, overflow="fold")
-    table.add_column("hours", no_wrap=True, justify="right")
+    if not narrow:
+        table.add_column("hours", no_wrap=True, justify="right")
     for item in plan.items:
         entry = Text(clean(item.title))
         if item.context:
             entry.append(" — " + clean(item.context), style="italic")
         entry.append("  " + clean(item.id), style="dim")
-        table.add_row(item.start.isoformat(), item.end.isoformat(), entry, f"{item.hours:g}")
+        if narrow:
+            entry.append(f" · {item.hours:g} h", style="dim")
+            table.add_row(item.start.isoformat(), entry)
+        else:
+            table.add_row(item.start.isoformat(), item.end.isoformat(), entry, f"{item.hours:g}")
     console.print(table)
     console.print(
         Text(
-            f"{len(plan.items)} items, {plan.total_hours:g} study hours at {plan.hours_per_week:g} h a week: "
+            f"{count(len(plan.items), 'item')}, {plan.total_hours:g} study hours at {plan.hours_per_week:g} h a week: "
             f"done by {plan.finish.isoformat()}.",
             style="bold",
         )
