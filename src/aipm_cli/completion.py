@@ -41,6 +41,7 @@ COMMANDS = {
     "sync": "the same progress on every machine, through git",
     "cohort": "one report across many learners",
     "completion": "print a shell completion script",
+    "tui": "walk the roadmap and mark items with a key",
 }
 SUBCOMMANDS = {
     "roadmap": {"list": "bundled and own roadmaps", "show": "every phase, module and item",

@@ -173,6 +173,11 @@ class Learner:
     def hours_per_week(self) -> float:
         return float(self.config.get("hours_per_week"))
 
+    def refresh(self) -> None:
+        """Forget what was read, so the next read sees what another process (or a sync) wrote."""
+        if "ledger" in self.__dict__:
+            self.ledger._fold = None
+
     def read_state(self) -> State:
         """This learner's progress on the roadmap in use, read-only; notes lines that cannot be read."""
         state = self.ledger.state()

@@ -133,7 +133,7 @@ def root(
 # Which module registers each command. `aipm` builds only the command it runs
 # (Typer inspects every registered command's parameters on each run);
 # `--help` and anything unknown get them all.
-_MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "shellcomp")
+_MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "shellcomp", "tui")
 _COMMANDS = {
     **dict.fromkeys(("status", "list", "show", "next", "log"), "views"),
     **dict.fromkeys(("start", "done", "skip", "reset", "undo", "redo", "note", "evidence"), "track"),
@@ -144,6 +144,7 @@ _COMMANDS = {
     "cohort": "cohort",
     "sync": "sync",
     "completion": "shellcomp",
+    "tui": "tui",
 }
 _GLOBAL_WITH_VALUE = ("--user", "-u", "--roadmap", "-r")
 _OWN_OPTIONS = {"import": ("--user", "-u"), "cohort": ("--roadmap", "-r")}

@@ -59,6 +59,7 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
         "aipm cohort report ~/cohort-repo --format csv --by item",
     ],
     ("sync",): ["aipm sync", "aipm sync --status"],
+    ("tui",): ["aipm tui", "aipm --user sam tui"],
     ("completion",): [
         'aipm completion bash   # then: eval "$(aipm completion bash)" in ~/.bashrc',
         "aipm completion fish > ~/.config/fish/completions/aipm.fish",

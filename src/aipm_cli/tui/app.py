@@ -1,0 +1,439 @@
+"""The terminal UI. Every action calls the same core methods as the command line, so it records
+exactly the change the equivalent command records, under the same lock, with the same errors."""
+
+from __future__ import annotations
+
+import io
+import webbrowser
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from aipm_cli.errors import AipmError
+from aipm_cli.render.safe import clean
+
+MARKS = {"done": "✓", "in_progress": "◐", "skipped": "–", "not_started": "○"}
+FILTERS = ("all", "open", "in progress", "done")
+HELP = """Keys
+
+  ↑ ↓ ← →  move, expand and collapse      enter  expand or collapse
+  s  start      d  done       k  skip (asks for a reason)   r  reset
+  u  undo       U  redo       n  add a note   e  add evidence (to something started or done)
+  o  open the item's link in the browser
+  /  filter by text           f  cycle: all, open, in progress, done
+  g  go to what `aipm next` suggests
+  D  the date changes are for (default today)
+  ?  this help                q  quit
+
+A change on a module or phase asks first, and is one change, as on the command line.
+Press any key to close."""
+
+
+class Ask(ModalScreen[str | None]):
+    """One line of text, or None when cancelled (escape)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, value: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask"):
+            yield Label(Text(self.question))
+            yield Input(value=self.value, id="answer")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    BINDINGS = [Binding("y", "yes", "Yes"), Binding("n,escape", "no", "No")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask"):
+            yield Label(Text(self.question + "  [y/n]"))
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class Help(ModalScreen[None]):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            yield Static(Text(HELP))
+
+    def on_key(self) -> None:
+        self.dismiss(None)
+
+
+class AipmApp(App[None]):
+    """Header, the roadmap tree, the selected entry's details, a message bar and the keys."""
+
+    CSS = """
+    #header { height: 2; padding: 0 1; }
+    #main { height: 1fr; }
+    #tree { width: 1fr; min-width: 30; }
+    #detail { width: 1fr; padding: 0 1; border-left: solid $primary-darken-2; }
+    #message { height: 1; padding: 0 1; }
+    #ask, #help { width: 76; height: auto; padding: 1 2; border: solid $primary; background: $surface; }
+    Ask, Confirm, Help { align: center middle; }
+    """
+    BINDINGS = [
+        Binding("s", "mark('start')", "Start"),
+        Binding("d", "mark('done')", "Done"),
+        Binding("k", "skip", "Skip"),
+        Binding("r", "mark('reset')", "Reset"),
+        Binding("u", "undo", "Undo"),
+        Binding("U", "redo", "Redo", show=False),
+        Binding("n", "note", "Note", show=False),
+        Binding("e", "evidence", "Evidence", show=False),
+        Binding("o", "open", "Open", show=False),
+        Binding("slash", "search", "Filter"),
+        Binding("f", "cycle_filter", "Status", show=False),
+        Binding("g", "go_next", "Next"),
+        Binding("D", "set_day", "Date", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, learner: Any, refresh_seconds: float = 1.0) -> None:
+        super().__init__()
+        self.learner = learner
+        self.day: date | None = None  # None: today
+        self.text_filter = ""
+        self.status_filter = 0
+        self.refresh_seconds = refresh_seconds
+        self._signature: list[Any] = []
+        self._entries: dict[str, TreeNode[Any]] = {}
+
+    # -- layout ------------------------------------------------------------ #
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="header")
+        with Horizontal(id="main"):
+            tree: Tree[Any] = Tree("roadmap", id="tree")
+            tree.show_root = False
+            yield tree
+            with VerticalScroll(id="detail"):
+                yield Static(id="detail-text")
+        yield Static(id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "aipm"
+        self._signature = self.learner.ledger.signature()
+        self.rebuild()
+        self.set_interval(self.refresh_seconds, self.watch_record)
+        self.query_one(Tree).focus()
+
+    # -- what is shown -------------------------------------------------------- #
+
+    def rebuild(self, keep: str | None = None) -> None:
+        """The header and the tree from the learner's state; keeps the selection when it can."""
+        from aipm_cli.progress import counts_for
+        from aipm_cli.tracker import status_of
+
+        tree = self.query_one(Tree)
+        selected = keep or self.selected_id()
+        roadmap = self.learner.roadmap
+        state = self.learner.read_state()
+        summary = self.learner.summary()
+        header = Text(f"{clean(self.learner.user)} · {clean(roadmap.title)} v{clean(roadmap.version)}  ", style="bold")
+        filled = round(summary.percent / 100 * 20)
+        header.append("█" * filled + "░" * (20 - filled))
+        header.append(f" {summary.percent:.1f}%")
+        finish = summary.forecast.finish
+        header.append(
+            f"\n{summary.counts.done}/{summary.counts.total - summary.counts.skipped} done"
+            + (f" · done {finish[0]:%b %Y}–{finish[1]:%b %Y} at {summary.forecast.hours_per_week:g} h a week"
+               if finish else " · nothing left")
+            + (f" · changes for {self.day.isoformat()}" if self.day else ""),
+            style="dim",
+        )  # fmt: skip
+        self.query_one("#header", Static).update(header)
+        index = roadmap.index
+        tree.clear()
+        self._entries = {}
+        wanted = self.text_filter.lower()
+        show = FILTERS[self.status_filter]
+
+        def keep_item(item: Any) -> bool:
+            status = status_of(index, state, item.id)
+            if show == "open" and status in ("done", "skipped"):
+                return False
+            if show == "in progress" and status != "in_progress":
+                return False
+            if show == "done" and status != "done":
+                return False
+            return not wanted or wanted in item.title.lower() or wanted in item.id
+
+        for phase in roadmap.phases:
+            items_of_phase = [i for m in phase.modules for i in m.items]
+            shown = [i for i in items_of_phase if keep_item(i)]
+            if not shown:
+                continue
+            counts = counts_for(roadmap, state, items_of_phase)
+            label = Text(f"{clean(phase.title)}  ", style="bold")
+            label.append("skipped" if counts.total and counts.skipped == counts.total else f"{counts.percent:.0f}%",
+                         style="dim")  # fmt: skip
+            phase_node = tree.root.add(label, data=("phase", phase.id), expand=bool(wanted or show != "all"))
+            self._entries[phase.id] = phase_node
+            for module in phase.modules:
+                module_items = [i for i in module.items if keep_item(i)]
+                if not module_items:
+                    continue
+                mc = counts_for(roadmap, state, list(module.items))
+                mlabel = Text(f"{clean(module.title)}  ")
+                mlabel.append(f"{mc.percent:.0f}%" + (f" · {module.duration}" if module.duration else ""), style="dim")
+                module_node = phase_node.add(mlabel, data=("module", module.id), expand=bool(wanted or show != "all"))
+                self._entries[module.id] = module_node
+                for item in module_items:
+                    status = status_of(index, state, item.id)
+                    ilabel = Text(f"{MARKS[status]} {clean(item.title)}")
+                    if item.duration:
+                        ilabel.append(f"  {item.duration}", style="dim")
+                    if item.deliverables:
+                        item_node = module_node.add(ilabel, data=("item", item.id))
+                        for d in item.deliverables:
+                            dstatus = state.record(d.id).status
+                            dnode = item_node.add_leaf(Text(f"{MARKS[dstatus]} {clean(d.title)}"),
+                                                       data=("deliverable", d.id))  # fmt: skip
+                            self._entries[d.id] = dnode
+                    else:
+                        item_node = module_node.add_leaf(ilabel, data=("item", item.id))
+                    self._entries[item.id] = item_node
+        if selected and selected in self._entries:
+            self.select(selected)
+        elif tree.root.children:
+            tree.move_cursor(tree.root.children[0])
+        self.show_detail()
+
+    def select(self, ident: str) -> None:
+        node = self._entries.get(ident)
+        if node is None:
+            return
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.call_after_refresh(self._move_to, node)  # the tree knows a node's line once it is drawn
+
+    def _move_to(self, node: TreeNode[Any]) -> None:
+        tree = self.query_one(Tree)
+        tree.move_cursor(node)
+        tree.scroll_to_node(node, animate=False)
+        self.show_detail()
+
+    def selected(self) -> tuple[str, str] | None:
+        node = self.query_one(Tree).cursor_node
+        return node.data if node is not None and node.data else None
+
+    def selected_id(self) -> str | None:
+        chosen = self.selected()
+        return chosen[1] if chosen else None
+
+    def on_tree_node_highlighted(self) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        from aipm_cli.render.terminal import group_view, item_view
+
+        pane = self.query_one("#detail-text", Static)
+        chosen = self.selected()
+        if chosen is None:
+            pane.update(Text("Nothing matches the filter. Press / to change it, f for the status filter."))
+            return
+        kind, ident = chosen
+        try:
+            target = self.learner.resolve(ident)
+            from rich.console import Console
+
+            console = Console(
+                width=max(30, self.size.width // 2 - 4), record=True, file=io.StringIO(), color_system=None
+            )
+            if kind in ("phase", "module"):
+                group_view(console, self.learner.group(target), self.learner.names())
+            else:
+                item_view(console, self.learner.item(target))
+            pane.update(Text(console.export_text()))
+        except AipmError as exc:
+            self.say(" ".join(exc.lines()), error=True)
+
+    def say(self, message: str, error: bool = False) -> None:
+        self.query_one("#message", Static).update(Text(clean(message), style="bold red" if error else "green"))
+
+    # -- changes -------------------------------------------------------------- #
+
+    def watch_record(self) -> None:
+        """Show what another process (a command in another terminal, a sync) wrote."""
+        signature = self.learner.ledger.signature()
+        if signature != self._signature:
+            self._signature = signature
+            self.learner.refresh()
+            self.rebuild()
+
+    def changed(self, message: str) -> None:
+        self.learner.refresh()
+        self._signature = self.learner.ledger.signature()
+        self.rebuild()
+        self.say(message)
+
+    def attempt(self, action: Any, done_message: Any) -> None:
+        try:
+            result = action()
+        except AipmError as exc:
+            self.say(" ".join(exc.lines()), error=True)
+            return
+        self.changed(done_message(result) if callable(done_message) else done_message)
+
+    def action_mark(self, verb: str, reason: str | None = None) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        kind, ident = chosen
+
+        def go() -> None:
+            self.attempt(
+                lambda: self.learner.mark(verb, [ident], on=self.day, reason=reason),
+                lambda marked: f"{verb}: {ident}"
+                + (f" ({len(marked.result.changed)} changed)" if kind in ("phase", "module") else ""),
+            )  # fmt: skip
+
+        if kind in ("phase", "module"):
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    go()
+                else:
+                    self.say("Nothing changed.")
+
+            self.push_screen(Confirm(f"{verb} every item of the {kind} '{ident}', as one change?"), answered)
+        else:
+            go()
+
+    def action_skip(self) -> None:
+        if self.selected() is None:
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self.action_mark("skip", reason=reason.strip() or None)
+
+        self.push_screen(Ask("Skip: why? (optional; enter to skip, escape to cancel)"), answered)
+
+    def action_undo(self) -> None:
+        from aipm_cli.record.changes import describe
+
+        self.attempt(self.learner.undo, lambda change: f"Undid {describe(change)}.")
+
+    def action_redo(self) -> None:
+        from aipm_cli.record.changes import describe
+
+        self.attempt(self.learner.redo, lambda change: f"Redid {describe(change)}.")
+
+    def action_note(self) -> None:
+        ident = self.selected_id()
+        if ident is None:
+            return
+
+        def answered(text: str | None) -> None:
+            if text and text.strip():
+                self.attempt(lambda: self.learner.add_note(ident, text, self.day), f"Noted on {ident}.")
+
+        self.push_screen(Ask(f"Note on {ident}:"), answered)
+
+    def action_evidence(self) -> None:
+        from aipm_cli.tracker import status_of
+
+        ident = self.selected_id()
+        if ident is None:
+            return
+        status = status_of(self.learner.roadmap.index, self.learner.read_state(), ident)
+        if status not in ("done", "in_progress"):
+            self.say("Evidence goes with a start or a done: press s or d first.", error=True)
+            return
+        verb = "done" if status == "done" else "start"
+
+        def answered(text: str | None) -> None:
+            if text and text.strip():
+                self.attempt(
+                    lambda: self.learner.mark(verb, [ident], evidence=[text.strip()]), f"Evidence kept on {ident}."
+                )
+
+        self.push_screen(Ask(f"Evidence for {ident} (a link, a credential id):"), answered)
+
+    def action_open(self) -> None:
+        from aipm_cli.urls import is_http_url
+
+        chosen = self.selected()
+        if chosen is None or chosen[0] != "item":
+            return
+        url = self.learner.roadmap.index.items[chosen[1]].item.url
+        if url and is_http_url(url):
+            webbrowser.open(url)
+            self.say(f"Opened {url}")
+        else:
+            self.say("This entry has no web link.", error=True)
+
+    def action_search(self) -> None:
+        def answered(text: str | None) -> None:
+            if text is not None:
+                self.text_filter = text.strip()
+                self.rebuild()
+                self.say(f"Filter: {self.text_filter!r}" if self.text_filter else "Filter cleared.")
+
+        self.push_screen(Ask("Filter by text (empty: all):", self.text_filter), answered)
+
+    def action_cycle_filter(self) -> None:
+        self.status_filter = (self.status_filter + 1) % len(FILTERS)
+        self.rebuild()
+        self.say(f"Showing: {FILTERS[self.status_filter]}")
+
+    def action_go_next(self) -> None:
+        upcoming = self.learner.upcoming(1)
+        if not upcoming:
+            self.say("Nothing to do next.")
+            return
+        if upcoming[0].id not in self._entries:
+            self.text_filter, self.status_filter = "", 0
+            self.rebuild()
+        self.select(upcoming[0].id)
+        self.show_detail()
+
+    def action_set_day(self) -> None:
+        from aipm_cli.dates import parse_date
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                self.day = parse_date(text, self.learner.today()) if text.strip() else None
+            except AipmError as exc:
+                self.say(" ".join(exc.lines()), error=True)
+                return
+            self.rebuild()
+            self.say(f"Changes are for {self.day.isoformat()}." if self.day else "Changes are for today.")
+
+        self.push_screen(Ask("The date changes are for (YYYY-MM-DD, today, yesterday):"), answered)
+
+    def action_help(self) -> None:
+        self.push_screen(Help())
