@@ -153,6 +153,17 @@ def completion_bench(runs: int, base_env: dict[str, str]) -> dict[str, float]:
     return {"median_ms": round(done * 1000, 1), "ratio_light": round(done / light, 2)}
 
 
+def tui_bench(runs: int, base_env: dict[str, str]) -> dict[str, float]:
+    """Time to the first frame of `aipm tui` (drawn headless, then it leaves)."""
+    aipm = aipm_command()
+    home = Path(tempfile.mkdtemp(prefix="aipm-bench-tui-"))
+    env = {**base_env, "AIPM_HOME": str(home), "AIPM_USER": "bench", "AIPM_TUI_FIRST_FRAME": "1"}
+    subprocess.run([*aipm, "done", "ai-for-everyone"], env=env, check=True, capture_output=True)
+    times = [run([*aipm, "tui"], env)[0] for _ in range(runs)]
+    shutil.rmtree(home, ignore_errors=True)
+    return {"median_s": round(statistics.median(times), 3)}
+
+
 def growth_ratio(rows: list[dict[str, object]], key: str) -> float:
     """Largest over smallest median across history sizes (1.0 = flat)."""
     values = [float(r[key]["median_s"]) for r in rows]  # type: ignore[index]
@@ -187,6 +198,8 @@ def main() -> None:
     imported = measure_import(aipm_command(), sizes[-1], env)
     print("Completion...", file=sys.stderr)
     completing = completion_bench(runs, env)
+    print("Terminal UI...", file=sys.stderr)
+    tui = tui_bench(max(5, runs // 3), env)
     print("Sync...", file=sys.stderr)
     from sync_bench import sync_benchmark
 
@@ -228,6 +241,7 @@ def main() -> None:
                     1.3, max(peaks) <= 1.3 * min(peaks)))  # fmt: skip
     ratio = completing["ratio_light"]
     targets.append(("completion at 2,000 items within 1.1x of `import typer, rich.console`", ratio, 1.1, ratio <= 1.1))
+    targets.append(("tui: first frame under 1 s", tui["median_s"], 1.0, tui["median_s"] < 1.0))
     worst = max(synced[step]["aipm_seconds"] for step in ("send", "receive"))
     targets.append(("sync of 10,000 changes: aipm's own share under 1 s", worst, 1.0, worst < 1.0))
     limit_s = 60 * sizes[-1] / 1_000_000
@@ -254,6 +268,7 @@ def main() -> None:
         print(f"{row['changes']:>9} " + " ".join(f"{c:>16}" for c in cells) + f" {log_cell:>20} "
               f"{row['disk_20_writes_kb']:>7} KB")  # fmt: skip
     print()
+    print(f"tui: first frame in {tui['median_s']} s")
     print(f"import of {imported['changes']:,} changes: {imported['seconds']} s, {imported['peak_mb']} MB")
     for step in ("send", "receive"):
         cell = synced[step]
@@ -272,6 +287,7 @@ def main() -> None:
         "startup": start,
         "history": rows,
         "completion": completing,
+        "tui": tui,
         "import": imported,
         "sync": synced,
         "cohort": cohort,

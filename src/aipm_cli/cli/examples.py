@@ -59,7 +59,7 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
         "aipm cohort report ~/cohort-repo --format csv --by item",
     ],
     ("sync",): ["aipm sync", "aipm sync --status"],
-    ("tui",): ["aipm tui", "aipm --user sam tui"],
+    ("tui",): ["aipm tui", "aipm tui --user sam"],
     ("completion",): [
         'aipm completion bash   # then: eval "$(aipm completion bash)" in ~/.bashrc',
         "aipm completion fish > ~/.config/fish/completions/aipm.fish",

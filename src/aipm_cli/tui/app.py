@@ -25,7 +25,7 @@ HELP = """Keys
 
   ↑ ↓ ← →  move, expand and collapse      enter  expand or collapse
   s  start      d  done       k  skip (asks for a reason)   r  reset
-  u  undo       U  redo       n  add a note   e  add evidence (to something started or done)
+  u  undo       U  redo       n  add a note   e  add evidence (once started or done)
   o  open the item's link in the browser
   /  filter by text           f  cycle: all, open, in progress, done
   g  go to what `aipm next` suggests
@@ -91,7 +91,7 @@ class AipmApp(App[None]):
     CSS = """
     #header { height: 2; padding: 0 1; }
     #main { height: 1fr; }
-    #tree { width: 1fr; min-width: 30; }
+    #tree { width: 1fr; min-width: 30; overflow-x: hidden; }
     #detail { width: 1fr; padding: 0 1; border-left: solid $primary-darken-2; }
     #message { height: 1; padding: 0 1; }
     #ask, #help { width: 76; height: auto; padding: 1 2; border: solid $primary; background: $surface; }
@@ -113,10 +113,12 @@ class AipmApp(App[None]):
         Binding("D", "set_day", "Date", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # leaves at once, the terminal restored
     ]
 
-    def __init__(self, learner: Any, refresh_seconds: float = 1.0) -> None:
+    def __init__(self, learner: Any, refresh_seconds: float = 1.0, exit_after_first_frame: bool = False) -> None:
         super().__init__()
+        self.exit_after_first_frame = exit_after_first_frame  # bench/run.py times the first frame this way
         self.learner = learner
         self.day: date | None = None  # None: today
         self.text_filter = ""
@@ -144,6 +146,8 @@ class AipmApp(App[None]):
         self.rebuild()
         self.set_interval(self.refresh_seconds, self.watch_record)
         self.query_one(Tree).focus()
+        if self.exit_after_first_frame:
+            self.call_after_refresh(self.exit)
 
     # -- what is shown -------------------------------------------------------- #
 
