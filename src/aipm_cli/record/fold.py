@@ -307,6 +307,9 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
     result.undo_stack = [entry_data(e) for e in undo_stack]
     result.redo_stack = redo_stack
     result.refs = {k: list(v) for k, v in refs.items()}
+    # Only the undone changes `show` can still list are kept (bounded like the references themselves).
+    listed = {entry[0] for kept in result.refs.values() for entry in kept}
+    result.cancelled_refs &= listed
     result.activity = activity
     return result
 

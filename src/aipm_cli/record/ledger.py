@@ -224,7 +224,7 @@ class Ledger:
             "undo": [entry_data(e) for e in result.undo_stack],
             "redo": result.redo_stack,
             "refs": result.refs,
-            "cancelled_refs": sorted(result.cancelled_refs),
+            "cancelled_refs": sorted(result.cancelled_refs & {e[0] for kept in result.refs.values() for e in kept}),
             "activity": result.activity,
             "torn": [[t.file.name, t.offset, t.size] for t in result.problems.torn],
         }
