@@ -186,6 +186,10 @@ def _merged(sources: list[Source], problems: logs.Problems, strict: bool) -> Ite
             last = change_id
             yield change_id, position, change, ((name, offset) if name is not None else None)
 
+    if strict and len(sources) == 1:  # one device, the usual case: no merge needed
+        for change_id, _position, change, ref in stream(0, sources[0]):
+            yield change_id, change, ref
+        return
     if strict:
         streams = [stream(i, s) for i, s in enumerate(sources)]
         for change_id, _position, change, ref in heapq.merge(*streams):
