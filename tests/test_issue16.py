@@ -326,3 +326,23 @@ def test_own_roadmaps_known_by_id_cost_no_yaml_parser_once_seen(run: Run, home: 
         loaded = imported_by(*args)
         assert "aipm_cli.learner" in loaded, args
         assert not [m for m in ("pydantic", "yaml", "aipm_cli.models") if m in loaded], args
+
+
+def test_learners_are_not_renamed_or_removed_in_a_synced_data_directory(run, home) -> None:  # type: ignore[no-untyped-def]
+    run("done", "ai-for-everyone")
+    (home / ".git").mkdir()
+    for args in (("users", "rename", "ada", "grace"), ("users", "remove", "ada")):
+        result = run(*args)
+        assert result.exit_code == 1 and "synced with git" in result.stderr
+    assert (home / "learners" / "ada").is_dir()
+
+
+def test_renaming_the_learner_in_use_moves_your_commands_with_it(run, home, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("AIPM_USER")
+    monkeypatch.setattr("aipm_cli.learner.default_user_name", lambda: "ada")
+    run("done", "ai-for-everyone")
+    assert run("users", "rename", "ada", "lovelace").exit_code == 0
+    import json
+
+    assert json.loads(run("status", "--json").stdout)["user"] == "lovelace"
+    assert json.loads(run("status", "--json").stdout)["counts"]["done"] == 1

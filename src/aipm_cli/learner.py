@@ -444,8 +444,19 @@ class Learner:
 
         shutil.rmtree(self.layout.cache / "state" / name, ignore_errors=True)
 
+    def _refuse_when_synced(self, what: str) -> None:
+        # Sync only ever adds to each device's logs: a moved or removed folder would come back from
+        # another machine, and the learner would be split between two names.
+        if (self.layout.root / ".git").exists():
+            raise InputError(
+                f"This data directory is synced with git, so a learner cannot be {what} here: "
+                "the other machines would bring the old folder back.",
+                "Do it before `aipm sync init`, or keep the name and use another learner for new progress.",
+            )
+
     def rename_learner(self, old: str, new: str) -> dict[str, Any]:
         """Give a learner another name: their folder moves, every change stays as it is."""
+        self._refuse_when_synced("renamed")
         folder = self._existing_learner(check_user_name(old))
         target = self.layout.learner_dir(check_user_name(new))
         if target.exists() or target.is_symlink():
@@ -455,7 +466,9 @@ class Learner:
         with self._learner_locked(old):
             os.rename(folder, target)
         self._forget_cache(old)
-        moved_setting = self.config.get("user") == old
+        # The learner your commands use follows the rename, wherever that name came from (the
+        # setting, or your login name).
+        moved_setting = self.config.get("user") == old or (self._user_option is None and self.user == old)
         if moved_setting:
             self.config.set("user", new)
         return {"old": old, "new": new, "folder": str(target), "setting_updated": moved_setting}
@@ -464,6 +477,7 @@ class Learner:
         """Move a learner's folder into the data directory's backups (`restore` brings it back)."""
         from aipm_cli.paths import ensure_private_dir
 
+        self._refuse_when_synced("removed")
         folder = self._existing_learner(check_user_name(name))
         stamp = self.now().astimezone(UTC).strftime("%Y%m%dT%H%M%S")
         ensure_private_dir(self.backups_dir)

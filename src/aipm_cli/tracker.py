@@ -251,7 +251,8 @@ def plan_removal(state: State, target: Target, kind: str, number: int) -> dict[s
 
         raise InputError(
             f"{target.title} ({target.id}) has no {word} {number}; it has {count(len(entries), word)}.",
-            f"Give a number from 1 to {len(entries)}, as `aipm show {target.id}` numbers them.",
+            (f"Give a number from 1 to {len(entries)}" if len(entries) > 1 else "The only one is number 1")
+            + f", as `aipm show {target.id}` numbers them.",
         )
     entry = entries[number - 1]
     if not entry.id:

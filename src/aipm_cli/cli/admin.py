@@ -132,6 +132,8 @@ def doctor(
                           f"{listed(forgotten)}. Run `aipm undo` to bring it back.")  # fmt: skip
         else:
             app.say_plain("No orphaned progress to forget.")
+    from aipm_cli.wording import count as counted
+
     report = app.learner.doctor(rebuild=rebuild)
     problems = report["problems"]
     if json:
@@ -150,7 +152,7 @@ def doctor(
         rows = [
             ("data dir", report["data_dir"]),
             ("learner", report.get("user", "?")),
-            ("changes", f"{report.get('changes', 0)} in {len(report['logs'])} log files"
+            ("changes", f"{report.get('changes', 0)} in {counted(len(report['logs']), 'log file')}"
              + (f" ({report.get('in_effect', 0)} in effect)" if report.get("changes") else "")),
             ("logs", report.get("changes_dir", "-")),
             ("config", report["config"]),

@@ -103,8 +103,11 @@ def render(report: Report) -> str:
         total = sum(n for _, n in weeks)
         active = sum(1 for _, n in weeks if n)
         add("")
-        add(f"**Activity:** {total} events in {len(weeks)} weeks since the week of {weeks[0][0].isoformat()}, "
-            f"active in {active}: " + ", ".join(f"{w.day} {w:%b} {n}" for w, n in weeks if n))  # fmt: skip
+        from aipm_cli.wording import count
+
+        add(f"**Activity:** {count(total, 'event')} in {count(len(weeks), 'week')} since the week of "
+            f"{weeks[0][0].isoformat()}, active in {active}; events per active week: "
+            + ", ".join(f"{w.day} {w:%b}: {n}" for w, n in weeks if n))  # fmt: skip
 
     add("")
     add("## Projects")

@@ -271,14 +271,16 @@ class AipmApp(App[None]):
             target = self.learner.resolve(ident)
             from rich.console import Console
 
-            console = Console(
-                width=max(30, self.size.width // 2 - 4), record=True, file=io.StringIO(), color_system=None
-            )
-            if kind in ("phase", "module"):
-                group_view(console, self.learner.group(target), self.learner.names())
-            else:
-                item_view(console, self.learner.item(target))
-            pane.update(Text(console.export_text()))
+            # Drawn at the pane's own width (so nothing is wrapped twice), with colour; Textual
+            # takes colour away itself under NO_COLOR.
+            width = max(30, (pane.size.width or self.size.width // 2 - 4) - 1)
+            console = Console(width=width, file=io.StringIO(), color_system="standard", force_terminal=True)
+            with console.capture() as captured:
+                if kind in ("phase", "module"):
+                    group_view(console, self.learner.group(target), self.learner.names())
+                else:
+                    item_view(console, self.learner.item(target))
+            pane.update(Text.from_ansi(captured.get()))
         except AipmError as exc:
             self.say(" ".join(exc.lines()), error=True)
 
@@ -393,8 +395,11 @@ class AipmApp(App[None]):
             return
         url = self.learner.roadmap.index.items[chosen[1]].item.url
         if url and is_http_url(url):
-            webbrowser.open(url)
-            self.say(f"Opened {url}")
+            try:
+                opened = webbrowser.open(url)
+            except webbrowser.Error:
+                opened = False
+            self.say(f"Opened {url}" if opened else f"No browser was found; the link is {url}", error=not opened)
         else:
             self.say("This entry has no web link.", error=True)
 
