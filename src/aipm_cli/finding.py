@@ -134,8 +134,8 @@ def _own_ref(path: Path, cache_dir: Path) -> RoadmapRef:
         roadmap = parse_roadmap_text(data, str(path), cache_dir=cache_dir)
     except AipmError as exc:
         try:
+            from aipm_cli.fs import atomic_write
             from aipm_cli.paths import ensure_private_dir
-            from aipm_cli.store import atomic_write
 
             ensure_private_dir(refused.parent)
             atomic_write(refused, exc.message.encode("utf-8"))

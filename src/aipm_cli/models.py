@@ -276,10 +276,6 @@ class HistoryEntry(_Record):
     undoes: int | None = None
     undone: bool = False
 
-    @property
-    def effective_date(self) -> date:
-        return self.on or self.at.date()
-
 
 class RoadmapProgress(_Record):
     roadmap_version: str | None = None
@@ -287,15 +283,9 @@ class RoadmapProgress(_Record):
     skills: dict[str, list[SkillRating]] = Field(default_factory=dict)
     history: list[HistoryEntry] = Field(default_factory=list)
 
-    def next_seq(self) -> int:
-        return self.history[-1].seq + 1 if self.history else 1
-
 
 class StoreDoc(_Record):
     schema_version: int
     user: str
     created: datetime | None = None
     roadmaps: dict[str, RoadmapProgress] = Field(default_factory=dict)
-
-    def history_size(self) -> int:
-        return sum(len(r.history) for r in self.roadmaps.values())

@@ -1,8 +1,7 @@
 """The schema-1 store of the first release (one progress.json per learner), read only.
 
 Since schema 2 a learner's record is the change log (record/); this module
-reads an old store so that record/migrate.py can turn it into changes, and
-keeps the atomic write the rest of aipm uses for its own files.
+reads an old store so that record/migrate.py can turn it into changes.
 """
 
 from __future__ import annotations
@@ -23,43 +22,11 @@ def _unreadable(path: Path, why: str) -> StoreError:
     )
 
 
-_HISTORY_OPEN = b'"history": [\n'
-_HISTORY_CLOSE = b"\n      ]"
-
-
-def _split_history(raw: bytes) -> tuple[bytes, list[tuple[int, int]]]:
-    """Cut the one-entry-per-line history blocks out of a store file.
-
-    Returns the file with each block replaced by a numbered placeholder, and
-    where each block (its lines, untouched) starts and ends in `raw`. A file laid out differently (edited
-    by hand) is returned whole, and its history is parsed the ordinary way.
-    """
-    pieces: list[bytes] = []
-    blocks: list[tuple[int, int]] = []
-    position = 0
-    while True:
-        start = raw.find(_HISTORY_OPEN, position)
-        if start < 0:
-            break
-        end = raw.find(_HISTORY_CLOSE, start)
-        first = start + len(_HISTORY_OPEN)
-        while first < end and raw[first] == 0x20:  # the entries' indentation
-            first += 1
-        if end < 0 or raw[first : first + 1] != b"{" or raw[end - 1 : end] != b"}":
-            return raw, []
-        pieces += [raw[position:start], b'"history": "@@aipm-history-block-%d@@"' % len(blocks)]
-        blocks.append((first, end))
-        position = end + len(_HISTORY_CLOSE)
-    pieces.append(raw[position:])
-    return b"".join(pieces), blocks
-
-
-def _parse(raw: bytes, path: Path, split: bool = True) -> tuple[dict[str, Any], int, dict[str, Any]]:
+def _parse(raw: bytes, path: Path) -> dict[str, Any]:
     if not raw.strip():
         raise _unreadable(path, "the file is empty")
-    small, blocks = _split_history(raw) if split else (raw, [])
     try:
-        data = json.loads(small)
+        data = json.loads(raw)
     except RecursionError:
         raise _unreadable(path, "it is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
@@ -77,18 +44,7 @@ def _parse(raw: bytes, path: Path, split: bool = True) -> tuple[dict[str, Any], 
             f"this aipm reads {SCHEMA_VERSION}). It was left untouched.",
             "Upgrade aipm (pip install -U aipm-cli) to use it.",
         )
-    histories: dict[str, Any] = {}
-    if blocks:
-        from aipm_cli.history import History
-
-        for roadmap_id, progress in (data.get("roadmaps") or {}).items():
-            marker = progress.get("history") if isinstance(progress, dict) else None
-            if isinstance(marker, str) and marker.startswith("@@aipm-history-block-"):
-                number = int(marker.removeprefix("@@aipm-history-block-").rstrip("@"))
-                histories[roadmap_id] = History(raw, *blocks[number], source=path)
-                del progress["history"]
-    original = version
-    return data, original, histories
+    return data
 
 
 def validate(data: dict[str, Any], path: Path) -> Any:
@@ -105,15 +61,12 @@ def validate(data: dict[str, Any], path: Path) -> Any:
 
 
 def decode(raw: bytes, path: Path) -> tuple[Any, int]:
-    """The store document in these bytes, and the schema version they had."""
-    data, version, histories = _parse(raw, path)
-    doc = validate(data, path)
-    for roadmap_id, history in histories.items():
-        doc.roadmaps[roadmap_id].history = history
-    return doc, version
+    """The store document in these bytes, and the schema version they had.
 
-
-from aipm_cli.fs import atomic_write, fsync_dir  # noqa: E402,F401 - kept importable from here for older callers
+    The whole history is parsed: migration reads every entry anyway.
+    """
+    data = _parse(raw, path)
+    return validate(data, path), data["schema_version"]
 
 
 class Store:

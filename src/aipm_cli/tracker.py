@@ -299,10 +299,3 @@ def plan_rating(skill: str, level: int, on: date, note: str | None) -> dict[str,
 def orphans(index: RoadmapIndex, state: State) -> list[str]:
     """Ids with progress that this roadmap no longer has (kept, never dropped)."""
     return sorted(k for k in state.items if not index.known(k) and k not in index.phases and k not in index.modules)
-
-
-def describe_change(change: dict[str, Any]) -> str:
-    """A change in a few words, for messages: 'done ai-for-everyone'."""
-    from aipm_cli.record.changes import describe
-
-    return describe(change)

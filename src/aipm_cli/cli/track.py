@@ -159,10 +159,10 @@ def reset(ctx: typer.Context, items: ItemsArg, on: OnOpt = None, note: NoteOpt =
 def _undone(app: object, change: dict, verb: str) -> None:
     from rich.markup import escape
 
-    from aipm_cli.tracker import describe_change
+    from aipm_cli.record.changes import describe
 
     when = str(change.get("at", ""))[:16].replace("T", " ")
-    app.say(f"[green]✓[/] {verb} {escape(describe_change(change))} (recorded {when}).")  # type: ignore[attr-defined]
+    app.say(f"[green]✓[/] {verb} {escape(describe(change))} (recorded {when}).")  # type: ignore[attr-defined]
 
 
 def undo(ctx: typer.Context) -> None:

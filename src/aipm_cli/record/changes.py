@@ -45,7 +45,6 @@ from typing import Any
 FORMAT = 1
 STATUS_OPS = ("start", "done", "skip", "reset")
 CORRECTION_OPS = ("redate", "remove", "forget")
-OPS = (*STATUS_OPS, "note", "assess", "undo", "redo", "import", "restore", *CORRECTION_OPS)
 # Operations that change what the learner sees (what undo can cancel).
 SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore", *CORRECTION_OPS)
 

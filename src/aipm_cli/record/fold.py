@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli.record import logs
-from aipm_cli.record.changes import STATUS_OPS, SUBSTANTIVE
+from aipm_cli.record.changes import SUBSTANTIVE
 from aipm_cli.record.state import (
-    ItemState,
     Rating,
     State,
     apply,
@@ -360,10 +359,3 @@ def restore_before(state: State, entry: dict[str, Any]) -> None:
             state.skills[skill] = kept
         else:
             state.skills.pop(skill, None)
-
-
-def blank() -> ItemState:
-    return ItemState()
-
-
-__all__ = ["Fold", "Source", "fold", "before", "restore_before", "units_of", "STATUS_OPS"]

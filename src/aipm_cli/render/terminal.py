@@ -75,16 +75,6 @@ def forecast_lines(f: Forecast) -> list[str]:
     return lines
 
 
-def _grid(console: Console, *widths: int | None) -> Table:
-    table = Table.grid(padding=(0, 1))
-    for w in widths:
-        if w is None:
-            table.add_column(ratio=1, overflow="fold")
-        else:
-            table.add_column(width=w, no_wrap=True)
-    return table
-
-
 def _heading(text: str) -> Text:
     return Text(text, style="bold")
 
