@@ -49,7 +49,7 @@ CORRECTION_OPS = ("redate", "remove", "forget")
 SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore", *CORRECTION_OPS)
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # used with fullmatch
 _MAX_TEXT = 100_000
 
 
@@ -221,11 +221,26 @@ def _check_rating(value: Any, what: str) -> None:
         _text(value["note"], f"{what}.note")
 
 
-_FAST_KEYS = {op: frozenset(_COMMON | _REQUIRED[op]) for op in (*STATUS_OPS, "note")}
-_FAST_KEYS_OLD = {op: keys - {"roadmap_version"} for op, keys in _FAST_KEYS.items()}
+def _key_sets(op: str, optional: tuple[str, ...] = ()) -> tuple[frozenset[str], ...]:
+    """Every exact set of fields a change of `op` has when aipm writes it (with or without the optional ones)."""
+    base = _COMMON - {"roadmap_version"} | _REQUIRED[op]
+    sets = [frozenset(base)]
+    for name in (*optional, "roadmap_version"):
+        sets += [s | {name} for s in sets]
+    return tuple(sets)
+
+
+# The common cases, checked quickly: the changes aipm writes all the time, with
+# exactly their usual fields. Anything else takes the full path.
+_FAST = {
+    **{op: _key_sets(op) for op in (*STATUS_OPS, "note")},
+    **{op: _key_sets(op, ("about",)) for op in ("undo", "redo")},
+}
+_DAYS: set[str] = set()  # dates already found valid (a log holds a few thousand)
 
 
 def _plain_ids(value: Any) -> bool:
+    """A list of ids."""
     if type(value) is not list:
         return False
     for v in value:
@@ -234,43 +249,74 @@ def _plain_ids(value: Any) -> bool:
     return True
 
 
+def _plain_day(value: Any) -> bool:
+    if type(value) is not str:
+        return False
+    if value in _DAYS:
+        return True
+    if len(value) != 10 or value[4] != "-" or value[7] != "-" or not value[:4].isdigit():
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    if len(_DAYS) < 100_000:
+        _DAYS.add(value)
+    return True
+
+
 def check(data: Any) -> dict[str, Any]:
     """The change in a decoded line, or BadChange saying what is wrong with it."""
-    # The common case, checked quickly: a status change or a note with exactly
-    # its required fields, written by aipm. Anything else takes the full path.
     if type(data) is dict:
         op = data.get("op")
-        fast = _FAST_KEYS.get(op)  # type: ignore[arg-type]
-        if (
-            fast is not None
-            and (data.keys() == fast or data.keys() == _FAST_KEYS_OLD[op])  # type: ignore[index]
-            and data["v"] == 1
-            and type(data["v"]) is int
-            and type(data["id"]) is str
-            and _ID.match(data["id"])
-            and type(data["at"]) is str
-            and type(data["on"]) is str
-            and len(data["on"]) == 10
-            and data["on"][4] == "-"
-            and data["on"][7] == "-"
-            and data["on"][:4].isdigit()
-            and type(data["device"]) is str
-            and 0 < len(data["device"]) <= 200
-            and type(data.get("roadmap_version", "")) is str
-            and len(data.get("roadmap_version", "")) <= 100
-            and _plain_ids(data["targets"])
-            and data["targets"]
-            and (op == "note" or _plain_ids(data["units"]))
-            and (op != "note" or (type(data["text"]) is str and len(data["text"]) <= _MAX_TEXT))
-        ):
-            try:
-                date.fromisoformat(data["on"])
-                aware = datetime.fromisoformat(data["at"]).tzinfo is not None
-            except ValueError:
-                aware = False
-            if aware:
-                return data
+        if isinstance(op, str) and op in _FAST:
+            keys = data.keys()
+            for shape in _FAST[op]:
+                if keys == shape:
+                    if _fast_ok(data, op):
+                        return data
+                    break
     return _check_fully(data)
+
+
+def _fast_ok(data: dict[str, Any], op: str) -> bool:
+    v = data["v"]
+    change_id = data["id"]
+    device = data["device"]
+    version = data.get("roadmap_version", "")
+    if not (
+        v == 1
+        and type(v) is int
+        and type(change_id) is str
+        and _ID.fullmatch(change_id)
+        and type(device) is str
+        and 0 < len(device) <= 200
+        and type(version) is str
+        and len(version) <= 100
+        and _plain_day(data["on"])
+    ):
+        return False
+    if op == "note":
+        text = data["text"]
+        targets = data["targets"]
+        if not (targets and _plain_ids(targets) and type(text) is str and len(text) <= _MAX_TEXT):
+            return False
+    elif op in ("undo", "redo"):
+        target = data["target"]
+        about = data.get("about", "")
+        if not (type(target) is str and _ID.fullmatch(target) and type(about) is str and len(about) <= _MAX_TEXT):
+            return False
+    else:
+        targets = data["targets"]
+        if not (targets and _plain_ids(targets) and _plain_ids(data["units"])):
+            return False
+    at = data["at"]
+    if type(at) is not str:
+        return False
+    try:
+        return datetime.fromisoformat(at).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def _check_fully(data: Any) -> dict[str, Any]:
@@ -282,10 +328,10 @@ def _check_fully(data: Any) -> dict[str, Any]:
     if version > FORMAT:
         raise NewerChange(f"it was written by a newer aipm (change format {version}; this aipm knows {FORMAT})")
     change_id = data.get("id")
-    if not isinstance(change_id, str) or not _ID.match(change_id):
+    if not isinstance(change_id, str) or not _ID.fullmatch(change_id):
         raise BadChange("its id is not a change id")
     op = data.get("op")
-    if op not in _ALLOWED:
+    if not isinstance(op, str) or op not in _ALLOWED:
         raise BadChange(f"'{str(op)[:40]}' is not an operation")
     extra = set(data) - _COMMON - _ALLOWED[op]
     if extra:
@@ -340,8 +386,10 @@ def _check_fully(data: Any) -> dict[str, Any]:
         _check_rating({"on": data["on"], "level": data["level"], "note": data.get("note")}, "the rating")
     if op in ("undo", "redo"):
         target = data["target"]
-        if not isinstance(target, str) or not _ID.match(target):
+        if not isinstance(target, str) or not _ID.fullmatch(target):
             raise BadChange(f"{op} target is not a change id")
+        if data.get("about") is not None:
+            _text(data["about"], "about")
     if op == "import":
         _text(data["file"], "file", 300)
         if "ids" in data and (not isinstance(data["ids"], list) or not all(isinstance(i, str) for i in data["ids"])):

@@ -16,6 +16,7 @@ on or before D, in the same order.
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections import deque
 from collections.abc import Iterator
@@ -49,11 +50,15 @@ class Source:
     name: str = ""
 
     def read(self, problems: logs.Problems) -> Iterator[tuple[dict[str, Any], int]]:
+        for batch in self.batches(problems):
+            yield from batch
+
+    def batches(self, problems: logs.Problems) -> Iterator[list[tuple[dict[str, Any], int]]]:
+        """(change, offset) a block at a time (in memory: the position stands for the offset)."""
         if self.path is not None:
-            yield from logs.changes(self.path, problems)
-        else:
-            for number, change in enumerate(self.changes or ()):
-                yield change, number
+            yield from logs.batches(self.path, problems)
+        elif self.changes:
+            yield [(change, number) for number, change in enumerate(self.changes)]
 
     def cancelling(self, counts: list[int]) -> Iterator[dict[str, Any]]:
         if self.path is not None:
@@ -79,6 +84,10 @@ class _Everything:
 
 def units_of(change: dict[str, Any], aliases: dict[str, str]) -> list[str]:
     """The units (and named records) a change touches, through aliases."""
+    units = change.get("units")
+    if units is not None and len(units) == 1 and not aliases:
+        if change.get("targets") == units and "state" not in change:
+            return units  # the usual status change: one item
     keys = change.get("units", []) + change.get("targets", [])
     state = change.get("state")
     if state:
@@ -116,7 +125,7 @@ def cancellations(sources: list[Source]) -> Cancellation:
                 undo[change["id"]] = change["target"]
             elif change["op"] == "redo":
                 redo[change["id"]] = change["target"]
-            else:
+            elif change["op"] == "import":  # (the quick scan may find the words elsewhere in a line)
                 imports[change["id"]] = change["file"]
                 if "ids" in change:
                     brought_by[change["id"]] = set(change["ids"])
@@ -172,36 +181,56 @@ class Fold:
     activity: dict[str, int] = field(default_factory=dict)  # ISO date -> changes in effect that day
 
 
-def _merged(sources: list[Source], problems: logs.Problems, strict: bool) -> Iterator[tuple[str, dict[str, Any], Any]]:
-    """Every readable change in id order; each source must be sorted (else _Unsorted)."""
+Run = tuple[str | None, list[tuple[dict[str, Any], int]]]  # a file's name (None: in memory), (change, offset)s
 
-    def stream(position: int, source: Source) -> Iterator[tuple[str, int, dict[str, Any], Any]]:
-        last = ""
-        name = source.path.name if source.path is not None else None
-        for change, offset in source.read(problems):
-            change_id = change["id"]
-            if change_id < last:
-                raise _Unsorted
-            last = change_id
-            yield change_id, position, change, ((name, offset) if name is not None else None)
+
+def _merged(sources: list[Source], problems: logs.Problems, strict: bool) -> Iterator[Run]:
+    """Every readable change in id order, in runs from one source at a time.
+
+    Strict: each source is read as a stream and must be sorted; the reader
+    checks that the ids never go down (a source out of order makes the merged
+    order go down somewhere) and raises _Unsorted. Not strict: everything is
+    read into memory and sorted.
+    """
+
+    def name_of(source: Source) -> str | None:
+        return source.path.name if source.path is not None else None
 
     if strict and len(sources) == 1:  # one device, the usual case: no merge needed
-        for change_id, _position, change, ref in stream(0, sources[0]):
-            yield change_id, change, ref
+        name = name_of(sources[0])
+        for batch in sources[0].batches(problems):
+            yield name, batch
         return
     if strict:
-        streams = [stream(i, s) for i, s in enumerate(sources)]
-        for change_id, _position, change, ref in heapq.merge(*streams):
-            yield change_id, change, ref
-        return
-    everything = []
-    for position, source in enumerate(sources):
-        for change, offset in source.read(problems):
-            ref = (source.path.name, offset) if source.path is not None else None
-            everything.append((change["id"], position, change, ref))
-    everything.sort(key=lambda e: (e[0], e[1]))
-    for change_id, _position, change, ref in everything:
-        yield change_id, change, ref
+
+        def stream(position: int, source: Source) -> Iterator[tuple[str, int, dict[str, Any], int]]:
+            for batch in source.batches(problems):
+                for change, offset in batch:
+                    yield change["id"], position, change, offset
+
+        merged: Iterator[tuple[str, int, dict[str, Any], int]] = heapq.merge(
+            *(stream(i, s) for i, s in enumerate(sources))
+        )
+    else:
+        everything = [
+            (change["id"], position, change, offset)
+            for position, source in enumerate(sources)
+            for batch in source.batches(problems)
+            for change, offset in batch
+        ]
+        everything.sort(key=lambda e: (e[0], e[1]))
+        merged = iter(everything)
+    names = [name_of(s) for s in sources]
+    run: list[tuple[dict[str, Any], int]] = []
+    current = -1
+    for _change_id, position, change, offset in merged:
+        if position != current or len(run) >= 4096:
+            if run:
+                yield names[current], run
+            run, current = [], position
+        run.append((change, offset))
+    if run:
+        yield names[current], run
 
 
 def ordered(sources: list[Source]) -> list[dict[str, Any]]:
@@ -210,10 +239,14 @@ def ordered(sources: list[Source]) -> list[dict[str, Any]]:
     def distinct(strict: bool) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         previous = None
-        for change_id, change, _ref in _merged(sources, logs.Problems(), strict):
-            if change_id != previous:
-                previous = change_id
-                out.append(change)
+        for _name, run in _merged(sources, logs.Problems(), strict):
+            for change, _offset in run:
+                change_id = change["id"]
+                if previous is not None and change_id < previous:
+                    raise _Unsorted
+                if change_id != previous:
+                    previous = change_id
+                    out.append(change)
         return out
 
     try:
@@ -228,12 +261,19 @@ def fold(sources: list[Source], aliases: dict[str, str], as_of: date | None = No
     The undo stack is kept for the last changes only (a window of lines at the
     end), unless `undo_all`: then every change in effect can be reached.
     """
+    # A fold makes a great many short-lived objects and no reference cycles;
+    # the cycle collector would only walk them again and again (a fifth of the time).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _fold(sources, aliases, as_of, strict=True, undo_all=undo_all)
     except _Unsorted:
         # A file whose lines are out of order (edited by hand, a clock that
         # went back): read everything into memory and sort it.
         return _fold(sources, aliases, as_of, strict=False, undo_all=undo_all)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, strict: bool, undo_all: bool) -> Fold:
@@ -258,52 +298,66 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
     last_on = ""
     changes = 0
     substantive = frozenset(SUBSTANTIVE)
-    for change_id, change, ref in _merged(sources, problems, strict):
-        position += 1
-        if change_id == previous:
-            continue  # the same change from another file
-        previous = change_id
-        changes += 1
-        op = change["op"]
-        touched = units_of(change, aliases) if op in substantive else []
-        if ref is not None:
-            entry = [change_id, ref[0], ref[1]]
-            for unit in touched:
-                kept = refs.get(unit)
-                if kept is None:
-                    kept = refs[unit] = deque(maxlen=KEEP_REFS)
-                kept.append(entry)
-            if touched and change_id in cancelled:
-                result.cancelled_refs.add(change_id)
-        if change_id in cancelled:
-            if op in SUBSTANTIVE:
-                recent_cancelled[change_id] = change
-                if len(recent_cancelled) > 2 * KEEP_UNDO:
-                    recent_cancelled.pop(next(iter(recent_cancelled)))
-            continue
-        on = change["on"]
-        if limit is not None and on > limit:
-            continue
-        result.in_effect += 1
-        if op == "undo":
-            target = recent_cancelled.get(change["target"])
-            redo_stack.append({"id": change_id, "target": target})
-            continue
-        if op == "redo":
-            continue
-        if op in substantive:
-            if redo_stack:
-                redo_stack = []
-            if position > window and limit is None:
-                undo_stack.append(before(state, change, touched))
-            if op != "import":
-                activity[on] = activity.get(on, 0) + 1
-            if on > last_on:
-                last_on = on
-            result.last_at = change["at"]
-        apply(state, change, aliases)
-        if "roadmap_version" in change:
-            state.roadmap_version = change["roadmap_version"]
+    in_effect = 0
+    last_at = None
+    days: dict[str, date] = {}  # each date string parsed once
+    cancelled_refs = result.cancelled_refs
+    for name, run in _merged(sources, problems, strict):
+        for change, offset in run:
+            change_id = change["id"]
+            position += 1
+            if change_id == previous:
+                continue  # the same change from another file
+            if previous is not None and change_id < previous:
+                raise _Unsorted  # (only a strict read can be out of order)
+            previous = change_id
+            changes += 1
+            op = change["op"]
+            if op in substantive:
+                touched = units_of(change, aliases)
+                if name is not None:
+                    entry = [change_id, name, offset]
+                    for unit in touched:
+                        kept = refs.get(unit)
+                        if kept is None:
+                            kept = refs[unit] = deque(maxlen=KEEP_REFS)
+                        kept.append(entry)
+                    if touched and change_id in cancelled:
+                        cancelled_refs.add(change_id)
+            if change_id in cancelled:
+                if op in substantive:
+                    recent_cancelled[change_id] = change
+                    if len(recent_cancelled) > 2 * KEEP_UNDO:
+                        recent_cancelled.pop(next(iter(recent_cancelled)))
+                continue
+            on = change["on"]
+            if limit is not None and on > limit:
+                continue
+            in_effect += 1
+            if op == "undo":
+                target = recent_cancelled.get(change["target"])
+                redo_stack.append({"id": change_id, "target": target})
+                continue
+            if op == "redo":
+                continue
+            if op in substantive:
+                if redo_stack:
+                    redo_stack = []
+                if position > window and limit is None:
+                    undo_stack.append(before(state, change, touched))
+                if op != "import":
+                    activity[on] = activity.get(on, 0) + 1
+                if on > last_on:
+                    last_on = on
+                last_at = change["at"]
+            day = days.get(on)
+            if day is None:
+                day = days[on] = date.fromisoformat(on)
+            apply(state, change, aliases, day)
+            if "roadmap_version" in change:
+                state.roadmap_version = change["roadmap_version"]
+    result.in_effect = in_effect
+    result.last_at = last_at
     result.changes = changes
     result.max_id = previous
     result.last_on = date.fromisoformat(last_on) if last_on else None

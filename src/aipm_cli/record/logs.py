@@ -9,7 +9,6 @@ stop and name the file and line.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -21,7 +20,7 @@ from typing import Any, BinaryIO
 from aipm_cli.fs import fsync_dir
 from aipm_cli.record.changes import BadChange, NewerChange, check, parse
 
-CHUNK = 1 << 22  # bytes read at a time: memory stays flat whatever the file's size
+CHUNK = 1 << 21  # bytes read at a time: memory stays flat whatever the file's size
 SUFFIX = ".jsonl"
 
 
@@ -64,33 +63,6 @@ def log_files(folder: Path) -> list[Path]:
     return [Path(e.path) for e in entries if e.name.endswith(SUFFIX) and not e.name.startswith(".")]
 
 
-def lines(path: Path, problems: Problems | None = None) -> Iterator[tuple[int, int, bytes]]:
-    """(line number, byte offset, line without its newline) for each complete line."""
-    handle = open_regular(path, problems)
-    if handle is None:
-        return
-    with handle:
-        offset = 0
-        number = 0
-        rest = b""
-        while True:
-            block = handle.read(CHUNK)
-            if not block:
-                break
-            data = rest + block
-            start = 0
-            end = data.find(b"\n")
-            while end >= 0:
-                number += 1
-                yield number, offset + start, data[start:end]
-                start = end + 1
-                end = data.find(b"\n", start)
-            offset += start
-            rest = data[start:]
-        if rest and problems is not None:
-            problems.torn.append(Torn(path, offset, len(rest)))
-
-
 def open_regular(path: Path, problems: Problems | None = None) -> BinaryIO | None:
     """The file open for reading, or None when it is missing or not a regular file (noted as damage).
 
@@ -114,39 +86,59 @@ def open_regular(path: Path, problems: Problems | None = None) -> BinaryIO | Non
 
 def changes(path: Path, problems: Problems) -> Iterator[tuple[dict[str, Any], int]]:
     """Each readable change of a file with its byte offset, in file order; damage noted in `problems`."""
-    batch: list[tuple[int, int, bytes]] = []
-    for entry in lines(path, problems):
-        raw = entry[2]
-        if raw and not raw.isspace():
-            batch.append(entry)
-        if len(batch) >= 4096:
-            yield from _parse_batch(path, batch, problems)
-            batch = []
-    if batch:
-        yield from _parse_batch(path, batch, problems)
+    for batch in batches(path, problems):
+        yield from batch
 
 
-def _parse_batch(path: Path, batch: list[tuple[int, int, bytes]], problems: Problems) -> list[tuple[Any, int]]:
-    decoded: list[Any] | None = None
-    try:
-        # One parse for the whole batch is several times faster than one per line.
-        candidate = json.loads(b"[" + b",".join(raw for _, _, raw in batch) + b"]")
-        if isinstance(candidate, list) and len(candidate) == len(batch):
-            decoded = candidate
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        decoded = None
-    out = []
-    for position, (number, offset, raw) in enumerate(batch):
-        try:
-            change = check(decoded[position]) if decoded is not None else parse(raw)
-        except NewerChange as exc:
-            problems.damage.append(Damage(path, number, str(exc), newer=True))
-            continue
-        except BadChange as exc:
-            problems.damage.append(Damage(path, number, str(exc)))
-            continue
-        out.append((change, offset))
-    return out
+def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any], int]]]:
+    """The readable changes of a file with their byte offsets, a block of lines at a time
+    (for readers of every line, like a full fold: no generator step per line)."""
+    from orjson import loads
+
+    handle = open_regular(path, problems)
+    if handle is None:
+        return
+    with handle:
+        offset = 0  # of the block's first byte
+        number = 0  # lines before the block
+        rest = b""
+        while True:
+            block = handle.read(CHUNK)
+            if not block:
+                break
+            data = rest + block
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                rest = data
+                continue
+            rest = data[cut:]
+            out: list[tuple[dict[str, Any], int]] = []
+            at = offset
+            for raw in data[: cut - 1].split(b"\n"):
+                number += 1
+                if raw and not raw.isspace():
+                    # orjson reads a line several times faster than json.loads; a
+                    # line it cannot read goes to parse (json), so what counts as
+                    # readable, and the words for what is wrong, stay json's.
+                    try:
+                        try:
+                            decoded = loads(raw)
+                        except ValueError:  # orjson.JSONDecodeError
+                            change = parse(raw)
+                        else:
+                            change = check(decoded)
+                    except NewerChange as exc:
+                        problems.damage.append(Damage(path, number, str(exc), newer=True))
+                    except BadChange as exc:
+                        problems.damage.append(Damage(path, number, str(exc)))
+                    else:
+                        out.append((change, at))
+                at += len(raw) + 1
+            offset += cut
+            if out:
+                yield out
+        if rest:
+            problems.torn.append(Torn(path, offset, len(rest)))
 
 
 _CANCELLING = re.compile(rb'"op"\s*:\s*"(?:undo|redo|import)"')

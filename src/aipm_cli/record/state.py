@@ -110,10 +110,11 @@ def _day(text: Any) -> date | None:
 # --------------------------------------------------------------------------- #
 
 
-def apply(state: State, change: dict[str, Any], aliases: dict[str, str]) -> None:
-    """Apply one change that is in effect, in fold order."""
+def apply(state: State, change: dict[str, Any], aliases: dict[str, str], on: date | None = None) -> None:
+    """Apply one change that is in effect, in fold order (`on`: its date, when already parsed)."""
     op = change["op"]
-    on = date.fromisoformat(change["on"])
+    if on is None:
+        on = date.fromisoformat(change["on"])
     items = state.items
     legacy = change.get("state")
     if legacy is not None:
