@@ -14,8 +14,6 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner, Result
 
-from aipm_cli.cli import app
-
 # Hypothesis profiles. Tests that set max_examples themselves keep it; the fuzz
 # suite (tests/test_fuzz.py) takes its size from the profile:
 #   ci   (default) a bounded run: the whole fuzz file in well under a minute on 2 cores;
@@ -53,13 +51,36 @@ def home(isolated_env: Path) -> Path:
 Run = Callable[..., Result]
 
 
+def invoke_line(
+    args: list[str], input: str | None = None, env: dict[str, str] | None = None, direct: bool = True
+) -> Result:
+    """Run a command line in-process by the installed command's path (the usual read command
+    lines without Typer, unless `direct` is False; everything else through it)."""
+    from aipm_cli.cli import run as run_line
+
+    runner = CliRunner()
+    code = 0
+    with runner.isolation(input=input, env=env) as (stdout, stderr, output):
+        try:
+            run_line(list(args), direct=direct)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            out, err, both = stdout.getvalue(), stderr.getvalue(), output.getvalue()
+    return Result(
+        runner=runner, stdout_bytes=out, stderr_bytes=err, output_bytes=both,
+        return_value=None, exit_code=code, exception=None, exc_info=None,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def run() -> Run:
-    """Invoke the CLI in-process; exceptions are not swallowed."""
-    runner = CliRunner()
+    """Invoke the CLI in-process (see invoke_line); exceptions are not swallowed."""
 
     def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-        return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        return invoke_line(list(args), input=input, env=env)
 
     return invoke
 
@@ -91,3 +112,15 @@ def store_path(home: Path) -> Path:
 def log_bytes(folder: Path) -> dict[str, bytes]:
     """Every change-log file of a folder, by name (to check that nothing changed)."""
     return {p.name: p.read_bytes() for p in sorted(folder.glob("*.jsonl"))} if folder.is_dir() else {}
+
+
+def roadmap_cache(path: Path) -> Any:
+    """The document a roadmap cache file holds (after its checksum line)."""
+    return json.loads(path.read_bytes().partition(b"\n")[2])
+
+
+def write_roadmap_cache(path: Path, document: Any) -> None:
+    """A well-made roadmap cache file (right checksum) holding `document`: a plant or an old aipm's."""
+    from aipm_cli.finding import cache_document
+
+    path.write_bytes(cache_document(document))

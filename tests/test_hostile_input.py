@@ -30,7 +30,7 @@ from aipm_cli.models import Roadmap, RoadmapProgress
 from aipm_cli.plan import order
 from aipm_cli.render.csv_export import cell
 from aipm_cli.render.safe import clean, message
-from conftest import REPO, Run, aipm_process
+from conftest import REPO, Run, aipm_process, roadmap_cache, write_roadmap_cache
 
 BUNDLED = REPO / "roadmap" / "ai-product-manager.yaml"
 as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mknod needs root")
@@ -206,23 +206,19 @@ def test_a_device_as_a_roadmap_is_refused_without_reading_forever(tmp_path: Path
 
 
 def test_a_planted_roadmap_cache_is_ignored_and_rebuilt(run: Run, home: Path) -> None:
-    import hashlib
-
     assert run("status").exit_code == 0  # builds the cache
     (cached,) = (home / "cache" / "roadmaps").iterdir()
     assert stat.S_IMODE(cached.stat().st_mode) == 0o600
-    planted = json.loads(cached.read_text())
-    planted["roadmap"]["phases"][0]["modules"][0]["items"][0]["title"] = "Attacker's title"
-    body = json.dumps(planted["roadmap"], sort_keys=True, separators=(",", ":")).encode()
-    planted["check"] = hashlib.sha256(body).hexdigest()  # a well-made plant: only where it lies gives it away
-    cached.write_text(json.dumps(planted))
+    planted = roadmap_cache(cached)
+    planted["phases"][0]["modules"][0]["items"][0]["title"] = "Attacker's title"
+    write_roadmap_cache(cached, planted)  # a well-made plant: only where it lies gives it away
     cached.chmod(0o666)  # as another user could leave it in a world-writable cache folder
     shown = run("show", "ai-for-everyone")
     assert "Attacker" not in shown.stdout
     assert "Attacker" not in cached.read_text()  # rebuilt
     assert stat.S_IMODE(cached.stat().st_mode) == 0o600
     if os.geteuid() == 0:
-        cached.write_text(json.dumps(planted))
+        write_roadmap_cache(cached, planted)
         cached.chmod(0o600)
         os.chown(cached, 12345, 12345)  # private, but someone else's
         assert "Attacker" not in run("show", "ai-for-everyone").stdout

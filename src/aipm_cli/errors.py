@@ -50,6 +50,14 @@ class AipmError(Exception):
         return [self.message] + ([self.hint] if self.hint else [])
 
 
+class UsageError(AipmError):
+    """A command-line value that cannot be used (exit 2): the CLI says it in Typer's usual form."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a roadmap file: where it is and what is wrong."""

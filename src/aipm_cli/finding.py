@@ -8,8 +8,6 @@ data (plain.py) from the cache.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ def cache_stamp() -> str:
     from aipm_cli import __version__
 
     here = Path(__file__).resolve().parent
-    parts = [__version__, "plain-1"]
+    parts = [__version__, "plain-2"]
     for name in ("models.py", "catalog.py", "plain.py", "durations.py", "urls.py"):
         try:
             info = os.stat(here / name)
@@ -40,9 +38,9 @@ def cache_stamp() -> str:
 
 
 def _cache_path(data: bytes, cache_dir: Path) -> Path:
-    import hashlib
+    from aipm_cli.fs import sha256_hex
 
-    digest = hashlib.sha256(data + b"\0" + cache_stamp().encode()).hexdigest()
+    digest = sha256_hex(data + b"\0" + cache_stamp().encode())
     return cache_dir / "roadmaps" / f"{digest}.json"
 
 
@@ -50,19 +48,18 @@ def _read_cache(path: Path) -> Any | None:
     """The cached validated document, if the file is ours and private (else it may have been planted)."""
     import json
 
-    from aipm_cli.fs import read_private_file
+    from aipm_cli.fs import read_private_file, sha256_hex
 
     raw = read_private_file(path, limit=256 * 1024 * 1024)
     if raw is None:
         return None
+    # A checksum over the document's bytes: a cache file damaged on disk is never used.
+    head, _, body = raw.partition(b"\n")
+    if head != _CACHE_HEAD + sha256_hex(body).encode():
+        return None
     try:
-        wrapper = json.loads(raw)
-        # A checksum over the document: a cache file damaged on disk is never used.
-        body = json.dumps(wrapper["roadmap"], sort_keys=True, separators=(",", ":")).encode()
-        if wrapper.get("check") != hashlib.sha256(body).hexdigest():
-            return None
-        return wrapper["roadmap"]
-    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
+        return json.loads(body)
+    except (ValueError, RecursionError):
         return None
 
 
@@ -194,6 +191,8 @@ def find(spec: str, own_dir: Path, cache_dir: Path | None = None) -> Path:
         if ref.path.stem == spec:
             return ref.path
     known = [r.id for r in refs]
+    import difflib
+
     close = difflib.get_close_matches(spec[:100], known, n=3)
     hint = f"Did you mean {', '.join(close)}? " if close else ""
     raise RoadmapNotFound(
@@ -202,12 +201,17 @@ def find(spec: str, own_dir: Path, cache_dir: Path | None = None) -> Path:
     )
 
 
+_CACHE_HEAD = b"aipm roadmap cache, sha256 "
+
+
 def cache_document(document: dict[str, Any]) -> bytes:
-    """What the roadmap cache keeps for a validated document: the document and its checksum."""
+    """What the roadmap cache keeps for a validated document: a line with its checksum, then the document."""
     import json
 
+    from aipm_cli.fs import sha256_hex
+
     body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
-    return json.dumps({"check": hashlib.sha256(body).hexdigest(), "roadmap": document}).encode()
+    return _CACHE_HEAD + sha256_hex(body).encode() + b"\n" + body
 
 
 def load(data: bytes, file: str, cache_dir: Path | None) -> Any:

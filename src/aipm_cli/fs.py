@@ -297,3 +297,21 @@ def read_private_file(path: Path, limit: int | None = None) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+def sha256_hex(data: bytes) -> str:
+    """The sha256 of `data` in hex, without importing hashlib on the read path.
+
+    hashlib loads OpenSSL's binding (a few ms at every start); CPython's own
+    sha256 module gives the same digest. hashlib when that module is missing.
+    """
+    import importlib
+
+    for name in ("_sha2", "_sha256"):  # CPython 3.12+, 3.11
+        try:
+            return str(importlib.import_module(name).sha256(data).hexdigest())
+        except (ImportError, AttributeError):
+            continue
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

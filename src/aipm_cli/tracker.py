@@ -6,7 +6,6 @@ return the change to append (as plain data), or raise our errors.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -65,6 +64,8 @@ def resolve(index: RoadmapIndex, spec: str) -> Target:
             f"'{spec}' matches {len(candidates)} entries: {shown}.",
             "Type more of the id to pick one.",
         )
+    import difflib
+
     close = difflib.get_close_matches(lowered, list(by_id), n=3, cutoff=0.4)
     hint = f"Did you mean: {', '.join(close)}?" if close else "Run `aipm list` to see the ids."
     raise ItemNotFound(f"No item, module or phase matches '{spec}'.", hint)

@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from aipm_cli.cli.options import JsonOpt, option_value
+from aipm_cli.cli import reading
+from aipm_cli.cli.options import JsonOpt, option_value, usage_errors
 from aipm_cli.vocabulary import LEVEL_HELP
 
 
@@ -19,17 +20,8 @@ def skills(
     Per skill area: your latest self-rating, the change since your first,
     and how many of the items that build it are done.
     """
-    from aipm_cli.skills import skills_view
-    from aipm_cli.summary import to_data
-
-    app = ctx.obj
-    views = skills_view(app.roadmap, app.read_state())
-    if json:
-        app.emit_json(to_data(views))
-        return
-    from aipm_cli.render.terminal import skills_view as render
-
-    app.show(render, views, full=full)
+    with usage_errors():
+        reading.skills(ctx.obj, full=full, json=json)
 
 
 def assess(
@@ -101,59 +93,10 @@ def plan(
     cancelled. --blocks studies in those weekly hours (their total is the
     weekly hours).
     """
-    from aipm_cli.calendar import CalendarState, block_events, day_events, parse_blocks, parse_reminder, to_ics
-    from aipm_cli.config import parse_value
-    from aipm_cli.dates import parse_date
-    from aipm_cli.errors import InputError
-    from aipm_cli.plan import make_plan
-    from aipm_cli.summary import to_data
-
-    app = ctx.obj
-    reminders = [parse_reminder(r) for r in remind or ()]
-    if reminders and ics is None:
-        raise InputError("--remind needs --ics.", "Add --ics FILE to write the calendar with its reminders.")
-    weekly = parse_blocks(blocks) if blocks is not None else None
-    if weekly is not None and hours_per_week is not None:
-        raise InputError(
-            "Choose one of --blocks and --hours-per-week.", "With --blocks, the blocks' total is the weekly hours."
+    with usage_errors():
+        reading.plan(
+            ctx.obj, hours_per_week=hours_per_week, start=start, ics=ics, remind=remind, blocks=blocks, json=json
         )
-    first = (
-        option_value("--start", parse_date, start, app.today(), allow_future=True, what="start date")
-        if start
-        else app.today()
-    )
-    if weekly is not None:
-        from aipm_cli.calendar import weekly_hours
-
-        hours = weekly_hours(weekly)
-        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
-        events, schedule = block_events(schedule, app.roadmap, app.user, weekly)
-    else:
-        hours = (
-            option_value("--hours-per-week", parse_value, "hours_per_week", hours_per_week)
-            if hours_per_week is not None
-            else app.hours_per_week()
-        )
-        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
-        events = day_events(schedule, app.roadmap, app.user) if ics is not None else []
-    if ics is not None:
-        state = CalendarState(app.layout.cache / "calendar" / f"{app.user}.json")
-        text = to_ics(events, app.roadmap, app.user, app.now(), reminders=reminders, state=state)
-        app.write_file(ics, text.encode(), "--ics")
-        state.save()
-        ours = [e for e in state.events.values() if e["roadmap"] == app.roadmap.id]
-        cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
-    if json:
-        data = to_data(schedule)
-        app.emit_json(data)
-    else:
-        from aipm_cli.render.terminal import plan_view
-
-        app.show(plan_view, schedule)
-    if ics is not None:
-        what = f"{len(events)} sessions of {len(schedule.items)} items" if weekly else f"{len(events)} events"
-        what += f" and {cancelled} cancelled" if cancelled else ""
-        app.say(f"[green]✓[/] Wrote {what} to {ics}; import it into your calendar.")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from aipm_cli.cli.options import option_value, usage_error
+from aipm_cli.cli import reading
+from aipm_cli.cli.options import usage_error, usage_errors
 
 
 def export(
@@ -35,35 +36,8 @@ def export(
     Markdown, standalone HTML, JSON (re-importable with `aipm import`) or
     CSV; to stdout, or to a file with -o.
     """
-    import sys
-
-    from aipm_cli.dates import parse_date
-    from aipm_cli.render.exporters import exporter
-    from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
-
-    app = ctx.obj
-    if fmt is not None:
-        fmt = fmt.strip().lower().lstrip(".")
-        fmt = {"markdown": "md", "htm": "html"}.get(fmt, fmt)
-        if fmt not in FORMATS:
-            raise usage_error(f"'{fmt}' is not a report format; use one of: {', '.join(FORMATS)}.", "--format")
-    elif output is not None:
-        fmt = EXTENSIONS.get(output.suffix.lower(), "md")
-    else:
-        fmt = "md"
-    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
-    state = app.ledger.as_of(day) if day is not None else app.read_state()
-    changes = app.ledger.changes(until=day) if fmt == "json" else ()
-    report = build(
-        app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,
-        person=person_of(app.config, app.user), full=full,
-    )  # fmt: skip
-    text = exporter(fmt)(report)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    app.write_file(output, text.encode("utf-8"), "-o")
-    app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+    with usage_errors():
+        reading.export(ctx.obj, fmt=fmt, output=output, as_of=as_of, full=full)
 
 
 def import_(

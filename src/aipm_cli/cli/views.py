@@ -1,13 +1,11 @@
 """Commands that show where the learner stands: status, list, show, next, log."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from aipm_cli.cli.options import JsonOpt, option_value
-
-if TYPE_CHECKING:
-    from aipm_cli.plain import Roadmap
+from aipm_cli.cli import reading
+from aipm_cli.cli.options import JsonOpt, usage_errors
 
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:
@@ -16,52 +14,8 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     Overall and per-phase progress, what is in progress, what comes next, a
     finish forecast and your weekly consistency.
     """
-    from aipm_cli.summary import to_data
-
-    app = ctx.obj
-    summary = app.learner.summary()
-    if json:
-        data = to_data(summary)
-        data["active_weeks"] = summary.active_weeks
-        app.emit_json(data)
-        return
-    from aipm_cli.render.terminal import status_view
-
-    app.show(status_view, summary)
-    if (app.layout.root / ".git").is_dir():  # synced with git: say what is not synced yet
-        from aipm_cli.sync import unsynced_summary
-
-        unsynced = unsynced_summary(app.layout.root)
-        if unsynced:
-            app.say_plain(unsynced)
-
-
-def _phase_or_module(roadmap: "Roadmap", spec: str, kind: str) -> str:
-    from aipm_cli.errors import InputError
-    from aipm_cli.tracker import resolve
-    from aipm_cli.wording import article
-
-    target = resolve(roadmap.index, spec)
-    if target.kind != kind:
-        raise InputError(
-            f"'{spec}' is {article(target.kind)}, not {article(kind)}.",
-            f"Run `aipm roadmap show` to see the {kind} ids.",
-        )
-    return target.id
-
-
-def _choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
-    """A choice as typed (any case, '-' or ' ' for '_'); anything else is a usage error (exit 2)."""
-    from aipm_cli.wording import article, either
-
-    if value is None:
-        return None
-    normal = value.strip().lower().replace("-", "_").replace(" ", "_")
-    if normal not in allowed:
-        raise typer.BadParameter(
-            f"'{value}' is not {article(what)}; use {either(list(allowed))}.", param_hint=f"'--{what}'"
-        )
-    return normal
+    with usage_errors():
+        reading.status(ctx.obj, json=json)
 
 
 def list_items(
@@ -93,32 +47,8 @@ def list_items(
 
     Filters combine: --phase, --module, --kind, --status.
     """
-    from aipm_cli.summary import to_data
-    from aipm_cli.vocabulary import KINDS, STATUSES
-
-    app = ctx.obj
-    wanted_kind = _choice(kind, KINDS, "kind")
-    wanted_status = _choice(status, STATUSES, "status")
-    # Only these two filters need the roadmap itself (to resolve a prefix or title).
-    phase_id = _phase_or_module(app.roadmap, phase, "phase") if phase else None
-    module_id = _phase_or_module(app.roadmap, module, "module") if module else None
-    selected = [
-        r
-        for r in app.learner.rows()
-        if (phase_id is None or r.phase == phase_id)
-        and (module_id is None or r.module == module_id)
-        and (wanted_kind is None or r.kind == wanted_kind)
-        and (wanted_status is None or r.status == wanted_status)
-    ]
-    if json:
-        app.emit_json(to_data(selected))
-        return
-    if not selected:
-        app.say("No items match these filters.")
-        return
-    from aipm_cli.render.terminal import rows_table
-
-    app.show(rows_table, selected, tree=True, names=app.learner.names(), legend=True)
+    with usage_errors():
+        reading.list_items(ctx.obj, phase=phase, module=module, kind=kind, status=status, json=json)
 
 
 def show(
@@ -138,24 +68,8 @@ def show(
     Details, requirements, status and dates, notes, evidence, deliverables
     and links. A module or phase shows its items.
     """
-    app = ctx.obj
-    target = app.learner.resolve(item)
-    if target.kind in ("phase", "module"):
-        group = app.learner.group(target)
-        if json:
-            app.emit_json(group)
-            return
-        from aipm_cli.render.terminal import group_view
-
-        app.show(group_view, group, app.learner.names())
-        return
-    data = app.learner.item(target)
-    if json:
-        app.emit_json(data)
-        return
-    from aipm_cli.render.terminal import item_view
-
-    app.show(item_view, data)
+    with usage_errors():
+        reading.show(ctx.obj, item, json=json)
 
 
 def next_up(
@@ -168,19 +82,8 @@ def next_up(
     Items not done or skipped whose prerequisites are done: in-progress
     items first, then roadmap order.
     """
-    from aipm_cli.summary import to_data
-
-    app = ctx.obj
-    selected = app.learner.upcoming(count)
-    if json:
-        app.emit_json(to_data(selected))
-        return
-    if not selected:
-        app.say("Nothing to do next: everything is done, skipped or waiting for its prerequisites.")
-        return
-    from aipm_cli.render.terminal import rows_table
-
-    app.show(rows_table, selected, tree=False, context=True)
+    with usage_errors():
+        reading.next_up(ctx.obj, count=count, json=json)
 
 
 def log(
@@ -200,19 +103,8 @@ def log(
 
     --since and --until filter by the date a change is for (its --on date).
     """
-    from aipm_cli.dates import parse_date
-
-    app = ctx.obj
-    start = option_value("--since", parse_date, since, app.today(), what="date") if since else None
-    end = option_value("--until", parse_date, until, app.today(), allow_future=True, what="date") if until else None
-    changes = app.learner.log(start, end, limit)
-    # Streams: the first changes are out at once, however long the history.
-    if json:
-        app.emit_json_stream(changes)
-        return
-    from aipm_cli.render.terminal import log_view
-
-    app.show_stream(log_view, changes)
+    with usage_errors():
+        reading.log(ctx.obj, since=since, until=until, limit=limit, json=json)
 
 
 def register(app: typer.Typer) -> None:

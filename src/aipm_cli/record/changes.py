@@ -35,10 +35,8 @@ records exactly as the old store left them after that change.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -82,6 +80,8 @@ def _millis(moment: datetime) -> int:
 
 def new_id(moment: datetime, after: str | None = None) -> str:
     """A fresh id for a change recorded at `moment`, above `after` (the newest id known)."""
+    import secrets
+
     number = (_millis(moment) << 80) | secrets.randbits(80)
     if after is not None:
         floor = decode_id(after)
@@ -92,6 +92,8 @@ def new_id(moment: datetime, after: str | None = None) -> str:
 
 def derived_id(moment: datetime, *parts: str) -> str:
     """A deterministic id: the same parts give the same id on any machine (migration)."""
+    import hashlib
+
     digest = hashlib.sha256("\0".join(parts).encode("utf-8")).digest()
     return encode_id((_millis(moment) << 80) | int.from_bytes(digest[:10], "big"))
 

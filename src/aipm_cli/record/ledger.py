@@ -15,7 +15,6 @@ whole. So files from several machines join without conflicts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import AipmError, InputError, StoreError
+from aipm_cli.fs import sha256_hex
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
 from aipm_cli.record.fold import Fold, Source, before, entry_data, fold, restore_before, units_of
@@ -130,7 +130,7 @@ class Ledger:
     def _key(self, signature: list[Any]) -> str:
         aliases = json.dumps(sorted(self.aliases.items()))
         raw = json.dumps([cache_stamp(), self.roadmap_id, aliases, signature])
-        return hashlib.sha256(raw.encode()).hexdigest()
+        return sha256_hex(raw.encode())
 
     def load(self, *, use_cache: bool = True) -> Fold:
         """The fold of every change: from the cache when it matches the logs, else folded and cached."""
@@ -496,6 +496,8 @@ class Ledger:
                     new_ids.sort()
                 if not new_ids and not replace:
                     return 0
+                import hashlib
+
                 digest = hashlib.sha256()
                 with open(tmp, "rb") as handle:
                     for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -1,0 +1,166 @@
+"""The usual read command lines, run without the CLI framework.
+
+`aipm status`, `aipm list --status done`, `aipm show ITEM --json`...: a read
+command does little work, so importing and assembling Typer was most of what
+it cost. A command line made only of the global options and the read
+command's own options below runs here; anything else (help, `--version`,
+an option written another way, a value Typer would refuse, a usage error
+from the command itself) goes to Typer, which says it in its usual form.
+Nothing is written before a usage error, so handing over is always safe.
+
+The options here are the Typer commands' own (tests/test_direct.py checks
+that every one is declared there with the same parameter and kind).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+FLAG, TEXT, COUNT = "flag", "text", "count"  # COUNT: a whole number, at least 1
+
+_JSON = {"--json": ("json", FLAG)}
+# command -> (function in cli/reading.py, {option: (parameter, kind)}, positional parameters)
+READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
+    "status": ("status", _JSON, ()),
+    "list": (
+        "list_items",
+        {
+            **dict.fromkeys(("--phase", "-p"), ("phase", TEXT)),
+            **dict.fromkeys(("--module", "-m"), ("module", TEXT)),
+            **dict.fromkeys(("--kind", "-k"), ("kind", TEXT)),
+            **dict.fromkeys(("--status", "-s"), ("status", TEXT)),
+            **_JSON,
+        },
+        (),
+    ),
+    "show": ("show", _JSON, ("item",)),
+    "next": ("next_up", {**dict.fromkeys(("--count", "-n"), ("count", COUNT)), **_JSON}, ()),
+    "log": (
+        "log",
+        {
+            "--since": ("since", TEXT),
+            "--until": ("until", TEXT),
+            **dict.fromkeys(("--limit", "-n"), ("limit", COUNT)),
+            **_JSON,
+        },
+        (),
+    ),
+    "skills": ("skills", {"--full": ("full", FLAG), **_JSON}, ()),
+    "plan": (
+        "plan",
+        {**dict.fromkeys(("--hours-per-week", "-w"), ("hours_per_week", TEXT)), "--start": ("start", TEXT), **_JSON},
+        (),
+    ),
+    "export": (
+        "export",
+        {
+            **dict.fromkeys(("--format", "-f"), ("fmt", TEXT)),
+            "--as-of": ("as_of", TEXT),
+            "--full": ("full", FLAG),
+        },
+        (),
+    ),
+}
+_GLOBAL = {"--user": "user", "-u": "user", "--roadmap": "roadmap", "-r": "roadmap"}
+
+
+def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """(command, global options, the command's parameters), or None: not a line this module runs."""
+    options: dict[str, Any] = {"user": None, "roadmap": None, "debug": False}
+    given: set[str] = set()
+    position = 0
+    while position < len(args) and args[position].startswith("-"):
+        name, equals, inline = args[position].partition("=")
+        if name == "--debug" and not equals:
+            options["debug"] = True
+        elif name in _GLOBAL:
+            if not equals:
+                position += 1
+                if position == len(args):
+                    return None
+                inline = args[position]
+            elif not name.startswith("--"):
+                return None  # -u=NAME: Click reads it its own way
+            if name in given or inline.startswith("-"):
+                return None
+            given.add(name)
+            options[_GLOBAL[name]] = inline
+        else:
+            return None
+        position += 1
+    if position == len(args) or args[position] not in READS:
+        return None
+    function, known, wanted = READS[args[position]]
+    values: dict[str, Any] = {}
+    positional: list[str] = []
+    rest = args[position + 1 :]
+    at = 0
+    while at < len(rest):
+        arg = rest[at]
+        at += 1
+        if not arg.startswith("-") or arg == "-":
+            positional.append(arg)
+            continue
+        name, equals, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if name not in known:
+            return None  # --help, --, an option of Typer's only, -n5...
+        parameter, kind = known[name]
+        if parameter in values:
+            return None
+        if kind == FLAG:
+            if equals:
+                return None
+            values[parameter] = True
+            continue
+        if not equals:
+            if at == len(rest):
+                return None
+            value = rest[at]
+            at += 1
+        if value.startswith("-"):
+            return None
+        if kind == COUNT:
+            if not (value.isascii() and value.isdigit()) or int(value) < 1:
+                return None
+            values[parameter] = int(value)
+        else:
+            values[parameter] = value
+    if len(positional) != len(wanted):
+        return None
+    values.update(zip(wanted, positional, strict=True))
+    return function, options, values
+
+
+def run_read(args: list[str]) -> int | None:
+    """Run a read command line; its exit code, or None when Typer must run it."""
+    parsed = parse(args)
+    if parsed is None:
+        return None
+    function, options, values = parsed
+    from aipm_cli.cli import reading
+    from aipm_cli.cli.boundary import new_app, print_error, unexpected
+    from aipm_cli.errors import AipmError, ExitCode, UsageError
+
+    if options["user"] is None and os.environ.get("AIPM_USER"):
+        options["user"] = os.environ["AIPM_USER"]
+    debug = options["debug"]
+    app = None
+    try:
+        app = new_app(options["user"], options["roadmap"], debug)
+        getattr(reading, function)(app, **values)
+    except UsageError:
+        return None  # Typer says it, in its usual form (nothing was written)
+    except AipmError as exc:
+        if debug:
+            raise
+        print_error(exc.lines())
+        return ExitCode.ERROR
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        print_error(unexpected(exc, saved=app is not None and app.saved))
+        return ExitCode.ERROR
+    return ExitCode.OK

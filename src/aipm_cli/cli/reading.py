@@ -1,0 +1,277 @@
+"""What the read commands do, without the CLI framework.
+
+`aipm status`, `list`, `show`, `next`, `log`, `skills`, `plan` and `export`
+parse their arguments (cli/direct.py for the usual command lines, Typer for
+the rest and for help), then call these with the App. Nothing here imports
+Typer: a read command costs what its own work costs. A value that cannot be
+used raises UsageError (exit 2, said by Typer in its usual form).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aipm_cli.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from aipm_cli.cli.context import App
+    from aipm_cli.plain import Roadmap
+
+
+def option_value(option: str, parse: Any, *args: Any, **kwargs: Any) -> Any:
+    """Parse an option's value; a value that cannot be used is a usage error, said in our words."""
+    try:
+        return parse(*args, **kwargs)
+    except InputError as exc:
+        raise UsageError(" ".join(exc.lines()), option) from None
+
+
+def status(app: App, json: bool = False) -> None:
+    from aipm_cli.summary import to_data
+
+    summary = app.learner.summary()
+    if json:
+        data = to_data(summary)
+        data["active_weeks"] = summary.active_weeks
+        app.emit_json(data)
+        return
+    from aipm_cli.render.terminal import status_view
+
+    app.show(status_view, summary)
+    if (app.layout.root / ".git").is_dir():  # synced with git: say what is not synced yet
+        from aipm_cli.sync import unsynced_summary
+
+        unsynced = unsynced_summary(app.layout.root)
+        if unsynced:
+            app.say_plain(unsynced)
+
+
+def _phase_or_module(roadmap: Roadmap, spec: str, kind: str) -> str:
+    from aipm_cli.tracker import resolve
+    from aipm_cli.wording import article
+
+    target = resolve(roadmap.index, spec)
+    if target.kind != kind:
+        raise InputError(
+            f"'{spec}' is {article(target.kind)}, not {article(kind)}.",
+            f"Run `aipm roadmap show` to see the {kind} ids.",
+        )
+    return target.id
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    """A choice as typed (any case, '-' or ' ' for '_'); anything else is a usage error (exit 2)."""
+    from aipm_cli.wording import article, either
+
+    if value is None:
+        return None
+    normal = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if normal not in allowed:
+        raise UsageError(f"'{value}' is not {article(what)}; use {either(list(allowed))}.", f"--{what}")
+    return normal
+
+
+def list_items(
+    app: App,
+    phase: str | None = None,
+    module: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    json: bool = False,
+) -> None:
+    from aipm_cli.summary import to_data
+    from aipm_cli.vocabulary import KINDS, STATUSES
+
+    wanted_kind = _choice(kind, KINDS, "kind")
+    wanted_status = _choice(status, STATUSES, "status")
+    # Only these two filters need the roadmap itself (to resolve a prefix or title).
+    phase_id = _phase_or_module(app.roadmap, phase, "phase") if phase else None
+    module_id = _phase_or_module(app.roadmap, module, "module") if module else None
+    selected = [
+        r
+        for r in app.learner.rows()
+        if (phase_id is None or r.phase == phase_id)
+        and (module_id is None or r.module == module_id)
+        and (wanted_kind is None or r.kind == wanted_kind)
+        and (wanted_status is None or r.status == wanted_status)
+    ]
+    if json:
+        app.emit_json(to_data(selected))
+        return
+    if not selected:
+        app.say("No items match these filters.")
+        return
+    from aipm_cli.render.terminal import rows_table
+
+    app.show(rows_table, selected, tree=True, names=app.learner.names(), legend=True)
+
+
+def show(app: App, item: str, json: bool = False) -> None:
+    target = app.learner.resolve(item)
+    if target.kind in ("phase", "module"):
+        group = app.learner.group(target)
+        if json:
+            app.emit_json(group)
+            return
+        from aipm_cli.render.terminal import group_view
+
+        app.show(group_view, group, app.learner.names())
+        return
+    data = app.learner.item(target)
+    if json:
+        app.emit_json(data)
+        return
+    from aipm_cli.render.terminal import item_view
+
+    app.show(item_view, data)
+
+
+def next_up(app: App, count: int = 5, json: bool = False) -> None:
+    from aipm_cli.summary import to_data
+
+    selected = app.learner.upcoming(count)
+    if json:
+        app.emit_json(to_data(selected))
+        return
+    if not selected:
+        app.say("Nothing to do next: everything is done, skipped or waiting for its prerequisites.")
+        return
+    from aipm_cli.render.terminal import rows_table
+
+    app.show(rows_table, selected, tree=False, context=True)
+
+
+def log(
+    app: App, since: str | None = None, until: str | None = None, limit: int | None = None, json: bool = False
+) -> None:
+    from aipm_cli.dates import parse_date
+
+    start = option_value("--since", parse_date, since, app.today(), what="date") if since else None
+    end = option_value("--until", parse_date, until, app.today(), allow_future=True, what="date") if until else None
+    changes = app.learner.log(start, end, limit)
+    # Streams: the first changes are out at once, however long the history.
+    if json:
+        app.emit_json_stream(changes)
+        return
+    from aipm_cli.render.terminal import log_view
+
+    app.show_stream(log_view, changes)
+
+
+def skills(app: App, full: bool = False, json: bool = False) -> None:
+    from aipm_cli.skills import skills_view
+    from aipm_cli.summary import to_data
+
+    views = skills_view(app.roadmap, app.read_state())
+    if json:
+        app.emit_json(to_data(views))
+        return
+    from aipm_cli.render.terminal import skills_view as render
+
+    app.show(render, views, full=full)
+
+
+def plan(
+    app: App,
+    hours_per_week: str | None = None,
+    start: str | None = None,
+    ics: Path | None = None,
+    remind: list[str] | None = None,
+    blocks: str | None = None,
+    json: bool = False,
+) -> None:
+    from aipm_cli.dates import parse_date
+    from aipm_cli.plan import make_plan
+    from aipm_cli.summary import to_data
+
+    reminders: list[Any] = []
+    weekly = None
+    if ics is not None or remind or blocks is not None:
+        from aipm_cli.calendar import parse_blocks, parse_reminder
+
+        reminders = [parse_reminder(r) for r in remind or ()]
+        weekly = parse_blocks(blocks) if blocks is not None else None
+    if reminders and ics is None:
+        raise InputError("--remind needs --ics.", "Add --ics FILE to write the calendar with its reminders.")
+    if weekly is not None and hours_per_week is not None:
+        raise InputError(
+            "Choose one of --blocks and --hours-per-week.", "With --blocks, the blocks' total is the weekly hours."
+        )
+    first = (
+        option_value("--start", parse_date, start, app.today(), allow_future=True, what="start date")
+        if start
+        else app.today()
+    )
+    events: list[Any] = []
+    if weekly is not None:
+        from aipm_cli.calendar import block_events, weekly_hours
+
+        hours = weekly_hours(weekly)
+        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
+        events, schedule = block_events(schedule, app.roadmap, app.user, weekly)
+    else:
+        if hours_per_week is not None:
+            from aipm_cli.config import parse_value
+
+            hours = option_value("--hours-per-week", parse_value, "hours_per_week", hours_per_week)
+        else:
+            hours = app.hours_per_week()
+        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
+        if ics is not None:
+            from aipm_cli.calendar import day_events
+
+            events = day_events(schedule, app.roadmap, app.user)
+    cancelled = 0
+    if ics is not None:
+        from aipm_cli.calendar import CalendarState, to_ics
+
+        state = CalendarState(app.layout.cache / "calendar" / f"{app.user}.json")
+        text = to_ics(events, app.roadmap, app.user, app.now(), reminders=reminders, state=state)
+        app.write_file(ics, text.encode(), "--ics")
+        state.save()
+        ours = [e for e in state.events.values() if e["roadmap"] == app.roadmap.id]
+        cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
+    if json:
+        app.emit_json(to_data(schedule))
+    else:
+        from aipm_cli.render.terminal import plan_view
+
+        app.show(plan_view, schedule)
+    if ics is not None:
+        what = f"{len(events)} sessions of {len(schedule.items)} items" if weekly else f"{len(events)} events"
+        what += f" and {cancelled} cancelled" if cancelled else ""
+        app.say(f"[green]✓[/] Wrote {what} to {ics}; import it into your calendar.")
+
+
+def export(
+    app: App, fmt: str | None = None, output: Path | None = None, as_of: str | None = None, full: bool = False
+) -> None:
+    import sys
+
+    from aipm_cli.dates import parse_date
+    from aipm_cli.render.exporters import exporter
+    from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
+
+    if fmt is not None:
+        fmt = fmt.strip().lower().lstrip(".")
+        fmt = {"markdown": "md", "htm": "html"}.get(fmt, fmt)
+        if fmt not in FORMATS:
+            raise UsageError(f"'{fmt}' is not a report format; use one of: {', '.join(FORMATS)}.", "--format")
+    elif output is not None:
+        fmt = EXTENSIONS.get(output.suffix.lower(), "md")
+    else:
+        fmt = "md"
+    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
+    state = app.ledger.as_of(day) if day is not None else app.read_state()
+    changes = app.ledger.changes(until=day) if fmt == "json" else ()
+    report = build(
+        app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,
+        person=person_of(app.config, app.user), full=full,
+    )  # fmt: skip
+    text = exporter(fmt)(report)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    app.write_file(output, text.encode("utf-8"), "-o")
+    app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")

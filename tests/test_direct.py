@@ -1,0 +1,87 @@
+"""The usual read command lines run without Typer (cli/direct.py): the same options, the same output.
+
+Every option the direct path reads is the Typer command's own (same parameter,
+same kind), and every command line below prints the same bytes and exits with
+the same code whichever path runs it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+import typer
+
+from aipm_cli.cli import direct, hoist_global_options, reading
+from aipm_cli.cli.app import make_app
+from conftest import Run, invoke_line
+
+
+def typer_command(name: str) -> Any:
+    """The Click command Typer builds for `name` (Typer's own copy of Click: looked at, not imported)."""
+    return typer.main.get_command(make_app(name)).commands[name]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(direct.READS))
+def test_every_direct_option_is_the_typer_command_s_own(name: str) -> None:
+    function, options, positional = direct.READS[name]
+    command = typer_command(name)
+    by_opt = {opt: p for p in command.params for opt in (*p.opts, *p.secondary_opts)}
+    for opt, (parameter, kind) in options.items():
+        param = by_opt[opt]
+        assert param.name == parameter, opt
+        assert param.param_type_name == "option", opt
+        assert param.is_flag == (kind == direct.FLAG), opt
+        assert not param.multiple and param.nargs == 1, opt
+        if kind == direct.COUNT:
+            assert param.type.name == "int range" and param.type.min == 1 and param.type.max is None, opt
+        elif kind == direct.TEXT:
+            assert param.type.name == "str", opt
+    arguments = [p.name for p in command.params if p.param_type_name == "argument"]
+    assert arguments == list(positional)
+    # the body takes exactly the Typer command's parameters
+    body = inspect.signature(getattr(reading, function)).parameters
+    assert list(body)[1:] == [p.name for p in command.params]
+
+
+LINES = [
+    ["status"], ["status", "--json"], ["--user", "sam", "status"], ["status", "--user", "sam"],
+    ["list"], ["list", "--status", "done"], ["list", "-s", "in-progress", "--json"], ["list", "--phase=foundation"],
+    ["list", "--kind", "course", "-m", "foundation-course"], ["list", "--status", "bogus"], ["list", "--phase", "nope"],
+    ["show", "ai-for-everyone"], ["show", "foundation", "--json"], ["show", "nope"], ["show"],
+    ["next"], ["next", "-n", "2"], ["next", "--count=1", "--json"], ["next", "-n", "0"],
+    ["log"], ["log", "-n", "2"], ["log", "--limit", "1", "--json"], ["log", "--since", "2026-10-01"],
+    ["log", "--until", "someday"],
+    ["skills"], ["skills", "--full"], ["skills", "--json"],
+    ["plan"], ["plan", "-w", "4"], ["plan", "--start", "2026-12-01", "--json"], ["plan", "--hours-per-week", "x"],
+    ["export"], ["export", "--format", "md"], ["export", "-f", "json"], ["export", "--as-of", "2026-10-02"],
+    ["export", "--format", "pdf"], ["--roadmap", "nope", "status"], ["--user", "", "status"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", LINES, ids=" ".join)
+def test_both_paths_print_the_same(run: Run, line: list[str]) -> None:
+    run("start", "ai-for-everyone", "--on", "2026-10-01")
+    run("done", "ai-for-everyone", "--on", "2026-10-02")
+    run("note", "user-research", "read the [bold]guide[/]")
+    run("assess", "product-management", "3")
+    fast, slow = invoke_line(line), invoke_line(line, direct=False)
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (slow.exit_code, slow.stdout, slow.stderr)
+
+
+def test_the_usual_lines_take_the_direct_path() -> None:
+    taken = [line for line in LINES if direct.parse(hoist_global_options(line)) is not None]
+    assert ["status"] in taken and ["list", "--phase=foundation"] in taken and ["--user", "sam", "status"] in taken
+    assert len(taken) >= len(LINES) - 2  # all but `show` with no item and `next -n 0`
+
+
+@pytest.mark.parametrize(
+    "line",
+    [["status", "--help"], ["-h", "status"], ["--version"], ["status", "--", "x"], ["list", "-sdone"],
+     ["list", "--status"], ["status", "--json", "--json"], ["show", "a", "b"], ["status", "--json=1"],
+     ["-u=sam", "status"], ["list", "--phase", "-p"], ["next", "-n", "2.5"], ["next", "-n", "\u0663"], ["done", "x"]],
+    ids=" ".join,
+)  # fmt: skip
+def test_other_lines_go_to_typer(line: list[str]) -> None:
+    assert direct.parse(line) is None
