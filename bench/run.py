@@ -2,6 +2,7 @@
 
     python bench/run.py            # full run (a few minutes)
     python bench/run.py --quick    # fewer runs and sizes, for a smoke check
+    python bench/run.py --startup  # only the start-up table
 
 Run it with the Python of the environment aipm is installed in. It prints a
 table, reports each target as met or not, and writes bench/results/latest.json.
@@ -170,11 +171,19 @@ def growth_ratio(rows: list[dict[str, object]], key: str) -> float:
     return round(max(values) / min(values), 2) if min(values) > 0 else 0.0
 
 
+def print_startup(start: dict[str, dict[str, float]]) -> None:
+    print()
+    print(f"{'start-up':<20} {'median':>9} {'x baseline':>11} {'x light':>8}")
+    for name, value in start.items():
+        print(f"{name:<20} {value['median_ms']:>7} ms {value['ratio']:>10}x {value['ratio_light']:>7}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and sizes")
     parser.add_argument("--runs", type=int, help="start-up runs per command (default 30, quick 8)")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--startup", action="store_true", help="only the start-up table (nothing written)")
     args = parser.parse_args()
     runs = args.runs or (8 if args.quick else 30)
     sizes = [1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000]
@@ -188,6 +197,9 @@ def main() -> None:
 
     print(f"Start-up ({runs} interleaved runs each)...", file=sys.stderr)
     start = startup(runs, env)
+    if args.startup:
+        print_startup(start)
+        return
     print("History...", file=sys.stderr)
     sys.path.insert(0, str(HERE))
     from history import measure_history
@@ -253,10 +265,7 @@ def main() -> None:
     disk = max(float(r["disk_20_writes_kb"]) for r in rows)  # type: ignore[arg-type]
     targets.append(("disk used by 20 writes under 64 KB at any size", disk, 64, disk < 64))
 
-    print()
-    print(f"{'start-up':<20} {'median':>9} {'x baseline':>11} {'x light':>8}")
-    for name, value in start.items():
-        print(f"{name:<20} {value['median_ms']:>7} ms {value['ratio']:>10}x {value['ratio_light']:>7}x")
+    print_startup(start)
     print(f"{'completion':<20} {completing['median_ms']:>7} ms {'':>11} {completing['ratio_light']:>7}x")
     print()
     keys = ("done", "undo", "status", "show", "log_20", "doctor", "rebuild")

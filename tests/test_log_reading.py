@@ -177,22 +177,28 @@ LINES = st.one_of(
 )
 
 
-@given(st.lists(LINES, max_size=40), st.binary(max_size=12).filter(lambda b: b"\n" not in b), st.integers(1, 64))
+@given(
+    st.lists(LINES, max_size=40),
+    st.binary(max_size=12).filter(lambda b: b"\n" not in b),
+    st.integers(1, 64),
+    st.booleans(),
+)
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 def test_block_reading_matches_line_by_line_reading(
-    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], tail: bytes, chunk: int
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], tail: bytes, chunk: int, with_orjson: bool
 ) -> None:
     path = tmp_path_factory.mktemp("log") / "dev-a.jsonl"
     path.write_bytes(b"".join(lines) + tail)
     problems = logs.Problems()
-    original = logs.CHUNK
+    original = logs.CHUNK, logs.ORJSON_FROM
     logs.CHUNK = chunk  # blocks smaller than a line: lines cross every boundary
+    logs.ORJSON_FROM = 0 if with_orjson else 1 << 40  # (small logs are read with json alone)
     try:
         read = [entry for batch in logs.batches(path, problems) for entry in batch]
     finally:
-        logs.CHUNK = original
+        logs.CHUNK, logs.ORJSON_FROM = original
     found, damage, torn = by_lines(path)
     assert read == found
     assert [(d.line, d.reason) for d in problems.damage] == damage
@@ -201,7 +207,8 @@ def test_block_reading_matches_line_by_line_reading(
         assert logs.read_at(path, offset) == change_read
 
 
-def test_a_line_only_json_reads_is_still_in_effect(tmp_path: Path) -> None:
+def test_a_line_only_json_reads_is_still_in_effect(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs, "ORJSON_FROM", 0)  # read with orjson, as a large log is
     path = tmp_path / "dev-a.jsonl"
     odd = fmt.line(change(2, "note")).replace(b"note 2", b"half \\ud83d of a pair")
     path.write_bytes(fmt.line(change(1)) + odd + fmt.line(change(3, "start", units=["beta"], targets=["beta"])))

@@ -22,6 +22,7 @@ from aipm_cli.record.changes import BadChange, NewerChange, check, parse
 
 CHUNK = 1 << 21  # bytes read at a time: memory stays flat whatever the file's size
 SUFFIX = ".jsonl"
+ORJSON_FROM = 1 << 20  # bytes: a smaller log is read with json alone
 
 
 @dataclass
@@ -93,12 +94,17 @@ def changes(path: Path, problems: Problems) -> Iterator[tuple[dict[str, Any], in
 def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any], int]]]:
     """The readable changes of a file with their byte offsets, a block of lines at a time
     (for readers of every line, like a full fold: no generator step per line)."""
-    from orjson import loads
-
     handle = open_regular(path, problems)
     if handle is None:
         return
     with handle:
+        # orjson reads a line several times faster than json.loads, but importing it
+        # costs more than reading a small log. A line it cannot read goes to parse
+        # (json), so what counts as readable, and the words for what is wrong, stay json's.
+        if os.fstat(handle.fileno()).st_size > ORJSON_FROM:
+            from orjson import loads
+        else:
+            from json import loads
         offset = 0  # of the block's first byte
         number = 0  # lines before the block
         rest = b""
@@ -117,13 +123,10 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
             for raw in data[: cut - 1].split(b"\n"):
                 number += 1
                 if raw and not raw.isspace():
-                    # orjson reads a line several times faster than json.loads; a
-                    # line it cannot read goes to parse (json), so what counts as
-                    # readable, and the words for what is wrong, stay json's.
                     try:
                         try:
                             decoded = loads(raw)
-                        except ValueError:  # orjson.JSONDecodeError
+                        except (ValueError, RecursionError):  # (orjson's JSONDecodeError is a ValueError)
                             change = parse(raw)
                         else:
                             change = check(decoded)
