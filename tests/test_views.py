@@ -56,6 +56,12 @@ def test_list_golden(run, story) -> None:  # type: ignore[no-untyped-def]
     golden("list-80.txt", run("list").stdout)
 
 
+@pytest.mark.parametrize("columns", ["80", "60", "120"])
+def test_plan_golden(run, story, columns: str) -> None:  # type: ignore[no-untyped-def]
+    # Wide: start, end, item (wrapped, id never split from its line when it fits), hours; narrow: no end.
+    golden(f"plan-{columns}.txt", run("plan", "-w", "6", env={"COLUMNS": columns}).stdout)
+
+
 def test_list_filters_golden(run, story) -> None:  # type: ignore[no-untyped-def]
     golden("list-phase1-done-80.txt", run("list", "--phase", "phase-1", "--status", "done").stdout)
 

@@ -218,8 +218,8 @@ def entry_lines(
 
 
 def _print_lines(console: Console, lines: list[Text]) -> None:
-    for line in lines:
-        console.print(line, no_wrap=True, overflow="ignore", crop=False)
+    if lines:  # one print: each print has a fixed cost that a long list would pay per line
+        console.print(Text("\n").join(lines), no_wrap=True, overflow="ignore", crop=False)
 
 
 def rows_table(
@@ -505,7 +505,11 @@ def skills_view(console: Console, views: list[Any], full: bool = False) -> None:
 
 
 def plan_view(console: Console, plan: Any) -> None:
-    """`aipm plan`: items with start and end dates, and the finish date."""
+    """`aipm plan`: items with start and end dates, and the finish date.
+
+    Drawn as lines rather than a rich Table: a plan has a hundred rows, and a
+    Table measures every cell twice (most of what the command cost).
+    """
     if not plan.items:
         console.print("Nothing left to plan: every item is done or skipped.")
         return
@@ -514,24 +518,39 @@ def plan_view(console: Console, plan: Any) -> None:
     # Narrow terminals leave out the end dates (the next start says them) and put the hours after the
     # id, so that ids fit whole.
     narrow = console.width < 80
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
-    table.add_column("start", no_wrap=True)
+    gap = " " * 3
+    hours = [f"{item.hours:g}" for item in plan.items]
+    hours_width = max(len("hours"), *(len(h) for h in hours))
+    dates_width = len("2026-01-01") * (1 if narrow else 2) + (0 if narrow else len(gap))
+    room = max(10, console.width - dates_width - len(gap) - (0 if narrow else len(gap) + hours_width))
+    head = Text("start".ljust(10), style="bold") + gap
     if not narrow:
-        table.add_column("end", no_wrap=True)
-    table.add_column("item", ratio=1, overflow="fold")
+        head += Text("end".ljust(10), style="bold") + gap
+    head += Text("item".ljust(room), style="bold")
     if not narrow:
-        table.add_column("hours", no_wrap=True, justify="right")
-    for item in plan.items:
+        head += Text(gap) + Text("hours".rjust(hours_width), style="bold")
+    lines = [head, Text("─" * head.cell_len)]
+    for item, spent in zip(plan.items, hours, strict=True):
         entry = Text(clean(item.title))
         if item.context:
             entry.append(" — " + clean(item.context), style="italic")
         entry.append("  " + clean(item.id), style="dim")
         if narrow:
-            entry.append(f" · {item.hours:g} h", style="dim")
-            table.add_row(item.start.isoformat(), entry)
-        else:
-            table.add_row(item.start.isoformat(), item.end.isoformat(), entry, f"{item.hours:g}")
-    console.print(table)
+            entry.append(f" · {spent} h", style="dim")
+        wrapped = list(entry.wrap(console, room, overflow="fold"))
+        for number, part in enumerate(wrapped):
+            part.rstrip()
+            if number == 0:
+                line = Text(item.start.isoformat()) + gap
+                if not narrow:
+                    line += item.end.isoformat() + gap
+            else:
+                line = Text(" " * (dates_width + len(gap)))
+            line += part
+            if number == 0 and not narrow:
+                line += " " * (room - part.cell_len) + gap + spent.rjust(hours_width)
+            lines.append(line)
+    _print_lines(console, lines)
     console.print(
         Text(
             f"{count(len(plan.items), 'item')}, {plan.total_hours:g} study hours at {plan.hours_per_week:g} h a week: "
