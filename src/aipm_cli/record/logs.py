@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -101,10 +101,15 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
         # orjson reads a line several times faster than json.loads, but importing it
         # costs more than reading a small log. A line it cannot read goes to parse
         # (json), so what counts as readable, and the words for what is wrong, stay json's.
+        loads: Callable[[bytes], Any]
         if os.fstat(handle.fileno()).st_size > ORJSON_FROM:
-            from orjson import loads
+            import orjson
+
+            loads = orjson.loads
         else:
-            from json import loads
+            import json
+
+            loads = json.loads
         offset = 0  # of the block's first byte
         number = 0  # lines before the block
         rest = b""
