@@ -261,7 +261,7 @@ def test_plan_reads_each_requires_list_a_bounded_number_of_times() -> None:
 
 def reference_order(roadmap: Roadmap, progress: RoadmapProgress) -> list[str]:
     """The plan order as first written (quadratic): the specification the fast one must match."""
-    from aipm_cli.tracker import status_of
+    from aipm_cli.standing import status_of
 
     index = roadmap.index
     left = [i for i in index.items if status_of(index, progress, i) not in ("done", "skipped")]

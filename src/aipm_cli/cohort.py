@@ -518,7 +518,7 @@ def summarize_learner(
     from aipm_cli.errors import AipmError
     from aipm_cli.progress import activity_weeks, counts_for, forecast
     from aipm_cli.record.fold import fold
-    from aipm_cli.tracker import orphans, status_of
+    from aipm_cli.standing import orphans, status_of
 
     day = options.day
     problems = logs.Problems()

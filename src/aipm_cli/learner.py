@@ -229,8 +229,9 @@ class Learner:
     def group(self, target: Target) -> dict[str, Any]:
         """What `show` tells about a module or phase: its counts, notes and items."""
         from aipm_cli.progress import counts_for, rows
+        from aipm_cli.standing import record
         from aipm_cli.summary import to_data
-        from aipm_cli.tracker import items_of, record
+        from aipm_cli.tracker import items_of
 
         state = self.read_state()
         roadmap = self.roadmap
@@ -350,7 +351,7 @@ class Learner:
 
     def forget_orphans(self) -> list[str]:
         """Drop the progress kept on ids this roadmap no longer has, as one change (undo brings it back)."""
-        from aipm_cli.tracker import orphans
+        from aipm_cli.standing import orphans
 
         forgotten: list[str] = []
 
@@ -660,7 +661,7 @@ class Learner:
                         f"{torn.file} ends in a torn line ({torn.size} bytes, a write cut short); it is ignored and "
                         "moved into backups/ by the next change on that device."
                     )
-                from aipm_cli.tracker import orphans
+                from aipm_cli.standing import orphans
 
                 report["orphans"] = orphans(roadmap.index, result.state)
                 if ledger.backups.is_dir():
@@ -769,8 +770,8 @@ class Assessed:
 def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]) -> dict[str, Any]:
     """Everything `show` tells about one item or deliverable, as JSON-ready data."""
     from aipm_cli.progress import row
+    from aipm_cli.standing import record, status_of
     from aipm_cli.summary import to_data
-    from aipm_cli.tracker import record, status_of
     from aipm_cli.urls import is_http_url
 
     index = roadmap.index

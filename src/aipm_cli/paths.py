@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 from pathlib import Path
@@ -25,6 +24,8 @@ def data_dir() -> Path:
 
 def default_user_name() -> str:
     """The OS login name, made safe for a file name."""
+    import getpass
+
     try:
         name = getpass.getuser()
     except Exception:  # no login name (some containers): fall back politely

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from aipm_cli.plain import Roadmap
 from aipm_cli.progress import effort_hours
 from aipm_cli.record.state import State as RoadmapProgress
-from aipm_cli.tracker import record, status_of
+from aipm_cli.standing import record, status_of
 
 
 @dataclass

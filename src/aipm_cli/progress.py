@@ -20,6 +20,7 @@ from typing import Any
 
 from aipm_cli.plain import Item, Roadmap
 from aipm_cli.record.state import State
+from aipm_cli.standing import orphans, record, status_of
 from aipm_cli.summary import (
     WEEKS_SHOWN,
     Certificate,
@@ -30,7 +31,6 @@ from aipm_cli.summary import (
     Row,
     Summary,
 )
-from aipm_cli.tracker import orphans, record, status_of
 
 # Study hours (low, high) for an item that has no duration of its own and no
 # module duration to share.

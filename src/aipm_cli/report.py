@@ -16,8 +16,8 @@ from aipm_cli.errors import AipmError
 from aipm_cli.plain import Roadmap
 from aipm_cli.progress import rows, summarize
 from aipm_cli.record.state import ItemState, Note, State, state_data
+from aipm_cli.standing import record
 from aipm_cli.summary import Row, Summary, to_data
-from aipm_cli.tracker import record
 
 EXPORT_FORMAT = "aipm-export"
 EXPORT_VERSION = 2
@@ -167,7 +167,7 @@ def person_of(config: Any, user: str) -> Person:
 
 
 def skill_lines(roadmap: Roadmap, progress: State) -> list[SkillLine]:
-    from aipm_cli.tracker import status_of
+    from aipm_cli.standing import status_of
 
     index = roadmap.index
     out = []

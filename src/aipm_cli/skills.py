@@ -9,7 +9,7 @@ from typing import Any
 from aipm_cli.errors import InputError
 from aipm_cli.plain import Roadmap, Skill
 from aipm_cli.record.state import State
-from aipm_cli.tracker import status_of
+from aipm_cli.standing import status_of
 from aipm_cli.vocabulary import LEVEL_HELP, LEVELS
 
 

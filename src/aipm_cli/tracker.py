@@ -13,7 +13,7 @@ from typing import Any, Literal
 from aipm_cli.errors import InputError, ItemNotFound
 from aipm_cli.plain import Item, RoadmapIndex
 from aipm_cli.record.state import ItemState, State
-from aipm_cli.summary import Status
+from aipm_cli.standing import record, status_of
 
 TargetKind = Literal["phase", "module", "item", "deliverable"]
 
@@ -80,31 +80,6 @@ def items_of(index: RoadmapIndex, target: Target) -> list[Item]:
     if target.kind == "phase":
         return [i for m in index.phases[target.id].modules for i in m.items]
     return []
-
-
-# --------------------------------------------------------------------------- #
-# Status of a unit, derived status of projects
-# --------------------------------------------------------------------------- #
-
-
-def record(state: State, key: str) -> ItemState:
-    return state.items.get(key) or ItemState()
-
-
-def status_of(index: RoadmapIndex, state: State, key: str) -> Status:
-    """The status of an item or deliverable; a project is as done as its deliverables."""
-    placed = index.items.get(key)
-    if placed is None or not placed.item.deliverables:
-        return record(state, key).status  # type: ignore[return-value]
-    states = [record(state, d.id).status for d in placed.item.deliverables]
-    own = record(state, key).status
-    if all(s == "done" for s in states):
-        return "done"
-    if all(s in ("done", "skipped") for s in states):
-        return "skipped" if own == "skipped" or "done" not in states else "done"
-    if any(s in ("done", "in_progress") for s in states) or own == "in_progress":
-        return "in_progress"
-    return "skipped" if own == "skipped" else "not_started"
 
 
 # --------------------------------------------------------------------------- #
@@ -290,13 +265,3 @@ def plan_note(target: Target, text: str, on: date) -> dict[str, Any]:
 
 def plan_rating(skill: str, level: int, on: date, note: str | None) -> dict[str, Any]:
     return {"op": "assess", "skill": skill, "level": level, "on": on.isoformat(), "note": note}
-
-
-# --------------------------------------------------------------------------- #
-# Roadmap upgrades: orphans
-# --------------------------------------------------------------------------- #
-
-
-def orphans(index: RoadmapIndex, state: State) -> list[str]:
-    """Ids with progress that this roadmap no longer has (kept, never dropped)."""
-    return sorted(k for k in state.items if not index.known(k) and k not in index.phases and k not in index.modules)

@@ -14,13 +14,13 @@ change at the end sets the difference. The old file is kept in backups/.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aipm_cli.fs import sha256_hex
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
 from aipm_cli.record.fold import Source, fold
@@ -159,7 +159,7 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
             skills[skill] = stored_ratings
     if state or skills:
         at = latest + timedelta(milliseconds=1)
-        digest = hashlib.sha256(json.dumps([state, skills], sort_keys=True).encode()).hexdigest()
+        digest = sha256_hex(json.dumps([state, skills], sort_keys=True).encode())
         restore: dict[str, Any] = {
             "v": fmt.FORMAT,
             "id": fmt.derived_id(at, "schema-1", user, roadmap_id, "restore", digest),
@@ -203,13 +203,13 @@ def migrate_store(root: Path, user: str) -> bool:
         payload = b"".join(fmt.line(c) for c in made)
         folder = root / "learners" / user / roadmap_id / "changes"
         ensure_private_dir(folder)
-        target = folder / f"migrated-{hashlib.sha256(payload).hexdigest()[:12]}{logs.SUFFIX}"
+        target = folder / f"migrated-{sha256_hex(payload)[:12]}{logs.SUFFIX}"
         if not target.exists():
             atomic_write(target, payload)
     backups = root / "learners" / user / "backups"
     ensure_private_dir(backups)
     raw = path.read_bytes()
-    keep = backups / f"progress-schema1-{hashlib.sha256(raw).hexdigest()[:12]}.json"
+    keep = backups / f"progress-schema1-{sha256_hex(raw)[:12]}.json"
     if not keep.exists():
         tmp = keep.with_name(keep.name + ".tmp")
         with open(tmp, "wb") as handle:  # a real copy, never a link to the live file

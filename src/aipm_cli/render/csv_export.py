@@ -53,7 +53,7 @@ def cell(value: object) -> str:
 
 
 def render(report: Report) -> str:
-    from aipm_cli.tracker import record
+    from aipm_cli.standing import record
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)

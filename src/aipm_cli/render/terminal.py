@@ -9,15 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from aipm_cli.render.safe import clean
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from aipm_cli.plain import Roadmap
     from aipm_cli.summary import Forecast, Row, Summary
@@ -321,6 +320,8 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
     head = Text(clean(data["title"]), style="bold")
     head.append(clean(f"  {data['id']}"), style="dim")
     console.print(head)
+    from rich.table import Table  # (only the views that draw tables pay for importing them)
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -426,6 +427,8 @@ def change_line(e: dict[str, Any], titles: bool = False) -> Table:
             body.append(f" — {clean(e[key])}", style="italic")
     recorded = str(e["at"])[:16].replace("T", " ")
     body.append(clean(f"\nrecorded {recorded} on {e.get('device', '?')}"), style="dim")
+    from rich.table import Table
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
@@ -467,6 +470,9 @@ def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
 
 def skills_view(console: Console, views: list[Any], full: bool = False) -> None:
     """`aipm skills`: rating, change and coverage per skill area; `full` adds what each area covers."""
+    from rich import box
+    from rich.table import Table
+
     from aipm_cli.vocabulary import LEVELS
 
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)

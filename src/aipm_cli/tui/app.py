@@ -154,7 +154,7 @@ class AipmApp(App[None]):
     def rebuild(self, keep: str | None = None) -> None:
         """The header and the tree from the learner's state; keeps the selection when it can."""
         from aipm_cli.progress import counts_for
-        from aipm_cli.tracker import status_of
+        from aipm_cli.standing import status_of
 
         tree = self.query_one(Tree)
         selected = keep or self.selected_id()
@@ -368,7 +368,7 @@ class AipmApp(App[None]):
         self.push_screen(Ask(f"Note on {ident}:"), answered)
 
     def action_evidence(self) -> None:
-        from aipm_cli.tracker import status_of
+        from aipm_cli.standing import status_of
 
         ident = self.selected_id()
         if ident is None:
