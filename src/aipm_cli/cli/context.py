@@ -56,6 +56,7 @@ class App:
 
         self.warn()
         console = safe_console(highlight=False)
+        console.size = console.size  # measured once: rich would ask the terminal again on every print
         with console.capture() as captured:
             view(console, *args, **kwargs)
         sys.stdout.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
