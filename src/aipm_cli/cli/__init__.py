@@ -114,6 +114,9 @@ def run(argv: list[str], direct: bool = True) -> None:
     """
     import os
 
+    # aipm uses no pydantic plugins; looking for them scans every installed
+    # package's entry points on the first model build (about 20 ms).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = hoist_global_options(argv)
     if direct:
         from aipm_cli.cli.direct import run_read
@@ -121,9 +124,6 @@ def run(argv: list[str], direct: bool = True) -> None:
         code = run_read(args)
         if code is not None:
             sys.exit(code)
-    # aipm uses no pydantic plugins; looking for them scans every installed
-    # package's entry points on the first model build (about 20 ms).
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from aipm_cli.cli.app import make_app
 
     make_app(command_name(args))(args=args, prog_name="aipm")
