@@ -26,13 +26,14 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import InputError
 from aipm_cli.plain import Roadmap
+from aipm_cli.plaindata import replace
 from aipm_cli.plan import Plan, PlannedItem
 
 STATE_FORMAT = "aipm-calendar"

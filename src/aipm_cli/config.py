@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import InputError, StoreError, excerpt
 from aipm_cli.paths import check_user_name, ensure_private_dir
+from aipm_cli.plaindata import plain
 
 MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few lines; more is not ours
 
 
-@dataclass(frozen=True)
+@plain(frozen=True)
 class Setting:
     key: str
     description: str

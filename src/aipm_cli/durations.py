@@ -7,7 +7,8 @@ uses the documented assumption in `study_hours`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from aipm_cli.plaindata import plain
 
 # Unit spellings -> canonical unit.
 _UNITS = {
@@ -27,7 +28,7 @@ _PATTERN = re.compile(
 WEEKS_PER_MONTH = 52 / 12
 
 
-@dataclass(frozen=True)
+@plain(frozen=True)
 class Duration:
     low: float
     high: float

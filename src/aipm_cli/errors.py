@@ -6,8 +6,9 @@ turns them into a short message on stderr and an exit code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+
+from aipm_cli.plaindata import plain
 
 EXCERPT_CHARS = 60
 
@@ -58,7 +59,7 @@ class UsageError(AipmError):
         self.option = option
 
 
-@dataclass(frozen=True)
+@plain(frozen=True)
 class Problem:
     """One thing wrong with a roadmap file: where it is and what is wrong."""
 

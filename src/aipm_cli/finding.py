@@ -8,12 +8,12 @@ data (plain.py) from the cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import RoadmapNotFound, excerpt
 from aipm_cli.paths import bundled_roadmaps_dir
+from aipm_cli.plaindata import plain
 
 ROADMAP_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_ROADMAP = "ai-product-manager"
@@ -85,7 +85,7 @@ def read_roadmap_bytes(path: Path) -> bytes:
         raise RoadmapNotFound(f"Cannot read {path}: {exc.strerror}.") from None
 
 
-@dataclass(frozen=True)
+@plain(frozen=True)
 class RoadmapRef:
     """A roadmap file we know of, before it is loaded."""
 

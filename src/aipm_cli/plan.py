@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from aipm_cli.plain import Roadmap
+from aipm_cli.plaindata import plain
 from aipm_cli.progress import effort_hours
 from aipm_cli.record.state import State as RoadmapProgress
 from aipm_cli.standing import record, status_of
 
 
-@dataclass
+@plain
 class PlannedItem:
     id: str
     title: str
@@ -32,7 +32,7 @@ class PlannedItem:
     context: str = ""  # the module it sits in: a title such as "Transparency" is not understood alone
 
 
-@dataclass
+@plain
 class Plan:
     hours_per_week: float
     start: date

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from aipm_cli.errors import InputError
 from aipm_cli.plain import Roadmap, Skill
+from aipm_cli.plaindata import plain
 from aipm_cli.record.state import State
 from aipm_cli.standing import status_of
 from aipm_cli.vocabulary import LEVEL_HELP, LEVELS
@@ -47,7 +48,7 @@ def find_skill(roadmap: Roadmap, spec: str) -> Skill:
     )
 
 
-@dataclass
+@plain
 class SkillView:
     id: str
     title: str

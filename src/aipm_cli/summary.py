@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any, Literal
+
+from aipm_cli.plaindata import fields, is_plain, plain
 
 Status = Literal["not_started", "in_progress", "done", "skipped"]
 WEEKS_SHOWN = 8
 
 
-@dataclass
+@plain
 class Counts:
     total: int = 0
     done: int = 0
@@ -28,7 +30,7 @@ class Counts:
         return round(self.done / denominator * 100, 1) if denominator > 0 else 0.0
 
 
-@dataclass
+@plain
 class Row:
     """One item as views show it."""
 
@@ -47,7 +49,7 @@ class Row:
     context: str = ""  # the module it sits in: a title such as "Transparency" is not understood alone
 
 
-@dataclass
+@plain
 class ModuleSummary:
     id: str
     title: str
@@ -55,7 +57,7 @@ class ModuleSummary:
     counts: Counts
 
 
-@dataclass
+@plain
 class PhaseSummary:
     id: str
     title: str
@@ -64,7 +66,7 @@ class PhaseSummary:
     modules: list[ModuleSummary]
 
 
-@dataclass
+@plain
 class Forecast:
     hours_per_week: float
     remaining_hours: tuple[float, float]
@@ -74,7 +76,7 @@ class Forecast:
     basis: str = ""
 
 
-@dataclass
+@plain
 class Certificate:
     id: str
     title: str
@@ -84,7 +86,7 @@ class Certificate:
     expired: bool
 
 
-@dataclass
+@plain
 class Summary:
     roadmap: dict[str, str]
     user: str
@@ -105,12 +107,13 @@ class Summary:
 
 
 def to_data(value: Any) -> Any:
-    """Dataclasses, dates and tuples -> JSON-ready data."""
-    if hasattr(value, "__dataclass_fields__"):
-        data = asdict(value)
-        if isinstance(value, Counts):
-            return data
-        return to_data(data)
+    """Plain data classes and dataclasses, dates and tuples -> JSON-ready data."""
+    if is_plain(value):
+        return {name: to_data(getattr(value, name)) for name in fields(value)}
+    if hasattr(value, "__dataclass_fields__"):  # the report's and the cohort's own classes
+        import dataclasses
+
+        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {k: to_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

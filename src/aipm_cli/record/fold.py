@@ -20,11 +20,12 @@ import gc
 import heapq
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from aipm_cli.plaindata import plain
 from aipm_cli.record import logs
 from aipm_cli.record.changes import SUBSTANTIVE
 from aipm_cli.record.state import (
@@ -41,7 +42,7 @@ KEEP_UNDO = 100  # how many recent changes the cache can undo without a full fol
 KEEP_REFS = 25  # recent changes remembered per unit, for `show`
 
 
-@dataclass
+@plain
 class Source:
     """A log file, or changes held in memory (a store not yet migrated)."""
 
@@ -97,7 +98,7 @@ def units_of(change: dict[str, Any], aliases: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(keys)) if len(keys) > 1 else keys
 
 
-@dataclass
+@plain
 class Cancellation:
     cancelled: set[str] = field(default_factory=set)
     imports: dict[str, str] = field(default_factory=dict)  # import change id -> file name
@@ -160,7 +161,7 @@ def cancellations(sources: list[Source]) -> Cancellation:
     return result
 
 
-@dataclass
+@plain
 class Fold:
     """The derived state and what the cache keeps beside it."""
 

@@ -19,13 +19,13 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.fs import sha256_hex
+from aipm_cli.plaindata import plain
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
 from aipm_cli.record.fold import Fold, Source, before, entry_data, fold, restore_before, units_of
@@ -51,7 +51,7 @@ def cache_stamp() -> str:
     return "|".join(parts)
 
 
-@dataclass
+@plain
 class Recorded:
     """What a write appended, and the state after it."""
 

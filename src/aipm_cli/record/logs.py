@@ -13,11 +13,12 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from aipm_cli.fs import fsync_dir
+from aipm_cli.plaindata import plain
 from aipm_cli.record.changes import BadChange, NewerChange, check, parse
 
 CHUNK = 1 << 21  # bytes read at a time: memory stays flat whatever the file's size
@@ -25,7 +26,7 @@ SUFFIX = ".jsonl"
 ORJSON_FROM = 1 << 20  # bytes: a smaller log is read with json alone
 
 
-@dataclass
+@plain
 class Damage:
     file: Path
     line: int
@@ -38,14 +39,14 @@ class Damage:
         return f"{self.file}, line {self.line}: {self.reason}"
 
 
-@dataclass
+@plain
 class Torn:
     file: Path
     offset: int  # where the torn bytes start
     size: int
 
 
-@dataclass
+@plain
 class Problems:
     """What reading found wrong; filled in as files are read."""
 

@@ -33,12 +33,14 @@ Ids pass through the roadmap's aliases, so renamed items keep progress.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any
 
+from aipm_cli.plaindata import plain
 
-@dataclass(slots=True)
+
+@plain
 class Note:
     """A note or an evidence entry."""
 
@@ -48,7 +50,7 @@ class Note:
     id: str = ""
 
 
-@dataclass(slots=True)
+@plain
 class Rating:
     level: int
     on: date
@@ -57,7 +59,7 @@ class Rating:
     id: str = ""
 
 
-@dataclass(slots=True)
+@plain
 class ItemState:
     status: str = "not_started"
     started_on: date | None = None
@@ -89,7 +91,7 @@ class ItemState:
         )  # fmt: skip
 
 
-@dataclass
+@plain
 class State:
     """A learner's derived progress on one roadmap."""
 

@@ -450,12 +450,15 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
         for number, n in enumerate(data["notes"], 1):
             console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
     console.print()
+    from aipm_cli.plaindata import fields
+
     rows = []
+    known = fields(Row)
     for r in data["items"]:
-        fields = dict(r)
+        values = dict(r)
         for key in ("started_on", "completed_on", "skipped_on"):
-            fields[key] = date.fromisoformat(fields[key]) if fields.get(key) else None
-        rows.append(Row(**{k: v for k, v in fields.items() if k in Row.__dataclass_fields__}))
+            values[key] = date.fromisoformat(values[key]) if values.get(key) else None
+        rows.append(Row(**{k: v for k, v in values.items() if k in known}))
     rows_table(console, rows, tree=data["kind"] == "phase", names=names)
 
 
