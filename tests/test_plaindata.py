@@ -126,3 +126,21 @@ def test_subclasses_add_fields_after_their_base_s() -> None:
 
     assert fields(Child) == ("a", "b", "c")
     assert repr(Child(1)) == "test_subclasses_add_fields_after_their_base_s.<locals>.Child(a=1, b=2, c=3)"
+
+
+def test_a_class_s_own_constructor_and_slots_stay() -> None:
+    @plain
+    class Fast:
+        __slots__ = ("a", "b")
+        a: int
+        b: list[int]
+
+        def __init__(self, a: int, b: list[int] | None = None) -> None:
+            self.a, self.b = a, [] if b is None else b
+
+    value = Fast(1)
+    assert value == Fast(1, []) and value != Fast(2)
+    assert repr(value) == "test_a_class_s_own_constructor_and_slots_stay.<locals>.Fast(a=1, b=[])"
+    assert fields(Fast) == ("a", "b") and replace(value, a=3) == Fast(3)
+    with pytest.raises(AttributeError):
+        value.c = 1  # type: ignore[attr-defined]

@@ -8,8 +8,9 @@ command's whole start-up. `@plain` gives the same constructor (positional or
 keyword, defaults, `field(default_factory=...)`), repr, equality and
 `frozen` from the class's annotations, with no code generated: type
 checkers read it like a dataclass (PEP 681). The constructor is a generic
-one, a few microseconds a call: fine for what a view builds, not for a hot
-loop (derived state keeps hand-written classes, see record/state.py).
+one, a few microseconds a call: fine for what a view builds; a class made
+in a hot loop writes its own `__init__` (kept, as dataclasses keep one),
+see record/state.py.
 
 `fields`, `asdict` and `replace` work like their dataclasses namesakes.
 """
@@ -17,6 +18,7 @@ loop (derived state keeps hand-written classes, see record/state.py).
 from __future__ import annotations
 
 import dataclasses
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform
 
@@ -45,6 +47,8 @@ def _build(cls: type, frozen: bool) -> None:
         if "ClassVar" in str(annotation):
             continue
         value = cls.__dict__.get(name, _NONE)
+        if isinstance(value, types.MemberDescriptorType):  # a slot, not a default
+            value = _NONE
         default, factory = value, _NONE
         if isinstance(value, dataclasses.Field):
             default, factory = value.default, value.default_factory
@@ -95,7 +99,8 @@ def _build(cls: type, frozen: bool) -> None:
             return NotImplemented
         return all(getattr(self, name) == getattr(other, name) for name in names)
 
-    cls.__init__ = __init__  # type: ignore[misc]
+    if "__init__" not in cls.__dict__:  # (a class's own constructor stays, as with dataclasses)
+        cls.__init__ = __init__  # type: ignore[misc]
     cls.__repr__ = __repr__  # type: ignore[assignment,method-assign]
     cls.__eq__ = __eq__  # type: ignore[assignment,method-assign]
     if frozen:

@@ -39,37 +39,70 @@ from typing import Any
 
 from aipm_cli.plaindata import plain
 
+# Derived state is built change by change in a fold of up to millions: these
+# classes write their own constructors (fast) and keep slots (small); @plain
+# gives them repr and equality.
+
 
 @plain
 class Note:
     """A note or an evidence entry."""
 
+    __slots__ = ("text", "on", "at", "id")
     text: str
     on: date
-    at: str = ""
-    id: str = ""
+    at: str
+    id: str
+
+    def __init__(self, text: str, on: date, at: str = "", id: str = "") -> None:
+        self.text, self.on, self.at, self.id = text, on, at, id
 
 
 @plain
 class Rating:
+    __slots__ = ("level", "on", "note", "at", "id")
     level: int
     on: date
-    note: str | None = None
-    at: str = ""
-    id: str = ""
+    note: str | None
+    at: str
+    id: str
+
+    def __init__(self, level: int, on: date, note: str | None = None, at: str = "", id: str = "") -> None:
+        self.level, self.on, self.note, self.at, self.id = level, on, note, at, id
 
 
 @plain
 class ItemState:
-    status: str = "not_started"
-    started_on: date | None = None
-    completed_on: date | None = None
-    skipped_on: date | None = None
-    skip_reason: str | None = None
-    credential: str | None = None
-    expires_on: date | None = None
-    notes: list[Note] = field(default_factory=list)
-    evidence: list[Note] = field(default_factory=list)
+    __slots__ = (
+        "status", "started_on", "completed_on", "skipped_on", "skip_reason", "credential", "expires_on", "notes",
+        "evidence",
+    )  # fmt: skip
+    status: str
+    started_on: date | None
+    completed_on: date | None
+    skipped_on: date | None
+    skip_reason: str | None
+    credential: str | None
+    expires_on: date | None
+    notes: list[Note]
+    evidence: list[Note]
+
+    def __init__(
+        self,
+        status: str = "not_started",
+        started_on: date | None = None,
+        completed_on: date | None = None,
+        skipped_on: date | None = None,
+        skip_reason: str | None = None,
+        credential: str | None = None,
+        expires_on: date | None = None,
+        notes: list[Note] | None = None,
+        evidence: list[Note] | None = None,
+    ) -> None:
+        self.status, self.started_on, self.completed_on, self.skipped_on = status, started_on, completed_on, skipped_on
+        self.skip_reason, self.credential, self.expires_on = skip_reason, credential, expires_on
+        self.notes = [] if notes is None else notes
+        self.evidence = [] if evidence is None else evidence
 
     def is_blank(self) -> bool:
         return (
