@@ -458,6 +458,7 @@ def _sources(parts: list[_Part], bad: list[Unreadable], problems: logs.Problems)
     from aipm_cli.record.migrate import changes_for, read_legacy
     from aipm_cli.report import read_export
 
+    logs.fast_reading()
     out: list[Source] = []
     for part in parts:
         if part.export is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import field
 from pathlib import Path
@@ -86,6 +87,11 @@ def open_regular(path: Path, problems: Problems | None = None) -> BinaryIO | Non
     return os.fdopen(fd, "rb")
 
 
+def fast_reading() -> None:
+    """Read every log with orjson from now on: for readers of many logs (a cohort), worth its import."""
+    import orjson  # noqa: F401
+
+
 def changes(path: Path, problems: Problems) -> Iterator[tuple[dict[str, Any], int]]:
     """Each readable change of a file with its byte offset, in file order; damage noted in `problems`."""
     for batch in batches(path, problems):
@@ -100,10 +106,11 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
         return
     with handle:
         # orjson reads a line several times faster than json.loads, but importing it
-        # costs more than reading a small log. A line it cannot read goes to parse
-        # (json), so what counts as readable, and the words for what is wrong, stay json's.
+        # costs more than reading one small log (a reader of many imports it first:
+        # see fast_reading). A line it cannot read goes to parse (json), so what
+        # counts as readable, and the words for what is wrong, stay json's.
         loads: Callable[[bytes], Any]
-        if os.fstat(handle.fileno()).st_size > ORJSON_FROM:
+        if "orjson" in sys.modules or os.fstat(handle.fileno()).st_size > ORJSON_FROM:
             import orjson
 
             loads = orjson.loads
