@@ -160,6 +160,7 @@ def by_lines(path: Path) -> tuple[list[tuple[dict[str, Any], int]], list[tuple[i
 LINES = st.one_of(
     st.integers(0, 500).map(lambda n: fmt.line(change(n))),
     st.integers(0, 500).map(lambda n: fmt.line(change(n, "note", text="caf\u00e9 \u2603 " * (n % 7)))),
+    st.integers(0, 500).map(lambda n: fmt.line(change(n, "undo", target=fmt.new_id(START), about="a change"))),
     st.sampled_from(
         [
             b"\n",
@@ -205,6 +206,16 @@ def test_block_reading_matches_line_by_line_reading(
     assert [(t.offset, t.size) for t in problems.torn] == torn
     for change_read, offset in read:  # each offset is where its line starts
         assert logs.read_at(path, offset) == change_read
+    # the quick scan for cancelling changes finds the same ones, and counts every whole line
+    counts = [0]
+    original = logs.CHUNK
+    logs.CHUNK = chunk
+    try:
+        scanned = list(logs.cancelling(path, counts))
+    finally:
+        logs.CHUNK = original
+    assert scanned == [c for c, _ in found if c["op"] in ("undo", "redo", "import")]
+    assert counts[0] == path.read_bytes().count(b"\n")
 
 
 def test_a_line_only_json_reads_is_still_in_effect(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -118,22 +118,14 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
             import json
 
             loads = json.loads
-        offset = 0  # of the block's first byte
         number = 0  # lines before the block
-        rest = b""
-        while True:
-            block = handle.read(CHUNK)
-            if not block:
+        for offset, data in _blocks(handle):
+            if not data.endswith(b"\n"):
+                problems.torn.append(Torn(path, offset, len(data)))
                 break
-            data = rest + block
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                rest = data
-                continue
-            rest = data[cut:]
             out: list[tuple[dict[str, Any], int]] = []
             at = offset
-            for raw in data[: cut - 1].split(b"\n"):
+            for raw in data[:-1].split(b"\n"):
                 number += 1
                 if raw and not raw.isspace():
                     try:
@@ -150,11 +142,24 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
                     else:
                         out.append((change, at))
                 at += len(raw) + 1
-            offset += cut
             if out:
                 yield out
-        if rest:
-            problems.torn.append(Torn(path, offset, len(rest)))
+
+
+def _blocks(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(offset, bytes) of whole lines, newlines included, about CHUNK at a time; then, when
+    the file does not end in a newline, (offset, the torn bytes after the last one)."""
+    offset = 0
+    rest = b""
+    while block := handle.read(CHUNK):
+        data = rest + block
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            yield offset, data[:cut]
+            offset += cut
+    if rest:
+        yield offset, rest
 
 
 _CANCELLING = re.compile(rb'"op"\s*:\s*"(?:undo|redo|import)"')
@@ -169,14 +174,9 @@ def cancelling(path: Path, counts: list[int] | None = None) -> Iterator[dict[str
     if handle is None:
         return
     with handle:
-        rest = b""
-        while True:
-            block = handle.read(CHUNK)
-            if not block:
-                break
-            data = rest + block
-            cut = data.rfind(b"\n") + 1
-            data, rest = data[:cut], data[cut:]
+        for _offset, data in _blocks(handle):
+            if not data.endswith(b"\n"):
+                break  # a torn last line
             if counts is not None:
                 counts[0] += data.count(b"\n")
             for match in _CANCELLING.finditer(data):
