@@ -8,6 +8,8 @@ the same code whichever path runs it.
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,3 +87,54 @@ def test_the_usual_lines_take_the_direct_path() -> None:
 )  # fmt: skip
 def test_other_lines_go_to_typer(line: list[str]) -> None:
     assert direct.parse(line) is None
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(home: Path) -> None:
+    """`aipm log | head -1`: no traceback when the pipe closes, on the direct path too."""
+    import os
+    import subprocess
+    import sys
+
+    from aipm_cli.record import changes as fmt
+
+    folder = home / "learners" / "ada" / "ai-product-manager" / "changes"
+    folder.mkdir(parents=True)
+    moment = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    lines = []
+    for n in range(1500):  # several streamed batches
+        at = moment + timedelta(minutes=n)
+        lines.append(fmt.line({"v": 1, "id": fmt.new_id(at), "at": at.isoformat(), "on": at.date().isoformat(),
+                               "device": "dev-a", "op": "note", "targets": ["ai-for-everyone"], "text": f"n{n}"}))  # fmt: skip
+    (folder / "dev-a.jsonl").write_bytes(b"".join(lines))
+    for args in (["log"], ["log", "--json"]):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aipm_cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline()
+        proc.stdout.close()  # the reader goes away
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+        assert "Traceback" not in err and "Error" not in err, err
+        assert proc.returncode in (0, 1)
+
+
+def test_a_terminal_that_cannot_take_utf8_gets_escapes_not_an_error(run: Run) -> None:
+    import os
+    import subprocess
+    import sys
+
+    run("done", "ai-for-everyone")
+    for args in (["status"], ["done", "user-research"], ["show", "nope"]):
+        env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+        result = subprocess.run([sys.executable, "-m", "aipm_cli", *args], capture_output=True, env=env)
+        assert b"unexpected error" not in result.stderr and b"Traceback" not in result.stderr, (args, result.stderr)
+        assert result.returncode == (1 if args[0] == "show" else 0)
+    assert (
+        b"\\u2713"
+        in subprocess.run(
+            [sys.executable, "-m", "aipm_cli", "list"],
+            capture_output=True,
+            env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        ).stdout
+    )  # the done mark, escaped

@@ -125,3 +125,19 @@ def test_the_readme_command_reference_shows_every_command_and_option() -> None:
             options = [o for o in param.opts if o.startswith("-") and o not in ("--help", "-h")]
             if options:
                 assert any(f"{o} " in reference or f"{o}]" in reference for o in options), (path, options)
+
+
+def test_the_readme_first_session_runs_as_written(run, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shlex
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"## A first session\n\n```sh\n(.*?)```", readme, re.S).group(1)  # type: ignore[union-attr]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))  # `~/aipm-plan.ics` lands here
+    for line in block.splitlines():
+        args = shlex.split(line.split("   #")[0], comments=True)
+        assert args[0] == "aipm"
+        args = [str(tmp_path / "aipm-plan.ics") if a == "~/aipm-plan.ics" else a for a in args[1:]]
+        result = run(*args)
+        assert result.exit_code == 0, (line, result.stderr)
+    assert (tmp_path / "progress.html").exists() and (tmp_path / "backup.json").exists()

@@ -62,6 +62,14 @@ def test_plan_golden(run, story, columns: str) -> None:  # type: ignore[no-untyp
     golden(f"plan-{columns}.txt", run("plan", "-w", "6", env={"COLUMNS": columns}).stdout)
 
 
+def test_plan_fits_a_tiny_terminal_and_stops_at_its_content_in_a_wide_one(run, story) -> None:  # type: ignore[no-untyped-def]
+    tiny = run("plan", env={"COLUMNS": "20"}).stdout.splitlines()
+    assert tiny and max(len(line) for line in tiny) <= 20
+    wide = run("plan", env={"COLUMNS": "400"}).stdout.splitlines()
+    assert max(len(line) for line in wide) < 250  # the item column is as wide as its widest entry, no more
+    assert wide[0].endswith("hours") and len(wide[1]) == len(wide[0])
+
+
 def test_list_filters_golden(run, story) -> None:  # type: ignore[no-untyped-def]
     golden("list-phase1-done-80.txt", run("list", "--phase", "phase-1", "--status", "done").stdout)
 

@@ -4,22 +4,27 @@
 source text and compiles it when the module is imported: about half a
 millisecond a class, and the classes a read command imports (summaries,
 derived state, the fold's bookkeeping) made that 13 ms, a tenth of a
-command's whole start-up. `@plain` gives the same constructor (positional or
+command's whole start-up. `@plain` gives the constructor (positional or
 keyword, defaults, `field(default_factory=...)`), repr, equality and
 `frozen` from the class's annotations, with no code generated: type
-checkers read it like a dataclass (PEP 681). The constructor is a generic
-one, a few microseconds a call: fine for what a view builds; a class made
-in a hot loop writes its own `__init__` (kept, as dataclasses keep one),
-see record/state.py.
+checkers read it like a dataclass (PEP 681). A method the class writes
+itself (`__init__`, `__repr__`, `__eq__`, `__hash__`) is kept, as dataclasses
+keep theirs.
 
-`fields`, `asdict` and `replace` work like their dataclasses namesakes.
+What it does not do, and refuses where a dataclass would have done it:
+`__post_init__`, `InitVar`, and `field()` options other than `default` and
+`default_factory` (repr, compare, init, kw_only). A list, dict or set as a
+default is refused, as dataclasses refuse it. The constructor is a generic
+one, a few microseconds a call: fine for what a view builds; a class made in
+a hot loop writes its own `__init__` (see record/state.py).
+
+`fields` and `replace` work like their dataclasses namesakes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import types
-from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
@@ -38,6 +43,8 @@ def plain(cls: type[T] | None = None, /, *, frozen: bool = False) -> Any:
 
 
 def _build(cls: type, frozen: bool) -> None:
+    if "__post_init__" in cls.__dict__:
+        raise TypeError(f"{cls.__name__}: @plain runs no __post_init__ (use @dataclass, or write __init__)")
     inherited: dict[str, tuple[Any, Any]] = {}
     for base in reversed(cls.__mro__[1:]):
         for name, default, factory in base.__dict__.get("__plain_fields__", ()):
@@ -46,10 +53,14 @@ def _build(cls: type, frozen: bool) -> None:
     for name, annotation in cls.__dict__.get("__annotations__", {}).items():
         if "ClassVar" in str(annotation):
             continue
+        if "InitVar" in str(annotation):
+            raise TypeError(f"{cls.__name__}.{name}: @plain has no InitVar")
         value = cls.__dict__.get(name, _NONE)
         if isinstance(value, types.MemberDescriptorType):  # a slot, not a default
             value = _NONE
         default, factory = value, _NONE
+        if isinstance(value, (list, dict, set)):
+            raise ValueError(f"mutable default {type(value)} for field {name} is not allowed: use default_factory")
         if isinstance(value, dataclasses.Field):
             default, factory = value.default, value.default_factory
             if default is _NONE:
@@ -101,8 +112,11 @@ def _build(cls: type, frozen: bool) -> None:
 
     if "__init__" not in cls.__dict__:  # (a class's own constructor stays, as with dataclasses)
         cls.__init__ = __init__  # type: ignore[misc]
-    cls.__repr__ = __repr__  # type: ignore[assignment,method-assign]
-    cls.__eq__ = __eq__  # type: ignore[assignment,method-assign]
+    if "__repr__" not in cls.__dict__:
+        cls.__repr__ = __repr__  # type: ignore[assignment,method-assign]
+    own_eq = "__eq__" in cls.__dict__
+    if not own_eq:
+        cls.__eq__ = __eq__  # type: ignore[assignment,method-assign]
     if frozen:
 
         def __setattr__(self: Any, name: str, value: Any) -> None:
@@ -116,8 +130,9 @@ def _build(cls: type, frozen: bool) -> None:
 
         cls.__setattr__ = __setattr__  # type: ignore[assignment,method-assign]
         cls.__delattr__ = __delattr__  # type: ignore[assignment,method-assign]
-        cls.__hash__ = __hash__  # type: ignore[assignment,method-assign]
-    else:
+        if "__hash__" not in cls.__dict__ or own_eq:
+            cls.__hash__ = __hash__  # type: ignore[assignment,method-assign]
+    elif not own_eq:
         cls.__hash__ = None  # type: ignore[assignment]  # (mutable and compared by value: unhashable, as dataclasses)
 
 
@@ -128,23 +143,6 @@ def fields(value: Any) -> tuple[str, ...]:
 
 def is_plain(value: Any) -> bool:
     return hasattr(type(value), "__plain_fields__") and not isinstance(value, type)
-
-
-def asdict(value: Any, convert: Callable[[Any], Any] | None = None) -> dict[str, Any]:
-    """The fields as a dict, recursing into plain data, lists, tuples and dicts (values copied)."""
-
-    def walk(item: Any) -> Any:
-        if is_plain(item):
-            return {name: walk(getattr(item, name)) for name in fields(item)}
-        if isinstance(item, list):
-            return [walk(v) for v in item]
-        if isinstance(item, tuple):
-            return tuple(walk(v) for v in item)
-        if isinstance(item, dict):
-            return {walk(k): walk(v) for k, v in item.items()}
-        return convert(item) if convert is not None else item
-
-    return walk(value)  # type: ignore[no-any-return]
 
 
 def replace(value: T, **changes: Any) -> T:

@@ -156,7 +156,11 @@ def run_read(args: list[str]) -> int | None:
             raise
         print_error(exc.lines())
         return ExitCode.ERROR
-    except (KeyboardInterrupt, BrokenPipeError):
+    except BrokenPipeError:
+        # The reader went away (`aipm log | head`): stop quietly, as Click does on the Typer path.
+        _silence_stdout()
+        return ExitCode.ERROR
+    except KeyboardInterrupt:
         raise
     except Exception as exc:
         if debug:
@@ -164,3 +168,15 @@ def run_read(args: list[str]) -> int | None:
         print_error(unexpected(exc, saved=app is not None and app.saved))
         return ExitCode.ERROR
     return ExitCode.OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail again on the closed pipe."""
+    import sys
+
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests)
+        pass

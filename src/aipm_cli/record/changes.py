@@ -394,6 +394,11 @@ def _check_fully(data: Any) -> dict[str, Any]:
             _text(data["about"], "about")
     if op == "import":
         _text(data["file"], "file", 300)
+        count = data.get("count")
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
+            raise BadChange("count is not a number of changes")
+        if data.get("source") is not None:
+            _text(data["source"], "source", 300)
         if "ids" in data and (not isinstance(data["ids"], list) or not all(isinstance(i, str) for i in data["ids"])):
             raise BadChange("ids is not a list of change ids")
         if "replace" in data and data["replace"] is not True:

@@ -188,10 +188,10 @@ Run = tuple[str | None, list[tuple[dict[str, Any], int]]]  # a file's name (None
 def _merged(sources: list[Source], problems: logs.Problems, strict: bool) -> Iterator[Run]:
     """Every readable change in id order, in runs from one source at a time.
 
-    Strict: each source is read as a stream and must be sorted; the reader
-    checks that the ids never go down (a source out of order makes the merged
-    order go down somewhere) and raises _Unsorted. Not strict: everything is
-    read into memory and sorted.
+    Strict: each source is read as a stream and must be sorted. The CALLER
+    checks that the ids it gets never go down (a source out of order makes the
+    merged order go down somewhere) and raises _Unsorted. Not strict:
+    everything is read into memory and sorted.
     """
 
     def name_of(source: Source) -> str | None:

@@ -107,8 +107,9 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
     with handle:
         # orjson reads a line several times faster than json.loads, but importing it
         # costs more than reading one small log (a reader of many imports it first:
-        # see fast_reading). A line it cannot read goes to parse (json), so what
-        # counts as readable, and the words for what is wrong, stay json's.
+        # see fast_reading). A line that is not a readable change is read again by
+        # parse (json), so what counts as readable, and the words for what is wrong,
+        # stay json's.
         loads: Callable[[bytes], Any]
         if "orjson" in sys.modules or os.fstat(handle.fileno()).st_size > ORJSON_FROM:
             import orjson
@@ -130,11 +131,11 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
                 if raw and not raw.isspace():
                     try:
                         try:
-                            decoded = loads(raw)
-                        except (ValueError, RecursionError):  # (orjson's JSONDecodeError is a ValueError)
+                            change = check(loads(raw))
+                        except (ValueError, RecursionError):  # (BadChange and orjson's errors are ValueErrors)
+                            # Judged again by parse (json), whose verdict and words stand: orjson refuses
+                            # some lines json reads, and reads numbers past 64 bits as floats.
                             change = parse(raw)
-                        else:
-                            change = check(decoded)
                     except NewerChange as exc:
                         problems.damage.append(Damage(path, number, str(exc), newer=True))
                     except BadChange as exc:

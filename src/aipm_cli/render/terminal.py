@@ -531,14 +531,7 @@ def plan_view(console: Console, plan: Any) -> None:
     hours = [f"{item.hours:g}" for item in plan.items]
     hours_width = max(len("hours"), *(len(h) for h in hours))
     dates_width = len("2026-01-01") * (1 if narrow else 2) + (0 if narrow else len(gap))
-    room = max(10, console.width - dates_width - len(gap) - (0 if narrow else len(gap) + hours_width))
-    head = Text("start".ljust(10), style="bold") + gap
-    if not narrow:
-        head += Text("end".ljust(10), style="bold") + gap
-    head += Text("item".ljust(room), style="bold")
-    if not narrow:
-        head += Text(gap) + Text("hours".rjust(hours_width), style="bold")
-    lines = [head, Text("─" * head.cell_len)]
+    entries = []
     for item, spent in zip(plan.items, hours, strict=True):
         entry = Text(clean(item.title))
         if item.context:
@@ -546,6 +539,19 @@ def plan_view(console: Console, plan: Any) -> None:
         entry.append("  " + clean(item.id), style="dim")
         if narrow:
             entry.append(f" · {spent} h", style="dim")
+        entries.append(entry)
+    # The item column takes the room left, up to its widest entry (as a table would); in a very
+    # narrow terminal it shrinks and folds rather than run past the edge.
+    room = console.width - dates_width - len(gap) - (0 if narrow else len(gap) + hours_width)
+    room = max(4, min(room, max(len("item"), *(e.cell_len for e in entries))))
+    head = Text("start".ljust(10), style="bold") + gap
+    if not narrow:
+        head += Text("end".ljust(10), style="bold") + gap
+    head += Text("item".ljust(room), style="bold")
+    if not narrow:
+        head += Text(gap) + Text("hours".rjust(hours_width), style="bold")
+    lines = [head, Text("─" * head.cell_len)]
+    for item, spent, entry in zip(plan.items, hours, entries, strict=True):
         wrapped = list(entry.wrap(console, room, overflow="fold"))
         for number, part in enumerate(wrapped):
             part.rstrip()
