@@ -130,6 +130,11 @@ def test_status_never_hides_a_log_gone_bad(run: Run, home: Path) -> None:
     assert json.loads(result.stdout)["counts"]["done"] == 1  # what can be read is shown ...
     assert "cannot be read" in result.stderr and "line 2" in result.stderr  # ... with a warning
     assert run("done", "product-strategy").exit_code == 1  # and nothing is written
+    for args in (["log", "-n", "3"], ["log", "--json"]):  # the log, read from the end, says so too
+        shown = run(*args)
+        assert shown.exit_code == 0 and "ai-for-everyone" in shown.stdout
+        assert "cannot be read" in shown.stderr and f"{log}, the line at byte {len(lines[0]) + 1}" in shown.stderr
+    json.loads(run("log", "--json").stdout)  # the warning never enters the JSON
 
 
 def test_roadmap_cache_is_keyed_by_content_and_never_trusted_blindly(run: Run, home: Path, tmp_path: Path) -> None:

@@ -274,7 +274,12 @@ class Learner:
         start = since.isoformat() if since else None
         end = until.isoformat() if until else None
         count = 0
-        for change, undone in self.ledger.newest_first():
+
+        def skipped(where: str) -> None:
+            if not self.warnings:  # the first is enough: `aipm doctor` lists them all
+                self.warnings.append(f"skipped a line that cannot be read: {where}")
+
+        for change, undone in self.ledger.newest_first(skipped):
             if (start and change["on"] < start) or (end and change["on"] > end):
                 continue
             yield change_data(change, undone, titles)

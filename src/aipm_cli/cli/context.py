@@ -85,6 +85,7 @@ class App:
             first = False
         write("[]\n" if first else "\n]\n")
         sys.stdout.flush()
+        self.warn()  # what reading the stream found (lines it had to skip)
 
     def emit_json(self, data: Any) -> None:
         self.warn()

@@ -545,15 +545,20 @@ class Ledger:
                 out.append((change, change_id in result.cancelled_refs))
         return out
 
-    def newest_first(self) -> Iterator[tuple[dict[str, Any], bool]]:
-        """Every change, newest first, with whether it is undone; streams from the files' ends."""
+    def newest_first(self, skipped: Callable[[str], None] | None = None) -> Iterator[tuple[dict[str, Any], bool]]:
+        """Every change, newest first, with whether it is undone; streams from the files' ends.
+
+        A line that cannot be read is skipped and told to `skipped` (where it is, and why).
+        """
         import heapq
 
         def stream(path: Path) -> Iterator[tuple[str, dict[str, Any], str]]:
-            for _offset, raw in logs.reverse_lines(path):
+            for offset, raw in logs.reverse_lines(path):
                 try:
                     change = fmt.parse(raw)
-                except fmt.BadChange:
+                except fmt.BadChange as exc:
+                    if skipped is not None:
+                        skipped(f"{path}, the line at byte {offset}: {exc}")
                     continue
                 yield change["id"], change, path.name
 
