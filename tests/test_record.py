@@ -361,6 +361,17 @@ def change_lists(draw: st.DrawFn, device: str) -> list[dict[str, Any]]:
     return out
 
 
+def with_past(root: Path, history: list[dict[str, Any]]) -> tuple[Clock, Ledger]:
+    """A ledger whose device already holds `history`, with a clock after all of it."""
+    if history:
+        folder = ledger(root).changes_dir
+        folder.mkdir(parents=True)
+        (folder / "past.jsonl").write_bytes(b"".join(fmt.line(c) for c in sorted(history, key=lambda c: c["id"])))
+    clock = Clock()
+    clock.moment = datetime(2027, 1, 1, tzinfo=UTC)
+    return clock, ledger(root, clock=clock)
+
+
 def fold_of(*groups: list[dict[str, Any]], as_of: date | None = None) -> dict[str, Any]:
     return state_data(
         fold([Source(changes=sorted(g, key=lambda c: c["id"])) for g in groups], INDEX.aliases, as_of).state
@@ -445,14 +456,7 @@ def test_undo_of_a_new_change_leaves_the_state_unchanged(
     tmp_path_factory: pytest.TempPathFactory, history: list
 ) -> None:  # type: ignore[type-arg]
     root = tmp_path_factory.mktemp("undo")
-    book = ledger(root)
-    if history:
-        folder = book.changes_dir
-        folder.mkdir(parents=True)
-        (folder / "past.jsonl").write_bytes(b"".join(fmt.line(c) for c in sorted(history, key=lambda c: c["id"])))
-    clock = Clock()
-    clock.moment = datetime(2027, 1, 1, tzinfo=UTC)
-    book = ledger(root, clock=clock)
+    clock, book = with_past(root, history)
     before = state_data(book.state())
     rng = random.Random(len(history))
     verb = rng.choice(["start", "done", "skip", "reset"])
@@ -493,14 +497,7 @@ def test_undo_of_a_correction_leaves_the_state_as_it_was(
 ) -> None:
     """Corrections (a new date, a removed note, forgotten progress) are changes: undo brings back what was."""
     root = tmp_path_factory.mktemp("correct")
-    book = ledger(root)
-    if history:
-        folder = book.changes_dir
-        folder.mkdir(parents=True)
-        (folder / "past.jsonl").write_bytes(b"".join(fmt.line(c) for c in sorted(history, key=lambda c: c["id"])))
-    clock = Clock()
-    clock.moment = datetime(2027, 1, 1, tzinfo=UTC)
-    book = ledger(root, clock=clock)
+    clock, book = with_past(root, history)
     before = state_data(book.state())
     items = book.state().items
     if kind == "redate":

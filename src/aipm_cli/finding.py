@@ -22,19 +22,10 @@ MAX_ROADMAP_BYTES = 10 * 1024 * 1024  # a roadmap is a few hundred KB; more is n
 
 def cache_stamp() -> str:
     """aipm's version and the validating code: a cached roadmap from other code is validated again."""
-    import os
+    from aipm_cli.fs import code_stamp
 
-    from aipm_cli import __version__
-
-    here = Path(__file__).resolve().parent
-    parts = [__version__, "plain-2"]
-    for name in ("models.py", "catalog.py", "plain.py", "durations.py", "urls.py"):
-        try:
-            info = os.stat(here / name)
-            parts.append(f"{info.st_size}:{info.st_mtime_ns}")
-        except OSError:
-            parts.append("?")
-    return "|".join(parts)
+    folder = Path(__file__).resolve().parent
+    return code_stamp(folder, "plain-2", ("models.py", "catalog.py", "plain.py", "durations.py", "urls.py"))
 
 
 def _cache_path(data: bytes, cache_dir: Path) -> Path:

@@ -315,3 +315,19 @@ def sha256_hex(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
+
+
+def code_stamp(folder: Path, tag: str, names: tuple[str, ...]) -> str:
+    """aipm's version, a format tag, and the size and time of the named source files in `folder`:
+    what a cache made by that code is keyed on (after an upgrade, or an edit of an editable
+    install, an older cache is never used)."""
+    from aipm_cli import __version__
+
+    parts = [__version__, tag]
+    for name in names:
+        try:
+            info = os.stat(folder / name)
+            parts.append(f"{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append("?")
+    return "|".join(parts)

@@ -929,17 +929,14 @@ class Repo:
         import shutil
 
         for learner in learners:
-            for path in (
-                self.root / "cache" / "state" / learner,
-                self.root / "cache" / "snapshots" / f"{learner}.json",
-            ):
-                try:
-                    if path.is_dir() and not path.is_symlink():
-                        shutil.rmtree(path)
-                    else:
-                        path.unlink()
-                except OSError:
-                    pass
+            path = self.root / "cache" / "state" / learner
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+            except OSError:
+                pass
 
     # -- one round: fetch, check, merge ------------------------------------- #
 

@@ -23,7 +23,8 @@ COMMANDS = {
     "completion": "shellcomp",
     "tui": "tui",
 }
-_GLOBAL_WITH_VALUE = ("--user", "-u", "--roadmap", "-r")
+# The global options that take a value, and the parameter each sets.
+GLOBAL_WITH_VALUE = {"--user": "user", "-u": "user", "--roadmap": "roadmap", "-r": "roadmap"}
 _OWN_OPTIONS = {"import": ("--user", "-u"), "cohort": ("--roadmap", "-r")}
 
 
@@ -34,7 +35,7 @@ def command_name(args: list[str]) -> str | None:
         if skip:
             skip = False
             continue
-        if arg in _GLOBAL_WITH_VALUE:
+        if arg in GLOBAL_WITH_VALUE:
             skip = True
             continue
         if arg.startswith("-"):
@@ -81,7 +82,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
         if name in own:
             rest.append(arg)
-        elif name in _GLOBAL_WITH_VALUE and position > 0:
+        elif name in GLOBAL_WITH_VALUE and position > 0:
             if "=" in arg:
                 moved.append(arg)
             elif position + 1 < len(tail):

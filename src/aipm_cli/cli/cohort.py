@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from aipm_cli.cli.options import option_value, usage_error
+from aipm_cli.cli.options import option_value, usage_error, usage_errors
+from aipm_cli.cli.reading import report_format
 
 FORMATS = ("text", "md", "html", "csv", "json")
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
@@ -86,15 +87,10 @@ def report(
     from aipm_cli.errors import ExitCode
 
     app = ctx.obj
-    if fmt is not None:
-        fmt = fmt.strip().lower().lstrip(".")
-        fmt = {"markdown": "md", "htm": "html", "txt": "text", "terminal": "text"}.get(fmt, fmt)
-        if fmt not in FORMATS:
-            raise usage_error(f"'{fmt}' is not a cohort report format; use one of: {', '.join(FORMATS)}.", "--format")
-    elif output is not None:
-        fmt = EXTENSIONS.get(output.suffix.lower(), "text")
-    else:
-        fmt = "text"
+    with usage_errors():
+        fmt = report_format(
+            fmt, output, FORMATS, EXTENSIONS, "text", "cohort report", {"txt": "text", "terminal": "text"}
+        )
     by = by.strip().lower()
     if by not in ("learner", "item"):
         raise usage_error(f"'{by}' is not a choice; use learner or item.", "--by")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from aipm_cli.cli import GLOBAL_WITH_VALUE
+
 FLAG, TEXT, COUNT = "flag", "text", "count"  # COUNT: a whole number, at least 1
 
 _JSON = {"--json": ("json", FLAG)}
@@ -62,7 +64,6 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
         (),
     ),
 }
-_GLOBAL = {"--user": "user", "-u": "user", "--roadmap": "roadmap", "-r": "roadmap"}
 
 
 def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
@@ -74,7 +75,7 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
         name, equals, inline = args[position].partition("=")
         if name == "--debug" and not equals:
             options["debug"] = True
-        elif name in _GLOBAL:
+        elif name in GLOBAL_WITH_VALUE:
             if not equals:
                 position += 1
                 if position == len(args):
@@ -85,7 +86,7 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
             if name in given or inline.startswith("-"):
                 return None
             given.add(name)
-            options[_GLOBAL[name]] = inline
+            options[GLOBAL_WITH_VALUE[name]] = inline
         else:
             return None
         position += 1

@@ -27,6 +27,26 @@ def option_value(option: str, parse: Any, *args: Any, **kwargs: Any) -> Any:
         raise UsageError(" ".join(exc.lines()), option) from None
 
 
+def report_format(
+    fmt: str | None,
+    output: Path | None,
+    formats: tuple[str, ...],
+    extensions: dict[str, str],
+    default: str,
+    what: str = "report",
+    aliases: dict[str, str] | None = None,
+) -> str:
+    """The format a report is written in: --format as typed (any case, a leading dot, a
+    common alias), else the -o file's extension, else `default`."""
+    if fmt is None:
+        return extensions.get(output.suffix.lower(), default) if output is not None else default
+    fmt = fmt.strip().lower().lstrip(".")
+    fmt = {"markdown": "md", "htm": "html", **(aliases or {})}.get(fmt, fmt)
+    if fmt not in formats:
+        raise UsageError(f"'{fmt}' is not a {what} format; use one of: {', '.join(formats)}.", "--format")
+    return fmt
+
+
 def status(app: App, json: bool = False) -> None:
     from aipm_cli.summary import to_data
 
@@ -253,15 +273,7 @@ def export(
     from aipm_cli.render.exporters import exporter
     from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
 
-    if fmt is not None:
-        fmt = fmt.strip().lower().lstrip(".")
-        fmt = {"markdown": "md", "htm": "html"}.get(fmt, fmt)
-        if fmt not in FORMATS:
-            raise UsageError(f"'{fmt}' is not a report format; use one of: {', '.join(FORMATS)}.", "--format")
-    elif output is not None:
-        fmt = EXTENSIONS.get(output.suffix.lower(), "md")
-    else:
-        fmt = "md"
+    fmt = report_format(fmt, output, FORMATS, EXTENSIONS, "md")
     day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
     state = app.ledger.as_of(day) if day is not None else app.read_state()
     changes = app.ledger.changes(until=day) if fmt == "json" else ()

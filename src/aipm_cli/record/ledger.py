@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import AipmError, InputError, StoreError
-from aipm_cli.fs import sha256_hex
+from aipm_cli.fs import code_stamp, sha256_hex
 from aipm_cli.plaindata import plain
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
@@ -33,22 +33,12 @@ from aipm_cli.record.state import State, apply, state_data, state_from_data
 
 CACHE_FORMAT = 1
 LOCK_TIMEOUT = 60.0
-_CODE = ("state.py", "fold.py", "changes.py")
+_CODE = ("state.py", "fold.py", "changes.py", "logs.py")  # what decides a fold's result
 
 
 def cache_stamp() -> str:
     """aipm's version and the fold's own code: a cache from other code is never used."""
-    from aipm_cli import __version__
-
-    here = Path(__file__).resolve().parent
-    parts = [__version__, str(CACHE_FORMAT)]
-    for name in _CODE:
-        try:
-            info = os.stat(here / name)
-            parts.append(f"{info.st_size}:{info.st_mtime_ns}")
-        except OSError:
-            parts.append("?")
-    return "|".join(parts)
+    return code_stamp(Path(__file__).resolve().parent, str(CACHE_FORMAT), _CODE)
 
 
 @plain

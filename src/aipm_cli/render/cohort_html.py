@@ -30,26 +30,21 @@ def percent_range(low: float | None, high: float | None) -> str:
 
 
 def render(s: CohortSummary) -> str:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from aipm_cli.render.html import environment
 
-    from aipm_cli.render.html import TEMPLATES
-
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("cohort.html.j2").render(
-        s=s,
-        g=s.glance,
-        o=s.options,
-        peak=max((n for _, n in s.glance.bands), default=0) or 1,
-        weeks=WEEKS_SHOWN,
-        pct=pct,
-        span=month_span,
-        flags=flags,
-        heat=heat,
-        range_=percent_range,
+    return (
+        environment()
+        .get_template("cohort.html.j2")
+        .render(
+            s=s,
+            g=s.glance,
+            o=s.options,
+            peak=max((n for _, n in s.glance.bands), default=0) or 1,
+            weeks=WEEKS_SHOWN,
+            pct=pct,
+            span=month_span,
+            flags=flags,
+            heat=heat,
+            range_=percent_range,
+        )
     )

@@ -118,16 +118,21 @@ def context(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
+def environment() -> Any:
+    """The templates' Jinja environment: everything escaped, an unknown name an error."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(
+    return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def render(report: Report) -> str:
+    env = environment()
     env.filters["http_url"] = http_url
     env.filters["url_text"] = url_text
     return env.get_template("report.html.j2").render(**context(report))
