@@ -161,6 +161,8 @@ def drawn(view: Any, width: int, *args: Any, **kwargs: Any) -> Text:
     never turned into ANSI and read back, so an escape sequence in data can
     never become a colour, a link or a cursor move there.
     """
+    import io
+
     from rich.console import Console
     from rich.text import Text
 
@@ -173,19 +175,6 @@ def drawn(view: Any, width: int, *args: Any, **kwargs: Any) -> Text:
                     out.append(clean(segment.text), segment.style)
             return ""
 
-    console = Collecting(width=width, emoji=False, highlight=False, force_terminal=False, file=_Discard())
+    console = Collecting(width=width, emoji=False, highlight=False, force_terminal=False, file=io.StringIO())
     view(console, *args, **kwargs)
     return out
-
-
-class _Discard:
-    """A file that takes anything and keeps nothing (what `drawn` draws goes into its Text)."""
-
-    def write(self, data: str) -> int:
-        return len(data)
-
-    def flush(self) -> None:
-        return None
-
-    def isatty(self) -> bool:
-        return False
