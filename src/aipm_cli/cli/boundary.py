@@ -62,7 +62,24 @@ def _echoed_forms(args: list[str]) -> list[str]:
             values.append(arg[2:])
         for value in values:
             forms.update((value, value.strip(), value.strip().lower()))
-    return sorted((form for form in forms if len(form) > ECHO_CHARS), key=len, reverse=True)
+    long = (form for form in forms if len(form) > ECHO_CHARS and not _names_a_place(form))
+    return sorted(long, key=len, reverse=True)
+
+
+def _names_a_place(value: str) -> bool:
+    """A file path in a folder that exists (at most PATH_MAX long): quoted whole, since the
+    learner needs all of it to find the file ("No roadmap file at /a/long/path/x.yaml")."""
+    import os
+    from pathlib import Path
+
+    from aipm_cli.render.safe import clean
+
+    if os.sep not in value or len(value) > 4096 or clean(value) != value or "\n" in value:
+        return False
+    try:
+        return Path(value).expanduser().parent.is_dir()
+    except (OSError, ValueError, RuntimeError):
+        return False
 
 
 def cut_echoes(lines: list[str], args: list[str] | None = None) -> list[str]:
@@ -71,6 +88,7 @@ def cut_echoes(lines: list[str], args: list[str] | None = None) -> list[str]:
     `aipm show <120 KB>` says "No item ... matches 'xxxx… (120,000 characters)'"
     rather than echoing the whole value back: whichever error quotes it (an
     unknown id, a bad date, level, name or option value, Typer's own usage errors).
+    A path in a folder that exists is quoted whole.
     """
     from aipm_cli.errors import excerpt
 
