@@ -45,9 +45,12 @@ def assert_escaped(text: str, shown: tuple[str, ...] = SHOWN) -> None:
 def on_terminal(*args: str, cwd: Path | None = None) -> tuple[str, str, int]:
     """Run aipm with its stdout on a real pseudo-terminal: (what the terminal received, stderr, exit code)."""
     master, slave = pty.openpty()
-    with open(os.devnull, "rb") as stdin, subprocess.Popen(
-        [sys.executable, "-m", "aipm_cli", *args], stdin=stdin, stdout=slave, stderr=subprocess.PIPE, cwd=cwd
-    ) as process:
+    with (
+        open(os.devnull, "rb") as stdin,
+        subprocess.Popen(
+            [sys.executable, "-m", "aipm_cli", *args], stdin=stdin, stdout=slave, stderr=subprocess.PIPE, cwd=cwd
+        ) as process,
+    ):
         os.close(slave)
         received = b""
         while True:
@@ -80,7 +83,7 @@ def noted(run: Run) -> str:
 
 
 PLAIN = ("\\x1b]52;c;ZXZpbA==", "\\x9b31m", "\\u202egnp.exe")
-MARKDOWN = ("\\\\x1b\\]52;c;ZXZpbA==", "\\\\x9b31m", "\\\\u202egnp.exe")  # Markdown escapes \\ and ] again
+MARKDOWN = ("\\\\x1b\\]52;c;ZXZpbA==", "\\\\x9b31m", "\\\\u202egnp.exe")  # Markdown escapes the backslash and ] again
 
 
 @pytest.mark.parametrize(
@@ -257,6 +260,39 @@ def test_the_tui_shows_escapes_in_a_phase_title_as_text(home: Path, tmp_path: Pa
     assert not any(c in detail.plain for c in RAW)
     styles = " ".join(repr(span.style) for span in detail.spans)
     assert "evil" not in styles and "color" not in styles.lower()  # no link, no colour from the title
+
+
+def test_a_tui_pane_is_never_read_back_from_ansi(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a view draws (even text it forgot to clean), the pane holds it as text with the
+    view's own styles: the pane is built from the view's pieces, not from ANSI read back."""
+    pytest.importorskip("textual")
+    from rich.text import Text
+
+    from aipm_cli.learner import Learner
+    from aipm_cli.render import terminal
+    from aipm_cli.tui.app import AipmApp
+
+    def careless_view(console: Any, *args: Any) -> None:
+        shown = Text("raw \x1b[31mRED\x1b[0m \x1b]52;c;ZXZpbA==\x07 ")
+        shown.append("mine", style="bold")
+        console.print(shown)
+
+    monkeypatch.setattr(terminal, "group_view", careless_view)
+    seen: dict[str, Any] = {}
+
+    async def drive() -> None:
+        app = AipmApp(Learner(home, user="ada"), refresh_seconds=60)
+        async with app.run_test(size=(160, 30)) as pilot:
+            app.select("ai-product-manager-role")
+            await pilot.pause()
+            seen["detail"] = app.query_one("#detail-text").render()
+
+    asyncio.run(drive())
+    detail = seen["detail"]
+    assert detail.plain.startswith("raw \\x1b[31mRED\\x1b[0m \\x1b]52;c;ZXZpbA==")  # (rich drops BEL itself)
+    styles = [repr(span.style) for span in detail.spans]
+    assert any("bold" in style for style in styles)  # the view's own style is kept
+    assert not any("color" in style.lower() for style in styles)
 
 
 # --------------------------------------------------------------------------- #
