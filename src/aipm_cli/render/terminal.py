@@ -337,20 +337,20 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
     where = data["phase_title"] + " › " + data["module_title"]
     # Every item of a roadmap without priorities is "core": saying so would add nothing.
     kind = data["kind"] if data.get("priority", "core") == "core" else f"{data['kind']} · {data['priority']}"
-    grid.add_row("kind", Text(kind))
-    grid.add_row("in", Text(where))
+    grid.add_row("kind", Text(clean(kind)))
+    grid.add_row("in", Text(clean(where)))
     for key in ("provider", "author", "duration", "url"):
         if data.get(key):
-            grid.add_row(key, Text(str(data[key])))
+            grid.add_row(key, Text(clean(data[key])))
     # A bare title ("Transparency") needs context: the item's own description,
     # else what its module and phase say about it.
     about = data.get("description") or "\n".join(
         text for text in (data.get("module_description"), data.get("phase_description")) if text
     )
     if about:
-        grid.add_row("about", Text(about))
+        grid.add_row("about", Text(clean(about)))
     if data.get("assumption"):
-        grid.add_row("aipm's note", Text(data["assumption"]))
+        grid.add_row("aipm's note", Text(clean(data["assumption"])))
     if data["requires"]:
         req = Text()
         for i, r in enumerate(data["requires"]):
@@ -360,7 +360,7 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             req.append(clean(f" {r['title']} ({r['id']})"))
         grid.add_row("requires", req)
     if data["skills"]:
-        builds = Text(", ".join(s["title"] for s in data["skills"]))
+        builds = Text(clean(", ".join(s["title"] for s in data["skills"])))
         builds.append("  (aipm's reading of the sources)", style="dim")
         grid.add_row("builds", builds)
     if data["outcomes"]:
@@ -391,7 +391,7 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             console.print()
             console.print(_heading(label))
             for number, n in enumerate(data[key], 1):
-                console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
+                console.print(Padding(Text(clean(f"{number}. {n['on']}  {n['text']}")), (0, 0, 0, 2)))
     if data.get("history"):
         console.print()
         console.print(_heading("History"))
@@ -440,15 +440,15 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
     """`aipm show` on a module or phase: its description, notes and items."""
     from aipm_cli.summary import Row
 
-    head = Text(data["title"], style="bold")
-    head.append(f"  {data['kind']} {data['id']} · {data['percent']:.0f}% done", style="dim")
+    head = Text(clean(data["title"]), style="bold")
+    head.append(clean(f"  {data['kind']} {data['id']} · {data['percent']:.0f}% done"), style="dim")
     console.print(head)
     if data.get("description"):
-        console.print(Text(data["description"]))
+        console.print(Text(clean(data["description"])))
     if data.get("notes"):
         console.print(_heading("Notes"))
         for number, n in enumerate(data["notes"], 1):
-            console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
+            console.print(Padding(Text(clean(f"{number}. {n['on']}  {n['text']}")), (0, 0, 0, 2)))
     console.print()
     from aipm_cli.plaindata import fields
 
