@@ -184,3 +184,68 @@ def test_ids_never_go_down_after_a_forged_one_is_refused(tmp_path: Path) -> None
     (a.changes_dir / "dev-9.jsonl").unlink()
     mark(book_of(tmp_path, 0, clock), "done", "alpha")
     assert fresh(a)["items"]["alpha"]["status"] == "done"
+
+
+# --------------------------------------------------------------------------- #
+# Bounded memory: a record holds a window of notes, counts the rest
+# --------------------------------------------------------------------------- #
+
+
+@given(steps(2), st.lists(st.sampled_from(["note", "remove", "undo", "redo", "done"]), max_size=10))
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+def test_a_small_window_of_notes_never_disagrees_with_a_fresh_fold(
+    tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[int, str, str, date, int]], extra: list[str]
+) -> None:
+    """The same machines with a window of two notes: notes pushed out, undone, removed, synced."""
+    from aipm_cli.record import state as state_module
+    from aipm_cli.tracker import plan_removal
+
+    original = state_module.NOTES_KEPT
+    state_module.NOTES_KEPT = 2
+    try:
+        root = tmp_path_factory.mktemp("window")
+        noted = [(0, "note", "alpha", DAYS[n % len(DAYS)], 1) for n in range(4)]
+        run_machines(root, 2, noted + plan)
+        clock = Clock()
+        for verb in extra:
+            book = book_of(root, 0, clock)
+            try:
+                if verb == "note":
+                    book.record(lambda s: [plan_note(resolve(INDEX, "alpha"), "more", DAYS[0])])
+                elif verb == "remove":
+                    book.record(
+                        lambda s: [plan_removal(s, resolve(INDEX, "alpha"), "note", s.record("alpha").note_count)]
+                    )
+                elif verb == "undo":
+                    book.undo(DAYS[1])
+                elif verb == "redo":
+                    book.redo(DAYS[1])
+                else:
+                    mark(book, "done", "alpha", on=DAYS[2], note="with a note")
+            except AipmError:
+                pass
+            cached = state_data(book_of(root, 0, clock).state())
+            assert cached == fresh(book_of(root, 0, clock))
+            kept = cached["items"].get("alpha", {})
+            assert len(kept.get("notes", [])) <= 2
+    finally:
+        state_module.NOTES_KEPT = original
+
+
+def test_a_window_counts_every_note_and_a_report_lists_them_all(tmp_path: Path) -> None:
+    from aipm_cli.record import state as state_module
+
+    clock = Clock()
+    book = book_of(tmp_path, 0, clock)
+    for number in range(state_module.NOTES_KEPT + 7):
+        book.record(lambda s, n=number: [plan_note(resolve(INDEX, "alpha"), f"note {n}", DAYS[0])])
+    rec = book_of(tmp_path, 0, clock).state().items["alpha"]
+    assert len(rec.notes) == state_module.NOTES_KEPT and rec.earlier_notes == 7
+    assert rec.notes[-1].text == f"note {state_module.NOTES_KEPT + 6}" and rec.notes[0].text == "note 7"
+    every = book_of(tmp_path, 0, clock).full_state().items["alpha"]
+    assert [n.text for n in every.notes] == [f"note {n}" for n in range(state_module.NOTES_KEPT + 7)]
+    # an undo entry holds no notes: the cache stays the size of the window, however many notes arrive
+    entry = book_of(tmp_path, 0, clock).load().undo_stack[-1]
+    assert "notes" not in str(entry.get("units", {}))

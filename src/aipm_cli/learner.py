@@ -178,9 +178,11 @@ class Learner:
         if "ledger" in self.__dict__:
             self.ledger._fold = None
 
-    def read_state(self) -> State:
-        """This learner's progress on the roadmap in use, read-only; notes lines that cannot be read."""
-        state = self.ledger.state()
+    def read_state(self, *, every_note: bool = False) -> State:
+        """This learner's progress on the roadmap in use, read-only; notes lines that cannot be read.
+
+        `every_note`: records hold every note (a report), not only the newest (state.NOTES_KEPT)."""
+        state = self.ledger.full_state() if every_note else self.ledger.state()
         damage = self.ledger.problems().damage
         if damage and not self.warnings:
             more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
@@ -251,6 +253,7 @@ class Learner:
             "percent": counts.percent,
             "counts": to_data(counts),
             "notes": [{"text": n.text, "on": n.on.isoformat(), "at": n.at} for n in rec.notes],
+            "earlier_notes": rec.earlier_notes,
             "items": to_data([r for r in rows(roadmap, state) if r.id in ids]),
         }
 
@@ -826,6 +829,9 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
         evidence=[
             {"text": e.text, "on": e.on, "at": e.at, "is_link": is_http_url(e.text.strip())} for e in rec.evidence
         ],
+        # Older notes and evidence a record counts but no longer holds (state.NOTES_KEPT; reports list them).
+        earlier_notes=rec.earlier_notes,
+        earlier_evidence=rec.earlier_evidence,
         certification=(
             {"earned_on": rec.completed_on, "credential": rec.credential, "expires_on": rec.expires_on}
             if rec.credential or rec.expires_on

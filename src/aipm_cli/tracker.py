@@ -219,18 +219,26 @@ def plan_removal(state: State, target: Target, kind: str, number: int) -> dict[s
     """The change that removes a target's note or evidence entry, numbered from 1 as `show` lists them."""
     rec = record(state, target.id)
     entries = rec.notes if kind == "note" else rec.evidence
+    earlier = rec.earlier_notes if kind == "note" else rec.earlier_evidence  # counted, not held (state.py)
+    total = earlier + len(entries)
     word = "note" if kind == "note" else "evidence entry"
-    if not entries:
+    if not total:
         raise InputError(f"{target.title} ({target.id}) has no {'notes' if kind == 'note' else 'evidence'}.")
-    if not 1 <= number <= len(entries):
+    if not 1 <= number <= total:
         from aipm_cli.wording import count
 
         raise InputError(
-            f"{target.title} ({target.id}) has no {word} {number}; it has {count(len(entries), word)}.",
-            (f"Give a number from 1 to {len(entries)}" if len(entries) > 1 else "The only one is number 1")
+            f"{target.title} ({target.id}) has no {word} {number}; it has {count(total, word)}.",
+            (f"Give a number from 1 to {total}" if total > 1 else "The only one is number 1")
             + f", as `aipm show {target.id}` numbers them.",
         )
-    entry = entries[number - 1]
+    if number <= earlier:
+        raise InputError(
+            f"{word.capitalize()} {number} of {target.id} is older than the {len(entries)} `aipm show` lists; "
+            "only those can be removed.",
+            f"Give a number from {earlier + 1} to {total}.",
+        )
+    entry = entries[number - earlier - 1]
     if not entry.id:
         raise InputError(
             f"The {word} {number} of {target.id} was carried over from an old store and has no id to remove it by.",

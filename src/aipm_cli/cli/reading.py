@@ -273,7 +273,7 @@ def export(
 
     fmt = report_format(fmt, output, FORMATS, EXTENSIONS, "md")
     day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
-    state = app.ledger.as_of(day) if day is not None else app.read_state()
+    state = app.ledger.as_of(day) if day is not None else app.read_state(every_note=True)
     changes = app.ledger.changes(until=day) if fmt == "json" else ()
     report = build(
         app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,

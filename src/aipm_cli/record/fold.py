@@ -28,16 +28,9 @@ from typing import Any
 
 from aipm_cli.plaindata import plain
 from aipm_cli.record import logs
+from aipm_cli.record import state as state_module
 from aipm_cli.record.changes import SUBSTANTIVE
-from aipm_cli.record.state import (
-    Rating,
-    State,
-    apply,
-    rating_data,
-    rating_from_data,
-    record_data,
-    record_from_data,
-)
+from aipm_cli.record.state import State, apply, record_from_data, shell_data
 
 KEEP_UNDO = 100  # how many recent changes the cache can undo without a full fold
 KEEP_REFS = 25  # recent changes remembered per unit, for `show`
@@ -275,28 +268,39 @@ def ordered(sources: list[Source]) -> list[dict[str, Any]]:
         return distinct(False)
 
 
-def fold(sources: list[Source], aliases: dict[str, str], as_of: date | None = None, undo_all: bool = False) -> Fold:
+def fold(
+    sources: list[Source],
+    aliases: dict[str, str],
+    as_of: date | None = None,
+    undo_all: bool = False,
+    keep: int | None = -1,
+) -> Fold:
     """Fold every change of these sources (see the module docstring).
 
     The undo stack is kept for the last changes only (a window of lines at the
     end), unless `undo_all`: then every change in effect can be reached.
+    `keep`: the notes each record holds (state.py; -1: NOTES_KEPT); None for every one (reports).
     """
+    if keep == -1:
+        keep = state_module.NOTES_KEPT
     # A fold makes a great many short-lived objects and no reference cycles;
     # the cycle collector would only walk them again and again (a fifth of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _fold(sources, aliases, as_of, strict=True, undo_all=undo_all)
+        return _fold(sources, aliases, as_of, strict=True, undo_all=undo_all, keep=keep)
     except _Unsorted:
         # A file whose lines are out of order (edited by hand, a clock that
         # went back): read everything into memory and sort it.
-        return _fold(sources, aliases, as_of, strict=False, undo_all=undo_all)
+        return _fold(sources, aliases, as_of, strict=False, undo_all=undo_all, keep=keep)
     finally:
         if collecting:
             gc.enable()
 
 
-def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, strict: bool, undo_all: bool) -> Fold:
+def _fold(
+    sources: list[Source], aliases: dict[str, str], as_of: date | None, strict: bool, undo_all: bool, keep: int | None
+) -> Fold:
     cancel = cancellations(sources)
     cancelled: Any = cancel.cancelled
     if cancel.floor is not None:
@@ -364,7 +368,7 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
                 if redo_stack:
                     redo_stack = []
                 if position > window and limit is None:
-                    undo_stack.append(before(state, change, touched))
+                    undo_stack.append(before(state, change, touched, keep))
                 if op != "import":
                     activity[on] = activity.get(on, 0) + 1
                 if on > last_on:
@@ -373,7 +377,7 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
             day = days.get(on)
             if day is None:
                 day = days[on] = date.fromisoformat(on)
-            apply(state, change, aliases, day)
+            apply(state, change, aliases, day, keep)
             if "roadmap_version" in change:
                 state.roadmap_version = change["roadmap_version"]
     result.in_effect = in_effect
@@ -381,7 +385,7 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
     result.changes = changes
     result.max_id = previous
     result.last_on = date.fromisoformat(last_on) if last_on else None
-    result.undo_stack = [entry_data(e) for e in undo_stack]
+    result.undo_stack = list(undo_stack)
     result.redo_stack = redo_stack
     result.refs = {k: list(v) for k, v in refs.items()}
     # Only the undone changes `show` can still list are kept (bounded like the references themselves).
@@ -391,33 +395,45 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
     return result
 
 
-def before(state: State, change: dict[str, Any], touched: list[str]) -> dict[str, Any]:
-    """What undoing `change` needs when it is the newest change in effect (copies, not data)."""
+_REFOLD_OPS = frozenset(("import", "remove", "forget", "restore"))
+
+
+def before(state: State, change: dict[str, Any], touched: list[str], keep: int | None = -1) -> dict[str, Any]:
+    """What undoing `change` needs when it is the newest change in effect: plain data of a bounded size.
+
+    Each touched record without its notes (only how many it held: a change only ever adds notes at
+    the end, so undoing it cuts them back); for a rating, its id. A change whose before-state could
+    not be told that way -- an import (it may have brought anything), a removal, a forget, a
+    restore, or notes pushed past the window -- is undone by folding again.
+    """
+    if keep == -1:
+        keep = state_module.NOTES_KEPT
     entry: dict[str, Any] = {"id": change["id"], "change": change}
-    if change["op"] == "import":
-        entry["refold"] = True  # it may have brought anything: fold again
+    op = change["op"]
+    if op in _REFOLD_OPS or "state" in change:
+        entry["refold"] = True
         return entry
-    entry["units"] = {k: (state.items[k].copy() if k in state.items else None) for k in touched}
-    skills = list((change.get("skills") or {}).keys())
-    if change["op"] == "assess":
-        skills.append(change["skill"])
-    if skills:
-        entry["skills"] = {s: list(state.skills.get(s, [])) for s in skills}
+    adds_notes = 1 if (change.get("note") if op != "note" else True) else 0
+    adds_evidence = len(change.get("evidence") or ())
+    units: dict[str, Any] = {}
+    for key in touched:
+        rec = state.items.get(key)
+        if rec is None:
+            units[key] = None
+            continue
+        if keep is not None and (len(rec.notes) + adds_notes > keep or len(rec.evidence) + adds_evidence > keep):
+            entry["refold"] = True  # a note would leave the window: only a fold can bring it back
+            return entry
+        units[key] = shell_data(rec)
+    entry["units"] = units
+    if op == "assess":
+        entry["rating"] = [change["skill"], change["id"]]
     return entry
 
 
 def entry_data(entry: dict[str, Any]) -> dict[str, Any]:
-    """An undo-stack entry as plain data (for the cache)."""
-    out = dict(entry)
-    if "units" in entry:
-        out["units"] = {
-            k: (v if isinstance(v, dict) or v is None else record_data(v)) for k, v in entry["units"].items()
-        }
-    if "skills" in entry:
-        out["skills"] = {
-            s: [r if isinstance(r, dict) else rating_data(r) for r in ratings] for s, ratings in entry["skills"].items()
-        }
-    return out
+    """An undo-stack entry as plain data (for the cache): it already is."""
+    return entry
 
 
 def restore_before(state: State, entry: dict[str, Any]) -> None:
@@ -425,11 +441,18 @@ def restore_before(state: State, entry: dict[str, Any]) -> None:
     for key, data in entry.get("units", {}).items():
         if data is None:
             state.items.pop(key, None)
-        else:
-            state.items[key] = record_from_data(data) if isinstance(data, dict) else data.copy()
-    for skill, ratings in (entry.get("skills") or {}).items():
-        kept: list[Rating] = [rating_from_data(r) if isinstance(r, dict) else r for r in ratings]
-        if kept:
-            state.skills[skill] = kept
+            continue
+        now = state.items.get(key)
+        rec = record_from_data(data)
+        held_notes, held_evidence = data.get("held", (0, 0))
+        if now is not None:
+            rec.notes = now.notes[:held_notes]
+            rec.evidence = now.evidence[:held_evidence]
+        state.items[key] = rec
+    if "rating" in entry:
+        skill, rating_id = entry["rating"]
+        ratings = [r for r in state.skills.get(skill, []) if r.id != rating_id]
+        if ratings:
+            state.skills[skill] = ratings
         else:
             state.skills.pop(skill, None)

@@ -31,7 +31,7 @@ from aipm_cli.record import logs
 from aipm_cli.record.fold import Fold, Source, before, cancellations, entry_data, fold, restore_before, units_of
 from aipm_cli.record.state import State, apply, state_data, state_from_data
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: records hold a window of notes; undo entries hold no notes
 LOCK_TIMEOUT = 60.0
 _CODE = ("state.py", "fold.py", "changes.py", "logs.py")  # what decides a fold's result
 
@@ -144,8 +144,16 @@ class Ledger:
         return self.load().state
 
     def as_of(self, day: date) -> State:
-        """The state as it stood at the end of `day`, with what is known now."""
-        return fold(self.sources(), self.aliases, as_of=day).state
+        """The state as it stood at the end of `day`, with what is known now (every note: for reports)."""
+        return fold(self.sources(), self.aliases, as_of=day, keep=None).state
+
+    def full_state(self) -> State:
+        """The state with every note and evidence entry (a report): the cache's, unless a record holds
+        only the newest of them; then everything is folded again."""
+        state = self.state()
+        if any(rec.windowed() for rec in state.items.values()):
+            return fold(self.sources(), self.aliases, keep=None).state
+        return state
 
     def changes(self, until: date | None = None) -> Iterator[dict[str, Any]]:
         """Every change (each once), in fold order; with `until`, only those for that date or earlier."""
@@ -359,6 +367,11 @@ class Ledger:
             if not made:
                 return Recorded([], result.state)
             self._append(result, made)
+            if any(change["op"] == "remove" for change in made):
+                # A removal may name a note older than those a record holds: fold again (rare).
+                self._fold = None
+                result = self.load(use_cache=False)
+                return Recorded(made, result.state)
             for change in made:
                 result.undo_stack.append(before(result.state, change, units_of(change, self.aliases)))
                 result.redo_stack = []

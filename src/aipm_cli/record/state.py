@@ -15,6 +15,10 @@ project/module/phase record that holds notes):
 - reset: not started, dates, skip reason, credential and expiry cleared;
   notes and evidence stay.
 - note / evidence: appended to the targets as named, with the change's date.
+  A record holds its newest NOTES_KEPT notes (and as many evidence entries)
+  and counts the older ones (`earlier_notes`, `earlier_evidence`): derived
+  state, its cache and every write stay the same size however many notes
+  arrive. Reports fold again with every note (`keep=None`).
 - assess: a rating kept in date order (ties in recording order); the latest
   rating is the one with the latest date.
 - restore / migrated `state`: the unit's record set exactly as given.
@@ -38,6 +42,8 @@ from datetime import date
 from typing import Any
 
 from aipm_cli.plaindata import plain
+
+NOTES_KEPT = 50  # notes (and evidence entries) a record holds in derived state: the newest
 
 # Derived state is built change by change in a fold of up to millions: these
 # classes write their own constructors (fast) and keep slots (small); @plain
@@ -75,7 +81,7 @@ class Rating:
 class ItemState:
     __slots__ = (
         "status", "started_on", "completed_on", "skipped_on", "skip_reason", "credential", "expires_on", "notes",
-        "evidence",
+        "evidence", "earlier_notes", "earlier_evidence", "older_ids",
     )  # fmt: skip
     status: str
     started_on: date | None
@@ -86,6 +92,9 @@ class ItemState:
     expires_on: date | None
     notes: list[Note]
     evidence: list[Note]
+    earlier_notes: int  # notes in effect older than those held (folded with a window)
+    earlier_evidence: int
+    # (slot `older_ids`: their ids while folding, as a removal may name one; never cached nor compared)
 
     def __init__(
         self,
@@ -98,11 +107,15 @@ class ItemState:
         expires_on: date | None = None,
         notes: list[Note] | None = None,
         evidence: list[Note] | None = None,
+        earlier_notes: int = 0,
+        earlier_evidence: int = 0,
     ) -> None:
         self.status, self.started_on, self.completed_on, self.skipped_on = status, started_on, completed_on, skipped_on
         self.skip_reason, self.credential, self.expires_on = skip_reason, credential, expires_on
         self.notes = [] if notes is None else notes
         self.evidence = [] if evidence is None else evidence
+        self.earlier_notes, self.earlier_evidence = earlier_notes, earlier_evidence
+        self.older_ids: set[str] | None = None
 
     def is_blank(self) -> bool:
         return (
@@ -115,13 +128,28 @@ class ItemState:
             and self.expires_on is None
             and not self.notes
             and not self.evidence
+            and not self.earlier_notes
+            and not self.earlier_evidence
         )
 
     def copy(self) -> ItemState:
         return ItemState(
             self.status, self.started_on, self.completed_on, self.skipped_on, self.skip_reason,
-            self.credential, self.expires_on, list(self.notes), list(self.evidence),
+            self.credential, self.expires_on, list(self.notes), list(self.evidence), self.earlier_notes,
+            self.earlier_evidence,
         )  # fmt: skip
+
+    @property
+    def note_count(self) -> int:
+        return self.earlier_notes + len(self.notes)
+
+    @property
+    def evidence_count(self) -> int:
+        return self.earlier_evidence + len(self.evidence)
+
+    def windowed(self) -> bool:
+        """Whether older notes or evidence are only counted here (a report folds again for them)."""
+        return bool(self.earlier_notes or self.earlier_evidence)
 
 
 @plain
@@ -145,8 +173,49 @@ def _day(text: Any) -> date | None:
 # --------------------------------------------------------------------------- #
 
 
-def apply(state: State, change: dict[str, Any], aliases: dict[str, str], on: date | None = None) -> None:
-    """Apply one change that is in effect, in fold order (`on`: its date, when already parsed)."""
+def _add_note(rec: ItemState, note: Note, keep: int | None) -> None:
+    rec.notes.append(note)
+    if keep is not None and len(rec.notes) > keep:
+        older = rec.notes.pop(0)
+        rec.earlier_notes += 1
+        if rec.older_ids is None:
+            rec.older_ids = set()
+        rec.older_ids.add(older.id)
+
+
+def _add_evidence(rec: ItemState, entry: Note, keep: int | None) -> None:
+    rec.evidence.append(entry)
+    if keep is not None and len(rec.evidence) > keep:
+        older = rec.evidence.pop(0)
+        rec.earlier_evidence += 1
+        if rec.older_ids is None:
+            rec.older_ids = set()
+        rec.older_ids.add(older.id)
+
+
+def _trim(rec: ItemState, keep: int | None) -> ItemState:
+    """A record set whole (a restore) holds no more than the window either."""
+    if keep is not None and len(rec.notes) > keep:
+        extra = rec.notes[: len(rec.notes) - keep]
+        del rec.notes[: len(rec.notes) - keep]
+        rec.earlier_notes += len(extra)
+        rec.older_ids = (rec.older_ids or set()) | {n.id for n in extra}
+    if keep is not None and len(rec.evidence) > keep:
+        extra = rec.evidence[: len(rec.evidence) - keep]
+        del rec.evidence[: len(rec.evidence) - keep]
+        rec.earlier_evidence += len(extra)
+        rec.older_ids = (rec.older_ids or set()) | {n.id for n in extra}
+    return rec
+
+
+def apply(
+    state: State, change: dict[str, Any], aliases: dict[str, str], on: date | None = None, keep: int | None = -1
+) -> None:
+    """Apply one change that is in effect, in fold order (`on`: its date, when already parsed).
+
+    `keep`: how many notes (and evidence entries) a record holds (-1: NOTES_KEPT); None: every one."""
+    if keep == -1:
+        keep = NOTES_KEPT
     op = change["op"]
     if on is None:
         on = date.fromisoformat(change["on"])
@@ -158,7 +227,7 @@ def apply(state: State, change: dict[str, Any], aliases: dict[str, str], on: dat
             if data is None:
                 items.pop(key, None)
             else:
-                items[key] = record_from_data(data)
+                items[key] = _trim(record_from_data(data), keep)
         if op == "restore":
             for skill, ratings in (change.get("skills") or {}).items():
                 kept = sorted((rating_from_data(r) for r in ratings), key=lambda r: r.on)
@@ -189,9 +258,9 @@ def apply(state: State, change: dict[str, Any], aliases: dict[str, str], on: dat
                 if rec is None:
                     rec = items[key] = ItemState()
                 if note:
-                    rec.notes.append(Note(note, on, change["at"], change["id"]))
+                    _add_note(rec, Note(note, on, change["at"], change["id"]), keep)
                 for number, text in enumerate(evidence):
-                    rec.evidence.append(Note(text, on, change["at"], f"{change['id']}.{number}"))
+                    _add_evidence(rec, Note(text, on, change["at"], f"{change['id']}.{number}"), keep)
         return
     if op == "note":
         for target in change["targets"]:
@@ -199,7 +268,7 @@ def apply(state: State, change: dict[str, Any], aliases: dict[str, str], on: dat
             rec = items.get(key)
             if rec is None:
                 rec = items[key] = ItemState()
-            rec.notes.append(Note(change["text"], on, change["at"], change["id"]))
+            _add_note(rec, Note(change["text"], on, change["at"], change["id"]), keep)
         return
     if op == "redate":
         status = change["status"]
@@ -221,6 +290,13 @@ def apply(state: State, change: dict[str, Any], aliases: dict[str, str], on: dat
             gone = set(change["entries"])
             rec.notes = [n for n in rec.notes if n.id not in gone]
             rec.evidence = [e for e in rec.evidence if e.id not in gone]
+            if rec.older_ids:  # an entry older than those held: counted no more
+                for entry_id in gone & rec.older_ids:
+                    rec.older_ids.discard(entry_id)
+                    if "." in entry_id:
+                        rec.earlier_evidence -= 1
+                    else:
+                        rec.earlier_notes -= 1
             if rec.is_blank():
                 del items[key]
         return
@@ -297,6 +373,20 @@ def record_data(rec: ItemState) -> dict[str, Any]:
         data["notes"] = [_note_data(n) for n in rec.notes]
     if rec.evidence:
         data["evidence"] = [_note_data(n) for n in rec.evidence]
+    if rec.earlier_notes:
+        data["earlier_notes"] = rec.earlier_notes
+    if rec.earlier_evidence:
+        data["earlier_evidence"] = rec.earlier_evidence
+    return data
+
+
+def shell_data(rec: ItemState) -> dict[str, Any]:
+    """A record without its notes and evidence, with how many it holds (an undo entry: bounded)."""
+    data = record_data(ItemState(
+        rec.status, rec.started_on, rec.completed_on, rec.skipped_on, rec.skip_reason, rec.credential,
+        rec.expires_on, None, None, rec.earlier_notes, rec.earlier_evidence,
+    ))  # fmt: skip
+    data["held"] = [len(rec.notes), len(rec.evidence)]
     return data
 
 
@@ -315,6 +405,8 @@ def record_from_data(data: dict[str, Any]) -> ItemState:
         expires_on=_day(data.get("expires_on")),
         notes=[_note_from(n) for n in data.get("notes", ())],
         evidence=[_note_from(n) for n in data.get("evidence", ())],
+        earlier_notes=data.get("earlier_notes", 0),
+        earlier_evidence=data.get("earlier_evidence", 0),
     )
 
 

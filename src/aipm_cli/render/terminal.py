@@ -390,13 +390,23 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
         if data.get(key):
             console.print()
             console.print(_heading(label))
-            for number, n in enumerate(data[key], 1):
-                console.print(Padding(Text(clean(f"{number}. {n['on']}  {n['text']}")), (0, 0, 0, 2)))
+            _numbered(console, data[key], data.get(f"earlier_{key}", 0), key)
     if data.get("history"):
         console.print()
         console.print(_heading("History"))
         for h in data["history"]:
             console.print(Padding(change_line(h), (0, 0, 0, 2)))
+
+
+def _numbered(console: Any, entries: list[dict[str, Any]], earlier: int, key: str) -> None:
+    """Notes or evidence numbered as `note --remove N` takes them; older ones counted, not listed."""
+    from aipm_cli.wording import count
+
+    if earlier:
+        what = count(earlier, "earlier note" if key == "notes" else "earlier evidence entry")
+        console.print(Padding(Text(f"{what} (`aipm export` lists every one)", style="dim"), (0, 0, 0, 2)))
+    for number, n in enumerate(entries, earlier + 1):
+        console.print(Padding(Text(clean(f"{number}. {n['on']}  {n['text']}")), (0, 0, 0, 2)))
 
 
 def change_line(e: dict[str, Any], titles: bool = False) -> Table:
@@ -447,8 +457,7 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
         console.print(Text(clean(data["description"])))
     if data.get("notes"):
         console.print(_heading("Notes"))
-        for number, n in enumerate(data["notes"], 1):
-            console.print(Padding(Text(clean(f"{number}. {n['on']}  {n['text']}")), (0, 0, 0, 2)))
+        _numbered(console, data["notes"], data.get("earlier_notes", 0), "notes")
     console.print()
     from aipm_cli.plaindata import fields
 
