@@ -249,3 +249,21 @@ def test_a_window_counts_every_note_and_a_report_lists_them_all(tmp_path: Path) 
     # an undo entry holds no notes: the cache stays the size of the window, however many notes arrive
     entry = book_of(tmp_path, 0, clock).load().undo_stack[-1]
     assert "notes" not in str(entry.get("units", {}))
+
+
+def test_a_removal_of_a_note_older_than_the_window_is_counted(tmp_path: Path) -> None:
+    # Another machine, which held that note in its window when it removed it, can name one this
+    # machine only counts: the count must follow, as a fold with every note says.
+    from aipm_cli.record.fold import Source, fold
+
+    clock = Clock()
+    book = book_of(tmp_path, 0, clock)
+    made = [
+        book.record(lambda s, n=n: [plan_note(resolve(INDEX, "alpha"), f"n{n}", DAYS[0])]).changes[0] for n in range(5)
+    ]
+    removal = book.finish({"op": "remove", "targets": ["alpha"], "entries": [made[0]["id"]]}, made[-1]["id"])
+    everything = [*made, removal]
+    windowed = fold([Source(changes=everything)], INDEX.aliases, keep=2).state.items["alpha"]
+    whole = fold([Source(changes=everything)], INDEX.aliases, keep=None).state.items["alpha"]
+    assert windowed.note_count == whole.note_count == 4
+    assert [n.text for n in windowed.notes] == ["n3", "n4"] and windowed.earlier_notes == 2
