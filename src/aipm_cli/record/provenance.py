@@ -21,8 +21,10 @@ This module never prints and never exits.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from aipm_cli.errors import AipmError
 from aipm_cli.plaindata import plain
 
 MANY_UNITS = 5  # a reset of more units than this is destructive
@@ -90,9 +92,67 @@ class Destructive:
 SHOWN = 5  # destructive changes listed in a message; the rest are counted
 
 
-def listing(found: list[Destructive]) -> str:
-    """The destructive changes in one message: each on its own line, at most SHOWN."""
+def listing(found: list[Destructive], total: int | None = None) -> str:
+    """The destructive changes in one message: each on its own line, at most SHOWN (of `total`)."""
+    total = len(found) if total is None else total
     lines = [f"  - {d.describe()}" for d in found[:SHOWN]]
-    if len(found) > SHOWN:
-        lines.append(f"  - and {len(found) - SHOWN} more")
+    if total > len(lines):
+        lines.append(f"  - and {total - len(lines)} more")
     return "\n".join(lines)
+
+
+class DestructiveChanges(AipmError):
+    """Destructive changes arrived from elsewhere and were not accepted: nothing was taken."""
+
+    def __init__(self, message: str, hint: str, found: list[Destructive], total: int) -> None:
+        super().__init__(message, hint)
+        self.found = found
+        self.total = total
+
+
+class Watch:
+    """Changes on their way in (an import), passed through as they are; destructive ones are noted.
+
+    `known` gives the ids already here (called once, at the first destructive change: such a
+    change that is already here takes nothing new out of effect). When the stream ends with
+    destructive changes that are new, DestructiveChanges (with `hint`) is raised unless `accept`:
+    raised by the iteration, so whatever consumes it (Ledger.import_changes) keeps nothing.
+    """
+
+    def __init__(
+        self,
+        changes: Iterable[dict[str, Any]],
+        where: str,
+        known: Callable[[], set[str]],
+        *,
+        accept: bool = False,
+        hint: str = "",
+    ) -> None:
+        self.changes = changes
+        self.where = where
+        self.known = known
+        self.accept = accept
+        self.hint = hint
+        self.found: list[Destructive] = []  # the first SHOWN
+        self.total = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        known: set[str] | None = None
+        for change in self.changes:
+            reason = is_destructive(change)
+            if reason is not None:
+                if known is None:
+                    known = self.known()
+                if change.get("id") not in known:
+                    self.total += 1
+                    if len(self.found) < SHOWN:
+                        self.found.append(Destructive(change, reason, self.where))
+            yield change
+        if self.total and not self.accept:
+            count = f"{self.total} destructive {'change' if self.total == 1 else 'changes'}"
+            raise DestructiveChanges(
+                f"{self.where} holds {count} not here yet; nothing was imported:\n{listing(self.found, self.total)}",
+                self.hint,
+                self.found,
+                self.total,
+            )
