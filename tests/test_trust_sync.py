@@ -66,7 +66,7 @@ def pair(tmp_path: Path) -> tuple[Path, Path, Path]:
 def hostile(tmp_path: Path, remote: Path) -> Path:
     """A clone of the remote that anyone (a buggy device, a forger) can push from."""
     clone = tmp_path / "hostile"
-    subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True)
+    subprocess.run(["git", "clone", "-q", "-b", "main", str(remote), str(clone)], check=True)
     return clone
 
 
@@ -84,21 +84,9 @@ def forged(op: str, device: str, **fields: object) -> dict:
 
 
 def _status(home: Path) -> dict[str, str]:
-    doc = json.loads(aipm(home, "status", "--json").stdout)
-    found: dict[str, str] = {}
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("id"), str) and isinstance(node.get("status"), str):
-                found[node["id"]] = node["status"]
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(doc)
-    return found
+    """unit -> status, as the learner's export states it."""
+    doc = json.loads(aipm(home, "export", "--format", "json").stdout)
+    return {unit: record["status"] for unit, record in doc["state"]["items"].items()}
 
 
 # --------------------------------------------------------------------------- #
@@ -190,7 +178,7 @@ def test_a_destructive_change_from_a_remote_needs_accepting(tmp_path: Path, kind
     result = aipm(a, "sync", "--accept-destructive", "--json")
     data = json.loads(result.stdout)
     assert [d["device"] for d in data["destructive_accepted"]] == ["evil-x"]
-    assert _status(a)["ai-for-everyone"] != "done"  # now it took effect, as asked
+    assert _status(a).get("ai-for-everyone") != "done"  # now it took effect, as asked
 
 
 def test_another_machines_import_replace_is_asked_about(tmp_path: Path) -> None:
@@ -209,12 +197,11 @@ def test_another_machines_import_replace_is_asked_about(tmp_path: Path) -> None:
 def test_a_destructive_change_in_an_export_needs_accepting(tmp_path: Path) -> None:
     a = make_device(tmp_path, "laptop-a")
     aipm(a, "done", "ai-for-everyone", now="2026-11-20T10:00:00+00:00")
-    doc = json.loads(aipm(a, "export", "--format", "json").stdout)
-    doc["changes"].append(
-        forged("import", "evil-x", file="evil-x.import-00.jsonl", count=0, ids=[], replace=True)
-    )
+    raw = aipm(a, "export", "--format", "json").stdout
+    marker = forged("import", "evil-x", file="evil-x.import-00.jsonl", count=0, ids=[], replace=True)
+    close = raw.rindex("\n  ]")  # aipm writes an export's changes one per line: one more, in its place
     export = tmp_path / "forged.json"
-    export.write_text(json.dumps(doc, indent=2))
+    export.write_text(raw[:close] + ",\n    " + line(marker).decode().strip() + raw[close:])
     logs_before = {p.name: p.read_bytes() for p in (a / LOG_DIR).iterdir()}
     result = aipm(a, "import", str(export), expect=1)
     assert "destructive change" in result.stderr and "nothing was imported" in result.stderr
@@ -222,7 +209,7 @@ def test_a_destructive_change_in_an_export_needs_accepting(tmp_path: Path) -> No
     assert {p.name: p.read_bytes() for p in (a / LOG_DIR).iterdir()} == logs_before
     assert _status(a)["ai-for-everyone"] == "done"
     aipm(a, "import", str(export), "--accept-destructive")
-    assert _status(a)["ai-for-everyone"] != "done"
+    assert _status(a).get("ai-for-everyone") != "done"
 
 
 def test_an_export_of_the_learners_own_destructive_change_imports_quietly(tmp_path: Path) -> None:
@@ -399,9 +386,15 @@ def test_sync_names_what_other_machines_changed_capped(tmp_path: Path) -> None:
     aipm(b, "done", *ITEMS[1:], now="2026-11-23T10:00:00+00:00")
     aipm(b, "sync")
     result = aipm(a, "sync")
-    assert "Other machines changed 9 items:" in result.stderr
-    assert "digital-product-management: not started -> done, by work-b" in result.stderr
-    assert "and 1 more" in result.stderr
+    data = json.loads(aipm(a, "sync", "--json").stdout)  # nothing more arrives: nothing listed
+    assert data["changed_items"] == []
+    lines = result.stderr.splitlines()
+    count = int(lines[1].split()[3])
+    assert lines[1] == f"Other machines changed {count} items:" and count > core.CHANGED_SHOWN
+    listed = [x for x in lines[2:] if x.startswith("  ") and not x.startswith("  and ")]
+    assert len(listed) == core.CHANGED_SHOWN
+    assert "  digital-product-management: not started -> done, by work-b" in listed
+    assert lines[2 + core.CHANGED_SHOWN] == f"  and {count - core.CHANGED_SHOWN} more (`aipm sync --json` lists them all)"
     assert "Reopened" not in result.stderr and "out of order" not in result.stderr
 
 
@@ -418,14 +411,14 @@ def test_sync_calls_out_a_done_item_reopened_by_another_machine(tmp_path: Path) 
     assert item["before"] == "done" and item["after"] == "in_progress"
     assert item["reopened"] is True and item["reopened_by"] == ["work-b"] and item["devices"] == ["work-b"]
     assert [c["unit"] for c in data["reopened"]] == ["user-research"]
-    # The same, in words, once more (a later start by work-b).
+    # In words: work-b, knowing it is done, resets it.
     aipm(a, "done", "user-research", now="2026-11-24T08:00:00+00:00")
     aipm(a, "sync")
     aipm(b, "sync")
-    aipm(b, "start", "user-research", now="2026-11-24T09:00:00+00:00")
+    aipm(b, "reset", "user-research", now="2026-11-24T09:00:00+00:00")
     aipm(b, "sync")
     text = aipm(a, "sync").stderr
-    assert "Reopened: user-research was done here and is in progress now (work-b's start or reset)" in text
+    assert "Reopened: user-research was done here and is not started now (work-b's start or reset)" in text
 
 
 def test_sync_calls_out_a_completion_dated_before_the_start(tmp_path: Path) -> None:

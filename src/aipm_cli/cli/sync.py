@@ -67,7 +67,7 @@ def _changed_lines(result: Any) -> list[str]:
         return c["unit"] if len(learners) == 1 else f"{c['unit']} ({c['learner']}, {c['roadmap']})"
 
     def state(status: str | None) -> str:
-        return (status or "no record").replace("_", " ")
+        return (status or "not_started").replace("_", " ")  # no record: never touched (or forgotten)
 
     count = len(changed)
     lines = [f"Other machines changed {count} item{'s' if count != 1 else ''}:"]
