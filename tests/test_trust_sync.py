@@ -314,12 +314,14 @@ def test_sync_runs_no_hook_fsmonitor_filter_or_external_diff(tmp_path: Path) -> 
     assert list((a / ".git" / core.HOOKS_DIR).iterdir()) == []
 
 
-def test_a_repository_git_calls_unsafe_is_named_for_what_it_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_repository_git_calls_unsafe_is_named_for_what_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _remote, a, _b = pair(tmp_path)
+    attributes = (a / ".git" / "info" / "attributes").read_bytes()
+    (a / ".git" / "info" / "attributes").write_bytes(b"# the owner's own\n")
     monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")  # git's own switch for "owned by another user"
+    assert attributes
     result = aipm(a, "sync", expect=1)
+    assert (a / ".git" / "info" / "attributes").read_bytes() == b"# the owner's own\n"  # nothing written there
     assert "dubious ownership" in result.stderr and "another user" in result.stderr
     assert "safe.directory" in result.stderr
     assert "not on a branch" not in result.stderr
@@ -347,9 +349,7 @@ def test_a_roadmap_over_the_size_bound_is_refused(tmp_path: Path) -> None:
 def test_a_log_over_the_size_bound_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     remote, a, _b = pair(tmp_path)
     clone = hostile(tmp_path, remote)
-    lines = b"".join(
-        line(forged("note", "big-z", targets=["ai-for-everyone"], text="n" * 200)) for _ in range(20)
-    )
+    lines = b"".join(line(forged("note", "big-z", targets=["ai-for-everyone"], text="n" * 200)) for _ in range(20))
     (clone / LOG_DIR / "big-z.jsonl").write_bytes(lines)
     push(clone)
     monkeypatch.setitem(core._LIMITS, "log", 4000)  # the bound is 64 MB; a small one keeps the test quick
@@ -394,7 +394,9 @@ def test_sync_names_what_other_machines_changed_capped(tmp_path: Path) -> None:
     listed = [x for x in lines[2:] if x.startswith("  ") and not x.startswith("  and ")]
     assert len(listed) == core.CHANGED_SHOWN
     assert "  digital-product-management: not started -> done, by work-b" in listed
-    assert lines[2 + core.CHANGED_SHOWN] == f"  and {count - core.CHANGED_SHOWN} more (`aipm sync --json` lists them all)"
+    assert (
+        lines[2 + core.CHANGED_SHOWN] == f"  and {count - core.CHANGED_SHOWN} more (`aipm sync --json` lists them all)"
+    )
     assert "Reopened" not in result.stderr and "out of order" not in result.stderr
 
 

@@ -742,6 +742,10 @@ class Repo:
     def tracking(self, branch: str) -> str:
         return f"refs/remotes/{REMOTE}/{branch}"
 
+    def check_safe(self) -> None:
+        """UnsafeRepository when git refuses this repository (owned by another user); else nothing."""
+        self.git.run("rev-parse", "--git-dir", check=False)
+
     def harden(self) -> None:
         """Git on the learner's terms: hooks from aipm's own empty folder, aipm's attributes ranked first.
 
@@ -1392,6 +1396,8 @@ def init(
         repo.git.run("symbolic-ref", "HEAD", f"refs/heads/{DEFAULT_BRANCH}")
     elif not repo.git_dir.is_dir():
         raise SyncError(f"{repo.git_dir} is not a folder; aipm sync needs the data directory to hold its own .git.")
+    else:
+        repo.check_safe()
     device = repo.device()
     result = SyncResult(str(root), device, DEFAULT_BRANCH, created=created)
     with _sync_lock(repo):
@@ -1495,6 +1501,7 @@ def sync(
             f"{root} is not set up for syncing yet.",
             "Run `aipm sync init REMOTE` (a git URL, or a path to a bare repository) first.",
         )
+    repo.check_safe()  # before anything is written into a repository git would refuse
     with _sync_lock(repo):
         recovered = recover(repo.git, repo.git_dir)
         repo.harden()
