@@ -191,7 +191,8 @@ def test_another_machines_import_replace_is_asked_about(tmp_path: Path) -> None:
     aipm(b, "sync")
     result = aipm(a, "sync", expect=1)
     assert "import by work-b" in result.stderr and "replaces the progress" in result.stderr
-    aipm(a, "sync", "--accept-destructive")
+    result = aipm(a, "sync", "--accept-destructive")
+    assert "Took 1 destructive change, as asked:\n  - import by work-b" in result.stderr
 
 
 def test_a_destructive_change_in_an_export_needs_accepting(tmp_path: Path) -> None:

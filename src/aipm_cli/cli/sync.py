@@ -137,10 +137,12 @@ def sync_command(
 def _accepted_lines(result: Any) -> list[str]:
     from aipm_cli.record.provenance import listing
     from aipm_cli.render.safe import clean
+    from aipm_cli.sync import plural
 
     if not result.accepted:
         return []
-    return [clean(f"Took {len(result.accepted)} destructive change(s), as asked:\n{listing(result.accepted)}")]
+    count = plural(len(result.accepted), "destructive change")
+    return [clean(f"Took {count}, as asked:\n{listing(result.accepted)}")]
 
 
 def _show_status(app: Any, info: dict[str, Any]) -> None:
