@@ -8,7 +8,9 @@ is). Nothing is ever written into a source: log files are folded directly
 A learner is known by name. The same name in several sources is one learner:
 all their changes go into one fold, which takes each change id once, so a
 learner who sent an export and also syncs to the shared repository is never
-counted twice. Learners on another roadmap are listed apart; learners on
+counted twice. Sources of one name that share no change id with the others
+(a name anyone can put in an export) are flagged in every format as "two
+learners with one name?" (`LearnerSummary.unrelated_sources`). Learners on another roadmap are listed apart; learners on
 another version of this roadmap are included and flagged (aliases carry their
 progress across renames).
 
@@ -147,6 +149,16 @@ class LearnerSummary:
     orphans: list[str]  # ids with progress this roadmap does not have
     changes: int  # distinct changes read
     items: list[ItemRow] = field(default_factory=list)
+    # Groups of this name's sources that share no change with each other: more than one group is
+    # two learners with one name? (joined in the figures, and flagged in every format)
+    unrelated_sources: list[list[str]] = field(default_factory=list)
+
+    def same_name(self) -> str | None:
+        """The flag for a name whose sources share no change, in words; None when they do."""
+        if len(self.unrelated_sources) < 2:
+            return None
+        groups = " / ".join(", ".join(group) for group in self.unrelated_sources)
+        return f"two learners with one name? {self.name}: these sources share no change: {groups}"
 
 
 @dataclass
@@ -451,8 +463,43 @@ def discover(paths: Iterable[Path]) -> tuple[list[_Part], list[Unreadable]]:
 # --------------------------------------------------------------------------- #
 
 
-def _sources(parts: list[_Part], bad: list[Unreadable], problems: logs.Problems) -> list[Source]:
-    """Every source of one learner's changes; lines that cannot be read go to `problems`."""
+def _unrelated(parts: list[_Part], sources: list[Source], owners: list[str]) -> list[list[str]]:
+    """The groups of one name's sources (as shown) linked by changes in common; [] when there is one group.
+
+    Two sources claim the same learner with some right when they hold one change in common (an
+    export of a learner who also syncs to the shared repository); sources that share none with the
+    others may be two people who chose one name, and are flagged rather than silently joined.
+    """
+    labels = list(dict.fromkeys(p.source for p in parts))
+    if len(labels) < 2:
+        return []
+    ids: dict[str, set[str]] = {label: set() for label in labels}
+    for source, owner in zip(sources, owners, strict=True):
+        for change, _offset in source.read(logs.Problems()):
+            ids[owner].add(change["id"])
+    groups: list[tuple[list[str], set[str]]] = []
+    for label in labels:
+        if not ids[label]:
+            continue  # nothing read from it: nothing to say it is someone else
+        mine, seen = [label], set(ids[label])
+        for group in [g for g in groups if not g[1].isdisjoint(seen)]:
+            groups.remove(group)
+            mine = group[0] + mine
+            seen |= group[1]
+        groups.append((mine, seen))
+    if len(groups) < 2:
+        return []
+    order = {label: n for n, label in enumerate(labels)}
+    return sorted((sorted(g[0], key=order.__getitem__) for g in groups), key=lambda g: order[g[0]])
+
+
+def _sources(
+    parts: list[_Part], bad: list[Unreadable], problems: logs.Problems, owners: list[str] | None = None
+) -> list[Source]:
+    """Every source of one learner's changes; lines that cannot be read go to `problems`.
+
+    `owners`, when given, gets the part's source (as shown) of each Source returned, in order.
+    """
     from aipm_cli.errors import AipmError
     from aipm_cli.record.fold import Source
     from aipm_cli.record.migrate import changes_for, read_legacy
@@ -469,6 +516,8 @@ def _sources(parts: list[_Part], bad: list[Unreadable], problems: logs.Problems)
                 bad.append(Unreadable(str(part.export), _reason(exc)))
                 continue
             out.append(Source(changes=changes, name=str(part.export)))
+        if owners is not None:
+            owners += [part.source] * (len(out) - len(owners))
         if any(".import-" in p.name for p in part.files):
             # An undone import cancels the changes of its file, found by name: fold the files themselves.
             out.extend(Source(path=p, name=p.name) for p in part.files)
@@ -481,6 +530,8 @@ def _sources(parts: list[_Part], bad: list[Unreadable], problems: logs.Problems)
             if doc is not None and part.roadmap in doc.roadmaps:
                 legacy = changes_for(part.name, part.roadmap, doc.roadmaps[part.roadmap], doc.created)
                 out.append(Source(changes=legacy, name=str(part.legacy)))
+        if owners is not None:
+            owners += [part.source] * (len(out) - len(owners))
     return out
 
 
@@ -524,9 +575,11 @@ def summarize_learner(
     day = options.day
     problems = logs.Problems()
     try:
-        sources = _sources(parts, bad, problems)
+        owners: list[str] = []
+        sources = _sources(parts, bad, problems, owners)
         if not sources:
             return None
+        unrelated = _unrelated(parts, sources, owners)
         # Always as of a day (today by default): a change dated later is not counted, and the
         # fold keeps no undo stack (which only writes need).
         folded = fold(sources, roadmap.index.aliases, as_of=day)
@@ -601,6 +654,7 @@ def summarize_learner(
         orphans=orphans(index, state),
         changes=folded.changes,
         items=_item_rows(roadmap, state) if options.items else [],
+        unrelated_sources=unrelated,
     )
 
 

@@ -691,8 +691,14 @@ class Learner:
         report["healthy"] = not problems
         return report
 
-    def import_file(self, file: Path, *, user: str | None = None, replace: bool = False) -> Imported:
-        """Add an export's changes this learner does not have (by id), as one import."""
+    def import_file(
+        self, file: Path, *, user: str | None = None, replace: bool = False, accept_destructive: bool = False
+    ) -> Imported:
+        """Add an export's changes this learner does not have (by id), as one import.
+
+        Destructive changes in the export (record/provenance.py) that are not here yet stop the
+        import (DestructiveChanges, nothing imported) unless `accept_destructive`.
+        """
         import os
         import stat
 
@@ -729,7 +735,16 @@ class Learner:
                 self.layout.cache,
             )
         ledger = self.ledger_for(name, roadmap)
-        counted = _Counted(imported.changes)
+        from aipm_cli.record.provenance import Watch
+
+        watched = Watch(
+            imported.changes,
+            file.name,
+            ledger.known_ids,
+            accept=accept_destructive,
+            hint=f"If you mean to take them, run `aipm import {file} --accept-destructive`.",
+        )
+        counted = _Counted(watched)
         added = ledger.import_changes(counted, file.name, replace=replace)
         self.saved = bool(added) or replace
         return Imported(added, name, roadmap.id, counted.count, undoable=ledger.import_marked)

@@ -63,6 +63,8 @@ from aipm_cli.errors import AipmError
 if TYPE_CHECKING:
     import subprocess
 
+    from aipm_cli.record.provenance import Destructive
+
 REMOTE = "origin"
 DEFAULT_BRANCH = "main"
 PUSH_ATTEMPTS = 5
@@ -72,6 +74,13 @@ SYNC_LOCK = "aipm-sync.lock"
 NETWORK_TIMEOUT = 600.0
 LOCAL_TIMEOUT = 120.0
 GIT_LOCK_WAIT = 10.0  # how long a git lock held by a running git is waited for
+# The largest file a sync takes from a remote (README, "Use aipm on several machines"): a change
+# log of 64 MB holds some 300,000 changes; a roadmap aipm itself reads is at most 10 MB.
+MAX_LOG_BYTES = 64 << 20
+MAX_ROADMAP_BYTES = 10 << 20
+MAX_OTHER_BYTES = 1 << 20  # .gitignore, a README, a LICENSE
+_LIMITS = {"log": MAX_LOG_BYTES, "roadmap": MAX_ROADMAP_BYTES, "other": MAX_OTHER_BYTES}
+CHANGED_SHOWN = 8  # items other machines changed, named after a sync; the rest are counted
 
 GITIGNORE = """\
 # Written by `aipm sync init`. What travels between your machines: every
@@ -87,7 +96,7 @@ GITIGNORE = """\
 *.tmp
 """
 
-_LEARNER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_LEARNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch
 _ROADMAP_DIR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # A device's own log, an import it wrote, or a migration: the only names the record package writes.
 _LOG_NAME = re.compile(r"^(?:migrated-[0-9a-f]{1,64}|[a-z0-9][a-z0-9-]{0,62}(?:\.import-[0-9a-f]{1,64})?)\.jsonl$")
@@ -108,6 +117,18 @@ class GitMissing(SyncError):
 
 class Unreachable(SyncError):
     """The remote could not be reached; this device's changes are committed locally."""
+
+
+class UnsafeRepository(SyncError):
+    """Git refuses the data directory's repository (owned by another user)."""
+
+
+class DestructiveRefused(SyncError):
+    """The remote brings destructive changes the learner has not accepted; nothing was merged."""
+
+    def __init__(self, message: str, hint: str, found: list[Destructive]) -> None:
+        super().__init__(message, hint)
+        self.found = found
 
 
 def safe_url(url: str) -> str:
@@ -134,7 +155,20 @@ _DROP_ENV = (
     "GIT_PREFIX",
     "GIT_EDITOR",
     "GIT_SEQUENCE_EDITOR",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_DIFF_OPTS",
 )
+
+HOOKS_DIR = "aipm-no-hooks"  # inside .git: the empty folder core.hooksPath points to (no hook ever runs)
+# aipm's own lines at the end of .git/info/attributes, the attributes file git ranks above every
+# other: no filter driver, textconv or external diff, no line-ending or encoding conversion and
+# only git's built-in text merge for anything in the data directory (see Repo.harden).
+ATTRIBUTES_BEGIN = "# aipm: begin (written by aipm sync on every sync; lines after these would be overridden)"
+ATTRIBUTES_END = "# aipm: end"
+ATTRIBUTES = f"""{ATTRIBUTES_BEGIN}
+* -filter -diff -text -eol -ident -working-tree-encoding merge=text
+{ATTRIBUTES_END}
+"""
 
 
 class Git:
@@ -157,6 +191,7 @@ class Git:
             GIT_CEILING_DIRECTORIES=str(root.parent),
         )
         self.env = env
+        self.hooks = str(root / ".git" / HOOKS_DIR)
 
     def run(
         self,
@@ -180,6 +215,14 @@ class Git:
             "color.ui=false",
             "-c",
             "advice.detachedHead=false",
+            # Git on the learner's terms: nothing the repository's own configuration names runs
+            # (no fsmonitor command, no hook; filters are switched off by .git/info/attributes).
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            f"core.hooksPath={self.hooks}",
+            "-c",
+            "protocol.ext.allow=never",
             *extra,
             *args,
         ]
@@ -210,6 +253,13 @@ class Git:
                 raise Unreachable(f"git {args[0]} took too long.") from None
             raise SyncError(f"git {args[0]} did not finish in {LOCAL_TIMEOUT:.0f} s.") from None
         self.seconds += time.perf_counter() - started
+        if done.returncode != 0 and b"dubious ownership" in done.stderr:
+            raise UnsafeRepository(
+                f"git refuses to work in {self.root}: that repository belongs to another user, and git treats"
+                " such a repository as unsafe ('dubious ownership'). Nothing was changed.",
+                f"If the data directory is yours, make it yours again (`chown -R` it to your user), or tell git you"
+                f" trust it: `git config --global --add safe.directory {self.root}`; then run `aipm sync` again.",
+            )
         if self.log is not None:
             shown = " ".join(safe_url(a) for a in ["git", *args])
             self.log(f"$ {shown}  (exit {done.returncode})")
@@ -292,14 +342,32 @@ def classify(path: str) -> str | None:
     parts = path.split("/")
     if len(parts) == 5 and parts[0] == "learners" and parts[3] == "changes":
         _, learner, roadmap, _, name = parts
-        if _LEARNER.match(learner) and _ROADMAP_DIR.match(roadmap) and roadmap != "backups" and _LOG_NAME.match(name):
+        if (
+            _learner_name(learner)
+            and _ROADMAP_DIR.fullmatch(roadmap)
+            and roadmap != "backups"
+            and _LOG_NAME.fullmatch(name)
+        ):
             return "log"
         return None
-    if len(parts) == 2 and parts[0] == "roadmaps" and _ROADMAP_FILE.match(parts[1]):
+    if len(parts) == 2 and parts[0] == "roadmaps" and _ROADMAP_FILE.fullmatch(parts[1]):
         return "roadmap"
-    if len(parts) == 1 and _TOP_LEVEL_OK.match(parts[0]):
+    if len(parts) == 1 and _TOP_LEVEL_OK.fullmatch(parts[0]):
         return "other"
     return None
+
+
+def _learner_name(name: str) -> bool:
+    """Whether a folder name is a learner name the rest of aipm accepts (`bob\\n` is not)."""
+    from aipm_cli.paths import check_user_name
+
+    if not _LEARNER.fullmatch(name):
+        return False
+    try:
+        check_user_name(name)
+    except AipmError:
+        return False
+    return True
 
 
 def _log_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -310,7 +378,7 @@ def _log_files(root: Path) -> Iterator[tuple[str, Path]]:
     except OSError:
         return
     for person in people:
-        if not person.is_dir(follow_symlinks=False) or not _LEARNER.match(person.name):
+        if not person.is_dir(follow_symlinks=False) or not _LEARNER.fullmatch(person.name):
             continue
         try:
             roadmaps = sorted(os.scandir(person.path), key=lambda e: e.name)
@@ -350,7 +418,7 @@ def _roadmap_folders(root: Path, extra: set[tuple[str, str]] = frozenset()) -> l
     except OSError:
         people = []
     for person in people:
-        if not person.is_dir(follow_symlinks=False) or not _LEARNER.match(person.name):
+        if not person.is_dir(follow_symlinks=False) or not _LEARNER.fullmatch(person.name):
             continue
         try:
             for roadmap in os.scandir(person.path):
@@ -374,8 +442,8 @@ def _complete(data: bytes) -> bytes:
     return data[: cut + 1] if cut >= 0 else b""
 
 
-def _new_lines(path: str, data: bytes, start: int) -> int:
-    """How many changes `data[start:]` holds; SyncError when one is not a readable change."""
+def _new_lines(path: str, data: bytes, start: int, each: Callable[[dict[str, Any]], None] | None = None) -> int:
+    """How many changes `data[start:]` holds (each told to `each`); SyncError when one is not a readable change."""
     from aipm_cli.record.changes import BadChange, parse
 
     count = 0
@@ -385,9 +453,11 @@ def _new_lines(path: str, data: bytes, start: int) -> int:
         if not raw.strip():
             continue
         try:
-            parse(raw)
+            change = parse(raw)
         except BadChange as exc:
             raise SyncError(f"{path}, line {number} is not a readable change: {exc}.") from None
+        if each is not None:
+            each(change)
         count += 1
     return count
 
@@ -537,6 +607,9 @@ class SyncResult:
     recovered: list[str] = field(default_factory=list)
     seconds: float = 0.0
     git_seconds: float = 0.0
+    # Items whose record other machines' changes changed here (see Repo.explain), in roadmap order.
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[Destructive] = field(default_factory=list)  # destructive changes taken (--accept-destructive)
 
     def data(self) -> dict[str, Any]:
         return {
@@ -555,6 +628,10 @@ class SyncResult:
             "joined": self.joined,
             "attempts": self.attempts,
             "recovered": self.recovered,
+            "changed_items": self.changed,
+            "reopened": [c for c in self.changed if c["reopened"]],
+            "done_before_started": [c for c in self.changed if c["done_before_started"]],
+            "destructive_accepted": [d.data() for d in self.accepted],
             "timings": {"total_seconds": round(self.seconds, 4), "git_seconds": round(self.git_seconds, 4)},
         }
 
@@ -574,6 +651,35 @@ def _write_state(git_dir: Path, data: dict[str, Any]) -> None:
         atomic_write(git_dir / STATE_FILE, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"))
     except OSError:
         pass  # only --status reads it
+
+
+@dataclass
+class Arrived:
+    """What the new lines of one fetch are: who wrote them, what they touch, the destructive ones."""
+
+    destructive: list[tuple[tuple[str, str], Destructive]] = field(default_factory=list)
+    # (learner, roadmap) -> unit -> {(device, op)}: the changes that name the unit
+    touched: dict[tuple[str, str], dict[str, set[tuple[str, str]]]] = field(default_factory=dict)
+    # (learner, roadmap) -> devices of changes that name no unit (undo, redo, import): they may change any
+    others: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def note(self, folder: tuple[str, str], where: str, change: dict[str, Any]) -> None:
+        """One new change of `folder`, read from the file `where`."""
+        from aipm_cli.record.provenance import Destructive, is_destructive
+
+        reason = is_destructive(change)
+        if reason is not None:
+            self.destructive.append((folder, Destructive(change, reason, where)))
+        device, op = str(change.get("device", ""))[:80], str(change.get("op", ""))
+        units = list(change.get("units") or change.get("targets") or ())
+        if op == "restore" and isinstance(change.get("state"), dict):
+            units = list(change["state"])
+        if not units:
+            self.others.setdefault(folder, set()).add(device)
+            return
+        mine = self.touched.setdefault(folder, {})
+        for unit in units:
+            mine.setdefault(str(unit), set()).add((device, op))
 
 
 # --------------------------------------------------------------------------- #
@@ -635,6 +741,62 @@ class Repo:
 
     def tracking(self, branch: str) -> str:
         return f"refs/remotes/{REMOTE}/{branch}"
+
+    def check_safe(self) -> None:
+        """UnsafeRepository when git refuses this repository (owned by another user); else nothing."""
+        self.git.run("rev-parse", "--git-dir", check=False)
+
+    def harden(self) -> None:
+        """Git on the learner's terms: hooks from aipm's own empty folder, aipm's attributes ranked first.
+
+        Every git command aipm runs already sets `core.fsmonitor=false` and `core.hooksPath` (see Git.run).
+        Filters are switched off through `.git/info/attributes`, the attributes file git ranks above
+        `.gitattributes` and `core.attributesFile`: aipm's line there, kept last, unsets `filter`, `diff`
+        (so no textconv or external diff), `text`, `eol`, `ident` and `working-tree-encoding`, and names
+        git's built-in text merge, for every path in the data directory. (A `-c filter.NAME.clean=` per
+        configured filter would have to find every name, includes too; one attributes line needs none.)
+        """
+        from aipm_cli.fs import atomic_write, make_private_dir, read_regular_file
+
+        hooks = self.git_dir / HOOKS_DIR
+        try:
+            if not hooks.is_symlink() and not hooks.exists():
+                hooks.mkdir(mode=0o700)
+            empty = hooks.is_dir() and not hooks.is_symlink() and not any(os.scandir(hooks))
+        except OSError as exc:
+            raise SyncError(f"Cannot make {hooks}: {exc.strerror}.") from None
+        if not empty:
+            raise SyncError(
+                f"{hooks} is not an empty folder: aipm points git's hooks there, so that none runs during a sync.",
+                f"Move {hooks} away (aipm makes it again) and run `aipm sync` again.",
+            )
+        info = self.git_dir / "info" / "attributes"
+        try:
+            make_private_dir(info.parent)
+            old = read_regular_file(info, 1 << 20).decode("utf-8", "replace") if info.exists() else ""
+        except (OSError, AipmError):
+            raise SyncError(
+                f"Cannot read {info}, where aipm switches git's filters off for its files.",
+                "Make it a plain text file (or delete it) and run `aipm sync` again.",
+            ) from None
+        kept: list[str] = []
+        inside = False
+        for line in old.splitlines(keepends=True):
+            if line.rstrip("\r\n") == ATTRIBUTES_BEGIN:
+                inside = True
+            elif inside and line.rstrip("\r\n") == ATTRIBUTES_END:
+                inside = False
+            elif not inside:
+                kept.append(line)
+        text = "".join(kept)
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += ATTRIBUTES
+        if text != old:
+            try:
+                atomic_write(info, text.encode("utf-8"), 0o600)
+            except OSError as exc:
+                raise SyncError(f"Cannot write {info}: {exc.strerror}.") from None
 
     # -- commit ------------------------------------------------------------- #
 
@@ -720,7 +882,7 @@ class Repo:
         for rel, whole in cut:
             oid = self.git.run("hash-object", "-w", "--stdin", input=whole).stdout.decode().strip()
             self.git.run("update-index", "--add", "--cacheinfo", f"100644,{oid},{rel}")
-        if head and self.git.ok("diff", "--cached", "--quiet"):
+        if head and self.git.ok("diff", "--cached", "--quiet", "--no-ext-diff", "--no-textconv"):
             return {}, []
         self._commit(self._message(sent, roadmaps, device))
         return sent, roadmaps
@@ -809,14 +971,26 @@ class Repo:
                 )
             if kind == "log" and now is None:
                 raise SyncError(f"The remote deletes the change log {path}. Nothing was changed here.", _REFUSED_HINT)
+            if now is not None and now[2] > _LIMITS[kind]:
+                raise SyncError(
+                    f"The remote's {path} is {now[2] / (1 << 20):.1f} MB, over the {_LIMITS[kind] >> 20} MB aipm"
+                    f" takes for a {'change log' if kind == 'log' else 'roadmap' if kind == 'roadmap' else 'file'}."
+                    " Nothing was changed here.",
+                    "Remove or shrink that file on the remote (from the machine that added it), then sync again.",
+                )
             mine = ours_tree.get(path)
             found.append(
                 _Change(path, kind, was[1] if was else None, mine[1] if mine else None, now[1] if now else None)
             )
         return found
 
-    def verify(self, changes: list[_Change]) -> dict[str, int]:
-        """Check every incoming log against what this device has; learner -> new changes it brings."""
+    def verify(self, changes: list[_Change], arrived: Arrived | None = None, *, related: bool = True) -> dict[str, int]:
+        """Check every incoming log against what this device has; learner -> new changes it brings.
+
+        What the new lines are (their devices, the units they touch, the destructive ones) goes to `arrived`.
+        """
+        import functools
+
         logs = [c for c in changes if c.kind == "log"]
         blobs = self.git.blobs([oid for c in logs for oid in (c.base, c.ours, c.theirs) if oid])
         received: dict[str, int] = {}
@@ -825,19 +999,19 @@ class Repo:
             theirs = blobs[change.theirs] if change.theirs else b""
             base = blobs[change.base] if change.base else b""
             ours = blobs[change.ours] if change.ours else b""
+            name = change.path.rsplit("/", 1)[1]
+            if name == f"{device}.jsonl" or name.startswith(f"{device}.import-"):
+                # Provenance: this device's own files only ever hold what this device wrote, and the
+                # remote holds only what it pushed, which the merge base has. Any other change to them
+                # (even lines this device has: a copy of this data directory wrote them) is refused.
+                # Without a merge base (joining), the remote may hold only what this device has.
+                if related or not ours.startswith(theirs):
+                    self._refuse_own(change.path, device, known=change.ours is not None)
+                continue  # nothing in it is new here
             # Ours may be ahead of theirs only where theirs did not move (our own new lines):
             # lines of a file that arrive from elsewhere and that we also have mean two writers.
             behind = ours.startswith(theirs) and theirs == base
             if not theirs.startswith(base) or not (theirs.startswith(ours) or behind):
-                name = change.path.rsplit("/", 1)[1]
-                if name.startswith((f"{device}.jsonl", f"{device}.import-")):
-                    raise SyncError(
-                        f"Another machine writes to this machine's own log {change.path}: two data directories"
-                        f" share the device id '{device}'. Nothing was changed here.",
-                        "This happens when a data directory is copied with its `device` file. On the copy: export"
-                        " (`aipm export --format json -o FILE`), move the data directory aside, `aipm sync init"
-                        " REMOTE` into a fresh one, then `aipm import FILE --merge`.",
-                    )
                 raise SyncError(
                     f"The remote's copy of {change.path} was rewritten or cut short: change logs only ever grow."
                     " Nothing was changed here.",
@@ -848,13 +1022,31 @@ class Repo:
                     f"The remote's copy of {change.path} ends in half a line. Nothing was changed here.", _REFUSED_HINT
                 )
             if len(theirs) > len(ours):
+                learner, roadmap = change.path.split("/")[1:3]
+                each = None
+                if arrived is not None:
+                    each = functools.partial(arrived.note, (learner, roadmap), change.path)
                 try:
-                    count = _new_lines(f"The remote's {change.path}", theirs, len(ours))
+                    count = _new_lines(f"The remote's {change.path}", theirs, len(ours), each)
                 except SyncError as exc:
                     raise SyncError(f"{exc.message} Nothing was changed here.", _REFUSED_HINT) from None
-                learner = change.path.split("/")[1]
                 received[learner] = received.get(learner, 0) + count
         return received
+
+    def _refuse_own(self, path: str, device: str, *, known: bool) -> None:
+        what = (
+            f"changes {path}, this machine's own log"
+            if known
+            else f"adds {path}, a file named for this machine that this machine does not have"
+        )
+        raise SyncError(
+            f"The remote {what}: only this machine writes its own files. Either two data directories share the"
+            f" device id '{device}' (one was copied with its `device` file), or the remote was edited."
+            " Nothing was changed here.",
+            "On a copy: export (`aipm export --format json -o FILE`), move the data directory aside, `aipm sync init"
+            " REMOTE` into a fresh one, then `aipm import FILE --merge`. Otherwise restore the remote from a machine"
+            " you trust.",
+        )
 
     def clear_the_way(self, changes: list[_Change]) -> None:
         """Files the merge writes that differ from HEAD here (an interrupted merge left them): put HEAD's back.
@@ -905,7 +1097,8 @@ class Repo:
             done = self.git.run(*args, theirs, extra=self._identity, check=False)
         if done.returncode == 0:
             return
-        conflicted = self.git.run("diff", "--name-only", "--diff-filter=U", check=False).stdout.decode().split()
+        listed = self.git.run("diff", "--name-only", "--no-ext-diff", "--diff-filter=U", check=False)
+        conflicted = listed.stdout.decode().split()
         self._abort_merge()
         if conflicted:
             raise SyncError(
@@ -940,8 +1133,12 @@ class Repo:
 
     # -- one round: fetch, check, merge ------------------------------------- #
 
-    def take_remote(self, branch: str, result: SyncResult, *, unrelated_ok: bool = False) -> None:
+    def take_remote(
+        self, branch: str, result: SyncResult, *, unrelated_ok: bool = False, accept_destructive: bool = False
+    ) -> None:
         """Fetch, check and merge the remote branch (the write locks are taken for the merge only)."""
+        from aipm_cli.record.provenance import listing
+
         self.fetch(branch)
         theirs = self.git.rev(self.tracking(branch))
         if theirs is None:
@@ -961,24 +1158,129 @@ class Repo:
                     f" `git -C {self.root} remote set-url {REMOTE} URL`.",
                 )
         changes = self.incoming(theirs, base)
-        received = self.verify(changes)
+        arrived = Arrived()
+        received = self.verify(changes, arrived, related=base is not None)
+        # A destructive change only needs the learner's word where it can take progress here out of
+        # effect: in a learner's roadmap this machine already holds changes of.
+        here = {tuple(p.split("/")[1:3]) for p in (self.git.tree(head, "learners") if head else {})}
+        risky = [d for folder, d in arrived.destructive if folder in here]
+        if risky and not accept_destructive:
+            raise DestructiveRefused(
+                f"The remote brings {plural(len(risky), 'destructive change')} from other machines; nothing was"
+                f" merged here:\n{listing(risky)}",
+                "If that is what you (or your other machines) meant, take them with `aipm sync --accept-destructive`;"
+                " if not, find out who wrote them before syncing.",
+                risky,
+            )
         folders = {(c.path.split("/")[1], c.path.split("/")[2]) for c in changes if c.kind == "log"}
         with learner_locks(self.root, folders, create=False):
+            # Only where this machine had progress to compare with (a machine that joins is told nothing).
+            before = {folder: self._items(folder) if folder in here else None for folder in sorted(folders)}
             self.clear_the_way(changes)
             if head is None:
                 self.git.run("merge", "--ff-only", "-q", theirs)
             else:
                 self.merge(theirs, branch, unrelated=base is None)
             self.forget_caches(set(received) | {learner for learner, _ in folders})
+            for folder in sorted(folders):
+                if before[folder] is not None:
+                    result.changed += self.explain(folder, before[folder], self._items(folder), arrived)
+        result.accepted += risky
         for learner, count in received.items():
             result.received[learner] = result.received.get(learner, 0) + count
         result.roadmaps_received += [c.path.split("/", 1)[1] for c in changes if c.kind == "roadmap"]
 
-    def exchange(self, branch: str, result: SyncResult, *, unrelated_ok: bool = False) -> None:
+    # -- what other machines changed ------------------------------------------ #
+
+    def _aliases(self, roadmap_id: str) -> dict[str, str]:
+        """The roadmap's aliases (renamed items), so the fold here is the one `aipm status` caches."""
+        from aipm_cli import finding
+
+        try:
+            found = finding.find(roadmap_id, self.root / "roadmaps", self.root / "cache")
+            return dict(finding.load(finding.read_roadmap_bytes(found), roadmap_id, self.root / "cache").index.aliases)
+        except (AipmError, OSError, ValueError):
+            return {}
+
+    def _items(self, folder: tuple[str, str]) -> dict[str, Any] | None:
+        """unit -> record of one learner's roadmap as folded here (None: it cannot be folded)."""
+        from aipm_cli.record.ledger import Ledger
+
+        learner, roadmap = folder
+        if not (self.root / "learners" / learner / roadmap / "changes").is_dir():
+            return {}
+        device = self.device()
+        try:
+            aliases = self._aliases(roadmap)
+            return dict(Ledger(self.root, learner, roadmap, aliases, device=lambda: device).load().state.items)
+        except (AipmError, OSError, ValueError):
+            return None
+
+    def explain(
+        self,
+        folder: tuple[str, str],
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        arrived: Arrived,
+    ) -> list[dict[str, Any]]:
+        """The units of one learner's roadmap whose record the merge changed, and by which devices.
+
+        Calls out a unit that was done here and no longer is (reopened by another machine's
+        start or reset) and one now done on a date before it was started (a state the CLI refuses).
+        """
+        if before is None or after is None:
+            return []
+        learner, roadmap = folder
+        me = self.device()
+        touched = arrived.touched.get(folder, {})
+        others = arrived.others.get(folder, set())
+        out: list[dict[str, Any]] = []
+        for unit in sorted(set(before) | set(after)):
+            was, now = before.get(unit), after.get(unit)
+            if was == now:
+                continue
+            by = touched.get(unit, set())
+            devices = sorted({d for d, _ in by} or others)  # an undo or import names no unit
+            was_status = was.status if was is not None else None
+            now_status = now.status if now is not None else None
+            reopened = was_status == "done" and now_status != "done"
+            reopened_by = sorted({d for d, op in by if op in ("start", "reset")}) if reopened else []
+            backwards = (
+                now is not None
+                and now.completed_on is not None
+                and now.started_on is not None
+                and now.completed_on < now.started_on
+            )
+            was_backwards = (
+                was is not None
+                and was.completed_on is not None
+                and was.started_on is not None
+                and was.completed_on < was.started_on
+            )
+            out.append(
+                {
+                    "learner": learner,
+                    "roadmap": roadmap,
+                    "unit": unit,
+                    "before": was_status,
+                    "after": now_status,
+                    "devices": [d for d in devices if d != me] or devices,
+                    "reopened": reopened,
+                    "reopened_by": reopened_by,
+                    "done_before_started": backwards and not was_backwards,
+                    "started_on": now.started_on.isoformat() if now is not None and now.started_on else None,
+                    "completed_on": now.completed_on.isoformat() if now is not None and now.completed_on else None,
+                }
+            )
+        return out
+
+    def exchange(
+        self, branch: str, result: SyncResult, *, unrelated_ok: bool = False, accept_destructive: bool = False
+    ) -> None:
         """Fetch, check, merge and push until the push lands (a few tries)."""
         for attempt in range(1, PUSH_ATTEMPTS + 1):
             result.attempts = attempt
-            self.take_remote(branch, result, unrelated_ok=unrelated_ok)
+            self.take_remote(branch, result, unrelated_ok=unrelated_ok, accept_destructive=accept_destructive)
             if self.git.rev("HEAD") is None:
                 return  # nothing anywhere yet
             outcome = self.push(branch)
@@ -1008,7 +1310,7 @@ class Repo:
             return found
         for person in people:
             store = Path(person.path) / "progress.json"
-            if person.is_dir(follow_symlinks=False) and _LEARNER.match(person.name) and store.exists():
+            if person.is_dir(follow_symlinks=False) and _LEARNER.fullmatch(person.name) and store.exists():
                 try:
                     doc = read_legacy(store)
                 except AipmError:
@@ -1077,6 +1379,7 @@ def init(
     *,
     log: Callable[[str], None] | None = None,
     now: Callable[[], datetime] | None = None,
+    accept_destructive: bool = False,
 ) -> SyncResult:
     """Make the data directory a git repository (or use the one it is), commit what travels, join `remote`."""
     from aipm_cli.paths import ensure_private_dir
@@ -1093,10 +1396,13 @@ def init(
         repo.git.run("symbolic-ref", "HEAD", f"refs/heads/{DEFAULT_BRANCH}")
     elif not repo.git_dir.is_dir():
         raise SyncError(f"{repo.git_dir} is not a folder; aipm sync needs the data directory to hold its own .git.")
+    else:
+        repo.check_safe()
     device = repo.device()
     result = SyncResult(str(root), device, DEFAULT_BRANCH, created=created)
     with _sync_lock(repo):
         result.recovered = recover(repo.git, repo.git_dir)
+        repo.harden()
         existing = repo.remote_url()
         had_remote = existing is not None
         if remote is not None:
@@ -1145,7 +1451,12 @@ def init(
             return result
         try:
             never_joined = not _read_state(repo.git_dir).get("joined")
-            repo.exchange(result.branch, result, unrelated_ok=created or not had_remote or never_joined)
+            repo.exchange(
+                result.branch,
+                result,
+                unrelated_ok=created or not had_remote or never_joined,
+                accept_destructive=accept_destructive,
+            )
         except Unreachable as exc:
             _finish(repo, result, started, str(exc))
             raise _unreachable(result, url, str(exc)) from None
@@ -1176,8 +1487,13 @@ def sync(
     *,
     log: Callable[[str], None] | None = None,
     now: Callable[[], datetime] | None = None,
+    accept_destructive: bool = False,
 ) -> SyncResult:
-    """Commit this device's new changes, fetch, check, merge and push."""
+    """Commit this device's new changes, fetch, check, merge and push.
+
+    Destructive changes from other machines (record/provenance.py) in a learner's roadmap this
+    machine holds changes of are refused (DestructiveRefused, nothing merged) unless `accept_destructive`.
+    """
     started = time.perf_counter()
     repo = Repo(root, log=log, now=now)
     if not repo.git_dir.is_dir():
@@ -1185,8 +1501,10 @@ def sync(
             f"{root} is not set up for syncing yet.",
             "Run `aipm sync init REMOTE` (a git URL, or a path to a bare repository) first.",
         )
+    repo.check_safe()  # before anything is written into a repository git would refuse
     with _sync_lock(repo):
         recovered = recover(repo.git, repo.git_dir)
+        repo.harden()
         device = repo.device()
         result = SyncResult(str(root), device, repo.branch(), recovered=recovered)
         url = repo.remote_url()
@@ -1203,7 +1521,12 @@ def sync(
                 "Add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).",
             )
         try:
-            repo.exchange(result.branch, result, unrelated_ok=not _read_state(repo.git_dir).get("joined"))
+            repo.exchange(
+                result.branch,
+                result,
+                unrelated_ok=not _read_state(repo.git_dir).get("joined"),
+                accept_destructive=accept_destructive,
+            )
         except Unreachable as exc:
             _finish(repo, result, started, str(exc))
             raise _unreachable(result, url, str(exc)) from None

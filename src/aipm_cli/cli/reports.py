@@ -53,11 +53,22 @@ def import_(
     replace: Annotated[
         bool, typer.Option("--replace", help="Replace this roadmap's change log (the old one is kept in backups).")
     ] = False,
+    accept_destructive: Annotated[
+        bool,
+        typer.Option(
+            "--accept-destructive",
+            help="Take changes in the file that undo a lot at once (a replacing import, a forget, a reset of"
+            " many items); without it they are listed and nothing is imported.",
+        ),
+    ] = False,
 ) -> None:
     """Restore progress from a JSON export.
 
     Adds the export's changes this learner does not have yet (by id):
     importing twice adds nothing, and `aipm undo` undoes the whole import.
+    Changes in the file that undo a lot at once (another machine's
+    `import --replace`, a forget, a reset of many items) are listed first
+    and need --accept-destructive.
     """
 
     from aipm_cli.wording import count
@@ -65,7 +76,7 @@ def import_(
     app = ctx.obj
     if merge and replace:
         raise usage_error("--merge and --replace cannot be used together; choose one.")
-    done = app.learner.import_file(file, user=user, replace=replace)
+    done = app.learner.import_file(file, user=user, replace=replace, accept_destructive=accept_destructive)
     added, name, roadmap_id, total = done.added, done.user, done.roadmap_id, done.total
     what = "Replaced the progress with" if replace else "Imported"
     if added == 0 and not replace:

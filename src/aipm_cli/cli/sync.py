@@ -43,20 +43,74 @@ def _received_line(result: Any) -> str:
     return ", ".join(parts)
 
 
+AcceptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--accept-destructive",
+        help="Take changes from other machines that undo a lot at once (a replacing import, a forget,"
+        " a reset of many items); without it they are listed and nothing is merged.",
+    ),
+]
+
+
+def _changed_lines(result: Any) -> list[str]:
+    """What other machines changed here: a short list, then what needs a look."""
+    from aipm_cli.render.safe import clean
+    from aipm_cli.sync import CHANGED_SHOWN
+
+    changed = result.changed
+    if not changed:
+        return []
+    learners = {(c["learner"], c["roadmap"]) for c in changed}
+
+    def name(c: dict[str, Any]) -> str:
+        return c["unit"] if len(learners) == 1 else f"{c['unit']} ({c['learner']}, {c['roadmap']})"
+
+    def state(status: str | None) -> str:
+        return (status or "not_started").replace("_", " ")  # no record: never touched (or forgotten)
+
+    count = len(changed)
+    lines = [f"Other machines changed {count} item{'s' if count != 1 else ''}:"]
+    for c in changed[:CHANGED_SHOWN]:
+        by = ", ".join(c["devices"]) or "another machine"
+        lines.append(f"  {name(c)}: {state(c['before'])} -> {state(c['after'])}, by {by}")
+    if count > CHANGED_SHOWN:
+        lines.append(f"  and {count - CHANGED_SHOWN} more (`aipm sync --json` lists them all)")
+    for c in changed:
+        if c["reopened"]:
+            how = " and ".join(c["reopened_by"]) or ", ".join(c["devices"]) or "another machine"
+            what = "'s start or reset" if c["reopened_by"] else ""
+            lines.append(
+                f"Reopened: {name(c)} was done here and is {state(c['after'])} now ({how}{what});"
+                f" `aipm done {c['unit']}` marks it done again."
+            )
+        if c["done_before_started"]:
+            lines.append(
+                f"Dates out of order: {name(c)} is done on {c['completed_on']} but started on {c['started_on']}"
+                f" (by {', '.join(c['devices']) or 'another machine'}), which aipm refuses here;"
+                f" `aipm done {c['unit']} --on DATE` corrects the completion date."
+            )
+    return [clean(line) for line in lines]
+
+
 @sync_app.callback()
 def sync_command(
     ctx: typer.Context,
     status: Annotated[
         bool, typer.Option("--status", help="Where syncing stands: remote, changes not pushed, the last sync.")
     ] = False,
+    accept_destructive: AcceptOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Send this machine's new changes and take the others' (commit, fetch, check, merge, push).
 
     Set up with `aipm sync init [REMOTE]` first. Nothing is ever rewritten: a
-    remote whose logs were rewritten or damaged is refused and nothing here
-    changes. Exit 1 when the remote cannot be reached (your changes are then
-    committed here and sent next time).
+    remote whose logs were rewritten or damaged, that adds lines to this
+    machine's own log, or brings a file over the size limit is refused and
+    nothing here changes. Changes from other machines that undo a lot at once
+    are listed and need --accept-destructive. After a sync, the items other
+    machines changed are named. Exit 1 when the remote cannot be reached (your
+    changes are then committed here and sent next time).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -71,11 +125,24 @@ def sync_command(
             return
         _show_status(app, info)
         return
-    result = sync.sync(root, log=_git_log(app), now=app.now)
+    result = sync.sync(root, log=_git_log(app), now=app.now, accept_destructive=accept_destructive)
     if json:
         app.emit_json(result.data())
         return
     app.say_plain(f"Synced with {result.remote} ({result.branch}): {_received_line(result)}.")
+    for line in _accepted_lines(result) + _changed_lines(result):
+        app.say_plain(line)
+
+
+def _accepted_lines(result: Any) -> list[str]:
+    from aipm_cli.record.provenance import listing
+    from aipm_cli.render.safe import clean
+    from aipm_cli.sync import plural
+
+    if not result.accepted:
+        return []
+    count = plural(len(result.accepted), "destructive change")
+    return [clean(f"Took {count}, as asked:\n{listing(result.accepted)}")]
 
 
 def _show_status(app: Any, info: dict[str, Any]) -> None:
@@ -105,6 +172,7 @@ def init_command(
             metavar="[REMOTE]", help="A git URL or a path to a bare repository (may already hold aipm data)."
         ),
     ] = None,
+    accept_destructive: AcceptOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Make this data directory a git repository and join REMOTE.
@@ -117,7 +185,7 @@ def init_command(
     from aipm_cli import sync
 
     app = ctx.obj
-    result = sync.init(app.layout.root, remote, log=_git_log(app), now=app.now)
+    result = sync.init(app.layout.root, remote, log=_git_log(app), now=app.now, accept_destructive=accept_destructive)
     if json:
         app.emit_json(result.data())
         return
@@ -130,6 +198,8 @@ def init_command(
         app.say_plain("add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).")
         return
     app.say_plain(f"Synced with {result.remote}: {_received_line(result)}.")
+    for line in _accepted_lines(result) + _changed_lines(result):
+        app.say_plain(line)
     app.say_plain("From now on, run `aipm sync` on each machine to send and take changes.")
 
 

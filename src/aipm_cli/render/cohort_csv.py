@@ -40,6 +40,7 @@ LEARNER_COLUMNS = [
     "roadmap_version",
     "other_version",
     "sources",
+    "two_learners_with_one_name",
 ]
 ITEM_COLUMNS = [
     "learner",
@@ -107,6 +108,7 @@ def render(s: CohortSummary, by: str = "learner") -> str:
             learner.roadmap_version,
             learner.other_version,
             " ".join(learner.sources),
+            " / ".join(" ".join(group) for group in learner.unrelated_sources),
         ]
         writer.writerow([cell(v) for v in row])
     return out.getvalue()

@@ -36,6 +36,8 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
         "sources": learner.sources,
         "roadmap_version": learner.roadmap_version,
         "other_version": learner.other_version,
+        "two_learners_with_one_name": learner.same_name(),
+        "unrelated_sources": learner.unrelated_sources,
         "percent": learner.percent,
         "counts": dict(vars(learner.counts)),
         "last_activity": _day(learner.last_activity),

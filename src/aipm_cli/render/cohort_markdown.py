@@ -123,6 +123,13 @@ def render(s: CohortSummary) -> str:
         add("")
         for other in s.elsewhere:
             add(f"- {md(other.name)} on {md(other.roadmap)} ({md(', '.join(other.sources))})")
+    same = [learner.same_name() for learner in s.learners if learner.same_name()]
+    if same:
+        add("")
+        add("## Two learners with one name?")
+        add("")
+        for flag in same:
+            add(f"- {md(flag)}")
     if s.unreadable:
         add("")
         add("## Could not read")

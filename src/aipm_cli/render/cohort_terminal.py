@@ -60,6 +60,8 @@ def flags(learner: LearnerSummary) -> str:
         out.append("idle" if learner.days_inactive is None else f"idle {learner.days_inactive}d")
     if learner.other_version:
         out.append(f"v{learner.roadmap_version}")
+    if learner.same_name():
+        out.append("two learners?")
     return ", ".join(out)
 
 
@@ -213,6 +215,12 @@ def view(console: Console, s: CohortSummary) -> None:
             row.append_text(text(other.roadmap))
             row.append_text(text(f"  ({', '.join(other.sources)})", "dim"))
             _line(console, row, 2)
+    same = [learner.same_name() for learner in s.learners if learner.same_name()]
+    if same:
+        console.print()
+        console.print(_heading("Two learners with one name?"))
+        for flag in same:
+            _line(console, text(flag), 2)
     if s.unreadable:
         console.print()
         console.print(_heading("Could not read"))
