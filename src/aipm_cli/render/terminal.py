@@ -50,28 +50,13 @@ def fit(text: str, width: int) -> str:
     return cut + "…"
 
 
-def month_range(first: date, last: date) -> str:
-    a, b = first.strftime("%B %Y"), last.strftime("%B %Y")
-    if a == b:
-        return f"in {a}"
-    if first.year == last.year:
-        return f"between {first.strftime('%B')} and {b}"
-    return f"between {a} and {b}"
+from aipm_cli.estimate import month_range  # noqa: E402 - kept here for the reports that import it
 
 
 def forecast_lines(f: Forecast) -> list[str]:
-    if f.finish is None:
-        return ["Nothing left to do: every item is done or skipped."]
-    low, high = f.remaining_hours
-    from aipm_cli.wording import span
+    from aipm_cli.estimate import forecast_lines as lines
 
-    left = span(low, high, "study hour")
-    lines = [f"{left} left; at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}."]
-    if f.pace_hours_per_week is not None and f.pace_finish is not None:
-        lines.append(f"At your pace ({f.pace_hours_per_week:g} h a week so far): {month_range(*f.pace_finish)}.")
-    else:
-        lines.append("No pace yet: finish a few items over two weeks and aipm will forecast from your own pace.")
-    return lines
+    return lines(f)
 
 
 def _heading(text: str) -> Text:
@@ -126,7 +111,7 @@ def status_view(console: Console, s: Summary) -> None:
         console.print(Text(f"  Start here: aipm start {s.next[0].id}", style="bold"))
 
     console.print()
-    console.print(_heading("Forecast"))
+    console.print(_heading("Forecast (aipm's estimate)"))
     for text in forecast_lines(s.forecast):
         console.print(Padding(Text(text), (0, 0, 0, 2)))
 
@@ -528,7 +513,8 @@ def plan_view(console: Console, plan: Any) -> None:
     # id, so that ids fit whole.
     narrow = console.width < 80
     gap = " " * 3
-    hours = [f"{item.hours:g}" for item in plan.items]
+    # Whole hours: the estimate behind them is a range, not a decimal.
+    hours = [f"{round(item.hours)}" if item.hours >= 0.5 else "<1" for item in plan.items]
     hours_width = max(len("hours"), *(len(h) for h in hours))
     dates_width = len("2026-01-01") * (1 if narrow else 2) + (0 if narrow else len(gap))
     entries = []
@@ -566,10 +552,35 @@ def plan_view(console: Console, plan: Any) -> None:
                 line += " " * (room - part.cell_len) + gap + spent.rjust(hours_width)
             lines.append(line)
     _print_lines(console, lines)
-    console.print(
-        Text(
-            f"{count(len(plan.items), 'item')}, {plan.total_hours:g} study hours at {plan.hours_per_week:g} h a week: "
-            f"done by {plan.finish.isoformat()}.",
-            style="bold",
+    for number, text in enumerate(plan_summary(plan)):
+        console.print(Text(text, style="bold" if number == 0 else ""))
+
+
+def plan_summary(plan: Any) -> list[str]:
+    """What the plan adds up to, as aipm's estimate in ranges (the dates above use each range's middle)."""
+    from aipm_cli.estimate import hours, month_range
+    from aipm_cli.wording import count
+
+    origin = []
+    if plan.source_hours[1] > 0:
+        origin.append(
+            f"{hours(*plan.source_hours)} from the sources' durations "
+            f"(a source week counted as {plan.reference_hours_per_week:g} study hours)"
         )
-    )
+    if plan.default_hours[1] > 0:
+        origin.append(f"{hours(*plan.default_hours)} of aipm's defaults for items the sources give no time")
+    lines = [
+        f"aipm's estimate: {count(len(plan.items), 'item')}, {hours(*plan.hours_range)} of study "
+        f"= {' + '.join(origin)}.",
+    ]
+    if plan.finish_range is not None:
+        lines.append(
+            f"At {plan.hours_per_week:g} h a week: done {month_range(*plan.finish_range)}. "
+            "The dates above take the middle of each item's range."
+        )
+    if plan.ongoing:
+        lines.append(
+            f"Not scheduled: {count(len(plan.ongoing), 'ongoing habit or community', 'ongoing habits and communities')}"
+            " (no end date); keep them up alongside and mark each done once it is part of how you work."
+        )
+    return lines
