@@ -85,3 +85,20 @@ def short(f: Forecast) -> str:
         return f"estimate from your pace ({f.pace_hours_per_week:.0f} h a week): done {a:%b %Y}–{b:%b %Y}"
     a, b = f.finish
     return f"aipm's estimate: done {a:%b %Y}–{b:%b %Y} at {f.hours_per_week:g} h a week"
+
+
+def report_sentence(f: Forecast) -> str | None:
+    """The forecast as one sentence for a report someone else reads (Markdown and HTML)."""
+    if f.finish is None:
+        return None
+    text = (
+        f"aipm's estimate, {hours(*f.remaining_hours)} of study left ({origin(f)}): "
+        f"at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}"
+    )
+    if f.pace_finish is not None and f.pace_hours_per_week is not None:
+        since = f" since {f.pace_since.isoformat()}" if f.pace_since else ""
+        text += (
+            f"; from the learner's own pace ({f.pace_hours_per_week:.0f} estimated h a week{since}), "
+            f"{month_range(*f.pace_finish)}"
+        )
+    return text + "."

@@ -779,15 +779,24 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
     from aipm_cli.summary import to_data
     from aipm_cli.urls import is_http_url
 
+    from aipm_cli.kinds import done_means
+
     index = roadmap.index
     if item_id in index.deliverables:
         deliverable, project = index.deliverables[item_id]
         placed = index.items[project.id]
         base: dict[str, Any] = {
             "id": deliverable.id, "title": deliverable.title, "kind": "deliverable",
-            "project": project.id, "priority": project.priority,
+            "project": project.id, "project_title": project.title, "priority": project.priority,
             "description": deliverable.description, "status": record(state, item_id).status,
-            "requires": [], "skills": [], "outcomes": [], "links": [],
+            # A deliverable waits for what its project waits for.
+            "requires": [
+                {"id": q, "title": index.items[q].item.title, "status": status_of(index, state, q)}
+                for q in placed.requires
+            ],
+            "skills": [], "outcomes": [], "links": [],
+            "done_means": done_means("deliverable"),
+            "assumption": deliverable.assumption or "",
         }  # fmt: skip
     else:
         placed = index.items[item_id]
@@ -806,6 +815,8 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
             "links": [link.data() for link in item.links],
             "deliverables": to_data(r.deliverables) if r.deliverables else [],
             "aliases": list(item.aliases),
+            "done_means": done_means(item.kind, item, placed.module),
+            "assumption": item.assumption,
         }  # fmt: skip
     rec = record(state, item_id)
     base.update(
@@ -815,8 +826,10 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
         module_title=placed.module.title,
         # Context for a bare title, and what the roadmap's authors chose (not its sources).
         module_description=placed.module.description,
+        module_duration=placed.module.duration,
         phase_description=placed.phase.description,
-        assumption="" if base["kind"] == "deliverable" else placed.item.assumption,
+        module_assumption=placed.module.assumption or "",
+        phase_assumption=placed.phase.assumption or "",
         started_on=rec.started_on,
         completed_on=rec.completed_on if base["status"] == "done" else None,
         skipped_on=rec.skipped_on,

@@ -320,22 +320,34 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
     if data.get("skip_reason"):
         grid.add_row("skip reason", Text(clean(data["skip_reason"])))
     where = data["phase_title"] + " › " + data["module_title"]
-    # Every item of a roadmap without priorities is "core": saying so would add nothing.
-    kind = data["kind"] if data.get("priority", "core") == "core" else f"{data['kind']} · {data['priority']}"
+    # A priority only where the roadmap gives one (the bundled roadmap's sources rank nothing).
+    kind = f"{data['kind']} · {data['priority']}" if data.get("priority") else data["kind"]
     grid.add_row("kind", Text(kind))
     grid.add_row("in", Text(where))
+    if data.get("project"):
+        grid.add_row("project", Text(clean(f"{data.get('project_title') or data['project']} ({data['project']})")))
     for key in ("provider", "author", "duration", "url"):
         if data.get(key):
             grid.add_row(key, Text(str(data[key])))
-    # A bare title ("Transparency") needs context: the item's own description,
-    # else what its module and phase say about it.
-    about = data.get("description") or "\n".join(
-        text for text in (data.get("module_description"), data.get("phase_description")) if text
-    )
-    if about:
-        grid.add_row("about", Text(about))
+    # A bare title ("Transparency") needs context: the item's own description, else what its
+    # module says (labelled, so it is not read as the item's own), else its phase; a phase's
+    # paragraph is not repeated on each of its items when the module says something.
+    if data.get("description"):
+        grid.add_row("about", Text(data["description"]))
+    elif data.get("module_description"):
+        grid.add_row("module", Text(data["module_description"]))
+    elif data.get("phase_description"):
+        grid.add_row("phase", Text(data["phase_description"]))
+    if data.get("done_means"):
+        means = Text(data["done_means"])
+        means.append("  (aipm's reading)", style="dim")
+        grid.add_row("done means", means)
     if data.get("assumption"):
         grid.add_row("aipm's note", Text(data["assumption"]))
+    if data.get("module_assumption"):
+        grid.add_row("on the module", Text("aipm's note: " + data["module_assumption"]))
+    if data.get("phase_assumption"):
+        grid.add_row("on the phase", Text("aipm's note: " + data["phase_assumption"]))
     if data["requires"]:
         req = Text()
         for i, r in enumerate(data["requires"]):
