@@ -64,10 +64,10 @@ def forecast_lines(f: Forecast) -> list[str]:
             f"From your own pace ({f.pace_hours_per_week:.0f} estimated h a week{since}): "
             f"done {month_range(*f.pace_finish)}."
         )
-        lines.append(f"At {f.hours_per_week:g} h a week (`aipm config hours_per_week`): {month_range(*f.finish)}.")
+        lines.append(f"At {f.hours_per_week:g} h a week (`aipm config hours_per_week`): done {month_range(*f.finish)}.")
     else:
         lines.append(f"At {f.hours_per_week:g} h a week (`aipm config hours_per_week`): done {month_range(*f.finish)}.")
-        lines.append("No pace of your own yet: finish a few items over two weeks and aipm will forecast from it.")
+        lines.append("No pace yet: finish a few items over two weeks and aipm will forecast from your own pace.")
     if f.ongoing_left:
         lines.append(
             f"Not counted: {count(f.ongoing_left, 'ongoing habit or community', 'ongoing habits and communities')} "

@@ -274,6 +274,28 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
             style="dim",
         )
     )
+    # What the roadmap is, what it is taken from, and what its authors chose: a learner
+    # reading the tree should not need the sources to tell the two apart.
+    if roadmap.description:
+        console.print()
+        console.print(Padding(Text(clean(" ".join(roadmap.description.split()))), (0, 0, 0, 0)))
+    if roadmap.sources:
+        console.print()
+        console.print(_heading("Sources"))
+        for number, source in enumerate(roadmap.sources, 1):
+            line = f"{number}. {source.title}"
+            if source.author:
+                line += f", {source.author}"
+            if source.url:
+                line += f" <{source.url}>"
+            console.print(Padding(Text(clean(line)), (0, 0, 0, 2)))
+            if source.description:
+                console.print(Padding(Text(clean(" ".join(source.description.split())), style="dim"), (0, 0, 0, 5)))
+    if roadmap.assumptions:
+        console.print()
+        console.print(_heading("aipm's assumptions (where the sources are silent)"))
+        for assumption in roadmap.assumptions:
+            console.print(Padding(Text(clean("• " + " ".join(assumption.split()))), (0, 0, 0, 2)))
     out: list[Text] = []
     for phase in roadmap.phases:
         out.append(Text(""))
