@@ -32,17 +32,19 @@ def month_range(first: date, last: date) -> str:
     return f"between {a} and {b}"
 
 
-def origin(f: Forecast) -> str:
-    """What the hours left are made of: '384-512 h from the sources' durations + 124-249 h aipm's defaults ...'."""
+def origin_of(source: tuple[float, float], default: tuple[float, float], reference: float) -> str:
+    """'342-467 h from the sources' durations (8 study hours a source week) + 90-180 h of aipm's defaults ...'."""
     parts = []
-    if f.source_hours[1] > 0:
-        parts.append(
-            f"{hours(*f.source_hours)} from the sources' durations "
-            f"(a source week counted as {f.reference_hours_per_week:g} study hours)"
-        )
-    if f.default_hours[1] > 0:
-        parts.append(f"{hours(*f.default_hours)} of aipm's defaults for items the sources give no time")
+    if source[1] > 0:
+        parts.append(f"{hours(*source)} from the sources' durations ({reference:g} study hours a source week)")
+    if default[1] > 0:
+        parts.append(f"{hours(*default)} of aipm's defaults for items the sources give no time")
     return " + ".join(parts)
+
+
+def origin(f: Forecast) -> str:
+    """What the hours left are made of."""
+    return origin_of(f.source_hours, f.default_hours, f.reference_hours_per_week)
 
 
 def forecast_lines(f: Forecast) -> list[str]:
@@ -88,12 +90,12 @@ def short(f: Forecast) -> str:
 
 
 def report_sentence(f: Forecast) -> str | None:
-    """The forecast as one sentence for a report someone else reads (Markdown and HTML)."""
+    """The forecast as two sentences for a report someone else reads (Markdown and HTML)."""
     if f.finish is None:
         return None
     text = (
-        f"aipm's estimate, {hours(*f.remaining_hours)} of study left ({origin(f)}): "
-        f"at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}"
+        f"aipm's estimate, {hours(*f.remaining_hours)} of study left: {origin(f)}. "
+        f"At {f.hours_per_week:g} h a week, done {month_range(*f.finish)}"
     )
     if f.pace_finish is not None and f.pace_hours_per_week is not None:
         since = f" since {f.pace_since.isoformat()}" if f.pace_since else ""

@@ -592,21 +592,11 @@ def plan_view(console: Console, plan: Any) -> None:
 
 def plan_summary(plan: Any) -> list[str]:
     """What the plan adds up to, as aipm's estimate in ranges (the dates above use each range's middle)."""
-    from aipm_cli.estimate import hours, month_range
+    from aipm_cli.estimate import hours, month_range, origin_of
     from aipm_cli.wording import count
 
-    origin = []
-    if plan.source_hours[1] > 0:
-        origin.append(
-            f"{hours(*plan.source_hours)} from the sources' durations "
-            f"(a source week counted as {plan.reference_hours_per_week:g} study hours)"
-        )
-    if plan.default_hours[1] > 0:
-        origin.append(f"{hours(*plan.default_hours)} of aipm's defaults for items the sources give no time")
-    lines = [
-        f"aipm's estimate: {count(len(plan.items), 'item')}, {hours(*plan.hours_range)} of study "
-        f"= {' + '.join(origin)}.",
-    ]
+    origin = origin_of(plan.source_hours, plan.default_hours, plan.reference_hours_per_week)
+    lines = [f"aipm's estimate: {count(len(plan.items), 'item')}, {hours(*plan.hours_range)} of study = {origin}."]
     if plan.finish_range is not None:
         lines.append(
             f"At {plan.hours_per_week:g} h a week: done {month_range(*plan.finish_range)}. "
