@@ -636,7 +636,10 @@ def test_the_communication_area_does_not_claim_the_other_areas_never_name_it(roa
     area = roadmap.index.skills["communication-leadership"]
     assert "which none of the four areas above names" not in area.assumption
     note = " ".join(area.assumption.split())
-    for bullet in ("Stakeholder management and communication", "Ability to collaborate with data scientists and engineers"):
+    for bullet in (
+        "Stakeholder management and communication",
+        "Ability to collaborate with data scientists and engineers",
+    ):
         assert f'"{bullet}"' in note
         assert any(bullet in s.includes for s in roadmap.skills if s.id != area.id)
 

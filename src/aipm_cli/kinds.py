@@ -69,10 +69,9 @@ def is_ongoing(item: Any, module: Any) -> bool:
 
 def done_means(kind: str, item: Any = None, module: Any = None) -> str:
     """aipm's note on when an item (or a deliverable: kind "deliverable") counts as done."""
-    key = "habit" if item is not None and module is not None and kind == "practice" and is_ongoing(item, module) else kind
+    placed = item is not None and module is not None
+    key = "habit" if placed and kind == "practice" and is_ongoing(item, module) else kind
     text = DONE_MEANS.get(key, "")
-    if item is not None and module is not None and not item.duration and module.duration and kind != "deliverable":
-        text += (
-            f" The source's {module.duration} is for the whole module ({module.title}), not for this item alone."
-        )
+    if placed and not item.duration and module.duration and kind != "deliverable":
+        text += f" The source's {module.duration} is for the whole module ({module.title}), not for this item alone."
     return text

@@ -774,12 +774,11 @@ class Assessed:
 
 def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]) -> dict[str, Any]:
     """Everything `show` tells about one item or deliverable, as JSON-ready data."""
+    from aipm_cli.kinds import done_means
     from aipm_cli.progress import row
     from aipm_cli.standing import record, status_of
     from aipm_cli.summary import to_data
     from aipm_cli.urls import is_http_url
-
-    from aipm_cli.kinds import done_means
 
     index = roadmap.index
     if item_id in index.deliverables:

@@ -50,9 +50,6 @@ def fit(text: str, width: int) -> str:
     return cut + "…"
 
 
-from aipm_cli.estimate import month_range  # noqa: E402 - kept here for the reports that import it
-
-
 def forecast_lines(f: Forecast) -> list[str]:
     from aipm_cli.estimate import forecast_lines as lines
 
@@ -541,7 +538,6 @@ def plan_view(console: Console, plan: Any) -> None:
     if not plan.items:
         console.print("Nothing left to plan: every item is done or skipped.")
         return
-    from aipm_cli.wording import count
 
     # Narrow terminals leave out the end dates (the next start says them) and put the hours after the
     # id, so that ids fit whole.
