@@ -222,6 +222,8 @@ def test_show_labels_fallback_context_and_prints_module_notes(run: Run) -> None:
     assert "module Core Product Management (6-8 weeks):" in text
     assert "about Core Product Management" not in text
     assert "Phase 1 of the career path's Learning Path Details" not in text
+    text = flat(run("show", "phase-2").stdout)
+    assert "aipm's note: aipm's reading of \"Begin with this essential overview:\"" in text
     text = flat(run("show", "prototype-mvp-definition").stdout)
     assert "project AI Product Prototype (ai-product-prototype)" in text
     assert "on the phase aipm's note: aipm's reading of" in text

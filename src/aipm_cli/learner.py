@@ -238,16 +238,14 @@ class Learner:
         items = items_of(roadmap.index, target)
         ids = {i.id for i in items}
         counts = counts_for(roadmap, state, items)
-        if target.kind == "phase":
-            description = roadmap.index.phases[target.id].description
-        else:
-            description = roadmap.index.modules[target.id][0].description
+        group = roadmap.index.phases[target.id] if target.kind == "phase" else roadmap.index.modules[target.id][0]
         rec = record(state, target.id)
         return {
             "id": target.id,
             "title": target.title,
             "kind": target.kind,
-            "description": description,
+            "description": group.description,
+            "assumption": group.assumption or "",  # aipm's note: what it chose where the sources are silent
             "percent": counts.percent,
             "counts": to_data(counts),
             "notes": [{"text": n.text, "on": n.on.isoformat(), "at": n.at} for n in rec.notes],

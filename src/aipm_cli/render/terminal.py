@@ -461,6 +461,8 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
     console.print(head)
     if data.get("description"):
         console.print(Text(data["description"]))
+    if data.get("assumption"):
+        console.print(Text("aipm's note: " + data["assumption"], style="dim"))
     if data.get("notes"):
         console.print(_heading("Notes"))
         for number, n in enumerate(data["notes"], 1):
