@@ -8,6 +8,8 @@ the same damage on the same lines, the same verdict on every change.
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -246,16 +248,26 @@ def test_block_reading_matches_line_by_line_reading(
     assert counts[0] == path.read_bytes().count(b"\n")
 
 
-def test_a_line_only_json_reads_is_still_in_effect(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(logs, "ORJSON_FROM", 0)  # read with orjson, as a large log is
+@pytest.mark.parametrize("reader", ["json", "orjson"])
+def test_a_lone_surrogate_is_set_aside_by_either_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    # Valid JSON (json reads it; orjson refuses it), but no UTF-8 file can hold the text it decodes
+    # to: believed, it made every cache write and export fail ("UnicodeEncodeError") on every machine.
+    monkeypatch.setattr(logs, "ORJSON_FROM", 0 if reader == "orjson" else 1 << 40)
+    if reader == "json":
+        monkeypatch.delitem(sys.modules, "orjson", raising=False)
     path = tmp_path / "dev-a.jsonl"
     odd = fmt.line(change(2, "note")).replace(b"note 2", b"half \\ud83d of a pair")
     path.write_bytes(fmt.line(change(1)) + odd + fmt.line(change(3, "start", units=["beta"], targets=["beta"])))
     result = fold([Source(path=path)], {})
-    assert not result.problems.damage
+    assert [(d.line, d.reason) for d in result.problems.damage] == [
+        (2, "it holds text that is not valid Unicode (a lone surrogate)")
+    ]
     state = state_data(result.state)
-    assert state["items"]["alpha"]["notes"][0]["text"] == "half \ud83d of a pair"
+    assert "notes" not in state["items"]["alpha"]
     assert state["items"]["beta"]["status"] == "in_progress"
+    json.dumps(state, ensure_ascii=False).encode("utf-8")  # what the cache writes: it can
 
 
 def test_a_record_that_mentions_an_undo_does_not_count_as_one(tmp_path: Path) -> None:

@@ -83,10 +83,26 @@ def run() -> None:
         return
     out = sys.stdout
     for value, description in found:
-        if shell == "bash" or not description:
-            out.write(value + "\n")
-        else:
-            out.write(f"{value}\t{' '.join(description.split())[:80]}\n")
+        line = candidate_line(value, description, shell)
+        if line is not None:
+            out.write(line)
+
+
+def candidate_line(value: str, description: str, shell: str) -> str | None:
+    """The line a shell reads for one candidate, or None for a value no one could type.
+
+    Values and descriptions come from roadmap files and folder names: the shell
+    shows the description in the terminal, so it follows render.safe's rule
+    (control and bidi characters shown escaped) on one line; a value holding
+    such a character (or a line break, which would make two candidates) is left out.
+    """
+    from aipm_cli.render.safe import clean
+
+    if clean(value) != value or "\n" in value or "\t" in value:
+        return None
+    if shell == "bash" or not description:
+        return value + "\n"
+    return f"{value}\t{' '.join(clean(description).split())[:80]}\n"
 
 
 def candidates(words: list[str], cword: int) -> list[tuple[str, str]]:

@@ -385,8 +385,8 @@ class Learner:
         after = recorded.state.skills.get(found.id, [])
         return Assessed(found.id, found.title, value, day, seen[-1], after[-1].level if after else value)
 
-    def undo(self) -> dict[str, Any]:
-        change = self.ledger.undo(self.today())
+    def undo(self, *, any_device: bool = False) -> dict[str, Any]:
+        change = self.ledger.undo(self.today(), any_device=any_device)
         self.saved = True
         return change
 
@@ -727,7 +727,7 @@ class Learner:
         counted = _Counted(imported.changes)
         added = ledger.import_changes(counted, file.name, replace=replace)
         self.saved = bool(added) or replace
-        return Imported(added, name, roadmap.id, counted.count)
+        return Imported(added, name, roadmap.id, counted.count, undoable=ledger.import_marked)
 
 
 class _Counted:
@@ -752,8 +752,9 @@ def _backup_user(name: str) -> str:
 
 
 class Imported:
-    def __init__(self, added: int, user: str, roadmap_id: str, total: int) -> None:
+    def __init__(self, added: int, user: str, roadmap_id: str, total: int, undoable: bool = True) -> None:
         self.added, self.user, self.roadmap_id, self.total = added, user, roadmap_id, total
+        self.undoable = undoable  # False: only other machines' import records were new (no marker of its own)
 
 
 class Marked:

@@ -125,6 +125,9 @@ def run(argv: list[str], direct: bool = True) -> None:
     # package's entry points on the first model build (about 20 ms).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = hoist_global_options(argv)
+    from aipm_cli.cli import boundary
+
+    boundary.given = list(args)  # what no error may echo whole
     if direct:
         from aipm_cli.cli.direct import run_read
 

@@ -7,8 +7,11 @@ from typer.core import TyperGroup
 
 from aipm_cli import __version__
 from aipm_cli.cli import COMMANDS, MODULES
-from aipm_cli.cli.boundary import print_error, unexpected
+from aipm_cli.cli.boundary import print_click_error, print_error, unexpected
 from aipm_cli.errors import AipmError, ExitCode
+
+# Click's base exception, wherever this Typer keeps Click (its own copy in newer releases).
+CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 class AipmGroup(TyperGroup):
@@ -17,9 +20,17 @@ class AipmGroup(TyperGroup):
     Unexpected exceptions get a one-line apology too; tracebacks only with --debug.
     """
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except CLICK_ERROR as exc:  # a usage error in the global options
+            raise typer.Exit(print_click_error(exc)) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except CLICK_ERROR as exc:  # a usage error in a command's line, said through our boundary
+            raise typer.Exit(print_click_error(exc)) from None
         except AipmError as exc:
             if _debugging(ctx):
                 raise

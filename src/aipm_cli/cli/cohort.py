@@ -78,7 +78,6 @@ def report(
     them); a learner found in several sources is counted once. Sources that
     cannot be read are named, and the exit code is then 1.
     """
-    import sys
     from importlib import import_module
 
     from aipm_cli import catalog
@@ -122,9 +121,9 @@ def report(
     else:
         text = module.render(summary, by=by) if fmt == "csv" else module.render(summary)
         if output is None:
-            sys.stdout.write(text)
+            app.write_report(text, fmt)
         else:
-            app.write_file(output, text.encode("utf-8"), "-o")
+            app.write_file(output, text.encode("utf-8"), "-o", fmt)
             from rich.markup import escape
 
             from aipm_cli.wording import count

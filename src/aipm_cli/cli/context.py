@@ -91,15 +91,21 @@ class App:
         self.warn()
         sys.stdout.write(_json_text(data) + "\n")
 
-    def write_file(self, path: Path, data: bytes, option: str) -> None:
+    def write_file(self, path: Path, data: bytes, option: str, fmt: str = "text") -> None:
         """Write a file the learner asked for (a report, a calendar); `-` is stdout.
 
         See fs.write_output: a device or FIFO is written into, never replaced; an
-        existing file keeps its mode; a new one gets the umask's.
+        existing file keeps its mode; a new one gets the umask's. `-` on a
+        terminal shows control characters escaped, as `write_report` does.
         """
         from aipm_cli.fs import write_output
 
-        if str(path) != "-":
+        if str(path) == "-":
+            from aipm_cli.render.safe import for_terminal, is_terminal
+
+            if is_terminal(sys.stdout):
+                data = for_terminal(data.decode("utf-8", "surrogateescape"), fmt).encode("utf-8", "backslashreplace")
+        else:
             target = path.expanduser()
             folder = target.absolute().parent
             if not folder.is_dir():
@@ -123,10 +129,19 @@ class App:
         self.err.print(message if isinstance(message, Text) else safe_message(message), soft_wrap=True)
 
     def say_plain(self, message: str) -> None:
-        """A message whose text is data: no markup is read in it."""
-        from rich.text import Text
+        """A message whose text is data: no markup is read in it, control characters shown escaped."""
+        from aipm_cli.render.safe import text
 
-        self.err.print(Text(message), soft_wrap=True)
+        self.err.print(text(message), soft_wrap=True)
+
+    def write_report(self, report: str, fmt: str) -> None:
+        """A report's text to stdout: byte for byte to a file or a pipe; on a terminal,
+        with control characters shown escaped like every view (render.safe.for_terminal)."""
+        from aipm_cli.render.safe import for_terminal, is_terminal
+
+        self.warn()
+        sys.stdout.write(for_terminal(report, fmt) if is_terminal(sys.stdout) else report)
+        sys.stdout.flush()
 
     # -- the core ----------------------------------------------------------- #
 
@@ -163,9 +178,8 @@ class App:
     _warned = 0
 
 
-# DEL and the C1 controls are valid raw in JSON text, but a terminal would act on them: escape them too.
-_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
-
-
 def _json_text(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False).translate(_CONTROLS)
+    from aipm_cli.render.safe import json_escaped
+
+    # DEL, C1 and the bidi controls are valid raw in JSON text, but a terminal would act on them.
+    return json_escaped(json.dumps(data, indent=2, ensure_ascii=False))

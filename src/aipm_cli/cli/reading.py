@@ -248,7 +248,7 @@ def plan(
 
         state = CalendarState(app.layout.cache / "calendar" / f"{app.user}.json")
         text = to_ics(events, app.roadmap, app.user, app.now(), reminders=reminders, state=state)
-        app.write_file(ics, text.encode(), "--ics")
+        app.write_file(ics, text.encode(), "--ics", "ics")
         state.save()
         ours = [e for e in state.events.values() if e["roadmap"] == app.roadmap.id]
         cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
@@ -267,8 +267,6 @@ def plan(
 def export(
     app: App, fmt: str | None = None, output: Path | None = None, as_of: str | None = None, full: bool = False
 ) -> None:
-    import sys
-
     from aipm_cli.dates import parse_date
     from aipm_cli.render.exporters import exporter
     from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
@@ -283,7 +281,7 @@ def export(
     )  # fmt: skip
     text = exporter(fmt)(report)
     if output is None:
-        sys.stdout.write(text)
+        app.write_report(text, fmt)
         return
-    app.write_file(output, text.encode("utf-8"), "-o")
+    app.write_file(output, text.encode("utf-8"), "-o", fmt)
     app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")

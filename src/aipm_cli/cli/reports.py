@@ -72,6 +72,12 @@ def import_(
         held = "the one change" if total == 1 else f"all {total} changes"
         app.say(f"Nothing new: {name} already has {held} of {file.name}.")
         return
+    if not done.undoable:
+        app.say(
+            f"[green]✓[/] {what} {count(added, 'record')} of other machines' imports into {name} ({roadmap_id}): "
+            "no progress was new."
+        )
+        return
     app.say(f"[green]✓[/] {what} {count(added, 'change')} into {name} ({roadmap_id}); `aipm undo` undoes the import.")
 
 

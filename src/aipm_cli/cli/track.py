@@ -162,16 +162,27 @@ def _undone(app: object, change: dict, verb: str) -> None:
     from aipm_cli.record.changes import describe
 
     when = str(change.get("at", ""))[:16].replace("T", " ")
-    app.say(f"[green]✓[/] {verb} {escape(describe(change))} (recorded {when}).")  # type: ignore[attr-defined]
+    device = str(change.get("device", ""))
+    where = f" on {device}" if device and device not in ("migrated", app.learner.device) else ""  # type: ignore[attr-defined]
+    app.say(f"[green]✓[/] {verb} {escape(describe(change))} (recorded {when}{escape(where)}).")  # type: ignore[attr-defined]
 
 
-def undo(ctx: typer.Context) -> None:
-    """Revert the last change (again: further back).
+def undo(
+    ctx: typer.Context,
+    any_device: Annotated[
+        bool,
+        typer.Option(
+            "--any", help="Undo the newest change whichever machine recorded it (default: this machine's newest)."
+        ),
+    ] = False,
+) -> None:
+    """Revert this machine's last change (again: further back).
 
-    The undo is a change too: `aipm redo` brings the change back.
+    The undo is a change too: `aipm redo` brings the change back. After a sync,
+    changes other machines recorded are left alone unless you say `--any`.
     """
     app = ctx.obj
-    _undone(app, app.learner.undo(), "Undid")
+    _undone(app, app.learner.undo(any_device=any_device), "Undid")
 
 
 def redo(ctx: typer.Context) -> None:

@@ -9,6 +9,9 @@ A change line (keys sorted, compact, UTF-8, ending in a newline):
   recording time in milliseconds, the rest random. Ids are unique across
   devices and sort in recording order; a device never writes an id below one
   it already knows, so the newest change on a device always sorts last.
+  An id whose time lies more than a day past this machine's clock is not
+  one a real clock made: the gate refuses it (a forged maximal id would
+  otherwise make every later id wrap around and sort first).
 - `at`: when it was recorded (ISO 8601 with offset); `on`: the date it is for.
 - `device`: the device that recorded it; `op` and its arguments.
 
@@ -31,12 +34,21 @@ Operations and their arguments:
 
 Migrated start/done/skip/reset/note changes may also carry `state`: the
 records exactly as the old store left them after that change.
+
+The gate. Every change that enters the record -- appended here, read from a
+log, brought by sync or an import, migrated from an old store, read from a
+cohort source -- passes `gate` (bytes) or `check` (decoded data): a JSON
+object with no key twice, every text valid Unicode (no lone surrogates,
+which no UTF-8 file can hold), an id a real clock can make, bounded sizes,
+a known operation with exactly its fields. A line that fails it is set aside
+with the reason, never believed.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date, datetime
 from typing import Any
 
@@ -49,6 +61,8 @@ SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore", *CORRECTION_O
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # used with fullmatch
 _MAX_TEXT = 100_000
+ID_SKEW_MS = 24 * 3600 * 1000  # how far past this machine's clock an id's time may lie
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BadChange(ValueError):
@@ -82,12 +96,66 @@ def new_id(moment: datetime, after: str | None = None) -> str:
     """A fresh id for a change recorded at `moment`, above `after` (the newest id known)."""
     import secrets
 
-    number = (_millis(moment) << 80) | secrets.randbits(80)
+    millis = _millis(moment)
+    if millis + ID_SKEW_MS > _CEILING[2]:  # this process's own clock made it: the gate takes it
+        _CEILING[0], _CEILING[2] = 0.0, millis + ID_SKEW_MS
+    number = (millis << 80) | secrets.randbits(80)
     if after is not None:
         floor = decode_id(after)
-        if number <= floor:
+        # Only an id a real clock could have made is a floor (the gate refuses the rest; this holds the
+        # writer to the same rule): a forged maximal id must never make later ids wrap around.
+        if number <= floor and after <= id_ceiling():
             number = floor + 1 + secrets.randbits(16)
     return encode_id(number)
+
+
+# [when computed (monotonic), the highest id a real clock can have made by now, the latest time
+# (ms, skew included) this process made an id for: a pinned clock (AIPM_NOW, tests) may run ahead]
+_CEILING: list[Any] = [0.0, "", 0]
+
+
+def id_ceiling() -> str:
+    """The highest change id whose time is no later than now plus the allowed skew."""
+    moment = time.monotonic()
+    if moment - _CEILING[0] > 60 or not _CEILING[1]:
+        millis = max(int(time.time() * 1000) + ID_SKEW_MS, _CEILING[2], _pinned_millis())
+        _CEILING[0], _CEILING[1] = moment, encode_id((millis << 80) | ((1 << 80) - 1))
+    return str(_CEILING[1])
+
+
+def _pinned_millis() -> int:
+    """AIPM_NOW (a pinned clock for reproducible runs) plus the skew, when it is set and later."""
+    import os
+
+    text = os.environ.get("AIPM_NOW")
+    if not text:
+        return 0
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        from datetime import UTC
+
+        moment = moment.replace(tzinfo=UTC)
+    return _millis(moment) + ID_SKEW_MS
+
+
+def valid_text(value: str) -> bool:
+    """Text made of Unicode scalar values only (a lone surrogate cannot be written as UTF-8)."""
+    return value.isascii() or _SURROGATE.search(value) is None
+
+
+def _all_text_valid(value: Any, depth: int = 0) -> bool:
+    if type(value) is str:
+        return value.isascii() or _SURROGATE.search(value) is None
+    if depth > 64:
+        return False
+    if type(value) is dict:
+        return all(_all_text_valid(k, depth + 1) and _all_text_valid(v, depth + 1) for k, v in value.items())
+    if type(value) is list:
+        return all(_all_text_valid(v, depth + 1) for v in value)
+    return True
 
 
 def derived_id(moment: datetime, *parts: str) -> str:
@@ -291,6 +359,7 @@ def _fast_ok(data: dict[str, Any], op: str) -> bool:
         and type(v) is int
         and type(change_id) is str
         and _ID.fullmatch(change_id)
+        and change_id <= id_ceiling()
         and type(device) is str
         and 0 < len(device) <= 200
         and type(version) is str
@@ -316,9 +385,20 @@ def _fast_ok(data: dict[str, Any], op: str) -> bool:
     if type(at) is not str:
         return False
     try:
-        return datetime.fromisoformat(at).tzinfo is not None
+        if datetime.fromisoformat(at).tzinfo is None:
+            return False
     except ValueError:
         return False
+    # Every text valid Unicode: the free texts, and the lists of ids (the rest were matched above).
+    for value in data.values():
+        if type(value) is str:
+            if not value.isascii() and _SURROGATE.search(value) is not None:
+                return False
+        elif type(value) is list:
+            for entry in value:
+                if not entry.isascii() and _SURROGATE.search(entry) is not None:
+                    return False
+    return True
 
 
 def _check_fully(data: Any) -> dict[str, Any]:
@@ -332,6 +412,13 @@ def _check_fully(data: Any) -> dict[str, Any]:
     change_id = data.get("id")
     if not isinstance(change_id, str) or not _ID.fullmatch(change_id):
         raise BadChange("its id is not a change id")
+    if change_id > id_ceiling():
+        raise BadChange(
+            f"its id {change_id} is dated in the future (more than a day past this machine's clock): "
+            "no real clock made it"
+        )
+    if not _all_text_valid(data):
+        raise BadChange("it holds text that is not valid Unicode (a lone surrogate)")
     op = data.get("op")
     if not isinstance(op, str) or op not in _ALLOWED:
         raise BadChange(f"'{str(op)[:40]}' is not an operation")
@@ -421,10 +508,51 @@ def _check_fully(data: Any) -> dict[str, Any]:
     return data
 
 
-def parse(raw: bytes) -> dict[str, Any]:
-    """One line's bytes -> a checked change, or BadChange."""
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise BadChange(f"it has the key {key[:40]!r} twice")
+            seen.add(key)
+    return data
+
+
+def gate(raw: bytes, loads: Any = json.loads) -> dict[str, Any]:
+    """One line's bytes -> a checked change, or BadChange: the one gate for a line from anywhere.
+
+    `loads` may be a faster reader (orjson); what counts as readable, and the words for what is
+    wrong, stay json's (a line it refuses is judged again by `parse`).
+    """
     try:
-        data = json.loads(raw)
+        data = loads(raw)
+    except (ValueError, RecursionError):
+        return parse(raw)
+    if loads is not json.loads:
+        try:
+            return _gate_decoded(raw, data)
+        except BadChange:  # orjson reads numbers past 64 bits as floats: json's verdict and words stand
+            return parse(raw)
+    return _gate_decoded(raw, data)
+
+
+def _gate_decoded(raw: bytes, data: Any) -> dict[str, Any]:
+    # No key twice: in a flat object written compactly (every line aipm writes but migrated ones),
+    # each key is followed by '":' and a text holds a quote only as '\"', so as many '":' as keys
+    # proves it. Anything else is read again, key by key.
+    if type(data) is dict and raw.count(b'":') == len(data) and b'" ' not in raw and b'"\t' not in raw:
+        if b'"\r' not in raw:
+            return check(data)
+    return parse(raw)
+
+
+def parse(raw: bytes) -> dict[str, Any]:
+    """One line's bytes -> a checked change, or BadChange (json, with every object's keys checked)."""
+    try:
+        data = json.loads(raw, object_pairs_hook=unique_keys)
+    except BadChange:
+        raise
     except RecursionError:
         raise BadChange("it is nested too deeply") from None
     except UnicodeDecodeError:

@@ -6,8 +6,9 @@ devices or imports never counts a change twice and never conflicts).
 
 Which changes are in effect:
 - a redo cancels the undo it names; an undo that is not cancelled cancels the
-  change it names; an import that is cancelled cancels every change its
-  import file brought (a change brought by a cancelled import is out too);
+  change it names; an import that is cancelled cancels every change it alone
+  brought: a change that also lives in a device's own log (the log of the
+  device that recorded it, or a migrated store) stays in effect;
 - the rest are in effect, and are applied in order (state.py has the rules).
 
 As of a day D: the changes in effect (what is known now) whose date (`on`) is
@@ -134,6 +135,7 @@ def cancellations(sources: list[Source]) -> Cancellation:
                     replacing.append(change["id"])
     by_name = {s.path.name: s for s in sources if s.path is not None}
     brought: dict[str, set[str]] = {}
+    home: set[str] | None = None  # the ids in devices' own logs (read only when an import is undone)
     out: set[str] = set()
     # A cancelled import can bring undos and redos of its own: settle until nothing moves.
     for _ in range(10):
@@ -143,13 +145,15 @@ def cancellations(sources: list[Source]) -> Cancellation:
         now = {t for u, t in live_undos.items() if u not in cancelled_undos}
         for marker, file in imports.items():
             if marker in now:
+                if home is None:
+                    home = _home_ids(sources)
                 if marker in brought_by:  # the import names what it brought: exact on any machine
-                    now |= brought_by[marker]
+                    now |= brought_by[marker] - home
                     continue
                 if file not in brought:
                     found = by_name.get(file)
                     brought[file] = logs.ids_in(found.path) if found and found.path else set()
-                now |= brought[file]
+                now |= brought[file] - home
         if now == out:
             break
         out = now
@@ -159,6 +163,21 @@ def cancellations(sources: list[Source]) -> Cancellation:
         result.floor = max(live)
         result.kept = brought_by.get(result.floor, set())
     return result
+
+
+def _home_ids(sources: list[Source]) -> set[str]:
+    """The ids of the changes in devices' own logs (and migrated stores): not brought by an import.
+
+    Undoing an import takes out only what the import alone brought: a change that also lives in the
+    log of the device that recorded it was never the import's to take (another machine's own work).
+    """
+    found: set[str] = set()
+    for source in sources:
+        if source.path is not None and not logs.is_import_file(source.path.name):
+            found |= logs.ids_in(source.path)
+        elif source.path is None:
+            found.update(change["id"] for change in source.changes or ())
+    return found
 
 
 @plain
@@ -337,7 +356,7 @@ def _fold(sources: list[Source], aliases: dict[str, str], as_of: date | None, st
             in_effect += 1
             if op == "undo":
                 target = recent_cancelled.get(change["target"])
-                redo_stack.append({"id": change_id, "target": target})
+                redo_stack.append({"id": change_id, "target": target, "device": change["device"]})
                 continue
             if op == "redo":
                 continue

@@ -28,7 +28,7 @@ from aipm_cli.fs import code_stamp, sha256_hex
 from aipm_cli.plaindata import plain
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
-from aipm_cli.record.fold import Fold, Source, before, entry_data, fold, restore_before, units_of
+from aipm_cli.record.fold import Fold, Source, before, cancellations, entry_data, fold, restore_before, units_of
 from aipm_cli.record.state import State, apply, state_data, state_from_data
 
 CACHE_FORMAT = 1
@@ -77,6 +77,7 @@ class Ledger:
         self._legacy = legacy
         self._fold: Fold | None = None
         self.roadmap_version = roadmap_version  # recorded with every change: which version it was made against
+        self.import_marked = False  # whether the last import wrote a marker of its own (undo can take it back)
 
     # -- reading ------------------------------------------------------------ #
 
@@ -367,35 +368,49 @@ class Ledger:
             self._save(result)
             return Recorded(made, result.state)
 
-    def undo(self, on: date) -> dict[str, Any]:
-        """Record an undo of the newest change in effect; returns the change undone."""
+    def _is_own(self, change: dict[str, Any]) -> bool:
+        """Recorded by this device (or carried over from the old store, which was this learner's own)."""
+        return change.get("device") in (self.device, "migrated")
+
+    def undo(self, on: date, *, any_device: bool = False) -> dict[str, Any]:
+        """Record an undo of this device's newest change in effect (with `any_device`: of the newest
+        change in effect, whichever device recorded it); returns the change undone."""
         with self.locked():
             self.migrate_legacy()
             result = self.writable()
             self._set_aside_torn(result)
             result = self.writable()
-            if not result.undo_stack and result.in_effect:
+            position = self._undo_position(result, any_device)
+            if position is None and result.in_effect:
                 # The cache's stack ran out: fold again, keeping what every change needs.
                 result = fold(self.sources(), self.aliases, undo_all=True)
                 self._fold = result
-            if not result.undo_stack:
+                position = self._undo_position(result, any_device)
+            if position is None:
+                if result.undo_stack and not any_device:
+                    raise AipmError(
+                        "There is nothing of this machine's to undo: the changes in effect came from other machines.",
+                        "Run `aipm undo --any` to undo the newest of them.",
+                    )
                 raise AipmError(
                     "There is nothing to undo.",
                     "Changes you make with start, done, skip, reset, note, assess or import can be undone.",
                 )
-            entry = result.undo_stack.pop()
+            entry = result.undo_stack.pop(position)
+            newest = position == len(result.undo_stack)  # it was the last entry: the state before it is known
             about = fmt.describe(entry["change"])[:300]
             change = self.finish(
                 {"op": "undo", "target": entry["id"], "about": about, "on": on.isoformat()}, result.max_id
             )
             self._append(result, [change])
             target = entry["change"]
-            if entry.get("refold"):
+            if entry.get("refold") or not newest:
+                # An import may have brought anything; an older change has newer ones on top: fold again.
                 self._fold = None
                 result = self.load(use_cache=False)
             else:
                 restore_before(result.state, entry)
-                result.redo_stack.append({"id": change["id"], "target": target})
+                result.redo_stack.append({"id": change["id"], "target": target, "device": self.device})
                 for unit in units_of(target, self.aliases):
                     if any(ref[0] == target["id"] for ref in result.refs.get(unit, ())):
                         result.cancelled_refs.add(target["id"])
@@ -403,8 +418,19 @@ class Ledger:
                 self._save(result)
             return dict(target)
 
+    def _undo_position(self, result: Fold, any_device: bool) -> int | None:
+        """Where in the undo stack the change to undo is (the newest, or this device's newest)."""
+        for position in range(len(result.undo_stack) - 1, -1, -1):
+            if any_device or self._is_own(result.undo_stack[position]["change"]):
+                return position
+        return None
+
     def redo(self, on: date) -> dict[str, Any]:
-        """Record a redo of the newest undo in effect; returns the change brought back."""
+        """Record a redo of the newest undo in effect; returns the change brought back.
+
+        Refused, with the reason, when the fold's rules would keep the change out all the same
+        (another machine's undo of it still stands): a redo does what it says or nothing.
+        """
         with self.locked():
             self.migrate_legacy()
             result = self.writable()
@@ -412,13 +438,28 @@ class Ledger:
             result = self.writable()
             if not result.redo_stack:
                 raise AipmError("There is nothing to redo.", "Redo brings back what `aipm undo` just reverted.")
-            entry = result.redo_stack.pop()
-            about = fmt.describe(entry["target"])[:300] if entry.get("target") else None
+            # This device's newest undo (as undo takes this device's newest change), else the newest.
+            position = len(result.redo_stack) - 1
+            for number in range(len(result.redo_stack) - 1, -1, -1):
+                if result.redo_stack[number].get("device") in (self.device, None):
+                    position = number
+                    break
+            entry = result.redo_stack[position]
+            target = entry.get("target")
+            about = fmt.describe(target)[:300] if target else None
             change = self.finish(
                 {"op": "redo", "target": entry["id"], "about": about, "on": on.isoformat()}, result.max_id
             )
+            if target is not None:
+                sources = [*self.sources(), Source(changes=[change], name="redo")]
+                if cancellations(sources).out(target["id"]):
+                    raise AipmError(
+                        f"Cannot redo {fmt.describe(target)[:200]}: {self._still_undone_by(target['id'], sources)}. "
+                        "Nothing was changed.",
+                        "To bring it back, record it again (for example `aipm done ITEM`).",
+                    )
+            result.redo_stack.pop(position)
             self._append(result, [change])
-            target = entry.get("target")
             newest = result.undo_stack[-1]["id"] if result.undo_stack else ""
             if target is None or target["op"] == "import" or target["id"] < newest:
                 self._fold = None
@@ -431,6 +472,18 @@ class Ledger:
                 result.activity[target["on"]] = result.activity.get(target["on"], 0) + 1
                 self._save(result)
             return dict(target) if target else {"id": entry["id"], "op": "undo"}
+
+    def _still_undone_by(self, target_id: str, sources: list[Source]) -> str:
+        """Who else keeps a change out, in words (another undo of it, or an undone import)."""
+        cancel = cancellations(sources)
+        found = [c for source in sources for c in source.cancelling([0]) if c["op"] in ("undo", "redo")]
+        redone = {c["target"] for c in found if c["op"] == "redo" and not cancel.out(c["id"])}
+        for change in found:
+            if change["op"] == "undo" and change["target"] == target_id:
+                if change["id"] not in redone and not cancel.out(change["id"]):
+                    when = str(change.get("at", ""))[:16].replace("T", " ")
+                    return f"the undo of it recorded on {change.get('device')} ({when}) still stands"
+        return "it stays out of effect by the record's rules (an undone import brought it, or an import replaced it)"
 
     # -- imports ------------------------------------------------------------ #
 
@@ -462,6 +515,7 @@ class Ledger:
             brought: set[str] = set()
             last = ""
             ordered = True
+            markers_only = True  # every new change is another import's marker: bookkeeping, not progress
             try:
                 with open(tmp, "xb") as out:
                     os.chmod(tmp, 0o600)
@@ -472,6 +526,7 @@ class Ledger:
                         if change_id in present or change_id in seen:
                             continue
                         seen.add(change_id)
+                        markers_only = markers_only and change["op"] == "import"
                         ordered = ordered and change_id > last
                         last = change_id
                         out.write(fmt.line(change))
@@ -501,6 +556,13 @@ class Ledger:
                 tmp.unlink(missing_ok=True)
             self._fold = None
             result = self.writable()
+            if markers_only and not replace:
+                # Only other machines' import markers were new: keep them (both sides then hold the same
+                # changes) but add no marker of our own, or machines importing each other never settle.
+                self.cache_file.unlink(missing_ok=True)
+                self.import_marked = False
+                return len(new_ids)
+            self.import_marked = True
             marker = self.finish(
                 {"op": "import", "file": name, "count": len(new_ids), "source": source[-200:],
                  "ids": sorted(brought) if replace else new_ids, "replace": True if replace else None},
@@ -545,7 +607,7 @@ class Ledger:
         def stream(path: Path) -> Iterator[tuple[str, dict[str, Any], str]]:
             for offset, raw in logs.reverse_lines(path):
                 try:
-                    change = fmt.parse(raw)
+                    change = fmt.gate(raw)
                 except fmt.BadChange as exc:
                     if skipped is not None:
                         skipped(f"{path}, the line at byte {offset}: {exc}")
@@ -556,28 +618,38 @@ class Ledger:
         legacy = self._legacy() if self._legacy else None
         if legacy:
             streams.append(iter(sorted(((c["id"], c, "") for c in legacy), key=lambda e: e[0], reverse=True)))
+        # The fold's rules (fold.py), read from the newest change back: a redo in effect cancels the undo
+        # it names; an undo in effect cancels its target; an undone import takes out what it alone brought
+        # (a copy in a device's own log stays: of one id, the copy in such a log comes first here).
         cancelled: set[str] = set()
         redone: set[str] = set()
-        imports: dict[str, str] = {}
+        brought_out: set[str] = set()  # ids brought by undone imports
         cancelled_files: set[str] = set()
         floor: str | None = None  # the newest replacing import in effect: what is older is out, unless it brought it
         kept: set[str] = set()
         previous = None
-        for change_id, change, file in heapq.merge(*streams, key=lambda e: e[0], reverse=True):
+        for change_id, change, file in heapq.merge(
+            *streams, key=lambda e: (e[0], not logs.is_import_file(e[2])), reverse=True
+        ):
             if change_id == previous:
                 continue
             previous = change_id
-            undone = change_id in cancelled or file in cancelled_files
+            undone = change_id in cancelled
+            if not undone and logs.is_import_file(file):
+                undone = change_id in brought_out or file in cancelled_files
             op = change["op"]
             if op == "redo":
-                redone.add(change["target"])
-            elif op == "undo" and change_id not in redone and not undone:
-                cancelled.add(change["target"])
+                if not undone:
+                    redone.add(change["target"])
+            elif op == "undo":
+                if change_id not in redone and not undone:
+                    cancelled.add(change["target"])
             elif op == "import":
-                imports[change_id] = change["file"]
                 if undone:
-                    cancelled_files.add(change["file"])
-                    cancelled.update(change.get("ids", ()))
+                    if "ids" in change:
+                        brought_out.update(change["ids"])
+                    else:
+                        cancelled_files.add(change["file"])
                 elif change.get("replace") and floor is None:
                     floor, kept = change_id, set(change.get("ids", ()))
             if floor is not None and change_id < floor and change_id not in kept:

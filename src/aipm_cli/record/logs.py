@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from aipm_cli.fs import fsync_dir
 from aipm_cli.plaindata import plain
-from aipm_cli.record.changes import BadChange, NewerChange, check, parse
+from aipm_cli.record.changes import BadChange, NewerChange, gate
 
 CHUNK = 1 << 21  # bytes read at a time: memory stays flat whatever the file's size
 SUFFIX = ".jsonl"
@@ -53,6 +53,11 @@ class Problems:
 
     damage: list[Damage] = field(default_factory=list)
     torn: list[Torn] = field(default_factory=list)
+
+
+def is_import_file(name: str) -> bool:
+    """A file an import wrote (`<device>.import-<hash>.jsonl`), not a device's own log."""
+    return ".import-" in name
 
 
 def log_files(folder: Path) -> list[Path]:
@@ -130,12 +135,7 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
                 number += 1
                 if raw and not raw.isspace():
                     try:
-                        try:
-                            change = check(loads(raw))
-                        except (ValueError, RecursionError):  # (BadChange and orjson's errors are ValueErrors)
-                            # Judged again by parse (json), whose verdict and words stand: orjson refuses
-                            # some lines json reads, and reads numbers past 64 bits as floats.
-                            change = parse(raw)
+                        change = gate(raw, loads)
                     except NewerChange as exc:
                         problems.damage.append(Damage(path, number, str(exc), newer=True))
                     except BadChange as exc:
@@ -184,7 +184,7 @@ def cancelling(path: Path, counts: list[int] | None = None) -> Iterator[dict[str
                 start = data.rfind(b"\n", 0, match.start()) + 1
                 end = data.find(b"\n", match.end())
                 try:
-                    yield parse(data[start:end])
+                    yield gate(data[start:end])
                 except BadChange:
                     continue  # reported by the full read
 
@@ -205,7 +205,7 @@ def read_at(path: Path, offset: int) -> dict[str, Any] | None:
         with opened as handle:
             handle.seek(offset)
             raw = handle.readline(1 << 24)
-        return parse(raw.rstrip(b"\n")) if raw.endswith(b"\n") else None
+        return gate(raw.rstrip(b"\n")) if raw.endswith(b"\n") else None
     except (OSError, BadChange):
         return None
 

@@ -98,6 +98,14 @@ def _newest_record(progress: Any) -> datetime | None:
     return max(moments) if moments else None
 
 
+def _no_later_than_now(moment: datetime) -> datetime:
+    """An id's time: the store's own (the same on every machine), unless the store dates it in the
+    future, which no id may be (the gate refuses ids no real clock made): then the start of today
+    (UTC), so machines that migrate the same store on one day still make the same ids."""
+    now = datetime.now(UTC)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0) if moment > now else moment
+
+
 def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | None) -> list[dict[str, Any]]:
     """The changes that stand for one roadmap's progress in a schema-1 store."""
     out: list[dict[str, Any]] = []
@@ -106,7 +114,9 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
     for entry in progress.history:
         at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
         latest = max(latest, at)
-        change_id = fmt.derived_id(at, "schema-1", user, roadmap_id, str(entry.seq), at.isoformat(), entry.action)
+        change_id = fmt.derived_id(
+            _no_later_than_now(at), "schema-1", user, roadmap_id, str(entry.seq), at.isoformat(), entry.action
+        )
         ids[entry.seq] = change_id
         on = (entry.on or at.date()).isoformat()
         base: dict[str, Any] = {"v": fmt.FORMAT, "id": change_id, "at": at.isoformat(), "on": on, "device": DEVICE}
@@ -162,7 +172,7 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
         digest = sha256_hex(json.dumps([state, skills], sort_keys=True).encode())
         restore: dict[str, Any] = {
             "v": fmt.FORMAT,
-            "id": fmt.derived_id(at, "schema-1", user, roadmap_id, "restore", digest),
+            "id": fmt.derived_id(_no_later_than_now(at), "schema-1", user, roadmap_id, "restore", digest),
             "at": at.isoformat(),
             "on": at.date().isoformat(),
             "device": DEVICE,

@@ -1,14 +1,13 @@
 """The cohort report in the terminal: rich renderables, every learner's text shown as text.
 
 Names, titles, notes and paths come from files other people wrote: they are
-put in `Text` objects (rich markup is never read in them) with control
-characters replaced, so nothing in a learner's file can move the cursor,
-change colours or hide a line.
+put in `Text` objects (rich markup is never read in them) with control and
+bidi characters shown escaped (render.safe's rule), so nothing in a learner's
+file can move the cursor, change colours, reorder or hide a line.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from aipm_cli.render.safe import clean
 from aipm_cli.summary import WEEKS_SHOWN
 
 if TYPE_CHECKING:
@@ -24,12 +24,11 @@ if TYPE_CHECKING:
     from aipm_cli.cohort import CohortSummary, ItemLearners, LearnerSummary
 
 SHOWN = 5  # items listed in "where learners get stuck" and "skipped most"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe(value: object) -> str:
-    """Text from a file, made harmless for a terminal: control and bidi characters shown as '?'."""
-    return _CONTROL.sub("?", str(value)).replace("\n", " ").replace("\t", " ")
+    """Text from a file for one line of a table: render.safe.clean, and line breaks and tabs as spaces."""
+    return clean(value).replace("\n", " ").replace("\t", " ")
 
 
 def text(value: object, style: str = "") -> Text:

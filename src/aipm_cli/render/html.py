@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from aipm_cli.render.links import http_url
+from aipm_cli.render.safe import clean
 
 if TYPE_CHECKING:
     from aipm_cli.report import Report
@@ -68,8 +69,8 @@ def _activity(report: Report) -> dict[str, Any]:
 
 def url_text(url: str) -> Markup:
     """A URL to show: without its scheme, breakable after / ? & = (not in the middle of a word)."""
-    shown = url.split("://", 1)[-1].rstrip("/")
-    parts = re.split(r"(?<=[/?&=#._-])", shown)
+    bare = clean(url.split("://", 1)[-1].rstrip("/"))
+    parts = re.split(r"(?<=[/?&=#._-])", bare)
     return Markup("<wbr>").join(escape(p) for p in parts)
 
 
@@ -113,14 +114,30 @@ def context(report: Report) -> dict[str, Any]:
     }
 
 
+def shown(value: Any) -> Any:
+    """What a template prints for a value: text follows render.safe's rule before it is escaped.
+
+    A bidi override in a title would reorder the words around it in the browser
+    (and a control character in a report printed to a terminal would act there):
+    both are shown as visible escapes (`\\u202e`), as in the terminal, rather than
+    isolated with <bdi>, so a reader sees that the text holds one. What the
+    templates build themselves (Markup: macros, url_text) is left as built.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean(value)
+    return value
+
+
 def environment() -> Any:
-    """The templates' Jinja environment: everything escaped, an unknown name an error."""
+    """The templates' Jinja environment: everything escaped, control and bidi characters shown
+    escaped (render.safe), an unknown name an error."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
+        finalize=shown,
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -341,32 +341,32 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
     where = data["phase_title"] + " › " + data["module_title"]
     # A priority only where the roadmap gives one (the bundled roadmap's sources rank nothing).
     kind = f"{data['kind']} · {data['priority']}" if data.get("priority") else data["kind"]
-    grid.add_row("kind", Text(kind))
-    grid.add_row("in", Text(where))
+    grid.add_row("kind", Text(clean(kind)))
+    grid.add_row("in", Text(clean(where)))
     if data.get("project"):
         grid.add_row("project", Text(clean(f"{data.get('project_title') or data['project']} ({data['project']})")))
     for key in ("provider", "author", "duration", "url"):
         if data.get(key):
-            grid.add_row(key, Text(str(data[key])))
+            grid.add_row(key, Text(clean(data[key])))
     # A bare title ("Transparency") needs context: the item's own description, else what its
     # module says (labelled, so it is not read as the item's own), else its phase; a phase's
     # paragraph is not repeated on each of its items when the module says something.
     if data.get("description"):
-        grid.add_row("about", Text(data["description"]))
+        grid.add_row("about", Text(clean(data["description"])))
     elif data.get("module_description"):
-        grid.add_row("module", Text(data["module_description"]))
+        grid.add_row("module", Text(clean(data["module_description"])))
     elif data.get("phase_description"):
-        grid.add_row("phase", Text(data["phase_description"]))
+        grid.add_row("phase", Text(clean(data["phase_description"])))
     if data.get("done_means"):
-        means = Text(data["done_means"])
+        means = Text(clean(data["done_means"]))
         means.append("  (aipm's reading)", style="dim")
         grid.add_row("done means", means)
     if data.get("assumption"):
-        grid.add_row("aipm's note", Text(data["assumption"]))
+        grid.add_row("aipm's note", Text(clean(data["assumption"])))
     if data.get("module_assumption"):
-        grid.add_row("on the module", Text("aipm's note: " + data["module_assumption"]))
+        grid.add_row("on the module", Text(clean("aipm's note: " + data["module_assumption"])))
     if data.get("phase_assumption"):
-        grid.add_row("on the phase", Text("aipm's note: " + data["phase_assumption"]))
+        grid.add_row("on the phase", Text(clean("aipm's note: " + data["phase_assumption"])))
     if data["requires"]:
         req = Text()
         for i, r in enumerate(data["requires"]):
@@ -376,7 +376,7 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             req.append(clean(f" {r['title']} ({r['id']})"))
         grid.add_row("requires", req)
     if data["skills"]:
-        builds = Text(", ".join(s["title"] for s in data["skills"]))
+        builds = Text(clean(", ".join(s["title"] for s in data["skills"])))
         builds.append("  (aipm's reading of the sources)", style="dim")
         grid.add_row("builds", builds)
     if data["outcomes"]:
@@ -407,7 +407,7 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             console.print()
             console.print(_heading(label))
             for number, n in enumerate(data[key], 1):
-                console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
+                console.print(Padding(Text(clean(f"{number}. {n['on']}  {n['text']}")), (0, 0, 0, 2)))
     if data.get("history"):
         console.print()
         console.print(_heading("History"))
@@ -456,17 +456,17 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
     """`aipm show` on a module or phase: its description, notes and items."""
     from aipm_cli.summary import Row
 
-    head = Text(data["title"], style="bold")
-    head.append(f"  {data['kind']} {data['id']} · {data['percent']:.0f}% done", style="dim")
+    head = Text(clean(data["title"]), style="bold")
+    head.append(clean(f"  {data['kind']} {data['id']} · {data['percent']:.0f}% done"), style="dim")
     console.print(head)
     if data.get("description"):
-        console.print(Text(data["description"]))
+        console.print(Text(clean(data["description"])))
     if data.get("assumption"):
-        console.print(Text("aipm's note: " + data["assumption"], style="dim"))
+        console.print(Text(clean("aipm's note: " + data["assumption"]), style="dim"))
     if data.get("notes"):
         console.print(_heading("Notes"))
         for number, n in enumerate(data["notes"], 1):
-            console.print(Padding(Text(f"{number}. {n['on']}  {n['text']}"), (0, 0, 0, 2)))
+            console.print(Padding(Text(clean(f"{number}. {n['on']}  {n['text']}")), (0, 0, 0, 2)))
     console.print()
     from aipm_cli.plaindata import fields
 

@@ -3,7 +3,6 @@ exactly the change the equivalent command records, under the same lock, with the
 
 from __future__ import annotations
 
-import io
 import webbrowser
 from datetime import date
 from typing import Any
@@ -17,7 +16,7 @@ from textual.widgets import Footer, Input, Label, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from aipm_cli.errors import AipmError
-from aipm_cli.render.safe import clean
+from aipm_cli.render.safe import clean, drawn
 
 MARKS = {"done": "✓", "in_progress": "◐", "skipped": "–", "not_started": "○"}
 FILTERS = ("all", "open", "in progress", "done")
@@ -269,18 +268,15 @@ class AipmApp(App[None]):
         kind, ident = chosen
         try:
             target = self.learner.resolve(ident)
-            from rich.console import Console
-
-            # Drawn at the pane's own width (so nothing is wrapped twice), with colour; Textual
-            # takes colour away itself under NO_COLOR.
+            # Drawn at the pane's own width (so nothing is wrapped twice) into a Text built from the
+            # view's own pieces and styles, never ANSI read back: an escape sequence in a title stays
+            # text (render.safe). Textual takes colour away itself under NO_COLOR.
             width = max(30, (pane.size.width or self.size.width // 2 - 4) - 1)
-            console = Console(width=width, file=io.StringIO(), color_system="standard", force_terminal=True)
-            with console.capture() as captured:
-                if kind in ("phase", "module"):
-                    group_view(console, self.learner.group(target), self.learner.names())
-                else:
-                    item_view(console, self.learner.item(target))
-            pane.update(Text.from_ansi(captured.get()))
+            if kind in ("phase", "module"):
+                shown = drawn(group_view, width, self.learner.group(target), self.learner.names())
+            else:
+                shown = drawn(item_view, width, self.learner.item(target))
+            pane.update(shown)
         except AipmError as exc:
             self.say(" ".join(exc.lines()), error=True)
 

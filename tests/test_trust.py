@@ -1,0 +1,296 @@
+"""A record that defends itself: what arrives from another machine, a file or a person can
+lose, forge or brick nothing. Each test builds the hostile line, export or log itself, in its
+own temporary folder, and fails on the aipm that believed whatever arrived."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aipm_cli.record import changes as fmt
+from conftest import Run, log_bytes
+
+OTHER = "other-1a2b"  # another machine's device id
+
+
+@pytest.fixture(autouse=True)
+def real_clock_ceiling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The id ceiling as this test's clock makes it (another test may have made ids for a later clock)."""
+    monkeypatch.setattr(fmt, "_CEILING", [0.0, "", 0])
+
+
+def foreign(change_id: str, op: str = "done", target: str = "ai-for-everyone", **extra: Any) -> dict[str, Any]:
+    """A well-formed change another device recorded."""
+    change: dict[str, Any] = {
+        "v": 1,
+        "id": change_id,
+        "at": "2026-11-20T10:00:00+00:00",
+        "on": "2026-11-20",
+        "device": OTHER,
+        "op": op,
+    }
+    if op in fmt.STATUS_OPS:
+        change.update(targets=[target], units=[target])
+    change.update(extra)
+    return change
+
+
+def an_id(millis: int, rest: int = 0) -> str:
+    return fmt.encode_id((millis << 80) | rest)
+
+
+NOV_20 = 1_763_632_800_000  # 2025-11-20T10:00Z in ms (any past moment will do)
+
+
+def plant(store_path: Path, name: str, *lines: bytes) -> Path:
+    """A log file as sync would bring it from another machine."""
+    store_path.mkdir(parents=True, exist_ok=True)
+    path = store_path / name
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+def export_with(run: Run, tmp_path: Path, *extra: dict[str, Any]) -> Path:
+    """A JSON export of the current learner with `extra` changes added (as a hand-edited export would)."""
+    result = run("export", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    data["changes"] = data["changes"] + list(extra)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(data, indent=2))
+    return path
+
+
+# --------------------------------------------------------------------------- #
+# One line bricks every machine
+# --------------------------------------------------------------------------- #
+
+SURROGATE_LINE = fmt.line(foreign(an_id(NOV_20, 1), op="note", targets=["ai-for-everyone"], text="x")).replace(
+    b'"text":"x"', b'"text":"\\ud800"'
+)
+
+
+def test_a_lone_surrogate_from_a_remote_bricks_nothing(run: Run, store_path: Path) -> None:
+    assert run("start", "ai-for-everyone").exit_code == 0
+    plant(store_path, f"{OTHER}.jsonl", SURROGATE_LINE)
+    status = run("status")
+    assert status.exit_code == 0, status.stderr
+    assert "not valid Unicode" in status.stderr  # said, and the rest shown
+    assert run("status", "--json").exit_code == 0
+    assert run("export", "--format", "md").exit_code == 0
+    before = log_bytes(store_path)
+    write = run("done", "ai-for-everyone")
+    assert write.exit_code == 1
+    assert "Traceback" not in write.stderr and "unexpected" not in write.stderr.lower()
+    assert f"{OTHER}.jsonl, line 1" in write.stderr and "Nothing was changed" in write.stderr
+    assert log_bytes(store_path) == before
+    doctor = run("doctor")
+    assert doctor.exit_code == 1 and "not valid Unicode" in doctor.stdout + doctor.stderr
+    rebuild = run("doctor", "--rebuild")
+    assert "unexpected" not in rebuild.stderr.lower() and "Traceback" not in rebuild.stderr
+
+
+def test_a_lone_surrogate_in_an_export_is_refused_and_nothing_imported(run: Run, tmp_path: Path) -> None:
+    assert run("start", "ai-for-everyone").exit_code == 0
+    bad = foreign(an_id(NOV_20, 2), op="note", targets=["ai-for-everyone"], text="\ud800")
+    path = export_with(run, tmp_path, bad)
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    assert "not valid Unicode" in result.stderr and "Nothing was imported" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_gate_refuses_a_lone_surrogate_in_any_field() -> None:
+    for field, value in (("device", "dev\udfff"), ("note", "a\ud800b"), ("targets", ["ai\udc00"])):
+        change = foreign(an_id(NOV_20, 3))
+        change[field] = value
+        with pytest.raises(fmt.BadChange, match="not valid Unicode"):
+            fmt.check(change)
+    # a real pair is text like any other
+    assert fmt.check(foreign(an_id(NOV_20, 4), note="\U0001f600"))["note"] == "\U0001f600"
+
+
+# --------------------------------------------------------------------------- #
+# Ids a real clock can make
+# --------------------------------------------------------------------------- #
+
+FORGED_MAX = "Z" * 26
+
+
+def test_a_forged_maximal_id_is_refused_by_the_gate() -> None:
+    with pytest.raises(fmt.BadChange, match="dated in the future"):
+        fmt.check(foreign(FORGED_MAX))
+    with pytest.raises(fmt.BadChange, match="dated in the future"):
+        fmt.gate(fmt.line(foreign(FORGED_MAX)))
+
+
+def test_an_id_two_days_ahead_is_refused_one_hour_ahead_taken() -> None:
+    import time
+
+    now = int(time.time() * 1000)
+    fmt.check(foreign(an_id(now + 3600_000)))
+    with pytest.raises(fmt.BadChange, match="dated in the future"):
+        fmt.check(foreign(an_id(now + 2 * 86400_000)))
+
+
+def test_a_device_never_makes_an_id_from_a_forged_maximum() -> None:
+    from datetime import UTC, datetime
+
+    made = fmt.new_id(datetime.now(UTC), after=FORGED_MAX)
+    assert made < FORGED_MAX and made.startswith(fmt.new_id(datetime.now(UTC))[:6])
+
+
+def test_a_forged_maximal_id_by_import_is_refused(run: Run, tmp_path: Path, store_path: Path) -> None:
+    assert run("start", "ai-for-everyone").exit_code == 0
+    path = export_with(run, tmp_path, foreign(FORGED_MAX, op="start", target="ai-for-everyone"))
+    before = log_bytes(store_path)
+    result = run("import", str(path))
+    assert result.exit_code == 1 and "dated in the future" in result.stderr
+    assert log_bytes(store_path) == before
+    # the learner's later change sorts after the earlier one and stays in effect
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("doctor", "--rebuild").exit_code == 0
+    item = json.loads(run("show", "ai-for-everyone", "--json").stdout)
+    assert item["status"] == "done"
+
+
+def test_a_forged_maximal_id_by_sync_loses_no_later_change(run: Run, store_path: Path) -> None:
+    assert run("start", "ai-for-everyone").exit_code == 0
+    plant(store_path, f"{OTHER}.jsonl", fmt.line(foreign(FORGED_MAX, op="reset")))
+    status = run("status")
+    assert status.exit_code == 0 and "dated in the future" in status.stderr
+    # writes stop until it is dealt with (never an id above the forged one, never a wrapped one)
+    done = run("done", "ai-for-everyone")
+    assert done.exit_code == 1 and "dated in the future" in done.stderr
+    own = [json.loads(raw) for raw in (store_path / own_file(store_path)).read_bytes().splitlines()]
+    assert [c["op"] for c in own] == ["start"]
+
+
+def own_file(store_path: Path) -> str:
+    device = (store_path.parents[3] / "device").read_text().strip()
+    return f"{device}.jsonl"
+
+
+# --------------------------------------------------------------------------- #
+# A key twice
+# --------------------------------------------------------------------------- #
+
+
+def test_a_line_with_a_key_twice_is_damage_not_last_wins(run: Run, store_path: Path) -> None:
+    assert run("start", "ai-for-everyone").exit_code == 0
+    line = fmt.line(foreign(an_id(NOV_20, 5), op="done"))
+    doubled = line.replace(b'"op":"done"', b'"op":"done","op":"reset"')
+    plant(store_path, f"{OTHER}.jsonl", doubled)
+    status = run("status")
+    assert "the key 'op' twice" in status.stderr
+    doctor = run("doctor")
+    assert doctor.exit_code == 1 and "twice" in doctor.stdout + doctor.stderr
+    item = json.loads(run("show", "ai-for-everyone", "--json").stdout)
+    assert item["status"] == "in_progress"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a":1,"a":1}',
+        b'{"a" :1,"a":2,"b":3}',
+        b'{"a"\t:1,"a":2,"b":3}',
+        b'{"a":1, "b":{"c":1,"c":2}}',
+    ],
+)
+def test_the_gate_finds_a_key_twice_however_it_is_spaced(raw: bytes) -> None:
+    with pytest.raises(fmt.BadChange, match="twice"):
+        fmt.gate(raw)
+    import orjson
+
+    with pytest.raises(fmt.BadChange, match="twice"):
+        fmt.gate(raw, orjson.loads)
+
+
+def test_a_key_twice_in_an_export_is_refused(run: Run, tmp_path: Path) -> None:
+    assert run("start", "ai-for-everyone").exit_code == 0
+    path = export_with(run, tmp_path)
+    text = path.read_text()
+    path.write_text(text.replace('"op": "start"', '"op": "start", "op": "reset"', 1))
+    result = run("import", str(path))
+    assert result.exit_code == 1 and "twice" in result.stderr and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- #
+# Undoing an import, and machines that import each other
+# --------------------------------------------------------------------------- #
+
+
+def machine(tmp_path: Path, name: str) -> dict[str, str]:
+    """The environment of another machine: its own data directory (and so its own device id)."""
+    return {"AIPM_HOME": str(tmp_path / name)}
+
+
+def export_of(run: Run, tmp_path: Path, env: dict[str, str], name: str) -> Path:
+    result = run("export", "--format", "json", env=env)
+    assert result.exit_code == 0, result.stderr
+    path = tmp_path / f"{name}.json"
+    path.write_text(result.stdout)
+    return path
+
+
+def test_undoing_an_import_never_erases_the_other_machines_own_work(run: Run, tmp_path: Path) -> None:
+    x, y = machine(tmp_path, "x"), machine(tmp_path, "y")
+    assert run("done", "ai-for-everyone", "--note", "my own note", env=x).exit_code == 0
+    assert run("import", str(export_of(run, tmp_path, x, "from-x")), env=y).exit_code == 0
+    assert run("undo", env=y).exit_code == 0  # Y takes back what the import brought to Y
+    assert json.loads(run("show", "ai-for-everyone", "--json", env=y).stdout)["status"] == "not_started"
+    # X later gets Y's changes: its own done and note, never undone on X, stay in effect on X
+    assert run("import", str(export_of(run, tmp_path, y, "from-y")), env=x).exit_code == 0
+    item = json.loads(run("show", "ai-for-everyone", "--json", env=x).stdout)
+    assert item["status"] == "done"
+    assert [n["text"] for n in item["notes"]] == ["my own note"]
+    assert run("doctor", "--rebuild", env=x).exit_code == 0
+    assert json.loads(run("show", "ai-for-everyone", "--json", env=x).stdout)["status"] == "done"
+    # and the log says the same as the fold: X's done is in effect
+    log = json.loads(run("log", "--json", env=x).stdout)
+    done = [e for e in log if e["action"] == "done"]
+    assert done and not done[0]["undone"]
+
+
+def test_machines_importing_each_other_settle(run: Run, tmp_path: Path) -> None:
+    names = ["a", "b", "c"]
+    envs = {n: machine(tmp_path, n) for n in names}
+    items = {"a": "ai-for-everyone", "b": "the-ai-pm-role", "c": "machine-learning"}
+    for n in names:
+        result = run("start", items[n], env=envs[n])
+        assert result.exit_code == 0, result.stderr
+
+    def round_of_imports() -> int:
+        brought = 0
+        for n in names:
+            for other in names:
+                if other != n:
+                    path = export_of(run, tmp_path, envs[other], f"{other}-for-{n}")
+                    result = run("import", str(path), env=envs[n])
+                    assert result.exit_code == 0, result.stderr
+                    brought += "Nothing new" not in result.stderr
+        return brought
+
+    round_of_imports()
+    round_of_imports()
+    sizes = {n: log_bytes(tmp_path / n / "learners" / "ada" / "ai-product-manager" / "changes") for n in names}
+    assert round_of_imports() == 0  # nothing new anywhere: no marker ping-pong
+    assert {n: log_bytes(tmp_path / n / "learners" / "ada" / "ai-product-manager" / "changes") for n in names} == sizes
+    statuses = {n: json.loads(run("status", "--json", env=envs[n]).stdout)["counts"] for n in names}
+    assert statuses["a"] == statuses["b"] == statuses["c"]
+
+
+def test_undo_any_names_the_machine_whose_change_it_reverts(run: Run, tmp_path: Path, store_path: Path) -> None:
+    assert run("start", "ai-for-everyone").exit_code == 0
+    plant(store_path, f"{OTHER}.jsonl", fmt.line(foreign(fmt.new_id(__import__("datetime").datetime.now()))))
+    own = run("undo")  # after a sync: this machine's newest change, not the newer one from elsewhere
+    assert own.exit_code == 0 and "start ai-for-everyone" in own.stderr and " on " not in own.stderr
+    assert json.loads(run("show", "ai-for-everyone", "--json").stdout)["status"] == "done"  # the other's stays
+    nothing = run("undo")
+    assert nothing.exit_code == 1 and "--any" in nothing.stderr
+    other = run("undo", "--any")
+    assert other.exit_code == 0 and f"on {OTHER}" in other.stderr and "done ai-for-everyone" in other.stderr

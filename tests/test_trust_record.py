@@ -1,0 +1,186 @@
+"""The record's rules on several machines, tested on the core directly (no CLI, no git): the
+cache equals a fresh fold, and `log` says undone exactly where the fold does, after any
+sequence of writes, undos, redos, imports and exchanges of files between data directories."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from aipm_cli.errors import AipmError
+from aipm_cli.record import changes as fmt
+from aipm_cli.record.fold import cancellations
+from aipm_cli.record.ledger import Ledger
+from aipm_cli.record.state import state_data
+from aipm_cli.tracker import plan_note, plan_rating, resolve
+from test_record import INDEX, Clock, fresh, mark
+
+DAYS = [date(2026, 9, d) for d in (1, 5, 9, 14, 20)]
+VERBS = ["start", "done", "skip", "reset", "note", "rate", "undo", "undo-any", "redo", "sync", "import"]
+# What makes machines disagree (undos and redos crossing a sync) drawn more often than the rest.
+WEIGHTED = [*VERBS, "done", "undo", "undo-any", "redo", "sync", "sync", "redo", "undo-any"]
+
+
+def book_of(root: Path, number: int, clock: Clock) -> Ledger:
+    return Ledger(root / f"m{number}", "ada", "tiny", INDEX.aliases, device=lambda: f"dev-{number}", now=clock)
+
+
+def exchange(root: Path, a: int, b: int) -> None:
+    """What sync does to the files: each side gets the other's files (append-only: the longer copy)."""
+    folders = [root / f"m{n}" / "learners" / "ada" / "tiny" / "changes" for n in (a, b)]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    for source, target in ((folders[0], folders[1]), (folders[1], folders[0])):
+        for path in source.glob("*.jsonl"):
+            there = target / path.name
+            if not there.exists() or there.stat().st_size < path.stat().st_size:
+                shutil.copyfile(path, there)
+
+
+def import_from(root: Path, into: Ledger, other: int, clock: Clock) -> None:
+    """`aipm import` of the other machine's export: every change it knows, as one import."""
+    source = book_of(root, other, clock)
+    into.import_changes(list(source.changes()), f"m{other}.json")
+
+
+def log_flags(book: Ledger) -> dict[str, bool]:
+    return {c["id"]: undone for c, undone in book.newest_first()}
+
+
+def fold_flags(book: Ledger) -> dict[str, bool]:
+    cancel = cancellations(book.sources())
+    return {c["id"]: cancel.out(c["id"]) for c in book.changes()}
+
+
+def steps(machines: int) -> st.SearchStrategy[list[tuple[int, str, str, date, int]]]:
+    step = st.tuples(
+        st.integers(0, machines - 1),  # the machine
+        st.sampled_from(WEIGHTED),
+        st.sampled_from(["alpha", "alpha", "beta", "m", "proj"]),
+        st.sampled_from(DAYS),
+        st.integers(0, machines - 1),  # the other machine (sync, import)
+    )
+    return st.lists(step, min_size=1, max_size=16)
+
+
+def run_machines(root: Path, machines: int, plan: list[tuple[int, str, str, date, int]]) -> None:
+    clock = Clock()
+    for number, verb, name, day, other in plan:
+        book = book_of(root, number, clock)
+        try:
+            if verb == "undo":
+                book.undo(day)
+            elif verb == "undo-any":
+                book.undo(day, any_device=True)
+            elif verb == "redo":
+                book.redo(day)
+            elif verb == "note":
+                book.record(lambda s, n=name, d=day: [plan_note(resolve(INDEX, n), "n", d)])
+            elif verb == "rate":
+                book.record(lambda s, d=day: [plan_rating("craft", d.day % 5 + 1, d, None)])
+            elif verb == "sync":
+                if other != number:
+                    exchange(root, number, other)
+            elif verb == "import":
+                if other != number:
+                    import_from(root, book, other, clock)
+            else:
+                mark(book, verb, name, on=day)
+        except AipmError:
+            pass  # refused: what it left is checked like anything else
+        for n in range(machines):
+            machine = book_of(root, n, clock)
+            cached = state_data(machine.state())  # the cache, as the next command reads it
+            assert cached == fresh(machine), f"machine {n} after {verb}"
+            assert log_flags(machine) == fold_flags(machine)
+
+
+@given(steps(2))
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+def test_two_machines_never_disagree_with_a_fresh_fold(
+    tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[int, str, str, date, int]]
+) -> None:
+    run_machines(tmp_path_factory.mktemp("machines"), 2, plan)
+
+
+@given(steps(3))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+def test_three_machines_never_disagree_with_a_fresh_fold(
+    tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[int, str, str, date, int]]
+) -> None:
+    run_machines(tmp_path_factory.mktemp("machines"), 3, plan)
+
+
+def test_log_and_fold_agree_on_an_undone_redo_that_arrives_by_import(tmp_path: Path) -> None:
+    # The CLI never writes an undo of a redo, but another machine's export can hold one.
+    clock = Clock()
+    a = book_of(tmp_path, 0, clock)
+    (done,) = mark(a, "done", "alpha")
+    undo = a.finish({"op": "undo", "target": done["id"], "on": "2026-10-01"}, done["id"])
+    redo = a.finish({"op": "redo", "target": undo["id"], "on": "2026-10-01"}, undo["id"])
+    undo_redo = a.finish({"op": "undo", "target": redo["id"], "on": "2026-10-01"}, redo["id"])
+    b = book_of(tmp_path, 1, clock)
+    b.import_changes([done, undo, redo, undo_redo], "a.json")
+    assert fold_flags(b)[done["id"]] is True  # the undo stands again: done is out
+    assert log_flags(b) == fold_flags(b)
+    assert "alpha" not in fresh(b)["items"]
+
+
+def test_redo_says_why_when_another_machines_undo_still_stands(tmp_path: Path) -> None:
+    clock = Clock()
+    a, b = book_of(tmp_path, 0, clock), book_of(tmp_path, 1, clock)
+    mark(a, "done", "alpha")
+    exchange(tmp_path, 0, 1)
+    a.undo(date(2026, 10, 2))
+    b = book_of(tmp_path, 1, clock)
+    b.undo(date(2026, 10, 2), any_device=True)  # both machines undo the same change, offline
+    exchange(tmp_path, 0, 1)
+    a = book_of(tmp_path, 0, clock)
+    with pytest.raises(AipmError, match="dev-1"):
+        a.redo(date(2026, 10, 3))  # the other machine's undo would still stand: say so, write nothing
+    assert state_data(book_of(tmp_path, 0, clock).state()) == fresh(a)
+    assert "alpha" not in fresh(a)["items"]
+
+
+def test_an_undo_after_a_sync_takes_back_this_devices_own_change(tmp_path: Path) -> None:
+    clock = Clock()
+    a, b = book_of(tmp_path, 0, clock), book_of(tmp_path, 1, clock)
+    mark(a, "done", "alpha")
+    mark(b, "start", "beta")  # newer, on the other machine
+    exchange(tmp_path, 0, 1)
+    a = book_of(tmp_path, 0, clock)
+    undone = a.undo(date(2026, 10, 2))
+    assert undone["device"] == "dev-0" and undone["op"] == "done"
+    state = fresh(a)
+    assert "alpha" not in state["items"] and state["items"]["beta"]["status"] == "in_progress"
+    assert state_data(book_of(tmp_path, 0, clock).state()) == state
+    # --any: the newest change in effect, whichever machine made it
+    undone = book_of(tmp_path, 0, clock).undo(date(2026, 10, 2), any_device=True)
+    assert undone["device"] == "dev-1"
+
+
+def test_ids_never_go_down_after_a_forged_one_is_refused(tmp_path: Path) -> None:
+    clock = Clock()
+    a = book_of(tmp_path, 0, clock)
+    mark(a, "start", "alpha")
+    assume(True)
+    forged: dict[str, Any] = {
+        "v": 1, "id": "Z" * 26, "at": "2026-10-01T00:00:00+00:00", "on": "2026-10-01", "device": "dev-9",
+        "op": "reset", "targets": ["alpha"], "units": ["alpha"],
+    }  # fmt: skip
+    (a.changes_dir / "dev-9.jsonl").write_bytes(fmt.line(forged))
+    with pytest.raises(AipmError, match="dated in the future"):
+        mark(a, "done", "alpha")
+    (a.changes_dir / "dev-9.jsonl").unlink()
+    mark(book_of(tmp_path, 0, clock), "done", "alpha")
+    assert fresh(a)["items"]["alpha"]["status"] == "done"
