@@ -20,7 +20,7 @@ def roadmap() -> Roadmap:
 
 def test_identity(roadmap: Roadmap) -> None:
     assert roadmap.id == "ai-product-manager"
-    assert roadmap.version == "1.1.0"
+    assert roadmap.version == "1.2.0"
     assert [s.title for s in roadmap.sources] == [
         "AI-Product-Manager-Colab-Exercises",
         "AI Product Manager Career Path & Learning Roadmap",
@@ -125,6 +125,8 @@ def test_phase_work_comes_after_the_foundation_course(roadmap: Roadmap) -> None:
 # --------------------------------------------------------------------------- #
 
 RELEASED = Path(__file__).resolve().parent / "data" / "released" / "ai-product-manager-1.0.0.yaml"
+# 1.2.0 added words (source sentences, aipm's notes) and changed no id, title, kind or place.
+RELEASED_1_1 = RELEASED.with_name("ai-product-manager-1.1.0.yaml")
 # Titles 1.1.0 gives back their sources' capitals and words; every other title is unchanged.
 RETITLED = {
     "identifying-ai-opportunities": "Identifying AI Opportunities",
@@ -167,18 +169,35 @@ def test_every_released_id_still_names_the_same_element(roadmap: Roadmap, releas
     assert set(new.skills) == set(released.index.skills)
 
 
-def test_progress_recorded_on_the_released_roadmap_carries_over(run, run_json, released: Roadmap) -> None:  # type: ignore[no-untyped-def]
+def test_1_2_0_changes_no_id_title_kind_or_place_of_1_1_0(roadmap: Roadmap) -> None:
+    before = load_roadmap_file(RELEASED_1_1)
+    assert before.version == "1.1.0"
+
+    def shape(rm: Roadmap) -> list[tuple[str, ...]]:
+        out = [(p.id, p.title) for p in rm.phases]
+        out += [(m.id, m.title, p.id) for m, p in rm.index.modules.values()]
+        out += [(i, x.item.title, x.item.kind, x.module.id, *x.requires) for i, x in rm.index.items.items()]
+        out += [(d, x.title, project.id) for d, (x, project) in rm.index.deliverables.items()]
+        return out + [(k.id, k.title) for k in rm.skills]
+
+    assert shape(roadmap) == shape(before)
+    assert roadmap.version != before.version
+
+
+@pytest.mark.parametrize("copy", [RELEASED, RELEASED_1_1], ids=["1.0.0", "1.1.0"])
+def test_progress_recorded_on_the_released_roadmap_carries_over(run, run_json, copy: Path) -> None:  # type: ignore[no-untyped-def]
+    released = load_roadmap_file(copy)
     units = released.index.trackable_ids()
     done, skipped = units[::2], units[1::7]
     done = [u for u in done if u not in skipped]
-    assert run("--roadmap", str(RELEASED), "done", *done).exit_code == 0
-    assert run("--roadmap", str(RELEASED), "skip", *skipped).exit_code == 0
-    assert run("--roadmap", str(RELEASED), "note", "transparency", "read the Google page").exit_code == 0
-    old = run_json("--roadmap", str(RELEASED), "status")
-    assert old["roadmap"]["version"] == "1.0.0"
+    assert run("--roadmap", str(copy), "done", *done).exit_code == 0
+    assert run("--roadmap", str(copy), "skip", *skipped).exit_code == 0
+    assert run("--roadmap", str(copy), "note", "transparency", "read the Google page").exit_code == 0
+    old = run_json("--roadmap", str(copy), "status")
+    assert old["roadmap"]["version"] == released.version
 
     now = run_json("status")
-    assert now["roadmap"]["version"] == "1.1.0"
+    assert now["roadmap"]["version"] == "1.2.0"
     assert now["orphans"] == []
     assert now["counts"]["done"] == old["counts"]["done"] == len(done)
     assert now["counts"]["skipped"] == old["counts"]["skipped"] == len(skipped)

@@ -146,11 +146,13 @@ def test_roadmap_use_sets_the_default(run: Run, run_json, tmp_path: Path) -> Non
 
 
 def test_plan_order_in_progress_first_and_requires_respected(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
-    run("start", "follow-ai-product-blogs")  # late in the roadmap, no prerequisites
+    run("start", "agile-certification")  # late in the roadmap, no prerequisites
     run("start", "ml-pipeline")  # in progress, but its prerequisite is not done yet
+    run("start", "follow-ai-product-blogs")  # a habit: ongoing, never scheduled
     plan = run_json("plan")
     ids = [i["id"] for i in plan["items"]]
-    assert ids[:3] == ["follow-ai-product-blogs", "ai-for-everyone", "ml-pipeline"]
+    assert ids[:3] == ["agile-certification", "ai-for-everyone", "ml-pipeline"]
+    assert "follow-ai-product-blogs" not in ids and "follow-ai-product-blogs" in plan["ongoing"]
     position = {item_id: n for n, item_id in enumerate(ids)}
     assert position["ai-for-everyone"] < position["digital-product-management"]
     assert max(position["ai-feature-analysis"], position["ai-product-prototype"]) < position["end-to-end-ai-product"]
@@ -184,7 +186,8 @@ def test_plan_start_date(run_json) -> None:  # type: ignore[no-untyped-def]
 def test_plan_view(run: Run) -> None:
     text = run("plan").stdout
     assert "AI for Everyone — Foundation Course" in text and "ai-for-everyone" in text
-    assert "items," in text and "study hours at 8 h a week: done by" in text
+    assert "aipm's estimate: " in text and " items, " in text and " h of study = " in text
+    assert "At 8 h a week: done between " in text and "done by" not in text
 
 
 # --------------------------------------------------------------------------- #

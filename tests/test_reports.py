@@ -80,7 +80,7 @@ def test_json_export_document(run: Run, story: None) -> None:
     doc = json.loads(run("export", "-f", "json").stdout)
     assert doc["format"] == "aipm-export"
     assert doc["export_version"] == 2
-    assert doc["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.1.0"}
+    assert doc["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.2.0"}
     assert doc["user"] == "ada"
     assert doc["summary"]["counts"]["done"] == 6
     assert len(doc["changes"]) == 7

@@ -79,6 +79,7 @@ CHECKLIST: list[Element] = [
     Element("required skill", "001", "Basic technical understanding of AI/ML", "skill:ai-technical"),
     Element("required skill", "001", "Strong communication abilities", "skill:communication-leadership"),
     Element("required skill", "001", "Data-driven decision making", "skill:data-driven"),
+    Element("prose", "001", "Success in this role requires:", "skill:product-management"),
     # ---- 001: foundation course ----------------------------------------- #
     Element("heading", "001", "Foundation Course", "module:", duration="4 weeks"),
     Element("prose", "001", "Begin with this essential overview:", "phase:foundation"),
@@ -256,7 +257,9 @@ CHECKLIST: list[Element] = [
     *_prose("002", "module:understanding-the-role",
             "machine learning", "natural language processing", "computer vision",
             "industry trends and market dynamics"),
+    Element("prose", "002", "A product manager specializing in AI must possess a unique set of skills and expertise to effectively navigate the complexities of developing and launching AI-powered products.", "source"),
     Element("heading", "002", "Key Skills for AI Product Managers", "skill:communication-leadership"),
+    Element("prose", "002", "To excel in the role of an AI product manager, professionals must cultivate a diverse set of skills.", "skill:communication-leadership"),
     Element("key skill", "002", "technical expertise in AI technologies", "skill:ai-technical"),
     Element("key skill", "002", "strong analytical capabilities", "skill:data-driven"),
     Element("key skill", "002", "excellent communication skills", "skill:communication-leadership"),
@@ -269,6 +272,8 @@ CHECKLIST: list[Element] = [
     Element("best practice", "002", "By analyzing user behavior, market trends, and performance metrics, AI product managers can gain valuable insights that inform product strategy and roadmap prioritization.", "item:leverage-data-and-insights"),
     Element("best practice", "002", "Clear communication, mutual respect, and a shared vision are essential for fostering a collaborative and innovative environment that drives AI product success.", "item:collaborate-with-ai-engineers"),
     Element("best practice", "002", "By monitoring metrics such as user engagement, conversion rates, and model performance, AI product managers can make data-driven decisions that drive product success.", "item:monitor-ai-product-performance"),
+    Element("prose", "002", "In conclusion, the role of an AI product manager is multifaceted and dynamic, requiring a unique blend of technical expertise, strategic vision, and effective communication skills.", "module:ai-pm-best-practices"),
+    Element("prose", "002", "As the field of AI continues to evolve, mastering the art of AI product management is essential for professionals looking to make a meaningful impact in this exciting and rapidly growing industry.", "module:ai-pm-best-practices"),
     Element("prose", "002", "By implementing best practices such as leveraging data and insights, collaborating with technical teams, and adopting agile methodologies, AI product managers can drive the successful development and deployment of AI-powered products.", "module:ai-pm-best-practices"),
 ]  # fmt: skip
 
@@ -279,6 +284,10 @@ def roadmap() -> Roadmap:
 
 
 def _description_of(roadmap: Roadmap, where: str) -> str:
+    return " ".join(_raw_description_of(roadmap, where).split())
+
+
+def _raw_description_of(roadmap: Roadmap, where: str) -> str:
     index = roadmap.index
     kind, _, key = where.partition(":")
     if kind == "roadmap":
@@ -343,8 +352,8 @@ def problem(roadmap: Roadmap, e: Element) -> str | None:
         skill = index.skills.get(key)
         if skill is None:
             return f"there is no skill area {key}"
-        if e.category == "heading":
-            return None if e.text in skill.description else "not in the area's description"
+        if e.category in ("heading", "prose"):
+            return None if e.text in " ".join(skill.description.split()) else "not in the area's description"
         return None if e.text == skill.title or e.text in skill.includes else "not the area's title nor a bullet"
     if kind == "metric":
         if not key:
@@ -373,6 +382,11 @@ def test_the_checklist_covers_every_kind_of_element() -> None:
         "required skill", "exercise", "heading", "prose",
     }  # fmt: skip
     assert counts["deliverable"] == 16 and counts["responsibility"] == 5 + 12 + 6
+    # The five sentences 1.1.0 left out are held here too.
+    texts = {e.text for e in CHECKLIST}
+    assert "Success in this role requires:" in texts
+    assert sum(t.startswith(("A product manager specializing", "To excel in the role", "In conclusion,",
+                             "As the field of AI")) for t in texts) == 4  # fmt: skip
 
 
 def test_the_checker_notices_a_missing_element() -> None:
@@ -428,9 +442,11 @@ def test_providers_and_authors_only_where_a_source_names_them(roadmap: Roadmap) 
     assert named == {"ai-for-everyone": ("Coursera", "Andrew Ng")}
 
 
-def test_no_priorities_the_sources_do_not_give(roadmap: Roadmap) -> None:
-    chosen = [p.item.id for p in roadmap.index.items.values() if p.item.priority != "core" or p.item.optional]
+def test_no_priorities_the_sources_do_not_give(roadmap: Roadmap, run_json) -> None:  # type: ignore[no-untyped-def]
+    chosen = [p.item.id for p in roadmap.index.items.values() if p.item.priority is not None or p.item.optional]
     assert chosen == []
+    assert any("no item has a priority" in a for a in roadmap.assumptions)
+    assert run_json("show", "transparency")["priority"] is None
 
 
 def test_the_roadmap_claims_no_length_the_sources_do_not_give(roadmap: Roadmap) -> None:
@@ -509,11 +525,135 @@ def test_show_json_carries_context_and_aipms_note(run_json) -> None:  # type: ig
 
 def test_show_prints_the_context_of_a_bare_title_and_aipms_note(run) -> None:  # type: ignore[no-untyped-def]
     text = " ".join(run("show", "transparency").stdout.split())
-    assert "about Ethics & Responsibility (6-8 weeks): the Resources" in text
-    assert "Phase 3 of the career path's Learning Path Details" in text
-    assert "aipm's note" not in text
+    # The module's words, labelled as the module's (its "6-8 weeks" is the module's, not the topic's).
+    assert "module Ethics & Responsibility (6-8 weeks): the Resources" in text
+    assert "The source's 6-8 weeks is for the whole module (Ethics & Responsibility), not for this item alone" in text
+    # The phase's paragraph is not repeated on each item; aipm's reading of the gate is.
+    assert "Phase 3 of the career path's Learning Path Details" not in text
+    assert "on the phase aipm's note: aipm's reading of \"Begin with this essential overview:\"" in text
     assert "Ethical Understanding (aipm's reading of the sources)" in text
     text = " ".join(run("show", "end-to-end-ai-product").stdout.split())
-    assert "about An Advanced Project." in text
+    assert "about One of the two Advanced Projects of the career path's Project Portfolio Development" in text
     assert "aipm's note aipm waits for both Beginner Projects" in text
     assert "Ethics & Responsibility" not in text
+
+
+def test_a_tip_does_not_repeat_the_phase_paragraph(run) -> None:  # type: ignore[no-untyped-def]
+    text = " ".join(run("show", "mentor-others").stdout.split())
+    assert "module Career Development (Learning Tips & Best Practices)" in text
+    assert "Remember:" not in text
+
+
+# --------------------------------------------------------------------------- #
+# Every element of the seeds, read from the seeds themselves
+# --------------------------------------------------------------------------- #
+
+
+def _roadmap_text(roadmap: Roadmap) -> str:
+    def strings(value: object) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+
+    return " \n ".join(" ".join(text.split()) for text in strings(roadmap.data()))
+
+
+def seed_segments(text: str) -> Iterator[str]:
+    """Each line of a seed, its Markdown taken off, cut into sentences: the elements a reader meets."""
+    import re
+
+    for line in text.splitlines():
+        line = re.sub(r"^#+\s*", "", line.strip())
+        line = re.sub(r"^(?:[-*]|\d+\.)\s+", "", line)
+        line = re.sub(r"\[([^\]]+)\]\((https?://[^)]+)\)", r"\1 \2", line)  # [title](url): both are elements
+        line = re.sub(r"\*\*([^*]+)\*\*", r"\1", line)
+        # (seed 000 runs into 001 and 001 into 002 without a line break)
+        for part in re.split(r"(?<=[.!?])\s+(?=[A-Z])|(?<=[a-z.])(?=As the demand|# AI Product Manager Career)", line):
+            if part.strip():
+                yield part.strip()
+
+
+# Labels of the career path that the roadmap holds as a field, not as words.
+FIELD_LABELS = {"Platform": "provider", "Duration": "duration"}
+
+
+def missing_from(roadmap_text: str, segment: str) -> list[str]:
+    """The parts of a seed segment the roadmap does not hold, word for word, capitals included.
+
+    A segment is held whole, or (a list label, a heading with its duration, a
+    title with its link) as each of its parts: "Platform: Coursera", "Phase 1:
+    ... (3-4 months)", "Product School https://...". A bare title taken from
+    running prose may start with a capital.
+    """
+    import re
+
+    def held(text: str) -> bool:
+        if text in FIELD_LABELS:  # the roadmap holds "Platform: Coursera" as provider: Coursera
+            return True
+        return text in roadmap_text or (text[:1].upper() + text[1:]) in roadmap_text
+
+    if held(segment):
+        return []
+    label = re.match(r"^([A-Z][A-Za-z ]{0,30}):\s+(.*)$", segment)
+    pieces = [label.group(1), label.group(2)] if label else [segment]
+    parts = [p for piece in pieces for p in re.split(r"\s+(?=https?://)|\s+\((?=\d)", piece)]
+    parts = [p.strip().rstrip(":").rstrip(")") for p in parts if p.strip()]
+    return [p for p in parts if not held(p)]
+
+
+def test_every_element_of_the_three_seeds_is_in_the_roadmap(roadmap: Roadmap) -> None:
+    """Not the checklist: the seed files themselves, line by line and sentence by sentence."""
+    text = _roadmap_text(roadmap)
+    seeds = list(_seed_texts())
+    assert len(seeds) == 3
+    segments = [seg for seed in seeds for seg in seed_segments(seed)]
+    assert len(segments) > 250
+    wrong = [f"{seg!r}: {missing}" for seg in segments if (missing := missing_from(text, seg))]
+    assert not wrong, "not in the roadmap as the seeds have them:\n" + "\n".join(wrong)
+
+
+def test_the_seed_check_notices_a_missing_sentence(roadmap: Roadmap) -> None:
+    text = _roadmap_text(roadmap)
+    sentence = "Success in this role requires:"
+    assert missing_from(text, sentence) == []
+    assert missing_from(text.replace(sentence, ""), sentence) == [sentence.rstrip(":")]
+    line = "Platform: Coursera https://www.coursera.org/learn/ai-for-everyone"
+    assert missing_from(text, line) == []
+    assert missing_from(text.replace("Coursera", "coursera"), line) != []
+
+
+# --------------------------------------------------------------------------- #
+# What 1.2.0 corrected and disclosed
+# --------------------------------------------------------------------------- #
+
+
+def test_the_communication_area_does_not_claim_the_other_areas_never_name_it(roadmap: Roadmap) -> None:
+    area = roadmap.index.skills["communication-leadership"]
+    assert "which none of the four areas above names" not in area.assumption
+    note = " ".join(area.assumption.split())
+    for bullet in (
+        "Stakeholder management and communication",
+        "Ability to collaborate with data scientists and engineers",
+    ):
+        assert f'"{bullet}"' in note
+        assert any(bullet in s.includes for s in roadmap.skills if s.id != area.id)
+
+
+def test_the_two_loose_links_are_disclosed(roadmap: Roadmap) -> None:
+    sql = roadmap.index.items["sql-for-product-managers"].item
+    assert sql.url == "https://mode.com/sql-tutorial/" and "general SQL tutorial" in sql.description
+    agile = roadmap.index.items["agile-certification"].item
+    assert agile.url == "https://www.scrumalliance.org/get-certified"
+    assert "names no particular certification" in agile.description
+
+
+def test_the_foundation_gate_is_marked_as_aipms_reading_where_it_applies(roadmap: Roadmap) -> None:
+    for phase in roadmap.phases:
+        gated = "ai-for-everyone" in phase.requires
+        assert ("Begin with this essential overview:" in " ".join(phase.assumption.split())) == gated, phase.id
+        assert not gated or phase.assumption.startswith("aipm's reading")

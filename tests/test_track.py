@@ -218,7 +218,7 @@ def test_doctor_on_a_healthy_store(run, run_json, store_path: Path) -> None:  # 
     report = run_json("doctor")
     assert report["healthy"] is True
     assert report["changes_dir"] == str(store_path)
-    assert report["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.1.0"}
+    assert report["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.2.0"}
     assert report["change_format"] == 1
     assert report["changes"] == 2 and report["in_effect"] == 2
     assert [Path(p["file"]).parent for p in report["logs"]] == [store_path]

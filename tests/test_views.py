@@ -187,7 +187,7 @@ def test_colour_off_in_a_pipe_even_without_no_color(story) -> None:  # type: ign
 
 def test_status_json_fields(run_json, story) -> None:  # type: ignore[no-untyped-def]
     data = run_json("status")
-    assert data["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.1.0"}
+    assert data["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.2.0"}
     assert data["user"] == "ada"
     assert data["counts"] == {"total": 114, "done": 6, "in_progress": 1, "skipped": 1, "not_started": 106}
     assert data["percent"] == round(6 / 113 * 100, 1)
@@ -195,10 +195,11 @@ def test_status_json_fields(run_json, story) -> None:  # type: ignore[no-untyped
     assert set(first) == {"id", "title", "percent", "counts", "modules"}
     assert first["counts"] == {"total": 1, "done": 1, "in_progress": 0, "skipped": 0, "not_started": 0}
     assert [r["id"] for r in data["in_progress"]] == ["digital-product-management"]
+    # The first open item of each phase in turn: the role, Phase 1, Phase 2.
     assert [r["id"] for r in data["next"]] == [
         "product-strategy-and-roadmap",
-        "ethics-and-risk-management",
-        "ai-product-evaluation",
+        "product-lifecycle",
+        "ai-product-management-specialization",
     ]
     assert set(data["forecast"]) == {
         "hours_per_week",
@@ -207,7 +208,18 @@ def test_status_json_fields(run_json, story) -> None:  # type: ignore[no-untyped
         "pace_hours_per_week",
         "pace_finish",
         "basis",
+        "source_hours",
+        "default_hours",
+        "reference_hours_per_week",
+        "ongoing_left",
+        "pace_since",
     }
+    f = data["forecast"]
+    assert f["remaining_hours"] == [
+        round(f["source_hours"][0] + f["default_hours"][0], 1),
+        round(f["source_hours"][1] + f["default_hours"][1], 1),
+    ]
+    assert f["reference_hours_per_week"] == 8 and f["ongoing_left"] == 24 and f["pace_since"] == "2026-09-01"
     assert data["active_weeks"] == 5
     assert len(data["weeks"]) == 8
     assert data["orphans"] == []

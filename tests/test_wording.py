@@ -118,12 +118,15 @@ def test_an_expiry_date_with_its_article_and_only_the_words_that_work(run: Run) 
 
 
 def test_one_study_hour_range_is_one_number(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
-    # Everything but one 3-hour item done or skipped: "3 study hours", never "3-3 study hours".
+    # Everything but one item done or skipped: its range, never "3-3 h".
+    from aipm_cli.estimate import hours
+
     ids = [i["id"] for i in run_json("list") if i["id"] != "market-analysis"]
     run("skip", *ids)
     status = run("status").stdout
-    assert "3-3" not in status
-    assert re.search(r"\b\d+ study hours? left", status), status
+    assert not re.search(r"\b(\d+)-\1 h\b", status), status
+    assert re.search(r"\b\d+-\d+ h of study left: \d+-\d+ h from the sources' durations", status), status
+    assert hours(3.0, 3.4) == "3 h" and hours(2.6, 3.4) == "3 h" and hours(2, 4) == "2-4 h"
 
 
 def test_a_single_import_change_is_one_change(run: Run, tmp_path: Path) -> None:

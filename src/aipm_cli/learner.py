@@ -240,16 +240,14 @@ class Learner:
         items = items_of(roadmap.index, target)
         ids = {i.id for i in items}
         counts = counts_for(roadmap, state, items)
-        if target.kind == "phase":
-            description = roadmap.index.phases[target.id].description
-        else:
-            description = roadmap.index.modules[target.id][0].description
+        group = roadmap.index.phases[target.id] if target.kind == "phase" else roadmap.index.modules[target.id][0]
         rec = record(state, target.id)
         return {
             "id": target.id,
             "title": target.title,
             "kind": target.kind,
-            "description": description,
+            "description": group.description,
+            "assumption": group.assumption or "",  # aipm's note: what it chose where the sources are silent
             "percent": counts.percent,
             "counts": to_data(counts),
             "notes": [{"text": n.text, "on": n.on.isoformat(), "at": n.at} for n in rec.notes],
@@ -793,6 +791,7 @@ class Assessed:
 
 def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]) -> dict[str, Any]:
     """Everything `show` tells about one item or deliverable, as JSON-ready data."""
+    from aipm_cli.kinds import done_means
     from aipm_cli.progress import row
     from aipm_cli.standing import record, status_of
     from aipm_cli.summary import to_data
@@ -804,9 +803,16 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
         placed = index.items[project.id]
         base: dict[str, Any] = {
             "id": deliverable.id, "title": deliverable.title, "kind": "deliverable",
-            "project": project.id, "priority": project.priority,
+            "project": project.id, "project_title": project.title, "priority": project.priority,
             "description": deliverable.description, "status": record(state, item_id).status,
-            "requires": [], "skills": [], "outcomes": [], "links": [],
+            # A deliverable waits for what its project waits for.
+            "requires": [
+                {"id": q, "title": index.items[q].item.title, "status": status_of(index, state, q)}
+                for q in placed.requires
+            ],
+            "skills": [], "outcomes": [], "links": [],
+            "done_means": done_means("deliverable"),
+            "assumption": deliverable.assumption or "",
         }  # fmt: skip
     else:
         placed = index.items[item_id]
@@ -825,6 +831,8 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
             "links": [link.data() for link in item.links],
             "deliverables": to_data(r.deliverables) if r.deliverables else [],
             "aliases": list(item.aliases),
+            "done_means": done_means(item.kind, item, placed.module),
+            "assumption": item.assumption,
         }  # fmt: skip
     rec = record(state, item_id)
     base.update(
@@ -834,8 +842,10 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
         module_title=placed.module.title,
         # Context for a bare title, and what the roadmap's authors chose (not its sources).
         module_description=placed.module.description,
+        module_duration=placed.module.duration,
         phase_description=placed.phase.description,
-        assumption="" if base["kind"] == "deliverable" else placed.item.assumption,
+        module_assumption=placed.module.assumption or "",
+        phase_assumption=placed.phase.assumption or "",
         started_on=rec.started_on,
         completed_on=rec.completed_on if base["status"] == "done" else None,
         skipped_on=rec.skipped_on,

@@ -116,6 +116,7 @@ class Deliverable(_Definition):
     id: Slug
     title: Title
     description: str = ""
+    assumption: str = Field(default="", description=_ASSUMPTION)
     aliases: list[Slug] = Field(default_factory=list)
 
 
@@ -132,7 +133,8 @@ class Item(_Definition):
     skills: list[Slug] = Field(default_factory=list)
     outcomes: list[str] = Field(default_factory=list)
     assumption: str = Field(default="", description=_ASSUMPTION)
-    priority: Priority = "core"
+    # None where the roadmap gives none (the bundled one gives none: its sources rank nothing).
+    priority: Priority | None = None
     optional: bool = False
     aliases: list[Slug] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
@@ -159,6 +161,7 @@ class Module(_Definition):
     id: Slug
     title: Title
     description: str = ""
+    assumption: str = Field(default="", description=_ASSUMPTION)
     duration: DurationText | None = None
     requires: list[Slug] = Field(default_factory=list)
     items: list[Item] = Field(min_length=1)
@@ -172,6 +175,7 @@ class Phase(_Definition):
     id: Slug
     title: Title
     description: str = ""
+    assumption: str = Field(default="", description=_ASSUMPTION)
     duration: DurationText | None = None
     requires: list[Slug] = Field(default_factory=list)
     modules: list[Module] = Field(min_length=1)

@@ -75,10 +75,11 @@ class SuccessMetric(_Plain):
 
 
 class Deliverable(_Plain):
-    __slots__ = ("id", "title", "description", "aliases")
+    __slots__ = ("id", "title", "description", "assumption", "aliases")
     id: str
     title: str
     description: str
+    assumption: str
     aliases: list[str]
 
 
@@ -100,7 +101,7 @@ class Item(_Plain):
     skills: list[str]
     outcomes: list[str]
     assumption: str
-    priority: str
+    priority: str | None
     optional: bool
     aliases: list[str]
     links: list[Link]
@@ -112,11 +113,12 @@ class Item(_Plain):
 
 
 class Module(_Plain):
-    __slots__ = ("id", "title", "description", "duration", "requires", "items")
+    __slots__ = ("id", "title", "description", "assumption", "duration", "requires", "items")
     _lists = {"items": Item}
     id: str
     title: str
     description: str
+    assumption: str
     duration: str | None
     requires: list[str]
     items: list[Item]
@@ -127,11 +129,12 @@ class Module(_Plain):
 
 
 class Phase(_Plain):
-    __slots__ = ("id", "title", "description", "duration", "requires", "modules")
+    __slots__ = ("id", "title", "description", "assumption", "duration", "requires", "modules")
     _lists = {"modules": Module}
     id: str
     title: str
     description: str
+    assumption: str
     duration: str | None
     requires: list[str]
     modules: list[Module]

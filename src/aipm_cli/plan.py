@@ -3,19 +3,23 @@
 Order: items in progress first, then roadmap order; an item is placed only
 after everything it requires (done, skipped, or planned earlier). Items are
 studied one after another at the learner's weekly hours; an item's hours are
-the midpoint of its effort range (see progress.effort_hours) times the share
-of it still to do.
+the midpoint of its effort range (see progress.effort) times the share
+of it still to do. The plan keeps the whole range too (`hours_range`,
+`finish_range`), which views show rather than the midpoint's one day.
+Ongoing habits and communities (kinds.is_ongoing) are not scheduled: they are
+listed in `ongoing`.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from dataclasses import field
 from datetime import date, datetime, timedelta
 
 from aipm_cli.plain import Roadmap
 from aipm_cli.plaindata import plain
-from aipm_cli.progress import effort_hours
+from aipm_cli.progress import effort
 from aipm_cli.record.state import State as RoadmapProgress
 from aipm_cli.standing import record, status_of
 
@@ -36,9 +40,16 @@ class PlannedItem:
 class Plan:
     hours_per_week: float
     start: date
-    finish: date | None
-    total_hours: float
+    finish: date | None  # where the midpoints end; views show `finish_range`
+    total_hours: float  # the midpoints' sum
     items: list[PlannedItem]
+    # aipm's estimate, as a range and by origin (see progress.effort).
+    hours_range: tuple[float, float] = (0.0, 0.0)
+    finish_range: tuple[date, date] | None = None
+    source_hours: tuple[float, float] = (0.0, 0.0)
+    default_hours: tuple[float, float] = (0.0, 0.0)
+    reference_hours_per_week: float = 8.0
+    ongoing: list[str] = field(default_factory=list)  # open habits and communities, not scheduled
 
 
 def _left(progress: RoadmapProgress, roadmap: Roadmap, item_id: str) -> float:
@@ -86,22 +97,49 @@ def order(roadmap: Roadmap, progress: RoadmapProgress) -> list[str]:
 
 
 def make_plan(roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_per_week: float) -> Plan:
-    efforts = effort_hours(roadmap)
+    from aipm_cli.kinds import is_ongoing
+
+    efforts = effort(roadmap)
     days_per_hour = 7 / hours_per_week
     cursor = 0.0  # days since start
     items = []
+    ongoing: list[str] = []
+    source = [0.0, 0.0]
+    default = [0.0, 0.0]
     for item_id in order(roadmap, progress):
-        item = roadmap.index.items[item_id].item
-        low, high = efforts[item_id]
-        hours = round((low + high) / 2 * _left(progress, roadmap, item_id), 1)
+        placed = roadmap.index.items[item_id]
+        item = placed.item
+        if is_ongoing(item, placed.module):
+            ongoing.append(item_id)
+            continue
+        low, high, from_source = efforts[item_id]
+        share = _left(progress, roadmap, item_id)
+        part = source if from_source else default
+        part[0] += low * share
+        part[1] += high * share
+        hours = round((low + high) / 2 * share, 1)
         begin = cursor
         cursor += hours * days_per_hour
         first = start + timedelta(days=math.floor(begin))
         last = max(first, start + timedelta(days=math.ceil(cursor) - 1))
-        context = roadmap.index.items[item_id].module.title
+        context = placed.module.title
         items.append(PlannedItem(item.id, item.title, item.kind, item.url, hours, first, last, context))
     total = round(sum(i.hours for i in items), 1)
-    return Plan(hours_per_week, start, items[-1].end if items else None, total, items)
+    low_total, high_total = source[0] + default[0], source[1] + default[1]
+    finish_range = (
+        (start + timedelta(weeks=low_total / hours_per_week), start + timedelta(weeks=high_total / hours_per_week))
+        if items
+        else None
+    )
+    return Plan(
+        hours_per_week, start, items[-1].end if items else None, total, items,
+        hours_range=(round(low_total, 1), round(high_total, 1)),
+        finish_range=finish_range,
+        source_hours=(round(source[0], 1), round(source[1], 1)),
+        default_hours=(round(default[0], 1), round(default[1], 1)),
+        reference_hours_per_week=roadmap.hours_per_week,
+        ongoing=ongoing,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- #

@@ -113,16 +113,30 @@ def requirements_met(roadmap: Roadmap, progress: State, item_id: str) -> bool:
 
 
 def next_items(roadmap: Roadmap, progress: State, limit: int | None = None) -> list[Row]:
-    """Not done or skipped, prerequisites met; in-progress first, then roadmap order."""
+    """Not done or skipped, prerequisites met: in-progress first; then the first open item of each
+    phase in turn (the role's duties do not crowd out Phase 1 after the foundation course), the
+    second of each, and so on; ongoing habits and communities last, in roadmap order."""
+    from aipm_cli.kinds import is_ongoing
+
     index = roadmap.index
     started: list[str] = []
-    fresh: list[str] = []
-    for item_id in index.items:
+    per_phase: dict[str, list[str]] = {}
+    ongoing: list[str] = []
+    for item_id, placed in index.items.items():
         status = status_of(index, progress, item_id)
         if status in ("done", "skipped") or not requirements_met(roadmap, progress, item_id):
             continue
-        (started if status == "in_progress" else fresh).append(item_id)
-    chosen = (started + fresh)[: limit if limit is not None else None]
+        if status == "in_progress":
+            started.append(item_id)
+        elif is_ongoing(placed.item, placed.module):
+            ongoing.append(item_id)
+        else:
+            per_phase.setdefault(placed.phase.id, []).append(item_id)
+    fresh: list[str] = []
+    queues = list(per_phase.values())
+    for depth in range(max((len(q) for q in queues), default=0)):
+        fresh.extend(q[depth] for q in queues if depth < len(q))
+    chosen = (started + fresh + ongoing)[: limit if limit is not None else None]
     return [row(roadmap, progress, i) for i in chosen]
 
 
@@ -133,8 +147,14 @@ def next_items(roadmap: Roadmap, progress: State, limit: int | None = None) -> l
 
 def effort_hours(roadmap: Roadmap) -> dict[str, tuple[float, float]]:
     """Study hours (low, high) per item, by the effort model in this module's docstring."""
+    return {item_id: (low, high) for item_id, (low, high, _source) in effort(roadmap).items()}
+
+
+def effort(roadmap: Roadmap) -> dict[str, tuple[float, float, bool]]:
+    """Study hours (low, high) per item, and whether they come from a source's duration (the item's
+    own, or its share of its module's) rather than from aipm's per-kind default."""
     pace = roadmap.hours_per_week
-    out: dict[str, tuple[float, float]] = {}
+    out: dict[str, tuple[float, float, bool]] = {}
     for phase in roadmap.phases:
         for module in phase.modules:
             known: dict[str, tuple[float, float]] = {}
@@ -145,7 +165,7 @@ def effort_hours(roadmap: Roadmap) -> dict[str, tuple[float, float]]:
                     known[item.id] = d.study_hours(pace)
                 else:
                     unknown.append(item)
-            out.update(known)
+            out.update({k: (v[0], v[1], True) for k, v in known.items()})
             share: tuple[float, float] | None = None
             md = module.parsed_duration
             weights = sum(KIND_WEIGHT[i.kind] for i in unknown)
@@ -157,7 +177,10 @@ def effort_hours(roadmap: Roadmap) -> dict[str, tuple[float, float]]:
                     share = (max(low, 0) / weights, high / weights)
             for item in unknown:
                 weight = KIND_WEIGHT[item.kind]
-                out[item.id] = (share[0] * weight, share[1] * weight) if share else KIND_HOURS[item.kind]
+                if share:
+                    out[item.id] = (share[0] * weight, share[1] * weight, True)
+                else:
+                    out[item.id] = (*KIND_HOURS[item.kind], False)
     return out
 
 
@@ -173,23 +196,45 @@ def _done_fraction(progress: State, item: Item) -> float:
 
 
 def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: float) -> Forecast:
-    efforts = effort_hours(roadmap)
-    low = high = 0.0
+    """Study hours left and a finish range: aipm's estimate, its parts kept apart (see Forecast).
+
+    Ongoing habits and communities (kinds.is_ongoing) have no end, so they are
+    neither in the hours left nor in the pace.
+    """
+    from aipm_cli.kinds import is_ongoing
+
+    efforts = effort(roadmap)
+    source = [0.0, 0.0]
+    default = [0.0, 0.0]
+    ongoing_left = 0
     for placed in roadmap.index.items.values():
         fraction = _remaining_fraction(roadmap, progress, placed.item)
-        e = efforts[placed.item.id]
-        low += e[0] * fraction
-        high += e[1] * fraction
-    result = Forecast(hours_per_week=hours_per_week, remaining_hours=(round(low, 1), round(high, 1)), finish=None)
+        if is_ongoing(placed.item, placed.module):
+            ongoing_left += fraction > 0
+            continue
+        e_low, e_high, from_source = efforts[placed.item.id]
+        part = source if from_source else default
+        part[0] += e_low * fraction
+        part[1] += e_high * fraction
+    low, high = source[0] + default[0], source[1] + default[1]
+    result = Forecast(
+        hours_per_week=hours_per_week,
+        remaining_hours=(round(low, 1), round(high, 1)),
+        finish=None,
+        source_hours=(round(source[0], 1), round(source[1], 1)),
+        default_hours=(round(default[0], 1), round(default[1], 1)),
+        reference_hours_per_week=roadmap.hours_per_week,
+        ongoing_left=ongoing_left,
+    )
     if high <= 0:
         result.basis = "nothing left to do"
         return result
     result.finish = (today + timedelta(weeks=low / hours_per_week), today + timedelta(weeks=high / hours_per_week))
     from aipm_cli.wording import span
 
-    result.basis = f"{span(low, high, 'study hour')} left at {hours_per_week:g} h a week"
+    result.basis = f"aipm's estimate: {span(low, high, 'study hour')} left at {hours_per_week:g} h a week"
 
-    # The learner's own pace: roadmap hours completed per week since they began.
+    # The learner's own pace: estimated hours of the items they completed, per week since they began.
     done_dates = []
     done_hours = 0.0
     first: date | None = None
@@ -202,6 +247,8 @@ def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: flo
                     first = d
             if rec.status == "done" and rec.completed_on:
                 done_dates.append(rec.completed_on)
+        if is_ongoing(item, placed.module):
+            continue
         e = efforts[item.id]
         done_hours += (e[0] + e[1]) / 2 * _done_fraction(progress, item)
     if first is None or len(done_dates) < PACE_MIN_DONE or (today - first).days < PACE_MIN_DAYS:
@@ -212,6 +259,7 @@ def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: flo
         return result
     result.pace_hours_per_week = round(pace, 1)
     result.pace_finish = (today + timedelta(weeks=low / pace), today + timedelta(weeks=high / pace))
+    result.pace_since = first
     return result
 
 

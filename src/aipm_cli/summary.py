@@ -40,7 +40,7 @@ class Row:
     phase: str
     module: str
     status: Status
-    priority: str
+    priority: str | None
     duration: str | None
     started_on: date | None
     completed_on: date | None
@@ -74,6 +74,14 @@ class Forecast:
     pace_hours_per_week: float | None = None  # measured from history, when there is enough
     pace_finish: tuple[date, date] | None = None
     basis: str = ""
+    # Where the remaining hours come from: the sources' durations (at the roadmap's reference
+    # pace, `reference_hours_per_week` study hours a source week) and aipm's defaults for items
+    # the sources give no time; ongoing habits and communities are left out (`ongoing_left`).
+    source_hours: tuple[float, float] = (0.0, 0.0)
+    default_hours: tuple[float, float] = (0.0, 0.0)
+    reference_hours_per_week: float = 8.0
+    ongoing_left: int = 0
+    pace_since: date | None = None  # the first date on record the pace is measured from
 
 
 @plain

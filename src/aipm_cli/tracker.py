@@ -256,6 +256,11 @@ def _early(index: RoadmapIndex, state: State, changing: list[str], verb: str) ->
     early: dict[str, list[str]] = {}
     for key in changing:
         placed = index.items.get(key)
+        if placed is None and key in index.deliverables:  # a deliverable waits for what its project waits for
+            project = index.deliverables[key][1].id
+            if project in changing:  # said once, for the project
+                continue
+            placed = index.items[project]
         if placed is None:
             continue
         open_ = [

@@ -80,7 +80,8 @@ def next_up(
     """What to do next.
 
     Items not done or skipped whose prerequisites are done: in-progress
-    items first, then roadmap order.
+    items first, then the first open item of each phase in turn (then the
+    second...); ongoing habits and communities last.
     """
     with usage_errors():
         reading.next_up(ctx.obj, count=count, json=json)

@@ -81,15 +81,10 @@ def _status_date(row: Any) -> str:
 
 
 def context(report: Report) -> dict[str, Any]:
-    from aipm_cli.render.terminal import month_range
+    from aipm_cli.estimate import report_sentence
 
     s = report.summary
-    forecast = None
-    if s.forecast.finish:
-        forecast = f"At {s.forecast.hours_per_week:g} h a week: done {month_range(*s.forecast.finish)}."
-        if s.forecast.pace_finish:
-            pace = f"{s.forecast.pace_hours_per_week:g} h a week"
-            forecast += f" At the pace so far ({pace}): {month_range(*s.forecast.pace_finish)}."
+    forecast = report_sentence(s.forecast)
     phases = []
     for p in report.roadmap.phases:
         ids = {i.id for m in p.modules for i in m.items}

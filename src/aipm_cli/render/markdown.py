@@ -87,12 +87,9 @@ def render(report: Report) -> str:
     overall = f"**Overall:** {s.percent:.1f}% done: {c.done} of {c.total - c.skipped}"
     add(overall + f" ({c.in_progress} in progress, {c.skipped} skipped)" + ("  " if s.forecast.finish else ""))
     if s.forecast.finish:
-        from aipm_cli.render.terminal import month_range
+        from aipm_cli.estimate import report_sentence
 
-        line = f"**Forecast:** at {s.forecast.hours_per_week:g} h a week, done {month_range(*s.forecast.finish)}"
-        if s.forecast.pace_finish:
-            line += f"; at the pace so far, {month_range(*s.forecast.pace_finish)}"
-        add(line)
+        add(f"**Forecast:** {md(report_sentence(s.forecast))}")
     add("")
     add("| Phase | Done | Progress |")
     add("|---|---:|---:|")

@@ -50,28 +50,10 @@ def fit(text: str, width: int) -> str:
     return cut + "…"
 
 
-def month_range(first: date, last: date) -> str:
-    a, b = first.strftime("%B %Y"), last.strftime("%B %Y")
-    if a == b:
-        return f"in {a}"
-    if first.year == last.year:
-        return f"between {first.strftime('%B')} and {b}"
-    return f"between {a} and {b}"
-
-
 def forecast_lines(f: Forecast) -> list[str]:
-    if f.finish is None:
-        return ["Nothing left to do: every item is done or skipped."]
-    low, high = f.remaining_hours
-    from aipm_cli.wording import span
+    from aipm_cli.estimate import forecast_lines as lines
 
-    left = span(low, high, "study hour")
-    lines = [f"{left} left; at {f.hours_per_week:g} h a week, done {month_range(*f.finish)}."]
-    if f.pace_hours_per_week is not None and f.pace_finish is not None:
-        lines.append(f"At your pace ({f.pace_hours_per_week:g} h a week so far): {month_range(*f.pace_finish)}.")
-    else:
-        lines.append("No pace yet: finish a few items over two weeks and aipm will forecast from your own pace.")
-    return lines
+    return lines(f)
 
 
 def _heading(text: str) -> Text:
@@ -126,7 +108,7 @@ def status_view(console: Console, s: Summary) -> None:
         console.print(Text(f"  Start here: aipm start {s.next[0].id}", style="bold"))
 
     console.print()
-    console.print(_heading("Forecast"))
+    console.print(_heading("Forecast (aipm's estimate)"))
     for text in forecast_lines(s.forecast):
         console.print(Padding(Text(text), (0, 0, 0, 2)))
 
@@ -289,6 +271,28 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
             style="dim",
         )
     )
+    # What the roadmap is, what it is taken from, and what its authors chose: a learner
+    # reading the tree should not need the sources to tell the two apart.
+    if roadmap.description:
+        console.print()
+        console.print(Padding(Text(clean(" ".join(roadmap.description.split()))), (0, 0, 0, 0)))
+    if roadmap.sources:
+        console.print()
+        console.print(_heading("Sources"))
+        for number, source in enumerate(roadmap.sources, 1):
+            line = f"{number}. {source.title}"
+            if source.author:
+                line += f", {source.author}"
+            if source.url:
+                line += f" <{source.url}>"
+            console.print(Padding(Text(clean(line)), (0, 0, 0, 2)))
+            if source.description:
+                console.print(Padding(Text(clean(" ".join(source.description.split())), style="dim"), (0, 0, 0, 5)))
+    if roadmap.assumptions:
+        console.print()
+        console.print(_heading("aipm's assumptions (where the sources are silent)"))
+        for assumption in roadmap.assumptions:
+            console.print(Padding(Text(clean("• " + " ".join(assumption.split()))), (0, 0, 0, 2)))
     out: list[Text] = []
     for phase in roadmap.phases:
         out.append(Text(""))
@@ -335,22 +339,34 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
     if data.get("skip_reason"):
         grid.add_row("skip reason", Text(clean(data["skip_reason"])))
     where = data["phase_title"] + " › " + data["module_title"]
-    # Every item of a roadmap without priorities is "core": saying so would add nothing.
-    kind = data["kind"] if data.get("priority", "core") == "core" else f"{data['kind']} · {data['priority']}"
+    # A priority only where the roadmap gives one (the bundled roadmap's sources rank nothing).
+    kind = f"{data['kind']} · {data['priority']}" if data.get("priority") else data["kind"]
     grid.add_row("kind", Text(clean(kind)))
     grid.add_row("in", Text(clean(where)))
+    if data.get("project"):
+        grid.add_row("project", Text(clean(f"{data.get('project_title') or data['project']} ({data['project']})")))
     for key in ("provider", "author", "duration", "url"):
         if data.get(key):
             grid.add_row(key, Text(clean(data[key])))
-    # A bare title ("Transparency") needs context: the item's own description,
-    # else what its module and phase say about it.
-    about = data.get("description") or "\n".join(
-        text for text in (data.get("module_description"), data.get("phase_description")) if text
-    )
-    if about:
-        grid.add_row("about", Text(clean(about)))
+    # A bare title ("Transparency") needs context: the item's own description, else what its
+    # module says (labelled, so it is not read as the item's own), else its phase; a phase's
+    # paragraph is not repeated on each of its items when the module says something.
+    if data.get("description"):
+        grid.add_row("about", Text(clean(data["description"])))
+    elif data.get("module_description"):
+        grid.add_row("module", Text(clean(data["module_description"])))
+    elif data.get("phase_description"):
+        grid.add_row("phase", Text(clean(data["phase_description"])))
+    if data.get("done_means"):
+        means = Text(clean(data["done_means"]))
+        means.append("  (aipm's reading)", style="dim")
+        grid.add_row("done means", means)
     if data.get("assumption"):
         grid.add_row("aipm's note", Text(clean(data["assumption"])))
+    if data.get("module_assumption"):
+        grid.add_row("on the module", Text(clean("aipm's note: " + data["module_assumption"])))
+    if data.get("phase_assumption"):
+        grid.add_row("on the phase", Text(clean("aipm's note: " + data["phase_assumption"])))
     if data["requires"]:
         req = Text()
         for i, r in enumerate(data["requires"]):
@@ -455,6 +471,8 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
     console.print(head)
     if data.get("description"):
         console.print(Text(clean(data["description"])))
+    if data.get("assumption"):
+        console.print(Text(clean("aipm's note: " + data["assumption"]), style="dim"))
     if data.get("notes"):
         console.print(_heading("Notes"))
         _numbered(console, data["notes"], data.get("earlier_notes", 0), "notes")
@@ -531,13 +549,13 @@ def plan_view(console: Console, plan: Any) -> None:
     if not plan.items:
         console.print("Nothing left to plan: every item is done or skipped.")
         return
-    from aipm_cli.wording import count
 
     # Narrow terminals leave out the end dates (the next start says them) and put the hours after the
     # id, so that ids fit whole.
     narrow = console.width < 80
     gap = " " * 3
-    hours = [f"{item.hours:g}" for item in plan.items]
+    # Whole hours: the estimate behind them is a range, not a decimal.
+    hours = [f"{round(item.hours)}" if item.hours >= 0.5 else "<1" for item in plan.items]
     hours_width = max(len("hours"), *(len(h) for h in hours))
     dates_width = len("2026-01-01") * (1 if narrow else 2) + (0 if narrow else len(gap))
     entries = []
@@ -575,10 +593,25 @@ def plan_view(console: Console, plan: Any) -> None:
                 line += " " * (room - part.cell_len) + gap + spent.rjust(hours_width)
             lines.append(line)
     _print_lines(console, lines)
-    console.print(
-        Text(
-            f"{count(len(plan.items), 'item')}, {plan.total_hours:g} study hours at {plan.hours_per_week:g} h a week: "
-            f"done by {plan.finish.isoformat()}.",
-            style="bold",
+    for number, text in enumerate(plan_summary(plan)):
+        console.print(Text(text, style="bold" if number == 0 else ""))
+
+
+def plan_summary(plan: Any) -> list[str]:
+    """What the plan adds up to, as aipm's estimate in ranges (the dates above use each range's middle)."""
+    from aipm_cli.estimate import hours, month_range, origin_of
+    from aipm_cli.wording import count
+
+    origin = origin_of(plan.source_hours, plan.default_hours, plan.reference_hours_per_week)
+    lines = [f"aipm's estimate: {count(len(plan.items), 'item')}, {hours(*plan.hours_range)} of study = {origin}."]
+    if plan.finish_range is not None:
+        lines.append(
+            f"At {plan.hours_per_week:g} h a week: done {month_range(*plan.finish_range)}. "
+            "The dates above take the middle of each item's range."
         )
-    )
+    if plan.ongoing:
+        lines.append(
+            f"Not scheduled: {count(len(plan.ongoing), 'ongoing habit or community', 'ongoing habits and communities')}"
+            " (no end date); keep them up alongside and mark each done once it is part of how you work."
+        )
+    return lines

@@ -164,11 +164,11 @@ class AipmApp(App[None]):
         filled = round(summary.percent / 100 * 20)
         header.append("█" * filled + "░" * (20 - filled))
         header.append(f" {summary.percent:.1f}%")
-        finish = summary.forecast.finish
+        from aipm_cli.estimate import short
+
         header.append(
             f"\n{summary.counts.done}/{summary.counts.total - summary.counts.skipped} done"
-            + (f" · done {finish[0]:%b %Y}–{finish[1]:%b %Y} at {summary.forecast.hours_per_week:g} h a week"
-               if finish else " · nothing left")
+            + f" · {short(summary.forecast)}"
             + (f" · changes for {self.day.isoformat()}" if self.day else ""),
             style="dim",
         )  # fmt: skip
