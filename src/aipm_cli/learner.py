@@ -638,11 +638,21 @@ class Learner:
                 ledger = self.ledger
                 report["changes_dir"] = str(ledger.changes_dir)
                 report["legacy_store"] = (self.layout.learners / self.user / "progress.json").exists()
+                cached = ledger.cached()  # what the next command would believe, before it is replaced
                 if rebuild:
                     result = ledger.rebuild()
                     report["rebuilt"] = True
                 else:
                     result = ledger.load(use_cache=False)  # every line checked, not the cache's word
+                report["cache_agrees"] = _cache_agrees(cached, result)
+                if report["cache_agrees"] is False:
+                    problems.append(
+                        "The derived-state cache disagreed with a fresh fold of the logs; it was rebuilt from them "
+                        "(nothing in the logs changed). Please report this as a bug."
+                    )
+                report["odd_states"] = _odd_states(ledger, result)
+                for odd in report["odd_states"]:
+                    problems.append(odd["says"])
                 report["changes"] = result.changes
                 report["in_effect"] = result.in_effect
                 report["recorded_roadmap_version"] = result.state.roadmap_version
@@ -746,6 +756,48 @@ class Learner:
         added = ledger.import_changes(counted, file.name, replace=replace)
         self.saved = bool(added) or replace
         return Imported(added, name, roadmap.id, counted.count, undoable=ledger.import_marked)
+
+
+def _cache_agrees(cached: Any, result: Any) -> bool | None:
+    """Whether the cache said what a fresh fold says (None: there was no cache to compare)."""
+    if cached is None:
+        return None
+    from aipm_cli.record.state import state_data
+
+    return (
+        state_data(cached.state) == state_data(result.state)
+        and cached.max_id == result.max_id
+        and cached.in_effect == result.in_effect
+    )
+
+
+def _odd_states(ledger: Any, result: Any) -> list[dict[str, Any]]:
+    """States the command line would refuse to make here, which changes from several machines can:
+    done dated before started, and a done item started again by a machine that had not heard."""
+    out: list[dict[str, Any]] = []
+    for unit, rec in sorted(result.state.items.items()):
+        if rec.status == "done" and rec.started_on and rec.completed_on and rec.completed_on < rec.started_on:
+            says = (
+                f"{unit} is done on {rec.completed_on} but started on {rec.started_on}, later (changes from two "
+                f"machines); correct it with `aipm done {unit} --on DATE`."
+            )
+            out.append({"unit": unit, "kind": "done_before_started", "says": says})
+        if rec.status == "in_progress" and unit in result.refs:
+            # A start on a done item the command line refuses: a start right after another machine's
+            # done means that machine had not heard (a reset is a deliberate act, never flagged).
+            history = [
+                c for c, undone in ledger.recent_for(unit) if not undone and c["op"] in ("done", "start", "reset")
+            ]
+            for earlier, later in zip(history, history[1:], strict=False):
+                if earlier["op"] == "done" and later["op"] == "start" and later["device"] != earlier["device"]:
+                    says = (
+                        f"{unit} was done on {earlier['on']} ({earlier['device']}) and then started again by "
+                        f"{later['device']}, which had not heard; if it is done, run `aipm done {unit} "
+                        f"--on {earlier['on']}`."
+                    )
+                    out.append({"unit": unit, "kind": "reopened", "says": says})
+                    break
+    return out
 
 
 class _Counted:

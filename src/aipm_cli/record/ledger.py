@@ -143,6 +143,10 @@ class Ledger:
     def state(self) -> State:
         return self.load().state
 
+    def cached(self) -> Fold | None:
+        """The cache as the next command would take it (it matches the logs' sizes and times), or None."""
+        return self._read_cache(self._key(self.signature()))
+
     def as_of(self, day: date) -> State:
         """The state as it stood at the end of `day`, with what is known now (every note: for reports)."""
         return fold(self.sources(), self.aliases, as_of=day, keep=None).state
