@@ -389,3 +389,19 @@ def test_two_hundred_thousand_notes_on_one_item_keep_memory_bounded(home: Path, 
     assert "199950 earlier notes" in shown and "200000." in shown
     cache = next((home / "cache" / "state").rglob("ai-product-manager.json"))
     assert cache.stat().st_size < 200_000  # the window, not 200,000 notes
+
+
+def test_a_lone_surrogate_in_an_old_store_is_a_clear_error(run: Run, home: Path) -> None:
+    from conftest import DATA
+
+    folder = home / "learners" / "ada"
+    folder.mkdir(parents=True)
+    raw = (DATA / "schema1" / "rich" / "learners" / "ada" / "progress.json").read_text()
+    assert '"week one"' in raw
+    (folder / "progress.json").write_text(raw.replace('"week one"', '"week \\ud800 one"'))
+    for args in (["status"], ["done", "ai-for-everyone"], ["doctor"], ["doctor", "--rebuild"]):
+        result = run(*args)
+        assert result.exit_code in (0, 1), args
+        assert "Traceback" not in result.stderr and "unexpected" not in result.stderr.lower(), (args, result.stderr)
+    assert "progress.json" in run("status").stderr + run("done", "ai-for-everyone").stderr
+    assert (folder / "progress.json").exists()  # nothing unreadable is overwritten or lost

@@ -190,7 +190,20 @@ def legacy_changes(root: Path, user: str, roadmap_id: str) -> list[dict[str, Any
     doc = read_legacy(legacy_path(root, user))
     if doc is None or roadmap_id not in doc.roadmaps:
         return None
-    return changes_for(user, roadmap_id, doc.roadmaps[roadmap_id], doc.created)
+    return _checked_changes(legacy_path(root, user), user, roadmap_id, doc.roadmaps[roadmap_id], doc.created)
+
+
+def _checked_changes(path: Path, user: str, roadmap_id: str, progress: Any, created: Any) -> list[dict[str, Any]]:
+    """changes_for, with a value the record's gate refuses (a lone surrogate...) named as the store's fault."""
+    from aipm_cli.errors import StoreError
+
+    try:
+        return changes_for(user, roadmap_id, progress, created)
+    except fmt.BadChange as exc:
+        raise StoreError(
+            f"Cannot read {path}: a change made from it {exc}. Nothing was changed.",
+            "Correct that value in the file (or restore it from a copy); aipm migrates it on the next change.",
+        ) from None
 
 
 def migrate_store(root: Path, user: str) -> bool:
@@ -207,7 +220,7 @@ def migrate_store(root: Path, user: str) -> bool:
     if doc is None:
         return False
     for roadmap_id, progress in sorted(doc.roadmaps.items()):
-        made = changes_for(user, roadmap_id, progress, doc.created)
+        made = _checked_changes(path, user, roadmap_id, progress, doc.created)
         if not made:
             continue
         payload = b"".join(fmt.line(c) for c in made)
