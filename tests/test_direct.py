@@ -16,7 +16,7 @@ import pytest
 import typer
 
 from aipm_cli.cli import direct, hoist_global_options, reading
-from aipm_cli.cli.app import make_app
+from aipm_cli.cli.typer_app import make_app
 from conftest import Run, invoke_line
 
 
