@@ -612,6 +612,7 @@ class Learner:
             problems.append(exc.message)
         try:
             report["settings"] = {k: self.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
+            problems.extend(self.config.problems)
         except AipmError as exc:
             problems.append(exc.message)
         from aipm_cli import finding
@@ -752,7 +753,7 @@ def _backup_user(name: str) -> str:
     """'learner-ada-20261124T100000' (or '...-2') -> 'ada'."""
     import re
 
-    match = re.match(r"^learner-(.+)-\d{8}T\d{6}(?:-\d+)?$", name)
+    match = re.fullmatch(r"learner-(.+)-\d{8}T\d{6}(?:-\d+)?", name)
     return match.group(1) if match else name.removeprefix("learner-")
 
 

@@ -676,18 +676,15 @@ def device_id(root: Path) -> str:
     import secrets
     import socket
 
+    from aipm_cli.fs import read_device_file
+
     path = root / "device"
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        text = None
-    except (OSError, UnicodeDecodeError):
-        text = ""
+    text, why = read_device_file(path)
     if text is not None:
         if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", text):
             return text
         raise StoreError(
-            f"The device id in {path} cannot be read.", "Delete that file; aipm makes a new one on the next change."
+            f"The device id in {path} cannot be read{why}.", "Delete that file; aipm makes a new one on the next change."
         )
     host = re.sub(r"[^a-z0-9]+", "-", socket.gethostname().lower()).strip("-")[:40] or "device"
     made = f"{host}-{secrets.token_hex(2)}"

@@ -218,7 +218,11 @@ def migrate_store(root: Path, user: str) -> bool:
             atomic_write(target, payload)
     backups = root / "learners" / user / "backups"
     ensure_private_dir(backups)
-    raw = path.read_bytes()
+    from aipm_cli.store import Store
+
+    raw = Store(path, user).read_raw()  # bounded, never waits (read_legacy read it a moment ago)
+    if raw is None:
+        return True  # moved away meanwhile: its changes are written
     keep = backups / f"progress-schema1-{sha256_hex(raw)[:12]}.json"
     if not keep.exists():
         tmp = keep.with_name(keep.name + ".tmp")
