@@ -155,10 +155,7 @@ def _ignored(path: Path, key: str, value: Any, exc: InputError) -> str:
         using = "it is left out"
     else:
         using = f"the default {default:g} is used" if isinstance(default, float) else f"the default {default} is used"
-    return (
-        f"{path}: the {key} setting {shown} cannot be used ({why}); {using}. "
-        f"Set it with `aipm config {key} VALUE`."
-    )
+    return f"{path}: the {key} setting {shown} cannot be used ({why}); {using}. Set it with `aipm config {key} VALUE`."
 
 
 class Config:
@@ -209,5 +206,9 @@ class Config:
         except Timeout:
             raise StoreError(f"Another aipm is changing {self.path}.", "Try again in a moment.") from None
         except OSError as exc:
-            raise StoreError(f"Cannot write the settings file {self.path}: {exc.strerror}.") from None
+            from aipm_cli.fs import write_hint
+
+            raise StoreError(
+                f"Cannot write the settings file {self.path}: {exc.strerror}. Nothing was changed.", write_hint(exc)
+            ) from None
         return value

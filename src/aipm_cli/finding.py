@@ -127,7 +127,7 @@ def _own_ref(path: Path, cache_dir: Path) -> RoadmapRef:
 
             ensure_private_dir(refused.parent)
             atomic_write(refused, exc.message.encode("utf-8"))
-        except OSError:
+        except (OSError, AipmError):  # a full disk, or something planted in the cache that is not a file
             pass  # only speed is lost
         return RoadmapRef(path.stem, path, "own", exc.message)
     return RoadmapRef(roadmap.id, path, "own")

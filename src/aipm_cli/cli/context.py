@@ -100,6 +100,7 @@ class App:
         """
         from aipm_cli.fs import write_output
 
+        self.warn()
         if str(path) == "-":
             from aipm_cli.render.safe import for_terminal, is_terminal
 
