@@ -582,6 +582,70 @@ def test_an_import_whose_marker_cannot_be_written_is_taken_back_whole(
     assert json.loads(run("show", "user-research", "--json").stdout)["status"] == "not_started"
 
 
+def test_a_migration_on_a_full_disk_keeps_the_old_store_working(
+    run: Run, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import DATA
+
+    monkeypatch.setenv("AIPM_BUNDLED_ROADMAPS", str(home.parent / "bundled"))
+    (home.parent / "bundled").mkdir()
+    (home.parent / "bundled" / "ai-product-manager.yaml").write_bytes(
+        (DATA / "released" / "ai-product-manager-1.0.0.yaml").read_bytes()
+    )
+    store = home / "learners" / "ada" / "progress.json"
+    store.parent.mkdir(parents=True)
+    store.write_bytes((DATA / "schema1" / "rich" / "learners" / "ada" / "progress.json").read_bytes())
+    old = store.read_bytes()
+    seen = run("status", "--json").stdout
+    with disk_full(monkeypatch, home):
+        for _ in range(2):
+            one_clear_error(run("done", "user-research"), "No space left on device", str(store))
+    assert store.read_bytes() == old
+    assert run("status", "--json").stdout == seen
+    assert run("done", "user-research").exit_code == 0  # with space again, it migrates
+    assert not store.exists()
+    assert [p.read_bytes() for p in (home / "learners" / "ada" / "backups").glob("progress-schema1-*")] == [old]
+
+
+def test_a_link_planted_at_the_old_store_backup_is_never_written_through(run: Run, home: Path, tmp_path: Path) -> None:
+    from aipm_cli.fs import sha256_hex
+    from conftest import DATA
+
+    store = home / "learners" / "ada" / "progress.json"
+    store.parent.mkdir(parents=True)
+    raw = (DATA / "schema1" / "merge" / "learners" / "ada" / "progress.json").read_bytes()
+    store.write_bytes(raw)
+    outside = tmp_path / "outside"
+    outside.write_text("keep\n")
+    backups = home / "learners" / "ada" / "backups"
+    backups.mkdir()
+    keep = backups / f"progress-schema1-{sha256_hex(raw)[:12]}.json"
+    for planted in (keep, keep.with_name(keep.name + ".tmp")):
+        planted.symlink_to(outside)
+    assert run("doctor", "--rebuild").exit_code in (0, 1)
+    assert outside.read_text() == "keep\n"
+    assert not store.exists() and keep.read_bytes() == raw and not keep.is_symlink()
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EDQUOT])
+def test_any_other_full_disk_or_read_only_refusal_is_still_a_sentence(
+    run: Run, home: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    from aipm_cli.cli.boundary import unexpected
+    from aipm_cli.learner import Learner
+
+    assert run("done", "ai-for-everyone").exit_code == 0
+
+    def refused(self: Any) -> Any:
+        raise OSError(code, os.strerror(code), str(home / "somewhere"))
+
+    monkeypatch.setattr(Learner, "summary", refused)
+    err = one_clear_error(run("status"), os.strerror(code), str(home / "somewhere"))
+    assert "Nothing was saved" not in err
+    saved = unexpected(OSError(code, os.strerror(code)), saved=True)
+    assert saved[1].startswith("Your change was saved before the error.") and "unexpected" not in saved[0]
+
+
 READ_ONLY = [
     *WRITES,
     ("restore", "grace"),
