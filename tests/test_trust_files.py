@@ -160,6 +160,19 @@ def test_a_fifo_planted_as_a_refused_roadmap_note_is_not_read(run: Run, home: Pa
     assert "broken" in result.stdout
 
 
+def test_an_endless_calendar_cache_is_not_read(run: Run, home: Path, tmp_path: Path) -> None:
+    assert run("plan", "--ics", str(tmp_path / "a.ics")).exit_code == 0
+    state = home / "cache" / "calendar" / "ada.json"
+    assert state.is_file()
+    state.unlink()
+    with open(state, "wb") as handle:
+        handle.truncate(SPARSE)
+    state.chmod(0o600)
+    result = aipm(home, "plan", "--ics", str(tmp_path / "b.ics"), cap=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
 # --------------------------------------------------------------------------- #
 # Writes never follow a link planted at aipm's own paths
 # --------------------------------------------------------------------------- #
