@@ -205,6 +205,22 @@ def test_cache_write_replaces_a_planted_link_and_never_writes_through_it(run: Ru
     assert not cache.is_symlink()
 
 
+def test_a_link_planted_at_a_lock_is_refused_never_written_through(run: Run, home: Path, tmp_path: Path) -> None:
+    assert run("done", "ai-for-everyone").exit_code == 0
+    outside = tmp_path / "outside"
+    outside.write_text("important\n")
+    lock = home / "learners" / "ada" / "ai-product-manager" / "write.lock"
+    lock.unlink(missing_ok=True)
+    lock.symlink_to(outside)
+    (home / "config.json.lock").unlink(missing_ok=True)
+    (home / "config.json.lock").symlink_to(outside)
+    one_clear_error(run("done", "user-research"), "symbolic link", "delete the link")
+    one_clear_error(run("config", "hours_per_week", "5"), "symbolic link", "delete the link")
+    assert outside.read_text() == "important\n"
+    lock.unlink()
+    assert run("done", "user-research").exit_code == 0
+
+
 def test_atomic_write_never_follows_a_link_by_default(tmp_path: Path) -> None:
     from aipm_cli.fs import atomic_write
 

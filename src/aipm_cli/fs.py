@@ -208,6 +208,7 @@ _WRITE_HINTS = {
     errno.EROFS: "That folder is on a read-only file system: remount it writable, or set AIPM_HOME to another folder.",
     errno.EACCES: "Check that you may write to that folder (its owner and mode).",
     errno.EPERM: "Check that you may write to that folder (its owner, mode and attributes).",
+    errno.ELOOP: "A symbolic link stands where aipm keeps that file: delete the link (aipm makes the file again).",
 }
 
 
