@@ -4,8 +4,9 @@ The scripts `aipm completion bash|zsh|fish` prints call `aipm` itself with
 `_AIPM_COMPLETE=<shell>` and `_AIPM_CWORD=<index of the word being completed>`
 and the words of the line as arguments; aipm prints one candidate a line
 (`value<TAB>description`). Ids come from the roadmap in use (a `--roadmap`
-earlier on the line wins), read from the validated-roadmap cache, else from
-the YAML file itself. Completion never writes anything, and prints nothing
+earlier on the line wins), read from the validated-roadmap cache, else
+checked as `status` checks it (a roadmap `status` refuses, an alias bomb
+say, offers nothing). Completion never writes anything, and prints nothing
 when the data directory is empty or broken.
 """
 
@@ -219,25 +220,34 @@ def _roadmaps(home: Path) -> list[tuple[str, str]]:
 
 
 def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
-    """The validated document of the roadmap in use (cache), else the YAML file read as it is."""
+    """The validated document of the roadmap in use: from the cache, else checked as `status` checks it
+    (the same bounded loader and validation; nothing is written). None when it is not a valid roadmap."""
     import json
 
     from aipm_cli import finding
+    from aipm_cli.errors import AipmError
 
     if spec is None:
-        try:
-            spec = json.loads((home / "config.json").read_text()).get("roadmap")
-        except (OSError, ValueError, AttributeError):
-            spec = None
-    path = finding.find(spec or finding.DEFAULT_ROADMAP, home / "roadmaps")
-    data = finding.read_roadmap_bytes(path)
-    document = finding._read_cache(finding._cache_path(data, home / "cache"))
-    if isinstance(document, dict):
-        return document
-    import yaml  # not validated yet: read it as it is (never written anywhere)
+        from aipm_cli.config import MAX_SETTINGS_BYTES
+        from aipm_cli.fs import read_regular_file
 
-    loaded = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
-    return loaded if isinstance(loaded, dict) else None
+        try:
+            spec = json.loads(read_regular_file(home / "config.json", MAX_SETTINGS_BYTES)).get("roadmap")
+        except (OSError, ValueError, AttributeError, RecursionError):
+            spec = None
+        if not isinstance(spec, str):
+            spec = None
+    try:
+        path = finding.find(spec or finding.DEFAULT_ROADMAP, home / "roadmaps")
+        data = finding.read_roadmap_bytes(path)
+        document = finding._read_cache(finding._cache_path(data, home / "cache"))
+        if isinstance(document, dict):
+            return document
+        from aipm_cli.catalog import parse_roadmap_text
+
+        return dict(parse_roadmap_text(data, str(path), cache_dir=None).data())
+    except AipmError:  # not a roadmap `status` would use: nothing to offer
+        return None
 
 
 def _ids(home: Path, spec: str | None) -> list[tuple[str, str, str]]:
