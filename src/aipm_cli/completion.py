@@ -17,40 +17,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COMMANDS = {
-    "status": "dashboard: progress, next up, forecast",
-    "list": "the roadmap as a tree with status marks",
-    "show": "one item, module or phase in full",
-    "next": "what to do next",
-    "log": "every change, newest first",
-    "start": "mark items as in progress",
-    "done": "mark items as done",
-    "skip": "skip items",
-    "reset": "set items back to not started",
-    "undo": "revert the last change",
-    "redo": "bring back what undo reverted",
-    "note": "add a note",
-    "skills": "your skill ratings and coverage",
-    "assess": "rate yourself 1-5 on a skill area",
-    "plan": "a dated study plan for what is left",
-    "export": "a progress report",
-    "import": "add the changes of a JSON export",
-    "roadmap": "manage roadmap definitions",
-    "config": "show or change settings",
-    "users": "the learners here",
-    "doctor": "check the data directory",
-    "sync": "the same progress on every machine, through git",
-    "cohort": "one report across many learners",
-    "completion": "print a shell completion script",
-    "tui": "walk the roadmap and mark items with a key",
+from aipm_cli import command_table
+
+# Every command and subcommand, and the options that take a value: made from the CLI's own commands
+# (aipm_cli/cli/table.py; a test holds the file to what it makes).
+COMMANDS = command_table.COMMANDS
+SUBCOMMANDS: dict[str, dict[str, str]] = {
+    **command_table.SUBCOMMANDS,
+    "completion": dict.fromkeys(("bash", "zsh", "fish"), ""),  # the shells (an argument, not subcommands)
 }
-SUBCOMMANDS = {
-    "roadmap": {"list": "bundled and own roadmaps", "show": "every phase, module and item",
-                "use": "make it the default", "validate": "check a roadmap file", "schema": "the JSON Schema"},
-    "sync": {"init": "make the data directory a git repository"},
-    "cohort": {"report": "one report across a cohort"},
-    "completion": {"bash": "", "zsh": "", "fish": ""},
-}  # fmt: skip
 ITEM_COMMANDS = ("start", "done", "skip", "reset", "show", "note")
 GLOBAL_VALUE = {"--user": "learner", "-u": "learner", "--roadmap": "roadmap", "-r": "roadmap"}
 STATUSES = ["not_started", "in_progress", "done", "skipped"]
@@ -179,21 +154,8 @@ def candidates(words: list[str], cword: int) -> list[tuple[str, str]]:
     return []
 
 
-# Options that take a value, per command (flags that do not are left out).
-_VALUED = {
-    "--on", "--note", "-m", "--evidence", "-e", "--reason", "--credential", "--expires", "--format", "-f",
-    "--output", "-o", "--as-of", "--since", "--until", "--limit", "-n", "--count", "--hours-per-week", "-w",
-    "--start", "--ics", "--phase", "-p", "--module", "--kind", "-k", "--status", "-s", "--stuck-weeks",
-    "--inactive-days", "--by", "--remind", "--blocks", "--remove",
-}  # fmt: skip
-
-
 def _takes_value(command: str, option: str) -> bool:
-    if option == "--status":
-        return command == "list"
-    if option == "-m":
-        return True
-    return option in _VALUED
+    return (command, option) in command_table.VALUED
 
 
 def _filter(found: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
