@@ -95,9 +95,9 @@ def report(
         raise usage_error(f"'{by}' is not a choice; use learner or item.", "--by")
     if by == "item" and fmt != "csv":
         raise usage_error("--by item is for the CSV format; add --format csv.", "--by")
-    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
+    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
 
-    spec = roadmap or app.roadmap_spec
+    spec = roadmap or app.learner.roadmap_spec
     path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
     # A source may be this data directory itself: then not even the roadmap cache is written.
     home = app.layout.root.resolve()
@@ -106,15 +106,15 @@ def report(
         catalog.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
     )
     options = Options(
-        today=app.today(),
+        today=app.learner.today(),
         as_of=day,
-        hours_per_week=app.hours_per_week(),
+        hours_per_week=app.learner.hours_per_week(),
         stuck_weeks=stuck_weeks,
         inactive_days=inactive_days,
         with_notes=with_notes,
         items=by == "item",
     )
-    summary = build(chosen, sources, options, app.now())
+    summary = build(chosen, sources, options, app.learner.now())
     module = import_module(RENDERERS[fmt])
     if fmt == "text" and output is None:
         app.show(module.view, summary)

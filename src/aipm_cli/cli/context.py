@@ -155,12 +155,6 @@ class App:
         learner.debug = self.debug
         return learner
 
-    def __getattr__(self, name: str) -> Any:
-        # Everything that is not output belongs to the core service.
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.learner, name)
-
     @property
     def saved(self) -> bool:
         return "learner" in self.__dict__ and self.learner.saved

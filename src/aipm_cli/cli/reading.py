@@ -106,8 +106,8 @@ def list_items(
     wanted_kind = _choice(kind, KINDS, "kind")
     wanted_status = _choice(status, STATUSES, "status")
     # Only these two filters need the roadmap itself (to resolve a prefix or title).
-    phase_id = _phase_or_module(app.roadmap, phase, "phase") if phase else None
-    module_id = _phase_or_module(app.roadmap, module, "module") if module else None
+    phase_id = _phase_or_module(app.learner.roadmap, phase, "phase") if phase else None
+    module_id = _phase_or_module(app.learner.roadmap, module, "module") if module else None
     selected = [
         r
         for r in app.learner.rows()
@@ -167,8 +167,8 @@ def log(
 ) -> None:
     from aipm_cli.dates import parse_date
 
-    start = option_value("--since", parse_date, since, app.today(), what="date") if since else None
-    end = option_value("--until", parse_date, until, app.today(), allow_future=True, what="date") if until else None
+    start = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
+    end = option_value("--until", parse_date, until, app.learner.today(), allow_future=True, what="date") if until else None
     changes = app.learner.log(start, end, limit)
     # Streams: the first changes are out at once, however long the history.
     if json:
@@ -183,7 +183,7 @@ def skills(app: App, full: bool = False, json: bool = False) -> None:
     from aipm_cli.skills import skills_view
     from aipm_cli.summary import to_data
 
-    views = skills_view(app.roadmap, app.read_state())
+    views = skills_view(app.learner.roadmap, app.learner.read_state())
     if json:
         app.emit_json(to_data(views))
         return
@@ -219,38 +219,38 @@ def plan(
             "Choose one of --blocks and --hours-per-week.", "With --blocks, the blocks' total is the weekly hours."
         )
     first = (
-        option_value("--start", parse_date, start, app.today(), allow_future=True, what="start date")
+        option_value("--start", parse_date, start, app.learner.today(), allow_future=True, what="start date")
         if start
-        else app.today()
+        else app.learner.today()
     )
     events: list[Any] = []
     if weekly is not None:
         from aipm_cli.calendar import block_events, weekly_hours
 
         hours = weekly_hours(weekly)
-        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
-        events, schedule = block_events(schedule, app.roadmap, app.user, weekly)
+        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours)
+        events, schedule = block_events(schedule, app.learner.roadmap, app.learner.user, weekly)
     else:
         if hours_per_week is not None:
             from aipm_cli.config import parse_value
 
             hours = option_value("--hours-per-week", parse_value, "hours_per_week", hours_per_week)
         else:
-            hours = app.hours_per_week()
-        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
+            hours = app.learner.hours_per_week()
+        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours)
         if ics is not None:
             from aipm_cli.calendar import day_events
 
-            events = day_events(schedule, app.roadmap, app.user)
+            events = day_events(schedule, app.learner.roadmap, app.learner.user)
     cancelled = 0
     if ics is not None:
         from aipm_cli.calendar import CalendarState, to_ics
 
-        state = CalendarState(app.layout.cache / "calendar" / f"{app.user}.json")
-        text = to_ics(events, app.roadmap, app.user, app.now(), reminders=reminders, state=state)
+        state = CalendarState(app.layout.cache / "calendar" / f"{app.learner.user}.json")
+        text = to_ics(events, app.learner.roadmap, app.learner.user, app.learner.now(), reminders=reminders, state=state)
         app.write_file(ics, text.encode(), "--ics", "ics")
         state.save()
-        ours = [e for e in state.events.values() if e["roadmap"] == app.roadmap.id]
+        ours = [e for e in state.events.values() if e["roadmap"] == app.learner.roadmap.id]
         cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
     if json:
         app.emit_json(to_data(schedule))
@@ -272,12 +272,12 @@ def export(
     from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
 
     fmt = report_format(fmt, output, FORMATS, EXTENSIONS, "md")
-    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
-    state = app.ledger.as_of(day) if day is not None else app.read_state(every_note=True)
-    changes = app.ledger.changes(until=day) if fmt == "json" else ()
+    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    state = app.learner.ledger.as_of(day) if day is not None else app.learner.read_state(every_note=True)
+    changes = app.learner.ledger.changes(until=day) if fmt == "json" else ()
     report = build(
-        app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,
-        person=person_of(app.config, app.user), full=full,
+        app.learner.roadmap, state, app.learner.user, day or app.learner.today(), app.learner.now(), app.learner.hours_per_week(), changes,
+        person=person_of(app.learner.config, app.learner.user), full=full,
     )  # fmt: skip
     text = exporter(fmt)(report)
     if output is None:
