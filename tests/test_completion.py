@@ -144,7 +144,9 @@ def test_the_completion_table_is_the_cli_s_own() -> None:
     from aipm_cli.cli.table import table
 
     made = table()
-    assert command_table.COMMANDS == made["commands"], "run: python -m aipm_cli.cli.table > src/aipm_cli/command_table.py"
+    assert command_table.COMMANDS == made["commands"], (
+        "run: python -m aipm_cli.cli.table > src/aipm_cli/command_table.py"
+    )
     assert command_table.SUBCOMMANDS == made["subcommands"]
     assert command_table.VALUED == {tuple(v) for v in made["valued"]}
 
