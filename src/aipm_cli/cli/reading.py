@@ -9,12 +9,15 @@ used raises UsageError (exit 2, said by Typer in its usual form).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from aipm_cli.cli.context import App
     from aipm_cli.plain import Roadmap
 
@@ -265,14 +268,24 @@ def plan(
 
 
 def export(
-    app: App, fmt: str | None = None, output: Path | None = None, as_of: str | None = None, full: bool = False
+    app: App,
+    fmt: str | None = None,
+    output: Path | None = None,
+    as_of: str | None = None,
+    full: bool = False,
+    with_notes: bool = False,
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.render.exporters import exporter
     from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
 
-    fmt = report_format(fmt, output, FORMATS, EXTENSIONS, "md")
+    fmt = report_format(fmt, output, (*FORMATS, "xapi"), EXTENSIONS, "md")
+    if with_notes and fmt != "xapi":
+        raise UsageError("--with-notes is for --format xapi (the other reports hold your notes).", "--with-notes")
     day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
+    if fmt == "xapi":
+        export_xapi(app, output, day, with_notes)
+        return
     state = app.ledger.as_of(day) if day is not None else app.read_state(every_note=True)
     changes = app.ledger.changes(until=day) if fmt == "json" else ()
     report = build(
@@ -285,3 +298,29 @@ def export(
         return
     app.write_file(output, text.encode("utf-8"), "-o", fmt)
     app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+
+
+def xapi_profile(app: App, with_notes: bool = False) -> Any:
+    """The learner's xAPI profile: the actor from the settings, the roadmap's titles."""
+    from aipm_cli.xapi.statements import DEFAULT_HOME_PAGE, Profile, titles_of
+
+    home = app.config.get("lrs_home_page") or DEFAULT_HOME_PAGE
+    return Profile(app.user, app.roadmap.id, home_page=home, titles=titles_of(app.roadmap), with_notes=with_notes)
+
+
+def export_xapi(app: App, output: Path | None, day: date | None, with_notes: bool) -> None:
+    """The learner's changes as xAPI statements, one JSON object a line (aipm's profile: xapi/statements.py)."""
+    from aipm_cli.xapi.statements import line, statements
+
+    profile = xapi_profile(app, with_notes)
+    made = (line(statement) for _change_id, statement in statements(app.ledger.changes(until=day), profile))
+    if output is None or str(output) == "-":
+        app.warn()
+        out = sys.stdout.buffer
+        for chunk in made:
+            out.write(chunk)
+        out.flush()
+        app.warn()
+        return
+    app.write_file(output, b"".join(made), "-o", "xapi")
+    app.say(f"[green]✓[/] Wrote the xAPI statements to {output}.")
