@@ -59,6 +59,9 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
         "aipm cohort report ~/cohort-repo --format csv --by item",
     ],
     ("sync",): ["aipm sync", "aipm sync --status"],
+    ("lrs",): ["aipm lrs push", "aipm lrs status"],
+    ("lrs", "push"): ["aipm lrs push", "aipm lrs push --endpoint https://lrs.example.edu/xAPI/"],
+    ("lrs", "status"): ["aipm lrs status", "aipm lrs status --json"],
     ("tui",): ["aipm tui", "aipm tui --user sam"],
     ("completion",): [
         'aipm completion bash   # then: eval "$(aipm completion bash)" in ~/.bashrc',

@@ -1,0 +1,303 @@
+"""`aipm lrs push` and `aipm lrs status` against a real LRS (Ralph), and error paths against a fake one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Run, log_bytes
+from ralph_lrs import SECRET, USER, Ralph, make_credentials
+
+CHANGE = "https://w3id.org/aipm/xapi/extensions/change"
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+
+@pytest.fixture(scope="module")
+def ralph_auth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ralph_lrs import ralph_command
+
+    ralph_command()  # skips when Ralph is not installed
+    return make_credentials(tmp_path_factory.mktemp("ralph-auth"))
+
+
+@pytest.fixture
+def lrs(tmp_path: Path, ralph_auth: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ralph]:
+    server = Ralph(tmp_path / "ralph", ralph_auth)
+    server.start()
+    monkeypatch.setenv("AIPM_LRS_USER", USER)
+    monkeypatch.setenv("AIPM_LRS_SECRET", SECRET)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def push(run: Run, lrs: Ralph, *args: str) -> dict[str, Any]:
+    result = run("lrs", "push", "--endpoint", lrs.endpoint, "--json", *args)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def a_learner(run: Run) -> None:
+    for step in [
+        ("done", "ai-for-everyone", "--on", "2026-10-01", "--note", "private"),
+        ("start", "the-ai-pm-role", "--on", "2026-10-05"),
+        ("skip", "machine-learning"),
+        ("assess", "product-management", "3"),
+        ("note", "ai-for-everyone", "week 2"),
+        ("done", "computer-vision"),
+        ("undo",),
+        ("redo",),
+    ]:
+        assert run(*step).exit_code == 0, step
+
+
+def test_a_full_push_then_a_second_push_stores_nothing_new(run: Run, lrs: Ralph, store_path: Path) -> None:
+    a_learner(run)
+    before = log_bytes(store_path)
+    exported = [json.loads(line) for line in run("export", "--format", "xapi").stdout.splitlines()]
+    first = push(run, lrs, "--batch-size", "4")
+    assert first["statements"] == len(exported) and first["stored"] == len(exported)
+    stored = lrs.stored()
+    assert sorted(s["id"] for s in stored) == sorted(s["id"] for s in exported)
+    # What the LRS holds is what aipm wrote (the LRS adds `stored` and `authority`).
+    by_id = {s["id"]: s for s in stored}
+    for statement in exported:
+        kept = {k: v for k, v in by_id[statement["id"]].items() if k not in ("stored", "authority")}
+        assert kept == statement
+    second = push(run, lrs)
+    assert second["statements"] == 0 and second["stored"] == 0
+    assert len(lrs.stored()) == len(exported)
+    assert log_bytes(store_path) == before  # pushing never changes the log
+
+
+def test_a_resend_is_already_there_and_nothing_is_doubled(run: Run, lrs: Ralph, home: Path) -> None:
+    a_learner(run)
+    first = push(run, lrs)
+    for cursor in (home / "cache" / "lrs").iterdir():
+        cursor.unlink()  # the cursor lost: everything goes again
+    again = push(run, lrs)
+    assert again["statements"] == first["statements"]
+    assert again["stored"] == 0 and again["already_there"] == first["statements"]
+    assert len(lrs.stored()) == first["statements"]
+
+
+def test_an_undo_after_a_push_stores_one_voiding_statement(run: Run, lrs: Ralph, run_json: Any) -> None:
+    run("done", "ai-for-everyone")
+    run("start", "machine-learning")
+    push(run, lrs)
+    held = lrs.stored()
+    run("undo")  # machine-learning back to not started
+    after = push(run, lrs)
+    assert after["stored"] == 1
+    new = [s for s in lrs.stored() if s["id"] not in {h["id"] for h in held}]
+    assert len(new) == 1 and new[0]["verb"]["id"] == VOIDED
+    started = next(h for h in held if h["object"]["id"].endswith("/machine-learning"))
+    assert new[0]["object"] == {"objectType": "StatementRef", "id": started["id"]}
+    # The LRS's view (statements not voided) matches `aipm status`: ai-for-everyone done, nothing in progress.
+    voided = {s["object"]["id"] for s in lrs.stored() if s["verb"]["id"] == VOIDED}
+    standing = [s for s in lrs.stored() if s["verb"]["id"] != VOIDED and s["id"] not in voided]
+    assert [(s["verb"]["id"].rsplit("/", 1)[1], s["object"]["id"].rsplit("/", 1)[1]) for s in standing] == [
+        ("completed", "ai-for-everyone")
+    ]
+    status = run_json("status")
+    assert status["counts"]["done"] == 1 and status["counts"]["in_progress"] == 0
+
+
+def test_the_server_killed_mid_push_then_the_next_push_completes_with_nothing_doubled(
+    run: Run, lrs: Ralph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aipm_cli.xapi import client as client_module
+
+    a_learner(run)
+    total = len(run("export", "--format", "xapi").stdout.splitlines())
+    monkeypatch.setattr(client_module, "BACKOFF", 0.01)
+    real_post = client_module.Client.post
+    calls = [0]
+
+    def post_then_crash(self: Any, statements: list[dict[str, Any]]) -> int:
+        calls[0] += 1
+        if calls[0] == 3:
+            lrs.kill()  # the server dies before the third batch
+        return real_post(self, statements)
+
+    monkeypatch.setattr(client_module.Client, "post", post_then_crash)
+    broken = run("lrs", "push", "--endpoint", lrs.endpoint, "--batch-size", "3")
+    assert broken.exit_code == 1
+    assert "Cannot reach the LRS" in broken.stderr and "Traceback" not in broken.stderr
+    part = len(lrs.stored())
+    assert 0 < part < total
+    monkeypatch.setattr(client_module.Client, "post", real_post)
+    status = json.loads(run("lrs", "status", "--endpoint", lrs.endpoint, "--json").stdout)
+    assert 0 < status["pending"] < status["changes"]
+    lrs.start()
+    done = push(run, lrs, "--batch-size", "3")
+    assert done["stored"] == total - part
+    ids = [s["id"] for s in lrs.stored()]
+    assert len(ids) == len(set(ids)) == total
+
+
+# --------------------------------------------------------------------------- #
+# Error paths, against a fake LRS (the real one above shows the interoperability)
+# --------------------------------------------------------------------------- #
+
+
+class Fake:
+    """A loopback HTTP server that answers POST /xAPI/statements from a script of answers."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        fake = self
+        self.answers: list[tuple[int, dict[str, str]]] = []  # answered first, in order, before any storing
+        self.refuse: str | None = None  # an object id ending: a batch holding it gets 400
+        self.stored: dict[str, dict[str, Any]] = {}
+        self.posts: list[list[dict[str, Any]]] = []
+        self.headers: list[Any] = []  # each request's headers (names in any case)
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.posts.append(body)
+                fake.headers.append(self.headers)
+                if fake.answers:
+                    status, headers = fake.answers.pop(0)
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(b'{"detail":"busy"}')
+                    return
+                if fake.refuse and any(s["object"]["id"].endswith(fake.refuse) for s in body):
+                    self.send_response(400)
+                    self.end_headers()
+                    self.wfile.write(b'{"detail":"Invalid statement"}')
+                    return
+                new = [s["id"] for s in body if s["id"] not in fake.stored]
+                fake.stored.update({s["id"]: s for s in body})
+                self.send_response(200 if new else 204)
+                self.end_headers()
+                if new:
+                    self.wfile.write(json.dumps(new).encode())
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}/xAPI/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
+    from aipm_cli.xapi import client as client_module
+
+    monkeypatch.setattr(client_module, "BACKOFF", 0.001)
+    monkeypatch.setenv("AIPM_LRS_USER", "learner-7")
+    monkeypatch.setenv("AIPM_LRS_SECRET", "p4ss-w0rd-xyz")
+    server = Fake()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_a_refused_statement_is_named_by_its_change_and_the_rest_are_stored(
+    run: Run, fake: Fake, run_json: Any
+) -> None:
+    run("done", "ai-for-everyone")
+    run("skip", "machine-learning")
+    run("done", "computer-vision")
+    skip_id = next(
+        c["id"] for c in json.loads(run("export", "--format", "json").stdout)["changes"] if c["op"] == "skip"
+    )
+    fake.refuse = "/machine-learning"
+    result = run("lrs", "push", "--endpoint", fake.endpoint)
+    assert result.exit_code == 1
+    assert f"change {skip_id}: 400 Invalid statement" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(s["object"]["id"].rsplit("/", 1)[1] for s in fake.stored.values()) == [
+        "ai-for-everyone", "computer-vision",
+    ]  # fmt: skip
+    # The refused change stays pending; once the LRS takes it, the next push sends it (and nothing else twice).
+    status = json.loads(run("lrs", "status", "--endpoint", fake.endpoint, "--json").stdout)
+    assert status["pending"] == 2
+    fake.refuse = None
+    again = run("lrs", "push", "--endpoint", fake.endpoint, "--json")
+    assert again.exit_code == 0
+    assert json.loads(again.stdout)["stored"] == 1
+    assert len(fake.stored) == 3
+
+
+def test_busy_servers_are_tried_again_and_credentials_go_only_in_the_header(run: Run, fake: Fake, home: Path) -> None:
+    run("done", "ai-for-everyone")
+    fake.answers = [(503, {}), (429, {"Retry-After": "0"})]
+    assert run("config", "lrs_endpoint", fake.endpoint).exit_code == 0
+    result = run("lrs", "push", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["stored"] == 1 and data["retried"] == 2
+    assert len(fake.posts) == 3
+    import base64
+
+    assert fake.headers[-1]["Authorization"] == "Basic " + base64.b64encode(b"learner-7:p4ss-w0rd-xyz").decode()
+    assert fake.headers[-1]["X-Experience-API-Version"] == "1.0.3"
+    # The secret is never written anywhere in the data directory (settings, cursor, logs).
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert b"p4ss-w0rd-xyz" not in path.read_bytes(), path
+    cursors = list((home / "cache" / "lrs").iterdir())
+    assert len(cursors) == 1
+
+
+def test_a_server_that_stays_busy_is_given_up_on_with_a_plain_error(run: Run, fake: Fake) -> None:
+    run("done", "ai-for-everyone")
+    fake.answers = [(503, {})] * 5
+    result = run("lrs", "push", "--endpoint", fake.endpoint)
+    assert result.exit_code == 1
+    assert "Cannot reach the LRS" in result.stderr and "503" in result.stderr
+    assert len(fake.posts) == 5  # bounded
+    assert "Traceback" not in result.stderr
+
+
+def test_push_needs_an_endpoint_credentials_and_no_plain_http_elsewhere(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("done", "ai-for-everyone")
+    monkeypatch.delenv("AIPM_LRS_USER", raising=False)
+    monkeypatch.delenv("AIPM_LRS_SECRET", raising=False)
+    none = run("lrs", "push")
+    assert none.exit_code == 1 and "No LRS is set" in none.stderr
+    no_secret = run("lrs", "push", "--endpoint", "https://lrs.example.edu/xAPI/")
+    assert no_secret.exit_code == 1 and "AIPM_LRS_USER and AIPM_LRS_SECRET" in no_secret.stderr
+    monkeypatch.setenv("AIPM_LRS_USER", "u")
+    monkeypatch.setenv("AIPM_LRS_SECRET", "s")
+    plain = run("lrs", "push", "--endpoint", "http://lrs.example.edu/xAPI/")
+    assert plain.exit_code == 1 and "unencrypted" in plain.stderr
+    inline = run("lrs", "push", "--endpoint", "https://u:s@lrs.example.edu/xAPI/")
+    assert inline.exit_code == 1 and "user name or password" in inline.stderr
+    bad = run("config", "lrs_endpoint", "ftp://x")
+    assert bad.exit_code == 2 and "is not an http(s) URL" in bad.stderr
+
+
+def test_status_says_what_is_pending_without_the_network(run: Run, fake: Fake) -> None:
+    run("done", "ai-for-everyone")
+    run("done", "machine-learning")
+    before = run("lrs", "status", "--endpoint", fake.endpoint)
+    assert before.exit_code == 0
+    assert "Nothing sent yet: 2 changes to send." in before.stdout
+    run("lrs", "push", "--endpoint", fake.endpoint)
+    run("skip", "computer-vision")
+    after = json.loads(run("lrs", "status", "--endpoint", fake.endpoint, "--json").stdout)
+    assert after["pending"] == 1 and after["changes"] == 3 and after["statements_taken"] == 2
+    assert len(fake.posts) == 1  # status sent nothing
