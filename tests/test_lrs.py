@@ -301,3 +301,17 @@ def test_status_says_what_is_pending_without_the_network(run: Run, fake: Fake) -
     after = json.loads(run("lrs", "status", "--endpoint", fake.endpoint, "--json").stdout)
     assert after["pending"] == 1 and after["changes"] == 3 and after["statements_taken"] == 2
     assert len(fake.posts) == 1  # status sent nothing
+
+
+def test_a_conflict_is_split_and_one_statement_already_there_is_counted_as_such(run: Run, fake: Fake) -> None:
+    run("done", "ai-for-everyone")
+    run("done", "machine-learning")
+    # The batch of two is refused with 409 (one of its ids is there with other content): split, the first
+    # one is there already (409 again), the second is stored.
+    fake.answers = [(409, {}), (409, {})]
+    result = run("lrs", "push", "--endpoint", fake.endpoint, "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["stored"], data["already_there"], data["refused"]) == (1, 1, [])
+    assert [len(body) for body in fake.posts] == [2, 1, 1]
+    assert json.loads(run("lrs", "status", "--endpoint", fake.endpoint, "--json").stdout)["pending"] == 0
