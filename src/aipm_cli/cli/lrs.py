@@ -133,6 +133,62 @@ def push(
         raise typer.Exit(1)
 
 
+def pull_into_index(app: Any, endpoint: str | None, again: bool = False) -> Any:
+    """Pull from the LRS (the endpoint given, else the setting) into the local cohort index."""
+    from aipm_cli.xapi.client import Client
+    from aipm_cli.xapi.pull import pull
+
+    url = _endpoint(app, endpoint)
+    user, secret = _credentials()
+    return pull(Client(url, user, secret), app.layout.cache, again=again)
+
+
+def _say_set_aside(app: Any, pulled: Any) -> None:
+    if pulled.set_aside_count:
+        app.say_plain(
+            f"Warning: {pulled.set_aside_count} of the LRS's statements were set aside (not believed): "
+            + "; ".join(pulled.set_aside)
+        )
+
+
+@lrs_app.command("pull")
+def pull(
+    ctx: typer.Context,
+    endpoint: EndpointOpt = None,
+    again: Annotated[bool, typer.Option("--again", help="Read every statement again, not only the new ones.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Read the learners' statements from the LRS into a local cohort index.
+
+    For instructors: reads the statements aipm wrote (only those stored
+    since the last pull, following the LRS's `more` links), checks every
+    change they carry like any change aipm reads, and keeps them in the
+    cache; `aipm cohort report --lrs URL` reports on them.
+    """
+    from aipm_cli.wording import count
+
+    app = ctx.obj
+    pulled = pull_into_index(app, endpoint, again)
+    if json:
+        app.emit_json(
+            {
+                "endpoint": pulled.endpoint,
+                "statements": pulled.statements,
+                "other_statements": pulled.others,
+                "new_changes": pulled.new,
+                "learners": pulled.learners,
+                "set_aside": pulled.set_aside_count,
+                "index": str(pulled.index),
+            }
+        )
+    else:
+        app.say(
+            f"[green]✓[/] Read {count(pulled.statements, 'statement')} from {pulled.endpoint}: "
+            f"{count(pulled.new, 'new change')}, {count(pulled.learners, 'learner')} in the index."
+        )
+    _say_set_aside(app, pulled)
+
+
 @lrs_app.command("status")
 def status(ctx: typer.Context, endpoint: EndpointOpt = None, json: JsonOpt = False) -> None:
     """What is not sent to the LRS yet (no network)."""
