@@ -423,3 +423,28 @@ def test_a_cohort_report_needs_sources_or_an_lrs(run: Run) -> None:
     result = run("cohort", "report")
     assert result.exit_code == 2
     assert "or --lrs URL" in result.stderr
+
+
+def test_a_second_push_makes_no_statement_of_what_was_sent(
+    run: Run, fake: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aipm_cli.xapi.statements import Profile
+
+    run("done", "the-ai-pm-role")
+    run("undo")
+    run("redo")
+    run("lrs", "push", "--endpoint", fake.endpoint)
+    made: list[str] = []
+    real = Profile._made
+
+    def counted(self: Any, change: dict[str, Any], sent_as: dict[str, Any]) -> Any:
+        made.append(change["id"])
+        return real(self, change, sent_as)
+
+    monkeypatch.setattr(Profile, "_made", counted)
+    run("undo")  # undoes the redone module: what it voids are the redo's statements
+    result = json.loads(run("lrs", "push", "--endpoint", fake.endpoint, "--json").stdout)
+    assert made == [] and result["stored"] == 6
+    redo = [s for s in fake.stored.values() if s["context"]["extensions"][CHANGE]["op"] == "redo"]
+    voided = [s["object"]["id"] for s in list(fake.stored.values())[-6:]]
+    assert sorted(voided) == sorted(s["id"] for s in redo)

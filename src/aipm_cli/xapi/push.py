@@ -128,9 +128,10 @@ def push(
     made = profile()
     for change in changes():
         seen += 1
-        made_now = list(made.statements(change))  # the profile follows every change, sent or not
         if change["id"] <= cursor.through:
+            made.follow(change)  # sent before: the profile only takes it in (what a later undo names)
             continue
+        made_now = made.statements(change)
         waiting.extend((change["id"], statement) for statement in made_now)
         position[change["id"]] = seen
         if len(waiting) >= batch:

@@ -219,33 +219,43 @@ class Profile:
             return change_id, ("",)  # older than what is remembered: its first statement
         return change_id, tuple(p[0] for p in self._parts(known))
 
-    def statements(self, change: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """The statements one change is sent as (call in fold order)."""
+    def statements(self, change: dict[str, Any]) -> list[dict[str, Any]]:
+        """The statements one change is sent as (call in fold order, with every change)."""
+        return self._step(change, make=True)
+
+    def follow(self, change: dict[str, Any]) -> None:
+        """Take in a change whose statements are not wanted (sent before): only what later ones need."""
+        self._step(change, make=False)
+
+    def _step(self, change: dict[str, Any], make: bool) -> list[dict[str, Any]]:
         op = change["op"]
+        out: list[dict[str, Any]] = []
         if op == "undo":
             target = change["target"]
             self.undone[change["id"]] = target
-            key, parts = self._in_effect_as(target)
+            if make:
+                key, parts = self._in_effect_as(target)
+                for part in parts:
+                    voided = statement_id(self.learner, self.roadmap, key, part)
+                    obj = {"objectType": "StatementRef", "id": voided}
+                    out.append(self._statement(change["id"], voided, VERBS["undo"], obj, change, {}))
             if target in self.recent:
                 self.undone_changes[target] = self.recent.pop(target)
-            for part in parts:
-                voided = statement_id(self.learner, self.roadmap, key, part)
-                obj = {"objectType": "StatementRef", "id": voided}
-                yield self._statement(change["id"], voided, VERBS["undo"], obj, change, {})
-            return
+            return out
         if op == "redo":
             brought = self.undone_changes.get(self.undone.get(change["target"], ""))
             if brought is not None:
-                carried = brought if self.with_notes else private_removed(brought)
-                for statement in self._made(brought, change):
-                    statement["context"]["extensions"][BRINGS] = carried
-                    yield statement
+                if make:
+                    carried = brought if self.with_notes else private_removed(brought)
+                    for statement in self._made(brought, change):
+                        statement["context"]["extensions"][BRINGS] = carried
+                        out.append(statement)
                 self.sent_as[brought["id"]] = (change["id"], tuple(p[0] for p in self._parts(brought)))
-                return
+                return out
         self.recent[change["id"]] = change
         if len(self.recent) > RECENT:
             del self.recent[next(iter(self.recent))]
-        yield from self._made(change, change)
+        return list(self._made(change, change)) if make else out
 
 
 def statements(changes: Iterable[dict[str, Any]], profile: Profile) -> Iterator[tuple[str, dict[str, Any]]]:
