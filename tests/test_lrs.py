@@ -448,3 +448,15 @@ def test_a_second_push_makes_no_statement_of_what_was_sent(
     redo = [s for s in fake.stored.values() if s["context"]["extensions"][CHANGE]["op"] == "redo"]
     voided = [s["object"]["id"] for s in list(fake.stored.values())[-6:]]
     assert sorted(voided) == sorted(s["id"] for s in redo)
+
+
+def test_credentials_never_follow_a_redirect_or_a_more_link_elsewhere(run: Run, fake: Fake) -> None:
+    run("done", "ai-for-everyone")
+    fake.answers = [(302, {"Location": "http://127.0.0.2:9/xAPI/statements"})]
+    moved = run("lrs", "push", "--endpoint", fake.endpoint)
+    assert moved.exit_code == 1 and "answered 302" in moved.stderr
+    assert len(fake.posts) == 1
+    fake.pages = [{"statements": [{"id": "x"}], "more": "http://127.0.0.2:9/xAPI/statements?page=2"}]
+    elsewhere = run("lrs", "pull", "--endpoint", fake.endpoint)
+    assert elsewhere.exit_code == 1 and "a link to another server" in elsewhere.stderr
+    assert len(fake.gets) == 1

@@ -96,7 +96,7 @@ class Client:
                 pause = min(pause * 2, MAX_PAUSE)
             request = urllib.request.Request(url, data=body, method=method, headers=headers)
             try:
-                with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (http(s) only)
+                with _opener().open(request, timeout=TIMEOUT) as response:
                     return response.status, response.read(MAX_RESPONSE)
             except urllib.error.HTTPError as exc:
                 status = exc.code
@@ -114,7 +114,7 @@ class Client:
                 continue
         raise LrsError(
             f"Cannot reach the LRS at {self.endpoint}: {last} (tried {ATTEMPTS} times).",
-            "Nothing is lost: what was sent is remembered, and the next `aipm lrs push` sends the rest.",
+            "Nothing is lost: try again later (a push remembers what the LRS took and sends the rest).",
         )
 
     def post(self, statements: list[dict[str, Any]]) -> int:
@@ -140,7 +140,14 @@ class Client:
 
     def get(self, url: str) -> dict[str, Any]:
         """One page of statements (`url` relative to the endpoint's server, as `more` links are)."""
-        status, data = self._request("GET", urljoin(self.statements_url, url))
+        full = urljoin(self.statements_url, url)
+        here, there = urlsplit(self.statements_url), urlsplit(full)
+        if (there.scheme, there.netloc) != (here.scheme, here.netloc):
+            raise LrsError(
+                f"The LRS at {self.endpoint} sent a link to another server ({full[:200]}); it was not followed.",
+                "Your credentials are sent only to the LRS you named.",
+            )
+        status, data = self._request("GET", full)
         if status in (401, 403):
             raise LrsError(
                 f"The LRS at {self.endpoint} refused the credentials ({status}).",
@@ -155,6 +162,17 @@ class Client:
         if not isinstance(page, dict) or not isinstance(page.get("statements"), list):
             raise LrsError(f"The LRS at {self.endpoint} sent something that is not a page of statements.")
         return page
+
+
+def _opener() -> Any:
+    """urllib without following redirects: a redirect would carry the credentials to wherever it points."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirect)
 
 
 def _detail(data: bytes) -> str:
