@@ -17,7 +17,7 @@ COMMANDS = {
     "skills": "your skill ratings and coverage",
     "assess": "rate yourself 1-5 on a skill area",
     "plan": "a dated study plan for what is left",
-    "export": "a progress report (md, html, json, csv)",
+    "export": "a progress report (md, html, json, csv) or xAPI statements",
     "import": "restore progress from a JSON export",
     "config": "show or change settings",
     "doctor": "check paths, change logs, caches and the roadmap",
@@ -29,6 +29,7 @@ COMMANDS = {
     "users": "the learners in this data directory; rename or remove one",
     "cohort": "reports across many learners (for instructors and mentors)",
     "sync": "send this machine's new changes and take the others' (commit, fetch, check, merge, push)",
+    "lrs": "your progress in your school's Learning Record Store (xAPI)",
 }
 SUBCOMMANDS = {
     "roadmap": {
@@ -44,6 +45,11 @@ SUBCOMMANDS = {
     },
     "cohort": {"report": "one report across a cohort of learners"},
     "sync": {"init": "make this data directory a git repository and join REMOTE"},
+    "lrs": {
+        "push": "send your changes to the LRS as xAPI statements (only what it does not have yet)",
+        "pull": "read the learners' statements from the LRS into a local cohort index",
+        "status": "what is not sent to the LRS yet (no network)",
+    },
 }
 VALUED = {
     ("assess", "--note"),
@@ -53,6 +59,7 @@ VALUED = {
     ("cohort", "--by"),
     ("cohort", "--format"),
     ("cohort", "--inactive-days"),
+    ("cohort", "--lrs"),
     ("cohort", "--output"),
     ("cohort", "--roadmap"),
     ("cohort", "--stuck-weeks"),
@@ -86,6 +93,8 @@ VALUED = {
     ("log", "--since"),
     ("log", "--until"),
     ("log", "-n"),
+    ("lrs", "--batch-size"),
+    ("lrs", "--endpoint"),
     ("next", "--count"),
     ("next", "-n"),
     ("note", "--on"),

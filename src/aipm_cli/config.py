@@ -34,6 +34,8 @@ SETTINGS = {
         Setting("name", "your name at the top of reports (default: the learner id)", None),
         Setting("headline", "one line under your name in reports, e.g. 'Aspiring AI product manager'", None),
         Setting("links", "links in reports: 'LinkedIn=https://...,GitHub=https://...' (http/https only)", None),
+        Setting("lrs_endpoint", "your school's Learning Record Store (its xAPI endpoint URL) for `aipm lrs`", None),
+        Setting("lrs_home_page", "the home page of your account at school (the xAPI actor's account)", None),
     )
 }
 MAX_LINKS = 6
@@ -114,6 +116,15 @@ def parse_value(key: str, text: str) -> Any:
     if key == "links":
         # Kept as the text it was given in (normalised), so the settings file stays hand-editable.
         return ",".join(f"{label}={url}" for label, url in parse_links(text))
+    if key in ("lrs_endpoint", "lrs_home_page"):
+        from aipm_cli.urls import is_http_url
+
+        if not is_http_url(text.strip()) or len(text.strip()) > 500:
+            raise InputError(
+                f"'{excerpt(text)}' is not an http(s) URL.",
+                "Give the full address, e.g. https://lrs.example.edu/xAPI/.",
+            )
+        return text.strip()
     if not text.strip():
         raise InputError("The roadmap setting cannot be empty.", "Give a roadmap id or a path to a roadmap file.")
     return text.strip()

@@ -10,7 +10,7 @@ from typing import Any
 # Which module registers each command. `aipm` builds only the command it runs
 # (Typer inspects every registered command's parameters on each run);
 # `--help` and anything unknown get them all.
-MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "shellcomp", "tui")
+MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "lrs", "shellcomp", "tui")
 COMMANDS = {
     **dict.fromkeys(("status", "list", "show", "next", "log"), "views"),
     **dict.fromkeys(("start", "done", "skip", "reset", "undo", "redo", "note", "evidence"), "track"),
@@ -20,6 +20,7 @@ COMMANDS = {
     **dict.fromkeys(("config", "users", "doctor", "backups", "restore"), "admin"),
     "cohort": "cohort",
     "sync": "sync",
+    "lrs": "lrs",
     "completion": "shellcomp",
     "tui": "tui",
 }

@@ -9,12 +9,15 @@ used raises UsageError (exit 2, said by Typer in its usual form).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from aipm_cli.cli.context import App
     from aipm_cli.plain import Roadmap
 
@@ -168,7 +171,11 @@ def log(
     from aipm_cli.dates import parse_date
 
     start = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
-    end = option_value("--until", parse_date, until, app.learner.today(), allow_future=True, what="date") if until else None
+    end = (
+        option_value("--until", parse_date, until, app.learner.today(), allow_future=True, what="date")
+        if until
+        else None
+    )
     changes = app.learner.log(start, end, limit)
     # Streams: the first changes are out at once, however long the history.
     if json:
@@ -247,7 +254,9 @@ def plan(
         from aipm_cli.calendar import CalendarState, to_ics
 
         state = CalendarState(app.layout.cache / "calendar" / f"{app.learner.user}.json")
-        text = to_ics(events, app.learner.roadmap, app.learner.user, app.learner.now(), reminders=reminders, state=state)
+        text = to_ics(
+            events, app.learner.roadmap, app.learner.user, app.learner.now(), reminders=reminders, state=state
+        )
         app.write_file(ics, text.encode(), "--ics", "ics")
         state.save()
         ours = [e for e in state.events.values() if e["roadmap"] == app.learner.roadmap.id]
@@ -265,19 +274,30 @@ def plan(
 
 
 def export(
-    app: App, fmt: str | None = None, output: Path | None = None, as_of: str | None = None, full: bool = False
+    app: App,
+    fmt: str | None = None,
+    output: Path | None = None,
+    as_of: str | None = None,
+    full: bool = False,
+    with_notes: bool = False,
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.render.exporters import exporter
     from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
 
-    fmt = report_format(fmt, output, FORMATS, EXTENSIONS, "md")
+    fmt = report_format(fmt, output, (*FORMATS, "xapi"), EXTENSIONS, "md")
+    if with_notes and fmt != "xapi":
+        raise UsageError("--with-notes is for --format xapi (the other reports hold your notes).", "--with-notes")
     day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    if fmt == "xapi":
+        export_xapi(app, output, day, with_notes)
+        return
     state = app.learner.ledger.as_of(day) if day is not None else app.learner.read_state(every_note=True)
     changes = app.learner.ledger.changes(until=day) if fmt == "json" else ()
+    core = app.learner
     report = build(
-        app.learner.roadmap, state, app.learner.user, day or app.learner.today(), app.learner.now(), app.learner.hours_per_week(), changes,
-        person=person_of(app.learner.config, app.learner.user), full=full,
+        core.roadmap, state, core.user, day or core.today(), core.now(), core.hours_per_week(), changes,
+        person=person_of(core.config, core.user), full=full,
     )  # fmt: skip
     text = exporter(fmt)(report)
     if output is None:
@@ -285,3 +305,35 @@ def export(
         return
     app.write_file(output, text.encode("utf-8"), "-o", fmt)
     app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+
+
+def xapi_profile(app: App, with_notes: bool = False) -> Any:
+    """The learner's xAPI profile: the actor from the settings, the roadmap's titles."""
+    from aipm_cli.xapi.statements import DEFAULT_HOME_PAGE, Profile, titles_of
+
+    home = app.learner.config.get("lrs_home_page") or DEFAULT_HOME_PAGE
+    return Profile(
+        app.learner.user,
+        app.learner.roadmap.id,
+        home_page=home,
+        titles=titles_of(app.learner.roadmap),
+        with_notes=with_notes,
+    )
+
+
+def export_xapi(app: App, output: Path | None, day: date | None, with_notes: bool) -> None:
+    """The learner's changes as xAPI statements, one JSON object a line (aipm's profile: xapi/statements.py)."""
+    from aipm_cli.xapi.statements import line, statements
+
+    profile = xapi_profile(app, with_notes)
+    made = (line(statement) for _change_id, statement in statements(app.learner.ledger.changes(until=day), profile))
+    if output is None or str(output) == "-":
+        app.warn()
+        out = sys.stdout.buffer
+        for chunk in made:
+            out.write(chunk)
+        out.flush()
+        app.warn()
+        return
+    app.write_file(output, b"".join(made), "-o", "xapi")
+    app.say(f"[green]✓[/] Wrote the xAPI statements to {output}.")
