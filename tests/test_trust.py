@@ -415,3 +415,68 @@ def test_a_backup_with_a_big_reset_restores_onto_a_new_machine_without_asking(ru
     result = run("import", str(backup), env=fresh)  # nothing here to take out of effect: no question
     assert result.exit_code == 0, result.stderr
     assert run("status", "--json", env=fresh).stdout == run("status", "--json", env=x).stdout
+
+
+# --------------------------------------------------------------------------- #
+# From a cold review: what still got through
+# --------------------------------------------------------------------------- #
+
+
+def test_a_change_that_sets_records_exactly_is_destructive_from_elsewhere(run: Run, tmp_path: Path) -> None:
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("start", "machine-learning").exit_code == 0
+    from datetime import UTC, datetime
+
+    wipe = foreign(fmt.new_id(datetime.now(UTC)), op="note", targets=["machine-learning"], text="hello",
+                   state={"ai-for-everyone": None, "machine-learning": None})  # fmt: skip
+    path = export_with(run, tmp_path, wipe)
+    refused = run("import", str(path))
+    assert refused.exit_code == 1 and "destructive change" in refused.stderr
+    assert json.loads(run("status", "--json").stdout)["counts"]["done"] >= 1
+    assert run("import", str(path), "--accept-destructive").exit_code == 0
+
+
+def test_doctor_finds_the_cache_right_after_an_undo_and_a_redo(run: Run) -> None:
+    assert run("start", "identifying-ai-opportunities").exit_code == 0
+    assert run("undo").exit_code == 0
+    assert json.loads(run("doctor", "--json").stdout)["cache_agrees"] is True
+    assert run("redo").exit_code == 0
+    assert json.loads(run("doctor", "--json").stdout)["cache_agrees"] is True
+
+
+def test_undo_reaches_this_machines_change_past_many_from_elsewhere(run: Run, store_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    assert run("done", "ai-for-everyone").exit_code == 0
+    moment = datetime.now(UTC)
+    lines, last = [], None
+    for number in range(150):
+        last = fmt.new_id(moment + timedelta(milliseconds=number), last)
+        lines.append(fmt.line(foreign(last, op="note", targets=["machine-learning"], text=f"n{number}")))
+    plant(store_path, f"{OTHER}.jsonl", *lines)
+    result = run("undo")
+    assert result.exit_code == 0 and "done ai-for-everyone" in result.stderr
+    assert json.loads(run("show", "ai-for-everyone", "--json").stdout)["status"] == "not_started"
+
+
+def test_the_gate_refuses_an_undo_older_than_what_it_cancels() -> None:
+    target = an_id(NOV_20 + 3600_000)
+    undo = foreign(an_id(NOV_20), op="undo")
+    undo["target"] = target
+    with pytest.raises(fmt.BadChange, match="not older than"):
+        fmt.check(undo)
+    with pytest.raises(fmt.BadChange, match="not older than"):
+        fmt.gate(fmt.line(undo))
+
+
+def test_two_hundred_thousand_ratings_fold_in_n_log_n(store_path: Path, home: Path) -> None:
+    from aipm_cli.record.fold import Source, fold
+
+    store_path.mkdir(parents=True)
+    changes = [foreign(fmt.encode_id((NOV_20 + n) << 80), op="assess", skill="ethics", level=1 + n % 5)
+               for n in range(200_000)]  # fmt: skip
+    for change in changes:
+        change["on"] = f"2025-{1 + (change['level'] * 2) % 12:02d}-{1 + change['level']:02d}"  # backdated, out of order
+    state = fold([Source(changes=changes)], {}).state
+    days = [r.on for r in state.skills["ethics"]]
+    assert len(days) == 200_000 and days == sorted(days)

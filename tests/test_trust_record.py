@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from aipm_cli.errors import AipmError
 from aipm_cli.record import changes as fmt
-from aipm_cli.record.fold import cancellations
+from aipm_cli.record.fold import Source, cancellations, fold
 from aipm_cli.record.ledger import Ledger
 from aipm_cli.record.state import state_data
 from aipm_cli.tracker import plan_note, plan_rating, resolve
@@ -118,8 +118,10 @@ def run_machines(root: Path, machines: int, plan: list[tuple[int, str, str, date
             pass  # refused: what it left is checked like anything else
         for n in range(machines):
             machine = book_of(root, n, clock)
-            cached = state_data(machine.state())  # the cache, as the next command reads it
-            assert cached == fresh(machine), f"machine {n} after {verb}"
+            loaded = machine.load()  # the cache, as the next command reads it
+            folded = fold(machine.sources(), INDEX.aliases)
+            assert state_data(loaded.state) == state_data(folded.state), f"machine {n} after {verb}"
+            assert (loaded.in_effect, loaded.max_id) == (folded.in_effect, folded.max_id), f"machine {n} after {verb}"
             assert log_flags(machine) == fold_flags(machine)
 
 
@@ -316,7 +318,6 @@ def test_a_window_counts_every_note_and_a_report_lists_them_all(tmp_path: Path) 
 def test_a_removal_of_a_note_older_than_the_window_is_counted(tmp_path: Path) -> None:
     # Another machine, which held that note in its window when it removed it, can name one this
     # machine only counts: the count must follow, as a fold with every note says.
-    from aipm_cli.record.fold import Source, fold
 
     clock = Clock()
     book = book_of(tmp_path, 0, clock)

@@ -141,11 +141,6 @@ def _pinned_millis() -> int:
     return _millis(moment) + ID_SKEW_MS
 
 
-def valid_text(value: str) -> bool:
-    """Text made of Unicode scalar values only (a lone surrogate cannot be written as UTF-8)."""
-    return value.isascii() or _SURROGATE.search(value) is None
-
-
 def _all_text_valid(value: Any, depth: int = 0) -> bool:
     if type(value) is str:
         return value.isascii() or _SURROGATE.search(value) is None
@@ -375,7 +370,13 @@ def _fast_ok(data: dict[str, Any], op: str) -> bool:
     elif op in ("undo", "redo"):
         target = data["target"]
         about = data.get("about", "")
-        if not (type(target) is str and _ID.fullmatch(target) and type(about) is str and len(about) <= _MAX_TEXT):
+        if not (
+            type(target) is str
+            and _ID.fullmatch(target)
+            and target < change_id
+            and type(about) is str
+            and len(about) <= _MAX_TEXT
+        ):
             return False
     else:
         targets = data["targets"]
@@ -477,6 +478,8 @@ def _check_fully(data: Any) -> dict[str, Any]:
         target = data["target"]
         if not isinstance(target, str) or not _ID.fullmatch(target):
             raise BadChange(f"{op} target is not a change id")
+        if target >= change_id:  # an undo or redo is recorded after what it cancels: its id is higher
+            raise BadChange(f"its {op} target {target} is not older than the {op} itself")
         if data.get("about") is not None:
             _text(data["about"], "about")
     if op == "import":
@@ -538,6 +541,7 @@ def gate(raw: bytes, loads: Any = json.loads) -> dict[str, Any]:
 
 
 def _gate_decoded(raw: bytes, data: Any) -> dict[str, Any]:
+    # (`raw` is one line: it never holds a newline, so '"' followed by '\n' cannot hide a spaced key.)
     # No key twice: in a flat object written compactly (every line aipm writes but migrated ones),
     # each key is followed by '":' and a text holds a quote only as '\"', so as many '":' as keys
     # proves it. Anything else is read again, key by key.

@@ -312,7 +312,7 @@ def _fold(
     state = State()
     result = Fold(state)
     problems = result.problems
-    undo_stack: deque[dict[str, Any]] = deque(maxlen=KEEP_UNDO)
+    undo_stack: deque[dict[str, Any]] = deque(maxlen=None if undo_all else KEEP_UNDO)
     recent_cancelled: dict[str, dict[str, Any]] = {}
     redo_stack: list[dict[str, Any]] = []
     refs: dict[str, deque[list[Any]]] = {}
@@ -360,9 +360,14 @@ def _fold(
             in_effect += 1
             if op == "undo":
                 target = recent_cancelled.get(change["target"])
-                redo_stack.append({"id": change_id, "target": target, "device": change["device"]})
+                redo_stack.append(
+                    {"id": change_id, "target": target, "target_id": change["target"], "device": change["device"]}
+                )
                 continue
             if op == "redo":
+                # The undo it cancels is no longer one redo could bring back.
+                if redo_stack:
+                    redo_stack = [e for e in redo_stack if e["id"] != change["target"]]
                 continue
             if op in substantive:
                 if redo_stack:
@@ -426,18 +431,16 @@ def before(state: State, change: dict[str, Any], touched: list[str], keep: int |
             return entry
         units[key] = shell_data(rec)
     entry["units"] = units
+    entry["version"] = state.roadmap_version  # (the fold takes it from the newest change in effect that has one)
     if op == "assess":
         entry["rating"] = [change["skill"], change["id"]]
     return entry
 
 
-def entry_data(entry: dict[str, Any]) -> dict[str, Any]:
-    """An undo-stack entry as plain data (for the cache): it already is."""
-    return entry
-
-
 def restore_before(state: State, entry: dict[str, Any]) -> None:
     """Undo the newest change in effect from its undo-stack entry."""
+    if "version" in entry:
+        state.roadmap_version = entry["version"]
     for key, data in entry.get("units", {}).items():
         if data is None:
             state.items.pop(key, None)

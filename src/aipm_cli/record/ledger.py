@@ -28,7 +28,17 @@ from aipm_cli.fs import code_stamp, sha256_hex
 from aipm_cli.plaindata import plain
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
-from aipm_cli.record.fold import Fold, Source, before, cancellations, entry_data, fold, restore_before, units_of
+from aipm_cli.record.fold import (
+    KEEP_REFS,
+    KEEP_UNDO,
+    Fold,
+    Source,
+    before,
+    cancellations,
+    fold,
+    restore_before,
+    units_of,
+)
 from aipm_cli.record.state import State, apply, state_data, state_from_data
 
 CACHE_FORMAT = 2  # 2: records hold a window of notes; undo entries hold no notes
@@ -224,7 +234,7 @@ class Ledger:
             "in_effect": result.in_effect,
             "last_on": result.last_on.isoformat() if result.last_on else None,
             "last_at": result.last_at,
-            "undo": [entry_data(e) for e in result.undo_stack],
+            "undo": result.undo_stack,
             "redo": result.redo_stack,
             "refs": result.refs,
             "cancelled_refs": sorted(result.cancelled_refs & {e[0] for kept in result.refs.values() for e in kept}),
@@ -360,7 +370,7 @@ class Ledger:
             for unit in touched:
                 kept = result.refs.setdefault(unit, [])
                 kept.append([change["id"], own.name, offset])
-                del kept[:-25]
+                del kept[:-KEEP_REFS]
             offset += len(fmt.line(change))
             if change["op"] in fmt.SUBSTANTIVE:
                 result.activity[change["on"]] = result.activity.get(change["on"], 0) + 1
@@ -398,7 +408,7 @@ class Ledger:
                 result.redo_stack = []
                 apply(result.state, change, self.aliases)
                 result.state.roadmap_version = change.get("roadmap_version") or result.state.roadmap_version
-            del result.undo_stack[:-100]
+            del result.undo_stack[:-KEEP_UNDO]
             self._save(result)
             return Recorded(made, result.state)
 
@@ -444,7 +454,10 @@ class Ledger:
                 result = self.load(use_cache=False)
             else:
                 restore_before(result.state, entry)
-                result.redo_stack.append({"id": change["id"], "target": target, "device": self.device})
+                result.in_effect -= 1  # the target leaves effect (the undo itself was counted by _append)
+                result.redo_stack.append(
+                    {"id": change["id"], "target": target, "target_id": target["id"], "device": self.device}
+                )
                 for unit in units_of(target, self.aliases):
                     if any(ref[0] == target["id"] for ref in result.refs.get(unit, ())):
                         result.cancelled_refs.add(target["id"])
@@ -480,28 +493,39 @@ class Ledger:
                     break
             entry = result.redo_stack[position]
             target = entry.get("target")
+            target_id = target["id"] if target else entry.get("target_id")
+            if target is None and target_id:  # older than the cache remembers: read it from the logs
+                target = next((c for c in self.changes() if c["id"] == target_id), None)
             about = fmt.describe(target)[:300] if target else None
             change = self.finish(
                 {"op": "redo", "target": entry["id"], "about": about, "on": on.isoformat()}, result.max_id
             )
-            if target is not None:
+            if target_id:
                 sources = [*self.sources(), Source(changes=[change], name="redo")]
-                if cancellations(sources).out(target["id"]):
+                if cancellations(sources).out(target_id):
+                    what = fmt.describe(target)[:200] if target else f"change {target_id}"
                     raise AipmError(
-                        f"Cannot redo {fmt.describe(target)[:200]}: {self._still_undone_by(target['id'], sources)}. "
-                        "Nothing was changed.",
+                        f"Cannot redo {what}: {self._still_undone_by(target_id, sources)}. Nothing was changed.",
                         "To bring it back, record it again (for example `aipm done ITEM`).",
                     )
             result.redo_stack.pop(position)
             self._append(result, [change])
             newest = result.undo_stack[-1]["id"] if result.undo_stack else ""
-            if target is None or target["op"] == "import" or target["id"] < newest:
+            if (
+                target is None
+                or target["op"] not in (*fmt.STATUS_OPS, "note", "assess", "redate")
+                or "state" in target
+                or target["id"] < newest
+            ):  # anything a fold must decide: what an import brought, a note beyond the window, an undo of an
+                # undo (another machine's), a change older than the newest in effect
                 self._fold = None
                 result = self.load(use_cache=False)
             else:
                 touched = units_of(target, self.aliases)
                 result.undo_stack.append(before(result.state, target, touched))
                 apply(result.state, target, self.aliases)
+                result.state.roadmap_version = target.get("roadmap_version") or result.state.roadmap_version
+                result.in_effect += 1  # the target is back in effect (the redo itself was counted by _append)
                 result.cancelled_refs.discard(target["id"])
                 result.activity[target["on"]] = result.activity.get(target["on"], 0) + 1
                 self._save(result)

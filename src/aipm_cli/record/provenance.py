@@ -9,7 +9,10 @@ progress. Those are *destructive*:
 - an `import` with `replace: true`: every older change it did not bring
   leaves effect (`aipm import --replace` on some machine);
 - a `forget`: the records of the units it names are dropped whole;
-- a `reset` of more than `MANY_UNITS` units: their dates and statuses cleared.
+- a `reset` of more than `MANY_UNITS` units: their dates and statuses cleared;
+- a `restore`, or any change carrying `state` (what the migration of an old
+  store writes): it sets records exactly, whatever they held;
+- a `remove` of more than `MANY_UNITS` notes or evidence entries.
 
 `sync` and `import` list such changes (what, which device, what it would do)
 and take them only when the learner says so (`--accept-destructive`). A
@@ -53,6 +56,16 @@ def is_destructive(change: dict[str, Any]) -> str | None:
         units = change.get("units") or []
         if len(units) > MANY_UNITS:
             return f"resets {len(units)} units to not started: {_units(units)}"
+    state = change.get("state")
+    if op == "restore" or isinstance(state, dict):
+        units = sorted(state) if isinstance(state, dict) else []
+        skills = change.get("skills") if op == "restore" else None
+        what = f"{len(units)} {'record' if len(units) == 1 else 'records'}" + (f": {_units(units)}" if units else "")
+        return f"sets {what} exactly, whatever they held" + (" (and skill ratings)" if skills else "")
+    if op == "remove":
+        entries = change.get("entries") or []
+        if len(entries) > MANY_UNITS:
+            return f"removes {len(entries)} notes or evidence entries"
     return None
 
 

@@ -173,6 +173,10 @@ def _day(text: Any) -> date | None:
 # --------------------------------------------------------------------------- #
 
 
+def _rating_day(rating: Rating) -> date:
+    return rating.on
+
+
 def _add_note(rec: ItemState, note: Note, keep: int | None) -> None:
     rec.notes.append(note)
     if keep is not None and len(rec.notes) > keep:
@@ -308,7 +312,7 @@ def apply(
         ratings = state.skills.setdefault(change["skill"], [])
         rating = Rating(change["level"], on, change.get("note"), change["at"], change["id"])
         # After every rating of the same date or earlier: recording order breaks ties.
-        position = bisect.bisect_right([r.on for r in ratings], on)
+        position = bisect.bisect_right(ratings, on, key=_rating_day)  # (no list of dates per rating: O(log n))
         ratings.insert(position, rating)
         return
     # undo, redo, import: no effect of their own.
