@@ -89,12 +89,18 @@ def _change(
     if result.kept:
         n = len(result.kept)
         kept = f"; {count(n, 'entry')} already done, left as {'it is' if n == 1 else 'they are'}"
+        if on and verb == "done":
+            kept = f"; {count(n, 'entry')} already done {'keeps its date' if n == 1 else 'keep their dates'}"
     if result.redated:
         field = "start" if verb == "start" else "completion"
         app.say(
             f"[green]✓[/] Corrected the {field} date of {escape(listed(result.redated))} to {day.isoformat()} "
             "(`aipm undo` reverts it)."
         )
+        if result.moved_start:
+            moved = [f"{key} (from {started.isoformat()})" for key, started in result.moved_start.items()]
+            whose = "Its start date" if len(moved) == 1 else "The start dates"
+            app.say(f"{whose} moved back to {day.isoformat()} too: {escape(listed(moved))}.")
         if not result.changed and result.change is None:
             return
     if result.changed:
