@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +55,96 @@ def test_a_correction_before_the_start_says_that_the_start_moved(run: Run, run_j
     assert "Corrected the completion date of user-research to 2026-11-05" in result.stderr
     assert "Its start date moved back to 2026-11-05 too: user-research (from 2026-11-10)." in result.stderr
     assert run_json("show", "user-research")["started_on"] == "2026-11-05"
+
+
+# --------------------------------------------------------------------------- #
+# 2. Unknown learners: said, listed, nothing created
+# --------------------------------------------------------------------------- #
+
+
+def test_a_mistyped_learner_is_said_with_the_learners_here(run: Run, home: Path) -> None:
+    assert run("--user", "maya", "done", "ai-for-everyone").exit_code == 0
+    for line in (("status",), ("status", "--json"), ("list",), ("show", "ai-for-everyone"), ("log",), ("export",)):
+        result = run("--user", "mayaa", *line)
+        assert result.exit_code == 1, line
+        assert result.stdout == ""
+        assert "The learner in use, 'mayaa' (from --user), has no progress here." in result.stderr
+        assert "Learners here: maya." in result.stderr
+    assert not (home / "learners" / "mayaa").exists()
+    assert not (home / "cache" / "state" / "mayaa").exists()
+
+
+def test_undo_for_a_learner_with_no_data_creates_nothing(run: Run, home: Path) -> None:
+    result = run("--user", "fresh", "undo")
+    assert result.exit_code == 1
+    assert "There is nothing to undo: learner 'fresh' (from --user) has no progress here." in result.stderr
+    assert not (home / "learners" / "fresh").exists()
+    assert not (home / "cache" / "state" / "fresh").exists()
+    assert run("--user", "fresh", "redo").exit_code == 1
+    assert run("--user", "fresh", "note", "ai-for-everyone", "--remove", "1").exit_code == 1
+    assert not (home / "learners").exists()
+
+
+def test_a_first_run_and_a_new_learner_still_work(run: Run) -> None:
+    assert run("status").exit_code == 0  # nobody here yet: the empty dashboard is the truth
+    run("done", "ai-for-everyone")
+    new = run("--user", "sam", "start", "user-research")
+    assert new.exit_code == 0
+    assert "Note: 'sam' (from --user) is a new learner here; learners here before: ada." in new.stderr
+    assert "new learner" not in run("--user", "sam", "start", "product-strategy").stderr
+    assert run("--user", "sam", "status").exit_code == 0
+
+
+def test_removing_the_learner_in_use_asks_and_the_next_command_says_who_is_in_use(run: Run, monkeypatch: Any) -> None:
+    monkeypatch.delenv("AIPM_USER")
+    run("config", "user", "maya")
+    run("done", "ai-for-everyone")
+    run("--user", "sam", "done", "user-research")
+    refused = run("users", "remove", "maya")
+    assert refused.exit_code == 1
+    assert "'maya' is the learner your commands use (from the `user` setting). Nothing was done." in refused.stderr
+    assert "aipm users remove maya --yes" in refused.stderr
+    assert run_ok(run, "status")
+    removed = run("users", "remove", "maya", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+    assert "Your commands now use the learner " in removed.stderr
+    after = run("status")
+    assert after.exit_code == 1
+    assert "(your login name), has no progress here." in after.stderr
+    assert "Learners here: sam. Removed: maya (`aipm restore NAME` brings one back)." in after.stderr
+    # Another learner is removed without a question.
+    assert run("users", "remove", "sam").exit_code == 0
+
+
+def run_ok(run: Run, *args: str) -> bool:
+    return run(*args).exit_code == 0
+
+
+def test_an_empty_learner_name_is_a_usage_error(run: Run) -> None:
+    for line, env in (
+        (("--user", "", "status"), None),
+        (("status",), {"AIPM_USER": ""}),
+        (("--user", "", "undo"), None),
+    ):
+        result = run(*line, env=env)
+        assert result.exit_code == 2, line
+        assert "is not a usable learner name" in result.stderr
+
+
+def test_sync_init_on_a_new_machine_says_whose_progress_arrived(tmp_path: Path, monkeypatch: Any, run: Run) -> None:
+    import subprocess
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key in ("GIT_AUTHOR", "GIT_COMMITTER"):
+        monkeypatch.setenv(f"{key}_NAME", "Test")
+        monkeypatch.setenv(f"{key}_EMAIL", "test@example.org")
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
+    assert run("--user", "maya", "done", "ai-for-everyone", env={"AIPM_HOME": str(laptop)}).exit_code == 0
+    assert run("sync", "init", str(remote), env={"AIPM_HOME": str(laptop)}).exit_code == 0
+    joined = run("sync", "init", str(remote), env={"AIPM_HOME": str(desktop)})  # AIPM_USER is ada here
+    assert joined.exit_code == 0, joined.stderr
+    assert "The progress received is maya's; your commands here use 'ada' (from AIPM_USER)." in joined.stderr
+    assert "To use it: `aipm config user maya` (or --user maya)." in joined.stderr

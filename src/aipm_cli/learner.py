@@ -408,6 +408,25 @@ class Learner:
         except OSError:
             return []
 
+    def user_source(self) -> str:
+        """Where the learner in use comes from, in words."""
+        if self._user_option is not None:
+            return "from AIPM_USER" if os.environ.get("AIPM_USER") == self._user_option else "from --user"
+        return "from the `user` setting" if self.config.get("user") else "your login name"
+
+    def has_data(self, name: str | None = None) -> bool:
+        """Whether a learner (default: the one in use) has a folder in this data directory."""
+        folder = self.layout.learner_dir(name or self.user)
+        return folder.is_dir() and not folder.is_symlink()
+
+    def removed_learners(self) -> list[str]:
+        """The names of learners `users remove` set aside in this data directory's backups."""
+        try:
+            found = [e.name for e in self.backups_dir.iterdir() if e.is_dir() and e.name.startswith("learner-")]
+        except OSError:
+            return []
+        return sorted({_backup_user(name) for name in found})
+
     # -- housekeeping: learners and backups ----------------------------------- #
 
     @property
@@ -479,6 +498,11 @@ class Learner:
         if moved_setting:
             self.config.set("user", new)
         return {"old": old, "new": new, "folder": str(target), "setting_updated": moved_setting}
+
+    def check_removable(self, name: str) -> None:
+        """Raise what `remove_learner` would refuse (before the learner is asked to confirm)."""
+        self._refuse_when_synced("removed")
+        self._existing_learner(check_user_name(name))
 
     def remove_learner(self, name: str) -> dict[str, Any]:
         """Move a learner's folder into the data directory's backups (`restore` brings it back)."""

@@ -58,12 +58,46 @@ def rename_user(
 
 
 @users_app.command("remove")
-def remove_user(ctx: typer.Context, name: NameArg) -> None:
-    """Remove a learner: their folder moves into the backups, and `aipm restore` brings it back."""
+def remove_user(
+    ctx: typer.Context,
+    name: NameArg,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Remove the learner your commands use without asking.")
+    ] = False,
+) -> None:
+    """Remove a learner: their folder moves into the backups, and `aipm restore` brings it back.
+
+    Removing the learner your commands use asks first (or takes --yes).
+    """
     app = ctx.obj
-    done = app.learner.remove_learner(name)
+    learner = app.learner
+    current = learner.user == name
+    if current:
+        learner.check_removable(name)
+        app.confirm(
+            f"'{name}' is the learner your commands use ({learner.user_source()}).",
+            "Remove them?",
+            yes,
+            f"aipm users remove {name}",
+        )
+    done = learner.remove_learner(name)
     app.say_plain(f"✓ Removed {name}; their progress is kept as the backup {done['backup']}.")
     app.say_plain(f"Run `aipm restore {done['backup']}` to bring it back.")
+    if not current:
+        return
+    if learner.config.get("user") == name:
+        learner.config.set("user", None)
+    from aipm_cli.paths import default_user_name
+
+    if learner._user_option is not None:
+        app.say_plain(
+            f"Your commands still name {name} ({learner.user_source()}): name another learner, "
+            f"or the next command lists those here."
+        )
+    else:
+        now = learner.config.get("user") or default_user_name()
+        whose = "the `user` setting" if learner.config.get("user") else "your login name"
+        app.say_plain(f"Your commands now use the learner {now} ({whose}); change it with `aipm config user NAME`.")
 
 
 def backups(ctx: typer.Context, json: JsonOpt = False) -> None:

@@ -21,19 +21,27 @@ ECHO_CHARS = 80
 given: list[str] = []
 
 
-def new_app(user: str | None, roadmap: str | None, debug: bool) -> App:
-    """The App for the global options (`--user`, `--roadmap`, `--debug`)."""
+def new_app(user: str | None, roadmap: str | None, debug: bool, command: str | None = None) -> App:
+    """The App for the global options (`--user`, `--roadmap`, `--debug`) and the command it runs.
+
+    A learner name that cannot be used is a usage error (exit 2), as the README's contract says."""
     import os
 
     from aipm_cli.cli.context import App
+    from aipm_cli.errors import InputError, UsageError
 
     if user is None and os.environ.get("AIPM_USER") == "":
         user = ""  # Click reads an empty variable as unset; an empty name is a mistake to report
     if user is not None:
         from aipm_cli.paths import check_user_name
 
-        check_user_name(user)  # '' would otherwise fall back to the login name silently
-    return App(user=user, roadmap=roadmap, debug=debug)
+        try:
+            check_user_name(user)  # '' would otherwise fall back to the login name silently
+        except InputError as exc:
+            raise UsageError(" ".join(exc.lines()), "--user") from None
+    app = App(user=user, roadmap=roadmap, debug=debug)
+    app.command = command
+    return app
 
 
 def unexpected(exc: BaseException, saved: bool) -> list[str]:

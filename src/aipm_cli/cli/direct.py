@@ -130,6 +130,7 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
     if len(positional) != len(wanted):
         return None
     values.update(zip(wanted, positional, strict=True))
+    options["command"] = args[position]
     return function, options, values
 
 
@@ -148,7 +149,7 @@ def run_read(args: list[str]) -> int | None:
     debug = options["debug"]
     app = None
     try:
-        app = new_app(options["user"], options["roadmap"], debug)
+        app = new_app(options["user"], options["roadmap"], debug, options["command"])
         getattr(reading, function)(app, **values)
     except UsageError:
         return None  # Typer says it, in its usual form (nothing was written)

@@ -51,7 +51,9 @@ def assess(
     app = ctx.obj
     option_value("LEVEL", parse_level, level)  # a level that is not 1-5 is a usage error
     day = option_value("--on", parse_date, on, app.today()) if on else None
+    app.learner_before_change()
     done = app.learner.assess(skill, level, day, note)
+    app.new_learner_note()
     change = "" if done.before is None else f" (was {done.before})"
     app.say(f"[green]✓[/] {escape(done.title)}: {done.level} {LEVELS[done.level][0]}{change}.")
     if done.latest != done.level:  # a backdated rating: a later one stays the latest
