@@ -148,3 +148,46 @@ def test_sync_init_on_a_new_machine_says_whose_progress_arrived(tmp_path: Path, 
     assert joined.exit_code == 0, joined.stderr
     assert "The progress received is maya's; your commands here use 'ada' (from AIPM_USER)." in joined.stderr
     assert "To use it: `aipm config user maya` (or --user maya)." in joined.stderr
+
+
+# --------------------------------------------------------------------------- #
+# 3. Sharing: notes left out on request; formats aipm does not write refused
+# --------------------------------------------------------------------------- #
+
+
+def _noted(run: Run) -> None:
+    run("done", "ai-for-everyone", "-m", "PRIVATE-done")
+    run("note", "core-product-management", "PRIVATE-module")
+    run("note", "user-research", "PRIVATE-item")
+    run("assess", "product-management", "2", "--note", "PRIVATE-rating")
+
+
+def test_export_no_notes_leaves_every_note_out_of_every_format(run: Run) -> None:
+    _noted(run)
+    for fmt in ("md", "html", "csv", "json"):
+        shared = run("export", "--format", fmt, "--no-notes")
+        assert shared.exit_code == 0, shared.stderr
+        assert "PRIVATE" not in shared.stdout, fmt
+        assert "PRIVATE-done" in run("export", "--format", fmt).stdout, fmt
+    assert "AI for Everyone" in run("export", "--no-notes").stdout  # the progress itself stays
+
+
+def test_the_report_notes_setting_is_the_default_and_the_option_wins(run: Run) -> None:
+    _noted(run)
+    assert run("config", "report_notes", "no").exit_code == 0
+    assert "report_notes = no" in run("config").stdout
+    assert "PRIVATE" not in run("export").stdout
+    assert "PRIVATE-done" in run("export", "--notes").stdout
+    assert run("config", "report_notes", "maybe").exit_code == 2
+
+
+def test_export_refuses_a_file_type_it_does_not_write(run: Run, tmp_path: Path) -> None:
+    for name in ("report.pdf", "report.docx"):
+        result = run("export", "-o", str(tmp_path / name))
+        assert result.exit_code == 2
+        assert "aipm does not write" in result.stderr
+        assert "print it to PDF from a browser" in result.stderr
+        assert not (tmp_path / name).exists()
+    forced = run("export", "-o", str(tmp_path / "report.pdf"), "--format", "html")
+    assert forced.exit_code == 0
+    assert (tmp_path / "report.pdf").read_text().startswith("<!")

@@ -30,6 +30,7 @@ SETTINGS = {
         Setting("name", "your name at the top of reports (default: the learner id)", None),
         Setting("headline", "one line under your name in reports, e.g. 'Aspiring AI product manager'", None),
         Setting("links", "links in reports: 'LinkedIn=https://...,GitHub=https://...' (http/https only)", None),
+        Setting("report_notes", "whether reports include your notes: yes or no (`export --notes/--no-notes`)", True),
     )
 }
 MAX_LINKS = 6
@@ -102,6 +103,13 @@ def parse_value(key: str, text: str) -> Any:
         return hours
     if key == "user":
         return check_user_name(text)
+    if key == "report_notes":
+        answer = text.strip().lower()
+        if answer in ("yes", "true", "on", "1"):
+            return True
+        if answer in ("no", "false", "off", "0"):
+            return False
+        raise InputError(f"'{excerpt(text)}' is not yes or no.", "Give yes (reports include notes) or no.")
     if key in ("name", "headline"):
         return _one_line(key, text, 80 if key == "name" else 160)
     if key == "links":

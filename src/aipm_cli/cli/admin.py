@@ -282,7 +282,9 @@ def config(
 
 
 def _setting_text(value: object) -> str:
-    """8.0 -> '8', None -> 'none'."""
+    """8.0 -> '8', None -> 'none', True -> 'yes'."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
     return "none" if value is None else str(value)

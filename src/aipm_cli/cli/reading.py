@@ -265,16 +265,38 @@ def plan(
 
 
 def export(
-    app: App, fmt: str | None = None, output: Path | None = None, as_of: str | None = None, full: bool = False
+    app: App,
+    fmt: str | None = None,
+    output: Path | None = None,
+    as_of: str | None = None,
+    full: bool = False,
+    notes: bool | None = None,
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.render.exporters import exporter
-    from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
+    from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of, without_notes
 
+    if fmt is None and output is not None and str(output) != "-":
+        suffix = output.suffix.lower()
+        if suffix and suffix not in EXTENSIONS:
+            hint = " For a PDF, write HTML (-o report.html) and print it to PDF from a browser." if suffix in (
+                ".pdf", ".docx", ".doc", ".odt", ".rtf",
+            ) else ""  # fmt: skip
+            raise UsageError(
+                f"aipm does not write {suffix} files; it writes md, html, json and csv.{hint} "
+                "To write one of those under this name anyway, give --format.",
+                "-o",
+            )
     fmt = report_format(fmt, output, FORMATS, EXTENSIONS, "md")
     day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
+    if notes is None:
+        notes = bool(app.config.get("report_notes"))
     state = app.ledger.as_of(day) if day is not None else app.read_state(every_note=True)
-    changes = app.ledger.changes(until=day) if fmt == "json" else ()
+    # The change log holds notes in many places (note changes, the words of an undo): a report without
+    # notes leaves it out, so the JSON is then a report, not a backup (`aipm import` adds nothing from it).
+    changes = app.ledger.changes(until=day) if fmt == "json" and notes else ()
+    if not notes:
+        state = without_notes(state)
     report = build(
         app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,
         person=person_of(app.config, app.user), full=full,

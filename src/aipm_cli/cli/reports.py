@@ -30,14 +30,25 @@ def export(
         bool,
         typer.Option("--full", help="Include the whole roadmap table (Markdown) and print it (HTML)."),
     ] = False,
+    notes: Annotated[
+        bool | None,
+        typer.Option(
+            "--notes/--no-notes",
+            help="Include your notes, or leave them out of a report you share"
+            " (default: the report_notes setting, else yes).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """A progress report (md, html, json, csv).
 
     Markdown, standalone HTML, JSON (re-importable with `aipm import`) or
-    CSV; to stdout, or to a file with -o.
+    CSV; to stdout, or to a file with -o. Notes may be private: --no-notes
+    (or `aipm config report_notes no`) leaves them out; a JSON report
+    without notes leaves the change log out too, so it is not a backup.
     """
     with usage_errors():
-        reading.export(ctx.obj, fmt=fmt, output=output, as_of=as_of, full=full)
+        reading.export(ctx.obj, fmt=fmt, output=output, as_of=as_of, full=full, notes=notes)
 
 
 def import_(
