@@ -191,3 +191,66 @@ def test_export_refuses_a_file_type_it_does_not_write(run: Run, tmp_path: Path) 
     forced = run("export", "-o", str(tmp_path / "report.pdf"), "--format", "html")
     assert forced.exit_code == 0
     assert (tmp_path / "report.pdf").read_text().startswith("<!")
+
+
+# --------------------------------------------------------------------------- #
+# 4. One counting rule; ids, histories, deliverables, plan --limit
+# --------------------------------------------------------------------------- #
+
+
+def test_the_status_figures_add_up_in_units(run: Run) -> None:
+    import re
+
+    run("start", "ai-feature-analysis")  # a project in progress: its four deliverables are the units
+    run("start", "ai-product-prototype", "prototype-user-stories")
+    run("done", "ai-for-everyone")
+    run("skip", "user-research")
+    lines = run("status").stdout.splitlines()
+    done, of = map(int, re.search(r"(\d+)/(\d+) done", lines[1]).groups())  # type: ignore[union-attr]
+    found = re.search(r"(\d+) in progress · (\d+) not started · (\d+) skipped, of (\d+) units", lines[2])
+    assert found, lines[2]
+    in_progress, not_started, skipped, total = map(int, found.groups())
+    assert done + in_progress + not_started == of
+    assert of + skipped == total
+    assert in_progress == 1  # one deliverable; a project counts by its deliverables, like every other figure
+
+
+def test_skills_show_the_ids_assess_takes(run: Run) -> None:
+    shown = run("skills").stdout
+    assert "product-management" in shown and "ai-technical" in shown
+
+
+def test_show_history_is_in_date_order_after_backdating_and_log_says_backdated(run: Run, run_json: Any) -> None:
+    run("start", "user-research")  # recorded and for 2026-11-24
+    run("note", "user-research", "first thoughts", "--on", "2026-11-02")  # backdated, recorded later
+    history = run_json("show", "user-research")["history"]
+    assert [h["on"] for h in history] == ["2026-11-02", "2026-11-24"]
+    shown = run("show", "user-research").stdout
+    assert shown.index("2026-11-02  note") < shown.index("2026-11-24  start")
+    log = run("log").stdout
+    assert "recorded 2026-11-24 10:00 on" in log and ", for an earlier date" in log
+
+
+def test_show_project_lists_each_deliverables_status_dates_and_evidence(run: Run, run_json: Any) -> None:
+    run("done", FIRST, "--on", "2026-11-08", "-e", "https://example.org/research")
+    run("start", "feature-analysis-user-needs", "--on", "2026-11-10")
+    run("skip", "feature-analysis-specification")
+    shown = run("show", PROJECT).stdout
+    assert "done 2026-11-08" in shown
+    assert "evidence 2026-11-08  https://example.org/research" in shown
+    assert "in progress since 2026-11-10" in shown
+    assert "skipped 2026-11-24" in shown
+    first = run_json("show", PROJECT)["deliverables"][0]
+    assert first["completed_on"] == "2026-11-08"
+    assert first["evidence"][0]["text"] == "https://example.org/research"
+
+
+def test_plan_limit_shows_the_first_items_and_keeps_the_totals(run: Run, run_json: Any) -> None:
+    whole = run("plan").stdout
+    limited = run("plan", "--limit", "3")
+    assert limited.exit_code == 0, limited.stderr
+    assert "… and " in limited.stdout and " more (without --limit: every one)" in limited.stdout
+    assert limited.stdout.count("\n") < whole.count("\n")
+    assert whole.splitlines()[-6:] == limited.stdout.splitlines()[-6:]  # the estimate is the whole plan's
+    assert len(run_json("plan", "-n", "2")["items"]) == 2
+    assert run("plan", "--limit", "0").exit_code == 2

@@ -938,8 +938,18 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
             if rec.credential or rec.expires_on
             else None
         ),
-        history=history,
+        # By the date each change is for (then recording order), so a backdated change sits where it belongs.
+        history=sorted(history, key=lambda h: (str(h.get("on", "")), str(h.get("at", "")))),
     )
+    for d in base.get("deliverables") or []:
+        # Each deliverable's own dates and evidence, as `show PROJECT` lists them.
+        drec = record(state, d["id"])
+        d.update(
+            started_on=drec.started_on,
+            completed_on=drec.completed_on if d["status"] == "done" else None,
+            skipped_on=drec.skipped_on,
+            evidence=[{"text": e.text, "on": e.on, "at": e.at} for e in drec.evidence],
+        )
     if base["kind"] != "deliverable" and base["status"] == "done":
         base["completed_on"] = r.completed_on  # a project: its last deliverable's date when it has none
     return to_data(base)

@@ -51,7 +51,12 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
     "skills": ("skills", {"--full": ("full", FLAG), **_JSON}, ()),
     "plan": (
         "plan",
-        {**dict.fromkeys(("--hours-per-week", "-w"), ("hours_per_week", TEXT)), "--start": ("start", TEXT), **_JSON},
+        {
+            **dict.fromkeys(("--hours-per-week", "-w"), ("hours_per_week", TEXT)),
+            "--start": ("start", TEXT),
+            **dict.fromkeys(("--limit", "-n"), ("limit", COUNT)),
+            **_JSON,
+        },
         (),
     ),
     "export": (

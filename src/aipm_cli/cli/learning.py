@@ -86,6 +86,10 @@ def plan(
             help='Weekly study hours, e.g. "Tue,Thu 19:00-21:00; Sat 09:00-12:00": timed sessions in them.',
         ),
     ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", metavar="N", min=1, help="Show only the first N items (the totals stay whole)."),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """A dated study plan for what is left.
@@ -97,8 +101,9 @@ def plan(
     """
     with usage_errors():
         reading.plan(
-            ctx.obj, hours_per_week=hours_per_week, start=start, ics=ics, remind=remind, blocks=blocks, json=json
-        )
+            ctx.obj, hours_per_week=hours_per_week, start=start, ics=ics, remind=remind, blocks=blocks, json=json,
+            limit=limit,
+        )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -199,6 +199,7 @@ def plan(
     ics: Path | None = None,
     remind: list[str] | None = None,
     blocks: str | None = None,
+    limit: int | None = None,
     json: bool = False,
 ) -> None:
     from aipm_cli.dates import parse_date
@@ -253,11 +254,14 @@ def plan(
         ours = [e for e in state.events.values() if e["roadmap"] == app.roadmap.id]
         cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
     if json:
-        app.emit_json(to_data(schedule))
+        data = to_data(schedule)
+        if limit is not None:
+            data["items"] = data["items"][:limit]  # the totals and the finish stay those of the whole plan
+        app.emit_json(data)
     else:
         from aipm_cli.render.terminal import plan_view
 
-        app.show(plan_view, schedule)
+        app.show(plan_view, schedule, limit)
     if ics is not None:
         what = f"{len(events)} sessions of {len(schedule.items)} items" if weekly else f"{len(events)} events"
         what += f" and {cancelled} cancelled" if cancelled else ""

@@ -84,8 +84,10 @@ def render(report: Report) -> str:
     add("")
     add("## Overview")
     add("")
-    overall = f"**Overall:** {s.percent:.1f}% done: {c.done} of {c.total - c.skipped}"
-    add(overall + f" ({c.in_progress} in progress, {c.skipped} skipped)" + ("  " if s.forecast.finish else ""))
+    overall = f"**Overall:** {s.percent:.1f}% done: {c.done} of {c.total - c.skipped} units"
+    counted = f" ({c.in_progress} in progress, {c.not_started} not started, {c.skipped} skipped;"
+    counted += " a unit is an item, or one deliverable of a project)"
+    add(overall + counted + ("  " if s.forecast.finish else ""))
     if s.forecast.finish:
         from aipm_cli.estimate import report_sentence
 

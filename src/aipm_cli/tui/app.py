@@ -167,7 +167,7 @@ class AipmApp(App[None]):
         from aipm_cli.estimate import short
 
         header.append(
-            f"\n{summary.counts.done}/{summary.counts.total - summary.counts.skipped} done"
+            f"\n{summary.counts.done}/{summary.counts.total - summary.counts.skipped} units done"
             + f" · {short(summary.forecast)}"
             + (f" · changes for {self.day.isoformat()}" if self.day else ""),
             style="dim",
