@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +255,59 @@ def test_plan_limit_shows_the_first_items_and_keeps_the_totals(run: Run, run_jso
     assert whole.splitlines()[-6:] == limited.stdout.splitlines()[-6:]  # the estimate is the whole plan's
     assert len(run_json("plan", "-n", "2")["items"]) == 2
     assert run("plan", "--limit", "0").exit_code == 2
+
+
+# --------------------------------------------------------------------------- #
+# 5. Own roadmaps
+# --------------------------------------------------------------------------- #
+
+
+def test_roadmap_list_marks_the_roadmap_in_use_when_chosen_by_path(run: Run, run_json: Any, tmp_path: Path) -> None:
+    from test_issue16 import OWN
+
+    file = tmp_path / "elsewhere" / "mine.yaml"
+    file.parent.mkdir()
+    file.write_text(OWN)
+    assert run("roadmap", "use", str(file)).exit_code == 0
+    listed = run_json("roadmap", "list")
+    in_use = [e for e in listed if e["in_use"]]
+    assert [e["id"] for e in in_use] == ["data-engineering"]
+    assert in_use[0]["title"] == "Data Engineering" and in_use[0]["origin"] == "file"
+    assert "* data-engineering" in run("roadmap", "list").stdout
+
+
+def test_doctor_reports_an_invalid_file_in_the_roadmaps_folder(run: Run, home: Path) -> None:
+    from test_issue16 import OWN
+
+    (home / "roadmaps").mkdir(parents=True)
+    (home / "roadmaps" / "broken.yaml").write_text(OWN.replace("kind: topic", "kind: lecture"))
+    result = run("doctor")
+    assert result.exit_code == 1
+    assert "broken.yaml is not a valid roadmap" in result.stdout + result.stderr
+    report = run("doctor", "--json")
+    assert json.loads(report.stdout)["invalid_roadmaps"][0]["file"].endswith("broken.yaml")
+
+
+def test_aipm_creates_the_roadmaps_folder_it_names(run: Run, home: Path) -> None:
+    result = run("roadmap", "list")
+    assert f"Your own roadmaps go in {home / 'roadmaps'}" in result.stderr
+    assert (home / "roadmaps").is_dir()
+    assert (home / "roadmaps").stat().st_mode & 0o777 == 0o700
+
+
+def test_roadmap_validate_json(run: Run, tmp_path: Path) -> None:
+    from test_issue16 import OWN
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(OWN)
+    bad.write_text(OWN.replace("kind: topic", "kind: lecture"))
+    ok = run("roadmap", "validate", str(good), "--json")
+    assert ok.exit_code == 0 and ok.stderr == ""
+    data = json.loads(ok.stdout)
+    assert data["valid"] is True and data["id"] == "data-engineering" and data["problems"] == []
+    refused = run("roadmap", "validate", str(bad), "--json")
+    assert refused.exit_code == 1
+    problems = json.loads(refused.stdout)["problems"]
+    assert problems and problems[0]["line"] and "lecture" in problems[0]["message"]
+    missing = run("roadmap", "validate", str(tmp_path / "none.yaml"), "--json")
+    assert missing.exit_code == 1 and json.loads(missing.stdout)["valid"] is False

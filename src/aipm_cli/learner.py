@@ -639,7 +639,16 @@ class Learner:
         from aipm_cli import finding
 
         report["duplicate_roadmaps"] = {}
-        for identifier, paths in finding.duplicates(finding.available(self.layout.roadmaps, self.layout.cache)).items():
+        refs = finding.available(self.layout.roadmaps, self.layout.cache)
+        report["invalid_roadmaps"] = [
+            {"file": str(ref.path), "error": ref.error} for ref in refs if ref.origin == "own" and ref.error
+        ]
+        for bad in report["invalid_roadmaps"]:
+            problems.append(
+                f"{bad['file']} is not a valid roadmap: {bad['error']} "
+                "Run `aipm roadmap validate FILE` to see every problem, then fix it or move it out of the folder."
+            )
+        for identifier, paths in finding.duplicates(refs).items():
             report["duplicate_roadmaps"][identifier] = [str(p) for p in paths]
             problems.append(
                 f"{len(paths)} roadmap files have the id '{identifier}': {', '.join(p.name for p in paths)}; "
@@ -714,8 +723,8 @@ class Learner:
         if report["orphans"]:
             count = len(report["orphans"])
             problems.append(
-                f"{count} {'entry' if count == 1 else 'entries'} with progress are not in this roadmap: "
-                f"{', '.join(report['orphans'])} (kept, not counted)."
+                f"{count} {'entry' if count == 1 else 'entries'} with progress {'is' if count == 1 else 'are'} "
+                f"not in this roadmap: {', '.join(report['orphans'])} (kept, not counted)."
             )
         if not os.access(self.layout.root if self.layout.root.exists() else self.layout.root.parent, os.W_OK):
             problems.append(f"The data directory {self.layout.root} is not writable.")
