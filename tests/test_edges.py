@@ -311,3 +311,41 @@ def test_roadmap_validate_json(run: Run, tmp_path: Path) -> None:
     assert problems and problems[0]["line"] and "lecture" in problems[0]["message"]
     missing = run("roadmap", "validate", str(tmp_path / "none.yaml"), "--json")
     assert missing.exit_code == 1 and json.loads(missing.stdout)["valid"] is False
+
+
+# --------------------------------------------------------------------------- #
+# 9. doctor --repair
+# --------------------------------------------------------------------------- #
+
+
+def test_doctor_repair_moves_a_damaged_line_and_a_torn_tail_after_asking(
+    run: Run, home: Path, store_path: Path
+) -> None:
+    run("done", "ai-for-everyone")
+    run("start", "user-research")
+    [log] = list(store_path.glob("*.jsonl"))
+    good = log.read_bytes()
+    damaged, torn = b'{"broken": tru\n', b'{"op":"do'
+    log.write_bytes(good + damaged + torn)
+    blocked = run("start", "product-strategy")
+    assert blocked.exit_code == 1 and "Nothing was changed" in blocked.stderr
+    refused = run("doctor", "--repair")  # no terminal to ask on: nothing moves without --yes
+    assert refused.exit_code == 1
+    assert "line 3 (15 bytes, it is not valid JSON" in refused.stderr
+    assert "line 4 (9 bytes, a torn last line" in refused.stderr
+    assert "aipm doctor --repair --yes" in refused.stderr
+    assert log.read_bytes() == good + damaged + torn
+    repaired = run("doctor", "--repair", "--yes")
+    assert repaired.exit_code == 0, repaired.stderr
+    assert "✓ Moved 2 lines into" in repaired.stderr
+    assert log.read_bytes() == good  # every readable line as it was, in order
+    [kept] = list((home / "learners" / "ada" / "backups").glob("damaged-*"))
+    assert kept.read_bytes() == damaged + torn + b"\n"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert run("start", "product-strategy").exit_code == 0  # writes work again
+    again = run("doctor", "--repair")
+    assert "Nothing to repair" in again.stderr and again.exit_code == 0
+
+
+def test_yes_without_repair_is_a_usage_error(run: Run) -> None:
+    assert run("doctor", "--yes").exit_code == 2

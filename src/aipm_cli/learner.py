@@ -702,7 +702,8 @@ class Learner:
                     )
                     problems.append(
                         f"Cannot read {damage}. Writes are stopped until it is fixed: restore the file from a copy "
-                        "or move the damaged line out of it (into backups/), then run `aipm doctor --rebuild`."
+                        "or run `aipm doctor --repair` to move the damaged line into backups/ (it says what moves, "
+                        "and asks)."
                     )
                 for torn in result.problems.torn:
                     report["torn_lines"].append({"file": str(torn.file), "offset": torn.offset, "bytes": torn.size})
