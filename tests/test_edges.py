@@ -349,3 +349,106 @@ def test_doctor_repair_moves_a_damaged_line_and_a_torn_tail_after_asking(
 
 def test_yes_without_repair_is_a_usage_error(run: Run) -> None:
     assert run("doctor", "--yes").exit_code == 2
+
+
+# --------------------------------------------------------------------------- #
+# 8. The TUI at 80x24 (Textual's pilot)
+# --------------------------------------------------------------------------- #
+
+
+def _tui(home: Path) -> Any:
+    from aipm_cli.learner import Learner
+    from aipm_cli.tui.app import AipmApp
+
+    return AipmApp(Learner(home, user="ada"), refresh_seconds=5)
+
+
+def _screen_text(app: Any) -> str:
+    """The screen as plain text, 24 lines of 80 columns (what a terminal shows, without colour)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=80, height=24, file=io.StringIO(), record=True, color_system=None)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+def _drive(home: Path, *steps: Any) -> tuple[dict[str, Any], str]:
+    """Run the TUI at 80x24 through `steps`; what it showed at the end (read while it still runs)."""
+    import asyncio
+
+    import pytest
+
+    pytest.importorskip("textual")
+
+    async def go() -> tuple[dict[str, Any], str]:
+        app = _tui(home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            for step in steps:
+                if step.startswith("select:"):
+                    app.select(step.removeprefix("select:"))
+                elif step.startswith("type:"):
+                    for key in step.removeprefix("type:"):
+                        await pilot.press(key)
+                else:
+                    await pilot.press(step)
+                await pilot.pause()
+            seen = {
+                "message": str(app.query_one("#message").render()) if not app.screen.is_modal else "",
+                "dialog": type(app.screen).__name__,
+                "day": app.day,
+            }
+            return seen, _screen_text(app)
+
+    return asyncio.run(go())
+
+
+def test_tui_fits_80x24_titles_ellipsised_footer_whole_detail_wrapped_at_words(home: Path) -> None:
+    _app, screen = _drive(home, "select:ai-for-everyone")
+    lines = screen.splitlines()
+    assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
+    assert "q Quit" in lines[-1]
+    assert "Phase 1: Product Management…  0%" in screen  # ellipsised, its percentage kept
+    detail = [line[41:].strip() for line in lines[2:-2]]
+    # The detail pane wraps between words: no line of it starts with a word cut from the line above.
+    assert "the career path. Its" in " ".join(detail)
+    assert "the" not in detail
+    golden = Path(__file__).parent / "data" / "golden" / "tui-80x24.txt"
+    import os
+
+    if os.environ.get("AIPM_UPDATE_GOLDEN"):
+        golden.write_text(screen)
+    assert screen == golden.read_text()
+
+
+def test_tui_d_on_a_done_item_says_already_done_and_records_nothing(run: Run, home: Path) -> None:
+    run("done", "ai-for-everyone")
+    seen, _screen = _drive(home, "select:ai-for-everyone", "d")
+    assert "ai-for-everyone is already done; nothing changed." in seen["message"]
+    assert len(json.loads(run("log", "--json").stdout)) == 1
+
+
+def test_tui_a_bad_date_keeps_the_date_dialog_open(home: Path) -> None:
+    seen, screen = _drive(home, "D", "type:2026-13-45", "enter")
+    assert seen["dialog"] == "Ask"  # still open, to correct the date
+    assert "2026-13-45" in screen and seen["day"] is None
+    seen, screen = _drive(home, "D", "type:2026-13-45", "enter", *["backspace"] * 5, "type:11-02", "enter")
+    assert seen["dialog"] != "Ask"
+    assert seen["day"].isoformat() == "2026-11-02"
+    assert "Changes are for 2026-11-02." in seen["message"]
+
+
+def test_tui_without_a_terminal_refuses_at_once(run: Run) -> None:
+    import subprocess
+
+    from conftest import aipm_process
+
+    result = run("tui")  # the test runner's stdin and stdout are not terminals
+    assert result.exit_code == 1
+    assert "aipm tui needs a terminal" in result.stderr
+    process = aipm_process("tui", stdin=subprocess.DEVNULL)
+    assert process.returncode == 1
+    assert process.stdout == ""  # no escapes written into a file
+    assert "aipm tui needs a terminal, and its stdin and stdout are not one." in process.stderr
