@@ -452,3 +452,43 @@ def test_tui_without_a_terminal_refuses_at_once(run: Run) -> None:
     assert process.returncode == 1
     assert process.stdout == ""  # no escapes written into a file
     assert "aipm tui needs a terminal, and its stdin and stdout are not one." in process.stderr
+
+
+# --------------------------------------------------------------------------- #
+# 6. Docs and help
+# --------------------------------------------------------------------------- #
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    import re
+
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_section_the_readme_links_to_exists() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    headings = re.findall(r"^#{1,6} (.+)$", readme, re.M)
+    anchors = {_anchor(h) for h in headings}
+    links = re.findall(r"\]\(#([^)]+)\)", readme)
+    assert links
+    assert not [link for link in links if link not in anchors]
+    titles = {h.strip() for h in headings}
+    named = [" ".join(n.split()) for n in re.findall(r"see \*([^*]+)\*", readme)]
+    assert not [n for n in named if n not in titles]
+    for section in ("The terminal UI", "Shell completion"):
+        assert section in titles
+
+
+def test_the_csv_paragraph_says_each_thing_once() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert readme.count("entries on separate lines of one field)") == 1
+    assert readme.count("written with a leading `'`") == 1
+
+
+def test_the_readme_says_how_to_activate_the_venv_and_how_long_the_tests_take() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "source .venv/bin/activate" in readme
+    assert "takes about 4 minutes" in readme
