@@ -492,3 +492,71 @@ def test_the_readme_says_how_to_activate_the_venv_and_how_long_the_tests_take() 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert "source .venv/bin/activate" in readme
     assert "takes about 4 minutes" in readme
+
+
+# Message templates that put a number before a plural noun without `wording.count` (or `plural`),
+# each because the number can never be 1 there.
+ALWAYS_PLURAL = {
+    ("errors.py", "characters)"),  # only for texts longer than the limit
+    ("config.py", "links is too many"),  # only above MAX_LINKS
+    ("terminal.py", "weeks ago"),  # the consistency strip's fixed number of weeks
+    ("terminal.py", "entries with progress are"),  # the singular is its own branch
+    ("provenance.py", "units to not started"),  # a reset is destructive from 6 units on
+    ("reports.py", "changes"),  # the singular is its own branch ("the one change")
+    ("roadmaps.py", "files have the id"),  # a clash takes two files at least
+    ("tracker.py", "entries:"),  # several candidates (one is resolved)
+    ("learner.py", "backups:"),  # several candidates (one is restored)
+    ("learner.py", "files have the id"),  # a clash takes two files at least
+    ("config.py", "characters."),  # a fixed limit (80 or 160)
+    ("config.py", "hours a week is out"),  # only 0 and less, or above 100
+    ("changes.py", "characters"),  # a fixed limit
+}
+_NOUNS = (
+    "changes|entries|items|lines|files|learners|units|problems|sessions|events|days|weeks|notes|roadmaps|"
+    "deliverables|modules|phases|skills|ids|devices|machines|bytes|characters|links|backups|hours"
+)
+
+
+def test_no_message_template_puts_a_number_before_a_plural_noun_unchecked() -> None:
+    """'1 entry with progress are not in this roadmap': every `{n} things` in a message goes through
+    wording.count (or sync's plural), unless the number can never be 1 (ALWAYS_PLURAL, with why)."""
+    import re
+
+    source = Path(__file__).resolve().parent.parent / "src" / "aipm_cli"
+    pattern = re.compile(r"\{([^{}]+)\} (?:[a-z]+ )?(" + _NOUNS + r")\b(.{0,20})")
+    found = []
+    for path in sorted(source.rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if not re.search(r"""\bf["']""", line):
+                continue
+            for match in pattern.finditer(line):
+                expression = match.group(1)
+                if re.match(r"\s*(count|plural|counted|noun)\(", expression) or ":" in expression:
+                    continue
+                if re.fullmatch(r"[\w.]*(path|file|folder|where|remote|name|spec|source|what|title|kind|suffix)[\w.]*", expression):
+                    continue  # a place or a name, not a number
+                context = match.group(2) + match.group(3)
+                if any(path.name == f and c in context for f, c in ALWAYS_PLURAL):
+                    continue
+                found.append(f"{path.relative_to(source)}:{number}: {match.group(0)}")
+    assert not found, "\n".join(found)
+
+
+def test_one_orphan_is_said_in_the_singular(run: Run, store_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    [log] = list(store_path.glob("*.jsonl"))
+    line = json.loads(log.read_text().splitlines()[0])
+    line.update(id=line["id"][:-1] + "Z", targets=["gone-item"], units=["gone-item"])
+    with log.open("a") as handle:
+        handle.write(json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n")
+    result = run("doctor")
+    assert "1 entry with progress is not in this roadmap: gone-item" in result.stdout + result.stderr
+
+
+def test_an_option_of_other_commands_is_not_answered_with_a_lookalike(run: Run) -> None:
+    result = run("done", "ai-for-everyone", "--json")
+    assert result.exit_code == 2
+    assert "`aipm done` has no --json option (other aipm commands have it)." in result.stderr
+    assert "--on" not in result.stderr
+    typo = run("status", "--jsn")  # a typo still gets Click's suggestion
+    assert typo.exit_code == 2 and "--json" in typo.stderr

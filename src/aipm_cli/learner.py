@@ -624,6 +624,7 @@ class Learner:
 
         from aipm_cli.errors import AipmError
         from aipm_cli.record.changes import FORMAT
+        from aipm_cli.wording import count as counted
 
         problems: list[str] = []
         report: dict[str, Any] = {"data_dir": str(self.layout.root), "config": str(self.layout.config)}
@@ -708,7 +709,8 @@ class Learner:
                 for torn in result.problems.torn:
                     report["torn_lines"].append({"file": str(torn.file), "offset": torn.offset, "bytes": torn.size})
                     problems.append(
-                        f"{torn.file} ends in a torn line ({torn.size} bytes, a write cut short); it is ignored and "
+                        f"{torn.file} ends in a torn line ({counted(torn.size, 'byte')}, a write cut short); "
+                        "it is ignored and "
                         "moved into backups/ by the next change on that device."
                     )
                 from aipm_cli.standing import orphans

@@ -244,7 +244,9 @@ def _repair(app: Any, yes: bool) -> None:
     app.say_plain(f"doctor --repair will move {count(len(planned.cuts), 'line')} out of the change logs into {where}:")
     for cut in planned.cuts:
         text = cut.data.rstrip(b"\n").decode("utf-8", "backslashreplace")
-        app.say_plain(f"  {cut.file.name}, line {cut.line} ({len(cut.data)} bytes, {cut.reason}): {excerpt(text, 100)}")
+        app.say_plain(
+            f"  {cut.file.name}, line {cut.line} ({count(len(cut.data), 'byte')}, {cut.reason}): {excerpt(text, 100)}"
+        )
     app.say_plain("Every other line stays as it is.")
     if (app.layout.root / ".git").exists():
         app.say_plain(

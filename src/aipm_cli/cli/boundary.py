@@ -123,8 +123,32 @@ def print_click_error(exc: Any) -> int:
         if ctx.command.get_help_option(ctx) is not None:
             hint = f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.\n"
         typer.echo(f"{ctx.get_usage()}\n{hint}", err=True)
-    print_error([exc.format_message()])
+    message = exc.format_message()
+    name = getattr(exc, "option_name", None)
+    if type(exc).__name__ == "NoSuchOption" and ctx is not None and name in _every_option():
+        # Click suggests this command's options that look alike; for an option other aipm commands
+        # have (`done --json`) that would name a different thing (`--on`): say what is true instead.
+        message = f"`{ctx.command_path}` has no {name} option (other aipm commands have it)."
+    print_error([message])
     return int(exc.exit_code)
+
+
+def _every_option() -> set[str]:
+    """The option names of every aipm command (on an error path only: it builds the whole app)."""
+    from typer.main import get_command
+
+    from aipm_cli.cli.app import make_app
+
+    names: set[str] = set()
+
+    def walk(command: Any) -> None:
+        for param in command.params:
+            names.update(o for o in (*param.opts, *param.secondary_opts) if o.startswith("-"))
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(get_command(make_app()))
+    return names
 
 
 def print_error(lines: list[str]) -> None:

@@ -263,7 +263,13 @@ def plan(
 
         app.show(plan_view, schedule, limit)
     if ics is not None:
-        what = f"{len(events)} sessions of {len(schedule.items)} items" if weekly else f"{len(events)} events"
+        from aipm_cli.wording import count as counted
+
+        what = (
+            f"{counted(len(events), 'session')} of {counted(len(schedule.items), 'item')}"
+            if weekly
+            else counted(len(events), "event")
+        )
         what += f" and {cancelled} cancelled" if cancelled else ""
         app.say(f"[green]✓[/] Wrote {what} to {ics}; import it into your calendar.")
 

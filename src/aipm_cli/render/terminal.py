@@ -13,6 +13,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from aipm_cli.render.safe import clean
+from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,7 +73,8 @@ def status_view(console: Console, s: Summary) -> None:
     line.append(" " + figures)
     console.print(line)
     # One counting rule for every figure: units (an item, or each deliverable of a project), so they add up.
-    detail = f"{c.in_progress} in progress · {c.not_started} not started · {c.skipped} skipped, of {c.total} units"
+    detail = f"{c.in_progress} in progress · {c.not_started} not started · {c.skipped} skipped"
+    detail += f", of {counted(c.total, 'unit')}"
     console.print(Text(detail, style="dim"))
 
     console.print()

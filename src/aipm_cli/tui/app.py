@@ -17,6 +17,7 @@ from textual.widgets.tree import TreeNode
 
 from aipm_cli.errors import AipmError
 from aipm_cli.render.safe import clean, drawn
+from aipm_cli.wording import count as counted
 
 MARKS = {"done": "✓", "in_progress": "◐", "skipped": "–", "not_started": "○"}
 STATE_WORDS = {"start": "in progress", "done": "done", "skip": "skipped", "reset": "not started"}
@@ -184,7 +185,7 @@ class AipmApp(App[None]):
         from aipm_cli.estimate import short
 
         header.append(
-            f"\n{summary.counts.done}/{summary.counts.total - summary.counts.skipped} units done"
+            f"\n{summary.counts.done}/{counted(summary.counts.total - summary.counts.skipped, 'unit')} done"
             + f" · {short(summary.forecast)}"
             + (f" · changes for {self.day.isoformat()}" if self.day else ""),
             style="dim",
