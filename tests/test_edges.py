@@ -533,7 +533,9 @@ def test_no_message_template_puts_a_number_before_a_plural_noun_unchecked() -> N
                 expression = match.group(1)
                 if re.match(r"\s*(count|plural|counted|noun)\(", expression) or ":" in expression:
                     continue
-                if re.fullmatch(r"[\w.]*(path|file|folder|where|remote|name|spec|source|what|title|kind|suffix)[\w.]*", expression):
+                if re.fullmatch(
+                    r"[\w.]*(path|file|folder|where|remote|name|spec|source|what|title|kind|suffix)[\w.]*", expression
+                ):
                     continue  # a place or a name, not a number
                 context = match.group(2) + match.group(3)
                 if any(path.name == f and c in context for f, c in ALWAYS_PLURAL):
