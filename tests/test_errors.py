@@ -41,7 +41,7 @@ def test_unknown_item_suggests_close_ids(run) -> None:  # type: ignore[no-untype
 
 def test_bad_user_name_is_refused(run) -> None:  # type: ignore[no-untyped-def]
     result = run("--user", "../etc", "status")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (README: exit codes)
     assert "'../etc' is not a usable learner name" in result.stderr
 
 
@@ -56,7 +56,9 @@ def test_version() -> None:
 def test_every_command_has_help(run) -> None:  # type: ignore[no-untyped-def]
     from typer.main import get_command
 
-    from aipm_cli.cli import app
+    from aipm_cli.cli.typer_app import make_app
+
+    app = make_app()  # not `from aipm_cli.cli import app`: once a run imported cli/app.py, that is the module
 
     group = get_command(app)
     names = list(group.commands)  # type: ignore[attr-defined]

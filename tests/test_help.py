@@ -15,7 +15,9 @@ from conftest import Run, log_bytes
 def _commands() -> Iterator[tuple[tuple[str, ...], Any]]:
     from typer.main import get_command
 
-    from aipm_cli.cli import app
+    from aipm_cli.cli.typer_app import make_app
+
+    app = make_app()  # not `from aipm_cli.cli import app`: once a run imported cli/app.py, that is the module
 
     def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
         yield path, command

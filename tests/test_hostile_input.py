@@ -428,13 +428,13 @@ def test_excerpt() -> None:
 
 def test_an_empty_user_option_is_refused(run: Run) -> None:
     result = run("--user", "", "status")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (README: exit codes)
     assert "is not a usable learner name" in result.stderr
 
 
 def test_an_empty_user_variable_is_refused(run: Run) -> None:
     result = run("status", env={"AIPM_USER": ""})
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "is not a usable learner name" in result.stderr
 
 

@@ -199,7 +199,7 @@ def test_a_damaged_line_stops_writes_and_doctor_explains(run: Run, home: Path) -
     assert doctor.exit_code == 1
     report = json.loads(doctor.stdout)
     assert report["damaged_lines"] == [{"file": str(log), "line": 2, "reason": "its id is not a change id"}]
-    assert any("aipm doctor --rebuild" in p for p in report["problems"])
+    assert any("aipm doctor --repair" in p for p in report["problems"])
 
 
 def test_a_legacy_store_that_cannot_be_read_is_never_overwritten(run: Run, home: Path) -> None:

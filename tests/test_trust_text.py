@@ -337,7 +337,7 @@ def test_an_error_quotes_a_long_argument_cut_to_its_start(run: Run, args: tuple[
 
 def test_an_error_cuts_a_long_learner_name_from_the_environment(run: Run) -> None:
     result = run("status", env={"AIPM_USER": BIG})
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an unusable learner name is a usage error
     assert len(result.stderr) < 1_000 and "…" in result.stderr
 
 

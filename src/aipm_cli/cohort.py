@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipm_cli.record import logs
 from aipm_cli.summary import Counts
+from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
     from aipm_cli.plain import Roadmap
@@ -590,7 +591,8 @@ def summarize_learner(
     for problem in damage[:MAX_DAMAGE_SHOWN]:
         bad.append(Unreadable(f"{problem.file}, line {problem.line}", f"{problem.reason} (the line was skipped)"))
     if len(damage) > MAX_DAMAGE_SHOWN:
-        bad.append(Unreadable(f"{name}'s change logs", f"{len(damage) - MAX_DAMAGE_SHOWN} more lines cannot be read"))
+        more = counted(len(damage) - MAX_DAMAGE_SHOWN, "more line")
+        bad.append(Unreadable(f"{name}'s change logs", f"{more} cannot be read"))
     state = folded.state
     index = roadmap.index
 

@@ -36,6 +36,7 @@ SETTINGS = {
         Setting("links", "links in reports: 'LinkedIn=https://...,GitHub=https://...' (http/https only)", None),
         Setting("lrs_endpoint", "your school's Learning Record Store (its xAPI endpoint URL) for `aipm lrs`", None),
         Setting("lrs_home_page", "the home page of your account at school (the xAPI actor's account)", None),
+        Setting("report_notes", "whether reports include your notes: yes or no (`export --notes/--no-notes`)", True),
     )
 }
 MAX_LINKS = 6
@@ -111,6 +112,13 @@ def parse_value(key: str, text: str) -> Any:
         return hours
     if key == "user":
         return check_user_name(text)
+    if key == "report_notes":
+        answer = text.strip().lower()
+        if answer in ("yes", "true", "on", "1"):
+            return True
+        if answer in ("no", "false", "off", "0"):
+            return False
+        raise InputError(f"'{excerpt(text)}' is not yes or no.", "Give yes (reports include notes) or no.")
     if key in ("name", "headline"):
         return _one_line(key, text, 80 if key == "name" else 160)
     if key == "links":

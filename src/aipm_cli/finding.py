@@ -82,7 +82,7 @@ class RoadmapRef:
 
     id: str
     path: Path
-    origin: str  # "bundled" or "own"
+    origin: str  # "bundled", "own", or "file" (a path chosen outside the roadmaps folder)
     error: str | None = None  # why the file is not a valid roadmap (its id is then its file name)
 
 

@@ -408,6 +408,25 @@ class Learner:
         except OSError:
             return []
 
+    def user_source(self) -> str:
+        """Where the learner in use comes from, in words."""
+        if self._user_option is not None:
+            return "from AIPM_USER" if os.environ.get("AIPM_USER") == self._user_option else "from --user"
+        return "from the `user` setting" if self.config.get("user") else "your login name"
+
+    def has_data(self, name: str | None = None) -> bool:
+        """Whether a learner (default: the one in use) has a folder in this data directory."""
+        folder = self.layout.learner_dir(name or self.user)
+        return folder.is_dir() and not folder.is_symlink()
+
+    def removed_learners(self) -> list[str]:
+        """The names of learners `users remove` set aside in this data directory's backups."""
+        try:
+            found = [e.name for e in self.backups_dir.iterdir() if e.is_dir() and e.name.startswith("learner-")]
+        except OSError:
+            return []
+        return sorted({_backup_user(name) for name in found})
+
     # -- housekeeping: learners and backups ----------------------------------- #
 
     @property
@@ -479,6 +498,11 @@ class Learner:
         if moved_setting:
             self.config.set("user", new)
         return {"old": old, "new": new, "folder": str(target), "setting_updated": moved_setting}
+
+    def check_removable(self, name: str) -> None:
+        """Raise what `remove_learner` would refuse (before the learner is asked to confirm)."""
+        self._refuse_when_synced("removed")
+        self._existing_learner(check_user_name(name))
 
     def remove_learner(self, name: str) -> dict[str, Any]:
         """Move a learner's folder into the data directory's backups (`restore` brings it back)."""
@@ -602,6 +626,7 @@ class Learner:
 
         from aipm_cli.errors import AipmError
         from aipm_cli.record.changes import FORMAT
+        from aipm_cli.wording import count as counted
 
         problems: list[str] = []
         report: dict[str, Any] = {"data_dir": str(self.layout.root), "config": str(self.layout.config)}
@@ -618,7 +643,16 @@ class Learner:
         from aipm_cli import finding
 
         report["duplicate_roadmaps"] = {}
-        for identifier, paths in finding.duplicates(finding.available(self.layout.roadmaps, self.layout.cache)).items():
+        refs = finding.available(self.layout.roadmaps, self.layout.cache)
+        report["invalid_roadmaps"] = [
+            {"file": str(ref.path), "error": ref.error} for ref in refs if ref.origin == "own" and ref.error
+        ]
+        for bad in report["invalid_roadmaps"]:
+            problems.append(
+                f"{bad['file']} is not a valid roadmap: {bad['error']} "
+                "Run `aipm roadmap validate FILE` to see every problem, then fix it or move it out of the folder."
+            )
+        for identifier, paths in finding.duplicates(refs).items():
             report["duplicate_roadmaps"][identifier] = [str(p) for p in paths]
             problems.append(
                 f"{len(paths)} roadmap files have the id '{identifier}': {', '.join(p.name for p in paths)}; "
@@ -672,12 +706,14 @@ class Learner:
                     )
                     problems.append(
                         f"Cannot read {damage}. Writes are stopped until it is fixed: restore the file from a copy "
-                        "or move the damaged line out of it (into backups/), then run `aipm doctor --rebuild`."
+                        "or run `aipm doctor --repair` to move the damaged line into backups/ (it says what moves, "
+                        "and asks)."
                     )
                 for torn in result.problems.torn:
                     report["torn_lines"].append({"file": str(torn.file), "offset": torn.offset, "bytes": torn.size})
                     problems.append(
-                        f"{torn.file} ends in a torn line ({torn.size} bytes, a write cut short); it is ignored and "
+                        f"{torn.file} ends in a torn line ({counted(torn.size, 'byte')}, a write cut short); "
+                        "it is ignored and "
                         "moved into backups/ by the next change on that device."
                     )
                 from aipm_cli.standing import orphans
@@ -693,8 +729,8 @@ class Learner:
         if report["orphans"]:
             count = len(report["orphans"])
             problems.append(
-                f"{count} {'entry' if count == 1 else 'entries'} with progress are not in this roadmap: "
-                f"{', '.join(report['orphans'])} (kept, not counted)."
+                f"{count} {'entry' if count == 1 else 'entries'} with progress {'is' if count == 1 else 'are'} "
+                f"not in this roadmap: {', '.join(report['orphans'])} (kept, not counted)."
             )
         if not os.access(self.layout.root if self.layout.root.exists() else self.layout.root.parent, os.W_OK):
             problems.append(f"The data directory {self.layout.root} is not writable.")
@@ -932,8 +968,18 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
             if rec.credential or rec.expires_on
             else None
         ),
-        history=history,
+        # By the date each change is for (then recording order), so a backdated change sits where it belongs.
+        history=sorted(history, key=lambda h: (str(h.get("on", "")), str(h.get("at", "")))),
     )
+    for d in base.get("deliverables") or []:
+        # Each deliverable's own dates and evidence, as `show PROJECT` lists them.
+        drec = record(state, d["id"])
+        d.update(
+            started_on=drec.started_on,
+            completed_on=drec.completed_on if d["status"] == "done" else None,
+            skipped_on=drec.skipped_on,
+            evidence=[{"text": e.text, "on": e.on, "at": e.at} for e in drec.evidence],
+        )
     if base["kind"] != "deliverable" and base["status"] == "done":
         base["completed_on"] = r.completed_on  # a project: its last deliverable's date when it has none
     return to_data(base)

@@ -15,7 +15,7 @@ from aipm_cli import __version__
 from aipm_cli.errors import AipmError
 from aipm_cli.plain import Roadmap
 from aipm_cli.progress import rows, summarize
-from aipm_cli.record.state import ItemState, Note, State, state_data
+from aipm_cli.record.state import ItemState, Note, Rating, State, state_data
 from aipm_cli.standing import record
 from aipm_cli.summary import Row, Summary, to_data
 
@@ -217,6 +217,26 @@ def build(
         person=person,
         full=full,
     )
+
+
+def without_notes(state: State) -> State:
+    """The state with every note left out (items, modules, phases, skill ratings): for a report
+    that is shared (`export --no-notes`). Evidence, dates and statuses stay."""
+    import copy
+
+    items: dict[str, ItemState] = {}
+    for key, rec in state.items.items():
+        if rec.notes or rec.earlier_notes:
+            rec = copy.copy(rec)
+            rec.notes = []
+            rec.earlier_notes = 0
+            if rec.is_blank():
+                continue
+        items[key] = rec
+    skills = {
+        skill: [Rating(r.level, r.on, None, r.at, r.id) for r in ratings] for skill, ratings in state.skills.items()
+    }
+    return State(items=items, skills=skills, roadmap_version=state.roadmap_version)
 
 
 # --------------------------------------------------------------------------- #

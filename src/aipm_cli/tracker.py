@@ -113,6 +113,8 @@ class ChangeResult:
     # Items started or done before their prerequisites: item id -> the prerequisites still open.
     early: dict[str, list[str]] = field(default_factory=dict)
     redated: list[str] = field(default_factory=list)  # units whose start or completion date is corrected
+    # Units whose completion date is corrected to before their start: the start moves back too (unit -> old start).
+    moved_start: dict[str, date] = field(default_factory=dict)
 
 
 def _dated(rec: ItemState) -> str:
@@ -142,15 +144,18 @@ def plan_change(index: RoadmapIndex, state: State, targets: list[Target], req: C
                 if req.verb == "skip" and record(state, d.id).status == "done":
                     continue
                 units.setdefault(d.id, None)
-    # What the learner named directly (a project: its deliverables too) can have its date corrected.
+    # What the learner named directly (a project: its deliverables too) can have its date corrected,
+    # but only when nothing else changes: marking a project or module done leaves its parts already
+    # done with their own dates (one change, one undo); a correction is asked for on its own.
     correctable = set(named) | {d.id for t in targets if t.kind == "item" for d in index.items[t.id].item.deliverables}
     changing: list[str] = []
+    settled: list[str] = []  # already in the goal status with another date than the one given
     for key in units:
         current = status_of(index, state, key)
         rec = record(state, key)
         if current == goal:
             if req.dated and key in correctable and _date_differs(rec, goal, req.on):
-                result.redated.append(key)
+                settled.append(key)
             elif key in named:
                 result.unchanged.append(key)
             continue
@@ -169,6 +174,17 @@ def plan_change(index: RoadmapIndex, state: State, targets: list[Target], req: C
                 "Give a date on or after the start, or reset it first.",
             )
         changing.append(key)
+    if changing:
+        # Parts already done keep their dates: left as they are, and said so.
+        for key in settled:
+            (result.unchanged if key in named else result.kept).append(key)
+    else:
+        result.redated = settled
+        if goal == "done":
+            for key in settled:
+                rec = record(state, key)
+                if rec.started_on is not None and rec.started_on > req.on:
+                    result.moved_start[key] = rec.started_on
     result.changed = [k for k in changing if k in index.items or k in index.deliverables]
     if req.verb in ("start", "done"):
         result.early = _early(index, state, changing, req.verb)

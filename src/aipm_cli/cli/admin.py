@@ -1,7 +1,7 @@
 """`aipm users`, `aipm doctor`, `aipm config`, `aipm backups`, `aipm restore`."""
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -58,12 +58,46 @@ def rename_user(
 
 
 @users_app.command("remove")
-def remove_user(ctx: typer.Context, name: NameArg) -> None:
-    """Remove a learner: their folder moves into the backups, and `aipm restore` brings it back."""
+def remove_user(
+    ctx: typer.Context,
+    name: NameArg,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Remove the learner your commands use without asking.")
+    ] = False,
+) -> None:
+    """Remove a learner: their folder moves into the backups, and `aipm restore` brings it back.
+
+    Removing the learner your commands use asks first (or takes --yes).
+    """
     app = ctx.obj
-    done = app.learner.remove_learner(name)
+    learner = app.learner
+    current = learner.user == name
+    if current:
+        learner.check_removable(name)
+        app.confirm(
+            f"'{name}' is the learner your commands use ({learner.user_source()}).",
+            "Remove them?",
+            yes,
+            f"aipm users remove {name}",
+        )
+    done = learner.remove_learner(name)
     app.say_plain(f"✓ Removed {name}; their progress is kept as the backup {done['backup']}.")
     app.say_plain(f"Run `aipm restore {done['backup']}` to bring it back.")
+    if not current:
+        return
+    if learner.config.get("user") == name:
+        learner.config.set("user", None)
+    from aipm_cli.paths import default_user_name
+
+    if learner._user_option is not None:
+        app.say_plain(
+            f"Your commands still name {name} ({learner.user_source()}): name another learner, "
+            f"or the next command lists those here."
+        )
+    else:
+        now = learner.config.get("user") or default_user_name()
+        whose = "the `user` setting" if learner.config.get("user") else "your login name"
+        app.say_plain(f"Your commands now use the learner {now} ({whose}); change it with `aipm config user NAME`.")
 
 
 def backups(ctx: typer.Context, json: JsonOpt = False) -> None:
@@ -116,13 +150,28 @@ def doctor(
             help="Forget progress on ids the roadmap no longer has (a change: `aipm undo` brings it back).",
         ),
     ] = False,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Move damaged lines (and a torn last line) of the change logs into backups/, after saying"
+            " exactly what moves and asking, so you can write again.",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --repair: move them without asking.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Check paths, change logs, caches and the roadmap.
 
     Exits 1 when something needs attention, and says how to recover.
+    --repair moves lines no aipm can read into the learner's backups/
+    (byte for byte, one file per log) and leaves every other line as it is.
     """
     app = ctx.obj
+    if yes and not repair:
+        raise usage_error("--yes goes with --repair.", "--yes")
+    if repair:
+        _repair(app, yes)
     if forget_orphans:
         from aipm_cli.wording import count, listed
 
@@ -174,6 +223,41 @@ def doctor(
             app.out.print(Text("✓ everything looks healthy", style="green"))
     if problems:
         raise typer.Exit(1)
+
+
+def _repair(app: Any, yes: bool) -> None:
+    """Say what `doctor --repair` moves, ask, then move it."""
+    from aipm_cli import repair
+    from aipm_cli.errors import excerpt
+    from aipm_cli.wording import count
+
+    ledger = app.learner.ledger
+    planned = repair.plan(ledger)
+    for line in planned.kept_newer:
+        app.say_plain(f"Not moved (a newer aipm wrote it; upgrade aipm to read it): {line}.")
+    for line in planned.unrepairable:
+        app.say_plain(f"Cannot repair {line}; move that file out of the folder yourself.")
+    if not planned.cuts:
+        app.say_plain("Nothing to repair: no damaged or torn line in the change logs.")
+        return
+    where = ledger.backups
+    app.say_plain(f"doctor --repair will move {count(len(planned.cuts), 'line')} out of the change logs into {where}:")
+    for cut in planned.cuts:
+        text = cut.data.rstrip(b"\n").decode("utf-8", "backslashreplace")
+        app.say_plain(
+            f"  {cut.file.name}, line {cut.line} ({count(len(cut.data), 'byte')}, {cut.reason}): {excerpt(text, 100)}"
+        )
+    app.say_plain("Every other line stays as it is.")
+    if (app.layout.root / ".git").exists():
+        app.say_plain(
+            "This data directory is synced: other machines refuse a log that was rewritten, so where you can, "
+            "restore the file from a copy instead."
+        )
+    app.confirm(f"{count(len(planned.cuts), 'line')} would move.", "Move them?", yes, "aipm doctor --repair")
+    kept = repair.repair(ledger, planned)
+    ledger.rebuild()
+    shown = ", ".join(p.name for p in kept)
+    app.say_plain(f"✓ Moved {count(len(planned.cuts), 'line')} into {where} ({shown}); you can write again.")
 
 
 def config(
@@ -248,7 +332,9 @@ def config(
 
 
 def _setting_text(value: object) -> str:
-    """8.0 -> '8', None -> 'none'."""
+    """8.0 -> '8', None -> 'none', True -> 'yes'."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
     return "none" if value is None else str(value)

@@ -21,19 +21,27 @@ ECHO_CHARS = 80
 given: list[str] = []
 
 
-def new_app(user: str | None, roadmap: str | None, debug: bool) -> App:
-    """The App for the global options (`--user`, `--roadmap`, `--debug`)."""
+def new_app(user: str | None, roadmap: str | None, debug: bool, command: str | None = None) -> App:
+    """The App for the global options (`--user`, `--roadmap`, `--debug`) and the command it runs.
+
+    A learner name that cannot be used is a usage error (exit 2), as the README's contract says."""
     import os
 
     from aipm_cli.cli.context import App
+    from aipm_cli.errors import InputError, UsageError
 
     if user is None and os.environ.get("AIPM_USER") == "":
         user = ""  # Click reads an empty variable as unset; an empty name is a mistake to report
     if user is not None:
         from aipm_cli.paths import check_user_name
 
-        check_user_name(user)  # '' would otherwise fall back to the login name silently
-    return App(user=user, roadmap=roadmap, debug=debug)
+        try:
+            check_user_name(user)  # '' would otherwise fall back to the login name silently
+        except InputError as exc:
+            raise UsageError(" ".join(exc.lines()), "--user") from None
+    app = App(user=user, roadmap=roadmap, debug=debug)
+    app.command = command
+    return app
 
 
 def unexpected(exc: BaseException, saved: bool) -> list[str]:
@@ -125,8 +133,32 @@ def print_click_error(exc: Any) -> int:
         if ctx.command.get_help_option(ctx) is not None:
             hint = f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.\n"
         typer.echo(f"{ctx.get_usage()}\n{hint}", err=True)
-    print_error([exc.format_message()])
+    message = exc.format_message()
+    name = getattr(exc, "option_name", None)
+    if type(exc).__name__ == "NoSuchOption" and ctx is not None and name in _every_option():
+        # Click suggests this command's options that look alike; for an option other aipm commands
+        # have (`done --json`) that would name a different thing (`--on`): say what is true instead.
+        message = f"`{ctx.command_path}` has no {name} option (other aipm commands have it)."
+    print_error([message])
     return int(exc.exit_code)
+
+
+def _every_option() -> set[str]:
+    """The option names of every aipm command (on an error path only: it builds the whole app)."""
+    from typer.main import get_command
+
+    from aipm_cli.cli.app import make_app
+
+    names: set[str] = set()
+
+    def walk(command: Any) -> None:
+        for param in command.params:
+            names.update(o for o in (*param.opts, *param.secondary_opts) if o.startswith("-"))
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(get_command(make_app()))
+    return names
 
 
 def print_error(lines: list[str]) -> None:

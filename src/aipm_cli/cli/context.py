@@ -145,6 +145,21 @@ class App:
         sys.stdout.write(for_terminal(report, fmt) if is_terminal(sys.stdout) else report)
         sys.stdout.flush()
 
+    def confirm(self, statement: str, question: str, yes: bool, what: str) -> None:
+        """Go ahead with `--yes`, or when the learner answers yes on a terminal; otherwise refuse
+        (nothing done). `what` names the command to run again with --yes."""
+        from aipm_cli.errors import AipmError
+        from aipm_cli.render.safe import is_terminal
+
+        if yes:
+            return
+        if not is_terminal(sys.stdin):
+            raise InputError(f"{statement} Nothing was done.", f"Run `{what} --yes` to go ahead.")
+        import typer
+
+        if not typer.confirm(f"{statement} {question}", default=False, err=True):
+            raise AipmError("Nothing was done.")
+
     # -- the core ----------------------------------------------------------- #
 
     @cached_property
@@ -153,7 +168,30 @@ class App:
 
         learner = Learner(self.layout.root, user=self._user_option, roadmap=self._roadmap_option)
         learner.debug = self.debug
+        if self.command in READ_COMMANDS or self.command in TAKE_BACK_COMMANDS:
+            check_learner(learner, self.command)
         return learner
+
+    # The command this App runs (set by the root callback, or by cli/direct.py): a read of a
+    # learner who has no data here is refused with the learners there are (see check_learner).
+    command: str | None = None
+    _others: list[str] | None = None  # the learners here when a change is for a new one
+
+    def new_learner_note(self) -> None:
+        """After a change for a learner who had no data here while others have: say it is a new learner."""
+        others = self._others
+        if others:
+            self.say_plain(
+                f"Note: '{self.learner.user}' ({self.learner.user_source()}) is a new learner here; "
+                f"learners here before: {', '.join(others)}."
+            )
+            self._others = None
+
+    def learner_before_change(self) -> None:
+        """Before a change: remember whether the learner is new while others exist (said after the change)."""
+        learner = self.learner
+        if not learner.has_data():
+            self._others = [n for n in learner.learner_names() if n != learner.user]
 
     @property
     def saved(self) -> bool:
@@ -177,6 +215,37 @@ class App:
 
     _warned = 0
     _config_warned = False
+
+
+# Commands that read a learner's progress (or take back a change of theirs): for a learner with no
+# data here they would show an empty 0% or create the learner's folders.
+READ_COMMANDS = frozenset(("status", "list", "show", "next", "log", "skills", "plan", "export", "tui"))
+TAKE_BACK_COMMANDS = frozenset(("undo", "redo"))
+
+
+def check_learner(learner: Learner, command: str | None) -> None:
+    """Refuse a read of a learner who has no data here when there are (or were) others: a mistyped or
+    removed name would look like lost progress. `undo`, `redo` and removals are refused for any learner
+    with no data (there is nothing to take back, and nothing is created). Nothing is written."""
+    if learner.has_data():
+        return
+    name = learner.user
+    known = learner.learner_names()
+    removed = [n for n in learner.removed_learners() if n not in known]
+    if command in READ_COMMANDS and not known and not removed:
+        return  # a first run: the empty dashboard is the truth
+    where = f"'{name}' ({learner.user_source()})"
+    if command in TAKE_BACK_COMMANDS:
+        message = f"There is nothing to {command}: learner {where} has no progress here."
+    elif command in READ_COMMANDS:
+        message = f"The learner in use, {where}, has no progress here."
+    else:
+        message = f"Learner {where} has no progress here."
+    hint = f"Learners here: {', '.join(known)}." if known else "There are no learners here yet."
+    if removed:
+        hint += f" Removed: {', '.join(removed)} (`aipm restore NAME` brings one back)."
+    hint += " Choose one with --user NAME, or `aipm config user NAME`."
+    raise InputError(message, hint)
 
 
 def _json_text(data: Any) -> str:

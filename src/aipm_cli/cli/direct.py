@@ -51,7 +51,12 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
     "skills": ("skills", {"--full": ("full", FLAG), **_JSON}, ()),
     "plan": (
         "plan",
-        {**dict.fromkeys(("--hours-per-week", "-w"), ("hours_per_week", TEXT)), "--start": ("start", TEXT), **_JSON},
+        {
+            **dict.fromkeys(("--hours-per-week", "-w"), ("hours_per_week", TEXT)),
+            "--start": ("start", TEXT),
+            **dict.fromkeys(("--limit", "-n"), ("limit", COUNT)),
+            **_JSON,
+        },
         (),
     ),
     "export": (
@@ -131,6 +136,7 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
     if len(positional) != len(wanted):
         return None
     values.update(zip(wanted, positional, strict=True))
+    options["command"] = args[position]
     return function, options, values
 
 
@@ -149,7 +155,7 @@ def run_read(args: list[str]) -> int | None:
     debug = options["debug"]
     app = None
     try:
-        app = new_app(options["user"], options["roadmap"], debug)
+        app = new_app(options["user"], options["roadmap"], debug, options["command"])
         getattr(reading, function)(app, **values)
     except UsageError:
         return None  # Typer says it, in its usual form (nothing was written)

@@ -51,7 +51,9 @@ def assess(
     app = ctx.obj
     option_value("LEVEL", parse_level, level)  # a level that is not 1-5 is a usage error
     day = option_value("--on", parse_date, on, app.learner.today()) if on else None
+    app.learner_before_change()
     done = app.learner.assess(skill, level, day, note)
+    app.new_learner_note()
     change = "" if done.before is None else f" (was {done.before})"
     app.say(f"[green]✓[/] {escape(done.title)}: {done.level} {LEVELS[done.level][0]}{change}.")
     if done.latest != done.level:  # a backdated rating: a later one stays the latest
@@ -84,6 +86,10 @@ def plan(
             help='Weekly study hours, e.g. "Tue,Thu 19:00-21:00; Sat 09:00-12:00": timed sessions in them.',
         ),
     ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", metavar="N", min=1, help="Show only the first N items (the totals stay whole)."),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """A dated study plan for what is left.
@@ -95,8 +101,9 @@ def plan(
     """
     with usage_errors():
         reading.plan(
-            ctx.obj, hours_per_week=hours_per_week, start=start, ics=ics, remind=remind, blocks=blocks, json=json
-        )
+            ctx.obj, hours_per_week=hours_per_week, start=start, ics=ics, remind=remind, blocks=blocks, json=json,
+            limit=limit,
+        )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

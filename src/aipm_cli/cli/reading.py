@@ -206,6 +206,7 @@ def plan(
     ics: Path | None = None,
     remind: list[str] | None = None,
     blocks: str | None = None,
+    limit: int | None = None,
     json: bool = False,
 ) -> None:
     from aipm_cli.dates import parse_date
@@ -262,13 +263,22 @@ def plan(
         ours = [e for e in state.events.values() if e["roadmap"] == app.learner.roadmap.id]
         cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
     if json:
-        app.emit_json(to_data(schedule))
+        data = to_data(schedule)
+        if limit is not None:
+            data["items"] = data["items"][:limit]  # the totals and the finish stay those of the whole plan
+        app.emit_json(data)
     else:
         from aipm_cli.render.terminal import plan_view
 
-        app.show(plan_view, schedule)
+        app.show(plan_view, schedule, limit)
     if ics is not None:
-        what = f"{len(events)} sessions of {len(schedule.items)} items" if weekly else f"{len(events)} events"
+        from aipm_cli.wording import count as counted
+
+        what = (
+            f"{counted(len(events), 'session')} of {counted(len(schedule.items), 'item')}"
+            if weekly
+            else counted(len(events), "event")
+        )
         what += f" and {cancelled} cancelled" if cancelled else ""
         app.say(f"[green]✓[/] Wrote {what} to {ics}; import it into your calendar.")
 
@@ -280,11 +290,23 @@ def export(
     as_of: str | None = None,
     full: bool = False,
     with_notes: bool = False,
+    notes: bool | None = None,
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.render.exporters import exporter
-    from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
+    from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of, without_notes
 
+    if fmt is None and output is not None and str(output) != "-":
+        suffix = output.suffix.lower()
+        if suffix and suffix not in EXTENSIONS and suffix != ".jsonl":
+            hint = " For a PDF, write HTML (-o report.html) and print it to PDF from a browser." if suffix in (
+                ".pdf", ".docx", ".doc", ".odt", ".rtf",
+            ) else ""  # fmt: skip
+            raise UsageError(
+                f"aipm does not write {suffix} files; it writes md, html, json and csv.{hint} "
+                "To write one of those under this name anyway, give --format.",
+                "-o",
+            )
     fmt = report_format(fmt, output, (*FORMATS, "xapi"), EXTENSIONS, "md")
     if with_notes and fmt != "xapi":
         raise UsageError("--with-notes is for --format xapi (the other reports hold your notes).", "--with-notes")
@@ -292,8 +314,14 @@ def export(
     if fmt == "xapi":
         export_xapi(app, output, day, with_notes)
         return
+    if notes is None:
+        notes = bool(app.learner.config.get("report_notes"))
     state = app.learner.ledger.as_of(day) if day is not None else app.learner.read_state(every_note=True)
-    changes = app.learner.ledger.changes(until=day) if fmt == "json" else ()
+    # The change log holds notes in many places (note changes, the words of an undo): a report without
+    # notes leaves it out, so the JSON is then a report, not a backup (`aipm import` adds nothing from it).
+    changes = app.learner.ledger.changes(until=day) if fmt == "json" and notes else ()
+    if not notes:
+        state = without_notes(state)
     core = app.learner
     report = build(
         core.roadmap, state, core.user, day or core.today(), core.now(), core.hours_per_week(), changes,

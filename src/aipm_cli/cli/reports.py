@@ -34,16 +34,27 @@ def export(
     with_notes: Annotated[
         bool, typer.Option("--with-notes", help="xapi: include the text of your notes (left out by default).")
     ] = False,
+    notes: Annotated[
+        bool | None,
+        typer.Option(
+            "--notes/--no-notes",
+            help="Include your notes, or leave them out of a report you share"
+            " (default: the report_notes setting, else yes).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """A progress report (md, html, json, csv) or xAPI statements.
 
     Markdown, standalone HTML, JSON (re-importable with `aipm import`) or
     CSV; to stdout, or to a file with -o. `--format xapi` writes your
     changes as xAPI statements, one a line, for your school's Learning
-    Record Store (see `aipm lrs push`).
+    Record Store (see `aipm lrs push`). Notes may be private: --no-notes
+    (or `aipm config report_notes no`) leaves them out; a JSON report
+    without notes leaves the change log out too, so it is not a backup.
     """
     with usage_errors():
-        reading.export(ctx.obj, fmt=fmt, output=output, as_of=as_of, full=full, with_notes=with_notes)
+        reading.export(ctx.obj, fmt=fmt, output=output, as_of=as_of, full=full, with_notes=with_notes, notes=notes)
 
 
 def import_(

@@ -30,15 +30,22 @@ def list_roadmaps(
         in_use_path = finding.find(current, app.layout.roadmaps, app.layout.cache)
     except AipmError:
         in_use_path = None
+    if in_use_path is not None and not any(_same_file(ref.path, in_use_path) for ref in refs):
+        # Chosen by a path outside the roadmaps folder (`roadmap use ./file.yaml`, --roadmap FILE): listed too.
+        from aipm_cli.finding import RoadmapRef
+
+        refs.append(RoadmapRef(in_use_path.stem, in_use_path, "file"))
     entries = []
     for ref in refs:
-        in_use = ref.path == in_use_path
+        in_use = in_use_path is not None and _same_file(ref.path, in_use_path)
         entry: dict = {"id": ref.id, "origin": ref.origin, "path": str(ref.path), "in_use": in_use}
         try:
             if ref.error is not None:
                 raise AipmError(ref.error)
             rm = finding.load(finding.read_roadmap_bytes(ref.path), str(ref.path), app.layout.cache)
             entry.update(title=rm.title, version=rm.version, items=len(rm.index.items), valid=True)
+            if ref.origin == "file":
+                entry["id"] = rm.id  # a file chosen by path: the id written in it
         except AipmError as exc:
             entry.update(title=None, version=None, items=None, valid=False, error=exc.message)
         entry["duplicate"] = ref.id in clashes and ref.origin == "own"
@@ -70,7 +77,21 @@ def list_roadmaps(
             f"aipm uses {paths[0].name}; change the id in the others."
         )
     if not any(e["origin"] == "own" for e in entries):
+        from aipm_cli.paths import ensure_private_dir
+
+        try:
+            ensure_private_dir(app.layout.roadmaps)  # the folder named below exists (0700)
+        except OSError:
+            pass  # named all the same; saying where matters more
         app.say_plain(f"Your own roadmaps go in {app.layout.roadmaps} (see `aipm roadmap validate`).")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one roadmap file (a relative path, a symlink or `..` included)."""
+    try:
+        return a == b or a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 @roadmap_app.command("show")
@@ -116,15 +137,24 @@ def use(
 def validate(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The roadmap file to check.", show_default=False)],
+    json: Annotated[
+        bool, typer.Option("--json", help="Print the result as one JSON document (for your own CI).")
+    ] = False,
 ) -> None:
     """Check a roadmap file.
 
     Lists every problem with its file, line and place in the document.
+    With --json: {"file", "valid", "problems": [{"file", "line", "column",
+    "where", "message"}], and for a valid file its id, version and counts};
+    exit 1 when it is not valid.
     """
     from aipm_cli.catalog import load_roadmap_file
     from aipm_cli.render.safe import clean
     from aipm_cli.wording import count
 
+    if json:
+        _validate_json(ctx.obj, file)
+        return
     rm = load_roadmap_file(file)
     ix = rm.index
     typer.echo(
@@ -134,6 +164,33 @@ def validate(
             f"{count(len(ix.deliverables), 'deliverable')}, {count(len(rm.skills), 'skill')}."
         )
     )
+
+
+def _validate_json(app: object, file: Path) -> None:
+    from aipm_cli.catalog import load_roadmap_file
+    from aipm_cli.errors import AipmError, RoadmapError
+
+    result: dict = {"file": str(file), "valid": False, "problems": []}
+    try:
+        rm = load_roadmap_file(file)
+    except RoadmapError as exc:
+        result["problems"] = [
+            {"file": p.file, "line": p.line, "column": p.column, "where": p.where, "message": p.message}
+            for p in exc.problems
+        ]
+    except AipmError as exc:  # no file, not readable, not YAML at all
+        result["problems"] = [
+            {"file": str(file), "line": None, "column": None, "where": "", "message": " ".join(exc.lines())}
+        ]
+    else:
+        ix = rm.index
+        result.update(
+            valid=True, id=rm.id, version=rm.version, phases=len(rm.phases), modules=len(ix.modules),
+            items=len(ix.items), deliverables=len(ix.deliverables), skills=len(rm.skills),
+        )  # fmt: skip
+    app.emit_json(result)  # type: ignore[attr-defined]
+    if not result["valid"]:
+        raise typer.Exit(1)
 
 
 @roadmap_app.command("schema")

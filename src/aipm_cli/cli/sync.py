@@ -200,9 +200,23 @@ def init_command(
         app.say_plain("add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).")
         return
     app.say_plain(f"Synced with {result.remote}: {_received_line(result)}.")
-    for line in _accepted_lines(result) + _changed_lines(result):
+    for line in _accepted_lines(result) + _changed_lines(result) + _whose_lines(app, result):
         app.say_plain(line)
     app.say_plain("From now on, run `aipm sync` on each machine to send and take changes.")
+
+
+def _whose_lines(app: Any, result: Any) -> list[str]:
+    """Whose progress arrived, when it is not the learner this machine's commands use (issue 25)."""
+    learners = sorted(name for name, count in result.received.items() if count)
+    learner = app.learner
+    if not learners or learner.user in learners or learner.has_data():
+        return []
+    first = learners[0]
+    whose = learners[0] if len(learners) == 1 else ", ".join(learners)
+    return [
+        f"The progress received is {whose}'s; your commands here use '{learner.user}' ({learner.user_source()}).",
+        f"To use it: `aipm config user {first}` (or --user {first}).",
+    ]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,6 @@
 """Commands that change progress: start, done, skip, reset, undo, note."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -59,10 +59,7 @@ def _change(
     credential: str | None = None,
     expires: str | None = None,
 ) -> None:
-    from rich.markup import escape
-
     from aipm_cli.dates import parse_date
-    from aipm_cli.wording import count, listed
 
     app = ctx.obj
     today = app.learner.today()
@@ -72,9 +69,20 @@ def _change(
         if expires
         else None
     )
+    app.learner_before_change()
     marked = app.learner.mark(
         verb, items, on=given, note=note, evidence=evidence, reason=reason, credential=credential, expires=expiry
     )
+    _said(app, verb, marked, on)
+    app.new_learner_note()
+
+
+def _said(app: Any, verb: str, marked: Any, on: str | None) -> None:
+    """What a start/done/skip/reset changed, in words."""
+    from rich.markup import escape
+
+    from aipm_cli.wording import count, listed
+
     day = marked.on
     result, targets = marked.result, marked.targets
     if result.early:
@@ -89,12 +97,18 @@ def _change(
     if result.kept:
         n = len(result.kept)
         kept = f"; {count(n, 'entry')} already done, left as {'it is' if n == 1 else 'they are'}"
+        if on and verb == "done":
+            kept = f"; {count(n, 'entry')} already done {'keeps its date' if n == 1 else 'keep their dates'}"
     if result.redated:
         field = "start" if verb == "start" else "completion"
         app.say(
             f"[green]✓[/] Corrected the {field} date of {escape(listed(result.redated))} to {day.isoformat()} "
             "(`aipm undo` reverts it)."
         )
+        if result.moved_start:
+            moved = [f"{key} (from {started.isoformat()})" for key, started in result.moved_start.items()]
+            whose = "Its start date" if len(moved) == 1 else "The start dates"
+            app.say(f"{whose} moved back to {day.isoformat()} too: {escape(listed(moved))}.")
         if not result.changed and result.change is None:
             return
     if result.changed:
@@ -223,8 +237,10 @@ def note(
     if text is None:
         raise typer.BadParameter("give the note's text, or --remove N to remove one.", param_hint="'TEXT'")
     day = option_value("--on", parse_date, on, app.learner.today()) if on else None
+    app.learner_before_change()
     target = app.learner.add_note(item, text, day)
     app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
+    app.new_learner_note()
 
 
 def evidence(
@@ -251,6 +267,9 @@ def evidence(
 def _remove(app: object, item: str, kind: str, number: int) -> None:
     from rich.text import Text
 
+    from aipm_cli.cli.context import check_learner
+
+    check_learner(app.learner, "remove")  # type: ignore[attr-defined]  # nothing to remove: refused, nothing made
     target, removed = app.learner.remove_entry(item, kind, number)  # type: ignore[attr-defined]
     word = "note" if kind == "note" else "evidence entry"
     message = Text("✓ ", style="green")

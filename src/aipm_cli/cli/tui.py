@@ -11,14 +11,32 @@ def tui(ctx: typer.Context) -> None:
     D date, ? help, q quit.
     """
     import os
-
-    from aipm_cli.tui.app import AipmApp
+    import sys
 
     app = ctx.obj
-    app.learner.read_state()  # a store that cannot be read is an error here, before the screen changes
     # AIPM_TUI_FIRST_FRAME=1: draw the first screen headless and leave (how bench/run.py times start-up).
     once = os.environ.get("AIPM_TUI_FIRST_FRAME") == "1"
+    if not once:
+        not_terminal = [name for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)) if not _is_tty(stream)]
+        if not_terminal:
+            from aipm_cli.errors import InputError
+
+            raise InputError(
+                f"aipm tui needs a terminal, and its {' and '.join(not_terminal)} "
+                f"{'is' if len(not_terminal) == 1 else 'are'} not one.",
+                "Run it in a terminal; in scripts, use the commands (aipm status, aipm done ITEM...).",
+            )
+    from aipm_cli.tui.app import AipmApp
+
+    app.learner.read_state()  # a store that cannot be read is an error here, before the screen changes
     AipmApp(app.learner, exit_after_first_frame=once).run(headless=once)
+
+
+def _is_tty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):  # closed, or not a file at all
+        return False
 
 
 def register(app: typer.Typer) -> None:

@@ -101,8 +101,10 @@ def root(
     Run `aipm status` to see where you stand, `aipm next` for what to do next.
     """
     from aipm_cli.cli.boundary import new_app
+    from aipm_cli.cli.options import usage_errors
 
-    ctx.obj = new_app(user, roadmap, debug)
+    with usage_errors():
+        ctx.obj = new_app(user, roadmap, debug, ctx.invoked_subcommand)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aipm_cli.render.cohort_terminal import flags, month_span, pct
 from aipm_cli.render.markdown import evidence, md
 from aipm_cli.summary import WEEKS_SHOWN
+from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
     from aipm_cli.cohort import CohortSummary, ItemLearners
@@ -39,8 +40,9 @@ def render(s: CohortSummary) -> str:
             spread += f", middle half {g.quartiles[0]:.1f}–{g.quartiles[1]:.1f}%"
         add(spread + "  ")
         add(
-            f"**Active in the last 7 days:** {g.active_lately} · **inactive over {o.inactive_days} days:** {g.inactive}"
-            f" · **stuck over {o.stuck_weeks} weeks:** {g.stuck}"
+            f"**Active in the last 7 days:** {g.active_lately}"
+            f" · **inactive over {counted(o.inactive_days, 'day')}:** {g.inactive}"
+            f" · **stuck over {counted(o.stuck_weeks, 'week')}:** {g.stuck}"
         )
         add("")
         add("| Percent done | Learners |")
@@ -64,7 +66,7 @@ def render(s: CohortSummary) -> str:
         stuck = [learner for learner in s.learners if learner.stuck]
         if stuck:
             add("")
-            add(f"Stuck (in progress over {o.stuck_weeks} weeks):")
+            add(f"Stuck (in progress over {counted(o.stuck_weeks, 'week')}):")
             add("")
             for learner in stuck:
                 items = ", ".join(f"{md(x.title)} (since {x.since.isoformat()})" for x in learner.stuck)
@@ -80,7 +82,7 @@ def render(s: CohortSummary) -> str:
             ]:
                 add(f"| {label} | {pct(unit.median)} | {pct(unit.lowest)} | {pct(unit.highest)} | {unit.finished} |")
         add("")
-        add(f"## Where learners get stuck (in progress over {o.stuck_weeks} weeks)")
+        add(f"## Where learners get stuck (in progress over {counted(o.stuck_weeks, 'week')})")
         add("")
         out.extend(_items(s.stuck, "Nobody is stuck."))
         add("")

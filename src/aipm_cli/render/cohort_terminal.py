@@ -17,6 +17,7 @@ from rich.text import Text
 
 from aipm_cli.render.safe import clean
 from aipm_cli.summary import WEEKS_SHOWN
+from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -95,8 +96,9 @@ def view(console: Console, s: CohortSummary) -> None:
         console.print(Text(line))
         console.print(
             Text(
-                f"{g.active_lately} active in the last 7 days · {g.inactive} idle over {o.inactive_days} days"
-                f" · {g.stuck} stuck over {o.stuck_weeks} weeks",
+                f"{g.active_lately} active in the last 7 days"
+                f" · {g.inactive} idle over {counted(o.inactive_days, 'day')}"
+                f" · {g.stuck} stuck over {counted(o.stuck_weeks, 'week')}",
                 style="dim",
             )
         )
@@ -161,7 +163,7 @@ def view(console: Console, s: CohortSummary) -> None:
         console.print(table)
         console.print()
 
-        console.print(_heading(f"Where learners get stuck (in progress over {o.stuck_weeks} weeks)"))
+        console.print(_heading(f"Where learners get stuck (in progress over {counted(o.stuck_weeks, 'week')})"))
         _items(console, s.stuck, "Nobody is stuck.")
         console.print()
         console.print(_heading("Skipped most"))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from aipm_cli.render.links import http_url
 from aipm_cli.render.safe import clean
+from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
     from aipm_cli.record.state import Note
@@ -84,8 +85,10 @@ def render(report: Report) -> str:
     add("")
     add("## Overview")
     add("")
-    overall = f"**Overall:** {s.percent:.1f}% done: {c.done} of {c.total - c.skipped}"
-    add(overall + f" ({c.in_progress} in progress, {c.skipped} skipped)" + ("  " if s.forecast.finish else ""))
+    overall = f"**Overall:** {s.percent:.1f}% done: {c.done} of {counted(c.total - c.skipped, 'unit')}"
+    figures = f" ({c.in_progress} in progress, {c.not_started} not started, {c.skipped} skipped;"
+    figures += " a unit is an item, or one deliverable of a project)"
+    add(overall + figures + ("  " if s.forecast.finish else ""))
     if s.forecast.finish:
         from aipm_cli.estimate import report_sentence
 

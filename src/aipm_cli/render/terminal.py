@@ -13,6 +13,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from aipm_cli.render.safe import clean
+from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -71,8 +72,9 @@ def status_view(console: Console, s: Summary) -> None:
     line = bar(s.percent, bar_width)
     line.append(" " + figures)
     console.print(line)
-    # Items in progress (as listed below); the other figures count what carries a status (deliverables apart).
-    detail = f"{len(s.in_progress)} in progress · {c.skipped} skipped · {c.not_started} not started"
+    # One counting rule for every figure: units (an item, or each deliverable of a project), so they add up.
+    detail = f"{c.in_progress} in progress · {c.not_started} not started · {c.skipped} skipped"
+    detail += f", of {counted(c.total, 'unit')}"
     console.print(Text(detail, style="dim"))
 
     console.print()
@@ -396,6 +398,19 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             line.append_text(mark(d["status"]))
             line.append(clean(f" {d['title']}"))
             line.append(clean(f"  {d['id']}"), style="dim")
+            started, status = d.get("started_on"), d["status"]
+            when = STATUS_WORDS.get(status, status)
+            if status == "done" and d.get("completed_on"):
+                when = f"done {d['completed_on']}" + (
+                    f" (started {started})" if started and started != d["completed_on"] else ""
+                )
+            elif status == "in_progress" and started:
+                when = f"in progress since {started}"
+            elif status == "skipped" and d.get("skipped_on"):
+                when = f"skipped {d['skipped_on']}"
+            line.append(clean(f"\n      {when}"), style="dim")
+            for e in d.get("evidence") or ():
+                line.append(clean(f"\n      evidence {e['on']}  {e['text']}"))
             console.print(line)
     if data.get("links"):
         console.print()
@@ -452,7 +467,9 @@ def change_line(e: dict[str, Any], titles: bool = False) -> Table:
         if e.get(key):
             body.append(f" — {clean(e[key])}", style="italic")
     recorded = str(e["at"])[:16].replace("T", " ")
-    body.append(clean(f"\nrecorded {recorded} on {e.get('device', '?')}"), style="dim")
+    # A change recorded for an earlier date (--on) says so: that is why the dates on the left may jump.
+    backdated = ", for an earlier date" if str(e["on"]) < recorded[:10] else ""
+    body.append(clean(f"\nrecorded {recorded} on {e.get('device', '?')}{backdated}"), style="dim")
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 2))
@@ -520,7 +537,9 @@ def skills_view(console: Console, views: list[Any], full: bool = False) -> None:
             rating.append(f" {v.rating} {LEVELS[v.rating][0]}")
             change = f"{v.change:+d}" if v.change else "±0"
         cov = v.coverage
-        table.add_row(Text(clean(v.title)), rating, change, f"{cov['done']}/{cov['total']}")
+        name = Text(clean(v.title))
+        name.append(f"\n{clean(v.id)}", style="dim")  # the id `aipm assess` takes
+        table.add_row(name, rating, change, f"{cov['done']}/{cov['total']}")
     console.print(table)
     if full:
         for v in views:
@@ -540,8 +559,9 @@ def skills_view(console: Console, views: list[Any], full: bool = False) -> None:
         )
 
 
-def plan_view(console: Console, plan: Any) -> None:
-    """`aipm plan`: items with start and end dates, and the finish date.
+def plan_view(console: Console, plan: Any, limit: int | None = None) -> None:
+    """`aipm plan`: items with start and end dates, and the finish date (`limit`: only the first items
+    are listed; the totals stay those of the whole plan).
 
     Drawn as lines rather than a rich Table: a plan has a hundred rows, and a
     Table measures every cell twice (most of what the command cost).
@@ -550,16 +570,17 @@ def plan_view(console: Console, plan: Any) -> None:
         console.print("Nothing left to plan: every item is done or skipped.")
         return
 
+    shown = plan.items[:limit] if limit is not None else plan.items
     # Narrow terminals leave out the end dates (the next start says them) and put the hours after the
     # id, so that ids fit whole.
     narrow = console.width < 80
     gap = " " * 3
     # Whole hours: the estimate behind them is a range, not a decimal.
-    hours = [f"{round(item.hours)}" if item.hours >= 0.5 else "<1" for item in plan.items]
+    hours = [f"{round(item.hours)}" if item.hours >= 0.5 else "<1" for item in shown]
     hours_width = max(len("hours"), *(len(h) for h in hours))
     dates_width = len("2026-01-01") * (1 if narrow else 2) + (0 if narrow else len(gap))
     entries = []
-    for item, spent in zip(plan.items, hours, strict=True):
+    for item, spent in zip(shown, hours, strict=True):
         entry = Text(clean(item.title))
         if item.context:
             entry.append(" — " + clean(item.context), style="italic")
@@ -578,7 +599,7 @@ def plan_view(console: Console, plan: Any) -> None:
     if not narrow:
         head += Text(gap) + Text("hours".rjust(hours_width), style="bold")
     lines = [head, Text("─" * head.cell_len)]
-    for item, spent, entry in zip(plan.items, hours, entries, strict=True):
+    for item, spent, entry in zip(shown, hours, entries, strict=True):
         wrapped = list(entry.wrap(console, room, overflow="fold"))
         for number, part in enumerate(wrapped):
             part.rstrip()
@@ -592,6 +613,8 @@ def plan_view(console: Console, plan: Any) -> None:
             if number == 0 and not narrow:
                 line += " " * (room - part.cell_len) + gap + spent.rjust(hours_width)
             lines.append(line)
+    if len(shown) < len(plan.items):
+        lines.append(Text(f"… and {len(plan.items) - len(shown)} more (without --limit: every one)", style="dim"))
     _print_lines(console, lines)
     for number, text in enumerate(plan_summary(plan)):
         console.print(Text(text, style="bold" if number == 0 else ""))

@@ -17,8 +17,10 @@ from textual.widgets.tree import TreeNode
 
 from aipm_cli.errors import AipmError
 from aipm_cli.render.safe import clean, drawn
+from aipm_cli.wording import count as counted
 
 MARKS = {"done": "✓", "in_progress": "◐", "skipped": "–", "not_started": "○"}
+STATE_WORDS = {"start": "in progress", "done": "done", "skip": "skipped", "reset": "not started"}
 FILTERS = ("all", "open", "in progress", "done")
 HELP = """Keys
 
@@ -40,17 +42,26 @@ class Ask(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, value: str = "") -> None:
+    def __init__(self, question: str, value: str = "", check: Any = None) -> None:
         super().__init__()
         self.question = question
         self.value = value
+        self.check = check  # raises AipmError on a value that cannot be used: the dialog stays open
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask"):
             yield Label(Text(self.question))
             yield Input(value=self.value, id="answer")
+            yield Label("", id="problem")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.check is not None:
+            try:
+                self.check(event.value)
+            except AipmError as exc:
+                # Said in the dialog, which stays open with the value to correct (escape cancels).
+                self.query_one("#problem", Label).update(Text(clean(" ".join(exc.lines())), style="bold red"))
+                return
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
@@ -91,11 +102,13 @@ class AipmApp(App[None]):
     #header { height: 2; padding: 0 1; }
     #main { height: 1fr; }
     #tree { width: 1fr; min-width: 30; overflow-x: hidden; }
-    #detail { width: 1fr; padding: 0 1; border-left: solid $primary-darken-2; }
+    #detail { width: 1fr; padding: 0 1; border-left: solid $primary-darken-2; scrollbar-gutter: stable; }
     #message { height: 1; padding: 0 1; }
     #ask, #help { width: 76; height: auto; padding: 1 2; border: solid $primary; background: $surface; }
     Ask, Confirm, Help { align: center middle; }
     """
+    # The footer at 80 columns: every key it shows, "q Quit" included (no command palette key).
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         Binding("s", "mark('start')", "Start"),
         Binding("d", "mark('done')", "Done"),
@@ -148,11 +161,16 @@ class AipmApp(App[None]):
         if self.exit_after_first_frame:
             self.call_after_refresh(self.exit)
 
+    def on_resize(self) -> None:
+        if self._entries:
+            self.rebuild()
+
     # -- what is shown -------------------------------------------------------- #
 
     def rebuild(self, keep: str | None = None) -> None:
         """The header and the tree from the learner's state; keeps the selection when it can."""
         from aipm_cli.progress import counts_for
+        from aipm_cli.render.terminal import fit
         from aipm_cli.standing import status_of
 
         tree = self.query_one(Tree)
@@ -167,7 +185,7 @@ class AipmApp(App[None]):
         from aipm_cli.estimate import short
 
         header.append(
-            f"\n{summary.counts.done}/{summary.counts.total - summary.counts.skipped} done"
+            f"\n{summary.counts.done}/{counted(summary.counts.total - summary.counts.skipped, 'unit')} done"
             + f" · {short(summary.forecast)}"
             + (f" · changes for {self.day.isoformat()}" if self.day else ""),
             style="dim",
@@ -189,37 +207,46 @@ class AipmApp(App[None]):
                 return False
             return not wanted or wanted in item.title.lower() or wanted in item.id
 
+        # Labels fit the tree's width: a long title ends in "…", and what follows it (a percentage,
+        # a duration) stays whole. The tree draws 4 columns of guides a level, then "▼ " on a branch.
+        tree_width = (tree.size.width or self.size.width // 2) - 1
+
+        def label(mark: str, title: str, tail: str, indent: int, style: str = "") -> Text:
+            room = max(8, tree_width - indent - len(mark) - len(tail))
+            text = Text(mark + fit(clean(title), room), style=style)
+            if tail:
+                text.append(tail, style="dim")
+            return text
+
         for phase in roadmap.phases:
             items_of_phase = [i for m in phase.modules for i in m.items]
             shown = [i for i in items_of_phase if keep_item(i)]
             if not shown:
                 continue
             counts = counts_for(roadmap, state, items_of_phase)
-            label = Text(f"{clean(phase.title)}  ", style="bold")
-            label.append("skipped" if counts.total and counts.skipped == counts.total else f"{counts.percent:.0f}%",
-                         style="dim")  # fmt: skip
-            phase_node = tree.root.add(label, data=("phase", phase.id), expand=bool(wanted or show != "all"))
+            tail = "  " + ("skipped" if counts.total and counts.skipped == counts.total else f"{counts.percent:.0f}%")
+            plabel = label("", phase.title, tail, 2, "bold")
+            phase_node = tree.root.add(plabel, data=("phase", phase.id), expand=bool(wanted or show != "all"))
             self._entries[phase.id] = phase_node
             for module in phase.modules:
                 module_items = [i for i in module.items if keep_item(i)]
                 if not module_items:
                     continue
                 mc = counts_for(roadmap, state, list(module.items))
-                mlabel = Text(f"{clean(module.title)}  ")
-                mlabel.append(f"{mc.percent:.0f}%" + (f" · {module.duration}" if module.duration else ""), style="dim")
+                tail = f"  {mc.percent:.0f}%" + (f" · {module.duration}" if module.duration else "")
+                mlabel = label("", module.title, tail, 6)
                 module_node = phase_node.add(mlabel, data=("module", module.id), expand=bool(wanted or show != "all"))
                 self._entries[module.id] = module_node
                 for item in module_items:
                     status = status_of(index, state, item.id)
-                    ilabel = Text(f"{MARKS[status]} {clean(item.title)}")
-                    if item.duration:
-                        ilabel.append(f"  {item.duration}", style="dim")
+                    tail = f"  {item.duration}" if item.duration else ""
+                    ilabel = label(f"{MARKS[status]} ", item.title, tail, 10 if item.deliverables else 8)
                     if item.deliverables:
                         item_node = module_node.add(ilabel, data=("item", item.id))
                         for d in item.deliverables:
                             dstatus = state.record(d.id).status
-                            dnode = item_node.add_leaf(Text(f"{MARKS[dstatus]} {clean(d.title)}"),
-                                                       data=("deliverable", d.id))  # fmt: skip
+                            dlabel = label(f"{MARKS[dstatus]} ", d.title, "", 12)
+                            dnode = item_node.add_leaf(dlabel, data=("deliverable", d.id))
                             self._entries[d.id] = dnode
                     else:
                         item_node = module_node.add_leaf(ilabel, data=("item", item.id))
@@ -313,12 +340,16 @@ class AipmApp(App[None]):
             return
         kind, ident = chosen
 
+        def said(marked: Any) -> str:
+            result = marked.result
+            if not result.changed and result.change is None and not result.redated:
+                return f"{ident} is already {STATE_WORDS[verb]}; nothing changed."
+            if not result.changed and result.redated:
+                return f"Corrected the date of {ident} to {marked.on.isoformat()}."
+            return f"{verb}: {ident}" + (f" ({len(result.changed)} changed)" if kind in ("phase", "module") else "")
+
         def go() -> None:
-            self.attempt(
-                lambda: self.learner.mark(verb, [ident], on=self.day, reason=reason),
-                lambda marked: f"{verb}: {ident}"
-                + (f" ({len(marked.result.changed)} changed)" if kind in ("phase", "module") else ""),
-            )  # fmt: skip
+            self.attempt(lambda: self.learner.mark(verb, [ident], on=self.day, reason=reason), said)
 
         if kind in ("phase", "module"):
 
@@ -427,18 +458,18 @@ class AipmApp(App[None]):
     def action_set_day(self) -> None:
         from aipm_cli.dates import parse_date
 
+        def check(text: str) -> None:
+            if text.strip():
+                parse_date(text, self.learner.today())
+
         def answered(text: str | None) -> None:
             if text is None:
                 return
-            try:
-                self.day = parse_date(text, self.learner.today()) if text.strip() else None
-            except AipmError as exc:
-                self.say(" ".join(exc.lines()), error=True)
-                return
+            self.day = parse_date(text, self.learner.today()) if text.strip() else None
             self.rebuild()
             self.say(f"Changes are for {self.day.isoformat()}." if self.day else "Changes are for today.")
 
-        self.push_screen(Ask("The date changes are for (YYYY-MM-DD, today, yesterday):"), answered)
+        self.push_screen(Ask("The date changes are for (YYYY-MM-DD, today, yesterday):", check=check), answered)
 
     def action_help(self) -> None:
         self.push_screen(Help())

@@ -1,0 +1,564 @@
+"""Issue 25: the rough edges a new user hit (dates, learners, sharing, counting, own roadmaps, help, TUI, repair)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conftest import Run
+
+PROJECT = "ai-feature-analysis"
+FIRST = "feature-analysis-market-research"
+
+
+# --------------------------------------------------------------------------- #
+# 1. Dates: a project or module done with --on leaves its done parts as they are
+# --------------------------------------------------------------------------- #
+
+
+def _deliverables(run_json: Any) -> dict[str, str | None]:
+    return {d["id"]: d["completed_on"] for d in run_json("show", PROJECT)["deliverables"]}
+
+
+def test_done_project_on_a_date_keeps_the_dates_of_parts_already_done(run: Run, run_json: Any) -> None:
+    run("done", FIRST, "--on", "2026-11-08")
+    result = run("done", PROJECT, "--on", "2026-11-20")
+    assert result.exit_code == 0, result.stderr
+    assert "1 entry already done keeps its date" in result.stderr
+    assert "Corrected" not in result.stderr
+    dates = _deliverables(run_json)
+    assert dates[FIRST] == "2026-11-08"
+    assert {d for k, d in dates.items() if k != FIRST} == {"2026-11-20"}
+    # One change: one undo takes it all back, and the part done before stays done on its date.
+    run("undo")
+    dates = _deliverables(run_json)
+    assert dates[FIRST] == "2026-11-08"
+    assert [d for k, d in dates.items() if k != FIRST] == [None, None, None]
+
+
+def test_done_module_on_a_date_keeps_the_dates_of_items_already_done(run: Run, run_json: Any) -> None:
+    run("done", "product-strategy", "--on", "2026-11-02")
+    result = run("done", "core-product-management", "--on", "2026-11-20")
+    assert result.exit_code == 0, result.stderr
+    assert run_json("show", "product-strategy")["completed_on"] == "2026-11-02"
+    assert run_json("show", "user-research")["completed_on"] == "2026-11-20"
+    run("undo")
+    assert run_json("show", "product-strategy")["completed_on"] == "2026-11-02"
+    assert run_json("show", "user-research")["status"] == "not_started"
+
+
+def test_a_correction_before_the_start_says_that_the_start_moved(run: Run, run_json: Any) -> None:
+    run("start", "user-research", "--on", "2026-11-10")
+    run("done", "user-research", "--on", "2026-11-20")
+    result = run("done", "user-research", "--on", "2026-11-05")
+    assert result.exit_code == 0, result.stderr
+    assert "Corrected the completion date of user-research to 2026-11-05" in result.stderr
+    assert "Its start date moved back to 2026-11-05 too: user-research (from 2026-11-10)." in result.stderr
+    assert run_json("show", "user-research")["started_on"] == "2026-11-05"
+
+
+# --------------------------------------------------------------------------- #
+# 2. Unknown learners: said, listed, nothing created
+# --------------------------------------------------------------------------- #
+
+
+def test_a_mistyped_learner_is_said_with_the_learners_here(run: Run, home: Path) -> None:
+    assert run("--user", "maya", "done", "ai-for-everyone").exit_code == 0
+    for line in (("status",), ("status", "--json"), ("list",), ("show", "ai-for-everyone"), ("log",), ("export",)):
+        result = run("--user", "mayaa", *line)
+        assert result.exit_code == 1, line
+        assert result.stdout == ""
+        assert "The learner in use, 'mayaa' (from --user), has no progress here." in result.stderr
+        assert "Learners here: maya." in result.stderr
+    assert not (home / "learners" / "mayaa").exists()
+    assert not (home / "cache" / "state" / "mayaa").exists()
+
+
+def test_undo_for_a_learner_with_no_data_creates_nothing(run: Run, home: Path) -> None:
+    result = run("--user", "fresh", "undo")
+    assert result.exit_code == 1
+    assert "There is nothing to undo: learner 'fresh' (from --user) has no progress here." in result.stderr
+    assert not (home / "learners" / "fresh").exists()
+    assert not (home / "cache" / "state" / "fresh").exists()
+    assert run("--user", "fresh", "redo").exit_code == 1
+    assert run("--user", "fresh", "note", "ai-for-everyone", "--remove", "1").exit_code == 1
+    assert not (home / "learners").exists()
+
+
+def test_a_first_run_and_a_new_learner_still_work(run: Run) -> None:
+    assert run("status").exit_code == 0  # nobody here yet: the empty dashboard is the truth
+    run("done", "ai-for-everyone")
+    new = run("--user", "sam", "start", "user-research")
+    assert new.exit_code == 0
+    assert "Note: 'sam' (from --user) is a new learner here; learners here before: ada." in new.stderr
+    assert "new learner" not in run("--user", "sam", "start", "product-strategy").stderr
+    assert run("--user", "sam", "status").exit_code == 0
+
+
+def test_removing_the_learner_in_use_asks_and_the_next_command_says_who_is_in_use(run: Run, monkeypatch: Any) -> None:
+    monkeypatch.delenv("AIPM_USER")
+    run("config", "user", "maya")
+    run("done", "ai-for-everyone")
+    run("--user", "sam", "done", "user-research")
+    refused = run("users", "remove", "maya")
+    assert refused.exit_code == 1
+    assert "'maya' is the learner your commands use (from the `user` setting). Nothing was done." in refused.stderr
+    assert "aipm users remove maya --yes" in refused.stderr
+    assert run_ok(run, "status")
+    removed = run("users", "remove", "maya", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+    assert "Your commands now use the learner " in removed.stderr
+    after = run("status")
+    assert after.exit_code == 1
+    assert "(your login name), has no progress here." in after.stderr
+    assert "Learners here: sam. Removed: maya (`aipm restore NAME` brings one back)." in after.stderr
+    # Another learner is removed without a question.
+    assert run("users", "remove", "sam").exit_code == 0
+
+
+def run_ok(run: Run, *args: str) -> bool:
+    return run(*args).exit_code == 0
+
+
+def test_an_empty_learner_name_is_a_usage_error(run: Run) -> None:
+    for line, env in (
+        (("--user", "", "status"), None),
+        (("status",), {"AIPM_USER": ""}),
+        (("--user", "", "undo"), None),
+    ):
+        result = run(*line, env=env)
+        assert result.exit_code == 2, line
+        assert "is not a usable learner name" in result.stderr
+
+
+def test_sync_init_on_a_new_machine_says_whose_progress_arrived(tmp_path: Path, monkeypatch: Any, run: Run) -> None:
+    import subprocess
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key in ("GIT_AUTHOR", "GIT_COMMITTER"):
+        monkeypatch.setenv(f"{key}_NAME", "Test")
+        monkeypatch.setenv(f"{key}_EMAIL", "test@example.org")
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
+    assert run("--user", "maya", "done", "ai-for-everyone", env={"AIPM_HOME": str(laptop)}).exit_code == 0
+    assert run("sync", "init", str(remote), env={"AIPM_HOME": str(laptop)}).exit_code == 0
+    joined = run("sync", "init", str(remote), env={"AIPM_HOME": str(desktop)})  # AIPM_USER is ada here
+    assert joined.exit_code == 0, joined.stderr
+    assert "The progress received is maya's; your commands here use 'ada' (from AIPM_USER)." in joined.stderr
+    assert "To use it: `aipm config user maya` (or --user maya)." in joined.stderr
+
+
+# --------------------------------------------------------------------------- #
+# 3. Sharing: notes left out on request; formats aipm does not write refused
+# --------------------------------------------------------------------------- #
+
+
+def _noted(run: Run) -> None:
+    run("done", "ai-for-everyone", "-m", "PRIVATE-done")
+    run("note", "core-product-management", "PRIVATE-module")
+    run("note", "user-research", "PRIVATE-item")
+    run("assess", "product-management", "2", "--note", "PRIVATE-rating")
+
+
+def test_export_no_notes_leaves_every_note_out_of_every_format(run: Run) -> None:
+    _noted(run)
+    for fmt in ("md", "html", "csv", "json"):
+        shared = run("export", "--format", fmt, "--no-notes")
+        assert shared.exit_code == 0, shared.stderr
+        assert "PRIVATE" not in shared.stdout, fmt
+        assert "PRIVATE-done" in run("export", "--format", fmt).stdout, fmt
+    assert "AI for Everyone" in run("export", "--no-notes").stdout  # the progress itself stays
+
+
+def test_the_report_notes_setting_is_the_default_and_the_option_wins(run: Run) -> None:
+    _noted(run)
+    assert run("config", "report_notes", "no").exit_code == 0
+    assert "report_notes = no" in run("config").stdout
+    assert "PRIVATE" not in run("export").stdout
+    assert "PRIVATE-done" in run("export", "--notes").stdout
+    assert run("config", "report_notes", "maybe").exit_code == 2
+
+
+def test_export_refuses_a_file_type_it_does_not_write(run: Run, tmp_path: Path) -> None:
+    for name in ("report.pdf", "report.docx"):
+        result = run("export", "-o", str(tmp_path / name))
+        assert result.exit_code == 2
+        assert "aipm does not write" in result.stderr
+        assert "print it to PDF from a browser" in result.stderr
+        assert not (tmp_path / name).exists()
+    forced = run("export", "-o", str(tmp_path / "report.pdf"), "--format", "html")
+    assert forced.exit_code == 0
+    assert (tmp_path / "report.pdf").read_text().startswith("<!")
+
+
+# --------------------------------------------------------------------------- #
+# 4. One counting rule; ids, histories, deliverables, plan --limit
+# --------------------------------------------------------------------------- #
+
+
+def test_the_status_figures_add_up_in_units(run: Run) -> None:
+    import re
+
+    run("start", "ai-feature-analysis")  # a project in progress: its four deliverables are the units
+    run("start", "ai-product-prototype", "prototype-user-stories")
+    run("done", "ai-for-everyone")
+    run("skip", "user-research")
+    lines = run("status").stdout.splitlines()
+    done, of = map(int, re.search(r"(\d+)/(\d+) done", lines[1]).groups())  # type: ignore[union-attr]
+    found = re.search(r"(\d+) in progress · (\d+) not started · (\d+) skipped, of (\d+) units", lines[2])
+    assert found, lines[2]
+    in_progress, not_started, skipped, total = map(int, found.groups())
+    assert done + in_progress + not_started == of
+    assert of + skipped == total
+    assert in_progress == 1  # one deliverable; a project counts by its deliverables, like every other figure
+
+
+def test_skills_show_the_ids_assess_takes(run: Run) -> None:
+    shown = run("skills").stdout
+    assert "product-management" in shown and "ai-technical" in shown
+
+
+def test_show_history_is_in_date_order_after_backdating_and_log_says_backdated(run: Run, run_json: Any) -> None:
+    run("start", "user-research")  # recorded and for 2026-11-24
+    run("note", "user-research", "first thoughts", "--on", "2026-11-02")  # backdated, recorded later
+    history = run_json("show", "user-research")["history"]
+    assert [h["on"] for h in history] == ["2026-11-02", "2026-11-24"]
+    shown = run("show", "user-research").stdout
+    assert shown.index("2026-11-02  note") < shown.index("2026-11-24  start")
+    log = run("log").stdout
+    assert "recorded 2026-11-24 10:00 on" in log and ", for an earlier date" in log
+
+
+def test_show_project_lists_each_deliverables_status_dates_and_evidence(run: Run, run_json: Any) -> None:
+    run("done", FIRST, "--on", "2026-11-08", "-e", "https://example.org/research")
+    run("start", "feature-analysis-user-needs", "--on", "2026-11-10")
+    run("skip", "feature-analysis-specification")
+    shown = run("show", PROJECT).stdout
+    assert "done 2026-11-08" in shown
+    assert "evidence 2026-11-08  https://example.org/research" in shown
+    assert "in progress since 2026-11-10" in shown
+    assert "skipped 2026-11-24" in shown
+    first = run_json("show", PROJECT)["deliverables"][0]
+    assert first["completed_on"] == "2026-11-08"
+    assert first["evidence"][0]["text"] == "https://example.org/research"
+
+
+def test_plan_limit_shows_the_first_items_and_keeps_the_totals(run: Run, run_json: Any) -> None:
+    whole = run("plan").stdout
+    limited = run("plan", "--limit", "3")
+    assert limited.exit_code == 0, limited.stderr
+    assert "… and " in limited.stdout and " more (without --limit: every one)" in limited.stdout
+    assert limited.stdout.count("\n") < whole.count("\n")
+    assert whole.splitlines()[-6:] == limited.stdout.splitlines()[-6:]  # the estimate is the whole plan's
+    assert len(run_json("plan", "-n", "2")["items"]) == 2
+    assert run("plan", "--limit", "0").exit_code == 2
+
+
+# --------------------------------------------------------------------------- #
+# 5. Own roadmaps
+# --------------------------------------------------------------------------- #
+
+
+def test_roadmap_list_marks_the_roadmap_in_use_when_chosen_by_path(run: Run, run_json: Any, tmp_path: Path) -> None:
+    from test_issue16 import OWN
+
+    file = tmp_path / "elsewhere" / "mine.yaml"
+    file.parent.mkdir()
+    file.write_text(OWN)
+    assert run("roadmap", "use", str(file)).exit_code == 0
+    listed = run_json("roadmap", "list")
+    in_use = [e for e in listed if e["in_use"]]
+    assert [e["id"] for e in in_use] == ["data-engineering"]
+    assert in_use[0]["title"] == "Data Engineering" and in_use[0]["origin"] == "file"
+    assert "* data-engineering" in run("roadmap", "list").stdout
+
+
+def test_doctor_reports_an_invalid_file_in_the_roadmaps_folder(run: Run, home: Path) -> None:
+    from test_issue16 import OWN
+
+    (home / "roadmaps").mkdir(parents=True)
+    (home / "roadmaps" / "broken.yaml").write_text(OWN.replace("kind: topic", "kind: lecture"))
+    result = run("doctor")
+    assert result.exit_code == 1
+    assert "broken.yaml is not a valid roadmap" in result.stdout + result.stderr
+    report = run("doctor", "--json")
+    assert json.loads(report.stdout)["invalid_roadmaps"][0]["file"].endswith("broken.yaml")
+
+
+def test_aipm_creates_the_roadmaps_folder_it_names(run: Run, home: Path) -> None:
+    result = run("roadmap", "list")
+    assert f"Your own roadmaps go in {home / 'roadmaps'}" in result.stderr
+    assert (home / "roadmaps").is_dir()
+    assert (home / "roadmaps").stat().st_mode & 0o777 == 0o700
+
+
+def test_roadmap_validate_json(run: Run, tmp_path: Path) -> None:
+    from test_issue16 import OWN
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(OWN)
+    bad.write_text(OWN.replace("kind: topic", "kind: lecture"))
+    ok = run("roadmap", "validate", str(good), "--json")
+    assert ok.exit_code == 0 and ok.stderr == ""
+    data = json.loads(ok.stdout)
+    assert data["valid"] is True and data["id"] == "data-engineering" and data["problems"] == []
+    refused = run("roadmap", "validate", str(bad), "--json")
+    assert refused.exit_code == 1
+    problems = json.loads(refused.stdout)["problems"]
+    assert problems and problems[0]["line"] and "lecture" in problems[0]["message"]
+    missing = run("roadmap", "validate", str(tmp_path / "none.yaml"), "--json")
+    assert missing.exit_code == 1 and json.loads(missing.stdout)["valid"] is False
+
+
+# --------------------------------------------------------------------------- #
+# 9. doctor --repair
+# --------------------------------------------------------------------------- #
+
+
+def test_doctor_repair_moves_a_damaged_line_and_a_torn_tail_after_asking(
+    run: Run, home: Path, store_path: Path
+) -> None:
+    run("done", "ai-for-everyone")
+    run("start", "user-research")
+    [log] = list(store_path.glob("*.jsonl"))
+    good = log.read_bytes()
+    damaged, torn = b'{"broken": tru\n', b'{"op":"do'
+    log.write_bytes(good + damaged + torn)
+    blocked = run("start", "product-strategy")
+    assert blocked.exit_code == 1 and "Nothing was changed" in blocked.stderr
+    refused = run("doctor", "--repair")  # no terminal to ask on: nothing moves without --yes
+    assert refused.exit_code == 1
+    assert "line 3 (15 bytes, it is not valid JSON" in refused.stderr
+    assert "line 4 (9 bytes, a torn last line" in refused.stderr
+    assert "aipm doctor --repair --yes" in refused.stderr
+    assert log.read_bytes() == good + damaged + torn
+    repaired = run("doctor", "--repair", "--yes")
+    assert repaired.exit_code == 0, repaired.stderr
+    assert "✓ Moved 2 lines into" in repaired.stderr
+    assert log.read_bytes() == good  # every readable line as it was, in order
+    [kept] = list((home / "learners" / "ada" / "backups").glob("damaged-*"))
+    assert kept.read_bytes() == damaged + torn + b"\n"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert run("start", "product-strategy").exit_code == 0  # writes work again
+    again = run("doctor", "--repair")
+    assert "Nothing to repair" in again.stderr and again.exit_code == 0
+
+
+def test_yes_without_repair_is_a_usage_error(run: Run) -> None:
+    assert run("doctor", "--yes").exit_code == 2
+
+
+# --------------------------------------------------------------------------- #
+# 8. The TUI at 80x24 (Textual's pilot)
+# --------------------------------------------------------------------------- #
+
+
+def _tui(home: Path) -> Any:
+    from aipm_cli.learner import Learner
+    from aipm_cli.tui.app import AipmApp
+
+    return AipmApp(Learner(home, user="ada"), refresh_seconds=5)
+
+
+def _screen_text(app: Any) -> str:
+    """The screen as plain text, 24 lines of 80 columns (what a terminal shows, without colour)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=80, height=24, file=io.StringIO(), record=True, color_system=None)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+def _drive(home: Path, *steps: Any) -> tuple[dict[str, Any], str]:
+    """Run the TUI at 80x24 through `steps`; what it showed at the end (read while it still runs)."""
+    import asyncio
+
+    import pytest
+
+    pytest.importorskip("textual")
+
+    async def go() -> tuple[dict[str, Any], str]:
+        app = _tui(home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            for step in steps:
+                if step.startswith("select:"):
+                    app.select(step.removeprefix("select:"))
+                elif step.startswith("type:"):
+                    for key in step.removeprefix("type:"):
+                        await pilot.press(key)
+                else:
+                    await pilot.press(step)
+                await pilot.pause()
+            seen = {
+                "message": str(app.query_one("#message").render()) if not app.screen.is_modal else "",
+                "dialog": type(app.screen).__name__,
+                "day": app.day,
+            }
+            return seen, _screen_text(app)
+
+    return asyncio.run(go())
+
+
+def test_tui_fits_80x24_titles_ellipsised_footer_whole_detail_wrapped_at_words(home: Path) -> None:
+    _app, screen = _drive(home, "select:ai-for-everyone")
+    lines = screen.splitlines()
+    assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
+    assert "q Quit" in lines[-1]
+    assert "Phase 1: Product Management…  0%" in screen  # ellipsised, its percentage kept
+    detail = [line[41:].strip() for line in lines[2:-2]]
+    # The detail pane wraps between words: no line of it starts with a word cut from the line above.
+    assert "the career path. Its" in " ".join(detail)
+    assert "the" not in detail
+    golden = Path(__file__).parent / "data" / "golden" / "tui-80x24.txt"
+    import os
+
+    if os.environ.get("AIPM_UPDATE_GOLDEN"):
+        golden.write_text(screen)
+    assert screen == golden.read_text()
+
+
+def test_tui_d_on_a_done_item_says_already_done_and_records_nothing(run: Run, home: Path) -> None:
+    run("done", "ai-for-everyone")
+    seen, _screen = _drive(home, "select:ai-for-everyone", "d")
+    assert "ai-for-everyone is already done; nothing changed." in seen["message"]
+    assert len(json.loads(run("log", "--json").stdout)) == 1
+
+
+def test_tui_a_bad_date_keeps_the_date_dialog_open(home: Path) -> None:
+    seen, screen = _drive(home, "D", "type:2026-13-45", "enter")
+    assert seen["dialog"] == "Ask"  # still open, to correct the date
+    assert "2026-13-45" in screen and seen["day"] is None
+    seen, screen = _drive(home, "D", "type:2026-13-45", "enter", *["backspace"] * 5, "type:11-02", "enter")
+    assert seen["dialog"] != "Ask"
+    assert seen["day"].isoformat() == "2026-11-02"
+    assert "Changes are for 2026-11-02." in seen["message"]
+
+
+def test_tui_without_a_terminal_refuses_at_once(run: Run) -> None:
+    import subprocess
+
+    from conftest import aipm_process
+
+    result = run("tui")  # the test runner's stdin and stdout are not terminals
+    assert result.exit_code == 1
+    assert "aipm tui needs a terminal" in result.stderr
+    process = aipm_process("tui", stdin=subprocess.DEVNULL)
+    assert process.returncode == 1
+    assert process.stdout == ""  # no escapes written into a file
+    assert "aipm tui needs a terminal, and its stdin and stdout are not one." in process.stderr
+
+
+# --------------------------------------------------------------------------- #
+# 6. Docs and help
+# --------------------------------------------------------------------------- #
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    import re
+
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_section_the_readme_links_to_exists() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    headings = re.findall(r"^#{1,6} (.+)$", readme, re.M)
+    anchors = {_anchor(h) for h in headings}
+    links = re.findall(r"\]\(#([^)]+)\)", readme)
+    assert links
+    assert not [link for link in links if link not in anchors]
+    titles = {h.strip() for h in headings}
+    named = [" ".join(n.split()) for n in re.findall(r"see \*([^*]+)\*", readme)]
+    assert not [n for n in named if n not in titles]
+    for section in ("The terminal UI", "Shell completion"):
+        assert section in titles
+
+
+def test_the_csv_paragraph_says_each_thing_once() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert readme.count("entries on separate lines of one field)") == 1
+    assert readme.count("written with a leading `'`") == 1
+
+
+def test_the_readme_says_how_to_activate_the_venv_and_how_long_the_tests_take() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "source .venv/bin/activate" in readme
+    assert "takes about 4 minutes" in readme
+
+
+# Message templates that put a number before a plural noun without `wording.count` (or `plural`),
+# each because the number can never be 1 there.
+ALWAYS_PLURAL = {
+    ("errors.py", "characters)"),  # only for texts longer than the limit
+    ("config.py", "links is too many"),  # only above MAX_LINKS
+    ("terminal.py", "weeks ago"),  # the consistency strip's fixed number of weeks
+    ("terminal.py", "entries with progress are"),  # the singular is its own branch
+    ("provenance.py", "units to not started"),  # a reset is destructive from 6 units on
+    ("reports.py", "changes"),  # the singular is its own branch ("the one change")
+    ("roadmaps.py", "files have the id"),  # a clash takes two files at least
+    ("tracker.py", "entries:"),  # several candidates (one is resolved)
+    ("learner.py", "backups:"),  # several candidates (one is restored)
+    ("learner.py", "files have the id"),  # a clash takes two files at least
+    ("config.py", "characters."),  # a fixed limit (80 or 160)
+    ("config.py", "hours a week is out"),  # only 0 and less, or above 100
+    ("changes.py", "characters"),  # a fixed limit
+}
+_NOUNS = (
+    "changes|entries|items|lines|files|learners|units|problems|sessions|events|days|weeks|notes|roadmaps|"
+    "deliverables|modules|phases|skills|ids|devices|machines|bytes|characters|links|backups|hours"
+)
+
+
+def test_no_message_template_puts_a_number_before_a_plural_noun_unchecked() -> None:
+    """'1 entry with progress are not in this roadmap': every `{n} things` in a message goes through
+    wording.count (or sync's plural), unless the number can never be 1 (ALWAYS_PLURAL, with why)."""
+    import re
+
+    source = Path(__file__).resolve().parent.parent / "src" / "aipm_cli"
+    pattern = re.compile(r"\{([^{}]+)\} (?:[a-z]+ )?(" + _NOUNS + r")\b(.{0,20})")
+    found = []
+    for path in sorted(source.rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if not re.search(r"""\bf["']""", line):
+                continue
+            for match in pattern.finditer(line):
+                expression = match.group(1)
+                if re.match(r"\s*(count|plural|counted|noun)\(", expression) or ":" in expression:
+                    continue
+                if re.fullmatch(
+                    r"[\w.]*(path|file|folder|where|remote|name|spec|source|what|title|kind|suffix)[\w.]*", expression
+                ):
+                    continue  # a place or a name, not a number
+                context = match.group(2) + match.group(3)
+                if any(path.name == f and c in context for f, c in ALWAYS_PLURAL):
+                    continue
+                found.append(f"{path.relative_to(source)}:{number}: {match.group(0)}")
+    assert not found, "\n".join(found)
+
+
+def test_one_orphan_is_said_in_the_singular(run: Run, store_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    [log] = list(store_path.glob("*.jsonl"))
+    line = json.loads(log.read_text().splitlines()[0])
+    line.update(id=line["id"][:-1] + "Z", targets=["gone-item"], units=["gone-item"])
+    with log.open("a") as handle:
+        handle.write(json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n")
+    result = run("doctor")
+    assert "1 entry with progress is not in this roadmap: gone-item" in result.stdout + result.stderr
+
+
+def test_an_option_of_other_commands_is_not_answered_with_a_lookalike(run: Run) -> None:
+    result = run("done", "ai-for-everyone", "--json")
+    assert result.exit_code == 2
+    assert "`aipm done` has no --json option (other aipm commands have it)." in result.stderr
+    assert "--on" not in result.stderr
+    typo = run("status", "--jsn")  # a typo still gets Click's suggestion
+    assert typo.exit_code == 2 and "--json" in typo.stderr
