@@ -147,7 +147,7 @@ def _every_option() -> set[str]:
     """The option names of every aipm command (on an error path only: it builds the whole app)."""
     from typer.main import get_command
 
-    from aipm_cli.cli.app import make_app
+    from aipm_cli.cli.typer_app import make_app
 
     names: set[str] = set()
 
