@@ -40,6 +40,7 @@ from aipm_cli.record import logs
 from aipm_cli.summary import Counts
 
 if TYPE_CHECKING:
+    from aipm_cli.cohort_index import Index, Kept
     from aipm_cli.plain import Roadmap
     from aipm_cli.record.fold import Source
     from aipm_cli.record.state import State
@@ -239,6 +240,8 @@ class CohortSummary:
     skills: list[SkillStats]
     elsewhere: list[Elsewhere]
     unreadable: list[Unreadable]
+    # What the cohort index saw: logs that shrank or changed before their end (folded again, named)
+    notices: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- #
@@ -563,14 +566,13 @@ def _entries(roadmap: Roadmap, state: State, kind: str) -> list[Entry]:
     return out
 
 
-def summarize_learner(
+def fold_learner(
     roadmap: Roadmap, name: str, parts: list[_Part], options: Options, bad: list[Unreadable]
-) -> LearnerSummary | None:
-    """One learner's figures, from every source they appear in (None: nothing could be read)."""
+) -> Kept | None:
+    """One learner's fold from every source they appear in (None: nothing could be read)."""
+    from aipm_cli.cohort_index import Kept
     from aipm_cli.errors import AipmError
-    from aipm_cli.progress import activity_weeks, counts_for, forecast
     from aipm_cli.record.fold import fold
-    from aipm_cli.standing import orphans, status_of
 
     day = options.day
     problems = logs.Problems()
@@ -587,10 +589,40 @@ def summarize_learner(
         bad.append(Unreadable(f"{name} in {', '.join(dict.fromkeys(p.source for p in parts))}", _reason(exc)))
         return None
     damage = problems.damage + folded.problems.damage
+    named: list[Unreadable] = []
     for problem in damage[:MAX_DAMAGE_SHOWN]:
-        bad.append(Unreadable(f"{problem.file}, line {problem.line}", f"{problem.reason} (the line was skipped)"))
+        named.append(Unreadable(f"{problem.file}, line {problem.line}", f"{problem.reason} (the line was skipped)"))
     if len(damage) > MAX_DAMAGE_SHOWN:
-        bad.append(Unreadable(f"{name}'s change logs", f"{len(damage) - MAX_DAMAGE_SHOWN} more lines cannot be read"))
+        named.append(Unreadable(f"{name}'s change logs", f"{len(damage) - MAX_DAMAGE_SHOWN} more lines cannot be read"))
+    latest: str | None = ""
+    for source in sources:
+        if source.changes is None:
+            latest = None  # read from its file by the fold: not known here
+            break
+        for change in source.changes:
+            if change["on"] > latest:
+                latest = change["on"]
+    return Kept(folded.state, folded.activity, folded.changes, named, unrelated, day, latest)
+
+
+def summarize_learner(
+    roadmap: Roadmap, name: str, parts: list[_Part], options: Options, bad: list[Unreadable]
+) -> LearnerSummary | None:
+    """One learner's figures, from every source they appear in (None: nothing could be read)."""
+    kept = fold_learner(roadmap, name, parts, options, bad)
+    if kept is None:
+        return None
+    bad.extend(kept.damage)
+    return summary_of(roadmap, name, parts, options, kept)
+
+
+def summary_of(roadmap: Roadmap, name: str, parts: list[_Part], options: Options, folded: Kept) -> LearnerSummary:
+    """One learner's figures from their fold."""
+    from aipm_cli.progress import activity_weeks, counts_for, forecast
+    from aipm_cli.standing import orphans, status_of
+
+    day = options.day
+    unrelated = folded.unrelated
     state = folded.state
     index = roadmap.index
 
@@ -759,19 +791,45 @@ def _skill_stats(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[Skill
 
 
 PARALLEL_FROM = 64  # learners: below this, starting worker processes costs more than it saves
-_JOB: tuple[Any, ...] = ()  # what forked workers inherit: (roadmap, groups, options)
+_JOB: tuple[Any, ...] = ()  # what forked workers inherit: (roadmap, jobs, options, marking)
+
+# One learner to report on: their name, their parts, and their fold when the index has it.
+Job = tuple[str, list[_Part], "Kept | None"]
+# What comes back: the summary (None: nothing could be read), what could not be read, the fold
+# when it was made here (None: taken from the index), and the marks of the files it was made from.
+Done = tuple["LearnerSummary | None", list[Unreadable], "Kept | None", "dict[str, list[Any]] | None"]
 
 
-def _one(position: int) -> tuple[LearnerSummary | None, list[Unreadable]]:
-    roadmap, groups, options = _JOB
-    name, parts = groups[position]
+def _work(roadmap: Roadmap, job: Job, options: Options, marking: bool) -> Done:
+    name, parts, kept = job
     bad: list[Unreadable] = []
-    return summarize_learner(roadmap, name, parts, options, bad), bad
+    if kept is not None:
+        bad.extend(kept.damage)
+        return summary_of(roadmap, name, parts, options, kept), bad, None, None
+    marks = None
+    if marking:
+        from aipm_cli.cohort_index import files_of
+        from aipm_cli.cohort_index import marks as marks_of
+
+        try:
+            marks = marks_of(files_of(parts))  # before the fold: a file growing meanwhile is read again next time
+        except OSError:
+            marks = None  # the fold names what cannot be read
+    kept = fold_learner(roadmap, name, parts, options, bad)
+    if kept is None:
+        return None, bad, None, None
+    bad.extend(kept.damage)
+    return summary_of(roadmap, name, parts, options, kept), bad, kept, marks
+
+
+def _one(position: int) -> Done:
+    roadmap, jobs, options, marking = _JOB
+    return _work(roadmap, jobs[position], options, marking)
 
 
 def _each_learner(
-    roadmap: Roadmap, groups: list[tuple[str, list[_Part]]], options: Options, workers: int | None
-) -> Iterator[tuple[LearnerSummary | None, list[Unreadable]]]:
+    roadmap: Roadmap, jobs: list[Job], options: Options, workers: int | None, marking: bool = False
+) -> Iterator[Done]:
     """Each learner's summary, in order; folded in worker processes when the cohort is large.
 
     Learners are independent, and folding is CPU-bound Python: with N cores a
@@ -782,27 +840,96 @@ def _each_learner(
     import multiprocessing
 
     if workers is None:
-        workers = min(os.cpu_count() or 1, 8) if len(groups) >= PARALLEL_FROM else 1
+        workers = min(os.cpu_count() or 1, 8) if len(jobs) >= PARALLEL_FROM else 1
     # Fork only on Linux: on macOS forking a process that has loaded system frameworks can crash.
     if workers <= 1 or not sys.platform.startswith("linux"):
-        for name, parts in groups:
-            bad: list[Unreadable] = []
-            yield summarize_learner(roadmap, name, parts, options, bad), bad
+        for job in jobs:
+            yield _work(roadmap, job, options, marking)
         return
-    _JOB = (roadmap, groups, options)
+    _JOB = (roadmap, jobs, options, marking)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_one, range(len(groups)), chunksize=max(1, len(groups) // (workers * 8)))
+            yield from pool.imap(_one, range(len(jobs)), chunksize=max(1, len(jobs) // (workers * 8)))
     finally:
         _JOB = ()
 
 
+def _fingerprint(roadmap: Roadmap, options: Options) -> str:
+    """What a learner's summary depends on besides their files: the roadmap, the settings, the day."""
+    import hashlib
+
+    from aipm_cli import __version__
+    from aipm_cli.cohort_index import INDEX_VERSION
+
+    made = json.dumps(roadmap.data(), sort_keys=True, default=str).encode()
+    return json.dumps(
+        [INDEX_VERSION, __version__, hashlib.sha256(made).hexdigest(), options.today.isoformat(),
+         options.day.isoformat(), options.hours_per_week, options.stuck_weeks, options.inactive_days,
+         options.with_notes, options.items]
+    )  # fmt: skip
+
+
+def _learners(
+    roadmap: Roadmap,
+    groups: list[tuple[str, list[_Part]]],
+    options: Options,
+    workers: int | None,
+    index: Index | None,
+    rebuild: bool,
+    bad: list[Unreadable],
+    notices: list[str],
+) -> list[LearnerSummary]:
+    """Every learner's summary: from the index where it holds, folded where it does not."""
+    key = _fingerprint(roadmap, options) if index is not None else ""
+    ready: dict[int, tuple[LearnerSummary, list[Unreadable]]] = {}
+    jobs: list[Job] = []
+    positions: list[int] = []
+    for position, (name, parts) in enumerate(groups):
+        kept = None
+        if index is not None and not rebuild:
+            found = index.look(roadmap.id, name, parts, key, options.day)
+            notices.extend(found.notices)
+            if found.summary is not None:
+                ready[position] = found.summary
+                index.used(roadmap.id, name, parts, options.today)
+                continue
+            kept = found.kept
+        jobs.append((name, parts, kept))
+        positions.append(position)
+    made: dict[int, tuple[LearnerSummary | None, list[Unreadable]]] = {}
+    for position, (summary, problems, kept, marks) in zip(
+        positions, _each_learner(roadmap, jobs, options, workers, marking=index is not None), strict=True
+    ):
+        made[position] = (summary, problems)
+        if index is not None and summary is not None:
+            name, parts = groups[position]
+            index.keep(roadmap.id, name, parts, marks, kept, key, (summary, problems), options.today)
+    if index is not None:
+        index.commit(options.today)
+    out: list[LearnerSummary] = []
+    for position in range(len(groups)):
+        summary, problems = ready[position] if position in ready else made[position]
+        bad.extend(problems)
+        if summary is not None:
+            out.append(summary)
+    return out
+
+
 def build(
-    roadmap: Roadmap, paths: Iterable[Path], options: Options, now: datetime, *, workers: int | None = None
+    roadmap: Roadmap,
+    paths: Iterable[Path],
+    options: Options,
+    now: datetime,
+    *,
+    workers: int | None = None,
+    index: Index | None = None,
+    rebuild: bool = False,
 ) -> CohortSummary:
     """The cohort report over every learner in these sources (see the module docstring).
 
     `workers`: processes to fold learners in (default: one per core, up to 8, for 64 learners or more).
+    `index`: an open cohort index (cohort_index.py) to take unchanged learners from and keep new folds
+    in; `rebuild` folds every learner again (and keeps the new folds).
     """
     parts, bad = discover(paths)
     ours: dict[str, list[_Part]] = {}
@@ -813,11 +940,8 @@ def build(
         else:
             other.setdefault((part.name, part.roadmap), []).append(part)
     names = sorted(ours, key=lambda n: (n.casefold(), n))
-    learners: list[LearnerSummary] = []
-    for learner, problems in _each_learner(roadmap, [(n, ours[n]) for n in names], options, workers):
-        bad.extend(problems)
-        if learner is not None:
-            learners.append(learner)
+    notices: list[str] = []
+    learners = _learners(roadmap, [(n, ours[n]) for n in names], options, workers, index, rebuild, bad, notices)
     elsewhere = [
         Elsewhere(name, roadmap_id, list(dict.fromkeys(p.source for p in found)))
         for (name, roadmap_id), found in sorted(other.items())
@@ -855,4 +979,5 @@ def build(
         skills=_skill_stats(roadmap, learners),
         elsewhere=elsewhere,
         unreadable=bad,
+        notices=notices,
     )

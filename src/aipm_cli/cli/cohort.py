@@ -71,6 +71,9 @@ def report(
     by: Annotated[
         str, typer.Option("--by", metavar="learner|item", help="CSV rows: one per learner, or per learner and item.")
     ] = "learner",
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Fold every learner again, ignoring the cohort index (then rebuilt).")
+    ] = False,
 ) -> None:
     """One report across a cohort of learners.
 
@@ -114,7 +117,20 @@ def report(
         with_notes=with_notes,
         items=by == "item",
     )
-    summary = build(chosen, sources, options, app.now())
+    from aipm_cli.cohort_index import Index
+
+    # The index lives in this data directory's cache, never in a source (none when the cache is in one).
+    index = None if inside else Index(app.layout.cache)
+    if index is not None and not index.open():
+        app.say_plain(f"Note: {index.problem}; every learner is folded.")
+        index = None
+    try:
+        summary = build(chosen, sources, options, app.now(), index=index, rebuild=rebuild)
+    finally:
+        if index is not None:
+            index.close()
+    for notice in summary.notices:
+        app.say_plain(f"Note: {notice}.")
     module = import_module(RENDERERS[fmt])
     if fmt == "text" and output is None:
         app.show(module.view, summary)
