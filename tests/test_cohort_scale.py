@@ -146,7 +146,11 @@ def test_the_index_gives_what_a_fresh_fold_gives(
                 kept = report(sources, index, **options)
             finally:
                 index.close()
-            assert document(kept) == document(report(sources, **options))
+            fresh = document(report(sources, **options))
+            assert fresh.pop("notices") == []
+            from_index = document(kept)
+            from_index.pop("notices")
+            assert from_index == fresh
             return kept
 
         same()
@@ -273,3 +277,146 @@ def test_a_foreign_row_is_never_unpickled(tmp_path: Path) -> None:
     s = report([data], index)  # folded again, not taken from the row
     assert s.learners[0].counts.done == 1
     index.close()
+
+
+# --------------------------------------------------------------------------- #
+# (2) Who needs help, and why; where the cohort drops off; triage first
+# --------------------------------------------------------------------------- #
+
+
+def evidence_lines(item: str, count: int) -> list[bytes]:
+    from aipm_cli.record.changes import FORMAT, line, new_id
+
+    out, last = [], None
+    for n in range(count):
+        moment = datetime(2026, 11, 1, 9, tzinfo=UTC) + timedelta(hours=n)
+        last = new_id(moment, last)
+        out.append(line({"v": FORMAT, "id": last, "at": moment.isoformat(), "on": moment.date().isoformat(),
+                         "device": "d", "op": "done", "targets": [item], "units": [item],
+                         "evidence": [f"https://example.org/{item}/{n}"]}))  # fmt: skip
+    return out
+
+
+@pytest.fixture
+def triage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A cohort where every rule applies to someone, run through the CLI from its folder."""
+    from typer.testing import CliRunner
+
+    from aipm_cli.cli import app
+
+    data = tmp_path / "class"
+    # 0 = 2026-10-01; the report's day 2026-11-24 is 54.
+    write_log(data, "fast", lines([(0, "done", "a"), (20, "done", "b"), (40, "done", "c"), (50, "done", "d")]))
+    write_log(data, "steady", lines([(0, "done", "a"), (25, "done", "b"), (50, "done", "c")]))
+    write_log(data, "slow", lines([(0, "start", "a"), (50, "done", "a")]))  # 25% after 7.7 weeks: behind
+    write_log(data, "quiet", lines([(0, "start", "a")]))  # 0%, nothing for 54 days; stuck on a
+    write_log(data, "never", lines([(52, "start", "b"), (52, "reset", "b")]))  # nothing started
+    write_log(data, "stuck", lines([(10, "done", "a"), (11, "start", "c"), (51, "done", "b"), (51, "skip", "d")]))
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "broken.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str, sources: tuple[str, ...] = ("class",)) -> Any:
+        return runner.invoke(app, ["cohort", "report", *sources, "-r", "tiny.yaml", *args])
+
+    return invoke
+
+
+def test_every_at_risk_flag_names_its_rule_in_every_format(triage: Any) -> None:
+    result = triage("-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    flagged = {x["name"]: [f["rule"] for f in x["flags"]] for x in data["attention"]}
+    assert {rule for rules in flagged.values() for rule in rules} == {
+        "low-and-idle",
+        "behind",
+        "stuck",
+        "never-started",
+    }
+    assert "fast" not in flagged and "steady" not in flagged
+    # Triage first: the most flags first.
+    assert data["attention"][0]["name"] == "quiet"
+    reasons = [f for x in data["attention"] for f in x["flags"]]
+    for f in reasons:
+        assert f["reason"] == f"{f['seen']} (rule: {f['rule_text']})"
+    texts = {fmt: triage("-f", fmt, "--sort", "attention").stdout for fmt in ("text", "md", "html", "csv")}
+    for fmt, text in texts.items():
+        flat = " ".join(text.split())
+        for f in reasons:
+            assert f["rule"] in flat, (fmt, f["rule"])
+            if fmt == "html":
+                assert " ".join(f["seen"].replace("'", "&#39;").split()) in flat, fmt
+            else:
+                assert " ".join(f["seen"].split()) in flat, (fmt, f["seen"])
+            assert " ".join(f["rule_text"].replace("'", "&#39;" if fmt == "html" else "'").split()) in flat, fmt
+    # Every format leads with who needs attention: before the learners' table.
+    for fmt, table in (("text", "\nLearners\n"), ("md", "## Learners"), ("html", 'id="learners-h"')):
+        text = texts[fmt]
+        assert text.index("Needs attention") < text.index(table), fmt
+    rows = list(__import__("csv").DictReader(texts["csv"].splitlines()))
+    assert {r["learner"]: r["at_risk_rules"] for r in rows}["quiet"] == "low-and-idle behind stuck"
+
+
+def test_rules_are_configurable(triage: Any) -> None:
+    data = json.loads(triage("-f", "json", "--rules", "never-started,stuck", "--stuck-weeks", "1").stdout)
+    rules = {f["rule"] for x in data["attention"] for f in x["flags"]}
+    assert rules == {"never-started", "stuck"}
+    data = json.loads(triage("-f", "json", "--rules", "low-and-idle", "--risk-under", "60", "--risk-idle", "3").stdout)
+    low = {x["name"] for x in data["attention"]}
+    assert low == {"quiet", "slow"}  # under 60% and quiet 3 days or more (never changed 2 days ago)
+    assert data["settings"]["rules"] == {"on": ["low-and-idle"], "under_percent": 60.0, "idle_days": 3,
+                                         "behind_weeks": 2.0}  # fmt: skip
+    for bad, option in [("--rules", "scores"), ("--sort", "mood"), ("--filter", "lucky"), ("--filter", "phase:p9")]:
+        result = triage(bad, option)
+        assert result.exit_code == 2 and bad in result.stderr, (bad, result.stderr)
+
+
+def test_percentile_bands(triage: Any) -> None:
+    data = json.loads(triage("-f", "json").stdout)
+    bands = {x["name"]: x["percentile_band"] for x in data["learners"]}
+    assert bands["fast"] == "top 15%" and bands["quiet"] == "bottom 15%" and bands["never"] == "bottom 15%"
+    assert bands["steady"] is None and bands["slow"] is None
+
+
+def test_the_drop_off_view_adds_up_per_item(triage: Any) -> None:
+    data = json.loads(triage("-f", "json").stdout)
+    statuses = {x["name"]: x for x in data["learners"]}
+    assert [f["id"] for f in data["dropoff"]] == list(ITEMS)  # roadmap order
+    for f in data["dropoff"]:
+        assert f["learners"] == len(statuses) == f["reached"] + f["not_started"]
+        assert f["reached"] == f["finished"] + f["skipped"] + f["in_progress"]
+        assert 0 <= f["stalled"] <= f["in_progress"]
+    flow = {f["id"]: f for f in data["dropoff"]}
+    assert (flow["a"]["finished"], flow["a"]["in_progress"], flow["a"]["stalled"]) == (4, 1, 1)  # quiet stalled on a
+    assert (flow["c"]["finished"], flow["c"]["stalled"], flow["c"]["not_started"]) == (2, 1, 3)
+    assert (flow["d"]["reached"], flow["d"]["finished"], flow["d"]["skipped"]) == (2, 1, 1)
+
+
+def test_filter_sort_and_the_full_lists(triage: Any, tmp_path: Path) -> None:
+    data = json.loads(triage("-f", "json", "--filter", "at-risk", "--sort", "percent").stdout)
+    assert [x["name"] for x in data["learners"]] == ["never", "quiet", "slow", "stuck"]
+    assert data["cohort"]["learners"] == 6 and data["cohort"]["shown"] == 4
+    data = json.loads(triage("-f", "json", "--filter", "phase:p2").stdout)
+    assert [x["name"] for x in data["learners"]] == ["steady", "stuck"]  # past phase 1, phase 2 not done
+    data = json.loads(triage("-f", "json", "--sort", "last-active").stdout)
+    assert [x["name"] for x in data["learners"]][0] == "quiet"
+    md = triage("-f", "md", "--filter", "at-risk").stdout
+    assert "## Learners (4 of 6: at-risk)" in md, [x for x in md.splitlines() if "Learners" in x]
+    # Evidence is capped in the summary, in full with --full.
+    write_log(tmp_path / "more", "keen", evidence_lines("a", 5))
+    capped = triage("-f", "md", sources=("class", "more")).stdout
+    assert capped.count("](https://example.org/a/") == 3 and "and 2 more" in capped
+    full = triage("-f", "md", "--full", sources=("class", "more")).stdout
+    assert full.count("](https://example.org/a/") == 5 and "and 2 more" not in full
+
+
+def test_unreadable_sources_are_summarised_at_the_top(triage: Any) -> None:
+    for fmt in ("text", "md", "html"):
+        result = triage("-f", fmt, sources=("class", "inbox"))
+        assert result.exit_code == 1
+        top = result.stdout.index("could not be read")
+        assert top < result.stdout.index("Needs attention") < result.stdout.rindex("broken.json"), fmt
+    data = json.loads(triage("-f", "json", sources=("class", "inbox")).stdout)
+    assert list(data).index("could_not_read") < list(data).index("learners") and data["could_not_read"] == 1

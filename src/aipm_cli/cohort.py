@@ -62,6 +62,59 @@ BANDS = ("0%", "0–25%", "25–50%", "50–75%", "75–100%", "100%")
 # --------------------------------------------------------------------------- #
 
 
+# Caps on long lists in the terminal, Markdown and HTML summaries (--full lifts them; JSON and CSV are whole).
+CAP_ATTENTION = 20  # learners under "Needs attention"
+CAP_EVIDENCE = 3  # evidence entries per learner
+CAP_STUCK = 3  # stuck items per learner in the learners' table
+CAP_NAMES = 10  # learners named per item in "where learners get stuck" and "skipped most"
+CAP_NOTES = 5  # notes per learner (with --with-notes)
+
+
+def capped(values: list[Any], cap: int, full: bool) -> tuple[list[Any], int]:
+    """The values to show and how many more there are (none left out with --full)."""
+    if full or len(values) <= cap:
+        return values, 0
+    return values[:cap], len(values) - cap
+
+
+RULES = ("low-and-idle", "behind", "stuck", "never-started")
+SORTS = ("name", "attention", "percent", "last-active")
+FILTERS = ("at-risk", "inactive", "behind", "stuck")  # and phase:ID
+
+
+@dataclass
+class Rules:
+    """The at-risk rules: each flag names the rule that raised it (rules, not scores)."""
+
+    under_percent: float = 25.0  # low-and-idle: under this percent done ...
+    idle_days: int = 7  # ... and no change for this many days or more
+    behind_weeks: float = 2.0  # behind: this many weeks or more behind the cohort's median pace
+    on: tuple[str, ...] = RULES  # the rules in force (stuck uses Options.stuck_weeks)
+
+    def describe(self, rule: str, stuck_weeks: int) -> str:
+        """The rule in words, as every format states it."""
+        if rule == "low-and-idle":
+            return f"under {self.under_percent:g}% done and inactive {self.idle_days} days or more"
+        if rule == "behind":
+            return f"{self.behind_weeks:g} weeks or more behind the cohort's median pace"
+        if rule == "stuck":
+            return f"an item in progress for more than {stuck_weeks} weeks"
+        return "nothing started since joining"
+
+
+@dataclass
+class Flag:
+    """An at-risk flag: the rule that raised it (its id and the rule in words) and what was seen."""
+
+    rule: str
+    rule_text: str
+    seen: str
+
+    @property
+    def reason(self) -> str:
+        return f"{self.seen} (rule: {self.rule_text})"
+
+
 @dataclass
 class Options:
     """How to build the report."""
@@ -73,6 +126,10 @@ class Options:
     inactive_days: int = DEFAULT_INACTIVE_DAYS
     with_notes: bool = False
     items: bool = False  # keep every learner's item rows (CSV --by item)
+    rules: Rules = field(default_factory=Rules)
+    sort: str = "name"  # the learners' order: name, attention (flagged first), percent, last-active
+    filters: tuple[str, ...] = ()  # show only learners matching every one: at-risk, inactive, behind, stuck, phase:ID
+    full: bool = False  # every list in full (otherwise long lists are capped in the summary)
 
     @property
     def day(self) -> date:
@@ -153,6 +210,14 @@ class LearnerSummary:
     # Groups of this name's sources that share no change with each other: more than one group is
     # two learners with one name? (joined in the figures, and flagged in every format)
     unrelated_sources: list[list[str]] = field(default_factory=list)
+    first_activity: date | None = None  # the date of their earliest change: when they joined, as far as is known
+    statuses: dict[str, str] = field(default_factory=dict)  # item id -> status, for items not "not_started"
+    # Set over the whole cohort (never kept in the index): the at-risk flags, each with the rule that
+    # raised it; "bottom 15%" / "top 15%" of percent done; weeks behind the cohort's median pace.
+    flags: list[Flag] = field(default_factory=list)
+    percentile_band: str | None = None
+    behind_weeks: float | None = None
+    expected_percent: float | None = None  # at the cohort's median pace, after as many weeks as they have been in
 
     def same_name(self) -> str | None:
         """The flag for a name whose sources share no change, in words; None when they do."""
@@ -215,6 +280,28 @@ class Glance:
     inactive: int
     stuck: int  # learners with at least one stuck item
     bands: list[tuple[str, int]]
+    at_risk: int = 0  # learners with at least one at-risk flag
+    percentiles: tuple[float, float] | None = None  # the 15th and 85th percentiles of percent done
+
+
+@dataclass
+class ItemFlow:
+    """One item across the cohort, in roadmap order: where the cohort drops off.
+
+    learners = not_started + in_progress + finished + skipped; reached = all but not_started;
+    stalled (stuck on it) is part of in_progress.
+    """
+
+    id: str
+    title: str
+    phase: str
+    learners: int
+    reached: int
+    finished: int
+    skipped: int
+    in_progress: int
+    stalled: int
+    not_started: int
 
 
 @dataclass
@@ -242,6 +329,9 @@ class CohortSummary:
     unreadable: list[Unreadable]
     # What the cohort index saw: logs that shrank or changed before their end (folded again, named)
     notices: list[str] = field(default_factory=list)
+    attention: list[LearnerSummary] = field(default_factory=list)  # flagged learners, most flags first
+    dropoff: list[ItemFlow] = field(default_factory=list)
+    shown_of: int = 0  # learners before --filter (s.learners holds those shown)
 
 
 # --------------------------------------------------------------------------- #
@@ -642,12 +732,16 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[_Part], options: Options
 
     dated = [d for d in folded.activity if d <= day.isoformat()]
     last = date.fromisoformat(max(dated)) if dated else None
+    first = date.fromisoformat(min(dated)) if dated else None
     days_inactive = (day - last).days if last else None
     stuck: list[Stuck] = []
     skipped: list[str] = []
     limit = day - timedelta(weeks=options.stuck_weeks)
+    statuses: dict[str, str] = {}
     for item_id, placed in index.items.items():
         status = status_of(index, state, item_id)
+        if status != "not_started":
+            statuses[item_id] = status
         if status == "skipped":
             skipped.append(item_id)
         if status != "in_progress":
@@ -687,6 +781,8 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[_Part], options: Options
         changes=folded.changes,
         items=_item_rows(roadmap, state) if options.items else [],
         unrelated_sources=unrelated,
+        first_activity=first,
+        statuses=statuses,
     )
 
 
@@ -964,20 +1060,138 @@ def build(
         stuck=sum(1 for learner in learners if learner.stuck),
         bands=list(bands.items()),
     )
+    glance.at_risk, glance.percentiles = _triage(learners, options)
+    dropoff = _dropoff(roadmap, learners)
+    attention = sorted((x for x in learners if x.flags), key=lambda x: (-len(x.flags), x.percent, x.name.casefold()))
     stuck = _by_item(roadmap, ((s.id, learner.name) for learner in learners for s in learner.stuck))
     skipped = _by_item(roadmap, ((i, learner.name) for learner in learners for i in learner.skipped))
+    everyone = len(learners)
+    shown = _shown(roadmap, learners, options)
+    phases = _unit_stats(roadmap, learners)
+    skills = _skill_stats(roadmap, learners)
     return CohortSummary(
         roadmap={"id": roadmap.id, "title": roadmap.title, "version": roadmap.version},
         generated_at=now,
         as_of=options.day,
         options=options,
         glance=glance,
-        learners=learners,
-        phases=_unit_stats(roadmap, learners),
+        learners=shown,
+        phases=phases,
         stuck=stuck,
         skipped=skipped,
-        skills=_skill_stats(roadmap, learners),
+        skills=skills,
         elsewhere=elsewhere,
         unreadable=bad,
         notices=notices,
+        attention=[x for x in attention if x in shown] if options.filters else attention,
+        dropoff=dropoff,
+        shown_of=everyone,
     )
+
+
+# --------------------------------------------------------------------------- #
+# Who needs help, and why
+# --------------------------------------------------------------------------- #
+
+
+def _triage(learners: list[LearnerSummary], options: Options) -> tuple[int, tuple[float, float] | None]:
+    """Each learner's at-risk flags, percentile band and pace against the cohort; (flagged, percentiles)."""
+    rules = options.rules
+    day = options.day
+    percents = [x.percent for x in learners]
+    bounds = None
+    if len(percents) >= 2:
+        cuts = statistics.quantiles(percents, n=100, method="inclusive")
+        bounds = (round(cuts[14], 1), round(cuts[84], 1))
+    # The cohort's median pace: percent done per week since each learner's first change (a week in at least).
+    rates = []
+    for x in learners:
+        if x.first_activity is not None and (day - x.first_activity).days >= 7:
+            rates.append(x.percent / ((day - x.first_activity).days / 7))
+    pace = statistics.median(rates) if len(rates) >= 3 else None
+    for x in learners:
+        x.flags = []
+        x.percentile_band = None
+        if bounds is not None and bounds[0] < bounds[1]:
+            if x.percent <= bounds[0]:
+                x.percentile_band = "bottom 15%"
+            elif x.percent >= bounds[1]:
+                x.percentile_band = "top 15%"
+        x.behind_weeks = x.expected_percent = None
+        if pace and x.first_activity is not None:
+            weeks = (day - x.first_activity).days / 7
+            x.expected_percent = round(min(100.0, pace * weeks), 1)
+            x.behind_weeks = round(max(0.0, (x.expected_percent - x.percent) / pace), 1)
+
+        def flag(rule: str, seen: str, who: LearnerSummary = x) -> None:
+            if rule in rules.on:
+                who.flags.append(Flag(rule, rules.describe(rule, options.stuck_weeks), seen))
+
+        c = x.counts
+        if c.done == 0 and c.in_progress == 0 and c.skipped == 0:
+            flag("never-started", "nothing started" + (f" in {x.changes} changes" if x.changes else ""))
+        idle = x.days_inactive is None or x.days_inactive >= rules.idle_days
+        if x.percent < rules.under_percent and idle:
+            since = "no change yet" if x.days_inactive is None else f"no change for {x.days_inactive} days"
+            flag("low-and-idle", f"{x.percent:.1f}% done, {since}")
+        if x.behind_weeks is not None and x.behind_weeks >= rules.behind_weeks:
+            weeks = (day - x.first_activity).days // 7 if x.first_activity else 0
+            flag(
+                "behind",
+                f"{x.behind_weeks:g} weeks behind: {x.percent:.1f}% done after {weeks} weeks,"
+                f" the cohort's median pace gives {x.expected_percent:.1f}%",
+            )
+        if x.stuck:
+            worst = max(x.stuck, key=lambda k: k.weeks)
+            more = f" and {len(x.stuck) - 1} more" if len(x.stuck) > 1 else ""
+            flag("stuck", f"{worst.title} in progress since {worst.since.isoformat()} ({worst.weeks} weeks){more}")
+    return sum(1 for x in learners if x.flags), bounds
+
+
+def _dropoff(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[ItemFlow]:
+    """Every item in roadmap order with how many learners reached, finished, skipped or stalled on it."""
+    out = []
+    for item_id, placed in roadmap.index.items.items():
+        counts = {"done": 0, "skipped": 0, "in_progress": 0}
+        stalled = 0
+        for x in learners:
+            status = x.statuses.get(item_id)
+            if status in counts:
+                counts[status] += 1
+            if status == "in_progress" and any(k.id == item_id for k in x.stuck):
+                stalled += 1
+        reached = counts["done"] + counts["skipped"] + counts["in_progress"]
+        out.append(
+            ItemFlow(item_id, placed.item.title, placed.phase.id, len(learners),
+                     reached, counts["done"], counts["skipped"], counts["in_progress"], stalled,
+                     len(learners) - reached)
+        )  # fmt: skip
+    return out
+
+
+def _current_phase(roadmap: Roadmap, learner: LearnerSummary) -> str | None:
+    """The first phase, in roadmap order, the learner has not finished."""
+    return next((p.id for p in roadmap.phases if not _finished(learner.phases.get(p.id, 0.0))), None)
+
+
+def _shown(roadmap: Roadmap, learners: list[LearnerSummary], options: Options) -> list[LearnerSummary]:
+    """The learners to list: those matching every --filter, in --sort order."""
+    out = list(learners)
+    for wanted in options.filters:
+        if wanted == "at-risk":
+            out = [x for x in out if x.flags]
+        elif wanted == "inactive":
+            out = [x for x in out if x.inactive]
+        elif wanted == "behind":
+            out = [x for x in out if any(f.rule == "behind" for f in x.flags)]
+        elif wanted == "stuck":
+            out = [x for x in out if x.stuck]
+        elif wanted.startswith("phase:"):
+            out = [x for x in out if _current_phase(roadmap, x) == wanted[len("phase:") :]]
+    if options.sort == "attention":
+        out.sort(key=lambda x: (-len(x.flags), x.percent if x.flags else 0.0))  # stable: by name within
+    elif options.sort == "percent":
+        out.sort(key=lambda x: x.percent)
+    elif options.sort == "last-active":
+        out.sort(key=lambda x: x.last_activity or date.min)
+    return out

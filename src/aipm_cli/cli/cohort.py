@@ -74,6 +74,43 @@ def report(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Fold every learner again, ignoring the cohort index (then rebuilt).")
     ] = False,
+    sort: Annotated[
+        str,
+        typer.Option("--sort", metavar="ORDER", help="Learners' order: name, attention, percent or last-active."),
+    ] = "name",
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            metavar="WHICH",
+            help="List only these learners: at-risk, inactive, behind, stuck or phase:ID (repeatable: all of them).",
+        ),
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Every list in full (long lists are capped in the summary otherwise).")
+    ] = False,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules",
+            metavar="RULE,...",
+            help="The at-risk rules in force: low-and-idle, behind, stuck, never-started (default: all).",
+        ),
+    ] = None,
+    risk_under: Annotated[
+        float,
+        typer.Option("--risk-under", metavar="PERCENT", min=0, max=100, help="low-and-idle: under this percent done."),
+    ] = 25.0,
+    risk_idle: Annotated[
+        int,
+        typer.Option("--risk-idle", metavar="DAYS", min=1, max=3650, help="low-and-idle: inactive this many days."),
+    ] = 7,
+    risk_behind: Annotated[
+        float,
+        typer.Option(
+            "--risk-behind", metavar="WEEKS", min=0.1, max=520, help="behind: weeks behind the cohort's median pace."
+        ),
+    ] = 2.0,
 ) -> None:
     """One report across a cohort of learners.
 
@@ -99,6 +136,21 @@ def report(
     if by == "item" and fmt != "csv":
         raise usage_error("--by item is for the CSV format; add --format csv.", "--by")
     day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
+    from aipm_cli.cohort import FILTERS, RULES, SORTS, Rules
+
+    sort = sort.strip().lower()
+    if sort not in SORTS:
+        raise usage_error(f"'{sort}' is not an order; use {', '.join(SORTS)}.", "--sort")
+    wanted = tuple(f.strip() for f in filters or ())
+    for f in wanted:
+        if f not in FILTERS and not (f.startswith("phase:") and len(f) > len("phase:")):
+            raise usage_error(f"'{f}' is not a filter; use {', '.join(FILTERS)} or phase:ID.", "--filter")
+    chosen_rules: tuple[str, ...] = RULES
+    if rules is not None:
+        chosen_rules = tuple(dict.fromkeys(r.strip().lower() for r in rules.split(",") if r.strip()))
+        unknown = [r for r in chosen_rules if r not in RULES]
+        if unknown:
+            raise usage_error(f"'{unknown[0]}' is not a rule; use {', '.join(RULES)} (comma-separated).", "--rules")
 
     spec = roadmap or app.roadmap_spec
     path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
@@ -108,6 +160,10 @@ def report(
     chosen = catalog.parse_roadmap_text(
         catalog.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
     )
+    phases = {p.id for p in chosen.phases}
+    for f in wanted:
+        if f.startswith("phase:") and f[len("phase:") :] not in phases:
+            raise usage_error(f"'{f[len('phase:') :]}' is not a phase of {chosen.id}.", "--filter")
     options = Options(
         today=app.today(),
         as_of=day,
@@ -116,6 +172,10 @@ def report(
         inactive_days=inactive_days,
         with_notes=with_notes,
         items=by == "item",
+        rules=Rules(risk_under, risk_idle, risk_behind, chosen_rules),
+        sort=sort,
+        filters=wanted,
+        full=full,
     )
     from aipm_cli.cohort_index import Index
 
