@@ -420,3 +420,50 @@ def test_unreadable_sources_are_summarised_at_the_top(triage: Any) -> None:
         assert top < result.stdout.index("Needs attention") < result.stdout.rindex("broken.json"), fmt
     data = json.loads(triage("-f", "json", sources=("class", "inbox")).stdout)
     assert list(data).index("could_not_read") < list(data).index("learners") and data["could_not_read"] == 1
+
+
+# --------------------------------------------------------------------------- #
+# (3) Nudges: drafts only
+# --------------------------------------------------------------------------- #
+
+
+def test_nudge_drafts_one_message_per_flagged_learner_and_sends_nothing(
+    triage: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from aipm_cli.cli import app
+
+    # An export that shares an address, one whose "address" would add a recipient, and one with none.
+    inbox = tmp_path / "shared"
+    write_export(inbox, "late", lines([(0, "start", "a")]), {"contact": {"email": "late@example.org"}})
+    write_export(inbox, "sly", lines([(0, "start", "a")]), {"contact": {"email": "a@example.org,b@evil.example"}})
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("nudge must not send or run anything")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    runner = CliRunner()
+    result = runner.invoke(app, ["cohort", "nudge", "class", "shared", "-r", "tiny.yaml", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert "nothing was sent" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["sent"] is False
+    drafts = {d["name"]: d for d in data["drafts"]}
+    report = json.loads(triage("-f", "json", sources=("class", "shared")).stdout)
+    assert list(drafts) == [x["name"] for x in report["attention"]]  # one per learner needing attention, in order
+    for x in report["attention"]:
+        for f in x["flags"]:
+            assert f["seen"] in drafts[x["name"]]["body"]
+    assert drafts["late"]["address"] == "late@example.org"
+    assert drafts["late"]["mailto"].startswith("mailto:late@example.org?subject=Checking%20in%20on%20your%20Tiny")
+    assert drafts["sly"]["address"] is None and drafts["sly"]["mailto"] is None
+    assert drafts["quiet"]["mailto"] is None
+    text = runner.invoke(app, ["cohort", "nudge", "class", "shared", "-r", "tiny.yaml"]).stdout
+    assert "To: late <late@example.org>" in text and "To: quiet (no address shared in an export)" in text
+    assert text.count("Subject: ") == len(drafts)

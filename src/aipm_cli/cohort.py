@@ -218,6 +218,7 @@ class LearnerSummary:
     percentile_band: str | None = None
     behind_weeks: float | None = None
     expected_percent: float | None = None  # at the cohort's median pace, after as many weeks as they have been in
+    contact: str | None = None  # the email address their newest export shares, if any
 
     def same_name(self) -> str | None:
         """The flag for a name whose sources share no change, in words; None when they do."""
@@ -351,6 +352,7 @@ class _Part:
     export: Path | None = None
     files: list[Path] = field(default_factory=list)
     legacy: Path | None = None  # a data directory whose learner has a schema-1 progress.json
+    contact: str | None = None  # an email address the learner chose to share in their export
 
 
 def _read_file(path: Path) -> bytes:
@@ -431,6 +433,7 @@ def _export_header(path: Path) -> _Part:
         if isinstance(progress, dict) and isinstance(progress.get("roadmap_version"), str):
             shown_version = progress["roadmap_version"]
     stamp = data.get("exported_at")
+    contact = data.get("contact")
     return _Part(
         name=name.strip(),
         roadmap=roadmap["id"],
@@ -438,7 +441,17 @@ def _export_header(path: Path) -> _Part:
         version=shown_version if isinstance(shown_version, str) else None,
         stamp=stamp if isinstance(stamp, str) else "",
         export=path,
+        contact=email_address(contact.get("email")) if isinstance(contact, dict) else None,
     )
+
+
+def email_address(value: object) -> str | None:
+    """A plain email address (local@domain.tld, nothing that could add a header or a recipient), or None."""
+    import re
+
+    if not isinstance(value, str) or len(value) > 254:
+        return None
+    return value if re.fullmatch(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", value) else None
 
 
 def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
@@ -783,6 +796,7 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[_Part], options: Options
         unrelated_sources=unrelated,
         first_activity=first,
         statuses=statuses,
+        contact=next((p.contact for p in sorted(parts, key=lambda p: p.stamp, reverse=True) if p.contact), None),
     )
 
 
@@ -1194,4 +1208,45 @@ def _shown(roadmap: Roadmap, learners: list[LearnerSummary], options: Options) -
         out.sort(key=lambda x: x.percent)
     elif options.sort == "last-active":
         out.sort(key=lambda x: x.last_activity or date.min)
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Nudges: drafts for the instructor to send (aipm never sends anything)
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Nudge:
+    name: str
+    address: str | None  # shared by the learner in their export; None: none shared
+    subject: str
+    body: str
+    mailto: str | None  # a mailto: link with the draft, when there is an address
+
+
+def nudges(s: CohortSummary) -> list[Nudge]:
+    """One short draft per learner needing attention, saying what the report saw (most flags first)."""
+    from urllib.parse import quote
+
+    title = s.roadmap["title"]
+    out = []
+    for learner in s.attention:
+        subject = f"Checking in on your {title} roadmap"
+        seen = [f"- {f.seen}" for f in learner.flags]
+        body = "\n".join(
+            [
+                f"Hi {learner.name},",
+                "",
+                f"I looked at how the cohort stands on {title} as of {s.as_of.isoformat()}, and wanted to check in."
+                f" You are at {learner.percent:.1f}% done. What I saw:",
+                *seen,
+                "",
+                "Is something in the way? Reply and tell me how I can help, even if it is just to adjust the plan.",
+            ]
+        )
+        mailto = None
+        if learner.contact:
+            mailto = f"mailto:{learner.contact}?subject={quote(subject)}&body={quote(body)}"
+        out.append(Nudge(learner.name, learner.contact, subject, body, mailto))
     return out

@@ -1,7 +1,7 @@
 """`aipm cohort report`: one report across many learners, for instructors and mentors."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -120,8 +120,6 @@ def report(
     """
     from importlib import import_module
 
-    from aipm_cli import catalog
-    from aipm_cli.cohort import Options, build
     from aipm_cli.dates import parse_date
     from aipm_cli.errors import ExitCode
 
@@ -136,7 +134,7 @@ def report(
     if by == "item" and fmt != "csv":
         raise usage_error("--by item is for the CSV format; add --format csv.", "--by")
     day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
-    from aipm_cli.cohort import FILTERS, RULES, SORTS, Rules
+    from aipm_cli.cohort import FILTERS, SORTS
 
     sort = sort.strip().lower()
     if sort not in SORTS:
@@ -145,50 +143,14 @@ def report(
     for f in wanted:
         if f not in FILTERS and not (f.startswith("phase:") and len(f) > len("phase:")):
             raise usage_error(f"'{f}' is not a filter; use {', '.join(FILTERS)} or phase:ID.", "--filter")
-    chosen_rules: tuple[str, ...] = RULES
-    if rules is not None:
-        chosen_rules = tuple(dict.fromkeys(r.strip().lower() for r in rules.split(",") if r.strip()))
-        unknown = [r for r in chosen_rules if r not in RULES]
-        if unknown:
-            raise usage_error(f"'{unknown[0]}' is not a rule; use {', '.join(RULES)} (comma-separated).", "--rules")
+    chosen_rules = _rules(rules, risk_under, risk_idle, risk_behind)
 
-    spec = roadmap or app.roadmap_spec
-    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
-    # A source may be this data directory itself: then not even the roadmap cache is written.
-    home = app.layout.root.resolve()
-    inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())
-    chosen = catalog.parse_roadmap_text(
-        catalog.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
-    )
-    phases = {p.id for p in chosen.phases}
-    for f in wanted:
-        if f.startswith("phase:") and f[len("phase:") :] not in phases:
-            raise usage_error(f"'{f[len('phase:') :]}' is not a phase of {chosen.id}.", "--filter")
-    options = Options(
-        today=app.today(),
-        as_of=day,
-        hours_per_week=app.hours_per_week(),
-        stuck_weeks=stuck_weeks,
-        inactive_days=inactive_days,
-        with_notes=with_notes,
-        items=by == "item",
-        rules=Rules(risk_under, risk_idle, risk_behind, chosen_rules),
-        sort=sort,
-        filters=wanted,
-        full=full,
-    )
-    from aipm_cli.cohort_index import Index
-
-    # The index lives in this data directory's cache, never in a source (none when the cache is in one).
-    index = None if inside else Index(app.layout.cache)
-    if index is not None and not index.open():
-        app.say_plain(f"Note: {index.problem}; every learner is folded.")
-        index = None
-    try:
-        summary = build(chosen, sources, options, app.now(), index=index, rebuild=rebuild)
-    finally:
-        if index is not None:
-            index.close()
+    summary = _summarize(
+        app, sources, roadmap, day, wanted,
+        stuck_weeks=stuck_weeks, inactive_days=inactive_days, with_notes=with_notes, items=by == "item",
+        rules=chosen_rules, sort=sort, filters=wanted, full=full,
+        rebuild=rebuild,
+    )  # fmt: skip
     for notice in summary.notices:
         app.say_plain(f"Note: {notice}.")
     module = import_module(RENDERERS[fmt])
@@ -210,6 +172,161 @@ def report(
         app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
     if summary.unreadable:
         raise typer.Exit(ExitCode.ERROR)
+
+
+@cohort.command("nudge")
+def nudge(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="SOURCE...", help="JSON exports, folders of exports, aipm data directories.", show_default=False
+        ),
+    ],
+    roadmap: Annotated[
+        str | None,
+        typer.Option("--roadmap", "-r", metavar="ID|PATH", help="The roadmap to report on (default: the one in use)."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="The cohort as things stood at the end of this date.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text (one draft after another) or json.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the drafts to this file.")
+    ] = None,
+    stuck_weeks: Annotated[
+        int, typer.Option("--stuck-weeks", metavar="N", min=1, max=520, help="In progress longer than this is stuck.")
+    ] = 4,
+    inactive_days: Annotated[
+        int,
+        typer.Option(
+            "--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."
+        ),
+    ] = 14,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules", metavar="RULE,...", help="The at-risk rules in force (default: all; see cohort report)."
+        ),
+    ] = None,
+    risk_under: Annotated[
+        float,
+        typer.Option("--risk-under", metavar="PERCENT", min=0, max=100, help="low-and-idle: under this percent done."),
+    ] = 25.0,
+    risk_idle: Annotated[
+        int,
+        typer.Option("--risk-idle", metavar="DAYS", min=1, max=3650, help="low-and-idle: inactive this many days."),
+    ] = 7,
+    risk_behind: Annotated[
+        float,
+        typer.Option(
+            "--risk-behind", metavar="WEEKS", min=0.1, max=520, help="behind: weeks behind the cohort's median pace."
+        ),
+    ] = 2.0,
+) -> None:
+    """Draft one short message per learner who needs attention (never sent).
+
+    Each draft says what the cohort report saw, with a mailto: link when the
+    learner's export shares an email address. aipm sends nothing: copy the
+    drafts, or open the links in your mail program.
+    """
+    import json
+
+    from aipm_cli.cohort import nudges
+    from aipm_cli.dates import parse_date
+    from aipm_cli.errors import ExitCode
+
+    app = ctx.obj
+    fmt = fmt.strip().lower()
+    if fmt not in ("text", "json"):
+        raise usage_error(f"'{fmt}' is not a format for nudges; use text or json.", "--format")
+    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
+    summary = _summarize(
+        app, sources, roadmap, day, (),
+        stuck_weeks=stuck_weeks, inactive_days=inactive_days, rules=_rules(rules, risk_under, risk_idle, risk_behind),
+    )  # fmt: skip
+    drafts = nudges(summary)
+    if fmt == "json":
+        text = json.dumps(
+            {"format": "aipm-cohort-nudges", "as_of": summary.as_of.isoformat(), "sent": False,
+             "drafts": [vars(d) for d in drafts]},
+            indent=2, ensure_ascii=False,
+        ) + "\n"  # fmt: skip
+    else:
+        blocks = []
+        for d in drafts:
+            to = f"To: {d.name} <{d.address}>" if d.address else f"To: {d.name} (no address shared in an export)"
+            block = f"{to}\nSubject: {d.subject}\n\n{d.body}\n"
+            if d.mailto:
+                block += f"\n{d.mailto}\n"
+            blocks.append(block)
+        text = ("\n" + "-" * 72 + "\n\n").join(blocks)
+    if output is None:
+        app.write_report(text, fmt)
+    else:
+        app.write_file(output, text.encode("utf-8"), "-o", fmt)
+    from aipm_cli.wording import count
+
+    app.say_plain(f"{count(len(drafts), 'draft')} for the learners who need attention; nothing was sent.")
+    for bad in summary.unreadable:
+        app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
+    if summary.unreadable:
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def _summarize(
+    app: Any,
+    sources: list[Path],
+    roadmap: str | None,
+    day: Any,
+    wanted: tuple[str, ...],
+    *,
+    rebuild: bool = False,
+    **settings: Any,
+) -> Any:
+    """The cohort summary (read through the cohort index in this data directory's cache)."""
+    from aipm_cli import catalog
+    from aipm_cli.cohort import Options, build
+    from aipm_cli.cohort_index import Index
+
+    spec = roadmap or app.roadmap_spec
+    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
+    # A source may be this data directory itself: then not even the roadmap cache is written.
+    home = app.layout.root.resolve()
+    inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())
+    chosen = catalog.parse_roadmap_text(
+        catalog.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
+    )
+    phases = {p.id for p in chosen.phases}
+    for f in wanted:
+        if f.startswith("phase:") and f[len("phase:") :] not in phases:
+            raise usage_error(f"'{f[len('phase:') :]}' is not a phase of {chosen.id}.", "--filter")
+    options = Options(today=app.today(), as_of=day, hours_per_week=app.hours_per_week(), **settings)
+    # The index lives in this data directory's cache, never in a source (none when the cache is in one).
+    index = None if inside else Index(app.layout.cache)
+    if index is not None and not index.open():
+        app.say_plain(f"Note: {index.problem}; every learner is folded.")
+        index = None
+    try:
+        return build(chosen, sources, options, app.now(), index=index, rebuild=rebuild)
+    finally:
+        if index is not None:
+            index.close()
+
+
+def _rules(rules: str | None, under: float, idle: int, behind: float) -> Any:
+    from aipm_cli.cohort import RULES, Rules
+
+    chosen: tuple[str, ...] = RULES
+    if rules is not None:
+        chosen = tuple(dict.fromkeys(r.strip().lower() for r in rules.split(",") if r.strip()))
+        unknown = [r for r in chosen if r not in RULES]
+        if unknown or not chosen:
+            what = f"'{unknown[0]}' is not a rule" if unknown else "no rule is named"
+            raise usage_error(f"{what}; use {', '.join(RULES)} (comma-separated).", "--rules")
+    return Rules(under, idle, behind, chosen)
 
 
 def register(app: typer.Typer) -> None:

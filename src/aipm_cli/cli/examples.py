@@ -56,8 +56,13 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
     ("cohort", "report"): [
         "aipm cohort report exports/",
         "aipm cohort report ada.json sam.json -o cohort.html",
-        "aipm cohort report ~/cohort-repo --format csv --by item",
+        "aipm cohort report exports/ --filter at-risk --sort percent",
     ],
+    ("cohort", "nudge"): [
+        "aipm cohort nudge exports/",
+        "aipm cohort nudge exports/ --format json -o drafts.json",
+    ],
+
     ("sync",): ["aipm sync", "aipm sync --status"],
     ("tui",): ["aipm tui", "aipm tui --user sam"],
     ("completion",): [
