@@ -467,3 +467,124 @@ def test_nudge_drafts_one_message_per_flagged_learner_and_sends_nothing(
     text = runner.invoke(app, ["cohort", "nudge", "class", "shared", "-r", "tiny.yaml"]).stdout
     assert "To: late <late@example.org>" in text and "To: quiet (no address shared in an export)" in text
     assert text.count("Subject: ") == len(drafts)
+
+
+# --------------------------------------------------------------------------- #
+# (4) Layouts that fit git hosts: shards, and one repository per learner
+# --------------------------------------------------------------------------- #
+
+PEOPLE = {
+    "ada": [(0, "done", "a"), (30, "start", "b")],
+    "adam": [(5, "done", "a"), (6, "done", "b"), (50, "skip", "c")],
+    "al": [(1, "start", "a")],  # a two-character name: a learner in the flat layout, a shard of its own when sharded
+    "bob": [(2, "done", "c")],
+}
+
+
+def comparable(summary: Any) -> dict[str, Any]:
+    """The report's figures, without where they were read from."""
+    data = document(summary)
+    for learner in data["learners"]:
+        learner.pop("sources")
+    return data
+
+
+def test_a_sharded_cohort_reads_the_same_as_a_flat_one(tmp_path: Path) -> None:
+    flat, sharded = tmp_path / "flat", tmp_path / "sharded"
+    for name, changes in PEOPLE.items():
+        write_log(flat, name, lines(changes))
+        write_log(sharded, name, lines(changes), shard=True)
+    assert (sharded / "learners" / "ad" / "adam").is_dir() and (sharded / "learners" / "al" / "al").is_dir()
+    one, two = report([flat]), report([sharded])
+    assert one.unreadable == two.unreadable == []
+    assert [x.name for x in two.learners] == sorted(PEOPLE)
+    assert comparable(one) == comparable(two)
+    # A learner in the wrong shard is named, not silently dropped or read as someone else.
+    wrong = sharded / "learners" / "bo" / "cy" / "tiny" / "changes"
+    wrong.mkdir(parents=True)
+    (wrong / "d.jsonl").write_bytes(b"".join(lines([(0, "done", "a")])))
+    three = report([sharded])
+    assert [u.reason for u in three.unreadable] == ["it is not in its shard (learners/cy/)"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key in ("GIT_AUTHOR", "GIT_COMMITTER"):
+        monkeypatch.setenv(f"{key}_NAME", "Test")
+        monkeypatch.setenv(f"{key}_EMAIL", "test@example.org")
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        out[str(path.relative_to(folder))] = (
+            path.read_bytes() if path.is_file() else b"",
+            info.st_mode,
+            info.st_mtime_ns,
+        )
+    return out
+
+
+@pytest.mark.usefixtures("git_env")
+def test_cohort_pull_fetches_into_the_cache_and_writes_nothing_into_a_remote(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from typer.testing import CliRunner
+
+    from aipm_cli.cli import app
+
+    remotes = []
+    for name, changes in PEOPLE.items():
+        work = tmp_path / "work" / name
+        write_log(work, name, lines(changes))
+        (work / "learners" / name / "link").symlink_to("/etc/passwd")  # never followed out of the checkout
+        git(work, "init", "-q")
+        git(work, "add", "-A")
+        git(work, "commit", "-q", "-m", "progress")
+        bare = tmp_path / "remotes" / f"{name}.git"
+        bare.parent.mkdir(exist_ok=True)
+        git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+        remotes.append(bare)
+    # Read-only remotes: a write into them would fail loudly, and their content is compared as well.
+    for bare in remotes:
+        for path in [bare, *bare.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    before = {str(b): snapshot(b) for b in remotes}
+    runner = CliRunner()
+    try:
+        result = runner.invoke(app, ["cohort", "pull", *map(str, remotes), str(tmp_path / "nowhere.git")])
+        assert result.exit_code == 1 and "Could not pull" in result.stderr and "nowhere.git" in result.stderr
+        folders = result.stdout.split()
+        assert len(folders) == len(PEOPLE)
+        cache = tmp_path / "home" / "cache"
+        assert all(Path(f).is_relative_to(cache) for f in folders)
+        assert {str(b): snapshot(b) for b in remotes} == before
+        # Pulled again after a learner's new commit: the checkout follows.
+        listed = runner.invoke(app, ["cohort", "pull", "--list"]).stdout.split()
+        assert sorted(listed) == sorted(folders)
+        pulled = report([Path(f) for f in folders])
+        assert pulled.unreadable == []
+        flat = tmp_path / "flat"
+        for name, changes in PEOPLE.items():
+            write_log(flat, name, lines(changes))
+        assert comparable(pulled) == comparable(report([flat]))
+        for f in folders:
+            link = next(Path(f).rglob("link"))
+            assert not link.is_symlink() and link.read_text() == "/etc/passwd"  # a plain file naming the target
+    finally:
+        for bare in remotes:
+            for path in [bare, *bare.rglob("*")]:
+                if not path.is_symlink():
+                    os.chmod(path, path.stat().st_mode | stat.S_IWUSR)

@@ -465,9 +465,29 @@ def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
     except OSError as exc:
         bad.append(Unreadable(str(root), f"cannot list its learners: {_reason(exc)}"))
         return
-    for learner in learners:
-        if learner.name.startswith(".") or not learner.is_dir():
+    expanded: list[os.DirEntry[str]] = []
+    for entry in learners:
+        if entry.name.startswith(".") or not entry.is_dir():
             continue
+        if not _is_shard(entry):
+            expanded.append(entry)
+            continue
+        # A shard (learners/<first two characters of the name>/<name>/): its learners, read as flat ones.
+        try:
+            inside = sorted(os.scandir(entry.path), key=lambda e: e.name)
+        except OSError as exc:
+            bad.append(Unreadable(str(Path(entry.path)), f"cannot list it: {_reason(exc)}"))
+            continue
+        for learner in inside:
+            if learner.name.startswith(".") or not learner.is_dir():
+                continue
+            if learner.name[:2].casefold() != entry.name.casefold():
+                bad.append(
+                    Unreadable(str(Path(learner.path)), f"it is not in its shard (learners/{shard(learner.name)}/)")
+                )
+                continue
+            expanded.append(learner)
+    for learner in expanded:
         where = str(Path(learner.path))
         try:
             name = check_user_name(learner.name)
@@ -509,6 +529,28 @@ def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
                     found.append(part)
                 part.legacy = legacy
                 part.version = progress.roadmap_version
+
+
+def shard(name: str) -> str:
+    """The shard folder of a learner in the sharded layout: the first two characters of the name, lowercased."""
+    return name[:2].casefold()
+
+
+def _is_shard(entry: os.DirEntry[str]) -> bool:
+    """A two-character folder of learners/ holding learners rather than roadmaps (a learner's own folder holds
+    `<roadmap>/changes/`, `progress.json` or `backups/`; a shard's holds learners' folders)."""
+    if len(entry.name) != 2:
+        return False
+    try:
+        children = [c for c in os.scandir(entry.path) if not c.name.startswith(".")]
+    except OSError:
+        return False
+    if not children or any(c.name in ("progress.json", "backups") for c in children):
+        return False
+    for child in children:
+        if not child.is_dir() or os.path.isdir(os.path.join(child.path, "changes")):
+            return False
+    return True
 
 
 def _walk(folder: Path) -> tuple[list[Path], list[Path]]:

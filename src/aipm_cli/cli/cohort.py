@@ -276,6 +276,57 @@ def nudge(
         raise typer.Exit(ExitCode.ERROR)
 
 
+@cohort.command("pull")
+def pull(
+    ctx: typer.Context,
+    remotes: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="REMOTE...",
+            help="Learners' own repositories (git addresses) to fetch into your cache; never written to.",
+            show_default=False,
+        ),
+    ] = None,
+    listing: Annotated[bool, typer.Option("--list", help="Print the folders pulled so far, fetching nothing.")] = False,
+) -> None:
+    """Fetch learners' own repositories into your cache, for `cohort report`.
+
+    Each repository is fetched (only read: nothing is ever pushed to it) into
+    its own folder of your cache, and that folder is printed: pass the folders
+    to `aipm cohort report`. A repository that cannot be fetched is named, and
+    the exit code is then 1.
+    """
+    from aipm_cli.cohort_pull import pull as fetch
+    from aipm_cli.cohort_pull import pulled
+    from aipm_cli.errors import ExitCode
+
+    app = ctx.obj
+    if listing:
+        if remotes:
+            raise usage_error("--list fetches nothing; give either remotes or --list.", "--list")
+        for done in pulled(app.layout.cache):
+            app.write_report(f"{done.path}\n", "text")
+        return
+    if not remotes:
+        raise usage_error("name at least one repository to pull (or --list).")
+    failed = 0
+    for remote in remotes:
+        done = fetch(app.layout.cache, remote)
+        if done.problem is None:
+            app.write_report(f"{done.path}\n", "text")
+        else:
+            failed += 1
+            app.say_plain(f"Could not pull {remote}: {done.problem.rstrip('.')}.")
+    from aipm_cli.wording import count
+
+    app.say_plain(
+        f"Pulled {count(len(remotes) - failed, 'repository', 'repositories')} into {app.layout.cache}; "
+        "nothing was written to them."
+    )
+    if failed:
+        raise typer.Exit(ExitCode.ERROR)
+
+
 def _summarize(
     app: Any,
     sources: list[Path],

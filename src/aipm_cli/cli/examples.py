@@ -58,11 +58,14 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
         "aipm cohort report ada.json sam.json -o cohort.html",
         "aipm cohort report exports/ --filter at-risk --sort percent",
     ],
+    ("cohort", "pull"): [
+        "aipm cohort pull https://git.example.org/ada/aipm.git",
+        "aipm cohort pull --list",
+    ],
     ("cohort", "nudge"): [
         "aipm cohort nudge exports/",
         "aipm cohort nudge exports/ --format json -o drafts.json",
     ],
-
     ("sync",): ["aipm sync", "aipm sync --status"],
     ("tui",): ["aipm tui", "aipm tui --user sam"],
     ("completion",): [
