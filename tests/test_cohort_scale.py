@@ -232,6 +232,28 @@ def test_a_second_report_folds_only_the_learners_whose_files_changed(
     index.close()
 
 
+def test_a_look_back_reads_the_index_without_displacing_todays_folds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aipm_cli import cohort
+    from aipm_cli.cohort import Options, build
+
+    data = tmp_path / "data"
+    write_log(data, "ada", lines([(0, "done", "a"), (50, "start", "b")]))
+    index = opened(tmp_path / "cache")
+    report([data], index)
+    earlier = Options(today=TODAY, as_of=date(2026, 10, 15))
+    assert build(tiny(), [data], earlier, NOW_AT, workers=1, index=index, keep=False).learners[0].counts.done == 1
+    folded: list[str] = []
+    real = cohort.fold_learner
+    monkeypatch.setattr(
+        cohort, "fold_learner", lambda roadmap, name, *a: folded.append(name) or real(roadmap, name, *a)
+    )
+    report([data], index)
+    assert folded == []
+    index.close()
+
+
 def test_a_change_dated_after_the_kept_fold_day_is_folded_again(tmp_path: Path) -> None:
     data = tmp_path / "data"
     write_log(data, "ada", lines([(0, "done", "a"), (80, "done", "b")]))  # 2026-12-20: after the report's day
@@ -588,3 +610,39 @@ def test_cohort_pull_fetches_into_the_cache_and_writes_nothing_into_a_remote(tmp
             for path in [bare, *bare.rglob("*")]:
                 if not path.is_symlink():
                     os.chmod(path, path.stat().st_mode | stat.S_IWUSR)
+
+
+# --------------------------------------------------------------------------- #
+# (5) Over time: --since
+# --------------------------------------------------------------------------- #
+
+
+def test_since_says_who_finished_what_went_quiet_and_recovered(triage: Any, tmp_path: Path) -> None:
+    # hush: active on 11-10 (a done 10 days before), quiet now; on b since day 20: stuck now, not then.
+    write_log(tmp_path / "more", "hush", lines([(20, "start", "b"), (30, "done", "a")]))
+    result = triage("-f", "json", "--since", "2026-11-10", sources=("class", "more"))
+    assert result.exit_code == 0, result.stderr
+    since = json.loads(result.stdout)["since"]
+    assert since["since"] == "2026-11-10"
+    assert {x["name"]: x["items"] for x in since["finished"]} == {
+        "fast": ["D"],
+        "steady": ["C"],
+        "slow": ["A"],
+        "stuck": ["B"],
+    }
+    assert since["joined"] == ["never"]
+    assert since["went_quiet"] == ["hush"]
+    assert since["active_again"] == ["slow", "steady", "stuck"]  # quiet over 14 days on 11-10, active now
+    assert since["newly_at_risk"] == [{"name": "hush", "rules": ["stuck"]}]
+    assert since["no_longer_at_risk"] == []
+    assert since["left"] == []
+    md = triage("-f", "md", "--since", "2026-11-10", sources=("class", "more")).stdout
+    assert md.index("## Since 2026-11-10") < md.index("Needs attention")
+    assert "- **Went quiet:** hush" in md and "- **Finished:** fast: D; " in md
+    text = triage("--since", "2026-11-10", sources=("class", "more")).stdout
+    assert "Since 2026-11-10" in text and "Active again: slow, steady, stuck" in text
+    html = triage("-f", "html", "--since", "2026-11-10", sources=("class", "more")).stdout
+    assert "<strong>Went quiet:</strong> hush" in html
+    assert json.loads(triage("-f", "json", sources=("class", "more")).stdout)["since"] is None
+    late = triage("--since", "2026-11-24")
+    assert late.exit_code == 2 and "--since" in late.stderr

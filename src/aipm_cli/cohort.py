@@ -333,6 +333,8 @@ class CohortSummary:
     attention: list[LearnerSummary] = field(default_factory=list)  # flagged learners, most flags first
     dropoff: list[ItemFlow] = field(default_factory=list)
     shown_of: int = 0  # learners before --filter (s.learners holds those shown)
+    digest: Digest | None = None  # what changed since an earlier day (--since)
+    everyone: list[LearnerSummary] = field(default_factory=list)  # every learner, whatever --filter lists
 
 
 # --------------------------------------------------------------------------- #
@@ -1030,6 +1032,7 @@ def _learners(
     rebuild: bool,
     bad: list[Unreadable],
     notices: list[str],
+    keep: bool = True,
 ) -> list[LearnerSummary]:
     """Every learner's summary: from the index where it holds, folded where it does not."""
     key = _fingerprint(roadmap, options) if index is not None else ""
@@ -1043,7 +1046,8 @@ def _learners(
             notices.extend(found.notices)
             if found.summary is not None:
                 ready[position] = found.summary
-                index.used(roadmap.id, name, parts, options.today)
+                if keep:
+                    index.used(roadmap.id, name, parts, options.today)
                 continue
             kept = found.kept
         jobs.append((name, parts, kept))
@@ -1053,10 +1057,10 @@ def _learners(
         positions, _each_learner(roadmap, jobs, options, workers, marking=index is not None), strict=True
     ):
         made[position] = (summary, problems)
-        if index is not None and summary is not None:
+        if index is not None and summary is not None and keep:
             name, parts = groups[position]
             index.keep(roadmap.id, name, parts, marks, kept, key, (summary, problems), options.today)
-    if index is not None:
+    if index is not None and keep:
         index.commit(options.today)
     out: list[LearnerSummary] = []
     for position in range(len(groups)):
@@ -1076,12 +1080,14 @@ def build(
     workers: int | None = None,
     index: Index | None = None,
     rebuild: bool = False,
+    keep: bool = True,
 ) -> CohortSummary:
     """The cohort report over every learner in these sources (see the module docstring).
 
     `workers`: processes to fold learners in (default: one per core, up to 8, for 64 learners or more).
     `index`: an open cohort index (cohort_index.py) to take unchanged learners from and keep new folds
-    in; `rebuild` folds every learner again (and keeps the new folds).
+    in; `rebuild` folds every learner again (and keeps the new folds); `keep`: False reads the index
+    without writing to it (a look back at another day, which must not displace today's folds).
     """
     parts, bad = discover(paths)
     ours: dict[str, list[_Part]] = {}
@@ -1093,7 +1099,7 @@ def build(
             other.setdefault((part.name, part.roadmap), []).append(part)
     names = sorted(ours, key=lambda n: (n.casefold(), n))
     notices: list[str] = []
-    learners = _learners(roadmap, [(n, ours[n]) for n in names], options, workers, index, rebuild, bad, notices)
+    learners = _learners(roadmap, [(n, ours[n]) for n in names], options, workers, index, rebuild, bad, notices, keep)
     elsewhere = [
         Elsewhere(name, roadmap_id, list(dict.fromkeys(p.source for p in found)))
         for (name, roadmap_id), found in sorted(other.items())
@@ -1142,6 +1148,7 @@ def build(
         attention=[x for x in attention if x in shown] if options.filters else attention,
         dropoff=dropoff,
         shown_of=everyone,
+        everyone=learners,
     )
 
 
@@ -1292,3 +1299,78 @@ def nudges(s: CohortSummary) -> list[Nudge]:
             mailto = f"mailto:{learner.contact}?subject={quote(subject)}&body={quote(body)}"
         out.append(Nudge(learner.name, learner.contact, subject, body, mailto))
     return out
+
+
+# --------------------------------------------------------------------------- #
+# Over time: what changed since an earlier day
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Digest:
+    """What changed between the cohort as of `since` and as of the report's day."""
+
+    since: date
+    finished: list[tuple[str, list[str]]]  # learner, titles of the items they finished since
+    joined: list[str]  # learners with no change by `since`
+    went_quiet: list[str]  # inactive now, not then
+    active_again: list[str]  # inactive then, not now
+    newly_at_risk: list[tuple[str, list[str]]]  # learner, the rules that flag them now and did not then
+    no_longer_at_risk: list[str]  # flagged then, not now
+    left: list[str]  # in the report then, not now (their sources are gone)
+
+
+def digest(before: CohortSummary, after: CohortSummary) -> Digest:
+    """The digest between two summaries of the same sources (before: as of the earlier day), over every
+    learner (whatever --filter lists)."""
+    then = {x.name: x for x in before.everyone or before.learners}
+    now = {x.name: x for x in after.everyone or after.learners}
+    titles = {f.id: f.title for f in after.dropoff}
+    finished = []
+    joined, quiet, again, risk, safe = [], [], [], [], []
+    for name, x in now.items():
+        old = then.get(name)
+        if old is None or old.last_activity is None:
+            if x.last_activity is not None:
+                joined.append(name)
+        done = [k for k, v in x.statuses.items() if v == "done" and (old is None or old.statuses.get(k) != "done")]
+        if done:
+            finished.append((name, [titles.get(k, k) for k in done]))
+        if old is None:
+            continue
+        if x.inactive and not old.inactive and old.last_activity is not None:
+            quiet.append(name)
+        if old.inactive and not x.inactive and old.last_activity is not None:
+            again.append(name)
+        rules_then = {f.rule for f in old.flags}
+        new_rules = [f.rule for f in x.flags if f.rule not in rules_then]
+        if new_rules:
+            risk.append((name, new_rules))
+        if old.flags and not x.flags:
+            safe.append(name)
+    left = [name for name in then if name not in now]
+    return Digest(before.as_of, finished, joined, quiet, again, risk, safe, left)
+
+
+def digest_rows(d: Digest, full: bool) -> list[tuple[str, str]]:
+    """The digest as (label, text) lines for the text, Markdown and HTML formats (empty: nothing changed)."""
+
+    def names(values: list[str]) -> str:
+        shown, more = capped(values, CAP_NAMES, full)
+        return ", ".join(shown) + (f" and {more} more" if more else "")
+
+    rows = []
+    if d.finished:
+        shown, more = capped(d.finished, CAP_NAMES, full)
+        text = "; ".join(f"{name}: {', '.join(items)}" for name, items in shown)
+        rows.append(("Finished", text + (f"; and {more} more learners" if more else "")))
+    for label, values in (("Joined", d.joined), ("Went quiet", d.went_quiet), ("Active again", d.active_again)):
+        if values:
+            rows.append((label, names(values)))
+    if d.newly_at_risk:
+        rows.append(("Newly at risk", names([f"{name} ({', '.join(rules)})" for name, rules in d.newly_at_risk])))
+    if d.no_longer_at_risk:
+        rows.append(("No longer at risk", names(d.no_longer_at_risk)))
+    if d.left:
+        rows.append(("No longer in the sources", names(d.left)))
+    return rows

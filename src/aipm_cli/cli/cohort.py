@@ -111,6 +111,14 @@ def report(
             "--risk-behind", metavar="WEEKS", min=0.1, max=520, help="behind: weeks behind the cohort's median pace."
         ),
     ] = 2.0,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Lead with what changed since this date: who finished what, went quiet, recovered.",
+        ),
+    ] = None,
 ) -> None:
     """One report across a cohort of learners.
 
@@ -145,8 +153,13 @@ def report(
             raise usage_error(f"'{f}' is not a filter; use {', '.join(FILTERS)} or phase:ID.", "--filter")
     chosen_rules = _rules(rules, risk_under, risk_idle, risk_behind)
 
+    earlier = option_value("--since", parse_date, since, app.today(), what="date") if since else None
+    if earlier is not None and earlier >= (day or app.today()):
+        raise usage_error(
+            f"--since {earlier.isoformat()} is not before the report's day; give an earlier date.", "--since"
+        )
     summary = _summarize(
-        app, sources, roadmap, day, wanted,
+        app, sources, roadmap, day, wanted, since=earlier,
         stuck_weeks=stuck_weeks, inactive_days=inactive_days, with_notes=with_notes, items=by == "item",
         rules=chosen_rules, sort=sort, filters=wanted, full=full,
         rebuild=rebuild,
@@ -335,6 +348,7 @@ def _summarize(
     wanted: tuple[str, ...],
     *,
     rebuild: bool = False,
+    since: Any = None,
     **settings: Any,
 ) -> Any:
     """The cohort summary (read through the cohort index in this data directory's cache)."""
@@ -361,7 +375,16 @@ def _summarize(
         app.say_plain(f"Note: {index.problem}; every learner is folded.")
         index = None
     try:
-        return build(chosen, sources, options, app.now(), index=index, rebuild=rebuild)
+        summary = build(chosen, sources, options, app.now(), index=index, rebuild=rebuild)
+        if since is not None:
+            from dataclasses import replace
+
+            from aipm_cli.cohort import digest
+
+            earlier = replace(options, as_of=since, filters=(), items=False)
+            before = build(chosen, sources, earlier, app.now(), index=index, keep=False)
+            summary.digest = digest(before, summary)
+        return summary
     finally:
         if index is not None:
             index.close()

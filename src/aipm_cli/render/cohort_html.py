@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped
+from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
 from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
 from aipm_cli.summary import WEEKS_SHOWN
 
@@ -49,6 +49,7 @@ def render(s: CohortSummary) -> str:
             range_=percent_range,
             capped=capped,
             reached=reached,
+            digest_rows=digest_rows,
             caps={
                 "attention": CAP_ATTENTION,
                 "evidence": CAP_EVIDENCE,

@@ -69,6 +69,22 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
     }
 
 
+def _digest(s: CohortSummary) -> dict[str, Any] | None:
+    d = s.digest
+    if d is None:
+        return None
+    return {
+        "since": d.since.isoformat(),
+        "finished": [{"name": name, "items": items} for name, items in d.finished],
+        "joined": d.joined,
+        "went_quiet": d.went_quiet,
+        "active_again": d.active_again,
+        "newly_at_risk": [{"name": name, "rules": rules} for name, rules in d.newly_at_risk],
+        "no_longer_at_risk": d.no_longer_at_risk,
+        "left": d.left,
+    }
+
+
 def flags_data(learner: LearnerSummary) -> list[dict[str, str]]:
     return [{"rule": f.rule, "rule_text": f.rule_text, "seen": f.seen, "reason": f.reason} for f in learner.flags]
 
@@ -98,6 +114,7 @@ def document(s: CohortSummary) -> dict[str, Any]:
         },
         "could_not_read": len(s.unreadable),
         "notices": s.notices,
+        "since": _digest(s),
         "attention": [{"name": x.name, "percent": x.percent, "flags": flags_data(x)} for x in s.attention],
         "cohort": {
             "learners": g.learners,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped
+from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
 from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
 from aipm_cli.render.markdown import evidence, md
 from aipm_cli.summary import WEEKS_SHOWN
@@ -33,6 +33,11 @@ def _top(s: CohortSummary) -> list[str]:
     for notice in s.notices:
         out += [f"> {md(notice)}  "]
     if s.notices:
+        out.append("")
+    if s.digest is not None:
+        out += [f"## Since {s.digest.since.isoformat()}", ""]
+        rows = digest_rows(s.digest, s.options.full)
+        out += [f"- **{label}:** {md(value)}" for label, value in rows] or ["_Nothing changed._"]
         out.append("")
     if not s.glance.learners:
         return out

@@ -15,7 +15,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped
+from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped, digest_rows
 from aipm_cli.render.safe import clean
 from aipm_cli.summary import WEEKS_SHOWN
 
@@ -266,6 +266,16 @@ def _top(console: Console, s: CohortSummary) -> None:
         )  # fmt: skip
     for notice in s.notices:
         _line(console, text(notice, "dim"), 0)
+    if s.digest is not None:
+        console.print()
+        console.print(_heading(f"Since {s.digest.since.isoformat()}"))
+        rows = digest_rows(s.digest, s.options.full)
+        if not rows:
+            console.print(Text("  Nothing changed.", style="dim"))
+        for label, value in rows:
+            row = Text(f"{label}: ", style="bold")
+            row.append_text(text(value))
+            _line(console, row, 2)
 
 
 def _attention(console: Console, s: CohortSummary) -> None:
