@@ -646,3 +646,17 @@ def test_since_says_who_finished_what_went_quiet_and_recovered(triage: Any, tmp_
     assert json.loads(triage("-f", "json", sources=("class", "more")).stdout)["since"] is None
     late = triage("--since", "2026-11-24")
     assert late.exit_code == 2 and "--since" in late.stderr
+
+
+def test_a_damaged_or_foreign_index_is_named_and_every_learner_folded(triage: Any, tmp_path: Path) -> None:
+    cache = tmp_path / "home" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "cohort-index.sqlite3").write_bytes(b"not a database, just bytes" * 100)
+    result = triage("-f", "json")
+    assert result.exit_code == 0 and len(json.loads(result.stdout)["learners"]) == 6
+    assert "cohort index" in result.stderr and "every learner is folded" in result.stderr
+    (cache / "cohort-index.sqlite3").unlink()
+    (cache / "cohort-index.sqlite3").symlink_to(tmp_path / "elsewhere.sqlite3")
+    result = triage("-f", "json")
+    assert result.exit_code == 0 and "symbolic link" in result.stderr
+    assert not (tmp_path / "elsewhere.sqlite3").exists()

@@ -19,6 +19,13 @@ percent = done / (trackable units - skipped); pace and forecast from
 `progress.forecast`; active weeks from `progress.activity_weeks`. As of a day
 D: the fold of the changes dated up to D, as `export --as-of` does.
 
+Data directories may keep learners flat (`learners/<name>/`) or in shards
+(`learners/<first two characters>/<name>/`); both read the same. With a
+cohort index (cohort_index.py), learners whose files did not change are not
+folded again. Who needs attention is decided by stated rules (`Rules`), each
+flag carrying the rule that raised it; `nudges()` drafts messages from them
+and `digest()` compares the cohort with an earlier day.
+
 `build()` never prints and never exits: what cannot be read is returned in
 `CohortSummary.unreadable`, each with the source and the reason.
 """
