@@ -2,6 +2,22 @@
 
     python bench/cohort_bench.py            # 250 / 500 / 1,000 learners
     python bench/cohort_bench.py --quick    # 50 / 100 learners, a smoke check
+    python bench/cohort_bench.py --scale    # 1,000 and 10,000 learners, with the cohort index (opt-in: minutes
+                                            # and about 1.3 GB of disk; not run in CI)
+    python bench/cohort_bench.py --scale --sizes 1000   # one size only
+
+`--scale` writes one data directory per size (the first 200 learners' logs
+are generated, the rest are copies of them under other names: the report
+folds each learner anyway), then measures:
+
+- the baseline: reading and parsing every log line once with the same JSON
+  reader the fold uses (`record.logs.changes`), in one process;
+- the first report (an empty cohort index) and its peak memory;
+- a second report after 1% of the learners made 10 new changes each (only
+  those learners are folded again).
+
+Targets (issue 28): the first report within 2x the baseline and under
+500 MB; the second under 5 s on 2 cores.
 
 Each cohort is written twice, straight to disk for speed (change lines made
 with `aipm_cli.record.changes.line`, ids from `new_id`): as one JSON export
@@ -114,10 +130,103 @@ def make_cohort(size: int, folder: Path, seed: int = 7) -> tuple[Path, Path]:
     return exports, data
 
 
+def make_data_dir(size: int, folder: Path, distinct: int = 200, seed: int = 7) -> tuple[Path, list[Path]]:
+    """`size` learners in one data directory (the first `distinct` generated, the rest copies); their log files."""
+    from aipm_cli import catalog
+    from aipm_cli.record.changes import line
+
+    roadmap = catalog.load_roadmap_file(catalog.find("ai-product-manager", folder / "none"))
+    ids = list(roadmap.index.trackable_ids())
+    skills = [s.id for s in roadmap.skills]
+    rng = random.Random(seed)
+    data = folder / "data"
+    made: list[bytes] = []
+    files = []
+    for n in range(size):
+        if n < distinct:
+            made.append(b"".join(line(c) for c in learner_changes(ids, skills, rng, f"laptop-{n:04x}")))
+        changes = data / "learners" / f"learner-{n:05d}" / roadmap.id / "changes"
+        changes.mkdir(parents=True)
+        path = changes / f"laptop-{n % distinct:04x}.jsonl"
+        path.write_bytes(made[n % distinct])
+        files.append(path)
+    return data, files
+
+
+def append_changes(path: Path, count: int, rng: random.Random) -> None:
+    """`count` new changes at the end of a learner's log, dated after everything in it."""
+    from aipm_cli.record.changes import FORMAT, line, new_id
+
+    device = path.stem
+    moment = datetime(2026, 11, 24, 8, tzinfo=UTC)
+    last = None
+    out = []
+    for n in range(count):
+        moment += timedelta(minutes=1)
+        last = new_id(moment, last)
+        item = rng.choice(["ai-for-everyone", "user-research", "product-strategy"])
+        op = "start" if n % 2 else "done"
+        out.append(line({"v": FORMAT, "id": last, "at": moment.isoformat(), "on": moment.date().isoformat(),
+                         "device": device, "op": op, "targets": [item], "units": [item]}))  # fmt: skip
+    with path.open("ab") as handle:
+        handle.write(b"".join(out))
+
+
+def baseline(files: list[Path]) -> float:
+    """Seconds to read and parse every line of these logs once, with the reader the fold uses."""
+    import time
+
+    from aipm_cli.record import logs
+
+    logs.fast_reading()
+    start = time.perf_counter()
+    for path in files:
+        for _change in logs.changes(path, logs.Problems()):
+            pass
+    return time.perf_counter() - start
+
+
+def scale(sizes: list[int]) -> None:
+    """The --scale run: first and second report, against the baseline (see the module docstring)."""
+    aipm = aipm_command()
+    rows = []
+    for size in sizes:
+        folder = Path(tempfile.mkdtemp(prefix="aipm-cohort-scale-"))
+        try:
+            data, files = make_data_dir(size, folder)
+            env = {**os.environ, "AIPM_HOME": str(folder / "home"), "AIPM_NOW": "2026-11-24T10:00:00+00:00"}
+            parse = baseline(files)
+            command = [*aipm, "cohort", "report", str(data), "--format", "json"]
+            first = timed(command, env)
+            rng = random.Random(size)
+            for path in rng.sample(files, max(1, size // 100)):
+                append_changes(path, 10, rng)
+            second = timed(command, env)
+            rebuilt = timed([*command, "--rebuild"], env)
+            for label, (_seconds, _cpu, _mb, code) in (("first", first), ("second", second), ("--rebuild", rebuilt)):
+                if code != 0:
+                    raise SystemExit(f"cohort report ({label}, {size} learners) exited with {code}")
+            rows.append((size, parse, first, second, rebuilt))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"{'learners':>8} {'changes':>10} {'parse s':>8}  {'first: wall, CPU, MB':>22}  {'x parse':>7}"
+          f"  {'second: wall, CPU, MB':>22}  {'--rebuild: wall, CPU':>20}")  # fmt: skip
+    for size, parse, first, second, rebuilt in rows:
+        print(f"{size:>8} {size * CHANGES:>10,} {parse:>8.2f}  {first[0]:>8.2f} {first[1]:>7.2f} {first[2]:>5}"
+              f"  {first[0] / parse:>7.1f}  {second[0]:>8.2f} {second[1]:>7.2f} {second[2]:>5}"
+              f"  {rebuilt[0]:>10.2f} {rebuilt[1]:>8.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small cohorts only")
+    parser.add_argument("--scale", action="store_true", help="1,000 and 10,000 learners with the cohort index")
+    parser.add_argument("--sizes", type=int, nargs="+", help="with --scale: these cohort sizes")
     args = parser.parse_args()
+    if args.scale:
+        scale(args.sizes or [1000, 10000])
+        return
     sizes = [50, 100] if args.quick else [250, 500, 1000]
     aipm = aipm_command()
     rows = []

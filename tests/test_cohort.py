@@ -165,7 +165,27 @@ def test_json_cohort_at_a_glance(report: Any) -> None:
     assert data["format"] == "aipm-cohort" and data["cohort_version"] == 1
     assert data["as_of"] == "2026-11-24"
     assert data["roadmap"] == {"id": "ai-product-manager", "title": "AI Product Manager", "version": "1.0.0"}
-    assert data["settings"] == {"stuck_weeks": 4, "inactive_days": 14, "with_notes": False, "hours_per_week": 8.0}
+    assert data["settings"] == {
+        "stuck_weeks": 4,
+        "inactive_days": 14,
+        "with_notes": False,
+        "hours_per_week": 8.0,
+        "rules": {"on": ["low-and-idle", "behind", "stuck", "never-started"], "under_percent": 25.0, "idle_days": 7,
+                  "behind_weeks": 2.0},
+        "sort": "name",
+        "filters": [],
+    }  # fmt: skip
+    assert data["could_not_read"] == 2 and data["notices"] == []
+    # cy: 1.0% after 16 weeks; dan: 1.0%, quiet 9 days; ada: stuck 5 weeks. The cohort's median pace is
+    # dan's 0.30 points a week (of ada 0.48, dan 0.30, cy 0.06; bob and eve joined under a week ago).
+    assert [(x["name"], [f["rule"] for f in x["flags"]]) for x in data["attention"]] == [
+        ("cy", ["low-and-idle", "behind"]),
+        ("dan", ["low-and-idle"]),
+        ("ada", ["stuck"]),
+    ]
+    cy = data["attention"][0]["flags"]
+    assert cy[0]["reason"] == "1.0% done, no change for 114 days (rule: under 25% done and inactive 7 days or more)"
+    assert cy[1]["seen"] == "13.1 weeks behind: 1.0% done after 16 weeks, the cohort's median pace gives 5.0%"
     # ada 5.8, bob 1.9, cy 1.0, dan 1.0, eve 0.0
     assert data["cohort"] == {
         "learners": 5,
@@ -184,6 +204,9 @@ def test_json_cohort_at_a_glance(report: Any) -> None:
             {"band": "75–100%", "learners": 0},
             {"band": "100%", "learners": 0},
         ],
+        "at_risk": 3,
+        "percentile_15_85": [0.6, 3.5],
+        "shown": 5,
     }
     assert [learner["name"] for learner in data["learners"]] == [EVE, "ada", "bob", "cy", "dan"]
 

@@ -19,6 +19,13 @@ percent = done / (trackable units - skipped); pace and forecast from
 `progress.forecast`; active weeks from `progress.activity_weeks`. As of a day
 D: the fold of the changes dated up to D, as `export --as-of` does.
 
+Data directories may keep learners flat (`learners/<name>/`) or in shards
+(`learners/<first two characters>/<name>/`); both read the same. With a
+cohort index (cohort_index.py), learners whose files did not change are not
+folded again. Who needs attention is decided by stated rules (`Rules`), each
+flag carrying the rule that raised it; `nudges()` drafts messages from them
+and `digest()` compares the cohort with an earlier day.
+
 `build()` never prints and never exits: what cannot be read is returned in
 `CohortSummary.unreadable`, each with the source and the reason.
 """
@@ -41,6 +48,7 @@ from aipm_cli.summary import Counts
 from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
+    from aipm_cli.cohort_index import Index, Kept
     from aipm_cli.plain import Roadmap
     from aipm_cli.record.fold import Source
     from aipm_cli.record.state import State
@@ -62,6 +70,59 @@ BANDS = ("0%", "0–25%", "25–50%", "50–75%", "75–100%", "100%")
 # --------------------------------------------------------------------------- #
 
 
+# Caps on long lists in the terminal, Markdown and HTML summaries (--full lifts them; JSON and CSV are whole).
+CAP_ATTENTION = 20  # learners under "Needs attention"
+CAP_EVIDENCE = 3  # evidence entries per learner
+CAP_STUCK = 3  # stuck items per learner in the learners' table
+CAP_NAMES = 10  # learners named per item in "where learners get stuck" and "skipped most"
+CAP_NOTES = 5  # notes per learner (with --with-notes)
+
+
+def capped(values: list[Any], cap: int, full: bool) -> tuple[list[Any], int]:
+    """The values to show and how many more there are (none left out with --full)."""
+    if full or len(values) <= cap:
+        return values, 0
+    return values[:cap], len(values) - cap
+
+
+RULES = ("low-and-idle", "behind", "stuck", "never-started")
+SORTS = ("name", "attention", "percent", "last-active")
+FILTERS = ("at-risk", "inactive", "behind", "stuck")  # and phase:ID
+
+
+@dataclass
+class Rules:
+    """The at-risk rules: each flag names the rule that raised it (rules, not scores)."""
+
+    under_percent: float = 25.0  # low-and-idle: under this percent done ...
+    idle_days: int = 7  # ... and no change for this many days or more
+    behind_weeks: float = 2.0  # behind: this many weeks or more behind the cohort's median pace
+    on: tuple[str, ...] = RULES  # the rules in force (stuck uses Options.stuck_weeks)
+
+    def describe(self, rule: str, stuck_weeks: int) -> str:
+        """The rule in words, as every format states it."""
+        if rule == "low-and-idle":
+            return f"under {self.under_percent:g}% done and inactive {self.idle_days} days or more"
+        if rule == "behind":
+            return f"{self.behind_weeks:g} weeks or more behind the cohort's median pace"
+        if rule == "stuck":
+            return f"an item in progress for more than {stuck_weeks} weeks"
+        return "nothing started since joining"
+
+
+@dataclass
+class Flag:
+    """An at-risk flag: the rule that raised it (its id and the rule in words) and what was seen."""
+
+    rule: str
+    rule_text: str
+    seen: str
+
+    @property
+    def reason(self) -> str:
+        return f"{self.seen} (rule: {self.rule_text})"
+
+
 @dataclass
 class Options:
     """How to build the report."""
@@ -73,6 +134,10 @@ class Options:
     inactive_days: int = DEFAULT_INACTIVE_DAYS
     with_notes: bool = False
     items: bool = False  # keep every learner's item rows (CSV --by item)
+    rules: Rules = field(default_factory=Rules)
+    sort: str = "name"  # the learners' order: name, attention (flagged first), percent, last-active
+    filters: tuple[str, ...] = ()  # show only learners matching every one: at-risk, inactive, behind, stuck, phase:ID
+    full: bool = False  # every list in full (otherwise long lists are capped in the summary)
 
     @property
     def day(self) -> date:
@@ -153,6 +218,15 @@ class LearnerSummary:
     # Groups of this name's sources that share no change with each other: more than one group is
     # two learners with one name? (joined in the figures, and flagged in every format)
     unrelated_sources: list[list[str]] = field(default_factory=list)
+    first_activity: date | None = None  # the date of their earliest change: when they joined, as far as is known
+    statuses: dict[str, str] = field(default_factory=dict)  # item id -> status, for items not "not_started"
+    # Set over the whole cohort (never kept in the index): the at-risk flags, each with the rule that
+    # raised it; "bottom 15%" / "top 15%" of percent done; weeks behind the cohort's median pace.
+    flags: list[Flag] = field(default_factory=list)
+    percentile_band: str | None = None
+    behind_weeks: float | None = None
+    expected_percent: float | None = None  # at the cohort's median pace, after as many weeks as they have been in
+    contact: str | None = None  # the email address their newest export shares, if any
 
     def same_name(self) -> str | None:
         """The flag for a name whose sources share no change, in words; None when they do."""
@@ -215,6 +289,28 @@ class Glance:
     inactive: int
     stuck: int  # learners with at least one stuck item
     bands: list[tuple[str, int]]
+    at_risk: int = 0  # learners with at least one at-risk flag
+    percentiles: tuple[float, float] | None = None  # the 15th and 85th percentiles of percent done
+
+
+@dataclass
+class ItemFlow:
+    """One item across the cohort, in roadmap order: where the cohort drops off.
+
+    learners = not_started + in_progress + finished + skipped; reached = all but not_started;
+    stalled (stuck on it) is part of in_progress.
+    """
+
+    id: str
+    title: str
+    phase: str
+    learners: int
+    reached: int
+    finished: int
+    skipped: int
+    in_progress: int
+    stalled: int
+    not_started: int
 
 
 @dataclass
@@ -240,6 +336,13 @@ class CohortSummary:
     skills: list[SkillStats]
     elsewhere: list[Elsewhere]
     unreadable: list[Unreadable]
+    # What the cohort index saw: logs that shrank or changed before their end (folded again, named)
+    notices: list[str] = field(default_factory=list)
+    attention: list[LearnerSummary] = field(default_factory=list)  # flagged learners, most flags first
+    dropoff: list[ItemFlow] = field(default_factory=list)
+    shown_of: int = 0  # learners before --filter (s.learners holds those shown)
+    digest: Digest | None = None  # what changed since an earlier day (--since)
+    everyone: list[LearnerSummary] = field(default_factory=list)  # every learner, whatever --filter lists
 
 
 # --------------------------------------------------------------------------- #
@@ -259,6 +362,7 @@ class _Part:
     export: Path | None = None
     files: list[Path] = field(default_factory=list)
     legacy: Path | None = None  # a data directory whose learner has a schema-1 progress.json
+    contact: str | None = None  # an email address the learner chose to share in their export
 
 
 def _read_file(path: Path) -> bytes:
@@ -339,6 +443,7 @@ def _export_header(path: Path) -> _Part:
         if isinstance(progress, dict) and isinstance(progress.get("roadmap_version"), str):
             shown_version = progress["roadmap_version"]
     stamp = data.get("exported_at")
+    contact = data.get("contact")
     return _Part(
         name=name.strip(),
         roadmap=roadmap["id"],
@@ -346,7 +451,17 @@ def _export_header(path: Path) -> _Part:
         version=shown_version if isinstance(shown_version, str) else None,
         stamp=stamp if isinstance(stamp, str) else "",
         export=path,
+        contact=email_address(contact.get("email")) if isinstance(contact, dict) else None,
     )
+
+
+def email_address(value: object) -> str | None:
+    """A plain email address (local@domain.tld, nothing that could add a header or a recipient), or None."""
+    import re
+
+    if not isinstance(value, str) or len(value) > 254:
+        return None
+    return value if re.fullmatch(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", value) else None
 
 
 def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
@@ -360,9 +475,29 @@ def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
     except OSError as exc:
         bad.append(Unreadable(str(root), f"cannot list its learners: {_reason(exc)}"))
         return
-    for learner in learners:
-        if learner.name.startswith(".") or not learner.is_dir():
+    expanded: list[os.DirEntry[str]] = []
+    for entry in learners:
+        if entry.name.startswith(".") or not entry.is_dir():
             continue
+        if not _is_shard(entry):
+            expanded.append(entry)
+            continue
+        # A shard (learners/<first two characters of the name>/<name>/): its learners, read as flat ones.
+        try:
+            inside = sorted(os.scandir(entry.path), key=lambda e: e.name)
+        except OSError as exc:
+            bad.append(Unreadable(str(Path(entry.path)), f"cannot list it: {_reason(exc)}"))
+            continue
+        for learner in inside:
+            if learner.name.startswith(".") or not learner.is_dir():
+                continue
+            if learner.name[:2].casefold() != entry.name.casefold():
+                bad.append(
+                    Unreadable(str(Path(learner.path)), f"it is not in its shard (learners/{shard(learner.name)}/)")
+                )
+                continue
+            expanded.append(learner)
+    for learner in expanded:
         where = str(Path(learner.path))
         try:
             name = check_user_name(learner.name)
@@ -404,6 +539,28 @@ def _data_dir(root: Path, found: list[_Part], bad: list[Unreadable]) -> None:
                     found.append(part)
                 part.legacy = legacy
                 part.version = progress.roadmap_version
+
+
+def shard(name: str) -> str:
+    """The shard folder of a learner in the sharded layout: the first two characters of the name, lowercased."""
+    return name[:2].casefold()
+
+
+def _is_shard(entry: os.DirEntry[str]) -> bool:
+    """A two-character folder of learners/ holding learners rather than roadmaps (a learner's own folder holds
+    `<roadmap>/changes/`, `progress.json` or `backups/`; a shard's holds learners' folders)."""
+    if len(entry.name) != 2:
+        return False
+    try:
+        children = [c for c in os.scandir(entry.path) if not c.name.startswith(".")]
+    except OSError:
+        return False
+    if not children or any(c.name in ("progress.json", "backups") for c in children):
+        return False
+    for child in children:
+        if not child.is_dir() or os.path.isdir(os.path.join(child.path, "changes")):
+            return False
+    return True
 
 
 def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -564,14 +721,13 @@ def _entries(roadmap: Roadmap, state: State, kind: str) -> list[Entry]:
     return out
 
 
-def summarize_learner(
+def fold_learner(
     roadmap: Roadmap, name: str, parts: list[_Part], options: Options, bad: list[Unreadable]
-) -> LearnerSummary | None:
-    """One learner's figures, from every source they appear in (None: nothing could be read)."""
+) -> Kept | None:
+    """One learner's fold from every source they appear in (None: nothing could be read)."""
+    from aipm_cli.cohort_index import Kept
     from aipm_cli.errors import AipmError
-    from aipm_cli.progress import activity_weeks, counts_for, forecast
     from aipm_cli.record.fold import fold
-    from aipm_cli.standing import orphans, status_of
 
     day = options.day
     problems = logs.Problems()
@@ -588,11 +744,41 @@ def summarize_learner(
         bad.append(Unreadable(f"{name} in {', '.join(dict.fromkeys(p.source for p in parts))}", _reason(exc)))
         return None
     damage = problems.damage + folded.problems.damage
+    named: list[Unreadable] = []
     for problem in damage[:MAX_DAMAGE_SHOWN]:
-        bad.append(Unreadable(f"{problem.file}, line {problem.line}", f"{problem.reason} (the line was skipped)"))
+        named.append(Unreadable(f"{problem.file}, line {problem.line}", f"{problem.reason} (the line was skipped)"))
     if len(damage) > MAX_DAMAGE_SHOWN:
         more = counted(len(damage) - MAX_DAMAGE_SHOWN, "more line")
-        bad.append(Unreadable(f"{name}'s change logs", f"{more} cannot be read"))
+        named.append(Unreadable(f"{name}'s change logs", f"{more} cannot be read"))
+    latest: str | None = ""
+    for source in sources:
+        if source.changes is None:
+            latest = None  # read from its file by the fold: not known here
+            break
+        for change in source.changes:
+            if change["on"] > latest:
+                latest = change["on"]
+    return Kept(folded.state, folded.activity, folded.changes, named, unrelated, day, latest)
+
+
+def summarize_learner(
+    roadmap: Roadmap, name: str, parts: list[_Part], options: Options, bad: list[Unreadable]
+) -> LearnerSummary | None:
+    """One learner's figures, from every source they appear in (None: nothing could be read)."""
+    kept = fold_learner(roadmap, name, parts, options, bad)
+    if kept is None:
+        return None
+    bad.extend(kept.damage)
+    return summary_of(roadmap, name, parts, options, kept)
+
+
+def summary_of(roadmap: Roadmap, name: str, parts: list[_Part], options: Options, folded: Kept) -> LearnerSummary:
+    """One learner's figures from their fold."""
+    from aipm_cli.progress import activity_weeks, counts_for, forecast
+    from aipm_cli.standing import orphans, status_of
+
+    day = options.day
+    unrelated = folded.unrelated
     state = folded.state
     index = roadmap.index
 
@@ -612,12 +798,16 @@ def summarize_learner(
 
     dated = [d for d in folded.activity if d <= day.isoformat()]
     last = date.fromisoformat(max(dated)) if dated else None
+    first = date.fromisoformat(min(dated)) if dated else None
     days_inactive = (day - last).days if last else None
     stuck: list[Stuck] = []
     skipped: list[str] = []
     limit = day - timedelta(weeks=options.stuck_weeks)
+    statuses: dict[str, str] = {}
     for item_id, placed in index.items.items():
         status = status_of(index, state, item_id)
+        if status != "not_started":
+            statuses[item_id] = status
         if status == "skipped":
             skipped.append(item_id)
         if status != "in_progress":
@@ -657,6 +847,9 @@ def summarize_learner(
         changes=folded.changes,
         items=_item_rows(roadmap, state) if options.items else [],
         unrelated_sources=unrelated,
+        first_activity=first,
+        statuses=statuses,
+        contact=next((p.contact for p in sorted(parts, key=lambda p: p.stamp, reverse=True) if p.contact), None),
     )
 
 
@@ -761,19 +954,45 @@ def _skill_stats(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[Skill
 
 
 PARALLEL_FROM = 64  # learners: below this, starting worker processes costs more than it saves
-_JOB: tuple[Any, ...] = ()  # what forked workers inherit: (roadmap, groups, options)
+_JOB: tuple[Any, ...] = ()  # what forked workers inherit: (roadmap, jobs, options, marking)
+
+# One learner to report on: their name, their parts, and their fold when the index has it.
+Job = tuple[str, list[_Part], "Kept | None"]
+# What comes back: the summary (None: nothing could be read), what could not be read, the fold
+# when it was made here (None: taken from the index), and the marks of the files it was made from.
+Done = tuple["LearnerSummary | None", list[Unreadable], "Kept | None", "dict[str, list[Any]] | None"]
 
 
-def _one(position: int) -> tuple[LearnerSummary | None, list[Unreadable]]:
-    roadmap, groups, options = _JOB
-    name, parts = groups[position]
+def _work(roadmap: Roadmap, job: Job, options: Options, marking: bool) -> Done:
+    name, parts, kept = job
     bad: list[Unreadable] = []
-    return summarize_learner(roadmap, name, parts, options, bad), bad
+    if kept is not None:
+        bad.extend(kept.damage)
+        return summary_of(roadmap, name, parts, options, kept), bad, None, None
+    marks = None
+    if marking:
+        from aipm_cli.cohort_index import files_of
+        from aipm_cli.cohort_index import marks as marks_of
+
+        try:
+            marks = marks_of(files_of(parts))  # before the fold: a file growing meanwhile is read again next time
+        except OSError:
+            marks = None  # the fold names what cannot be read
+    kept = fold_learner(roadmap, name, parts, options, bad)
+    if kept is None:
+        return None, bad, None, None
+    bad.extend(kept.damage)
+    return summary_of(roadmap, name, parts, options, kept), bad, kept, marks
+
+
+def _one(position: int) -> Done:
+    roadmap, jobs, options, marking = _JOB
+    return _work(roadmap, jobs[position], options, marking)
 
 
 def _each_learner(
-    roadmap: Roadmap, groups: list[tuple[str, list[_Part]]], options: Options, workers: int | None
-) -> Iterator[tuple[LearnerSummary | None, list[Unreadable]]]:
+    roadmap: Roadmap, jobs: list[Job], options: Options, workers: int | None, marking: bool = False
+) -> Iterator[Done]:
     """Each learner's summary, in order; folded in worker processes when the cohort is large.
 
     Learners are independent, and folding is CPU-bound Python: with N cores a
@@ -784,27 +1003,100 @@ def _each_learner(
     import multiprocessing
 
     if workers is None:
-        workers = min(os.cpu_count() or 1, 8) if len(groups) >= PARALLEL_FROM else 1
+        workers = min(os.cpu_count() or 1, 8) if len(jobs) >= PARALLEL_FROM else 1
     # Fork only on Linux: on macOS forking a process that has loaded system frameworks can crash.
     if workers <= 1 or not sys.platform.startswith("linux"):
-        for name, parts in groups:
-            bad: list[Unreadable] = []
-            yield summarize_learner(roadmap, name, parts, options, bad), bad
+        for job in jobs:
+            yield _work(roadmap, job, options, marking)
         return
-    _JOB = (roadmap, groups, options)
+    _JOB = (roadmap, jobs, options, marking)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_one, range(len(groups)), chunksize=max(1, len(groups) // (workers * 8)))
+            yield from pool.imap(_one, range(len(jobs)), chunksize=max(1, len(jobs) // (workers * 8)))
     finally:
         _JOB = ()
 
 
+def _fingerprint(roadmap: Roadmap, options: Options) -> str:
+    """What a learner's summary depends on besides their files: the roadmap, the settings, the day."""
+    import hashlib
+
+    from aipm_cli import __version__
+    from aipm_cli.cohort_index import INDEX_VERSION
+
+    made = json.dumps(roadmap.data(), sort_keys=True, default=str).encode()
+    return json.dumps(
+        [INDEX_VERSION, __version__, hashlib.sha256(made).hexdigest(), options.today.isoformat(),
+         options.day.isoformat(), options.hours_per_week, options.stuck_weeks, options.inactive_days,
+         options.with_notes, options.items]
+    )  # fmt: skip
+
+
+def _learners(
+    roadmap: Roadmap,
+    groups: list[tuple[str, list[_Part]]],
+    options: Options,
+    workers: int | None,
+    index: Index | None,
+    rebuild: bool,
+    bad: list[Unreadable],
+    notices: list[str],
+    keep: bool = True,
+) -> list[LearnerSummary]:
+    """Every learner's summary: from the index where it holds, folded where it does not."""
+    key = _fingerprint(roadmap, options) if index is not None else ""
+    ready: dict[int, tuple[LearnerSummary, list[Unreadable]]] = {}
+    jobs: list[Job] = []
+    positions: list[int] = []
+    for position, (name, parts) in enumerate(groups):
+        kept = None
+        if index is not None and not rebuild:
+            found = index.look(roadmap.id, name, parts, key, options.day)
+            notices.extend(found.notices)
+            if found.summary is not None:
+                ready[position] = found.summary
+                if keep:
+                    index.used(roadmap.id, name, parts, options.today)
+                continue
+            kept = found.kept
+        jobs.append((name, parts, kept))
+        positions.append(position)
+    made: dict[int, tuple[LearnerSummary | None, list[Unreadable]]] = {}
+    for position, (summary, problems, kept, marks) in zip(
+        positions, _each_learner(roadmap, jobs, options, workers, marking=index is not None), strict=True
+    ):
+        made[position] = (summary, problems)
+        if index is not None and summary is not None and keep:
+            name, parts = groups[position]
+            index.keep(roadmap.id, name, parts, marks, kept, key, (summary, problems), options.today)
+    if index is not None and keep:
+        index.commit(options.today)
+    out: list[LearnerSummary] = []
+    for position in range(len(groups)):
+        summary, problems = ready[position] if position in ready else made[position]
+        bad.extend(problems)
+        if summary is not None:
+            out.append(summary)
+    return out
+
+
 def build(
-    roadmap: Roadmap, paths: Iterable[Path], options: Options, now: datetime, *, workers: int | None = None
+    roadmap: Roadmap,
+    paths: Iterable[Path],
+    options: Options,
+    now: datetime,
+    *,
+    workers: int | None = None,
+    index: Index | None = None,
+    rebuild: bool = False,
+    keep: bool = True,
 ) -> CohortSummary:
     """The cohort report over every learner in these sources (see the module docstring).
 
     `workers`: processes to fold learners in (default: one per core, up to 8, for 64 learners or more).
+    `index`: an open cohort index (cohort_index.py) to take unchanged learners from and keep new folds
+    in; `rebuild` folds every learner again (and keeps the new folds); `keep`: False reads the index
+    without writing to it (a look back at another day, which must not displace today's folds).
     """
     parts, bad = discover(paths)
     ours: dict[str, list[_Part]] = {}
@@ -815,11 +1107,8 @@ def build(
         else:
             other.setdefault((part.name, part.roadmap), []).append(part)
     names = sorted(ours, key=lambda n: (n.casefold(), n))
-    learners: list[LearnerSummary] = []
-    for learner, problems in _each_learner(roadmap, [(n, ours[n]) for n in names], options, workers):
-        bad.extend(problems)
-        if learner is not None:
-            learners.append(learner)
+    notices: list[str] = []
+    learners = _learners(roadmap, [(n, ours[n]) for n in names], options, workers, index, rebuild, bad, notices, keep)
     elsewhere = [
         Elsewhere(name, roadmap_id, list(dict.fromkeys(p.source for p in found)))
         for (name, roadmap_id), found in sorted(other.items())
@@ -842,19 +1131,255 @@ def build(
         stuck=sum(1 for learner in learners if learner.stuck),
         bands=list(bands.items()),
     )
+    glance.at_risk, glance.percentiles = _triage(learners, options)
+    dropoff = _dropoff(roadmap, learners)
+    attention = sorted((x for x in learners if x.flags), key=lambda x: (-len(x.flags), x.percent, x.name.casefold()))
     stuck = _by_item(roadmap, ((s.id, learner.name) for learner in learners for s in learner.stuck))
     skipped = _by_item(roadmap, ((i, learner.name) for learner in learners for i in learner.skipped))
+    everyone = len(learners)
+    shown = _shown(roadmap, learners, options)
+    phases = _unit_stats(roadmap, learners)
+    skills = _skill_stats(roadmap, learners)
     return CohortSummary(
         roadmap={"id": roadmap.id, "title": roadmap.title, "version": roadmap.version},
         generated_at=now,
         as_of=options.day,
         options=options,
         glance=glance,
-        learners=learners,
-        phases=_unit_stats(roadmap, learners),
+        learners=shown,
+        phases=phases,
         stuck=stuck,
         skipped=skipped,
-        skills=_skill_stats(roadmap, learners),
+        skills=skills,
         elsewhere=elsewhere,
         unreadable=bad,
+        notices=notices,
+        attention=[x for x in attention if x in shown] if options.filters else attention,
+        dropoff=dropoff,
+        shown_of=everyone,
+        everyone=learners,
     )
+
+
+# --------------------------------------------------------------------------- #
+# Who needs help, and why
+# --------------------------------------------------------------------------- #
+
+
+def _triage(learners: list[LearnerSummary], options: Options) -> tuple[int, tuple[float, float] | None]:
+    """Each learner's at-risk flags, percentile band and pace against the cohort; (flagged, percentiles)."""
+    rules = options.rules
+    day = options.day
+    percents = [x.percent for x in learners]
+    bounds = None
+    if len(percents) >= 2:
+        cuts = statistics.quantiles(percents, n=100, method="inclusive")
+        bounds = (round(cuts[14], 1), round(cuts[84], 1))
+    # The cohort's median pace: percent done per week since each learner's first change (a week in at least).
+    rates = []
+    for x in learners:
+        if x.first_activity is not None and (day - x.first_activity).days >= 7:
+            rates.append(x.percent / ((day - x.first_activity).days / 7))
+    pace = statistics.median(rates) if len(rates) >= 3 else None
+    for x in learners:
+        x.flags = []
+        x.percentile_band = None
+        if bounds is not None and bounds[0] < bounds[1]:
+            if x.percent <= bounds[0]:
+                x.percentile_band = "bottom 15%"
+            elif x.percent >= bounds[1]:
+                x.percentile_band = "top 15%"
+        x.behind_weeks = x.expected_percent = None
+        if pace and x.first_activity is not None:
+            weeks = (day - x.first_activity).days / 7
+            x.expected_percent = round(min(100.0, pace * weeks), 1)
+            x.behind_weeks = round(max(0.0, (x.expected_percent - x.percent) / pace), 1)
+
+        def flag(rule: str, seen: str, who: LearnerSummary = x) -> None:
+            if rule in rules.on:
+                who.flags.append(Flag(rule, rules.describe(rule, options.stuck_weeks), seen))
+
+        c = x.counts
+        if c.done == 0 and c.in_progress == 0 and c.skipped == 0:
+            flag("never-started", "nothing started" + (f" in {x.changes} changes" if x.changes else ""))
+        idle = x.days_inactive is None or x.days_inactive >= rules.idle_days
+        if x.percent < rules.under_percent and idle:
+            since = "no change yet" if x.days_inactive is None else f"no change for {x.days_inactive} days"
+            flag("low-and-idle", f"{x.percent:.1f}% done, {since}")
+        if x.behind_weeks is not None and x.behind_weeks >= rules.behind_weeks:
+            weeks = (day - x.first_activity).days // 7 if x.first_activity else 0
+            flag(
+                "behind",
+                f"{x.behind_weeks:g} weeks behind: {x.percent:.1f}% done after {weeks} weeks,"
+                f" the cohort's median pace gives {x.expected_percent:.1f}%",
+            )
+        if x.stuck:
+            worst = max(x.stuck, key=lambda k: k.weeks)
+            more = f" and {len(x.stuck) - 1} more" if len(x.stuck) > 1 else ""
+            flag("stuck", f"{worst.title} in progress since {worst.since.isoformat()} ({worst.weeks} weeks){more}")
+    return sum(1 for x in learners if x.flags), bounds
+
+
+def _dropoff(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[ItemFlow]:
+    """Every item in roadmap order with how many learners reached, finished, skipped or stalled on it."""
+    out = []
+    for item_id, placed in roadmap.index.items.items():
+        counts = {"done": 0, "skipped": 0, "in_progress": 0}
+        stalled = 0
+        for x in learners:
+            status = x.statuses.get(item_id)
+            if status in counts:
+                counts[status] += 1
+            if status == "in_progress" and any(k.id == item_id for k in x.stuck):
+                stalled += 1
+        reached = counts["done"] + counts["skipped"] + counts["in_progress"]
+        out.append(
+            ItemFlow(item_id, placed.item.title, placed.phase.id, len(learners),
+                     reached, counts["done"], counts["skipped"], counts["in_progress"], stalled,
+                     len(learners) - reached)
+        )  # fmt: skip
+    return out
+
+
+def _current_phase(roadmap: Roadmap, learner: LearnerSummary) -> str | None:
+    """The first phase, in roadmap order, the learner has not finished."""
+    return next((p.id for p in roadmap.phases if not _finished(learner.phases.get(p.id, 0.0))), None)
+
+
+def _shown(roadmap: Roadmap, learners: list[LearnerSummary], options: Options) -> list[LearnerSummary]:
+    """The learners to list: those matching every --filter, in --sort order."""
+    out = list(learners)
+    for wanted in options.filters:
+        if wanted == "at-risk":
+            out = [x for x in out if x.flags]
+        elif wanted == "inactive":
+            out = [x for x in out if x.inactive]
+        elif wanted == "behind":
+            out = [x for x in out if any(f.rule == "behind" for f in x.flags)]
+        elif wanted == "stuck":
+            out = [x for x in out if x.stuck]
+        elif wanted.startswith("phase:"):
+            out = [x for x in out if _current_phase(roadmap, x) == wanted[len("phase:") :]]
+    if options.sort == "attention":
+        out.sort(key=lambda x: (-len(x.flags), x.percent if x.flags else 0.0))  # stable: by name within
+    elif options.sort == "percent":
+        out.sort(key=lambda x: x.percent)
+    elif options.sort == "last-active":
+        out.sort(key=lambda x: x.last_activity or date.min)
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Nudges: drafts for the instructor to send (aipm never sends anything)
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Nudge:
+    name: str
+    address: str | None  # shared by the learner in their export; None: none shared
+    subject: str
+    body: str
+    mailto: str | None  # a mailto: link with the draft, when there is an address
+
+
+def nudges(s: CohortSummary) -> list[Nudge]:
+    """One short draft per learner needing attention, saying what the report saw (most flags first)."""
+    from urllib.parse import quote
+
+    title = s.roadmap["title"]
+    out = []
+    for learner in s.attention:
+        subject = f"Checking in on your {title} roadmap"
+        seen = [f"- {f.seen}" for f in learner.flags]
+        body = "\n".join(
+            [
+                f"Hi {learner.name},",
+                "",
+                f"I looked at how the cohort stands on {title} as of {s.as_of.isoformat()}, and wanted to check in."
+                f" You are at {learner.percent:.1f}% done. What I saw:",
+                *seen,
+                "",
+                "Is something in the way? Reply and tell me how I can help, even if it is just to adjust the plan.",
+            ]
+        )
+        mailto = None
+        if learner.contact:
+            mailto = f"mailto:{learner.contact}?subject={quote(subject)}&body={quote(body)}"
+        out.append(Nudge(learner.name, learner.contact, subject, body, mailto))
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Over time: what changed since an earlier day
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Digest:
+    """What changed between the cohort as of `since` and as of the report's day."""
+
+    since: date
+    finished: list[tuple[str, list[str]]]  # learner, titles of the items they finished since
+    joined: list[str]  # learners with no change by `since`
+    went_quiet: list[str]  # inactive now, not then
+    active_again: list[str]  # inactive then, not now
+    newly_at_risk: list[tuple[str, list[str]]]  # learner, the rules that flag them now and did not then
+    no_longer_at_risk: list[str]  # flagged then, not now
+    left: list[str]  # in the report then, not now (their sources are gone)
+
+
+def digest(before: CohortSummary, after: CohortSummary) -> Digest:
+    """The digest between two summaries of the same sources (before: as of the earlier day), over every
+    learner (whatever --filter lists)."""
+    then = {x.name: x for x in before.everyone or before.learners}
+    now = {x.name: x for x in after.everyone or after.learners}
+    titles = {f.id: f.title for f in after.dropoff}
+    finished = []
+    joined, quiet, again, risk, safe = [], [], [], [], []
+    for name, x in now.items():
+        old = then.get(name)
+        if old is None or old.last_activity is None:
+            if x.last_activity is not None:
+                joined.append(name)
+        done = [k for k, v in x.statuses.items() if v == "done" and (old is None or old.statuses.get(k) != "done")]
+        if done:
+            finished.append((name, [titles.get(k, k) for k in done]))
+        if old is None:
+            continue
+        if x.inactive and not old.inactive and old.last_activity is not None:
+            quiet.append(name)
+        if old.inactive and not x.inactive and old.last_activity is not None:
+            again.append(name)
+        rules_then = {f.rule for f in old.flags}
+        new_rules = [f.rule for f in x.flags if f.rule not in rules_then]
+        if new_rules:
+            risk.append((name, new_rules))
+        if old.flags and not x.flags:
+            safe.append(name)
+    left = [name for name in then if name not in now]
+    return Digest(before.as_of, finished, joined, quiet, again, risk, safe, left)
+
+
+def digest_rows(d: Digest, full: bool) -> list[tuple[str, str]]:
+    """The digest as (label, text) lines for the text, Markdown and HTML formats (empty: nothing changed)."""
+
+    def names(values: list[str]) -> str:
+        shown, more = capped(values, CAP_NAMES, full)
+        return ", ".join(shown) + (f" and {more} more" if more else "")
+
+    rows = []
+    if d.finished:
+        shown, more = capped(d.finished, CAP_NAMES, full)
+        text = "; ".join(f"{name}: {', '.join(items)}" for name, items in shown)
+        rows.append(("Finished", text + (f"; and {more} more learners" if more else "")))
+    for label, values in (("Joined", d.joined), ("Went quiet", d.went_quiet), ("Active again", d.active_again)):
+        if values:
+            rows.append((label, names(values)))
+    if d.newly_at_risk:
+        rows.append(("Newly at risk", names([f"{name} ({', '.join(rules)})" for name, rules in d.newly_at_risk])))
+    if d.no_longer_at_risk:
+        rows.append(("No longer at risk", names(d.no_longer_at_risk)))
+    if d.left:
+        rows.append(("No longer in the sources", names(d.left)))
+    return rows

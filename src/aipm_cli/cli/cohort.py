@@ -1,7 +1,7 @@
 """`aipm cohort report`: one report across many learners, for instructors and mentors."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -80,6 +80,54 @@ def report(
             " AIPM_LRS_SECRET; see `aipm lrs pull`).",
         ),
     ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Fold every learner again, ignoring the cohort index (then rebuilt).")
+    ] = False,
+    sort: Annotated[
+        str,
+        typer.Option("--sort", metavar="ORDER", help="Learners' order: name, attention, percent or last-active."),
+    ] = "name",
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            metavar="WHICH",
+            help="List only these learners: at-risk, inactive, behind, stuck or phase:ID (repeatable: all of them).",
+        ),
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Every list in full (long lists are capped in the summary otherwise).")
+    ] = False,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules",
+            metavar="RULE,...",
+            help="The at-risk rules in force: low-and-idle, behind, stuck, never-started (default: all).",
+        ),
+    ] = None,
+    risk_under: Annotated[
+        float,
+        typer.Option("--risk-under", metavar="PERCENT", min=0, max=100, help="low-and-idle: under this percent done."),
+    ] = 25.0,
+    risk_idle: Annotated[
+        int,
+        typer.Option("--risk-idle", metavar="DAYS", min=1, max=3650, help="low-and-idle: inactive this many days."),
+    ] = 7,
+    risk_behind: Annotated[
+        float,
+        typer.Option(
+            "--risk-behind", metavar="WEEKS", min=0.1, max=520, help="behind: weeks behind the cohort's median pace."
+        ),
+    ] = 2.0,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Lead with what changed since this date: who finished what, went quiet, recovered.",
+        ),
+    ] = None,
 ) -> None:
     """One report across a cohort of learners.
 
@@ -90,8 +138,6 @@ def report(
     """
     from importlib import import_module
 
-    from aipm_cli import catalog
-    from aipm_cli.cohort import Options, build
     from aipm_cli.dates import parse_date
     from aipm_cli.errors import ExitCode
 
@@ -115,25 +161,30 @@ def report(
         pulled = pull_into_index(app, lrs)
         _say_set_aside(app, pulled)
         sources.append(pulled.index)
+    from aipm_cli.cohort import FILTERS, SORTS
 
-    spec = roadmap or app.learner.roadmap_spec
-    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
-    # A source may be this data directory itself: then not even the roadmap cache is written.
-    home = app.layout.root.resolve()
-    inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())
-    chosen = catalog.parse_roadmap_text(
-        catalog.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
-    )
-    options = Options(
-        today=app.learner.today(),
-        as_of=day,
-        hours_per_week=app.learner.hours_per_week(),
-        stuck_weeks=stuck_weeks,
-        inactive_days=inactive_days,
-        with_notes=with_notes,
-        items=by == "item",
-    )
-    summary = build(chosen, sources, options, app.learner.now())
+    sort = sort.strip().lower()
+    if sort not in SORTS:
+        raise usage_error(f"'{sort}' is not an order; use {', '.join(SORTS)}.", "--sort")
+    wanted = tuple(f.strip() for f in filters or ())
+    for f in wanted:
+        if f not in FILTERS and not (f.startswith("phase:") and len(f) > len("phase:")):
+            raise usage_error(f"'{f}' is not a filter; use {', '.join(FILTERS)} or phase:ID.", "--filter")
+    chosen_rules = _rules(rules, risk_under, risk_idle, risk_behind)
+
+    earlier = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
+    if earlier is not None and earlier >= (day or app.learner.today()):
+        raise usage_error(
+            f"--since {earlier.isoformat()} is not before the report's day; give an earlier date.", "--since"
+        )
+    summary = _summarize(
+        app, sources, roadmap, day, wanted, since=earlier,
+        stuck_weeks=stuck_weeks, inactive_days=inactive_days, with_notes=with_notes, items=by == "item",
+        rules=chosen_rules, sort=sort, filters=wanted, full=full,
+        rebuild=rebuild,
+    )  # fmt: skip
+    for notice in summary.notices:
+        app.say_plain(f"Note: {notice}.")
     module = import_module(RENDERERS[fmt])
     if fmt == "text" and output is None:
         app.show(module.view, summary)
@@ -153,6 +204,222 @@ def report(
         app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
     if summary.unreadable:
         raise typer.Exit(ExitCode.ERROR)
+
+
+@cohort.command("nudge")
+def nudge(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="SOURCE...", help="JSON exports, folders of exports, aipm data directories.", show_default=False
+        ),
+    ],
+    roadmap: Annotated[
+        str | None,
+        typer.Option("--roadmap", "-r", metavar="ID|PATH", help="The roadmap to report on (default: the one in use)."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="The cohort as things stood at the end of this date.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text (one draft after another) or json.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the drafts to this file.")
+    ] = None,
+    stuck_weeks: Annotated[
+        int, typer.Option("--stuck-weeks", metavar="N", min=1, max=520, help="In progress longer than this is stuck.")
+    ] = 4,
+    inactive_days: Annotated[
+        int,
+        typer.Option(
+            "--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."
+        ),
+    ] = 14,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules", metavar="RULE,...", help="The at-risk rules in force (default: all; see cohort report)."
+        ),
+    ] = None,
+    risk_under: Annotated[
+        float,
+        typer.Option("--risk-under", metavar="PERCENT", min=0, max=100, help="low-and-idle: under this percent done."),
+    ] = 25.0,
+    risk_idle: Annotated[
+        int,
+        typer.Option("--risk-idle", metavar="DAYS", min=1, max=3650, help="low-and-idle: inactive this many days."),
+    ] = 7,
+    risk_behind: Annotated[
+        float,
+        typer.Option(
+            "--risk-behind", metavar="WEEKS", min=0.1, max=520, help="behind: weeks behind the cohort's median pace."
+        ),
+    ] = 2.0,
+) -> None:
+    """Draft one short message per learner who needs attention (never sent).
+
+    Each draft says what the cohort report saw, with a mailto: link when the
+    learner's export shares an email address. aipm sends nothing: copy the
+    drafts, or open the links in your mail program.
+    """
+    import json
+
+    from aipm_cli.cohort import nudges
+    from aipm_cli.dates import parse_date
+    from aipm_cli.errors import ExitCode
+
+    app = ctx.obj
+    fmt = fmt.strip().lower()
+    if fmt not in ("text", "json"):
+        raise usage_error(f"'{fmt}' is not a format for nudges; use text or json.", "--format")
+    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    summary = _summarize(
+        app, sources, roadmap, day, (),
+        stuck_weeks=stuck_weeks, inactive_days=inactive_days, rules=_rules(rules, risk_under, risk_idle, risk_behind),
+    )  # fmt: skip
+    drafts = nudges(summary)
+    if fmt == "json":
+        text = json.dumps(
+            {"format": "aipm-cohort-nudges", "as_of": summary.as_of.isoformat(), "sent": False,
+             "drafts": [vars(d) for d in drafts]},
+            indent=2, ensure_ascii=False,
+        ) + "\n"  # fmt: skip
+    else:
+        blocks = []
+        for d in drafts:
+            to = f"To: {d.name} <{d.address}>" if d.address else f"To: {d.name} (no address shared in an export)"
+            block = f"{to}\nSubject: {d.subject}\n\n{d.body}\n"
+            if d.mailto:
+                block += f"\n{d.mailto}\n"
+            blocks.append(block)
+        text = ("\n" + "-" * 72 + "\n\n").join(blocks)
+    if output is None:
+        app.write_report(text, fmt)
+    else:
+        app.write_file(output, text.encode("utf-8"), "-o", fmt)
+    from aipm_cli.wording import count
+
+    app.say_plain(f"{count(len(drafts), 'draft')} for the learners who need attention; nothing was sent.")
+    for bad in summary.unreadable:
+        app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
+    if summary.unreadable:
+        raise typer.Exit(ExitCode.ERROR)
+
+
+@cohort.command("pull")
+def pull(
+    ctx: typer.Context,
+    remotes: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="REMOTE...",
+            help="Learners' own repositories (git addresses) to fetch into your cache; never written to.",
+            show_default=False,
+        ),
+    ] = None,
+    listing: Annotated[bool, typer.Option("--list", help="Print the folders pulled so far, fetching nothing.")] = False,
+) -> None:
+    """Fetch learners' own repositories into your cache, for `cohort report`.
+
+    Each repository is fetched (only read: nothing is ever pushed to it) into
+    its own folder of your cache, and that folder is printed: pass the folders
+    to `aipm cohort report`. A repository that cannot be fetched is named, and
+    the exit code is then 1.
+    """
+    from aipm_cli.cohort_pull import pull as fetch
+    from aipm_cli.cohort_pull import pulled
+    from aipm_cli.errors import ExitCode
+
+    app = ctx.obj
+    if listing:
+        if remotes:
+            raise usage_error("--list fetches nothing; give either remotes or --list.", "--list")
+        for done in pulled(app.layout.cache):
+            app.write_report(f"{done.path}\n", "text")
+        return
+    if not remotes:
+        raise usage_error("name at least one repository to pull (or --list).")
+    failed = 0
+    for remote in remotes:
+        done = fetch(app.layout.cache, remote)
+        if done.problem is None:
+            app.write_report(f"{done.path}\n", "text")
+        else:
+            failed += 1
+            app.say_plain(f"Could not pull {remote}: {done.problem.rstrip('.')}.")
+    from aipm_cli.wording import count
+
+    app.say_plain(
+        f"Pulled {count(len(remotes) - failed, 'repository', 'repositories')} into {app.layout.cache}; "
+        "nothing was written to them."
+    )
+    if failed:
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def _summarize(
+    app: Any,
+    sources: list[Path],
+    roadmap: str | None,
+    day: Any,
+    wanted: tuple[str, ...],
+    *,
+    rebuild: bool = False,
+    since: Any = None,
+    **settings: Any,
+) -> Any:
+    """The cohort summary (read through the cohort index in this data directory's cache)."""
+    from aipm_cli import catalog
+    from aipm_cli.cohort import Options, build
+    from aipm_cli.cohort_index import Index
+
+    spec = roadmap or app.learner.roadmap_spec
+    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
+    # A source may be this data directory itself: then not even the roadmap cache is written.
+    home = app.layout.root.resolve()
+    inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())
+    chosen = catalog.parse_roadmap_text(
+        catalog.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
+    )
+    phases = {p.id for p in chosen.phases}
+    for f in wanted:
+        if f.startswith("phase:") and f[len("phase:") :] not in phases:
+            raise usage_error(f"'{f[len('phase:') :]}' is not a phase of {chosen.id}.", "--filter")
+    options = Options(today=app.learner.today(), as_of=day, hours_per_week=app.learner.hours_per_week(), **settings)
+    # The index lives in this data directory's cache, never in a source (none when the cache is in one).
+    index = None if inside else Index(app.layout.cache)
+    if index is not None and not index.open():
+        app.say_plain(f"Note: {index.problem}; every learner is folded.")
+        index = None
+    try:
+        summary = build(chosen, sources, options, app.learner.now(), index=index, rebuild=rebuild)
+        if since is not None:
+            from dataclasses import replace
+
+            from aipm_cli.cohort import digest
+
+            earlier = replace(options, as_of=since, filters=(), items=False)
+            before = build(chosen, sources, earlier, app.learner.now(), index=index, keep=False)
+            summary.digest = digest(before, summary)
+        return summary
+    finally:
+        if index is not None:
+            index.close()
+
+
+def _rules(rules: str | None, under: float, idle: int, behind: float) -> Any:
+    from aipm_cli.cohort import RULES, Rules
+
+    chosen: tuple[str, ...] = RULES
+    if rules is not None:
+        chosen = tuple(dict.fromkeys(r.strip().lower() for r in rules.split(",") if r.strip()))
+        unknown = [r for r in chosen if r not in RULES]
+        if unknown or not chosen:
+            what = f"'{unknown[0]}' is not a rule" if unknown else "no rule is named"
+            raise usage_error(f"{what}; use {', '.join(RULES)} (comma-separated).", "--rules")
+    return Rules(under, idle, behind, chosen)
 
 
 def register(app: typer.Typer) -> None:

@@ -57,6 +57,16 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
         "aipm cohort report exports/",
         "aipm cohort report ~/cohort-repo --format csv --by item",
         "aipm cohort report --lrs https://lrs.example.edu/xAPI/ -o cohort.html",
+        "aipm cohort report ada.json sam.json -o cohort.html",
+        "aipm cohort report exports/ --filter at-risk --sort percent",
+    ],
+    ("cohort", "pull"): [
+        "aipm cohort pull https://git.example.org/ada/aipm.git",
+        "aipm cohort pull --list",
+    ],
+    ("cohort", "nudge"): [
+        "aipm cohort nudge exports/",
+        "aipm cohort nudge exports/ --format json -o drafts.json",
     ],
     ("sync",): ["aipm sync", "aipm sync --status"],
     ("lrs",): ["aipm lrs push", "aipm lrs status", "aipm lrs pull --endpoint https://lrs.example.edu/xAPI/"],

@@ -41,6 +41,11 @@ LEARNER_COLUMNS = [
     "other_version",
     "sources",
     "two_learners_with_one_name",
+    "at_risk",
+    "at_risk_rules",
+    "at_risk_reasons",
+    "percentile_band",
+    "behind_weeks",
 ]
 ITEM_COLUMNS = [
     "learner",
@@ -109,6 +114,11 @@ def render(s: CohortSummary, by: str = "learner") -> str:
             learner.other_version,
             " ".join(learner.sources),
             " / ".join(" ".join(group) for group in learner.unrelated_sources),
+            bool(learner.flags),
+            " ".join(f.rule for f in learner.flags),
+            "; ".join(f.reason for f in learner.flags),
+            learner.percentile_band,
+            learner.behind_weeks,
         ]
         writer.writerow([cell(v) for v in row])
     return out.getvalue()

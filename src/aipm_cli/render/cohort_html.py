@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipm_cli.render.cohort_terminal import flags, month_span, pct
+from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
+from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
 from aipm_cli.summary import WEEKS_SHOWN
 
 if TYPE_CHECKING:
@@ -46,5 +47,15 @@ def render(s: CohortSummary) -> str:
             flags=flags,
             heat=heat,
             range_=percent_range,
-        )
+            capped=capped,
+            reached=reached,
+            digest_rows=digest_rows,
+            caps={
+                "attention": CAP_ATTENTION,
+                "evidence": CAP_EVIDENCE,
+                "stuck": CAP_STUCK,
+                "names": CAP_NAMES,
+                "notes": CAP_NOTES,
+            },
+        )  # fmt: skip
     )

@@ -60,7 +60,33 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
         "notes": _entries(learner.notes),
         "orphans": learner.orphans,
         "changes": learner.changes,
+        "first_activity": _day(learner.first_activity),
+        "at_risk": bool(learner.flags),
+        "flags": flags_data(learner),
+        "percentile_band": learner.percentile_band,
+        "behind_weeks": learner.behind_weeks,
+        "expected_percent": learner.expected_percent,
     }
+
+
+def _digest(s: CohortSummary) -> dict[str, Any] | None:
+    d = s.digest
+    if d is None:
+        return None
+    return {
+        "since": d.since.isoformat(),
+        "finished": [{"name": name, "items": items} for name, items in d.finished],
+        "joined": d.joined,
+        "went_quiet": d.went_quiet,
+        "active_again": d.active_again,
+        "newly_at_risk": [{"name": name, "rules": rules} for name, rules in d.newly_at_risk],
+        "no_longer_at_risk": d.no_longer_at_risk,
+        "left": d.left,
+    }
+
+
+def flags_data(learner: LearnerSummary) -> list[dict[str, str]]:
+    return [{"rule": f.rule, "rule_text": f.rule_text, "seen": f.seen, "reason": f.reason} for f in learner.flags]
 
 
 def document(s: CohortSummary) -> dict[str, Any]:
@@ -77,7 +103,19 @@ def document(s: CohortSummary) -> dict[str, Any]:
             "inactive_days": o.inactive_days,
             "with_notes": o.with_notes,
             "hours_per_week": o.hours_per_week,
+            "rules": {
+                "on": list(o.rules.on),
+                "under_percent": o.rules.under_percent,
+                "idle_days": o.rules.idle_days,
+                "behind_weeks": o.rules.behind_weeks,
+            },
+            "sort": o.sort,
+            "filters": list(o.filters),
         },
+        "could_not_read": len(s.unreadable),
+        "notices": s.notices,
+        "since": _digest(s),
+        "attention": [{"name": x.name, "percent": x.percent, "flags": flags_data(x)} for x in s.attention],
         "cohort": {
             "learners": g.learners,
             "median_percent": g.median,
@@ -88,8 +126,12 @@ def document(s: CohortSummary) -> dict[str, Any]:
             "inactive": g.inactive,
             "stuck": g.stuck,
             "bands": [{"band": band, "learners": n} for band, n in g.bands],
+            "at_risk": g.at_risk,
+            "percentile_15_85": list(g.percentiles) if g.percentiles else None,
+            "shown": len(s.learners),
         },
         "learners": [learner_data(learner) for learner in s.learners],
+        "dropoff": to_data(s.dropoff),
         "phases": to_data(s.phases),
         "stuck": to_data(s.stuck),
         "skipped": to_data(s.skipped),

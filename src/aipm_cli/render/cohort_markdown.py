@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipm_cli.render.cohort_terminal import flags, month_span, pct
+from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
+from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
 from aipm_cli.render.markdown import evidence, md
 from aipm_cli.summary import WEEKS_SHOWN
 from aipm_cli.wording import count as counted
@@ -13,14 +14,53 @@ if TYPE_CHECKING:
     from aipm_cli.cohort import CohortSummary, ItemLearners
 
 
-def _items(found: list[ItemLearners], empty: str) -> list[str]:
+def _items(found: list[ItemLearners], empty: str, full: bool) -> list[str]:
     if not found:
         return [f"_{empty}_"]
     out = ["| Item | Learners | Who |", "|---|---:|---|"]
     for entry in found:
-        out.append(
-            f"| {md(entry.title)} (`{md(entry.id)}`) | {len(entry.learners)} | {md(', '.join(entry.learners))} |"
-        )
+        names, more = capped(entry.learners, CAP_NAMES, full)
+        who = md(", ".join(names)) + (f" and {more} more" if more else "")
+        out.append(f"| {md(entry.title)} (`{md(entry.id)}`) | {len(entry.learners)} | {who} |")
+    return out
+
+
+def _top(s: CohortSummary) -> list[str]:
+    """Unreadable sources (listed at the end), the index's notices, who needs attention, where the cohort drops off."""
+    out: list[str] = []
+    if s.unreadable:
+        count = len(s.unreadable)
+        out += [f"> **{count} sources or lines could not be read**: listed under *Could not read* at the end.", ""]
+    for notice in s.notices:
+        out += [f"> {md(notice)}  "]
+    if s.notices:
+        out.append("")
+    if s.digest is not None:
+        out += [f"## Since {s.digest.since.isoformat()}", ""]
+        rows = digest_rows(s.digest, s.options.full)
+        out += [f"- **{label}:** {md(value)}" for label, value in rows] or ["_Nothing changed._"]
+        out.append("")
+    if not s.glance.learners:
+        return out
+    out += [f"## Needs attention ({len(s.attention)})", ""]
+    if not s.attention:
+        out += ["_Nobody: no at-risk rule applies to anyone._", ""]
+    shown, more = capped(s.attention, CAP_ATTENTION, s.options.full)
+    for learner in shown:
+        out.append(f"- **{md(learner.name)}** ({pct(learner.percent)})")
+        for f in learner.flags:
+            out.append(f"  - `{f.rule}`: {md(f.seen)} _(rule: {md(f.rule_text)})_")
+    if more:
+        out.append(f"- _and {more} more (`--filter at-risk` or `--full` lists every one)_")
+    out += ["", "## Where the cohort drops off", ""]
+    out += ["| Item | Reached | ✓ | ◐ (stalled) | – | Not yet |", "|---|---:|---:|---:|---:|---:|"]
+    flows, unreached = reached(s)
+    for f in flows:
+        out.append(f"| {md(f.title)} | {f.reached} | {f.finished} | {f.in_progress} ({f.stalled}) | {f.skipped}"
+                   f" | {f.not_started} |")  # fmt: skip
+    if unreached:
+        out += ["", f"_And {unreached} items nobody has reached yet (`--full` lists every one)._"]
+    out.append("")
     return out
 
 
@@ -34,6 +74,12 @@ def render(s: CohortSummary) -> str:
     add(f"**Roadmap:** {md(s.roadmap['id'])} v{md(s.roadmap['version'])}  ")
     add(f"**As of:** {s.as_of.isoformat()}  ")
     add(f"**Learners:** {g.learners}  ")
+    if g.learners:
+        add(f"**At risk:** {g.at_risk}  ")
+    if g.percentiles:
+        add(f"**Bottom 15%:** {g.percentiles[0]:.1f}% done or less · **top 15%:** {g.percentiles[1]:.1f}% or more  ")
+    add("")
+    out.extend(_top(s))
     if g.learners:
         spread = f"**Percent done:** median {pct(g.median)}, lowest {pct(g.lowest)}, highest {pct(g.highest)}"
         if g.quartiles:
@@ -50,7 +96,8 @@ def render(s: CohortSummary) -> str:
         for band, n in g.bands:
             add(f"| {band} | {n} |")
         add("")
-        add("## Learners")
+        shown = "" if len(s.learners) == s.shown_of else f"({len(s.learners)} of {s.shown_of}: {', '.join(o.filters)})"
+        add(f"## Learners {md(shown)}".rstrip())
         add("")
         add("| Learner | Done | ✓ / ◐ / – | Last active | Active weeks | Pace | Finish at pace | Flags |")
         add("|---|---:|---:|---|---:|---:|---|---|")
@@ -69,8 +116,9 @@ def render(s: CohortSummary) -> str:
             add(f"Stuck (in progress over {counted(o.stuck_weeks, 'week')}):")
             add("")
             for learner in stuck:
-                items = ", ".join(f"{md(x.title)} (since {x.since.isoformat()})" for x in learner.stuck)
-                add(f"- **{md(learner.name)}:** {items}")
+                kept, more = capped(learner.stuck, CAP_STUCK, o.full)
+                items = ", ".join(f"{md(x.title)} (since {x.since.isoformat()})" for x in kept)
+                add(f"- **{md(learner.name)}:** {items}" + (f" and {more} more" if more else ""))
         add("")
         add("## Phases and modules")
         add("")
@@ -84,11 +132,11 @@ def render(s: CohortSummary) -> str:
         add("")
         add(f"## Where learners get stuck (in progress over {counted(o.stuck_weeks, 'week')})")
         add("")
-        out.extend(_items(s.stuck, "Nobody is stuck."))
+        out.extend(_items(s.stuck, "Nobody is stuck.", o.full))
         add("")
         add("## Skipped most")
         add("")
-        out.extend(_items(s.skipped, "Nobody skipped anything."))
+        out.extend(_items(s.skipped, "Nobody skipped anything.", o.full))
         add("")
         add("## Skill self-ratings (latest, 1–5)")
         add("")
@@ -106,8 +154,11 @@ def render(s: CohortSummary) -> str:
             add("_No evidence yet._")
         for learner in shared:
             add(f"- **{md(learner.name)}**")
-            for e in learner.evidence:
+            entries, more = capped(learner.evidence, CAP_EVIDENCE, o.full)
+            for e in entries:
                 add(f"  - {md(e.title)}: {evidence(e.text)}")
+            if more:
+                add(f"  - _and {more} more (`--full` lists every one)_")
         if o.with_notes:
             add("")
             add("## Notes")
@@ -117,8 +168,11 @@ def render(s: CohortSummary) -> str:
                 add("_No notes._")
             for learner in noted:
                 add(f"- **{md(learner.name)}**")
-                for note in learner.notes:
+                kept, more = capped(learner.notes, CAP_NOTES, o.full)
+                for note in kept:
                     add(f"  - {note.on.isoformat()} {md(note.title)}: {md(note.text)}")
+                if more:
+                    add(f"  - _and {more} more (`--full` lists every one)_")
     if s.elsewhere:
         add("")
         add("## On other roadmaps (not counted)")

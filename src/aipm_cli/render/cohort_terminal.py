@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped, digest_rows
 from aipm_cli.render.safe import clean
 from aipm_cli.summary import WEEKS_SHOWN
 from aipm_cli.wording import count as counted
@@ -22,7 +23,7 @@ from aipm_cli.wording import count as counted
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from aipm_cli.cohort import CohortSummary, ItemLearners, LearnerSummary
+    from aipm_cli.cohort import CohortSummary, ItemFlow, ItemLearners, LearnerSummary
 
 SHOWN = 5  # items listed in "where learners get stuck" and "skipped most"
 
@@ -54,8 +55,10 @@ def month_span(span: tuple[date, date] | None, short: bool = False) -> str:
 
 
 def flags(learner: LearnerSummary) -> str:
-    out = []
-    if learner.stuck:
+    out = [f.rule for f in learner.flags]
+    if learner.percentile_band:
+        out.append(learner.percentile_band)
+    if learner.stuck and "stuck" not in out:
         out.append(f"stuck {len(learner.stuck)}")
     if learner.inactive:
         out.append("idle" if learner.days_inactive is None else f"idle {learner.days_inactive}d")
@@ -85,6 +88,7 @@ def view(console: Console, s: CohortSummary) -> None:
         f"  {safe(s.roadmap['title'])} v{safe(s.roadmap['version'])}  ·  as of {s.as_of.isoformat()}", style="dim"
     )
     console.print(title)
+    _top(console, s)
     if not g.learners:
         console.print("No learners on this roadmap in the sources.")
     else:
@@ -98,11 +102,18 @@ def view(console: Console, s: CohortSummary) -> None:
             Text(
                 f"{g.active_lately} active in the last 7 days"
                 f" · {g.inactive} idle over {counted(o.inactive_days, 'day')}"
-                f" · {g.stuck} stuck over {counted(o.stuck_weeks, 'week')}",
+                f" · {g.stuck} stuck over {counted(o.stuck_weeks, 'week')} · {g.at_risk} at risk",
                 style="dim",
             )
         )
+        if g.percentiles:
+            console.print(
+                Text(f"Bottom 15%: {g.percentiles[0]:.1f}% done or less · top 15%: {g.percentiles[1]:.1f}% or more",
+                     style="dim")
+            )  # fmt: skip
         console.print()
+        _attention(console, s)
+        _dropoff(console, s)
         console.print(_heading("Learners by percent done"))
         peak = max(n for _, n in g.bands) or 1
         for band, n in g.bands:
@@ -113,7 +124,8 @@ def view(console: Console, s: CohortSummary) -> None:
             console.print(row)
 
         console.print()
-        console.print(_heading("Learners"))
+        shown = "" if len(s.learners) == s.shown_of else f" ({len(s.learners)} of {s.shown_of}: {', '.join(o.filters)})"
+        console.print(_heading("Learners" + shown))
         table = _table(
             ("Learner", "left"),
             ("Done", "right"),
@@ -164,10 +176,10 @@ def view(console: Console, s: CohortSummary) -> None:
         console.print()
 
         console.print(_heading(f"Where learners get stuck (in progress over {counted(o.stuck_weeks, 'week')})"))
-        _items(console, s.stuck, "Nobody is stuck.")
+        _items(console, s.stuck, "Nobody is stuck.", o.full)
         console.print()
         console.print(_heading("Skipped most"))
-        _items(console, s.skipped, "Nobody skipped anything.")
+        _items(console, s.skipped, "Nobody skipped anything.", o.full)
 
         console.print()
         console.print(_heading("Skill self-ratings (latest, 1–5)"))
@@ -187,11 +199,14 @@ def view(console: Console, s: CohortSummary) -> None:
             console.print(Text("  No evidence yet.", style="dim"))
         for learner in shared:
             _line(console, text(learner.name, "bold"), 2)
-            for e in learner.evidence:
+            entries, more = capped(learner.evidence, CAP_EVIDENCE, o.full)
+            for e in entries:
                 row = text(e.title)
                 row.append(": ")
                 row.append_text(text(e.text))
                 _line(console, row, 4)
+            if more:
+                _line(console, Text(f"and {more} more (--full lists every one)", style="dim"), 4)
         if o.with_notes:
             console.print()
             console.print(_heading("Notes"))
@@ -200,7 +215,10 @@ def view(console: Console, s: CohortSummary) -> None:
                 console.print(Text("  No notes.", style="dim"))
             for learner in noted:
                 _line(console, text(learner.name, "bold"), 2)
-                for note in learner.notes:
+                kept, more = capped(learner.notes, CAP_NOTES, o.full)
+                if more:
+                    _line(console, Text(f"and {more} more (--full lists every one)", style="dim"), 4)
+                for note in kept:
                     row = Text(f"{note.on.isoformat()} ")
                     row.append_text(text(note.title))
                     row.append(": ")
@@ -233,6 +251,73 @@ def view(console: Console, s: CohortSummary) -> None:
             _line(console, row, 2)
 
 
+def reached(s: CohortSummary) -> tuple[list[ItemFlow], int]:
+    """The drop-off rows to show: items someone reached (every item with --full), and how many are left out."""
+    if s.options.full:
+        return s.dropoff, 0
+    shown = [f for f in s.dropoff if f.reached]
+    return shown, len(s.dropoff) - len(shown)
+
+
+def _top(console: Console, s: CohortSummary) -> None:
+    """What could not be read (listed at the end) and what the index saw, before anything else."""
+    if s.unreadable:
+        console.print(
+            Text(f"{len(s.unreadable)} source{'s' if len(s.unreadable) != 1 else ''} or lines could not be read:"
+                 " listed under \"Could not read\" at the end.", style="yellow")
+        )  # fmt: skip
+    for notice in s.notices:
+        _line(console, text(notice, "dim"), 0)
+    if s.digest is not None:
+        console.print()
+        console.print(_heading(f"Since {s.digest.since.isoformat()}"))
+        rows = digest_rows(s.digest, s.options.full)
+        if not rows:
+            console.print(Text("  Nothing changed.", style="dim"))
+        for label, value in rows:
+            row = Text(f"{label}: ", style="bold")
+            row.append_text(text(value))
+            _line(console, row, 2)
+
+
+def _attention(console: Console, s: CohortSummary) -> None:
+    """Who needs attention, and the rule behind each flag."""
+    console.print(_heading(f"Needs attention ({len(s.attention)})"))
+    if not s.attention:
+        console.print(Text("  Nobody: no at-risk rule applies to anyone.", style="dim"))
+    shown, more = capped(s.attention, CAP_ATTENTION, s.options.full)
+    for learner in shown:
+        row = text(learner.name, "bold")
+        row.append(f"  {pct(learner.percent)}", style="dim")
+        _line(console, row, 2)
+        for f in learner.flags:
+            row = Text(f"{f.rule}: ", style="yellow")
+            row.append_text(text(f.seen))
+            row.append(f" (rule: {f.rule_text})", style="dim")
+            _line(console, row, 4)
+    if more:
+        console.print(Text(f"  and {more} more (--filter at-risk or --full lists every one)", style="dim"))
+    console.print()
+
+
+def _dropoff(console: Console, s: CohortSummary) -> None:
+    """Each item in roadmap order: reached, finished, in progress (stalled), skipped, not reached."""
+    console.print(_heading("Where the cohort drops off"))
+    table = _table(("Item", "left"), ("Reached", "right"), ("✓", "right"), ("◐ (stalled)", "right"),
+                   ("–", "right"), ("Not yet", "right"))  # fmt: skip
+    table.columns[0].overflow = "fold"
+    for column in table.columns[1:]:
+        column.no_wrap = True
+    flows, unreached = reached(s)
+    for f in flows:
+        table.add_row(text(f.title), str(f.reached), str(f.finished), f"{f.in_progress} ({f.stalled})",
+                      str(f.skipped), str(f.not_started))  # fmt: skip
+    console.print(table)
+    if unreached:
+        console.print(Text(f"  and {unreached} items nobody has reached yet (--full lists every one)", style="dim"))
+    console.print()
+
+
 def _line(console: Console, line: Text, indent: int) -> None:
     """A line indented by `indent`, wrapped lines indented as far (long paths and links stay readable)."""
     grid = Table.grid()
@@ -242,7 +327,7 @@ def _line(console: Console, line: Text, indent: int) -> None:
     console.print(grid)
 
 
-def _items(console: Console, found: list[ItemLearners], empty: str) -> None:
+def _items(console: Console, found: list[ItemLearners], empty: str, full: bool = False) -> None:
     if not found:
         console.print(Text(f"  {empty}", style="dim"))
         return
@@ -251,6 +336,8 @@ def _items(console: Console, found: list[ItemLearners], empty: str) -> None:
         row.append_text(text(entry.title))
         row.append_text(text(f"  {entry.id}", "dim"))
         console.print(row)
+        names, more = capped(entry.learners, CAP_NAMES, full)
+        _line(console, text(", ".join(names) + (f" and {more} more" if more else ""), "dim"), 6)
     if len(found) > SHOWN:
         console.print(Text(f"  and {len(found) - SHOWN} more (see --format json)", style="dim"))
 
