@@ -102,11 +102,11 @@ class Rules:
     def describe(self, rule: str, stuck_weeks: int) -> str:
         """The rule in words, as every format states it."""
         if rule == "low-and-idle":
-            return f"under {self.under_percent:g}% done and inactive {self.idle_days} days or more"
+            return f"under {self.under_percent:g}% done and inactive {counted(self.idle_days, 'day')} or more"
         if rule == "behind":
             return f"{self.behind_weeks:g} weeks or more behind the cohort's median pace"
         if rule == "stuck":
-            return f"an item in progress for more than {stuck_weeks} weeks"
+            return f"an item in progress for more than {counted(stuck_weeks, 'week')}"
         return "nothing started since joining"
 
 
@@ -1201,22 +1201,25 @@ def _triage(learners: list[LearnerSummary], options: Options) -> tuple[int, tupl
 
         c = x.counts
         if c.done == 0 and c.in_progress == 0 and c.skipped == 0:
-            flag("never-started", "nothing started" + (f" in {x.changes} changes" if x.changes else ""))
+            flag("never-started", "nothing started" + (f" in {counted(x.changes, 'change')}" if x.changes else ""))
         idle = x.days_inactive is None or x.days_inactive >= rules.idle_days
         if x.percent < rules.under_percent and idle:
-            since = "no change yet" if x.days_inactive is None else f"no change for {x.days_inactive} days"
+            since = "no change yet" if x.days_inactive is None else f"no change for {counted(x.days_inactive, 'day')}"
             flag("low-and-idle", f"{x.percent:.1f}% done, {since}")
         if x.behind_weeks is not None and x.behind_weeks >= rules.behind_weeks:
             weeks = (day - x.first_activity).days // 7 if x.first_activity else 0
             flag(
                 "behind",
-                f"{x.behind_weeks:g} weeks behind: {x.percent:.1f}% done after {weeks} weeks,"
+                f"{x.behind_weeks:g} weeks behind: {x.percent:.1f}% done after {counted(weeks, 'week')},"
                 f" the cohort's median pace gives {x.expected_percent:.1f}%",
             )
         if x.stuck:
             worst = max(x.stuck, key=lambda k: k.weeks)
             more = f" and {len(x.stuck) - 1} more" if len(x.stuck) > 1 else ""
-            flag("stuck", f"{worst.title} in progress since {worst.since.isoformat()} ({worst.weeks} weeks){more}")
+            flag(
+                "stuck",
+                f"{worst.title} in progress since {worst.since.isoformat()} ({counted(worst.weeks, 'week')}){more}",
+            )
     return sum(1 for x in learners if x.flags), bounds
 
 
@@ -1372,7 +1375,7 @@ def digest_rows(d: Digest, full: bool) -> list[tuple[str, str]]:
     if d.finished:
         shown, more = capped(d.finished, CAP_NAMES, full)
         text = "; ".join(f"{name}: {', '.join(items)}" for name, items in shown)
-        rows.append(("Finished", text + (f"; and {more} more learners" if more else "")))
+        rows.append(("Finished", text + (f"; and {counted(more, 'more learner')}" if more else "")))
     for label, values in (("Joined", d.joined), ("Went quiet", d.went_quiet), ("Active again", d.active_again)):
         if values:
             rows.append((label, names(values)))

@@ -55,10 +55,8 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
     ("cohort",): ["aipm cohort report exports/"],
     ("cohort", "report"): [
         "aipm cohort report exports/",
-        "aipm cohort report ~/cohort-repo --format csv --by item",
-        "aipm cohort report --lrs https://lrs.example.edu/xAPI/ -o cohort.html",
-        "aipm cohort report ada.json sam.json -o cohort.html",
         "aipm cohort report exports/ --filter at-risk --sort percent",
+        "aipm cohort report --lrs https://lrs.example.edu/xAPI/ -o cohort.html",
     ],
     ("cohort", "pull"): [
         "aipm cohort pull https://git.example.org/ada/aipm.git",

@@ -65,7 +65,7 @@ def is_destructive(change: dict[str, Any]) -> str | None:
     if op == "remove":
         entries = change.get("entries") or []
         if len(entries) > MANY_UNITS:
-            return f"removes {len(entries)} notes or evidence entries"
+            return f"removes {len(entries)} entries (notes or evidence)"  # (always more than MANY_UNITS)
     return None
 
 

@@ -59,7 +59,7 @@ def _top(s: CohortSummary) -> list[str]:
         out.append(f"| {md(f.title)} | {f.reached} | {f.finished} | {f.in_progress} ({f.stalled}) | {f.skipped}"
                    f" | {f.not_started} |")  # fmt: skip
     if unreached:
-        out += ["", f"_And {unreached} items nobody has reached yet (`--full` lists every one)._"]
+        out += ["", f"_And {counted(unreached, 'item')} nobody has reached yet (`--full` lists every one)._"]
     out.append("")
     return out
 

@@ -263,7 +263,7 @@ def _top(console: Console, s: CohortSummary) -> None:
     """What could not be read (listed at the end) and what the index saw, before anything else."""
     if s.unreadable:
         console.print(
-            Text(f"{len(s.unreadable)} source{'s' if len(s.unreadable) != 1 else ''} or lines could not be read:"
+            Text(f"{counted(len(s.unreadable), 'source')} or lines could not be read:"
                  " listed under \"Could not read\" at the end.", style="yellow")
         )  # fmt: skip
     for notice in s.notices:
@@ -314,7 +314,9 @@ def _dropoff(console: Console, s: CohortSummary) -> None:
                       str(f.skipped), str(f.not_started))  # fmt: skip
     console.print(table)
     if unreached:
-        console.print(Text(f"  and {unreached} items nobody has reached yet (--full lists every one)", style="dim"))
+        console.print(
+            Text(f"  and {counted(unreached, 'item')} nobody has reached yet (--full lists every one)", style="dim")
+        )
     console.print()
 
 
