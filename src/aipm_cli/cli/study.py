@@ -1,0 +1,137 @@
+"""`aipm study` (start, stop, add, import): study time as changes in the learner's log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from aipm_cli.cli.options import JsonOpt, option_value
+
+study_app = typer.Typer(
+    name="study",
+    short_help="Study time: start and stop sessions, add time, import it, see this week's.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ItemArg = Annotated[
+    str, typer.Argument(metavar="ITEM", help="Item or deliverable: id, alias, id prefix or title.", show_default=False)
+]
+
+
+def _spent(minutes: int) -> str:
+    from aipm_cli.study import spent_text
+
+    return spent_text(minutes)
+
+
+@study_app.callback()
+def study(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Your running study session and this week's study time.
+
+    Time is recorded as changes in your log: it syncs, merges and undoes like
+    the rest. Days and weeks are in your time zone (the `timezone` setting,
+    else the system's).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from aipm_cli import study as core
+
+    app = ctx.obj
+    data = core.overview(app.learner)
+    if json:
+        app.emit_json(data)
+        return
+    app.show(_overview_view, data)
+
+
+def _overview_view(console: Any, data: dict[str, Any]) -> None:
+    from rich.text import Text
+
+    from aipm_cli.render.safe import text as safe
+
+    if data["running"]:
+        for run in data["running"]:
+            where = "" if run["this_machine"] else f" (on {run['device']})"
+            line = Text("Studying ")
+            line.append_text(safe(f"{run['title']} ({run['item']})"))
+            line.append(f" for {_spent(run['minutes'])}{where}; `aipm study stop` ends it.")
+            console.print(line)
+    else:
+        console.print("No study session is running.")
+    week = data["week"]
+    goal = data["goal_minutes"]
+    console.print(
+        f"This week ({week['from']} to {week['to']}, {data['timezone']}): {_spent(week['minutes'])} "
+        f"of your {_spent(goal)} goal."
+    )
+    for day in week["days"]:
+        minutes = day["minutes"]
+        bar = "█" * min(40, round(minutes / 15))
+        console.print(f"  {day['day']}  {_spent(minutes) if minutes else '-':>7}  {bar}")
+    if data["items"]:
+        console.print(f"All time: {_spent(data['total_minutes'])} in {data['sessions']} sessions; most on:")
+        for item in data["items"][:5]:
+            line = Text(f"  {_spent(item['minutes']):>7}  ")
+            line.append_text(safe(f"{item['title']} ({item['id']})"))
+            console.print(line)
+
+
+@study_app.command("start")
+def study_start(ctx: typer.Context, item: ItemArg) -> None:
+    """Start a study session on an item (it runs until `aipm study stop`, across restarts)."""
+    from aipm_cli import study as core
+
+    app = ctx.obj
+    started = core.start(app.learner, item)
+    app.say_plain(f"✓ Studying {started['title']} ({started['item']}) since {started['began'][11:16]} UTC.")
+
+
+@study_app.command("stop")
+def study_stop(
+    ctx: typer.Context,
+    item: Annotated[
+        str | None,
+        typer.Argument(metavar="[ITEM]", help="The item whose session to stop (when several run).", show_default=False),
+    ] = None,
+    spent: Annotated[
+        str | None,
+        typer.Option("--spent", metavar="TIME", help="The time you really studied (e.g. 45m), not the clock's."),
+    ] = None,
+) -> None:
+    """Stop the running study session and record its time."""
+    from aipm_cli import study as core
+
+    app = ctx.obj
+    minutes = option_value("--spent", core.parse_spent, spent) if spent else None
+    done = core.stop(app.learner, item, minutes)
+    app.say_plain(f"✓ Recorded {_spent(done['minutes'])} on {done['item']} (`aipm undo` takes it back).")
+
+
+@study_app.command("add")
+def study_add(
+    ctx: typer.Context,
+    item: ItemArg,
+    time: Annotated[str, typer.Argument(metavar="TIME", help="How long: 1h30m, 90m, 2h, 1.5h.", show_default=False)],
+    on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="The day you studied (default today).")] = None,
+) -> None:
+    """Add time studied away from the terminal."""
+    from aipm_cli import study as core
+    from aipm_cli.dates import parse_date
+
+    app = ctx.obj
+    minutes = option_value("TIME", core.parse_spent, time)
+    today = core.local_today(app.learner)
+    day = option_value("--on", parse_date, on, today) if on else None
+    added = core.add(app.learner, item, minutes, day)
+    app.say_plain(
+        f"✓ Added {_spent(added['minutes'])} on {added['item']} on {added['on']} (`aipm undo` takes it back)."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(study_app, name="study")

@@ -1,0 +1,270 @@
+"""Study time: sessions started and stopped, time added by hand, days and weeks in the learner's zone.
+
+Every session is a change in the learner's log (record/changes.py: study_start,
+study), so it syncs, merges, undoes and shows in as-of reports like the rest.
+Times in the log are UTC; days and weeks are the learner's own: the
+`timezone` setting, else the system's zone. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from aipm_cli.errors import InputError, excerpt
+from aipm_cli.record.changes import MAX_SESSION_MINUTES
+from aipm_cli.record.studying import SLOT_MINUTES, Study, epoch_minutes
+
+if TYPE_CHECKING:
+    from aipm_cli.learner import Learner
+    from aipm_cli.record.state import State
+    from aipm_cli.tracker import Target
+
+_SPENT = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h(?:ours?|rs?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?|s)?)?)?\s*$", re.I)
+
+
+def parse_spent(text: str) -> int:
+    """'1h30m', '90m', '2h', '1.5h', '45' (minutes) -> whole minutes, 1 to a day."""
+    value = text.strip()
+    minutes: float | None = None
+    if value.isdigit():
+        minutes = int(value)
+    else:
+        match = _SPENT.match(value)
+        if match and (match.group(1) or match.group(2)):
+            minutes = float(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+    if minutes is None:
+        raise InputError(f"'{excerpt(text)}' is not a study time.", "Write it like 1h30m, 90m, 2h or 1.5h.")
+    whole = round(minutes)
+    if not 1 <= whole <= MAX_SESSION_MINUTES:
+        raise InputError(
+            f"{excerpt(text)} is out of range.", f"Give from 1 minute to {MAX_SESSION_MINUTES // 60} hours."
+        )
+    return whole
+
+
+def spent_text(minutes: int) -> str:
+    """90 -> '1h30m', 45 -> '45m', 120 -> '2h'."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest}m"
+    return f"{hours}h{rest:02d}m" if rest else f"{hours}h"
+
+
+# --------------------------------------------------------------------------- #
+# Time zones, days and weeks
+# --------------------------------------------------------------------------- #
+
+
+def zone_of(learner: Learner) -> tzinfo:
+    """The learner's zone: the `timezone` setting, else the system's (TZ)."""
+    name = learner.config.get("timezone")
+    if name:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def local_now(learner: Learner) -> datetime:
+    return learner.now().astimezone(zone_of(learner))
+
+
+def local_today(learner: Learner) -> date:
+    return local_now(learner).date()
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday to Sunday around a day."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def day_of(moment_text: str, zone: tzinfo) -> date:
+    return datetime.fromisoformat(moment_text).astimezone(zone).date()
+
+
+def minutes_by_day(study: Study, zone: tzinfo, first: date | None = None, last: date | None = None) -> dict[date, int]:
+    """Minutes studied per day in `zone` (a session counts on the day it began), between two days."""
+    out: dict[date, int] = {}
+    for text, minutes in study.days.items():
+        day = date.fromisoformat(text)
+        if (first is None or day >= first) and (last is None or day <= last):
+            out[day] = out.get(day, 0) + minutes
+    if study.slots:
+        # A zone's offset is whole quarter hours: every minute of a slot falls on one local day.
+        for slot, minutes in study.slots.items():
+            moment = datetime.fromtimestamp(slot * SLOT_MINUTES * 60, UTC).astimezone(zone)
+            day = moment.date()
+            if (first is None or day >= first) and (last is None or day <= last):
+                out[day] = out.get(day, 0) + minutes
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Recording sessions
+# --------------------------------------------------------------------------- #
+
+
+def _item(learner: Learner, spec: str) -> Target:
+    target = learner.resolve(spec)
+    if target.kind not in ("item", "deliverable"):
+        raise InputError(
+            f"{target.title} ({target.id}) is a {target.kind}; time is logged on an item.",
+            f"Name one of its items (see `aipm show {target.id}`).",
+        )
+    return target
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _overlap(state: State, device: str, start: int, end: int) -> list[int] | None:
+    for interval in state.study.intervals.get(device, ()):
+        if interval[0] < end and start < interval[1]:
+            return interval
+    return None
+
+
+def _refuse_overlap(state: State, device: str, start: int, end: int, zone: tzinfo) -> None:
+    found = _overlap(state, device, start, end)
+    if found is None:
+        return
+
+    def clock(minutes: int) -> str:
+        return datetime.fromtimestamp(minutes * 60, UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    raise InputError(
+        f"That session ({clock(start)} to {clock(end)}) overlaps one already recorded on this machine "
+        f"({clock(found[0])} to {clock(found[1])}).",
+        "Record only the time not already counted (or `aipm undo` the other session first).",
+    )
+
+
+def start(learner: Learner, spec: str) -> dict[str, Any]:
+    """Start a session on an item: refused while this machine has one running."""
+    target = _item(learner, spec)
+    now = learner.now()
+    zone = zone_of(learner)
+    device = learner.device
+
+    def build(state: State) -> list[dict[str, Any]]:
+        for running in state.study.running.values():
+            if running[2] == device:
+                since = datetime.fromisoformat(running[1]).astimezone(zone)
+                raise InputError(
+                    f"A study session on {running[0]} has been running on this machine since {since:%Y-%m-%d %H:%M}.",
+                    "Stop it first with `aipm study stop`.",
+                )
+        minute = epoch_minutes(_utc(now))
+        _refuse_overlap(state, device, minute, minute + 1, zone)
+        return [
+            {
+                "op": "study_start",
+                "targets": [target.id],
+                "began": _utc(now),
+                "on": now.astimezone(zone).date().isoformat(),
+            }
+        ]
+
+    learner.record(build)
+    return {"item": target.id, "title": target.title, "began": _utc(now)}
+
+
+def stop(learner: Learner, spec: str | None = None, spent: int | None = None) -> dict[str, Any]:
+    """End the running session (this machine's, or the one named, or the only one on any machine)."""
+    now = learner.now()
+    zone = zone_of(learner)
+    device = learner.device
+    wanted = _item(learner, spec).id if spec else None
+    done: dict[str, Any] = {}
+
+    def build(state: State) -> list[dict[str, Any]]:
+        running = list(state.study.running.items())
+        if wanted is not None:
+            running = [r for r in running if r[1][0] == wanted]
+        if not running:
+            raise InputError(
+                "No study session is running" + (f" on {wanted}." if wanted else "."),
+                "Start one with `aipm study start ITEM`, or add time with `aipm study add ITEM 1h30m`.",
+            )
+        own = [r for r in running if r[1][2] == device]
+        if own:
+            start_id, (item, began, _device) = own[-1]
+        elif len(running) == 1:
+            start_id, (item, began, _device) = running[0]
+        else:
+            names = ", ".join(f"{r[1][0]} (on {r[1][2]})" for r in running[:5])
+            raise InputError(f"Sessions run on other machines: {names}.", "Name the item: `aipm study stop ITEM`.")
+        first = epoch_minutes(began)
+        elapsed = max(1, epoch_minutes(_utc(now)) - first)
+        minutes = spent if spent is not None else elapsed
+        if minutes > MAX_SESSION_MINUTES:
+            raise InputError(
+                f"The session on {item} has been running for {spent_text(elapsed)}, more than a day.",
+                "Say how long you really studied: `aipm study stop --spent 2h`.",
+            )
+        if _device == device:
+            _refuse_overlap(state, device, first, first + minutes, zone)
+        done.update(item=item, minutes=minutes, began=began, device=_device)
+        return [{"op": "study", "targets": [item], "minutes": minutes, "began": began, "closes": start_id,
+                 "on": day_of(began, zone).isoformat()}]  # fmt: skip
+
+    learner.record(build)
+    return done
+
+
+def add(learner: Learner, spec: str, minutes: int, on: date | None = None) -> dict[str, Any]:
+    """Time studied away from the terminal, on a day (default: today in the learner's zone)."""
+    target = _item(learner, spec)
+    day = on or local_today(learner)
+    learner.record(lambda _state: [{"op": "study", "targets": [target.id], "minutes": minutes, "on": day.isoformat()}])
+    return {"item": target.id, "title": target.title, "minutes": minutes, "on": day.isoformat()}
+
+
+# --------------------------------------------------------------------------- #
+# Reading
+# --------------------------------------------------------------------------- #
+
+
+def minutes_for(study: Study, ids: list[str] | set[str]) -> int:
+    return sum(study.minutes.get(i, 0) for i in ids)
+
+
+def overview(learner: Learner) -> dict[str, Any]:
+    """What `aipm study` shows: running sessions, this week's time per day, time per item."""
+    state = learner.read_state()
+    study = state.study
+    zone = zone_of(learner)
+    now = learner.now()
+    today = now.astimezone(zone).date()
+    monday, sunday = week_of(today)
+    days = minutes_by_day(study, zone, monday, sunday)
+    titles = _titles(learner)
+    running = [
+        {"item": item, "title": titles.get(item, item), "began": began, "device": device,
+         "minutes": max(0, epoch_minutes(_utc(now)) - epoch_minutes(began)), "this_machine": device == learner.device}
+        for item, began, device in study.running.values()
+    ]  # fmt: skip
+    week = [{"day": (monday + timedelta(days=n)).isoformat(), "minutes": days.get(monday + timedelta(days=n), 0)}
+            for n in range(7)]  # fmt: skip
+    items = sorted(study.minutes.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "today": today.isoformat(),
+        "timezone": str(zone),
+        "running": running,
+        "week": {"from": monday.isoformat(), "to": sunday.isoformat(), "minutes": sum(days.values()), "days": week},
+        "goal_minutes": round(learner.hours_per_week() * 60),
+        "total_minutes": sum(study.minutes.values()),
+        "sessions": study.sessions,
+        "items": [{"id": k, "title": titles.get(k, k), "minutes": v} for k, v in items],
+    }
+
+
+def _titles(learner: Learner) -> dict[str, str]:
+    index = learner.roadmap.index
+    titles = {i: p.item.title for i, p in index.items.items()}
+    titles.update({d: dl.title for d, (dl, _item) in index.deliverables.items()})
+    return titles

@@ -1,0 +1,202 @@
+"""Study time (issue 26): sessions as changes in the learner's log."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, invoke_line
+
+ITEM = "ai-for-everyone"
+
+
+def at(home: Path, moment: str, *args: str, expect: int = 0, device: str | None = None) -> object:
+    """Run aipm on a data directory at a moment."""
+    if device is not None:
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "device").write_text(device + "\n")
+    result = invoke_line(list(args), env={"AIPM_HOME": str(home), "AIPM_NOW": moment})
+    assert result.exit_code == expect, (args, result.stdout, result.stderr)
+    return result
+
+
+def overview(home: Path, moment: str = "2026-11-26T12:00:00+00:00") -> dict:
+    return json.loads(at(home, moment, "study", "--json").stdout)  # type: ignore[attr-defined]
+
+
+def changes_dir(home: Path) -> Path:
+    return home / "learners" / "ada" / "ai-product-manager" / "changes"
+
+
+def test_start_stop_add_and_the_week(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    at(home, "2026-11-24T09:00:00+00:00", "study", "start", ITEM, device="laptop")
+    running = overview(home, "2026-11-24T09:20:00+00:00")["running"]
+    assert [(r["item"], r["minutes"], r["this_machine"]) for r in running] == [(ITEM, 20, True)]
+    at(home, "2026-11-24T10:30:00+00:00", "study", "stop")
+    at(home, "2026-11-24T11:00:00+00:00", "study", "add", ITEM, "1h30m", "--on", "2026-11-23")
+    at(home, "2026-11-24T11:00:00+00:00", "study", "add", ITEM, "20m", "--on", "2026-11-20")  # the week before
+    data = overview(home)
+    assert data["running"] == []
+    assert data["week"]["from"] == "2026-11-23" and data["week"]["minutes"] == 90 + 90
+    days = {d["day"]: d["minutes"] for d in data["week"]["days"]}
+    assert days["2026-11-23"] == 90 and days["2026-11-24"] == 90
+    assert data["items"] == [{"id": ITEM, "title": "AI for Everyone", "minutes": 200}]
+    assert data["sessions"] == 3
+
+
+def test_undo_removes_a_session(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    at(home, "2026-11-24T09:00:00+00:00", "study", "add", ITEM, "45m", device="laptop")
+    at(home, "2026-11-24T09:00:00+00:00", "study", "add", ITEM, "1h", device="laptop")
+    assert overview(home)["total_minutes"] == 105
+    result = at(home, "2026-11-24T09:05:00+00:00", "undo")
+    assert "study session of 1h00m" in result.stderr  # type: ignore[attr-defined]
+    assert overview(home)["total_minutes"] == 45
+    at(home, "2026-11-24T09:06:00+00:00", "redo")
+    assert overview(home)["total_minutes"] == 105
+
+
+def test_one_session_at_a_time_on_a_machine_and_no_overlaps(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    at(home, "2026-11-24T09:00:00+00:00", "study", "start", ITEM, device="laptop")
+    refused = at(home, "2026-11-24T09:10:00+00:00", "study", "start", "identifying-ai-opportunities", expect=1)
+    assert "already" not in refused.stdout  # type: ignore[attr-defined]
+    assert "running on this machine since 2026-11-24 09:00" in refused.stderr  # type: ignore[attr-defined]
+    at(home, "2026-11-24T10:00:00+00:00", "study", "stop")
+    # A start inside the session just recorded (a clock set back) overlaps it: refused, nothing written.
+    before = {p.name: p.read_bytes() for p in changes_dir(home).glob("*.jsonl")}
+    refused = at(home, "2026-11-24T09:30:00+00:00", "study", "start", ITEM, expect=1)
+    assert "overlaps one already recorded on this machine" in refused.stderr  # type: ignore[attr-defined]
+    assert {p.name: p.read_bytes() for p in changes_dir(home).glob("*.jsonl")} == before
+
+
+def test_a_killed_process_leaves_a_running_session_that_stop_ends(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    home.mkdir()
+    (home / "device").write_text("laptop\n")
+    env = {**os.environ, "AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T09:00:00+00:00"}
+    code = (
+        "import os, signal, sys\n"
+        "from aipm_cli.cli import run\n"
+        "try:\n    run(['study', 'start', 'ai-for-everyone'])\nexcept SystemExit:\n    pass\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    later = {**env, "AIPM_NOW": "2026-11-24T09:50:00+00:00"}
+    shown = subprocess.run([sys.executable, "-m", "aipm_cli", "study"], env=later, capture_output=True, text=True)
+    assert "Studying AI for Everyone (ai-for-everyone) for 50m" in shown.stdout
+    stop = subprocess.run(
+        [sys.executable, "-m", "aipm_cli", "study", "stop"], env=later, capture_output=True, text=True
+    )
+    assert stop.returncode == 0, stop.stderr
+    assert "Recorded 50m on ai-for-everyone" in stop.stderr
+    assert overview(home)["running"] == [] and overview(home)["total_minutes"] == 50
+
+
+def _join(target: Path, *sources: Path) -> None:
+    """What sync does to the logs: every device's files in every data directory."""
+    for source in sources:
+        for path in changes_dir(source).glob("*.jsonl"):
+            shutil.copy2(path, changes_dir(target) / path.name)
+
+
+def test_two_devices_add_up_by_sync_and_by_import_in_any_order(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    at(a, "2026-11-24T09:00:00+00:00", "study", "start", ITEM, device="laptop")
+    at(b, "2026-11-24T09:10:00+00:00", "study", "start", ITEM, device="desktop")  # other machine: allowed
+    at(a, "2026-11-24T10:00:00+00:00", "study", "stop")
+    at(b, "2026-11-24T09:40:00+00:00", "study", "stop")
+    at(b, "2026-11-24T09:45:00+00:00", "study", "add", ITEM, "15m")
+    # By the files (what sync moves), both ways.
+    ab, ba = tmp_path / "ab", tmp_path / "ba"
+    for joined, first, second in ((ab, a, b), (ba, b, a)):
+        shutil.copytree(first, joined)
+        _join(joined, second)
+        assert overview(joined)["total_minutes"] == 60 + 30 + 15
+    # By export and import, both ways.
+    for sender in (a, b):
+        exported = tmp_path / f"{sender.name}.json"
+        exported.write_text(at(sender, "2026-11-25T08:00:00+00:00", "export", "--format", "json").stdout)  # type: ignore[attr-defined]
+    at(a, "2026-11-25T08:00:00+00:00", "import", str(tmp_path / "b.json"))
+    at(b, "2026-11-25T08:00:00+00:00", "import", str(tmp_path / "a.json"))
+    assert overview(a) == overview(b) | {"running": overview(a)["running"]}
+    assert overview(a)["total_minutes"] == 105 and overview(a)["sessions"] == 3
+
+
+def test_a_session_started_on_one_machine_is_stopped_on_another(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    at(a, "2026-11-24T09:00:00+00:00", "study", "start", ITEM, device="laptop")
+    at(b, "2026-11-24T08:00:00+00:00", "study", "add", ITEM, "5m", device="desktop")
+    _join(b, a)
+    running = overview(b, "2026-11-24T09:30:00+00:00")["running"]
+    assert [(r["device"], r["this_machine"]) for r in running] == [("laptop", False)]
+    at(b, "2026-11-24T09:30:00+00:00", "study", "stop")
+    _join(a, b)
+    assert overview(a)["running"] == [] and overview(a)["total_minutes"] == 35
+
+
+def test_bad_times_and_targets_are_plain_errors(run: Run) -> None:
+    for bad in ("soon", "0m", "25h", "1h99x"):
+        result = run("study", "add", ITEM, bad)
+        assert result.exit_code == 2, bad
+        assert "Traceback" not in result.output
+    result = run("study", "add", "foundation", "1h")
+    assert result.exit_code == 1 and "time is logged on an item" in result.stderr
+    result = run("study", "stop")
+    assert result.exit_code == 1 and "No study session is running" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"op": "study", "targets": [ITEM], "minutes": 0}, "minutes"),
+        ({"op": "study", "targets": [ITEM], "minutes": 2000}, "minutes"),
+        ({"op": "study", "targets": [ITEM], "minutes": True}, "minutes"),
+        ({"op": "study", "targets": [ITEM, "x"], "minutes": 5}, "more or less than one"),
+        ({"op": "study", "targets": [ITEM], "minutes": 5, "began": "yesterday"}, "began"),
+        ({"op": "study", "targets": [ITEM], "minutes": 5, "began": "2026-11-24T09:00:00"}, "UTC offset"),
+        ({"op": "study", "targets": [ITEM], "minutes": 5, "closes": "x"}, "closes"),
+        ({"op": "study", "targets": [ITEM], "minutes": 5, "ref": "\ud800"}, "Unicode"),
+        ({"op": "study", "targets": [ITEM], "minutes": 5, "extra": 1}, "unknown field"),
+        ({"op": "study_start", "targets": [ITEM]}, "without began"),
+        ({"op": "review", "targets": [ITEM], "rating": 5}, "rating"),
+        ({"op": "review", "targets": [ITEM]}, "without rating"),
+    ],
+)
+def test_the_gate_refuses_bad_study_changes(change: dict, reason: str) -> None:
+    from aipm_cli.record import changes as fmt
+
+    line = {"v": 1, "id": "01KAT0000000000000000000AB", "at": "2026-11-24T10:00:00+00:00", "on": "2026-11-24",
+            "device": "laptop", **change}  # fmt: skip
+    with pytest.raises(fmt.BadChange, match=reason):
+        fmt.gate(json.dumps(line).encode())
+
+
+def test_derived_state_stays_bounded_whatever_the_sessions(tmp_path: Path) -> None:
+    """20,000 sessions: the fold keeps sums, not sessions."""
+    from aipm_cli.record.fold import Source, fold
+    from aipm_cli.record.studying import INTERVALS_KEPT
+
+    lines = []
+    for number in range(20_000):
+        hour, minute = divmod(number % 48 * 30, 60)
+        day = 1 + number // 48 % 28
+        lines.append({
+            "v": 1, "id": f"01KAT{number:021d}", "at": "2026-11-24T10:00:00+00:00", "on": f"2026-10-{day:02d}",
+            "device": "laptop", "op": "study", "targets": [ITEM], "minutes": 10,
+            "began": f"2026-10-{day:02d}T{hour:02d}:{minute:02d}:00+00:00",
+        })  # fmt: skip
+    path = tmp_path / "laptop.jsonl"
+    path.write_text("".join(json.dumps(c, sort_keys=True) + "\n" for c in lines))
+    study = fold([Source(path=path, name=path.name)], {}).state.study
+    assert study.minutes == {ITEM: 200_000} and study.sessions == 20_000
+    assert len(study.slots) == 28 * 48 and len(study.intervals["laptop"]) == INTERVALS_KEPT
