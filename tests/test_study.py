@@ -200,3 +200,42 @@ def test_derived_state_stays_bounded_whatever_the_sessions(tmp_path: Path) -> No
     study = fold([Source(path=path, name=path.name)], {}).state.study
     assert study.minutes == {ITEM: 200_000} and study.sessions == 20_000
     assert len(study.slots) == 28 * 48 and len(study.intervals["laptop"]) == INTERVALS_KEPT
+
+
+def test_time_shows_in_status_show_and_every_report_and_as_of_reports_stop_at_the_day(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    home = tmp_path / "a"
+    at(home, "2026-11-20T18:00:00+00:00", "study", "add", ITEM, "2h", "--on", "2026-11-20", device="laptop")
+    at(home, "2026-11-24T09:00:00+00:00", "study", "start", "identifying-ai-opportunities")
+    at(home, "2026-11-24T09:45:00+00:00", "study", "stop")
+    now = "2026-11-24T18:00:00+00:00"
+    status = json.loads(at(home, now, "status", "--json").stdout)["study"]  # type: ignore[attr-defined]
+    assert status["total_minutes"] == 165 and status["week_minutes"] == 45 and status["sessions"] == 2
+    assert status["phases"] == {"foundation": 120, "ai-product-manager-role": 45}
+    assert status["items"] == {ITEM: 120, "identifying-ai-opportunities": 45}
+    assert [d["minutes"] for d in status["days"] if d["minutes"]] == [120, 45]
+    text = at(home, now, "status").stdout  # type: ignore[attr-defined]
+    assert "Study time" in text and "this week 45m of 8h · all time 2h45m in 2 sessions" in text
+    assert json.loads(at(home, now, "show", ITEM, "--json").stdout)["minutes_studied"] == 120  # type: ignore[attr-defined]
+    assert "studied     2h" in at(home, now, "show", ITEM).stdout  # type: ignore[attr-defined]
+    assert json.loads(at(home, now, "show", "foundation", "--json").stdout)["minutes_studied"] == 120  # type: ignore[attr-defined]
+    md = at(home, now, "export", "--format", "md").stdout  # type: ignore[attr-defined]
+    assert "**Study time:** 2h45m in 2 sessions" in md
+    html = at(home, now, "export", "--format", "html").stdout  # type: ignore[attr-defined]
+    assert 'id="study"' in html and "2h45m studied in 2 sessions" in html
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(at(home, now, "export", "--format", "csv").stdout))}  # type: ignore[attr-defined]
+    assert rows[ITEM]["minutes_studied"] == "120" and rows["identifying-ai-opportunities"]["minutes_studied"] == "45"
+    doc = json.loads(at(home, now, "export", "--format", "json").stdout)  # type: ignore[attr-defined]
+    assert doc["summary"]["study"]["total_minutes"] == 165
+    # As of the 21st: only the time dated up to that day.
+    old = json.loads(at(home, now, "export", "--format", "json", "--as-of", "2026-11-21").stdout)  # type: ignore[attr-defined]
+    assert old["summary"]["study"]["total_minutes"] == 120
+    before = at(home, now, "export", "--format", "md", "--as-of", "2026-11-19").stdout  # type: ignore[attr-defined]
+    assert "Study time" not in before
+
+
+def test_status_without_study_time_is_unchanged(run: Run) -> None:
+    result = run("status")
+    assert "Study time" not in result.stdout

@@ -203,7 +203,11 @@ def build(
     full: bool = False,
 ) -> Report:
     """The report of `state` (the current state, or the state as of `day`)."""
+    from aipm_cli.study import time_block
+
     summary = summarize(roadmap, state, user, day, hours_per_week)
+    if state.study.minutes:
+        summary.study = time_block(roadmap, state.study)
     return Report(
         roadmap=roadmap,
         progress=state,

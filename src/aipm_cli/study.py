@@ -268,3 +268,55 @@ def _titles(learner: Learner) -> dict[str, str]:
     titles = {i: p.item.title for i, p in index.items.items()}
     titles.update({d: dl.title for d, (dl, _item) in index.deliverables.items()})
     return titles
+
+
+def time_block(roadmap: Any, study: Study) -> dict[str, Any]:
+    """Time per item, module and phase (no dates: the same in any zone), for status, show and reports."""
+    index = roadmap.index
+    items: dict[str, int] = {}
+    modules: dict[str, int] = {}
+    phases: dict[str, int] = {}
+    for unit, minutes in study.minutes.items():
+        owner = unit
+        if unit in index.deliverables:
+            owner = index.deliverables[unit][1].id
+        placed = index.items.get(owner)
+        items[unit] = items.get(unit, 0) + minutes
+        if placed is None:  # an id the roadmap no longer has: counted in the total only
+            continue
+        modules[placed.module.id] = modules.get(placed.module.id, 0) + minutes
+        phases[placed.phase.id] = phases.get(placed.phase.id, 0) + minutes
+    return {
+        "total_minutes": sum(study.minutes.values()),
+        "sessions": study.sessions,
+        "phases": phases,
+        "modules": modules,
+        "items": items,
+    }
+
+
+HEATMAP_DAYS = 28
+
+
+def status_block(learner: Learner, roadmap: Any, study: Study) -> dict[str, Any]:
+    """What `status` adds about study time: the time block, this week against the goal, the running
+    sessions, and the last HEATMAP_DAYS days (minutes per day, in the learner's zone)."""
+    block = time_block(roadmap, study)
+    zone = zone_of(learner)
+    now = learner.now()
+    today = now.astimezone(zone).date()
+    monday, sunday = week_of(today)
+    first = min(monday, today - timedelta(days=HEATMAP_DAYS - 1))
+    days = minutes_by_day(study, zone, first, sunday)
+    block.update(
+        timezone=str(zone),
+        today=today.isoformat(),
+        week_minutes=sum(m for d, m in days.items() if monday <= d <= sunday),
+        goal_minutes=round(learner.hours_per_week() * 60),
+        running=[{"item": item, "began": began, "device": device} for item, began, device in study.running.values()],
+        days=[
+            {"day": (today - timedelta(days=n)).isoformat(), "minutes": days.get(today - timedelta(days=n), 0)}
+            for n in range(HEATMAP_DAYS - 1, -1, -1)
+        ],
+    )
+    return block

@@ -108,6 +108,7 @@ class Summary:
     weeks: list[dict[str, Any]] = field(default_factory=list)  # last WEEKS_SHOWN weeks, oldest first: events per week
     certifications: list[Certificate] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
+    study: dict[str, Any] = field(default_factory=dict)  # study time (study.py: time_block, status_block)
 
     @property
     def active_weeks(self) -> int:

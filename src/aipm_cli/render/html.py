@@ -80,6 +80,23 @@ def _status_date(row: Any) -> str:
     return day.isoformat() if day else ""
 
 
+def _study(report: Report) -> dict[str, Any]:
+    """Study time per phase as horizontal bars (empty when no time was logged)."""
+    from aipm_cli.study import spent_text
+
+    block = report.summary.study
+    if not block.get("total_minutes"):
+        return {}
+    most = max(block["phases"].values(), default=0) or 1
+    bars = [
+        {"id": p.id, "title": p.title, "minutes": block["phases"][p.id], "text": spent_text(block["phases"][p.id]),
+         "width": round(block["phases"][p.id] / most * 200, 1)}
+        for p in report.summary.phases
+        if block["phases"].get(p.id)
+    ]  # fmt: skip
+    return {"total": spent_text(block["total_minutes"]), "sessions": block["sessions"], "bars": bars}
+
+
 def context(report: Report) -> dict[str, Any]:
     from aipm_cli.estimate import report_sentence
 
@@ -97,6 +114,7 @@ def context(report: Report) -> dict[str, Any]:
         "who": report.who,
         "donut": _donut(s.percent),
         "activity": _activity(report),
+        "study": _study(report),
         "forecast": forecast,
         "phases": phases,
         "word": STATUS_WORD,

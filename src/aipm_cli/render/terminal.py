@@ -120,6 +120,7 @@ def status_view(console: Console, s: Summary) -> None:
     weeks.append(f" · active in {s.active_weeks} of {len(s.weeks)}")
     console.print(_heading("Consistency"))
     console.print(weeks)
+    study_lines(console, s.study, s.phases)
 
     if s.certifications:
         console.print()
@@ -319,6 +320,43 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
             console.print(Text(clean(f"  {metric.title}: " + ", ".join(metric.measures))))
 
 
+HEAT = " ░▒▓█"  # no time, then quarters of the day's share of the weekly goal (and more)
+
+
+def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> None:
+    """`status`: study time, when any was logged or a session runs (see study.status_block)."""
+    if not study or not (study.get("total_minutes") or study.get("running")):
+        return
+    from aipm_cli.study import spent_text
+    from aipm_cli.wording import count
+
+    console.print()
+    console.print(_heading("Study time"))
+    for run in study.get("running", ()):
+        since = run["began"][:16].replace("T", " ")
+        console.print(Text(clean(f"  running: {run['item']} since {since} UTC (on {run['device']})")))
+    goal = study.get("goal_minutes") or 0
+    console.print(
+        f"  this week {spent_text(study.get('week_minutes', 0))} of {spent_text(goal)}"
+        f" · all time {spent_text(study['total_minutes'])} in {count(study['sessions'], 'session')}"
+    )
+    days = study.get("days") or []
+    if days:
+        daily_goal = max(1, goal / 7)
+        heat = Text("  ")
+        for day in days:
+            minutes = day["minutes"]
+            level = 0 if not minutes else min(4, 1 + int(minutes / daily_goal * 3))
+            heat.append(HEAT[level] if level else "·", style="green" if level else "dim")
+        heat.append(f"  the last {len(days)} days, to {days[-1]['day']} ({clean(study.get('timezone', 'UTC'))})",
+                    style="dim")  # fmt: skip
+        console.print(heat)
+    by_phase = study.get("phases") or {}
+    for p in phases:
+        if by_phase.get(p.id):
+            console.print(Text(clean(f"  {spent_text(by_phase[p.id]):>7}  {p.title}")))
+
+
 def item_view(console: Console, data: dict[str, Any]) -> None:
     """`aipm show`: one item in full."""
     head = Text(clean(data["title"]), style="bold")
@@ -336,6 +374,10 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
         if data.get(key):
             status.append(clean(f" · {key.split('_')[0]} {data[key]}"))
     grid.add_row("status", status)
+    if data.get("minutes_studied"):
+        from aipm_cli.study import spent_text
+
+        grid.add_row("studied", Text(spent_text(data["minutes_studied"])))
     if data.get("skip_reason"):
         grid.add_row("skip reason", Text(clean(data["skip_reason"])))
     where = data["phase_title"] + " › " + data["module_title"]
@@ -468,6 +510,10 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
 
     head = Text(clean(data["title"]), style="bold")
     head.append(clean(f"  {data['kind']} {data['id']} · {data['percent']:.0f}% done"), style="dim")
+    if data.get("minutes_studied"):
+        from aipm_cli.study import spent_text
+
+        head.append(f" · {spent_text(data['minutes_studied'])} studied", style="dim")
     console.print(head)
     if data.get("description"):
         console.print(Text(clean(data["description"])))
