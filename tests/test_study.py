@@ -239,3 +239,116 @@ def test_time_shows_in_status_show_and_every_report_and_as_of_reports_stop_at_th
 def test_status_without_study_time_is_unchanged(run: Run) -> None:
     result = run("status")
     assert "Study time" not in result.stdout
+
+
+# --------------------------------------------------------------------------- #
+# Importing time from Timewarrior and Watson
+# --------------------------------------------------------------------------- #
+
+
+def _timew_export(tmp_path: Path) -> Path:
+    """A real `timew export` (Timewarrior from Debian; CI installs it)."""
+    timew = shutil.which("timew")
+    if timew is None:
+        pytest.skip("Timewarrior is not installed (apt-get install timewarrior)")
+    db = tmp_path / "timewarrior"
+    db.mkdir()
+    env = {**os.environ, "TIMEWARRIORDB": str(db), "TZ": "UTC"}
+    for interval in (
+        ["2026-11-23T20:00:00", "-", "2026-11-23T20:45:00", ITEM, "evening"],
+        ["2026-11-24T09:00:00", "-", "2026-11-24T10:30:00", ITEM],
+        ["2026-11-24T11:00:00", "-", "2026-11-24T11:20:00", "lunch"],
+        ["2026-11-24T12:00:00", "-", "2026-11-24T12:30:00", ITEM, "identifying-ai-opportunities"],
+    ):
+        subprocess.run([timew, "track", *interval, ":yes"], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    exported = subprocess.run([timew, "export"], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    path = tmp_path / "timew.json"
+    path.write_bytes(exported.stdout)
+    return path
+
+
+def _watson_frames(tmp_path: Path) -> Path:
+    """A real Watson frames file, written by Watson itself (td-watson)."""
+    arrow = pytest.importorskip("arrow")
+    watson_module = pytest.importorskip("watson")
+    folder = tmp_path / "watson"
+    folder.mkdir()
+    watson = watson_module.Watson(config_dir=str(folder))
+    watson.add(ITEM, arrow.get("2026-11-24T07:00:00+00:00"), arrow.get("2026-11-24T07:40:00+00:00"), [])
+    watson.add("side-project", arrow.get("2026-11-24T08:00:00+00:00"), arrow.get("2026-11-24T08:30:00+00:00"),
+               ["identifying-ai-opportunities"])  # fmt: skip
+    watson.add("email", arrow.get("2026-11-24T13:00:00+00:00"), arrow.get("2026-11-24T13:10:00+00:00"), [])
+    watson.save()
+    return folder / "frames"
+
+
+def _import(home: Path, path: Path, device: str | None = None) -> dict:
+    result = at(home, "2026-11-25T10:00:00+00:00", "study", "import", str(path), "--json", device=device)
+    return json.loads(result.stdout)  # type: ignore[attr-defined]
+
+
+def test_a_real_timewarrior_export_imports_with_the_right_minutes_once(tmp_path: Path) -> None:
+    path = _timew_export(tmp_path)
+    home = tmp_path / "a"
+    first = _import(home, path, device="laptop")
+    assert (first["tool"], first["intervals"], first["added"], first["minutes_added"]) == ("timewarrior", 4, 2, 135)
+    assert [(u["start"], u["reason"]) for u in first["unmatched"]] == [
+        ("2026-11-24 11:00", "names no item"),
+        ("2026-11-24 12:00", "names 2 items (ai-for-everyone, identifying-ai-opportunities)"),
+    ]
+    again = _import(home, path)
+    assert (again["added"], again["already"]) == (0, 2)
+    data = overview(home)
+    assert data["total_minutes"] == 135
+    assert {d["day"]: d["minutes"] for d in data["week"]["days"] if d["minutes"]} == {"2026-11-23": 45, "2026-11-24": 90}
+    text = at(home, "2026-11-25T10:00:00+00:00", "study", "import", str(path))
+    assert "Nothing new" in text.stderr and "lunch: names no item" in text.stdout  # type: ignore[attr-defined]
+    at(home, "2026-11-25T10:05:00+00:00", "undo")
+    assert overview(home)["total_minutes"] == 0
+
+
+def test_a_real_watson_frames_file_imports_by_project_or_tag(tmp_path: Path) -> None:
+    path = _watson_frames(tmp_path)
+    home = tmp_path / "a"
+    first = _import(home, path, device="laptop")
+    assert (first["tool"], first["added"], first["minutes_added"]) == ("watson", 2, 70)
+    assert [u["label"] for u in first["unmatched"]] == ["email"]
+    assert _import(home, path)["added"] == 0
+    items = {i["id"]: i["minutes"] for i in overview(home)["items"]}
+    assert items == {ITEM: 40, "identifying-ai-opportunities": 30}
+
+
+def test_the_same_intervals_imported_on_two_machines_count_once(tmp_path: Path) -> None:
+    path = _watson_frames(tmp_path)
+    a, b = tmp_path / "a", tmp_path / "b"
+    _import(a, path, device="laptop")
+    _import(b, path, device="desktop")
+    at(b, "2026-11-25T11:00:00+00:00", "study", "add", ITEM, "10m")
+    _join(a, b)
+    _join(b, a)
+    assert overview(a)["total_minutes"] == overview(b)["total_minutes"] == 80
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"not json", "is not JSON"),
+        (b"{}", "not a JSON list"),
+        (b'[{"start": "yesterday"}]', "has no start"),
+        (b"[[1, 2]]", "not a Watson frame"),
+        (b'[["x", 2, "p", "id"]]', "not a Watson frame"),
+        (b"[1, 2]", "not a Timewarrior export or a Watson frames file"),
+    ],
+)
+def test_files_that_are_not_time_exports_are_refused_plainly(run: Run, tmp_path: Path, content: bytes, words: str) -> None:
+    path = tmp_path / "time.json"
+    path.write_bytes(content)
+    result = run("study", "import", str(path))
+    assert result.exit_code == 1 and words in result.stderr and "Traceback" not in result.output
+
+
+def test_a_fifo_is_refused_without_waiting(run: Run, tmp_path: Path) -> None:
+    fifo = tmp_path / "frames"
+    os.mkfifo(fifo)
+    result = run("study", "import", str(fifo))
+    assert result.exit_code == 1 and "not a regular file" in result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -131,6 +133,47 @@ def study_add(
     app.say_plain(
         f"✓ Added {_spent(added['minutes'])} on {added['item']} on {added['on']} (`aipm undo` takes it back)."
     )
+
+
+@study_app.command("import")
+def study_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A `timew export` file or Watson's frames file.", show_default=False)
+    ],
+    json: JsonOpt = False,
+) -> None:
+    """Import study time from Timewarrior or Watson.
+
+    An interval counts for the item its tag (or Watson project) names by id or
+    alias. Intervals that name no item, or several, are listed and left out;
+    nothing is guessed. Importing the same file again adds nothing; `aipm
+    undo` takes the whole import back.
+    """
+    from aipm_cli import study as core
+    from aipm_cli.render.safe import clean
+
+    app = ctx.obj
+    result = core.import_time(app.learner, file)
+    if json:
+        app.emit_json(result)
+        return
+    tool = {"timewarrior": "Timewarrior", "watson": "Watson"}[result["tool"]]
+    if result["added"]:
+        app.say_plain(
+            f"✓ Imported {result['added']} {tool} session{'s' if result['added'] != 1 else ''} "
+            f"({_spent(result['minutes_added'])}); `aipm undo` takes the import back."
+        )
+    elif result["matched"]:
+        app.say_plain(f"Nothing new: the {result['matched']} matching {tool} intervals are already imported.")
+    else:
+        app.say_plain(f"No {tool} interval names an item (by its id or alias as a tag); nothing was imported.")
+    if result["unmatched"]:
+        app.say_plain(f"Left out {len(result['unmatched'])} interval{'s' if len(result['unmatched']) != 1 else ''}:")
+        for entry in result["unmatched"][:50]:
+            sys.stdout.write(clean(f"  {entry['start']}  {entry['label'][:60]}: {entry['reason']}") + "\n")
+        if len(result["unmatched"]) > 50:
+            app.say_plain(f"  and {len(result['unmatched']) - 50} more (see --json).")
 
 
 def register(app: typer.Typer) -> None:
