@@ -106,7 +106,9 @@ def _join(target: Path, *sources: Path) -> None:
     """What sync does to the logs: every device's files in every data directory."""
     for source in sources:
         for path in changes_dir(source).glob("*.jsonl"):
-            shutil.copy2(path, changes_dir(target) / path.name)
+            there = changes_dir(target) / path.name
+            if not there.exists() or there.stat().st_size < path.stat().st_size:  # logs only ever grow
+                shutil.copy2(path, there)
 
 
 def test_two_devices_add_up_by_sync_and_by_import_in_any_order(tmp_path: Path) -> None:
@@ -260,7 +262,9 @@ def _timew_export(tmp_path: Path) -> Path:
         ["2026-11-24T11:00:00", "-", "2026-11-24T11:20:00", "lunch"],
         ["2026-11-24T12:00:00", "-", "2026-11-24T12:30:00", ITEM, "identifying-ai-opportunities"],
     ):
-        subprocess.run([timew, "track", *interval, ":yes"], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+        subprocess.run(
+            [timew, "track", *interval, ":yes"], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL
+        )
     exported = subprocess.run([timew, "export"], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
     path = tmp_path / "timew.json"
     path.write_bytes(exported.stdout)
@@ -300,7 +304,10 @@ def test_a_real_timewarrior_export_imports_with_the_right_minutes_once(tmp_path:
     assert (again["added"], again["already"]) == (0, 2)
     data = overview(home)
     assert data["total_minutes"] == 135
-    assert {d["day"]: d["minutes"] for d in data["week"]["days"] if d["minutes"]} == {"2026-11-23": 45, "2026-11-24": 90}
+    assert {d["day"]: d["minutes"] for d in data["week"]["days"] if d["minutes"]} == {
+        "2026-11-23": 45,
+        "2026-11-24": 90,
+    }
     text = at(home, "2026-11-25T10:00:00+00:00", "study", "import", str(path))
     assert "Nothing new" in text.stderr and "lunch: names no item" in text.stdout  # type: ignore[attr-defined]
     at(home, "2026-11-25T10:05:00+00:00", "undo")
@@ -340,7 +347,9 @@ def test_the_same_intervals_imported_on_two_machines_count_once(tmp_path: Path) 
         (b"[1, 2]", "not a Timewarrior export or a Watson frames file"),
     ],
 )
-def test_files_that_are_not_time_exports_are_refused_plainly(run: Run, tmp_path: Path, content: bytes, words: str) -> None:
+def test_files_that_are_not_time_exports_are_refused_plainly(
+    run: Run, tmp_path: Path, content: bytes, words: str
+) -> None:
     path = tmp_path / "time.json"
     path.write_bytes(content)
     result = run("study", "import", str(path))
@@ -352,3 +361,109 @@ def test_a_fifo_is_refused_without_waiting(run: Run, tmp_path: Path) -> None:
     os.mkfifo(fifo)
     result = run("study", "import", str(fifo))
     assert result.exit_code == 1 and "not a regular file" in result.stderr
+
+
+# --------------------------------------------------------------------------- #
+# Spaced review
+# --------------------------------------------------------------------------- #
+
+
+def _reference_due(completed_on: str, ratings: list[tuple[str, int]]) -> str:
+    """The fsrs library's own scheduler run directly: fuzz off, no learning steps, the completion a good recall."""
+    from datetime import UTC, datetime
+
+    from fsrs import Card, Rating, Scheduler
+
+    scheduler = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+    start = datetime.fromisoformat(completed_on + "T00:00:00+00:00")
+    card, _ = scheduler.review_card(Card(due=start), Rating.Good, review_datetime=start)
+    for moment, rating in ratings:
+        card, _ = scheduler.review_card(card, Rating(rating), review_datetime=datetime.fromisoformat(moment))
+    return card.due.astimezone(UTC).isoformat()
+
+
+def _scheduled(home: Path, moment: str = "2027-06-01T00:00:00+00:00") -> dict:
+    data = json.loads(at(home, moment, "review", "--all", "--json").stdout)  # type: ignore[attr-defined]
+    return {e["id"]: e["due"] for e in data["due"]}
+
+
+def test_due_dates_are_the_fsrs_reference_schedulers_on_two_devices(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    at(a, "2026-11-01T10:00:00+00:00", "done", ITEM, device="laptop")
+    shutil.copytree(a, b)
+    (b / "device").write_text("desktop\n")
+    at(a, "2026-11-04T08:00:00+00:00", "review", ITEM, "good")
+    at(b, "2026-11-20T21:30:00+00:00", "review", ITEM, "hard")
+    at(a, "2026-12-10T07:15:00+00:00", "review", ITEM, "good")
+    _join(a, b)
+    _join(b, a)
+    expected = _reference_due(
+        "2026-11-01",
+        [("2026-11-04T08:00:00+00:00", 3), ("2026-11-20T21:30:00+00:00", 2), ("2026-12-10T07:15:00+00:00", 3)],
+    )
+    assert _scheduled(a) == _scheduled(b) == {ITEM: expected}
+    # A new device folding the same log from scratch (no cache) agrees.
+    fresh = tmp_path / "c"
+    shutil.copytree(a, fresh)
+    shutil.rmtree(fresh / "cache", ignore_errors=True)
+    assert _scheduled(fresh) == {ITEM: expected}
+
+
+def test_review_lists_what_is_due_with_its_context_and_undo_takes_a_rating_back(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    at(home, "2026-11-01T10:00:00+00:00", "done", ITEM, "product-school", device="laptop")  # a course, a community
+    first = json.loads(at(home, "2026-11-01T12:00:00+00:00", "review", "--json").stdout)  # type: ignore[attr-defined]
+    assert first["due"] == []
+    due = json.loads(at(home, "2026-11-05T12:00:00+00:00", "review", "--json").stdout)  # type: ignore[attr-defined]
+    assert [(e["id"], e["module_title"]) for e in due["due"]] == [(ITEM, "Foundation Course")]
+    shown = at(home, "2026-11-05T12:00:00+00:00", "review").stdout  # type: ignore[attr-defined]
+    assert "AI for Everyone (ai-for-everyone)  Foundation Course · due 2026-11-03" in shown
+    before = _scheduled(home)
+    assert list(before) == [ITEM]  # a community is not reviewed unless the learner rates it
+    at(home, "2026-11-05T12:00:00+00:00", "review", "product-school", "good")
+    assert list(_scheduled(home)) == [ITEM, "product-school"]
+    at(home, "2026-11-05T12:00:30+00:00", "undo")
+    at(home, "2026-11-05T12:00:00+00:00", "review", ITEM, "easy")
+    assert _scheduled(home) != before
+    at(home, "2026-11-05T12:01:00+00:00", "undo")
+    assert _scheduled(home) == before
+
+
+def test_only_finished_items_are_rated_and_review_can_be_turned_off(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    refused = at(home, "2026-11-01T10:00:00+00:00", "review", ITEM, "good", expect=1, device="laptop")
+    assert "is not done; only finished items are reviewed" in refused.stderr  # type: ignore[attr-defined]
+    assert at(home, "2026-11-01T10:00:00+00:00", "review", ITEM, "meh", expect=2)
+    at(home, "2026-11-01T10:00:00+00:00", "done", ITEM)
+    at(home, "2026-11-01T10:00:00+00:00", "review", "--off")
+    off = json.loads(at(home, "2026-11-09T10:00:00+00:00", "review", "--json").stdout)  # type: ignore[attr-defined]
+    assert off == {"on": False, "now": "2026-11-09T10:00:00+00:00", "due": [], "scheduled": 0}
+    refused = at(home, "2026-11-09T10:00:00+00:00", "review", ITEM, "good", expect=1)
+    assert "Review is off" in refused.stderr  # type: ignore[attr-defined]
+    at(home, "2026-11-09T10:00:00+00:00", "review", "--on")
+    assert _scheduled(home) != {}
+
+
+def test_as_of_reports_count_only_time_and_reviews_dated_up_to_the_day(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    at(home, "2026-11-01T10:00:00+00:00", "done", ITEM, device="laptop")
+    at(home, "2026-11-04T10:00:00+00:00", "review", ITEM, "good")
+    at(home, "2026-11-04T11:00:00+00:00", "study", "add", ITEM, "30m")
+    at(home, "2026-11-20T10:00:00+00:00", "review", ITEM, "hard")
+    at(home, "2026-11-20T11:00:00+00:00", "study", "add", ITEM, "1h")
+
+    def study_as_of(day: str) -> dict:
+        doc = at(home, "2026-11-24T10:00:00+00:00", "export", "--format", "json", "--as-of", day).stdout  # type: ignore[attr-defined]
+        return json.loads(doc)["summary"]["study"]
+
+    assert (study_as_of("2026-11-10")["reviews"], study_as_of("2026-11-10")["total_minutes"]) == (1, 30)
+    assert (study_as_of("2026-11-24")["reviews"], study_as_of("2026-11-24")["total_minutes"]) == (2, 90)
+
+
+def test_views_without_review_never_import_the_scheduler(run: Run) -> None:
+    from test_startup import imported_by
+
+    run("done", ITEM)
+    for args in (("status",), ("show", ITEM), ("study",), ("list",)):
+        assert "fsrs" not in imported_by(*args), args
+    assert "fsrs" in imported_by("review")

@@ -206,7 +206,7 @@ def build(
     from aipm_cli.study import time_block
 
     summary = summarize(roadmap, state, user, day, hours_per_week)
-    if state.study.minutes:
+    if state.study.minutes or state.study.reviews:
         summary.study = time_block(roadmap, state.study)
     return Report(
         roadmap=roadmap,

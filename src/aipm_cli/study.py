@@ -289,6 +289,7 @@ def time_block(roadmap: Any, study: Study) -> dict[str, Any]:
     return {
         "total_minutes": sum(study.minutes.values()),
         "sessions": study.sessions,
+        "reviews": sum(len(r) for r in study.reviews.values()),
         "phases": phases,
         "modules": modules,
         "items": items,

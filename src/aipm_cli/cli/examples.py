@@ -54,7 +54,7 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
     ("study", "stop"): ["aipm study stop", "aipm study stop --spent 45m"],
     ("study", "add"): ["aipm study add ai-for-everyone 1h30m", "aipm study add ai-for-everyone 45m --on yesterday"],
     ("study", "import"): [
-        "timew export > timew.json && aipm study import timew.json",
+        "aipm study import timew.json   # from `timew export > timew.json`",
         "aipm study import ~/.config/watson/frames",
     ],
     ("review",): ["aipm review", "aipm review ai-for-everyone good", "aipm review --off"],

@@ -176,5 +176,92 @@ def study_import(
             app.say_plain(f"  and {len(result['unmatched']) - 50} more (see --json).")
 
 
+def review(
+    ctx: typer.Context,
+    item: Annotated[
+        str | None,
+        typer.Argument(metavar="[ITEM]", help="A finished item you just reviewed.", show_default=False),
+    ] = None,
+    rating: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RATING]", help="How well you recalled it: again, hard, good or easy.", show_default=False
+        ),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every item in the schedule, not only those due.")] = False,
+    off: Annotated[bool, typer.Option("--off", help="Turn spaced review off (the `review` setting).")] = False,
+    on: Annotated[bool, typer.Option("--on", help="Turn spaced review back on.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Spaced review: what to revisit today, and how well you recalled it.
+
+    Finished topics, courses and resources come back for review on dates the
+    FSRS scheduler derives from your ratings (and any other finished item once
+    you rate it). The log keeps the ratings, never the dates.
+    """
+    from aipm_cli import review as core
+    from aipm_cli.cli.options import usage_error
+
+    app = ctx.obj
+    if off or on:
+        if off and on or item is not None:
+            raise usage_error("--on and --off take nothing else.")
+        app.learner.config.set("review", "off" if off else "on")
+        app.say_plain("Spaced review is off; your ratings stay in the log." if off else "Spaced review is on.")
+        return
+    if item is not None:
+        if rating is None:
+            raise usage_error("Give how well you recalled it: again, hard, good or easy.", None)
+        option_value("RATING", _rating, rating)
+        done = core.rate(app.learner, item, rating)
+        if json:
+            app.emit_json(done)
+            return
+        due = f"; next review {done['due'][:10]}" if done["due"] else ""
+        app.say_plain(f"✓ Reviewed {done['title']} ({done['item']}): {done['rating']}{due}.")
+        return
+    data = core.due_list(app.learner, every=every)
+    if json:
+        app.emit_json(data)
+        return
+    app.show(_review_view, data, every)
+
+
+def _rating(text: str) -> str:
+    from aipm_cli.errors import InputError
+    from aipm_cli.review import RATINGS
+
+    if text.strip().lower() not in RATINGS:
+        raise InputError(f"'{text[:40]}' is not a rating: use again, hard, good or easy.")
+    return text
+
+
+def _review_view(console: Any, data: dict[str, Any], every: bool) -> None:
+    from rich.text import Text
+
+    from aipm_cli.render.safe import text as safe
+
+    if not data["on"]:
+        console.print("Spaced review is off (`aipm review --on` turns it on).")
+        return
+    if not data["due"]:
+        if data["scheduled"]:
+            from aipm_cli.wording import count
+
+            scheduled = count(data["scheduled"], "finished item")
+            console.print(f"Nothing to review today; {scheduled} in the schedule (see --all).")
+        else:
+            console.print("Nothing to review yet: finished topics, courses and resources come back here.")
+        return
+    what = "In the schedule" if every else "Due for review"
+    console.print(f"{what} ({len(data['due'])}); rate each with `aipm review ITEM again|hard|good|easy`:")
+    for entry in data["due"]:
+        line = Text("  " + ("● " if entry["is_due"] else "○ "))
+        line.append_text(safe(f"{entry['title']} ({entry['id']})"))
+        line.append_text(safe(f"  {entry['module_title']} · due {entry['due'][:10]}", "dim"))
+        console.print(line)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(study_app, name="study")
+    app.command("review")(review)
