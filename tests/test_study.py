@@ -467,3 +467,71 @@ def test_views_without_review_never_import_the_scheduler(run: Run) -> None:
     for args in (("status",), ("show", ITEM), ("study",), ("list",)):
         assert "fsrs" not in imported_by(*args), args
     assert "fsrs" in imported_by("review")
+
+
+# --------------------------------------------------------------------------- #
+# The day, in the learner's time zone
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(
+    "zone, today, monday_session_counts, day_of_session",
+    [
+        # 2026-11-24T20:00Z is Tuesday 10:00 in Honolulu (UTC-10) and Wednesday 09:00 in Tonga (UTC+13).
+        ("Pacific/Honolulu", "2026-11-24", False, "2026-11-22"),
+        ("Pacific/Tongatapu", "2026-11-25", True, "2026-11-23"),
+        ("UTC", "2026-11-24", True, "2026-11-23"),
+    ],
+)
+def test_a_learner_sees_their_own_day_week_and_heatmap(
+    tmp_path: Path, zone: str, today: str, monday_session_counts: bool, day_of_session: str
+) -> None:
+    home = tmp_path / "a"
+    now = "2026-11-24T20:00:00+00:00"
+    at(home, now, "config", "timezone", zone, device="laptop")
+    # Monday 05:00 UTC: Sunday evening in Honolulu, Monday evening in Tonga.
+    at(home, "2026-11-23T05:00:00+00:00", "study", "start", ITEM)
+    at(home, "2026-11-23T06:00:00+00:00", "study", "stop")
+    day = json.loads(at(home, now, "today", "--json").stdout)  # type: ignore[attr-defined]
+    assert day["today"] == today and day["timezone"] == zone
+    assert day["week"]["minutes"] == (60 if monday_session_counts else 0)
+    status = json.loads(at(home, now, "status", "--json").stdout)["study"]  # type: ignore[attr-defined]
+    assert status["today"] == today and status["week_minutes"] == day["week"]["minutes"]
+    assert [d["day"] for d in status["days"] if d["minutes"]] == [day_of_session]
+    assert status["days"][-1]["day"] == today
+    # Time added without a date counts on the learner's today.
+    at(home, now, "study", "add", ITEM, "20m")
+    assert json.loads(at(home, now, "today", "--json").stdout)["studied_today_minutes"] == 20  # type: ignore[attr-defined]
+
+
+def test_the_system_zone_is_used_when_no_zone_is_set(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    home.mkdir()
+    (home / "device").write_text("laptop\n")
+    env = {"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T20:00:00+00:00", "TZ": "Pacific/Tongatapu"}
+    result = invoke_line(["today", "--json"], env=env)
+    assert json.loads(result.stdout)["today"] == "2026-11-25"
+
+
+def test_today_lists_reviews_in_progress_and_what_fits(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    at(home, "2026-11-01T10:00:00+00:00", "done", ITEM, device="laptop")
+    at(home, "2026-11-01T10:00:00+00:00", "start", "identifying-ai-opportunities")
+    day = json.loads(at(home, "2026-11-05T10:00:00+00:00", "today", "--json").stdout)  # type: ignore[attr-defined]
+    assert [e["id"] for e in day["reviews"]["due"]] == [ITEM]
+    assert [e["id"] for e in day["in_progress"]] == ["identifying-ai-opportunities"]
+    assert day["next"] and all(e["status"] == "not_started" for e in day["next"])
+    assert day["share_minutes"] == round(8 * 60 / 7)
+    text = at(home, "2026-11-05T10:00:00+00:00", "today").stdout  # type: ignore[attr-defined]
+    assert "Review (1 due" in text and "In progress:" in text and "Fits today:" in text
+    at(home, "2026-11-05T10:00:00+00:00", "review", "--off")
+    assert json.loads(at(home, "2026-11-05T10:00:00+00:00", "today", "--json").stdout)["reviews"] == {
+        "on": False,
+        "due": [],
+    }  # type: ignore[attr-defined]
+
+
+def test_a_bad_time_zone_setting_is_refused(run: Run) -> None:
+    for bad in ("Mars/Olympus", "../../etc/passwd", "Europe/Berlin; rm", "x" * 500):
+        result = run("config", "timezone", bad)
+        assert result.exit_code == 2 and "time zone" in result.stderr and "Traceback" not in result.output

@@ -8,6 +8,7 @@ Times in the log are UTC; days and weeks are the learner's own: the
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -59,11 +60,17 @@ def spent_text(minutes: int) -> str:
 
 def zone_of(learner: Learner) -> tzinfo:
     """The learner's zone: the `timezone` setting, else the system's (TZ)."""
+    from zoneinfo import ZoneInfo
+
     name = learner.config.get("timezone")
     if name:
-        from zoneinfo import ZoneInfo
-
         return ZoneInfo(name)
+    system = os.environ.get("TZ", "").lstrip(":")
+    if system:
+        try:
+            return ZoneInfo(system)
+        except (ValueError, OSError, KeyError):
+            pass  # a POSIX rule such as EST5EDT: the C library's reading below
     return datetime.now().astimezone().tzinfo or UTC
 
 
@@ -461,4 +468,63 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
         "minutes_added": sum(c["minutes"] for c in new) if added else 0,
         "already": len(made) - len(new),
         "unmatched": unmatched,
+    }
+
+
+# --------------------------------------------------------------------------- #
+# The day
+# --------------------------------------------------------------------------- #
+
+
+def today_view(learner: Learner) -> dict[str, Any]:
+    """What `aipm today` shows: the running session, reviews due, what is in progress, the next items
+    that fit today's share of the weekly hours, and this week's time against the goal."""
+    from aipm_cli.progress import effort_hours, next_items, row
+    from aipm_cli.standing import status_of
+    from aipm_cli.summary import to_data
+
+    state = learner.read_state()
+    roadmap = learner.roadmap
+    index = roadmap.index
+    data = overview(learner)
+    zone = zone_of(learner)
+    today = date.fromisoformat(data["today"])
+    day_minutes = minutes_by_day(state.study, zone, today, today).get(today, 0)
+    share = round(learner.hours_per_week() * 60 / 7)
+    reviews: dict[str, Any] = {"on": False, "due": []}
+    from aipm_cli.review import is_on
+
+    if is_on(learner) and any(rec.status == "done" for rec in state.items.values()):
+        from aipm_cli.review import due_list
+
+        reviews = due_list(learner)
+    elif is_on(learner):
+        reviews = {"on": True, "due": []}
+    in_progress = [to_data(row(roadmap, state, i)) for i in index.items if status_of(index, state, i) == "in_progress"]
+    hours = effort_hours(roadmap)
+    fits: list[dict[str, Any]] = []
+    planned = 0.0
+    for candidate in next_items(roadmap, state):
+        if candidate.status == "in_progress":
+            continue
+        low, high = hours.get(candidate.id, (0.0, 0.0))
+        entry = to_data(candidate)
+        entry["hours"] = round((low + high) / 2, 1)
+        if fits and planned * 60 >= share:
+            break
+        fits.append(entry)
+        planned += entry["hours"]
+        if len(fits) >= 3:
+            break
+    return {
+        "today": data["today"],
+        "timezone": data["timezone"],
+        "running": data["running"],
+        "studied_today_minutes": day_minutes,
+        "share_minutes": share,
+        "week": {"from": data["week"]["from"], "to": data["week"]["to"], "minutes": data["week"]["minutes"]},
+        "goal_minutes": data["goal_minutes"],
+        "reviews": {"on": reviews["on"], "due": reviews["due"]},
+        "in_progress": in_progress,
+        "next": fits,
     }
