@@ -535,3 +535,12 @@ def test_a_bad_time_zone_setting_is_refused(run: Run) -> None:
     for bad in ("Mars/Olympus", "../../etc/passwd", "Europe/Berlin; rm", "x" * 500):
         result = run("config", "timezone", bad)
         assert result.exit_code == 2 and "time zone" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_session_under_a_minute_counts_one_and_a_new_one_may_start_at_once(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    at(home, "2026-11-24T09:00:10+00:00", "study", "start", ITEM, device="laptop")
+    at(home, "2026-11-24T09:00:40+00:00", "study", "stop")
+    at(home, "2026-11-24T09:00:50+00:00", "study", "start", ITEM)  # what rounding added is no overlap
+    at(home, "2026-11-24T09:30:50+00:00", "study", "stop")
+    assert overview(home)["total_minutes"] == 1 + 30

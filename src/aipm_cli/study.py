@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipm_cli.errors import InputError, excerpt
 from aipm_cli.record.changes import MAX_SESSION_MINUTES
-from aipm_cli.record.studying import SLOT_MINUTES, Study, epoch_minutes
+from aipm_cli.record.studying import SLOT_MINUTES, SLOTS_KEPT, Study, epoch_minutes
 
 if TYPE_CHECKING:
     from aipm_cli.learner import Learner
@@ -99,14 +99,32 @@ def minutes_by_day(study: Study, zone: tzinfo, first: date | None = None, last: 
         day = date.fromisoformat(text)
         if (first is None or day >= first) and (last is None or day <= last):
             out[day] = out.get(day, 0) + minutes
-    if study.slots:
-        # A zone's offset is whole quarter hours: every minute of a slot falls on one local day.
-        for slot, minutes in study.slots.items():
-            moment = datetime.fromtimestamp(slot * SLOT_MINUTES * 60, UTC).astimezone(zone)
-            day = moment.date()
-            if (first is None or day >= first) and (last is None or day <= last):
-                out[day] = out.get(day, 0) + minutes
+    # Only the slots and UTC days within a day of the range are looked at (a zone is less than a day off).
+    low = (first - _EPOCH).days - 1 if first is not None else None
+    high = (last - _EPOCH).days + 1 if last is not None else None
+    floor = study.newest - SLOTS_KEPT  # older slots count by UTC day, as if already rolled up
+    per_day = 24 * 60 // SLOT_MINUTES
+    for slot, minutes in study.slots.items():
+        number = slot // per_day
+        if (low is not None and number < low) or (high is not None and number > high):
+            continue
+        if slot < floor:
+            day = _EPOCH + timedelta(days=number)
+        else:
+            # A zone's offset is whole quarter hours: every minute of a slot falls on one local day.
+            day = datetime.fromtimestamp(slot * SLOT_MINUTES * 60, UTC).astimezone(zone).date()
+        if (first is None or day >= first) and (last is None or day <= last):
+            out[day] = out.get(day, 0) + minutes
+    for number, minutes in study.utc_days.items():
+        if (low is not None and number < low) or (high is not None and number > high):
+            continue
+        day = _EPOCH + timedelta(days=number)
+        if (first is None or day >= first) and (last is None or day <= last):
+            out[day] = out.get(day, 0) + minutes
     return out
+
+
+_EPOCH = date(1970, 1, 1)
 
 
 # --------------------------------------------------------------------------- #
@@ -129,8 +147,14 @@ def _utc(moment: datetime) -> str:
 
 
 def _overlap(state: State, device: str, start: int, end: int) -> list[int] | None:
+    """A session of this device's that shares more than a minute with [start, end) (a moment, when
+    start == end: one that holds it, more than a minute before its end). A minute is what rounding
+    a session to whole minutes can add."""
     for interval in state.study.intervals.get(device, ()):
-        if interval[0] < end and start < interval[1]:
+        if start == end:
+            if interval[0] < start < interval[1] - 1:
+                return interval
+        elif min(end, interval[1]) - max(start, interval[0]) > 1:
             return interval
     return None
 
@@ -166,7 +190,7 @@ def start(learner: Learner, spec: str) -> dict[str, Any]:
                     "Stop it first with `aipm study stop`.",
                 )
         minute = epoch_minutes(_utc(now))
-        _refuse_overlap(state, device, minute, minute + 1, zone)
+        _refuse_overlap(state, device, minute, minute, zone)  # a moment inside a session recorded
         return [
             {
                 "op": "study_start",
@@ -206,15 +230,15 @@ def stop(learner: Learner, spec: str | None = None, spent: int | None = None) ->
             names = ", ".join(f"{r[1][0]} (on {r[1][2]})" for r in running[:5])
             raise InputError(f"Sessions run on other machines: {names}.", "Name the item: `aipm study stop ITEM`.")
         first = epoch_minutes(began)
-        elapsed = max(1, epoch_minutes(_utc(now)) - first)
-        minutes = spent if spent is not None else elapsed
+        elapsed = max(0, epoch_minutes(_utc(now)) - first)
+        minutes = spent if spent is not None else max(1, elapsed)  # (a session under a minute counts one)
         if minutes > MAX_SESSION_MINUTES:
             raise InputError(
                 f"The session on {item} has been running for {spent_text(elapsed)}, more than a day.",
                 "Say how long you really studied: `aipm study stop --spent 2h`.",
             )
-        if _device == device:
-            _refuse_overlap(state, device, first, first + minutes, zone)
+        if _device == device:  # the time the clock ran (or less): what rounding adds is no overlap
+            _refuse_overlap(state, device, first, first + min(minutes, elapsed), zone)
         done.update(item=item, minutes=minutes, began=began, device=_device)
         return [{"op": "study", "targets": [item], "minutes": minutes, "began": began, "closes": start_id,
                  "on": day_of(began, zone).isoformat()}]  # fmt: skip

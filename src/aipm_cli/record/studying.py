@@ -5,9 +5,11 @@ holds them one by one. It keeps (see `apply_study`):
 
 - minutes per item;
 - minutes per 15-minute slot of UTC time for sessions with a start time
-  (`began`): a day in any time zone (offsets are whole quarter hours) is the
-  sum of its slots, so a learner in UTC-10 and one in UTC+13 each see their
-  own days from the same data; a session counts on the day it began;
+  (`began`) in the newest SLOT_DAYS days: a day in any time zone (offsets are
+  whole quarter hours) is the sum of its slots, so a learner in UTC-10 and
+  one in UTC+13 each see their own days from the same data; a session counts
+  on the day it began. Older sessions are summed per UTC day (`utc_days`):
+  a heatmap years back is by UTC day;
 - minutes per date (`on`) for time added by hand with a date only;
 - the running sessions (a `study_start` not yet closed by a `study`), at most
   RUNNING_KEPT of them;
@@ -27,6 +29,8 @@ from typing import Any
 from aipm_cli.plaindata import plain
 
 SLOT_MINUTES = 15
+SLOT_DAYS = 400  # sessions this many days before the newest keep their quarter hour; older ones their UTC day
+SLOTS_KEPT = SLOT_DAYS * 24 * 60 // SLOT_MINUTES
 RUNNING_KEPT = 100
 INTERVALS_KEPT = 50
 REVIEWS_KEPT = 200
@@ -42,6 +46,8 @@ def epoch_minutes(text: str) -> int:
 class Study:
     minutes: dict[str, int] = field(default_factory=dict)  # item -> minutes
     slots: dict[int, int] = field(default_factory=dict)  # UTC quarter-hour slot -> minutes begun in it
+    utc_days: dict[int, int] = field(default_factory=dict)  # days since 1970 (UTC) -> minutes: older sessions
+    newest: int = 0  # the newest slot seen
     days: dict[str, int] = field(default_factory=dict)  # ISO date -> minutes added with a date only
     sessions: int = 0
     running: dict[str, list[str]] = field(default_factory=dict)  # study_start id -> [item, began, device]
@@ -78,7 +84,15 @@ def apply_study(study: Study, change: dict[str, Any], key: str) -> None:
         return
     start = epoch_minutes(began)
     slot = start // SLOT_MINUTES
-    study.slots[slot] = study.slots.get(slot, 0) + minutes
+    if slot > study.newest:
+        study.newest = slot
+    if slot < study.newest - SLOTS_KEPT:
+        day = start // (24 * 60)
+        study.utc_days[day] = study.utc_days.get(day, 0) + minutes
+    else:
+        study.slots[slot] = study.slots.get(slot, 0) + minutes
+        if len(study.slots) > 4096 and len(study.slots) % 1024 == 0:
+            _roll_up(study)
     if change.get("source") is None:  # sessions timed on a device: what a new one may not overlap
         recent = study.intervals.setdefault(change["device"], [])
         recent.append([start, start + minutes])
@@ -87,10 +101,20 @@ def apply_study(study: Study, change: dict[str, Any], key: str) -> None:
             del recent[0]
 
 
+def _roll_up(study: Study) -> None:
+    """Slots older than SLOT_DAYS before the newest become UTC days (the views read them so already)."""
+    floor = study.newest - SLOTS_KEPT
+    for slot in [s for s in study.slots if s < floor]:
+        day = slot * SLOT_MINUTES // (24 * 60)
+        study.utc_days[day] = study.utc_days.get(day, 0) + study.slots.pop(slot)
+
+
 def study_data(study: Study) -> dict[str, Any]:
     return {
         "minutes": study.minutes,
         "slots": {str(k): v for k, v in study.slots.items()},
+        "utc_days": {str(k): v for k, v in study.utc_days.items()},
+        "newest": study.newest,
         "days": study.days,
         "sessions": study.sessions,
         "running": study.running,
@@ -105,6 +129,8 @@ def study_from_data(data: dict[str, Any] | None) -> Study:
     return Study(
         minutes=dict(data["minutes"]),
         slots={int(k): v for k, v in data["slots"].items()},
+        utc_days={int(k): v for k, v in data["utc_days"].items()},
+        newest=data["newest"],
         days=dict(data["days"]),
         sessions=data["sessions"],
         running=dict(data["running"]),
