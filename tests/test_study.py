@@ -544,3 +544,26 @@ def test_a_session_under_a_minute_counts_one_and_a_new_one_may_start_at_once(tmp
     at(home, "2026-11-24T09:00:50+00:00", "study", "start", ITEM)  # what rounding added is no overlap
     at(home, "2026-11-24T09:30:50+00:00", "study", "stop")
     assert overview(home)["total_minutes"] == 1 + 30
+
+
+def test_the_forecast_uses_logged_hours_and_says_so(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    now = "2026-11-15T10:00:00+00:00"
+    before = json.loads(at(home, now, "status", "--json", device="laptop").stdout)["forecast"]  # type: ignore[attr-defined]
+    assert before["studied_finish"] is None  # no time logged: no claim
+    at(home, "2026-11-01T10:00:00+00:00", "study", "add", ITEM, "10h", "--on", "2026-11-01")
+    at(home, "2026-11-08T10:00:00+00:00", "study", "add", ITEM, "12h")
+    unfinished = json.loads(at(home, now, "status", "--json").stdout)["forecast"]  # type: ignore[attr-defined]
+    assert unfinished["studied_hours_per_week"] == 11.0  # 22 h over two weeks
+    assert unfinished["studied_per_source_hour"] is None  # nothing finished: the sources' durations stand
+    assert unfinished["studied_remaining_hours"] == unfinished["remaining_hours"]
+    at(home, now, "done", ITEM)  # "4 weeks" at 8 h a week: 32 estimated hours, 22 logged
+    after = json.loads(at(home, now, "status", "--json").stdout)["forecast"]  # type: ignore[attr-defined]
+    assert after["studied_per_source_hour"] == round(22 / 32, 2)
+    source, default = after["source_hours"], after["default_hours"]
+    assert after["studied_remaining_hours"] == [round(source[0] * 22 / 32 + default[0], 1),
+                                                round(source[1] * 22 / 32 + default[1], 1)]  # fmt: skip
+    text = at(home, now, "status").stdout  # type: ignore[attr-defined]
+    assert "From your logged study time (11 h a week since 2026-11-01; 0.69 h per hour of" in text
+    md = at(home, now, "export", "--format", "md").stdout  # type: ignore[attr-defined]
+    assert "from your logged study time (11 h a week" in md
