@@ -567,3 +567,32 @@ def test_the_forecast_uses_logged_hours_and_says_so(tmp_path: Path) -> None:
     assert "From your logged study time (11 h a week since 2026-11-01; 0.69 h per hour of" in text
     md = at(home, now, "export", "--format", "md").stdout  # type: ignore[attr-defined]
     assert "from your logged study time (11 h a week" in md
+
+
+def test_the_html_heatmap_shows_days_with_time_or_changes_in_the_learners_zone(tmp_path: Path) -> None:
+    import re
+
+    home = tmp_path / "a"
+    now = "2026-11-24T20:00:00+00:00"
+    at(home, now, "config", "timezone", "Pacific/Tongatapu", device="laptop")
+    at(home, "2026-11-23T05:00:00+00:00", "study", "start", ITEM)  # Monday 18:00 in Tonga
+    at(home, "2026-11-23T06:00:00+00:00", "study", "stop")
+    at(home, "2026-11-10T10:00:00+00:00", "start", "identifying-ai-opportunities", "--on", "2026-11-10")
+    html = at(home, now, "export", "--format", "html").stdout  # type: ignore[attr-defined]
+    titles = dict(re.findall(r"<title>(\d{4}-\d\d-\d\d): ([^<]*)</title>", html))
+    assert titles["2026-11-23"] == "60 min, 2 changes"  # the start and the stop
+    assert titles["2026-11-10"] == "no time logged, 1 change"
+    assert titles["2026-11-22"] == "no time logged"
+    assert max(titles) == "2026-11-24"  # the report's day (as of today)
+
+
+def test_weeks_meeting_the_goal_forgive_a_missed_day(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    at(home, "2026-11-24T10:00:00+00:00", "config", "hours_per_week", "2", device="laptop")
+    for day, spent in (("2026-11-02", "2h"), ("2026-11-10", "1h"), ("2026-11-12", "1h"), ("2026-11-16", "30m")):
+        at(home, "2026-11-24T10:00:00+00:00", "study", "add", ITEM, spent, "--on", day)
+    study = json.loads(at(home, "2026-11-24T10:00:00+00:00", "status", "--json").stdout)["study"]  # type: ignore[attr-defined]
+    met = {w["week_of"]: w["met"] for w in study["weeks"]}
+    assert met["2026-11-02"] and met["2026-11-09"] and not met["2026-11-16"] and not met["2026-11-23"]
+    assert study["weeks_met"] == 2
+    assert study["average_minutes"] == round((120 + 120 + 30 + 0) / 4)  # the four full weeks before this one

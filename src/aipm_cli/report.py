@@ -75,6 +75,7 @@ class Report:
     changes: Iterable[dict[str, Any]] = ()  # the changes behind it, for the JSON export
     person: Person | None = None
     full: bool = False  # the whole roadmap table too (Markdown; HTML print)
+    heatmap: list[dict[str, Any]] = field(default_factory=list)  # days with time or changes (HTML; study.heatmap)
 
     @property
     def who(self) -> Person:

@@ -340,6 +340,7 @@ def status_block(learner: Learner, roadmap: Any, study: Study) -> dict[str, Any]
     monday, sunday = week_of(today)
     first = min(monday, today - timedelta(days=HEATMAP_DAYS - 1))
     days = minutes_by_day(study, zone, first, sunday)
+    block.update(weekly_goal(study, zone, today, round(learner.hours_per_week() * 60)))
     block.update(
         timezone=str(zone),
         today=today.isoformat(),
@@ -551,4 +552,43 @@ def today_view(learner: Learner) -> dict[str, Any]:
         "reviews": {"on": reviews["on"], "due": reviews["due"]},
         "in_progress": in_progress,
         "next": fits,
+    }
+
+
+HEATMAP_WEEKS = 26
+WEEKS_MEASURED = 8
+
+
+def heatmap(learner: Learner, study: Study, last: date, activity: dict[str, int]) -> list[dict[str, Any]]:
+    """The last HEATMAP_WEEKS weeks to `last` (Monday first), a day each: minutes studied in the learner's
+    zone and changes recorded for that day (`activity`: ISO date -> changes)."""
+    zone = zone_of(learner)
+    monday = week_of(last)[0] - timedelta(weeks=HEATMAP_WEEKS - 1)
+    minutes = minutes_by_day(study, zone, monday, last)
+    out = []
+    day = monday
+    while day <= last:
+        out.append(
+            {"day": day.isoformat(), "minutes": minutes.get(day, 0), "changes": activity.get(day.isoformat(), 0)}
+        )
+        day += timedelta(days=1)
+    return out
+
+
+def weekly_goal(study: Study, zone: tzinfo, today: date, goal_minutes: int) -> dict[str, Any]:
+    """A forgiving measure: the weeks of the last WEEKS_MEASURED (this one included) whose time met the
+    weekly goal, and the average of the last four full weeks; one missed day breaks nothing."""
+    monday = week_of(today)[0]
+    first = monday - timedelta(weeks=WEEKS_MEASURED - 1)
+    days = minutes_by_day(study, zone, first, monday + timedelta(days=6))
+    weeks: list[dict[str, Any]] = []
+    for number in range(WEEKS_MEASURED):
+        start = first + timedelta(weeks=number)
+        spent = sum(m for d, m in days.items() if start <= d < start + timedelta(days=7))
+        weeks.append({"week_of": start.isoformat(), "minutes": spent, "met": spent >= goal_minutes > 0})
+    full = weeks[-5:-1]
+    return {
+        "weeks": weeks,
+        "weeks_met": sum(1 for w in weeks if w["met"]),
+        "average_minutes": round(sum(w["minutes"] for w in full) / len(full)),
     }

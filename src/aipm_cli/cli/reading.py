@@ -279,6 +279,12 @@ def export(
         app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,
         person=person_of(app.config, app.user), full=full,
     )  # fmt: skip
+    if fmt == "html" and (state.study.minutes or app.ledger.load().activity):
+        from aipm_cli.study import heatmap
+
+        limit = (day or app.today()).isoformat()
+        activity = {d: n for d, n in app.ledger.load().activity.items() if d <= limit}
+        report.heatmap = heatmap(app.learner, state.study, day or app.today(), activity)
     text = exporter(fmt)(report)
     if output is None:
         app.write_report(text, fmt)

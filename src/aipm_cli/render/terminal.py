@@ -340,6 +340,11 @@ def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> N
         f"  this week {spent_text(study.get('week_minutes', 0))} of {spent_text(goal)}"
         f" · all time {spent_text(study['total_minutes'])} in {count(study['sessions'], 'session')}"
     )
+    if study.get("weeks"):
+        console.print(
+            f"  goal met in {study['weeks_met']} of the last {len(study['weeks'])} weeks"
+            f" · last four weeks' average {spent_text(study['average_minutes'])} a week"
+        )
     days = study.get("days") or []
     if days:
         daily_goal = max(1, goal / 7)
