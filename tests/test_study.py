@@ -596,3 +596,26 @@ def test_weeks_meeting_the_goal_forgive_a_missed_day(tmp_path: Path) -> None:
     assert met["2026-11-02"] and met["2026-11-09"] and not met["2026-11-16"] and not met["2026-11-23"]
     assert study["weeks_met"] == 2
     assert study["average_minutes"] == round((120 + 120 + 30 + 0) / 4)  # the four full weeks before this one
+
+
+def test_plan_ics_carries_reviews_due_and_moves_them_with_ratings(tmp_path: Path) -> None:
+    import vobject
+
+    home = tmp_path / "a"
+    at(home, "2026-11-01T10:00:00+00:00", "done", ITEM, device="laptop")
+    ics = tmp_path / "plan.ics"
+
+    def reviews() -> dict[str, tuple[str, str]]:
+        at(home, "2026-11-02T10:00:00+00:00", "plan", "--ics", str(ics), "--reviews")
+        calendar = vobject.readOne(ics.read_text())
+        return {e.uid.value: (e.summary.value, e.dtstart.value.isoformat()) for e in calendar.vevent_list
+                if e.summary.value.startswith("Review:")}  # fmt: skip
+
+    uid = f"ada.ai-product-manager.{ITEM}.review@aipm"
+    first = _reference_due("2026-11-01", [])[:10]
+    assert reviews() == {uid: ("Review: AI for Everyone", first)}
+    at(home, "2026-11-02T10:00:00+00:00", "review", ITEM, "easy")
+    moved = _reference_due("2026-11-01", [("2026-11-02T10:00:00+00:00", 4)])[:10]
+    assert moved != first and reviews() == {uid: ("Review: AI for Everyone", moved)}
+    refused = at(home, "2026-11-02T10:00:00+00:00", "plan", "--reviews", expect=1)
+    assert "--reviews needs --ics" in refused.stderr  # type: ignore[attr-defined]

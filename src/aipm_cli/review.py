@@ -142,3 +142,29 @@ def rate(learner: Learner, spec: str, word: str) -> dict[str, Any]:
     at = recorded.changes[0]["at"] if recorded.changes else moment.isoformat()
     planned = schedule(learner, recorded.state).get(target.id, {})
     return {"item": target.id, "title": target.title, "rating": WORDS[rating], "at": at, "due": planned.get("due")}
+
+
+def review_events(learner: Learner, state: State) -> list[Any]:
+    """Each item in the review schedule as an all-day calendar event on its due day (in the learner's
+    zone; a day already past is today): one event per item, moved as new ratings move its date."""
+    from datetime import timedelta
+
+    from aipm_cli.calendar import Event
+    from aipm_cli.study import local_today, zone_of
+
+    if not is_on(learner):
+        return []
+    zone = zone_of(learner)
+    today = local_today(learner)
+    roadmap = learner.roadmap
+    events = []
+    for item_id, info in sorted(schedule(learner, state).items()):
+        if info["due"] is None:
+            continue
+        day = max(today, datetime.fromisoformat(info["due"]).astimezone(zone).date())
+        item = roadmap.index.items[item_id].item
+        description = (f"Review {item.title}: revisit it, then record how well you recalled it:\n"
+                       f"aipm review {item_id} again|hard|good|easy")  # fmt: skip
+        events.append(Event(f"{learner.user}.{roadmap.id}.{item_id}.review@aipm", item_id, f"Review: {item.title}",
+                            description, None, day, day + timedelta(days=1)))  # fmt: skip
+    return events

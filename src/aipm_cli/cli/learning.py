@@ -84,6 +84,9 @@ def plan(
             help='Weekly study hours, e.g. "Tue,Thu 19:00-21:00; Sat 09:00-12:00": timed sessions in them.',
         ),
     ] = None,
+    reviews: Annotated[
+        bool, typer.Option("--reviews", help="Also the reviews due (`aipm review`), as all-day events.")
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """A dated study plan for what is left.
@@ -95,7 +98,14 @@ def plan(
     """
     with usage_errors():
         reading.plan(
-            ctx.obj, hours_per_week=hours_per_week, start=start, ics=ics, remind=remind, blocks=blocks, json=json
+            ctx.obj,
+            hours_per_week=hours_per_week,
+            start=start,
+            ics=ics,
+            remind=remind,
+            blocks=blocks,
+            json=json,
+            reviews=reviews,
         )
 
 

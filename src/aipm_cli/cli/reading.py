@@ -200,6 +200,7 @@ def plan(
     remind: list[str] | None = None,
     blocks: str | None = None,
     json: bool = False,
+    reviews: bool = False,
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.plan import make_plan
@@ -212,6 +213,8 @@ def plan(
 
         reminders = [parse_reminder(r) for r in remind or ()]
         weekly = parse_blocks(blocks) if blocks is not None else None
+    if reviews and ics is None:
+        raise InputError("--reviews needs --ics.", "Add --ics FILE to write the reviews due into the calendar.")
     if reminders and ics is None:
         raise InputError("--remind needs --ics.", "Add --ics FILE to write the calendar with its reminders.")
     if weekly is not None and hours_per_week is not None:
@@ -242,6 +245,10 @@ def plan(
             from aipm_cli.calendar import day_events
 
             events = day_events(schedule, app.roadmap, app.user)
+    if reviews:
+        from aipm_cli.review import review_events
+
+        events = [*events, *review_events(app.learner, app.read_state())]
     cancelled = 0
     if ics is not None:
         from aipm_cli.calendar import CalendarState, to_ics
