@@ -619,3 +619,19 @@ def test_plan_ics_carries_reviews_due_and_moves_them_with_ratings(tmp_path: Path
     assert moved != first and reviews() == {uid: ("Review: AI for Everyone", moved)}
     refused = at(home, "2026-11-02T10:00:00+00:00", "plan", "--reviews", expect=1)
     assert "--reviews needs --ics" in refused.stderr  # type: ignore[attr-defined]
+
+
+def test_the_cohort_report_counts_each_learners_study_time(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    home = tmp_path / "a"
+    at(home, "2026-11-24T10:00:00+00:00", "study", "add", ITEM, "1h30m", device="laptop")
+    at(home, "2026-11-24T10:00:00+00:00", "--user", "sam", "study", "add", ITEM, "20m")
+    doc = json.loads(at(home, "2026-11-24T10:00:00+00:00", "cohort", "report", str(home), "--format", "json").stdout)  # type: ignore[attr-defined]
+    assert {learner["name"]: learner["minutes_studied"] for learner in doc["learners"]} == {"ada": 90, "sam": 20}
+    table = at(home, "2026-11-24T10:00:00+00:00", "cohort", "report", str(home), "--format", "csv").stdout  # type: ignore[attr-defined]
+    assert {r["learner"]: r["minutes_studied"] for r in csv.DictReader(io.StringIO(table))} == {
+        "ada": "90",
+        "sam": "20",
+    }

@@ -152,6 +152,7 @@ class LearnerSummary:
     # Groups of this name's sources that share no change with each other: more than one group is
     # two learners with one name? (joined in the figures, and flagged in every format)
     unrelated_sources: list[list[str]] = field(default_factory=list)
+    minutes_studied: int = 0  # study time logged with `aipm study` (every session, every device)
 
     def same_name(self) -> str | None:
         """The flag for a name whose sources share no change, in words; None when they do."""
@@ -655,6 +656,7 @@ def summarize_learner(
         changes=folded.changes,
         items=_item_rows(roadmap, state) if options.items else [],
         unrelated_sources=unrelated,
+        minutes_studied=sum(state.study.minutes.values()),
     )
 
 

@@ -41,6 +41,7 @@ LEARNER_COLUMNS = [
     "other_version",
     "sources",
     "two_learners_with_one_name",
+    "minutes_studied",
 ]
 ITEM_COLUMNS = [
     "learner",
@@ -109,6 +110,7 @@ def render(s: CohortSummary, by: str = "learner") -> str:
             learner.other_version,
             " ".join(learner.sources),
             " / ".join(" ".join(group) for group in learner.unrelated_sources),
+            learner.minutes_studied,
         ]
         writer.writerow([cell(v) for v in row])
     return out.getvalue()

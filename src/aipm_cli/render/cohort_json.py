@@ -60,6 +60,7 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
         "notes": _entries(learner.notes),
         "orphans": learner.orphans,
         "changes": learner.changes,
+        "minutes_studied": learner.minutes_studied,
     }
 
 
