@@ -635,3 +635,27 @@ def test_the_cohort_report_counts_each_learners_study_time(tmp_path: Path) -> No
         "ada": "90",
         "sam": "20",
     }
+
+
+def test_the_terminal_ui_shows_the_same_day(run: Run, home: Path) -> None:
+    import asyncio
+
+    pytest.importorskip("textual")
+    from aipm_cli.learner import Learner
+    from aipm_cli.tui.app import AipmApp, Day
+
+    run("study", "add", ITEM, "25m")
+    expected = run("today").stdout.strip().splitlines()
+
+    async def drive() -> list[str]:
+        app = AipmApp(Learner(home, user="ada"), refresh_seconds=0.2)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.press("t")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, Day)
+            return screen.text.splitlines()
+
+    shown = asyncio.run(drive())
+    assert shown[0] == expected[0] == "Today, 2026-11-24 (UTC)"
+    assert "studied 25m today" in " ".join(shown) and "\x1b" not in "".join(shown)

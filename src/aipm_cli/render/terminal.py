@@ -362,6 +362,47 @@ def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> N
             console.print(Text(clean(f"  {spent_text(by_phase[p.id]):>7}  {p.title}")))
 
 
+def day_view(console: Console, data: dict[str, Any]) -> None:
+    """`aipm today` and the terminal UI's day screen (study.today_view's data)."""
+    from aipm_cli.render.safe import text as safe
+    from aipm_cli.study import spent_text as _spent
+
+    console.print(Text(f"Today, {data['today']} ({data['timezone']})", style="bold"))
+    for run in data["running"]:
+        where = "" if run["this_machine"] else f" on {run['device']}"
+        line = Text("  studying ")
+        line.append_text(safe(f"{run['title']} ({run['item']})"))
+        line.append(f" for {_spent(run['minutes'])}{where}")
+        console.print(line)
+    console.print(
+        f"  studied {_spent(data['studied_today_minutes'])} today (your share: {_spent(data['share_minutes'])}); "
+        f"this week {_spent(data['week']['minutes'])} of {_spent(data['goal_minutes'])}"
+    )
+    reviews = data["reviews"]
+    if reviews["on"]:
+        console.print()
+        if reviews["due"]:
+            console.print(f"Review ({len(reviews['due'])} due; `aipm review ITEM good` when done):")
+            for entry in reviews["due"][:5]:
+                console.print(safe(f"  {entry['title']} ({entry['id']})"))
+            if len(reviews["due"]) > 5:
+                console.print(f"  and {len(reviews['due']) - 5} more: aipm review")
+        else:
+            console.print("Nothing to review today.")
+    if data["in_progress"]:
+        console.print()
+        console.print("In progress:")
+        for entry in data["in_progress"][:5]:
+            console.print(safe(f"  {entry['title']} ({entry['id']})"))
+    if data["next"]:
+        console.print()
+        console.print("Fits today:")
+        for entry in data["next"]:
+            line = safe(f"  {entry['title']} ({entry['id']})")
+            line.append(f"  ~{entry['hours']:g} h", style="dim")
+            console.print(line)
+
+
 def item_view(console: Console, data: dict[str, Any]) -> None:
     """`aipm show`: one item in full."""
     head = Text(clean(data["title"]), style="bold")
