@@ -123,9 +123,11 @@ def rate(learner: Learner, spec: str, word: str) -> dict[str, Any]:
         raise InputError(f"'{word[:40]}' is not a rating.", "Rate it again, hard, good or easy.")
     if not is_on(learner):
         raise InputError("Review is off.", "Turn it on with `aipm review --on`.")
+    from aipm_cli.wording import article
+
     target = learner.resolve(spec)
     if target.kind != "item":
-        raise InputError(f"{target.title} ({target.id}) is a {target.kind}; reviews are of items.")
+        raise InputError(f"{target.title} ({target.id}) is {article(target.kind)}; reviews are of items.")
     from aipm_cli.standing import status_of
 
     moment = learner.now()

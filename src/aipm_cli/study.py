@@ -133,10 +133,12 @@ _EPOCH = date(1970, 1, 1)
 
 
 def _item(learner: Learner, spec: str) -> Target:
+    from aipm_cli.wording import article
+
     target = learner.resolve(spec)
     if target.kind not in ("item", "deliverable"):
         raise InputError(
-            f"{target.title} ({target.id}) is a {target.kind}; time is logged on an item.",
+            f"{target.title} ({target.id}) is {article(target.kind)}; time is logged on an item.",
             f"Name one of its items (see `aipm show {target.id}`).",
         )
     return target
