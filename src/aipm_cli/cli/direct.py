@@ -54,6 +54,7 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
         {**dict.fromkeys(("--hours-per-week", "-w"), ("hours_per_week", TEXT)), "--start": ("start", TEXT), **_JSON},
         (),
     ),
+    "today": ("today", _JSON, ()),
     "export": (
         "export",
         {

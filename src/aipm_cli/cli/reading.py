@@ -199,8 +199,8 @@ def plan(
     ics: Path | None = None,
     remind: list[str] | None = None,
     blocks: str | None = None,
-    json: bool = False,
     reviews: bool = False,
+    json: bool = False,
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.plan import make_plan
@@ -298,3 +298,27 @@ def export(
         return
     app.write_file(output, text.encode("utf-8"), "-o", fmt)
     app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+
+
+def today(app: App, json: bool = False) -> None:
+    from aipm_cli import study as core
+
+    data = core.today_view(app.learner)
+    if json:
+        app.emit_json(data)
+        return
+    from aipm_cli.render.terminal import day_view
+
+    app.show(day_view, data)
+
+
+def review(app: App, every: bool = False, json: bool = False) -> None:
+    from aipm_cli import review as core
+
+    data = core.due_list(app.learner, every=every)
+    if json:
+        app.emit_json(data)
+        return
+    from aipm_cli.render.terminal import review_view
+
+    app.show(review_view, data, every)

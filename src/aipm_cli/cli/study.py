@@ -220,11 +220,9 @@ def review(
         due = f"; next review {done['due'][:10]}" if done["due"] else ""
         app.say_plain(f"✓ Reviewed {done['title']} ({done['item']}): {done['rating']}{due}.")
         return
-    data = core.due_list(app.learner, every=every)
-    if json:
-        app.emit_json(data)
-        return
-    app.show(_review_view, data, every)
+    from aipm_cli.cli import reading
+
+    reading.review(app, every=every, json=json)
 
 
 def _rating(text: str) -> str:
@@ -236,45 +234,12 @@ def _rating(text: str) -> str:
     return text
 
 
-def _review_view(console: Any, data: dict[str, Any], every: bool) -> None:
-    from rich.text import Text
-
-    from aipm_cli.render.safe import text as safe
-
-    if not data["on"]:
-        console.print("Spaced review is off (`aipm review --on` turns it on).")
-        return
-    if not data["due"]:
-        if data["scheduled"]:
-            from aipm_cli.wording import count
-
-            scheduled = count(data["scheduled"], "finished item")
-            console.print(f"Nothing to review today; {scheduled} in the schedule (see --all).")
-        else:
-            console.print("Nothing to review yet: finished topics, courses and resources come back here.")
-        return
-    what = "In the schedule" if every else "Due for review"
-    console.print(f"{what} ({len(data['due'])}); rate each with `aipm review ITEM again|hard|good|easy`:")
-    for entry in data["due"]:
-        line = Text("  " + ("● " if entry["is_due"] else "○ "))
-        line.append_text(safe(f"{entry['title']} ({entry['id']})"))
-        line.append_text(safe(f"  {entry['module_title']} · due {entry['due'][:10]}", "dim"))
-        console.print(line)
-
-
 def today(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Your day: the running session, reviews due, what is in progress, what fits
     today's share of your weekly hours, and this week's time against your goal."""
-    from aipm_cli import study as core
+    from aipm_cli.cli import reading
 
-    app = ctx.obj
-    data = core.today_view(app.learner)
-    if json:
-        app.emit_json(data)
-        return
-    from aipm_cli.render.terminal import day_view
-
-    app.show(day_view, data)
+    reading.today(ctx.obj, json=json)
 
 
 def register(app: typer.Typer) -> None:

@@ -403,6 +403,31 @@ def day_view(console: Console, data: dict[str, Any]) -> None:
             console.print(line)
 
 
+def review_view(console: Console, data: dict[str, Any], every: bool) -> None:
+    """`aipm review`: what is due (or every item in the schedule) with its module and due date."""
+    from aipm_cli.render.safe import text as safe
+
+    if not data["on"]:
+        console.print("Spaced review is off (`aipm review --on` turns it on).")
+        return
+    if not data["due"]:
+        if data["scheduled"]:
+            from aipm_cli.wording import count
+
+            scheduled = count(data["scheduled"], "finished item")
+            console.print(f"Nothing to review today; {scheduled} in the schedule (see --all).")
+        else:
+            console.print("Nothing to review yet: finished topics, courses and resources come back here.")
+        return
+    what = "In the schedule" if every else "Due for review"
+    console.print(f"{what} ({len(data['due'])}); rate each with `aipm review ITEM again|hard|good|easy`:")
+    for entry in data["due"]:
+        line = Text("  " + ("● " if entry["is_due"] else "○ "))
+        line.append_text(safe(f"{entry['title']} ({entry['id']})"))
+        line.append_text(safe(f"  {entry['module_title']} · due {entry['due'][:10]}", "dim"))
+        console.print(line)
+
+
 def item_view(console: Console, data: dict[str, Any]) -> None:
     """`aipm show`: one item in full."""
     head = Text(clean(data["title"]), style="bold")
