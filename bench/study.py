@@ -77,6 +77,8 @@ def study_bench(runs: int, base_env: dict[str, str], sessions: int = 100_000, ra
     commands = {
         "baseline": BASELINE, "today": [*aipm, "today"], "review": [*aipm, "review"], "study": [*aipm, "study"],
         "study start": [*aipm, "study", "start", "ai-for-everyone"], "study stop": [*aipm, "study", "stop"],
+        # Writes of another kind on the same log, for comparison.
+        "done": [*aipm, "done", "product-hunt"], "reset": [*aipm, "reset", "product-hunt"],
     }  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
