@@ -14,6 +14,9 @@ baselines: `python -c "import typer, rich.console, pydantic, yaml"` and
 `python -c "import typer, rich.console"` (medians of many runs). The package
 is byte-compiled first, as `pip install` leaves it.
 
+Notes: 100, 10,000 and 200,000 notes on one item (bench/notes_bench.py): a
+write's cost and every read's memory stay flat.
+
 History: 1,000, 100,000 and 1,000,000 changes (bench/history.py) on the
 bundled roadmap. Each size times `done`, `undo`, `status`, `show`, `log
 --limit 20`, `doctor` and a full cache rebuild, the full `log` (time to its
@@ -223,6 +226,11 @@ def main() -> None:
     from history import measure_import
 
     imported = measure_import(aipm_command(), sizes[-1], env)
+    print("Notes...", file=sys.stderr)
+    from notes_bench import measure_notes, print_rows
+    from notes_bench import targets as notes_targets
+
+    noted = measure_notes(aipm_command(), [100, 10_000, 200_000], repeats + 2, env)
     print("Completion...", file=sys.stderr)
     completing = completion_bench(runs, env)
     print("Terminal UI...", file=sys.stderr)
@@ -277,6 +285,7 @@ def main() -> None:
     targets.append(
         (f"import of {sizes[-1]:,} changes under 1 GB", imported["peak_mb"], 1024, imported["peak_mb"] < 1024)
     )
+    targets += notes_targets(noted)
     for name, limit in (("today", 1.0), ("review", 1.0), ("study", 1.0), ("study start", 1.3), ("study stop", 1.3)):
         ratio = studied[name]["ratio"]
         targets.append((f"{name} with 100,000 sessions and 10,000 ratings within {limit}x of the baseline", ratio,
@@ -297,6 +306,8 @@ def main() -> None:
         print(f"{row['changes']:>9} " + " ".join(f"{c:>16}" for c in cells) + f" {log_cell:>20} "
               f"{row['disk_20_writes_kb']:>7} KB")  # fmt: skip
     print()
+    print_rows(noted)
+    print()
     print(f"tui: first frame in {tui['median_s']} s")
     print(f"import of {imported['changes']:,} changes: {imported['seconds']} s, {imported['peak_mb']} MB")
     for step in ("send", "receive"):
@@ -315,6 +326,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "startup": start,
         "history": rows,
+        "notes": noted,
         "completion": completing,
         "study": studied,
         "tui": tui,

@@ -294,3 +294,124 @@ def test_undo_any_names_the_machine_whose_change_it_reverts(run: Run, tmp_path: 
     assert nothing.exit_code == 1 and "--any" in nothing.stderr
     other = run("undo", "--any")
     assert other.exit_code == 0 and f"on {OTHER}" in other.stderr and "done ai-for-everyone" in other.stderr
+
+
+# --------------------------------------------------------------------------- #
+# doctor believes no cache, and names what machines made together
+# --------------------------------------------------------------------------- #
+
+
+def test_doctor_compares_the_cache_with_the_logs(run: Run, home: Path) -> None:
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("status").exit_code == 0  # the cache is written
+    cache = next((home / "cache" / "state").rglob("ai-product-manager.json"))
+    data = json.loads(cache.read_bytes())
+    data["state"]["items"]["ai-for-everyone"]["status"] = "skipped"  # a lying cache, with the right key
+    cache.write_text(json.dumps(data))
+    lied = json.loads(run("show", "ai-for-everyone", "--json").stdout)
+    assert lied["status"] == "skipped"  # (what a read believes while the cache matches the logs' sizes)
+    doctor = run("doctor", "--json")
+    report = json.loads(doctor.stdout)
+    assert doctor.exit_code == 1 and report["cache_agrees"] is False
+    assert any("cache disagreed" in p for p in report["problems"])
+    assert json.loads(run("show", "ai-for-everyone", "--json").stdout)["status"] == "done"  # rebuilt
+    again = json.loads(run("doctor", "--json").stdout)
+    assert again["cache_agrees"] is True and again["healthy"]
+
+
+def test_doctor_names_a_done_item_another_machine_started_again(run: Run, store_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    assert run("done", "ai-for-everyone", "--on", "2026-11-01").exit_code == 0
+    later = fmt.new_id(datetime.now(UTC))
+    plant(store_path, f"{OTHER}.jsonl", fmt.line(foreign(later, op="start", target="ai-for-everyone")))
+    report = json.loads(run("doctor", "--json").stdout)
+    kinds = {(o["unit"], o["kind"]) for o in report["odd_states"]}
+    assert ("ai-for-everyone", "reopened") in kinds
+    assert any(OTHER in p and "started again" in p for p in report["problems"])
+
+
+def test_doctor_names_done_before_started(run: Run, store_path: Path) -> None:
+    assert run("start", "ai-for-everyone", "--on", "2026-11-20").exit_code == 0
+    # another machine, which never saw the start, marked it done earlier
+    from datetime import UTC, datetime
+
+    done = foreign(fmt.new_id(datetime.now(UTC)), op="done", target="ai-for-everyone")
+    done["on"] = "2026-11-10"
+    plant(store_path, f"{OTHER}.jsonl", fmt.line(done))
+    report = json.loads(run("doctor", "--json").stdout)
+    assert {(o["unit"], o["kind"]) for o in report["odd_states"]} == {("ai-for-everyone", "done_before_started")}
+
+
+# --------------------------------------------------------------------------- #
+# Memory stays bounded whatever the record holds: 200,000 notes on one item
+# --------------------------------------------------------------------------- #
+
+
+def peak_mb(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run aipm in a fresh process and return (peak resident MB, stdout)."""
+    import subprocess
+    import sys
+
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "sys.stdout.write(done.stdout)\n"
+        "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024))\n"
+        "sys.exit(done.returncode)\n"
+    )
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "-c", wrapper, sys.executable, "-m", "aipm_cli", *args],
+        capture_output=True, text=True, env={**os.environ, **env}, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-500:]
+    return int(result.stderr.strip().splitlines()[-1]), result.stdout
+
+
+@pytest.mark.slow
+def test_two_hundred_thousand_notes_on_one_item_keep_memory_bounded(home: Path, store_path: Path) -> None:
+    count = 200_000
+    store_path.mkdir(parents=True)
+    text = "a note that arrived by sync, long enough to matter " * 4
+    base = NOV_20 << 80
+    with open(store_path / f"{OTHER}.jsonl", "wb") as out:
+        for number in range(count):
+            change = foreign(fmt.encode_id(base + (number << 20)), op="note", targets=["ai-for-everyone"], text=text)
+            out.write(fmt.line(change))
+    env = {"AIPM_HOME": str(home)}
+    status_mb, _ = peak_mb("status", env=env)  # cold: folds every line
+    show_mb, shown = peak_mb("show", "ai-for-everyone", env=env)
+    log_mb, _ = peak_mb("log", "-n", "20", env=env)
+    write_mb, _ = peak_mb("done", "ai-for-everyone", env=env)
+    assert max(status_mb, show_mb, log_mb, write_mb) < 150, (status_mb, show_mb, log_mb, write_mb)
+    assert "199950 earlier notes" in shown and "200000." in shown
+    cache = next((home / "cache" / "state").rglob("ai-product-manager.json"))
+    assert cache.stat().st_size < 200_000  # the window, not 200,000 notes
+
+
+def test_a_lone_surrogate_in_an_old_store_is_a_clear_error(run: Run, home: Path) -> None:
+    from conftest import DATA
+
+    folder = home / "learners" / "ada"
+    folder.mkdir(parents=True)
+    raw = (DATA / "schema1" / "rich" / "learners" / "ada" / "progress.json").read_text()
+    assert '"week one"' in raw
+    (folder / "progress.json").write_text(raw.replace('"week one"', '"week \\ud800 one"'))
+    for args in (["status"], ["done", "ai-for-everyone"], ["doctor"], ["doctor", "--rebuild"]):
+        result = run(*args)
+        assert result.exit_code in (0, 1), args
+        assert "Traceback" not in result.stderr and "unexpected" not in result.stderr.lower(), (args, result.stderr)
+    assert "progress.json" in run("status").stderr + run("done", "ai-for-everyone").stderr
+    assert (folder / "progress.json").exists()  # nothing unreadable is overwritten or lost
+
+
+def test_a_backup_with_a_big_reset_restores_onto_a_new_machine_without_asking(run: Run, tmp_path: Path) -> None:
+    x, fresh = machine(tmp_path, "x"), machine(tmp_path, "fresh")
+    assert run("done", "foundation", env=x).exit_code == 0
+    assert run("reset", "phase-1", env=x).exit_code == 0  # many units at once: destructive from elsewhere
+    backup = export_of(run, tmp_path, x, "backup")
+    result = run("import", str(backup), env=fresh)  # nothing here to take out of effect: no question
+    assert result.exit_code == 0, result.stderr
+    assert run("status", "--json", env=fresh).stdout == run("status", "--json", env=x).stdout

@@ -480,7 +480,7 @@ class Learner:
             raise InputError(
                 f"There is already a learner called '{new}'.", "Choose another name, or remove that learner first."
             )
-        with self._learner_locked(old):
+        with _refused_move(f"rename the learner '{old}'"), self._learner_locked(old):
             os.rename(folder, target)
         self._forget_cache(old)
         # The learner your commands use follows the rename, wherever that name came from (the
@@ -497,14 +497,15 @@ class Learner:
         self._refuse_when_synced("removed")
         folder = self._existing_learner(check_user_name(name))
         stamp = self.now().astimezone(UTC).strftime("%Y%m%dT%H%M%S")
-        ensure_private_dir(self.backups_dir)
-        backup = self.backups_dir / f"learner-{name}-{stamp}"
-        number = 1
-        while backup.exists():
-            number += 1
-            backup = self.backups_dir / f"learner-{name}-{stamp}-{number}"
-        with self._learner_locked(name):
-            os.rename(folder, backup)
+        with _refused_move(f"move the learner '{name}' into {self.backups_dir}"):
+            ensure_private_dir(self.backups_dir)
+            backup = self.backups_dir / f"learner-{name}-{stamp}"
+            number = 1
+            while backup.exists():
+                number += 1
+                backup = self.backups_dir / f"learner-{name}-{stamp}-{number}"
+            with self._learner_locked(name):
+                os.rename(folder, backup)
         self._forget_cache(name)
         return {"user": name, "backup": backup.name, "path": str(backup)}
 
@@ -570,8 +571,9 @@ class Learner:
             )
         from aipm_cli.paths import ensure_private_dir
 
-        ensure_private_dir(self.layout.learners)
-        os.rename(backup["path"], target)
+        with _refused_move(f"bring back {backup['name']}"):
+            ensure_private_dir(self.layout.learners)
+            os.rename(backup["path"], target)
         self._forget_cache(user)
         return {"user": user, "backup": backup["name"], "folder": str(target)}
 
@@ -620,6 +622,7 @@ class Learner:
             problems.append(exc.message)
         try:
             report["settings"] = {k: self.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
+            problems.extend(self.config.problems)
         except AipmError as exc:
             problems.append(exc.message)
         from aipm_cli import finding
@@ -648,11 +651,21 @@ class Learner:
                 ledger = self.ledger
                 report["changes_dir"] = str(ledger.changes_dir)
                 report["legacy_store"] = (self.layout.learners / self.user / "progress.json").exists()
+                cached = ledger.cached()  # what the next command would believe, before it is replaced
                 if rebuild:
                     result = ledger.rebuild()
                     report["rebuilt"] = True
                 else:
                     result = ledger.load(use_cache=False)  # every line checked, not the cache's word
+                report["cache_agrees"] = _cache_agrees(cached, result)
+                if report["cache_agrees"] is False:
+                    problems.append(
+                        "The derived-state cache disagreed with a fresh fold of the logs; it was rebuilt from them "
+                        "(nothing in the logs changed). Please report this as a bug."
+                    )
+                report["odd_states"] = _odd_states(ledger, result)
+                for odd in report["odd_states"]:
+                    problems.append(odd["says"])
                 report["changes"] = result.changes
                 report["in_effect"] = result.in_effect
                 report["recorded_roadmap_version"] = result.state.roadmap_version
@@ -758,6 +771,48 @@ class Learner:
         return Imported(added, name, roadmap.id, counted.count, undoable=ledger.import_marked)
 
 
+def _cache_agrees(cached: Any, result: Any) -> bool | None:
+    """Whether the cache said what a fresh fold says (None: there was no cache to compare)."""
+    if cached is None:
+        return None
+    from aipm_cli.record.state import state_data
+
+    return (
+        state_data(cached.state) == state_data(result.state)
+        and cached.max_id == result.max_id
+        and cached.in_effect == result.in_effect
+    )
+
+
+def _odd_states(ledger: Any, result: Any) -> list[dict[str, Any]]:
+    """States the command line would refuse to make here, which changes from several machines can:
+    done dated before started, and a done item started again by a machine that had not heard."""
+    out: list[dict[str, Any]] = []
+    for unit, rec in sorted(result.state.items.items()):
+        if rec.status == "done" and rec.started_on and rec.completed_on and rec.completed_on < rec.started_on:
+            says = (
+                f"{unit} is done on {rec.completed_on} but started on {rec.started_on}, later (changes from two "
+                f"machines); correct it with `aipm done {unit} --on DATE`."
+            )
+            out.append({"unit": unit, "kind": "done_before_started", "says": says})
+        if rec.status == "in_progress" and unit in result.refs:
+            # A start on a done item the command line refuses: a start right after another machine's
+            # done means that machine had not heard (a reset is a deliberate act, never flagged).
+            history = [
+                c for c, undone in ledger.recent_for(unit) if not undone and c["op"] in ("done", "start", "reset")
+            ]
+            for earlier, later in zip(history, history[1:], strict=False):
+                if earlier["op"] == "done" and later["op"] == "start" and later["device"] != earlier["device"]:
+                    says = (
+                        f"{unit} was done on {earlier['on']} ({earlier['device']}) and then started again by "
+                        f"{later['device']}, which had not heard; if it is done, run `aipm done {unit} "
+                        f"--on {earlier['on']}`."
+                    )
+                    out.append({"unit": unit, "kind": "reopened", "says": says})
+                    break
+    return out
+
+
 class _Counted:
     """An iterable that counts what went through it."""
 
@@ -771,11 +826,26 @@ class _Counted:
             yield item
 
 
+@contextmanager
+def _refused_move(what: str) -> Iterator[None]:
+    """A learner's folder that the system would not move (a read-only or full disk): one clear error."""
+    try:
+        yield
+    except OSError as exc:
+        from aipm_cli.errors import StoreError
+        from aipm_cli.fs import write_hint
+
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise StoreError(
+            f"Cannot {what}: {exc.strerror or exc}{where}. Nothing was changed.", write_hint(exc)
+        ) from None
+
+
 def _backup_user(name: str) -> str:
     """'learner-ada-20261124T100000' (or '...-2') -> 'ada'."""
     import re
 
-    match = re.match(r"^learner-(.+)-\d{8}T\d{6}(?:-\d+)?$", name)
+    match = re.fullmatch(r"learner-(.+)-\d{8}T\d{6}(?:-\d+)?", name)
     return match.group(1) if match else name.removeprefix("learner-")
 
 

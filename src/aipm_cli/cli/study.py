@@ -235,8 +235,11 @@ def _rating(text: str) -> str:
 
 
 def today(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """Your day: the running session, reviews due, what is in progress, what fits
-    today's share of your weekly hours, and this week's time against your goal."""
+    """Your day: the running session, reviews due, in progress, what fits today.
+
+    What fits is today's share (a seventh) of your weekly hours; this week's
+    time is shown against your goal. Days are in your time zone.
+    """
     from aipm_cli.cli import reading
 
     reading.today(ctx.obj, json=json)

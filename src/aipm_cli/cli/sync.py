@@ -125,7 +125,7 @@ def sync_command(
             return
         _show_status(app, info)
         return
-    result = sync.sync(root, log=_git_log(app), now=app.now, accept_destructive=accept_destructive)
+    result = sync.sync(root, log=_git_log(app), now=app.learner.now, accept_destructive=accept_destructive)
     if json:
         app.emit_json(result.data())
         return
@@ -185,7 +185,9 @@ def init_command(
     from aipm_cli import sync
 
     app = ctx.obj
-    result = sync.init(app.layout.root, remote, log=_git_log(app), now=app.now, accept_destructive=accept_destructive)
+    result = sync.init(
+        app.layout.root, remote, log=_git_log(app), now=app.learner.now, accept_destructive=accept_destructive
+    )
     if json:
         app.emit_json(result.data())
         return

@@ -15,7 +15,6 @@ change at the end sets the difference. The old file is kept in backups/.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -190,7 +189,20 @@ def legacy_changes(root: Path, user: str, roadmap_id: str) -> list[dict[str, Any
     doc = read_legacy(legacy_path(root, user))
     if doc is None or roadmap_id not in doc.roadmaps:
         return None
-    return changes_for(user, roadmap_id, doc.roadmaps[roadmap_id], doc.created)
+    return _checked_changes(legacy_path(root, user), user, roadmap_id, doc.roadmaps[roadmap_id], doc.created)
+
+
+def _checked_changes(path: Path, user: str, roadmap_id: str, progress: Any, created: Any) -> list[dict[str, Any]]:
+    """changes_for, with a value the record's gate refuses (a lone surrogate...) named as the store's fault."""
+    from aipm_cli.errors import StoreError
+
+    try:
+        return changes_for(user, roadmap_id, progress, created)
+    except fmt.BadChange as exc:
+        raise StoreError(
+            f"Cannot read {path}: a change made from it {exc}. Nothing was changed.",
+            "Correct that value in the file (or restore it from a copy); aipm migrates it on the next change.",
+        ) from None
 
 
 def migrate_store(root: Path, user: str) -> bool:
@@ -206,29 +218,34 @@ def migrate_store(root: Path, user: str) -> bool:
     doc = read_legacy(path)
     if doc is None:
         return False
-    for roadmap_id, progress in sorted(doc.roadmaps.items()):
-        made = changes_for(user, roadmap_id, progress, doc.created)
-        if not made:
-            continue
-        payload = b"".join(fmt.line(c) for c in made)
-        folder = root / "learners" / user / roadmap_id / "changes"
-        ensure_private_dir(folder)
-        target = folder / f"migrated-{sha256_hex(payload)[:12]}{logs.SUFFIX}"
-        if not target.exists():
-            atomic_write(target, payload)
-    backups = root / "learners" / user / "backups"
-    ensure_private_dir(backups)
-    raw = path.read_bytes()
-    keep = backups / f"progress-schema1-{sha256_hex(raw)[:12]}.json"
-    if not keep.exists():
-        tmp = keep.with_name(keep.name + ".tmp")
-        with open(tmp, "wb") as handle:  # a real copy, never a link to the live file
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, keep)
-        logs.fsync_dir(backups)
-    path.unlink(missing_ok=True)  # a symlinked store: only the link goes; its target stays where it was
+    try:
+        for roadmap_id, progress in sorted(doc.roadmaps.items()):
+            made = _checked_changes(path, user, roadmap_id, progress, doc.created)
+            if not made:
+                continue
+            payload = b"".join(fmt.line(c) for c in made)
+            folder = root / "learners" / user / roadmap_id / "changes"
+            ensure_private_dir(folder)
+            target = folder / f"migrated-{sha256_hex(payload)[:12]}{logs.SUFFIX}"
+            if not target.exists():
+                atomic_write(target, payload)
+        backups = root / "learners" / user / "backups"
+        ensure_private_dir(backups)
+        from aipm_cli.store import Store
+
+        raw = Store(path, user).read_raw()  # bounded, never waits (read_legacy read it a moment ago)
+        if raw is None:
+            return True  # moved away meanwhile: its changes are written
+        keep = backups / f"progress-schema1-{sha256_hex(raw)[:12]}.json"
+        atomic_write(keep, raw)  # a real copy, never a link to the live file (nor written through a planted one)
+        path.unlink(missing_ok=True)  # a symlinked store: only the link goes; its target stays where it was
+    except OSError as exc:  # a full disk, a read-only folder: the old store stays, and keeps working
+        from aipm_cli.errors import StoreError
+        from aipm_cli.fs import write_hint
+
+        raise StoreError(
+            f"Cannot migrate {path}: {exc.strerror or exc}. It was left as it is and still counts.",
+            write_hint(exc),
+        ) from None
     logs.fsync_dir(path.parent)
     return True
