@@ -659,3 +659,34 @@ def test_the_terminal_ui_shows_the_same_day(run: Run, home: Path) -> None:
     shown = asyncio.run(drive())
     assert shown[0] == expected[0] == "Today, 2026-11-24 (UTC)"
     assert "studied 25m today" in " ".join(shown) and "\x1b" not in "".join(shown)
+
+
+def test_sessions_and_ratings_from_two_machines_joined_by_a_real_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`aipm sync` through a bare git remote: both machines end with the same time and due dates."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key in ("GIT_AUTHOR", "GIT_COMMITTER"):
+        monkeypatch.setenv(f"{key}_NAME", "Test")
+        monkeypatch.setenv(f"{key}_EMAIL", "test@example.org")
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    a, b = tmp_path / "a", tmp_path / "b"
+    at(a, "2026-11-01T10:00:00+00:00", "done", ITEM, device="laptop")
+    at(a, "2026-11-01T10:00:00+00:00", "sync", "init", str(remote))
+    at(b, "2026-11-01T11:00:00+00:00", "sync", "init", str(remote), device="desktop")
+    at(a, "2026-11-04T09:00:00+00:00", "study", "start", ITEM)
+    at(b, "2026-11-04T09:10:00+00:00", "study", "start", ITEM)
+    at(a, "2026-11-04T10:00:00+00:00", "study", "stop")
+    at(b, "2026-11-04T09:40:00+00:00", "study", "stop")
+    at(b, "2026-11-04T12:00:00+00:00", "review", ITEM, "hard")
+    at(a, "2026-11-05T12:00:00+00:00", "review", ITEM, "good")
+    for home in (a, b, a):
+        at(home, "2026-11-06T10:00:00+00:00", "sync")
+    expected = _reference_due("2026-11-01", [("2026-11-04T12:00:00+00:00", 2), ("2026-11-05T12:00:00+00:00", 3)])
+    for home in (a, b):
+        assert overview(home)["total_minutes"] == 60 + 30
+        assert _scheduled(home) == {ITEM: expected}
