@@ -167,6 +167,8 @@ def test_bad_times_and_targets_are_plain_errors(run: Run) -> None:
         ({"op": "study", "targets": [ITEM], "minutes": 5, "began": "yesterday"}, "began"),
         ({"op": "study", "targets": [ITEM], "minutes": 5, "began": "2026-11-24T09:00:00"}, "UTC offset"),
         ({"op": "study", "targets": [ITEM], "minutes": 5, "closes": "x"}, "closes"),
+        ({"op": "study", "targets": [ITEM], "minutes": 5, "began": "9999-01-01T00:00:00+00:00"}, "later than"),
+        ({"op": "study_start", "targets": [ITEM], "began": "2026-11-24T10:00:01+00:00"}, "later than"),
         ({"op": "study", "targets": [ITEM], "minutes": 5, "ref": "\ud800"}, "Unicode"),
         ({"op": "study", "targets": [ITEM], "minutes": 5, "extra": 1}, "unknown field"),
         ({"op": "study_start", "targets": [ITEM]}, "without began"),
@@ -690,3 +692,33 @@ def test_sessions_and_ratings_from_two_machines_joined_by_a_real_sync(
     for home in (a, b):
         assert overview(home)["total_minutes"] == 60 + 30
         assert _scheduled(home) == {ITEM: expected}
+
+
+def test_old_sessions_are_kept_as_day_sums_and_still_count(tmp_path: Path) -> None:
+    """Sixteen years of daily sessions: quarter hours for the newest, UTC days for those more than 400 days
+    older (rolled up as the slots grow); every minute counts, and an old session counts on its UTC day."""
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from aipm_cli.record.fold import Source, fold
+    from aipm_cli.study import minutes_by_day
+
+    first = datetime(2010, 1, 1, 23, 30, tzinfo=UTC)
+    count = 16 * 365
+    lines = []
+    for number in range(count):
+        began = first + timedelta(days=number)
+        lines.append({
+            "v": 1, "id": f"01KAT{number:021d}", "at": "2026-11-24T10:00:00+00:00", "on": began.date().isoformat(),
+            "device": "laptop", "op": "study", "targets": [ITEM], "minutes": 20, "began": began.isoformat(),
+        })  # fmt: skip
+    path = tmp_path / "laptop.jsonl"
+    path.write_text("".join(json.dumps(c, sort_keys=True) + "\n" for c in lines))
+    study = fold([Source(path=path, name=path.name)], {}).state.study
+    assert study.utc_days and len(study.slots) <= 4096 + 1024
+    assert len(study.slots) + len(study.utc_days) == count
+    tonga = minutes_by_day(study, ZoneInfo("Pacific/Tongatapu"))
+    assert sum(tonga.values()) == count * 20
+    assert tonga[date(2010, 1, 1)] == 20  # an old session: its UTC day
+    newest = (first + timedelta(days=count - 1)).date()
+    assert tonga[newest + timedelta(days=1)] == 20  # a recent one: 23:30 UTC is the next morning in Tonga

@@ -557,7 +557,9 @@ def _check_study(data: dict[str, Any], op: str) -> None:
             raise BadChange("rating is not 1 (again), 2 (hard), 3 (good) or 4 (easy)")
         return
     if op == "study_start" or data.get("began") is not None:
-        _moment(data.get("began"), "began")
+        began = _moment(data.get("began"), "began")
+        if began > datetime.fromisoformat(data["at"]):
+            raise BadChange("began is later than the change was recorded")
     if op == "study_start":
         return
     minutes = data["minutes"]
