@@ -181,12 +181,20 @@ def print_startup(start: dict[str, dict[str, float]]) -> None:
         print(f"{name:<20} {value['median_ms']:>7} ms {value['ratio']:>10}x {value['ratio_light']:>7}x")
 
 
+def print_study(studied: dict[str, dict[str, float]]) -> None:
+    print()
+    print(f"{'100,000 sessions':<20} {'median':>9} {'x baseline':>11}")
+    for name, value in studied.items():
+        print(f"{name:<20} {value['median_ms']:>7} ms {value['ratio']:>10}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and sizes")
     parser.add_argument("--runs", type=int, help="start-up runs per command (default 30, quick 8)")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "latest.json")
     parser.add_argument("--startup", action="store_true", help="only the start-up table (nothing written)")
+    parser.add_argument("--study", action="store_true", help="only the study-time and review table (nothing written)")
     args = parser.parse_args()
     runs = args.runs or (8 if args.quick else 30)
     sizes = [1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000]
@@ -198,13 +206,20 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("AIPM_NOW", "AIPM_ROADMAP")}
     env.update(NO_COLOR="1", COLUMNS="80")
 
+    sys.path.insert(0, str(HERE))
+    from study import study_bench
+
+    if args.study:
+        print_study(study_bench(runs, env))
+        return
     print(f"Start-up ({runs} interleaved runs each)...", file=sys.stderr)
     start = startup(runs, env)
     if args.startup:
         print_startup(start)
         return
+    print("Study time and review...", file=sys.stderr)
+    studied = study_bench(runs, env)
     print("History...", file=sys.stderr)
-    sys.path.insert(0, str(HERE))
     from history import measure_history
 
     rows = measure_history(aipm_command(), sizes, repeats, env)
@@ -271,11 +286,16 @@ def main() -> None:
         (f"import of {sizes[-1]:,} changes under 1 GB", imported["peak_mb"], 1024, imported["peak_mb"] < 1024)
     )
     targets += notes_targets(noted)
+    for name, limit in (("today", 1.0), ("review", 1.0), ("study", 1.0), ("study start", 1.3), ("study stop", 1.3)):
+        ratio = studied[name]["ratio"]
+        targets.append((f"{name} with 100,000 sessions and 10,000 ratings within {limit}x of the baseline", ratio,
+                        limit, ratio <= limit))  # fmt: skip
     disk = max(float(r["disk_20_writes_kb"]) for r in rows)  # type: ignore[arg-type]
     targets.append(("disk used by 20 writes under 64 KB at any size", disk, 64, disk < 64))
 
     print_startup(start)
     print(f"{'completion':<20} {completing['median_ms']:>7} ms {'':>11} {completing['ratio_light']:>7}x")
+    print_study(studied)
     print()
     keys = ("done", "undo", "status", "show", "log_20", "doctor", "rebuild")
     print(f"{'changes':>9} " + " ".join(f"{k:>16}" for k in keys) + f" {'full log':>20} {'20 writes':>10}")
@@ -308,6 +328,7 @@ def main() -> None:
         "history": rows,
         "notes": noted,
         "completion": completing,
+        "study": studied,
         "tui": tui,
         "import": imported,
         "sync": synced,

@@ -104,7 +104,7 @@ def test_ids_skills_roadmaps_and_learners(complete, shell_env: dict[str, str], h
     assert "product-management" in complete(shell_env, "aipm assess prod")
     assert "ai-product-manager" in complete(shell_env, "aipm roadmap use ai-")
     assert set(complete(shell_env, "aipm --user ")) == {"ada", "grace"}
-    assert sorted(complete(shell_env, "aipm st")) == ["start", "status"]
+    assert sorted(complete(shell_env, "aipm st")) == ["start", "status", "study"]
     own = str(tmp_path / "own.yaml")
     assert sorted(complete(shell_env, f"aipm --roadmap {own} done own-")) == ["own-item", "own-module", "own-phase"]
     assert "md" in complete(shell_env, "aipm export --format ")

@@ -59,6 +59,7 @@ LINES = [
     ["plan"], ["plan", "-w", "4"], ["plan", "--start", "2026-12-01", "--json"], ["plan", "--hours-per-week", "x"],
     ["export"], ["export", "--format", "md"], ["export", "-f", "json"], ["export", "--as-of", "2026-10-02"],
     ["export", "--format", "pdf"], ["--roadmap", "nope", "status"], ["--user", "", "status"],
+    ["today"], ["today", "--json"],
 ]  # fmt: skip
 # A flag never takes a value, however it is spelled (Typer refuses it: so must the direct path).
 FLAG_VALUES = [

@@ -59,6 +59,7 @@ def test_csv_parses_back(run: Run, story: None, tmp_path: Path) -> None:
         "notes_on",
         "evidence_on",
         "rating",
+        "minutes_studied",
     ]
     by_id = {r["id"]: r for r in rows}
     assert by_id["product-hunt"]["skip_reason"] == "not relevant to me"

@@ -213,7 +213,13 @@ def test_status_json_fields(run_json, story) -> None:  # type: ignore[no-untyped
         "reference_hours_per_week",
         "ongoing_left",
         "pace_since",
+        "studied_hours_per_week",
+        "studied_per_source_hour",
+        "studied_remaining_hours",
+        "studied_finish",
+        "studied_since",
     }
+    assert data["forecast"]["studied_finish"] is None  # no study time logged: no claim from it
     f = data["forecast"]
     assert f["remaining_hours"] == [
         round(f["source_hours"][0] + f["default_hours"][0], 1),

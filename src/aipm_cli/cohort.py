@@ -227,6 +227,7 @@ class LearnerSummary:
     behind_weeks: float | None = None
     expected_percent: float | None = None  # at the cohort's median pace, after as many weeks as they have been in
     contact: str | None = None  # the email address their newest export shares, if any
+    minutes_studied: int = 0  # study time logged with `aipm study` (every session, every device)
 
     def same_name(self) -> str | None:
         """The flag for a name whose sources share no change, in words; None when they do."""
@@ -850,6 +851,7 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[_Part], options: Options
         first_activity=first,
         statuses=statuses,
         contact=next((p.contact for p in sorted(parts, key=lambda p: p.stamp, reverse=True) if p.contact), None),
+        minutes_studied=sum(state.study.minutes.values()),
     )
 
 

@@ -25,11 +25,14 @@ COMMANDS = {
     "restore": "bring a removed learner back from the backups",
     "completion": "print a completion script for your shell",
     "tui": "walk the roadmap and mark items with a key",
+    "today": "your day: the running session, reviews due, in progress, what fits today",
+    "review": "spaced review: what to revisit today, and how well you recalled it",
     "roadmap": "manage roadmap definitions: bundled ones and your own",
     "users": "the learners in this data directory; rename or remove one",
     "cohort": "reports across many learners (for instructors and mentors)",
     "sync": "send this machine's new changes and take the others' (commit, fetch, check, merge, push)",
     "lrs": "your progress in your school's Learning Record Store (xAPI)",
+    "study": "your running study session and this week's study time",
 }
 SUBCOMMANDS = {
     "roadmap": {
@@ -53,6 +56,12 @@ SUBCOMMANDS = {
         "push": "send your changes to the LRS as xAPI statements (only what it does not have yet)",
         "pull": "read the learners' statements from the LRS into a local cohort index",
         "status": "what is not sent to the LRS yet (no network)",
+    },
+    "study": {
+        "start": "start a study session on an item (it runs until `aipm study stop`, across restarts)",
+        "stop": "stop the running study session and record its time",
+        "add": "add time studied away from the terminal",
+        "import": "import study time from Timewarrior or Watson",
     },
 }
 VALUED = {
@@ -130,4 +139,6 @@ VALUED = {
     ("start", "--on"),
     ("start", "-e"),
     ("start", "-m"),
+    ("study", "--on"),
+    ("study", "--spent"),
 }

@@ -37,6 +37,10 @@ SETTINGS = {
         Setting("lrs_endpoint", "your school's Learning Record Store (its xAPI endpoint URL) for `aipm lrs`", None),
         Setting("lrs_home_page", "the home page of your account at school (the xAPI actor's account)", None),
         Setting("report_notes", "whether reports include your notes: yes or no (`export --notes/--no-notes`)", True),
+        Setting(
+            "timezone", "your time zone for days and weeks of study, e.g. Europe/Berlin (default: the system's)", None
+        ),
+        Setting("review", "spaced review of finished items: on or off (`aipm review --off`)", "on"),
     )
 }
 MAX_LINKS = 6
@@ -121,6 +125,13 @@ def parse_value(key: str, text: str) -> Any:
         raise InputError(f"'{excerpt(text)}' is not yes or no.", "Give yes (reports include notes) or no.")
     if key in ("name", "headline"):
         return _one_line(key, text, 80 if key == "name" else 160)
+    if key == "timezone":
+        return check_zone(text)
+    if key == "review":
+        value = text.strip().lower()
+        if value not in ("on", "off"):
+            raise InputError(f"'{excerpt(text)}' is not on or off.", "Give on or off.")
+        return value
     if key == "links":
         # Kept as the text it was given in (normalised), so the settings file stays hand-editable.
         return ",".join(f"{label}={url}" for label, url in parse_links(text))
@@ -136,6 +147,22 @@ def parse_value(key: str, text: str) -> Any:
     if not text.strip():
         raise InputError("The roadmap setting cannot be empty.", "Give a roadmap id or a path to a roadmap file.")
     return text.strip()
+
+
+def check_zone(text: str) -> str:
+    """An IANA time zone name this machine knows (Pacific/Honolulu, Pacific/Tongatapu, UTC)."""
+    from zoneinfo import ZoneInfo
+
+    name = text.strip()
+    if not name or len(name) > 64 or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name) or ".." in name:
+        raise InputError(f"'{excerpt(text)}' is not a time zone name.", "Give an IANA name, e.g. Europe/Berlin or UTC.")
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        raise InputError(
+            f"'{excerpt(text)}' is not a time zone this machine knows.", "Give an IANA name, e.g. Europe/Berlin or UTC."
+        ) from None
+    return name
 
 
 def _read(path: Path) -> dict[str, Any]:

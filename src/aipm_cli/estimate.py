@@ -60,6 +60,9 @@ def forecast_lines(f: Forecast) -> list[str]:
     lines = [
         f"{hours(*f.remaining_hours)} of study left: {origin(f)}.",
     ]
+    studied = studied_sentence(f)
+    if studied:
+        lines.append(studied + ".")
     if f.pace_hours_per_week is not None and f.pace_finish is not None:
         since = f" since {f.pace_since.isoformat()}" if f.pace_since else ""
         lines.append(
@@ -78,10 +81,29 @@ def forecast_lines(f: Forecast) -> list[str]:
     return lines
 
 
+def studied_sentence(f: Forecast) -> str | None:
+    """The forecast from logged study time, saying what it rests on (None before any time is logged)."""
+    if f.studied_finish is None or f.studied_hours_per_week is None or f.studied_remaining_hours is None:
+        return None
+    since = f" since {f.studied_since.isoformat()}" if f.studied_since else ""
+    if f.studied_per_source_hour is not None:
+        rate = (f"{f.studied_per_source_hour:g} h per hour of the sources' durations on what you finished, "
+                f"so {hours(*f.studied_remaining_hours)} left")  # fmt: skip
+    else:
+        rate = "the sources' durations as they are (no finished item with time logged yet)"
+    return (
+        f"From your logged study time ({f.studied_hours_per_week:g} h a week{since}; {rate}): "
+        f"done {month_range(*f.studied_finish)}"
+    )
+
+
 def short(f: Forecast) -> str:
     """One line for a header: 'estimate: done Feb 2028-Sep 2028 at 8 h a week'."""
     if f.finish is None:
         return "nothing left with an end"
+    if f.studied_finish is not None and f.studied_hours_per_week is not None:
+        a, b = f.studied_finish
+        return f"estimate from your logged time ({f.studied_hours_per_week:g} h a week): done {a:%b %Y}–{b:%b %Y}"
     if f.pace_finish is not None and f.pace_hours_per_week is not None:
         a, b = f.pace_finish
         return f"estimate from your pace ({f.pace_hours_per_week:.0f} h a week): done {a:%b %Y}–{b:%b %Y}"
@@ -103,4 +125,7 @@ def report_sentence(f: Forecast) -> str | None:
             f"; from the learner's own pace ({f.pace_hours_per_week:.0f} estimated h a week{since}), "
             f"{month_range(*f.pace_finish)}"
         )
+    studied = studied_sentence(f)
+    if studied:
+        text += "; " + studied[0].lower() + studied[1:]
     return text + "."

@@ -192,8 +192,12 @@ class Learner:
     def summary(self) -> Summary:
         """What `status` shows: computed fresh from the plain roadmap and the derived state."""
         from aipm_cli.progress import summarize
+        from aipm_cli.study import status_block
 
-        return summarize(self.roadmap, self.read_state(), self.user, self.today(), self.hours_per_week())
+        state = self.read_state()
+        summary = summarize(self.roadmap, state, self.user, self.today(), self.hours_per_week())
+        summary.study = status_block(self, self.roadmap, state.study)
+        return summary
 
     def rows(self) -> list[Row]:
         """Every item as `list` shows it."""
@@ -226,7 +230,10 @@ class Learner:
     def item(self, target: Target) -> dict[str, Any]:
         """What `show` tells about an item or deliverable (JSON-ready)."""
         history = [change_data(c, undone) for c, undone in self.ledger.recent_for(target.id)]
-        return item_detail(self.roadmap, self.read_state(), target.id, history)
+        state = self.read_state()
+        detail = item_detail(self.roadmap, state, target.id, history)
+        detail["minutes_studied"] = state.study.minutes.get(target.id, 0)
+        return detail
 
     def group(self, target: Target) -> dict[str, Any]:
         """What `show` tells about a module or phase: its counts, notes and items."""
@@ -242,10 +249,13 @@ class Learner:
         counts = counts_for(roadmap, state, items)
         group = roadmap.index.phases[target.id] if target.kind == "phase" else roadmap.index.modules[target.id][0]
         rec = record(state, target.id)
+        from aipm_cli.study import time_block
+
         return {
             "id": target.id,
             "title": target.title,
             "kind": target.kind,
+            "minutes_studied": time_block(roadmap, state.study)[f"{target.kind}s"].get(target.id, 0),
             "description": group.description,
             "assumption": group.assumption or "",  # aipm's note: what it chose where the sources are silent
             "percent": counts.percent,

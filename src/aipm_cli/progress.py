@@ -195,6 +195,48 @@ def _done_fraction(progress: State, item: Item) -> float:
     return sum(1 for u in units if record(progress, u).status == "done") / len(units)
 
 
+def _from_study_time(
+    roadmap: Roadmap,
+    progress: State,
+    today: date,
+    result: Forecast,
+    efforts: dict[str, tuple[float, float, bool]],
+    source: list[float],
+    default: list[float],
+) -> None:
+    """The forecast from logged study time: the measured hours a week, and the hours logged per
+    estimated source hour on finished items applied to what the sources' durations say is left
+    (aipm's defaults stand where the learner has no data)."""
+    study = progress.study
+    logged = sum(study.minutes.values()) / 60
+    if logged <= 0:
+        return
+    days = [date.fromisoformat(d) for d in study.days]
+    if study.utc_days:
+        days.append(date(1970, 1, 1) + timedelta(days=min(study.utc_days)))
+    if study.slots:
+        days.append(date(1970, 1, 1) + timedelta(minutes=min(study.slots) * 15))
+    first = min(days)
+    weeks = max(1.0, (today - first).days / 7)
+    per_week = logged / weeks
+    spent = estimated = 0.0
+    for item_id, (low, high, from_source) in efforts.items():
+        minutes = study.minutes.get(item_id, 0)
+        if from_source and minutes and status_of(roadmap.index, progress, item_id) == "done":
+            spent += minutes / 60
+            estimated += (low + high) / 2
+    ratio = spent / estimated if estimated > 0 else None
+    factor = ratio if ratio is not None else 1.0
+    low = source[0] * factor + default[0]
+    high = source[1] * factor + default[1]
+    result.studied_hours_per_week = round(per_week, 1)
+    result.studied_per_source_hour = round(ratio, 2) if ratio is not None else None
+    result.studied_remaining_hours = (round(low, 1), round(high, 1))
+    result.studied_since = first
+    if high > 0 and per_week > 0:
+        result.studied_finish = (today + timedelta(weeks=low / per_week), today + timedelta(weeks=high / per_week))
+
+
 def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: float) -> Forecast:
     """Study hours left and a finish range: aipm's estimate, its parts kept apart (see Forecast).
 
@@ -251,6 +293,7 @@ def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: flo
             continue
         e = efforts[item.id]
         done_hours += (e[0] + e[1]) / 2 * _done_fraction(progress, item)
+    _from_study_time(roadmap, progress, today, result, efforts, source, default)
     if first is None or len(done_dates) < PACE_MIN_DONE or (today - first).days < PACE_MIN_DAYS:
         return result
     weeks = (today - first).days / 7

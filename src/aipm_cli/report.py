@@ -75,6 +75,7 @@ class Report:
     changes: Iterable[dict[str, Any]] = ()  # the changes behind it, for the JSON export
     person: Person | None = None
     full: bool = False  # the whole roadmap table too (Markdown; HTML print)
+    heatmap: list[dict[str, Any]] = field(default_factory=list)  # days with time or changes (HTML; study.heatmap)
 
     @property
     def who(self) -> Person:
@@ -203,7 +204,11 @@ def build(
     full: bool = False,
 ) -> Report:
     """The report of `state` (the current state, or the state as of `day`)."""
+    from aipm_cli.study import time_block
+
     summary = summarize(roadmap, state, user, day, hours_per_week)
+    if state.study.minutes or state.study.reviews:
+        summary.study = time_block(roadmap, state.study)
     return Report(
         roadmap=roadmap,
         progress=state,

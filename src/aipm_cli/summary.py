@@ -82,6 +82,14 @@ class Forecast:
     reference_hours_per_week: float = 8.0
     ongoing_left: int = 0
     pace_since: date | None = None  # the first date on record the pace is measured from
+    # From logged study time (aipm study): hours a week since the first session; the hours logged on
+    # finished items per estimated hour of their sources' durations (None: no such item yet, the
+    # reference pace stands); the hours left so adjusted, and the finish at the measured hours a week.
+    studied_hours_per_week: float | None = None
+    studied_per_source_hour: float | None = None
+    studied_remaining_hours: tuple[float, float] | None = None
+    studied_finish: tuple[date, date] | None = None
+    studied_since: date | None = None
 
 
 @plain
@@ -108,6 +116,7 @@ class Summary:
     weeks: list[dict[str, Any]] = field(default_factory=list)  # last WEEKS_SHOWN weeks, oldest first: events per week
     certifications: list[Certificate] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
+    study: dict[str, Any] = field(default_factory=dict)  # study time (study.py: time_block, status_block)
 
     @property
     def active_weeks(self) -> int:

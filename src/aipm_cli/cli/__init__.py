@@ -10,7 +10,9 @@ from typing import Any
 # Which module registers each command. `aipm` builds only the command it runs
 # (Typer inspects every registered command's parameters on each run);
 # `--help` and anything unknown get them all.
-MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "lrs", "shellcomp", "tui")
+MODULES = (
+    "views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "lrs", "shellcomp", "tui", "study",
+)  # fmt: skip
 COMMANDS = {
     **dict.fromkeys(("status", "list", "show", "next", "log"), "views"),
     **dict.fromkeys(("start", "done", "skip", "reset", "undo", "redo", "note", "evidence"), "track"),
@@ -23,6 +25,7 @@ COMMANDS = {
     "lrs": "lrs",
     "completion": "shellcomp",
     "tui": "tui",
+    **dict.fromkeys(("study", "review", "today"), "study"),
 }
 # The global options that take a value, and the parameter each sets.
 GLOBAL_WITH_VALUE = {"--user": "user", "-u": "user", "--roadmap": "roadmap", "-r": "roadmap"}

@@ -59,6 +59,7 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
         },
         (),
     ),
+    "today": ("today", _JSON, ()),
     "export": (
         "export",
         {

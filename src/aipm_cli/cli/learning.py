@@ -90,6 +90,9 @@ def plan(
         int | None,
         typer.Option("--limit", "-n", metavar="N", min=1, help="Show only the first N items (the totals stay whole)."),
     ] = None,
+    reviews: Annotated[
+        bool, typer.Option("--reviews", help="Also the reviews due (`aipm review`), as all-day events.")
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """A dated study plan for what is left.
@@ -102,7 +105,7 @@ def plan(
     with usage_errors():
         reading.plan(
             ctx.obj, hours_per_week=hours_per_week, start=start, ics=ics, remind=remind, blocks=blocks, json=json,
-            limit=limit,
+            limit=limit, reviews=reviews,
         )  # fmt: skip
 
 

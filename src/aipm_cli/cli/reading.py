@@ -207,6 +207,7 @@ def plan(
     remind: list[str] | None = None,
     blocks: str | None = None,
     limit: int | None = None,
+    reviews: bool = False,
     json: bool = False,
 ) -> None:
     from aipm_cli.dates import parse_date
@@ -220,6 +221,8 @@ def plan(
 
         reminders = [parse_reminder(r) for r in remind or ()]
         weekly = parse_blocks(blocks) if blocks is not None else None
+    if reviews and ics is None:
+        raise InputError("--reviews needs --ics.", "Add --ics FILE to write the reviews due into the calendar.")
     if reminders and ics is None:
         raise InputError("--remind needs --ics.", "Add --ics FILE to write the calendar with its reminders.")
     if weekly is not None and hours_per_week is not None:
@@ -250,6 +253,10 @@ def plan(
             from aipm_cli.calendar import day_events
 
             events = day_events(schedule, app.learner.roadmap, app.learner.user)
+    if reviews:
+        from aipm_cli.review import review_events
+
+        events = [*events, *review_events(app.learner, app.learner.read_state())]
     cancelled = 0
     if ics is not None:
         from aipm_cli.calendar import CalendarState, to_ics
@@ -327,12 +334,42 @@ def export(
         core.roadmap, state, core.user, day or core.today(), core.now(), core.hours_per_week(), changes,
         person=person_of(core.config, core.user), full=full,
     )  # fmt: skip
+    if fmt == "html" and (state.study.minutes or core.ledger.load().activity):
+        from aipm_cli.study import heatmap
+
+        limit = (day or core.today()).isoformat()
+        activity = {d: n for d, n in core.ledger.load().activity.items() if d <= limit}
+        report.heatmap = heatmap(core, state.study, day or core.today(), activity)
     text = exporter(fmt)(report)
     if output is None:
         app.write_report(text, fmt)
         return
     app.write_file(output, text.encode("utf-8"), "-o", fmt)
     app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+
+
+def today(app: App, json: bool = False) -> None:
+    from aipm_cli import study as core
+
+    data = core.today_view(app.learner)
+    if json:
+        app.emit_json(data)
+        return
+    from aipm_cli.render.terminal import day_view
+
+    app.show(day_view, data)
+
+
+def review(app: App, every: bool = False, json: bool = False) -> None:
+    from aipm_cli import review as core
+
+    data = core.due_list(app.learner, every=every)
+    if json:
+        app.emit_json(data)
+        return
+    from aipm_cli.render.terminal import review_view
+
+    app.show(review_view, data, every)
 
 
 def xapi_profile(app: App, with_notes: bool = False) -> Any:

@@ -31,6 +31,12 @@ Operations and their arguments:
                                   replace: true takes every older change it did not bring out of effect
     restore                       state: {unit: record or null}, skills: {skill: [ratings]}
                                   (written by the migration of a schema-1 store)
+    study_start                   targets (one item), began: when the session began (UTC, ISO 8601)
+    study                         targets (one item), minutes (1-1440): time studied; began (optional, UTC):
+                                  when it began; closes (optional): the id of the study_start it ends;
+                                  source and ref (optional): the tool and the interval's own identity
+    review                        targets (one item), rating (1 again, 2 hard, 3 good, 4 easy): how well a
+                                  finished item was recalled (the review schedule is derived, never stored)
 
 Migrated start/done/skip/reset/note changes may also carry `state`: the
 records exactly as the old store left them after that change.
@@ -56,7 +62,9 @@ FORMAT = 1
 STATUS_OPS = ("start", "done", "skip", "reset")
 CORRECTION_OPS = ("redate", "remove", "forget")
 # Operations that change what the learner sees (what undo can cancel).
-SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore", *CORRECTION_OPS)
+STUDY_OPS = ("study_start", "study", "review")
+SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore", *CORRECTION_OPS, *STUDY_OPS)
+MAX_SESSION_MINUTES = 24 * 60  # one study session (or one day's time added by hand) at most
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # used with fullmatch
@@ -186,6 +194,15 @@ def describe(change: dict[str, Any]) -> str:
     if op == "forget":
         units = change.get("units", [])
         return f"forgetting {', '.join(units[:3])}{' and more' if len(units) > 3 else ''}"
+    if op == "study":
+        minutes = change.get("minutes", 0)
+        spent = f"{minutes // 60}h{minutes % 60:02d}m" if isinstance(minutes, int) and minutes >= 60 else f"{minutes}m"
+        return f"study session of {spent} on {', '.join(change.get('targets', []))}"
+    if op == "study_start":
+        return f"study session started on {', '.join(change.get('targets', []))}"
+    if op == "review":
+        words = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+        return f"review of {', '.join(change.get('targets', []))}: {words.get(int(change.get('rating') or 0), '?')}"
     return f"{op} {', '.join(change.get('targets', []))}"
 
 
@@ -210,6 +227,9 @@ _ALLOWED: dict[str, set[str]] = {
     "redate": {"targets", "units", "status"},
     "remove": {"targets", "entries"},
     "forget": {"units"},
+    "study_start": {"targets", "began"},
+    "study": {"targets", "minutes", "began", "closes", "source", "ref"},
+    "review": {"targets", "rating"},
 }
 _REQUIRED: dict[str, set[str]] = {
     **{op: {"targets", "units"} for op in STATUS_OPS},
@@ -222,6 +242,9 @@ _REQUIRED: dict[str, set[str]] = {
     "redate": {"targets", "units", "status"},
     "remove": {"targets", "entries"},
     "forget": {"units"},
+    "study_start": {"targets", "began"},
+    "study": {"targets", "minutes"},
+    "review": {"targets", "rating"},
 }
 _STATUSES = ("not_started", "in_progress", "done", "skipped")
 
@@ -471,6 +494,8 @@ def _check_fully(data: Any) -> dict[str, Any]:
     if op == "forget":
         if not _ids(data["units"], "units"):
             raise BadChange("units is empty")
+    if op in STUDY_OPS:
+        _check_study(data, op)
     if op == "assess":
         _text(data["skill"], "skill", 200)
         _check_rating({"on": data["on"], "level": data["level"], "note": data.get("note")}, "the rating")
@@ -509,6 +534,46 @@ def _check_fully(data: Any) -> dict[str, Any]:
             for rating in ratings:
                 _check_rating(rating, f"skills.{skill[:40]}[]")
     return data
+
+
+def _moment(value: Any, what: str) -> datetime:
+    if not isinstance(value, str) or len(value) > 40:
+        raise BadChange(f"{what} is not a time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadChange(f"{what} {value[:40]!r} is not a time") from None
+    if moment.tzinfo is None:
+        raise BadChange(f"{what} has no UTC offset")
+    if moment.year < 1970:
+        raise BadChange(f"{what} is before 1970")
+    return moment
+
+
+def _check_study(data: dict[str, Any], op: str) -> None:
+    """study_start, study and review: one item, bounded numbers, real times."""
+    if len(_ids(data["targets"], "targets")) != 1:
+        raise BadChange(f"{op} names more or less than one item")
+    if op == "review":
+        rating = data["rating"]
+        if type(rating) is not int or not 1 <= rating <= 4:
+            raise BadChange("rating is not 1 (again), 2 (hard), 3 (good) or 4 (easy)")
+        return
+    if op == "study_start" or data.get("began") is not None:
+        began = _moment(data.get("began"), "began")
+        if began > datetime.fromisoformat(data["at"]):
+            raise BadChange("began is later than the change was recorded")
+    if op == "study_start":
+        return
+    minutes = data["minutes"]
+    if type(minutes) is not int or not 1 <= minutes <= MAX_SESSION_MINUTES:
+        raise BadChange(f"minutes is not a whole number from 1 to {MAX_SESSION_MINUTES}")
+    closes = data.get("closes")
+    if closes is not None and (not isinstance(closes, str) or not _ID.fullmatch(closes)):
+        raise BadChange("closes is not a change id")
+    for key in ("source", "ref"):
+        if data.get(key) is not None:
+            _text(data[key], key, 200)
 
 
 def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

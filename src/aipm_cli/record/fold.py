@@ -400,7 +400,8 @@ def _fold(
     return result
 
 
-_REFOLD_OPS = frozenset(("import", "remove", "forget", "restore"))
+# (study time and reviews live in aggregates an undo entry cannot cut back: folded again)
+_REFOLD_OPS = frozenset(("import", "remove", "forget", "restore", "study_start", "study", "review"))
 
 
 def before(state: State, change: dict[str, Any], touched: list[str], keep: int | None = -1) -> dict[str, Any]:

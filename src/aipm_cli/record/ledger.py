@@ -43,7 +43,7 @@ from aipm_cli.record.state import State, apply, state_data, state_from_data
 
 CACHE_FORMAT = 2  # 2: records hold a window of notes; undo entries hold no notes
 LOCK_TIMEOUT = 60.0
-_CODE = ("state.py", "fold.py", "changes.py", "logs.py")  # what decides a fold's result
+_CODE = ("state.py", "fold.py", "changes.py", "logs.py", "studying.py")  # what decides a fold's result
 
 
 def cache_stamp() -> str:

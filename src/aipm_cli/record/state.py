@@ -29,6 +29,9 @@ project/module/phase record that holds notes):
 - remove: the notes and evidence entries whose ids are listed leave the
   record named; a record left blank is dropped.
 - forget: the units' records are dropped whole (orphaned progress).
+- study_start, study, review: added to the bounded study aggregates
+  (studying.py): minutes per item and per time slot, running sessions,
+  each item's review ratings.
 - undo, redo and import change nothing themselves: they decide which changes
   are in effect (see fold.py).
 Ids pass through the roadmap's aliases, so renamed items keep progress.
@@ -42,6 +45,7 @@ from datetime import date
 from typing import Any
 
 from aipm_cli.plaindata import plain
+from aipm_cli.record.studying import Study, apply_study, study_data, study_from_data
 
 NOTES_KEPT = 50  # notes (and evidence entries) a record holds in derived state: the newest
 
@@ -159,6 +163,7 @@ class State:
     items: dict[str, ItemState] = field(default_factory=dict)
     skills: dict[str, list[Rating]] = field(default_factory=dict)
     roadmap_version: str | None = None
+    study: Study = field(default_factory=Study)  # study time and review ratings (studying.py)
 
     def record(self, key: str) -> ItemState:
         return self.items.get(key) or ItemState()
@@ -315,6 +320,10 @@ def apply(
         position = bisect.bisect_right(ratings, on, key=_rating_day)  # (no list of dates per rating: O(log n))
         ratings.insert(position, rating)
         return
+    if op in ("study_start", "study", "review"):
+        target = change["targets"][0]
+        apply_study(state.study, change, aliases.get(target, target))
+        return
     # undo, redo, import: no effect of their own.
 
 
@@ -436,6 +445,7 @@ def state_data(state: State) -> dict[str, Any]:
         "items": {k: record_data(v) for k, v in sorted(state.items.items())},
         "skills": {k: [rating_data(r) for r in v] for k, v in sorted(state.skills.items())},
         "roadmap_version": state.roadmap_version,
+        "study": study_data(state.study),
     }
 
 
@@ -444,4 +454,5 @@ def state_from_data(data: dict[str, Any]) -> State:
         items={k: record_from_data(v) for k, v in data.get("items", {}).items()},
         skills={k: [rating_from_data(r) for r in v] for k, v in data.get("skills", {}).items()},
         roadmap_version=data.get("roadmap_version"),
+        study=study_from_data(data.get("study")),
     )

@@ -46,6 +46,7 @@ LEARNER_COLUMNS = [
     "at_risk_reasons",
     "percentile_band",
     "behind_weeks",
+    "minutes_studied",
 ]
 ITEM_COLUMNS = [
     "learner",
@@ -119,6 +120,7 @@ def render(s: CohortSummary, by: str = "learner") -> str:
             "; ".join(f.reason for f in learner.flags),
             learner.percentile_band,
             learner.behind_weeks,
+            learner.minutes_studied,
         ]
         writer.writerow([cell(v) for v in row])
     return out.getvalue()

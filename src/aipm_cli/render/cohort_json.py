@@ -66,6 +66,7 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
         "percentile_band": learner.percentile_band,
         "behind_weeks": learner.behind_weeks,
         "expected_percent": learner.expected_percent,
+        "minutes_studied": learner.minutes_studied,
     }
 
 

@@ -40,6 +40,7 @@ COLUMNS = [
     "notes_on",
     "evidence_on",
     "rating",
+    "minutes_studied",
 ]
 
 
@@ -65,10 +66,12 @@ def render(report: Report) -> str:
     def day(value: object) -> str:
         return value.isoformat() if value else ""  # type: ignore[attr-defined]
 
-    def extra(rec: ItemState, rating: object = "") -> list[object]:
+    studied = report.progress.study.minutes
+
+    def extra(rec: ItemState, rating: object = "", unit: str = "") -> list[object]:
         return [rec.skip_reason or "", rec.credential or "", day(rec.expires_on),
                 "\n".join(n.on.isoformat() for n in rec.notes), "\n".join(e.on.isoformat() for e in rec.evidence),
-                rating]  # fmt: skip
+                rating, studied.get(unit, "")]  # fmt: skip
 
     def texts(entries: list[Note]) -> str:
         return "\n".join(e.text for e in entries)
@@ -77,14 +80,15 @@ def render(report: Report) -> str:
         rec = record(report.progress, r.id)
         write(
             [r.id, r.title, r.kind, r.phase, r.module, "", r.status, day(rec.started_on), day(r.completed_on),
-             day(rec.skipped_on), "\n".join(report.notes(r.id)), "\n".join(report.evidence(r.id)), *extra(rec)]
+             day(rec.skipped_on), "\n".join(report.notes(r.id)), "\n".join(report.evidence(r.id)),
+             *extra(rec, unit=r.id)]
         )  # fmt: skip
         for d in r.deliverables or []:
             drec = record(report.progress, d["id"])
             write(
                 [d["id"], d["title"], "deliverable", r.phase, r.module, r.id, d["status"], day(drec.started_on),
                  day(drec.completed_on), day(drec.skipped_on), "\n".join(report.notes(d["id"])),
-                 "\n".join(report.evidence(d["id"])), *extra(drec)]
+                 "\n".join(report.evidence(d["id"])), *extra(drec, unit=d["id"])]
             )  # fmt: skip
     for g in report.group_notes:
         grec = record(report.progress, g.id)
@@ -98,7 +102,7 @@ def render(report: Report) -> str:
         notes = [r for r in ratings if r.note]
         write([k.id, k.title, "skill", "", "", "", "rated", day(ratings[0].on), day(k.rated_on), "",
                          "\n".join(f"{r.level}: {r.note}" for r in notes), "", "", "", "",
-                         "\n".join(r.on.isoformat() for r in notes), "", k.rating])  # fmt: skip
+                         "\n".join(r.on.isoformat() for r in notes), "", k.rating, ""])  # fmt: skip
     for oid, orec in report.orphans:
         write([oid, "", "orphan", "", "", "", orec.status, day(orec.started_on), day(orec.completed_on),
                          day(orec.skipped_on), texts(orec.notes), texts(orec.evidence), *extra(orec)])  # fmt: skip

@@ -80,6 +80,54 @@ def _status_date(row: Any) -> str:
     return day.isoformat() if day else ""
 
 
+def _study(report: Report) -> dict[str, Any]:
+    """Study time per phase as horizontal bars (empty when no time was logged)."""
+    from aipm_cli.study import spent_text
+
+    block = report.summary.study
+    if not block.get("total_minutes"):
+        return {}
+    most = max(block["phases"].values(), default=0) or 1
+    bars = [
+        {"id": p.id, "title": p.title, "minutes": block["phases"][p.id], "text": spent_text(block["phases"][p.id]),
+         "width": round(block["phases"][p.id] / most * 200, 1)}
+        for p in report.summary.phases
+        if block["phases"].get(p.id)
+    ]  # fmt: skip
+    return {"total": spent_text(block["total_minutes"]), "sessions": block["sessions"], "bars": bars}
+
+
+def _heat(report: Report) -> dict[str, Any]:
+    """The heatmap: a column per week, a square per day; darker for more study time, a light square for a
+    day with changes but no time logged."""
+    if not report.heatmap or not any(d["minutes"] or d["changes"] for d in report.heatmap):
+        return {}
+    size, gap = 11, 3
+    peak = max(d["minutes"] for d in report.heatmap) or 1
+    cells = []
+    for number, day in enumerate(report.heatmap):
+        minutes = day["minutes"]
+        if minutes:
+            fill = ("#c5d0f5", "#8da2ec", "#5774df", "#3b5bdb")[min(3, int(minutes / peak * 4))]
+        else:
+            fill = "#dfeee6" if day["changes"] else "#eef0f3"
+        what = f"{minutes} min" if minutes else "no time logged"
+        if day["changes"]:
+            what += f", {day['changes']} change{'' if day['changes'] == 1 else 's'}"
+        cells.append({"x": number // 7 * (size + gap), "y": number % 7 * (size + gap), "fill": fill,
+                      "title": f"{day['day']}: {what}"})  # fmt: skip
+    weeks = (len(report.heatmap) + 6) // 7
+    return {
+        "cells": cells,
+        "size": size,
+        "width": weeks * (size + gap),
+        "height": 7 * (size + gap),
+        "first": report.heatmap[0]["day"],
+        "last": report.heatmap[-1]["day"],
+        "days": sum(1 for d in report.heatmap if d["minutes"] or d["changes"]),
+    }
+
+
 def context(report: Report) -> dict[str, Any]:
     from aipm_cli.estimate import report_sentence
 
@@ -97,6 +145,8 @@ def context(report: Report) -> dict[str, Any]:
         "who": report.who,
         "donut": _donut(s.percent),
         "activity": _activity(report),
+        "study": _study(report),
+        "heat": _heat(report),
         "forecast": forecast,
         "phases": phases,
         "word": STATUS_WORD,

@@ -98,6 +98,16 @@ def render(report: Report) -> str:
     add("|---|---:|---:|")
     for p in s.phases:
         add(f"| {md(p.title)} | {p.counts.done}/{p.counts.total - p.counts.skipped} | {p.percent:.0f}% |")
+    study = s.study
+    if study.get("total_minutes"):
+        from aipm_cli.study import spent_text
+        from aipm_cli.wording import count
+
+        by_phase = study["phases"]
+        add("")
+        parts = [f"{md(p.title)} {spent_text(by_phase[p.id])}" for p in s.phases if by_phase.get(p.id)]
+        add(f"**Study time:** {spent_text(study['total_minutes'])} in {count(study['sessions'], 'session')}" + "".join(
+            f"; {part}" for part in parts))  # fmt: skip
     weeks = report.weekly_activity()
     if weeks:
         total = sum(n for _, n in weeks)

@@ -29,7 +29,7 @@ HELP = """Keys
   u  undo       U  redo       n  add a note   e  add evidence (once started or done)
   o  open the item's link in the browser
   /  filter by text           f  cycle: all, open, in progress, done
-  g  go to what `aipm next` suggests
+  g  go to what `aipm next` suggests       t  your day, as `aipm today` shows it
   D  the date changes are for (default today)
   ?  this help                q  quit
 
@@ -86,6 +86,21 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class Day(ModalScreen[None]):
+    """`aipm today`'s view, drawn from plain text (never from captured terminal codes)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            yield Static(Text(self.text + "\n\nPress any key to close."))
+
+    def on_key(self) -> None:
+        self.dismiss(None)
+
+
 class Help(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
@@ -123,6 +138,7 @@ class AipmApp(App[None]):
         Binding("f", "cycle_filter", "Status", show=False),
         Binding("g", "go_next", "Next"),
         Binding("D", "set_day", "Date", show=False),
+        Binding("t", "today", "Today"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # leaves at once, the terminal restored
@@ -473,3 +489,21 @@ class AipmApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(Help())
+
+    def action_today(self) -> None:
+        import io
+
+        from rich.console import Console
+
+        from aipm_cli.render.terminal import day_view
+        from aipm_cli.study import today_view
+
+        try:
+            data = today_view(self.learner)
+        except AipmError as exc:
+            self.query_one("#message", Static).update(Text(clean(" ".join(exc.lines()))))
+            return
+        console = Console(file=io.StringIO(), width=70, color_system=None, no_color=True, highlight=False)
+        with console.capture() as captured:
+            day_view(console, data)
+        self.push_screen(Day(captured.get().rstrip()))

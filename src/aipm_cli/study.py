@@ -1,0 +1,596 @@
+"""Study time: sessions started and stopped, time added by hand, days and weeks in the learner's zone.
+
+Every session is a change in the learner's log (record/changes.py: study_start,
+study), so it syncs, merges, undoes and shows in as-of reports like the rest.
+Times in the log are UTC; days and weeks are the learner's own: the
+`timezone` setting, else the system's zone. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from aipm_cli.errors import InputError, excerpt
+from aipm_cli.record.changes import MAX_SESSION_MINUTES
+from aipm_cli.record.studying import SLOT_MINUTES, SLOTS_KEPT, Study, epoch_minutes
+
+if TYPE_CHECKING:
+    from aipm_cli.learner import Learner
+    from aipm_cli.record.state import State
+    from aipm_cli.tracker import Target
+
+_SPENT = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h(?:ours?|rs?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?|s)?)?)?\s*$", re.I)
+
+
+def parse_spent(text: str) -> int:
+    """'1h30m', '90m', '2h', '1.5h', '45' (minutes) -> whole minutes, 1 to a day."""
+    value = text.strip()
+    minutes: float | None = None
+    if value.isdigit():
+        minutes = int(value)
+    else:
+        match = _SPENT.match(value)
+        if match and (match.group(1) or match.group(2)):
+            minutes = float(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+    if minutes is None:
+        raise InputError(f"'{excerpt(text)}' is not a study time.", "Write it like 1h30m, 90m, 2h or 1.5h.")
+    whole = round(minutes)
+    if not 1 <= whole <= MAX_SESSION_MINUTES:
+        raise InputError(
+            f"{excerpt(text)} is out of range.", f"Give from 1 minute to {MAX_SESSION_MINUTES // 60} hours."
+        )
+    return whole
+
+
+def spent_text(minutes: int) -> str:
+    """90 -> '1h30m', 45 -> '45m', 120 -> '2h'."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest}m"
+    return f"{hours}h{rest:02d}m" if rest else f"{hours}h"
+
+
+# --------------------------------------------------------------------------- #
+# Time zones, days and weeks
+# --------------------------------------------------------------------------- #
+
+
+def zone_of(learner: Learner) -> tzinfo:
+    """The learner's zone: the `timezone` setting, else the system's (TZ)."""
+    from zoneinfo import ZoneInfo
+
+    name = learner.config.get("timezone")
+    if name:
+        return ZoneInfo(name)
+    system = os.environ.get("TZ", "").lstrip(":")
+    if system:
+        try:
+            return ZoneInfo(system)
+        except (ValueError, OSError, KeyError):
+            pass  # a POSIX rule such as EST5EDT: the C library's reading below
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def local_now(learner: Learner) -> datetime:
+    return learner.now().astimezone(zone_of(learner))
+
+
+def local_today(learner: Learner) -> date:
+    return local_now(learner).date()
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday to Sunday around a day."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def day_of(moment_text: str, zone: tzinfo) -> date:
+    return datetime.fromisoformat(moment_text).astimezone(zone).date()
+
+
+def minutes_by_day(study: Study, zone: tzinfo, first: date | None = None, last: date | None = None) -> dict[date, int]:
+    """Minutes studied per day in `zone` (a session counts on the day it began), between two days."""
+    out: dict[date, int] = {}
+    for text, minutes in study.days.items():
+        day = date.fromisoformat(text)
+        if (first is None or day >= first) and (last is None or day <= last):
+            out[day] = out.get(day, 0) + minutes
+    # Only the slots and UTC days within a day of the range are looked at (a zone is less than a day off).
+    low = (first - _EPOCH).days - 1 if first is not None else None
+    high = (last - _EPOCH).days + 1 if last is not None else None
+    floor = study.newest - SLOTS_KEPT  # older slots count by UTC day, as if already rolled up
+    per_day = 24 * 60 // SLOT_MINUTES
+    for slot, minutes in study.slots.items():
+        number = slot // per_day
+        if (low is not None and number < low) or (high is not None and number > high):
+            continue
+        if slot < floor:
+            day = _EPOCH + timedelta(days=number)
+        else:
+            # A zone's offset is whole quarter hours: every minute of a slot falls on one local day.
+            day = datetime.fromtimestamp(slot * SLOT_MINUTES * 60, UTC).astimezone(zone).date()
+        if (first is None or day >= first) and (last is None or day <= last):
+            out[day] = out.get(day, 0) + minutes
+    for number, minutes in study.utc_days.items():
+        if (low is not None and number < low) or (high is not None and number > high):
+            continue
+        day = _EPOCH + timedelta(days=number)
+        if (first is None or day >= first) and (last is None or day <= last):
+            out[day] = out.get(day, 0) + minutes
+    return out
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+# --------------------------------------------------------------------------- #
+# Recording sessions
+# --------------------------------------------------------------------------- #
+
+
+def _item(learner: Learner, spec: str) -> Target:
+    from aipm_cli.wording import article
+
+    target = learner.resolve(spec)
+    if target.kind not in ("item", "deliverable"):
+        raise InputError(
+            f"{target.title} ({target.id}) is {article(target.kind)}; time is logged on an item.",
+            f"Name one of its items (see `aipm show {target.id}`).",
+        )
+    return target
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _overlap(state: State, device: str, start: int, end: int) -> list[int] | None:
+    """A session of this device's that shares more than a minute with [start, end) (a moment, when
+    start == end: one that holds it, more than a minute before its end). A minute is what rounding
+    a session to whole minutes can add."""
+    for interval in state.study.intervals.get(device, ()):
+        if start == end:
+            if interval[0] < start < interval[1] - 1:
+                return interval
+        elif min(end, interval[1]) - max(start, interval[0]) > 1:
+            return interval
+    return None
+
+
+def _refuse_overlap(state: State, device: str, start: int, end: int, zone: tzinfo) -> None:
+    found = _overlap(state, device, start, end)
+    if found is None:
+        return
+
+    def clock(minutes: int) -> str:
+        return datetime.fromtimestamp(minutes * 60, UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    raise InputError(
+        f"That session ({clock(start)} to {clock(end)}) overlaps one already recorded on this machine "
+        f"({clock(found[0])} to {clock(found[1])}).",
+        "Record only the time not already counted (or `aipm undo` the other session first).",
+    )
+
+
+def start(learner: Learner, spec: str) -> dict[str, Any]:
+    """Start a session on an item: refused while this machine has one running."""
+    target = _item(learner, spec)
+    now = learner.now()
+    zone = zone_of(learner)
+    device = learner.device
+
+    def build(state: State) -> list[dict[str, Any]]:
+        for running in state.study.running.values():
+            if running[2] == device:
+                since = datetime.fromisoformat(running[1]).astimezone(zone)
+                raise InputError(
+                    f"A study session on {running[0]} has been running on this machine since {since:%Y-%m-%d %H:%M}.",
+                    "Stop it first with `aipm study stop`.",
+                )
+        minute = epoch_minutes(_utc(now))
+        _refuse_overlap(state, device, minute, minute, zone)  # a moment inside a session recorded
+        return [
+            {
+                "op": "study_start",
+                "targets": [target.id],
+                "began": _utc(now),
+                "on": now.astimezone(zone).date().isoformat(),
+            }
+        ]
+
+    learner.record(build)
+    return {"item": target.id, "title": target.title, "began": _utc(now)}
+
+
+def stop(learner: Learner, spec: str | None = None, spent: int | None = None) -> dict[str, Any]:
+    """End the running session (this machine's, or the one named, or the only one on any machine)."""
+    now = learner.now()
+    zone = zone_of(learner)
+    device = learner.device
+    wanted = _item(learner, spec).id if spec else None
+    done: dict[str, Any] = {}
+
+    def build(state: State) -> list[dict[str, Any]]:
+        running = list(state.study.running.items())
+        if wanted is not None:
+            running = [r for r in running if r[1][0] == wanted]
+        if not running:
+            raise InputError(
+                "No study session is running" + (f" on {wanted}." if wanted else "."),
+                "Start one with `aipm study start ITEM`, or add time with `aipm study add ITEM 1h30m`.",
+            )
+        own = [r for r in running if r[1][2] == device]
+        if own:
+            start_id, (item, began, _device) = own[-1]
+        elif len(running) == 1:
+            start_id, (item, began, _device) = running[0]
+        else:
+            names = ", ".join(f"{r[1][0]} (on {r[1][2]})" for r in running[:5])
+            raise InputError(f"Sessions run on other machines: {names}.", "Name the item: `aipm study stop ITEM`.")
+        first = epoch_minutes(began)
+        elapsed = max(0, epoch_minutes(_utc(now)) - first)
+        minutes = spent if spent is not None else max(1, elapsed)  # (a session under a minute counts one)
+        if minutes > MAX_SESSION_MINUTES:
+            raise InputError(
+                f"The session on {item} has been running for {spent_text(elapsed)}, more than a day.",
+                "Say how long you really studied: `aipm study stop --spent 2h`.",
+            )
+        if _device == device:  # the time the clock ran (or less): what rounding adds is no overlap
+            _refuse_overlap(state, device, first, first + min(minutes, elapsed), zone)
+        done.update(item=item, minutes=minutes, began=began, device=_device)
+        return [{"op": "study", "targets": [item], "minutes": minutes, "began": began, "closes": start_id,
+                 "on": day_of(began, zone).isoformat()}]  # fmt: skip
+
+    learner.record(build)
+    return done
+
+
+def add(learner: Learner, spec: str, minutes: int, on: date | None = None) -> dict[str, Any]:
+    """Time studied away from the terminal, on a day (default: today in the learner's zone)."""
+    target = _item(learner, spec)
+    day = on or local_today(learner)
+    learner.record(lambda _state: [{"op": "study", "targets": [target.id], "minutes": minutes, "on": day.isoformat()}])
+    return {"item": target.id, "title": target.title, "minutes": minutes, "on": day.isoformat()}
+
+
+# --------------------------------------------------------------------------- #
+# Reading
+# --------------------------------------------------------------------------- #
+
+
+def minutes_for(study: Study, ids: list[str] | set[str]) -> int:
+    return sum(study.minutes.get(i, 0) for i in ids)
+
+
+def overview(learner: Learner) -> dict[str, Any]:
+    """What `aipm study` shows: running sessions, this week's time per day, time per item."""
+    state = learner.read_state()
+    study = state.study
+    zone = zone_of(learner)
+    now = learner.now()
+    today = now.astimezone(zone).date()
+    monday, sunday = week_of(today)
+    days = minutes_by_day(study, zone, monday, sunday)
+    titles = _titles(learner)
+    running = [
+        {"item": item, "title": titles.get(item, item), "began": began, "device": device,
+         "minutes": max(0, epoch_minutes(_utc(now)) - epoch_minutes(began)), "this_machine": device == learner.device}
+        for item, began, device in study.running.values()
+    ]  # fmt: skip
+    week = [{"day": (monday + timedelta(days=n)).isoformat(), "minutes": days.get(monday + timedelta(days=n), 0)}
+            for n in range(7)]  # fmt: skip
+    items = sorted(study.minutes.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "today": today.isoformat(),
+        "timezone": str(zone),
+        "running": running,
+        "week": {"from": monday.isoformat(), "to": sunday.isoformat(), "minutes": sum(days.values()), "days": week},
+        "goal_minutes": round(learner.hours_per_week() * 60),
+        "total_minutes": sum(study.minutes.values()),
+        "sessions": study.sessions,
+        "items": [{"id": k, "title": titles.get(k, k), "minutes": v} for k, v in items],
+    }
+
+
+def _titles(learner: Learner) -> dict[str, str]:
+    index = learner.roadmap.index
+    titles = {i: p.item.title for i, p in index.items.items()}
+    titles.update({d: dl.title for d, (dl, _item) in index.deliverables.items()})
+    return titles
+
+
+def time_block(roadmap: Any, study: Study) -> dict[str, Any]:
+    """Time per item, module and phase (no dates: the same in any zone), for status, show and reports."""
+    index = roadmap.index
+    items: dict[str, int] = {}
+    modules: dict[str, int] = {}
+    phases: dict[str, int] = {}
+    for unit, minutes in study.minutes.items():
+        owner = unit
+        if unit in index.deliverables:
+            owner = index.deliverables[unit][1].id
+        placed = index.items.get(owner)
+        items[unit] = items.get(unit, 0) + minutes
+        if placed is None:  # an id the roadmap no longer has: counted in the total only
+            continue
+        modules[placed.module.id] = modules.get(placed.module.id, 0) + minutes
+        phases[placed.phase.id] = phases.get(placed.phase.id, 0) + minutes
+    return {
+        "total_minutes": sum(study.minutes.values()),
+        "sessions": study.sessions,
+        "reviews": sum(len(r) for r in study.reviews.values()),
+        "phases": phases,
+        "modules": modules,
+        "items": items,
+    }
+
+
+HEATMAP_DAYS = 28
+
+
+def status_block(learner: Learner, roadmap: Any, study: Study) -> dict[str, Any]:
+    """What `status` adds about study time: the time block, this week against the goal, the running
+    sessions, and the last HEATMAP_DAYS days (minutes per day, in the learner's zone)."""
+    block = time_block(roadmap, study)
+    zone = zone_of(learner)
+    now = learner.now()
+    today = now.astimezone(zone).date()
+    monday, sunday = week_of(today)
+    first = min(monday, today - timedelta(days=HEATMAP_DAYS - 1))
+    days = minutes_by_day(study, zone, first, sunday)
+    block.update(weekly_goal(study, zone, today, round(learner.hours_per_week() * 60)))
+    block.update(
+        timezone=str(zone),
+        today=today.isoformat(),
+        week_minutes=sum(m for d, m in days.items() if monday <= d <= sunday),
+        goal_minutes=round(learner.hours_per_week() * 60),
+        running=[{"item": item, "began": began, "device": device} for item, began, device in study.running.values()],
+        days=[
+            {"day": (today - timedelta(days=n)).isoformat(), "minutes": days.get(today - timedelta(days=n), 0)}
+            for n in range(HEATMAP_DAYS - 1, -1, -1)
+        ],
+    )
+    return block
+
+
+# --------------------------------------------------------------------------- #
+# Importing time from Timewarrior and Watson
+# --------------------------------------------------------------------------- #
+
+MAX_IMPORT_BYTES = 64 << 20
+
+
+def _timew_moment(text: Any) -> datetime | None:
+    """Timewarrior's '20261124T090000Z' (UTC)."""
+    if not isinstance(text, str) or len(text) != 16:
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _watson_moment(value: Any) -> datetime | None:
+    """Watson's seconds since 1970 (UTC)."""
+    if type(value) is not int or not 0 <= value < 253402300800:
+        return None
+    return datetime.fromtimestamp(value, UTC)
+
+
+def read_intervals(raw: bytes, name: str) -> tuple[str, list[dict[str, Any]]]:
+    """A `timew export` document or a Watson frames file -> (tool, intervals).
+
+    Each interval: `start`, `end` (UTC datetimes, `end` None while running), `names` (the tags, and
+    Watson's project, that may name an item), `ref` (the interval's own identity: Timewarrior's
+    start, a Watson frame's id), `label` (how to show it)."""
+    import json
+
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InputError(f"{name} is not JSON.", "Give the output of `timew export` or Watson's frames file.") from None
+    if not isinstance(data, list):
+        raise InputError(f"{name} is not a Timewarrior export or a Watson frames file (not a JSON list).")
+    if not data:
+        return "timewarrior", []
+    intervals: list[dict[str, Any]] = []
+    if all(isinstance(entry, dict) for entry in data):
+        for number, entry in enumerate(data):
+            start = _timew_moment(entry.get("start"))
+            if start is None:
+                raise InputError(f"{name}: interval {number + 1} has no start Timewarrior writes.")
+            end = _timew_moment(entry.get("end")) if entry.get("end") is not None else None
+            tags = entry.get("tags") or []
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                raise InputError(f"{name}: interval {number + 1} has tags that are not text.")
+            intervals.append({"start": start, "end": end, "names": tags, "ref": entry["start"],
+                              "label": " ".join(tags) or "(no tags)"})  # fmt: skip
+        return "timewarrior", intervals
+    if all(isinstance(entry, list) for entry in data):
+        for number, entry in enumerate(data):
+            if len(entry) < 4:
+                raise InputError(f"{name}: frame {number + 1} is not a Watson frame.")
+            start, stop, project, frame_id = entry[:4]
+            tags = entry[4] if len(entry) > 4 and isinstance(entry[4], list) else []
+            begun = _watson_moment(start)
+            if begun is None or not isinstance(project, str) or not isinstance(frame_id, str):
+                raise InputError(f"{name}: frame {number + 1} is not a Watson frame.")
+            names = [project, *(t for t in tags if isinstance(t, str))]
+            intervals.append({"start": begun, "end": _watson_moment(stop) if stop is not None else None,
+                              "names": names, "ref": frame_id, "label": " ".join(names)})  # fmt: skip
+        return "watson", intervals
+    raise InputError(f"{name} is not a Timewarrior export or a Watson frames file.")
+
+
+def import_time(learner: Learner, path: Any) -> dict[str, Any]:
+    """Sessions from a Timewarrior export or Watson frames file, as one import (undo takes it back).
+
+    An interval counts for the item its tag (or Watson project) names by id or alias; nothing is
+    guessed: an interval that names no item, or more than one, is listed and left out. Each session's
+    change id is made from the interval's own identity, so importing the same intervals again (here
+    or on another machine) adds nothing."""
+    from aipm_cli.fs import read_regular_file
+    from aipm_cli.record import changes as fmt
+
+    try:
+        raw = read_regular_file(path, MAX_IMPORT_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"No file at {path}.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    tool, intervals = read_intervals(raw, str(path))
+    index = learner.roadmap.index
+    known = set(index.items) | set(index.deliverables)
+    zone = zone_of(learner)
+    moment = learner.now()
+    device = learner.device
+    unmatched: list[dict[str, Any]] = []
+    made: list[dict[str, Any]] = []
+    for interval in intervals:
+        start, end = interval["start"], interval["end"]
+        named = {index.aliases.get(n, n) for n in interval["names"]}
+        items = sorted(named & known)
+        when = start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        minutes = round((end - start).total_seconds() / 60) if end is not None else 0
+        reason = None
+        if end is None:
+            reason = "still running"
+        elif not items:
+            reason = "names no item"
+        elif len(items) > 1:
+            reason = f"names {len(items)} items ({', '.join(items[:3])})"
+        elif not 1 <= minutes <= MAX_SESSION_MINUTES:
+            reason = "shorter than a minute" if minutes < 1 else "longer than a day"
+        elif start > moment:
+            reason = "in the future"
+        if reason is not None:
+            unmatched.append({"start": when, "label": interval["label"], "reason": reason})
+            continue
+        began = _utc(start)
+        change = {
+            "v": fmt.FORMAT, "id": fmt.derived_id(start, "study", tool, str(interval["ref"])),
+            "at": moment.isoformat(), "on": start.astimezone(zone).date().isoformat(), "device": device,
+            "op": "study", "targets": items, "minutes": minutes, "began": began, "source": tool,
+            "ref": str(interval["ref"])[:200],
+        }  # fmt: skip
+        try:
+            made.append(fmt.check(change))
+        except fmt.BadChange as exc:
+            unmatched.append({"start": when, "label": interval["label"], "reason": str(exc)})
+    made.sort(key=lambda c: c["id"])
+    present = learner.ledger.known_ids() if made else set()
+    new = [c for c in made if c["id"] not in present]
+    added = learner.ledger.import_changes(iter(new), getattr(path, "name", str(path))) if new else 0
+    if added:
+        learner.saved = True
+    return {
+        "tool": tool,
+        "intervals": len(intervals),
+        "matched": len(made),
+        "added": added,
+        "minutes_added": sum(c["minutes"] for c in new) if added else 0,
+        "already": len(made) - len(new),
+        "unmatched": unmatched,
+    }
+
+
+# --------------------------------------------------------------------------- #
+# The day
+# --------------------------------------------------------------------------- #
+
+
+def today_view(learner: Learner) -> dict[str, Any]:
+    """What `aipm today` shows: the running session, reviews due, what is in progress, the next items
+    that fit today's share of the weekly hours, and this week's time against the goal."""
+    from aipm_cli.progress import effort_hours, next_items, row
+    from aipm_cli.standing import status_of
+    from aipm_cli.summary import to_data
+
+    state = learner.read_state()
+    roadmap = learner.roadmap
+    index = roadmap.index
+    data = overview(learner)
+    zone = zone_of(learner)
+    today = date.fromisoformat(data["today"])
+    day_minutes = minutes_by_day(state.study, zone, today, today).get(today, 0)
+    share = round(learner.hours_per_week() * 60 / 7)
+    reviews: dict[str, Any] = {"on": False, "due": []}
+    from aipm_cli.review import is_on
+
+    if is_on(learner) and any(rec.status == "done" for rec in state.items.values()):
+        from aipm_cli.review import due_list
+
+        reviews = due_list(learner)
+    elif is_on(learner):
+        reviews = {"on": True, "due": []}
+    in_progress = [to_data(row(roadmap, state, i)) for i in index.items if status_of(index, state, i) == "in_progress"]
+    hours = effort_hours(roadmap)
+    fits: list[dict[str, Any]] = []
+    planned = 0.0
+    for candidate in next_items(roadmap, state):
+        if candidate.status == "in_progress":
+            continue
+        low, high = hours.get(candidate.id, (0.0, 0.0))
+        entry = to_data(candidate)
+        entry["hours"] = round((low + high) / 2, 1)
+        if fits and planned * 60 >= share:
+            break
+        fits.append(entry)
+        planned += entry["hours"]
+        if len(fits) >= 3:
+            break
+    return {
+        "today": data["today"],
+        "timezone": data["timezone"],
+        "running": data["running"],
+        "studied_today_minutes": day_minutes,
+        "share_minutes": share,
+        "week": {"from": data["week"]["from"], "to": data["week"]["to"], "minutes": data["week"]["minutes"]},
+        "goal_minutes": data["goal_minutes"],
+        "reviews": {"on": reviews["on"], "due": reviews["due"]},
+        "in_progress": in_progress,
+        "next": fits,
+    }
+
+
+HEATMAP_WEEKS = 26
+WEEKS_MEASURED = 8
+
+
+def heatmap(learner: Learner, study: Study, last: date, activity: dict[str, int]) -> list[dict[str, Any]]:
+    """The last HEATMAP_WEEKS weeks to `last` (Monday first), a day each: minutes studied in the learner's
+    zone and changes recorded for that day (`activity`: ISO date -> changes)."""
+    zone = zone_of(learner)
+    monday = week_of(last)[0] - timedelta(weeks=HEATMAP_WEEKS - 1)
+    minutes = minutes_by_day(study, zone, monday, last)
+    out = []
+    day = monday
+    while day <= last:
+        out.append(
+            {"day": day.isoformat(), "minutes": minutes.get(day, 0), "changes": activity.get(day.isoformat(), 0)}
+        )
+        day += timedelta(days=1)
+    return out
+
+
+def weekly_goal(study: Study, zone: tzinfo, today: date, goal_minutes: int) -> dict[str, Any]:
+    """A forgiving measure: the weeks of the last WEEKS_MEASURED (this one included) whose time met the
+    weekly goal, and the average of the last four full weeks; one missed day breaks nothing."""
+    monday = week_of(today)[0]
+    first = monday - timedelta(weeks=WEEKS_MEASURED - 1)
+    days = minutes_by_day(study, zone, first, monday + timedelta(days=6))
+    weeks: list[dict[str, Any]] = []
+    for number in range(WEEKS_MEASURED):
+        start = first + timedelta(weeks=number)
+        spent = sum(m for d, m in days.items() if start <= d < start + timedelta(days=7))
+        weeks.append({"week_of": start.isoformat(), "minutes": spent, "met": spent >= goal_minutes > 0})
+    full = weeks[-5:-1]
+    return {
+        "weeks": weeks,
+        "weeks_met": sum(1 for w in weeks if w["met"]),
+        "average_minutes": round(sum(w["minutes"] for w in full) / len(full)),
+    }
