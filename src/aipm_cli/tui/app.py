@@ -138,7 +138,7 @@ class AipmApp(App[None]):
         Binding("f", "cycle_filter", "Status", show=False),
         Binding("g", "go_next", "Next"),
         Binding("D", "set_day", "Date", show=False),
-        Binding("t", "today", "Today"),
+        Binding("t", "today", "Today", show=False),  # (in `?`: the footer keeps "q Quit" at 80 columns)
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # leaves at once, the terminal restored
