@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aipm_cli.errors import InputError, excerpt
 from aipm_cli.record.changes import MAX_SESSION_MINUTES
 from aipm_cli.record.studying import SLOT_MINUTES, SLOTS_KEPT, Study, epoch_minutes
+from aipm_cli.wording import count
 
 if TYPE_CHECKING:
     from aipm_cli.learner import Learner
@@ -40,7 +41,7 @@ def parse_spent(text: str) -> int:
     whole = round(minutes)
     if not 1 <= whole <= MAX_SESSION_MINUTES:
         raise InputError(
-            f"{excerpt(text)} is out of range.", f"Give from 1 minute to {MAX_SESSION_MINUTES // 60} hours."
+            f"{excerpt(text)} is out of range.", f"Give from 1 minute to {count(MAX_SESSION_MINUTES // 60, 'hour')}."
         )
     return whole
 
@@ -462,7 +463,7 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
         elif not items:
             reason = "names no item"
         elif len(items) > 1:
-            reason = f"names {len(items)} items ({', '.join(items[:3])})"
+            reason = f"names {count(len(items), 'item')} ({', '.join(items[:3])})"
         elif not 1 <= minutes <= MAX_SESSION_MINUTES:
             reason = "shorter than a minute" if minutes < 1 else "longer than a day"
         elif start > moment:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from aipm_cli.cli.options import JsonOpt, option_value
+from aipm_cli.wording import count as counted
 
 study_app = typer.Typer(
     name="study",
@@ -76,7 +77,7 @@ def _overview_view(console: Any, data: dict[str, Any]) -> None:
         bar = "█" * min(40, round(minutes / 15))
         console.print(f"  {day['day']}  {_spent(minutes) if minutes else '-':>7}  {bar}")
     if data["items"]:
-        console.print(f"All time: {_spent(data['total_minutes'])} in {data['sessions']} sessions; most on:")
+        console.print(f"All time: {_spent(data['total_minutes'])} in {counted(data['sessions'], 'session')}; most on:")
         for item in data["items"][:5]:
             line = Text(f"  {_spent(item['minutes']):>7}  ")
             line.append_text(safe(f"{item['title']} ({item['id']})"))

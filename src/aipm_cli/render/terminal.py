@@ -344,7 +344,7 @@ def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> N
     )
     if study.get("weeks"):
         console.print(
-            f"  goal met in {study['weeks_met']} of the last {len(study['weeks'])} weeks"
+            f"  goal met in {study['weeks_met']} of the last {count(len(study['weeks']), 'week')}"
             f" · last four weeks' average {spent_text(study['average_minutes'])} a week"
         )
     days = study.get("days") or []
@@ -355,8 +355,8 @@ def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> N
             minutes = day["minutes"]
             level = 0 if not minutes else min(4, 1 + int(minutes / daily_goal * 3))
             heat.append(HEAT[level] if level else "·", style="green" if level else "dim")
-        heat.append(f"  the last {len(days)} days, to {days[-1]['day']} ({clean(study.get('timezone', 'UTC'))})",
-                    style="dim")  # fmt: skip
+        zone = clean(study.get("timezone", "UTC"))
+        heat.append(f"  the last {count(len(days), 'day')}, to {days[-1]['day']} ({zone})", style="dim")
         console.print(heat)
     by_phase = study.get("phases") or {}
     for p in phases:
