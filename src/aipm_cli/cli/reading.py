@@ -9,6 +9,7 @@ used raises UsageError (exit 2, said by Typer in its usual form).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +174,19 @@ def log(
     # Streams: the first changes are out at once, however long the history.
     if json:
         app.emit_json_stream(changes)
+        return
+    from aipm_cli.render.safe import is_terminal
+
+    if not is_terminal(sys.stdout):
+        # A pipe or a file: plain lines, drawn without rich (a full log of a million changes is a
+        # string join per change, not a table); folded only to a width COLUMNS asks for.
+        import os
+
+        from aipm_cli.render.terminal import change_text
+
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else None
+        app.write_lines((change_text(e, titles=True, width=width) for e in changes), "No changes yet.\n")
         return
     from aipm_cli.render.terminal import log_view
 
