@@ -51,3 +51,53 @@ def test_empty_log_into_a_pipe(run: Run, home: Path) -> None:
     result = run("log")
     assert result.exit_code == 0
     assert result.stdout == "No changes yet.\n"
+
+
+def _history(home: Path, count: int) -> Path:
+    """`count` changes in one device's log for the learner ada (bench/history.py's generator)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    try:
+        from history import make_history
+    finally:
+        sys.path.pop(0)
+    make_history(home, count, seed=7)
+    folder = home / "learners" / "ada" / "ai-product-manager"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    (home / "learners" / "bench" / "ai-product-manager").rename(folder)
+    return folder / "changes" / "bench-0000.jsonl"
+
+
+def test_json_export_streams_in_flat_memory(run: Run, home: Path, tmp_path: Path) -> None:
+    """The changes are read, written and let go a batch at a time: exporting 60,000 changes holds one block
+    of the log at a time (about 30 MB whatever the size; the whole list held was over 60 MB)."""
+    import tracemalloc
+
+    log = _history(home, 60_000)
+    run("status")  # the cache made: what is measured is the export
+    out = tmp_path / "export.json"
+    tracemalloc.start()
+    try:
+        result = run("export", "--format", "json", "-o", str(out))
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(out.read_bytes())
+    assert len(data["changes"]) == 60_000
+    assert [c["id"] for c in data["changes"]] == [json.loads(line)["id"] for line in log.read_bytes().splitlines()]
+    assert peak < 45 * 2**20, f"{peak / 2**20:.1f} MB"
+
+
+def test_json_export_of_a_log_out_of_order_is_in_id_order(run: Run, store_path: Path) -> None:
+    """A log whose lines are not in id order (a hand edit) is exported sorted, as before it streamed."""
+    run("done", "user-research")
+    run("start", "product-strategy")
+    run("note", "user-research", "third")
+    log = next(store_path.glob("*.jsonl"))
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(lines[2] + lines[0] + lines[1])
+    exported = json.loads(run("export", "--format", "json").stdout)
+    ids = [c["id"] for c in exported["changes"]]
+    assert len(ids) == 3 and ids == sorted(ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,7 +112,7 @@ class App:
         self.warn()
         sys.stdout.write(_json_text(data) + "\n")
 
-    def write_file(self, path: Path, data: bytes, option: str, fmt: str = "text") -> None:
+    def write_file(self, path: Path, data: bytes | Iterable[bytes], option: str, fmt: str = "text") -> None:
         """Write a file the learner asked for (a report, a calendar); `-` is stdout.
 
         See fs.write_output: a device or FIFO is written into, never replaced; an
@@ -124,6 +125,7 @@ class App:
             from aipm_cli.render.safe import for_terminal, is_terminal
 
             if is_terminal(sys.stdout):
+                data = data if isinstance(data, bytes) else b"".join(data)
                 data = for_terminal(data.decode("utf-8", "surrogateescape"), fmt).encode("utf-8", "backslashreplace")
         else:
             target = path.expanduser()

@@ -293,9 +293,26 @@ def export(
         app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,
         person=person_of(app.config, app.user), full=full,
     )  # fmt: skip
+    to_stdout = output is None or str(output) == "-"
+    if fmt == "json" and not (to_stdout and _on_terminal()):
+        # The export streams (speed): its changes are read, written and let go a batch at a time.
+        from aipm_cli.report import export_chunks
+
+        app.warn()
+        pieces = (piece.encode("utf-8") for piece in export_chunks(report))
+        app.write_file(output or Path("-"), pieces, "-o", fmt)
+        if output is not None:
+            app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+        return
     text = exporter(fmt)(report)
     if output is None:
         app.write_report(text, fmt)
         return
     app.write_file(output, text.encode("utf-8"), "-o", fmt)
     app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+
+
+def _on_terminal() -> bool:
+    from aipm_cli.render.safe import is_terminal
+
+    return is_terminal(sys.stdout)

@@ -160,11 +160,11 @@ class Ledger:
         return state
 
     def changes(self, until: date | None = None) -> Iterator[dict[str, Any]]:
-        """Every change (each once), in fold order; with `until`, only those for that date or earlier."""
-        from aipm_cli.record.fold import ordered
+        """Every change (each once), in fold order; with `until`, only those for that date or earlier. Streams."""
+        from aipm_cli.record.fold import ordered_stream
 
         limit = until.isoformat() if until else None
-        for change in ordered(self.sources()):
+        for change in ordered_stream(self.sources()):
             if limit is None or change["on"] <= limit:
                 yield change
 
