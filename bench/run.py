@@ -9,7 +9,9 @@ table, reports each target as met or not, and writes bench/results/latest.json.
 
 Start-up: every read command (status, list, next, show, log -n 20, skills,
 plan, export md), warm and cold (a new day, the derived-state cache gone),
-three writes (done, note, undo) and --help, timed interleaved with two
+three writes (done, note, undo), --help and the first `status` after a fresh
+install (no data directory, no cache: the bundled roadmap's validated data
+ships in the package), timed interleaved with two
 baselines: `python -c "import typer, rich.console, pydantic, yaml"` and
 `python -c "import typer, rich.console"` (medians of many runs). The package
 is byte-compiled first, as `pip install` leaves it.
@@ -96,6 +98,8 @@ def startup(runs: int, base_env: dict[str, str]) -> dict[str, dict[str, float]]:
     for name, args in WRITES.items():
         commands[name] = [*aipm, *args]
     commands["--help"] = [*aipm, "--help"]
+    # The first command after an install: a data directory and a cache that do not exist yet.
+    commands["status (first)"] = [*aipm, "status"]
     times: dict[str, list[float]] = {name: [] for name in commands}
     state_cache = home / "cache" / "state"
     for round_number in range(runs):
@@ -105,6 +109,8 @@ def startup(runs: int, base_env: dict[str, str]) -> dict[str, dict[str, float]]:
                 # A new day, and the derived-state cache gone: what a learner who looks every few days gets.
                 shutil.rmtree(state_cache, ignore_errors=True)
                 run_env = {**env, "AIPM_NOW": f"2027-{1 + round_number % 12:02d}-{1 + round_number % 28:02d}T09:00:00"}
+            if name == "status (first)":
+                run_env = {**env, "AIPM_HOME": str(home / f"fresh-{round_number}")}
             if name == "done":  # measure a real write every time: undo the mark first (not timed)
                 subprocess.run([*aipm, "reset", "user-research"], env=env, capture_output=True)
             if name == "undo":
@@ -235,6 +241,8 @@ def main() -> None:
         for key in (name, f"{name} (cold)"):
             ratio = start[key]["ratio"]
             targets.append((f"{key} within 1.0x of the baseline", ratio, 1.0, ratio <= 1.0))
+    fresh = start["status (first)"]["ratio"]
+    targets.append(("first status after a fresh install within 1.2x of the baseline", fresh, 1.2, fresh <= 1.2))
     light = start["status"]["ratio_light"]
     targets.append(("status within 1.1x of `import typer, rich.console`", light, 1.1, light <= 1.1))
     for name in WRITES:

@@ -234,6 +234,11 @@ def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
     document = finding._read_cache(finding._cache_path(data, home / "cache"))
     if isinstance(document, dict):
         return document
+    from aipm_cli.shipped import document as shipped_document
+
+    document = shipped_document(data)
+    if document is not None:
+        return document
     import yaml  # not validated yet: read it as it is (never written anywhere)
 
     loaded = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
