@@ -101,3 +101,98 @@ def test_json_export_of_a_log_out_of_order_is_in_id_order(run: Run, store_path: 
     exported = json.loads(run("export", "--format", "json").stdout)
     ids = [c["id"] for c in exported["changes"]]
     assert len(ids) == 3 and ids == sorted(ids)
+
+
+# --------------------------------------------------------------------------- #
+# Progress on long work (point 7): shown on a terminal, never in a pipe or with --json
+# --------------------------------------------------------------------------- #
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[int, str, str]:
+    """Run aipm with stderr on a pseudo-terminal (stdout a pipe): exit code, stdout, what the terminal got."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    full = {**os.environ, **env, "AIPM_PROGRESS_DELAY": "0", "TERM": "xterm-256color"}
+    full.pop("NO_COLOR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aipm_cli", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave,
+        env=full, cwd=cwd,
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other side closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    return proc.wait(timeout=120), out, seen.decode("utf-8", "replace")
+
+
+def _piped(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    import os
+    import subprocess
+    import sys
+
+    full = {**os.environ, **env, "AIPM_PROGRESS_DELAY": "0"}
+    done = subprocess.run([sys.executable, "-m", "aipm_cli", *args], capture_output=True, text=True, env=full)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_doctor_rebuild_shows_progress_on_a_terminal_only(home: Path) -> None:
+    _history(home, 3_000)
+    env = {"AIPM_HOME": str(home)}
+    code, _out, terminal = _on_a_terminal(["doctor", "--rebuild"], env)
+    assert code == 0, terminal
+    assert "Reading the change logs" in terminal
+    code, _out, err = _piped(["doctor", "--rebuild"], env)
+    assert code == 0 and "Reading the change logs" not in err and "\x1b" not in err
+    code, out, terminal = _on_a_terminal(["doctor", "--rebuild", "--json"], env)
+    assert code == 0 and json.loads(out)["changes"] == 3_000
+    assert "Reading the change logs" not in terminal
+
+
+def test_import_shows_progress_on_a_terminal_only(home: Path, tmp_path: Path) -> None:
+    _history(home, 6_000)
+    env = {"AIPM_HOME": str(home)}
+    export = tmp_path / "export.json"
+    assert _piped(["export", "--format", "json", "-o", str(export)], env)[0] == 0
+    other = {"AIPM_HOME": str(tmp_path / "other-home"), "AIPM_USER": "ada"}
+    code, _out, terminal = _on_a_terminal(["import", str(export)], other)
+    assert code == 0, terminal
+    assert "Importing changes" in terminal
+    again = {"AIPM_HOME": str(tmp_path / "third-home"), "AIPM_USER": "ada"}
+    code, _out, err = _piped(["import", str(export)], again)
+    assert code == 0 and "Importing changes" not in err and "\x1b" not in err
+
+
+def test_sync_and_cohort_report_show_progress_on_a_terminal_only(home: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git_env = {"HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@e.org",
+               "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@e.org"}  # fmt: skip
+    env = {"AIPM_HOME": str(home), **git_env}
+    assert _piped(["done", "ai-for-everyone"], env)[0] == 0
+    code, _out, terminal = _on_a_terminal(["sync", "init", str(remote)], env)
+    assert code == 0, terminal
+    assert "Fetching from the remote" in terminal or "Sending" in terminal
+    assert _piped(["note", "ai-for-everyone", "more"], env)[0] == 0
+    code, _out, err = _piped(["sync"], env)
+    assert code == 0 and "Sending" not in err and "\x1b" not in err
+    code, out, terminal = _on_a_terminal(["sync", "--json"], env)
+    assert code == 0 and "Sending" not in terminal and json.loads(out)
+    code, _out, terminal = _on_a_terminal(["cohort", "report", str(home)], env)
+    assert code == 0, terminal
+    assert "Summarizing learners" in terminal
+    code, _out, err = _piped(["cohort", "report", str(home)], env)
+    assert code == 0 and "Summarizing" not in err

@@ -30,7 +30,7 @@ import os
 import stat
 import statistics
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -798,11 +798,18 @@ def _each_learner(
 
 
 def build(
-    roadmap: Roadmap, paths: Iterable[Path], options: Options, now: datetime, *, workers: int | None = None
+    roadmap: Roadmap,
+    paths: Iterable[Path],
+    options: Options,
+    now: datetime,
+    *,
+    workers: int | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> CohortSummary:
     """The cohort report over every learner in these sources (see the module docstring).
 
     `workers`: processes to fold learners in (default: one per core, up to 8, for 64 learners or more).
+    `progress(what, done, total)` is told each learner summarized (a caller's display).
     """
     parts, bad = discover(paths)
     ours: dict[str, list[_Part]] = {}
@@ -814,7 +821,11 @@ def build(
             other.setdefault((part.name, part.roadmap), []).append(part)
     names = sorted(ours, key=lambda n: (n.casefold(), n))
     learners: list[LearnerSummary] = []
-    for learner, problems in _each_learner(roadmap, [(n, ours[n]) for n in names], options, workers):
+    for done, (learner, problems) in enumerate(
+        _each_learner(roadmap, [(n, ours[n]) for n in names], options, workers), 1
+    ):
+        if progress is not None:
+            progress("Summarizing learners", done, len(names))
         bad.extend(problems)
         if learner is not None:
             learners.append(learner)

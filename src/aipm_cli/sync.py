@@ -705,6 +705,9 @@ class _Change:
     theirs: str | None  # object id in the remote's commit (None: deleted)
 
 
+SYNC_STEPS = 5  # commit, fetch, check, merge, send
+
+
 class Repo:
     """One data directory as a git repository."""
 
@@ -720,6 +723,13 @@ class Repo:
         self.git = Git(root, log)
         self._now = now or (lambda: datetime.now(UTC))
         self._identity: tuple[str, ...] = ()
+        # Told (what, step, steps) as a sync goes: a caller's progress display (a first sync of a long
+        # history takes a while).
+        self.progress: Callable[[str, int, int | None], None] | None = None
+
+    def step(self, what: str, number: int) -> None:
+        if self.progress is not None:
+            self.progress(what, number, SYNC_STEPS)
 
     # -- facts -------------------------------------------------------------- #
 
@@ -1191,6 +1201,7 @@ class Repo:
         """Fetch, check and merge the remote branch (the write locks are taken for the merge only)."""
         from aipm_cli.record.provenance import listing
 
+        self.step("Fetching from the remote", 1)
         self.fetch(branch)
         theirs = self.git.rev(self.tracking(branch))
         if theirs is None:
@@ -1209,6 +1220,7 @@ class Repo:
                     "Was the remote replaced? Point this machine at the right one with"
                     f" `git -C {self.root} remote set-url {REMOTE} URL`.",
                 )
+        self.step("Checking what arrived", 2)
         changes = self.incoming(theirs, base)
         arrived = Arrived()
         received = self.verify(changes, arrived, related=base is not None)
@@ -1225,6 +1237,7 @@ class Repo:
                 risky,
             )
         folders = {(c.path.split("/")[1], c.path.split("/")[2]) for c in changes if c.kind == "log"}
+        self.step("Merging", 3)
         with learner_locks(self.root, folders, create=False):
             # Only where this machine had progress to compare with (a machine that joins is told nothing).
             before = {folder: self._items(folder) if folder in here else None for folder in sorted(folders)}
@@ -1336,6 +1349,7 @@ class Repo:
             if self.git.rev("HEAD") is None:
                 return  # nothing anywhere yet
             going = self.outgoing(branch)
+            self.step("Sending", 4)
             outcome = self.push(branch)
             if outcome == "ok":
                 result.pushed = True
@@ -1458,12 +1472,14 @@ def init(
     log: Callable[[str], None] | None = None,
     now: Callable[[], datetime] | None = None,
     accept_destructive: bool = False,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> SyncResult:
     """Make the data directory a git repository (or use the one it is), commit what travels, join `remote`."""
     from aipm_cli.paths import ensure_private_dir
 
     started = time.perf_counter()
     repo = Repo(root, log=log, now=now)
+    repo.progress = progress
     try:
         ensure_private_dir(root)
     except OSError as exc:
@@ -1518,6 +1534,7 @@ def init(
         if not (root / ".gitignore").exists() and not (head is None and url and remote_ignore):
             _write_gitignore(root, GITIGNORE.encode())
         result.branch = repo.branch()
+        repo.step("Committing this machine's changes", 0)
         with learner_locks(root, repo.legacy_folders()):
             repo.migrate()
             sent, roadmaps = repo.commit_local(device, everything=head is None)
@@ -1567,6 +1584,7 @@ def sync(
     log: Callable[[str], None] | None = None,
     now: Callable[[], datetime] | None = None,
     accept_destructive: bool = False,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> SyncResult:
     """Commit this device's new changes, fetch, check, merge and push.
 
@@ -1575,6 +1593,7 @@ def sync(
     """
     started = time.perf_counter()
     repo = Repo(root, log=log, now=now)
+    repo.progress = progress
     if not repo.git_dir.is_dir():
         raise SyncError(
             f"{root} is not set up for syncing yet.",
@@ -1588,6 +1607,7 @@ def sync(
         result = SyncResult(str(root), device, repo.branch(), recovered=recovered)
         url = repo.remote_url()
         result.remote = safe_url(url) if url else None
+        repo.step("Committing this machine's changes", 0)
         with learner_locks(root, repo.legacy_folders()):
             repo.migrate()
             result.sent, result.roadmaps_sent = repo.commit_local(device, everything=repo.git.rev("HEAD") is None)

@@ -114,7 +114,10 @@ def report(
         with_notes=with_notes,
         items=by == "item",
     )
-    summary = build(chosen, sources, options, app.now())
+    from aipm_cli.cli.longwork import long_work
+
+    with long_work(fmt == "json" and output is None) as progress:
+        summary = build(chosen, sources, options, app.now(), progress=progress)
     module = import_module(RENDERERS[fmt])
     if fmt == "text" and output is None:
         app.show(module.view, summary)

@@ -43,6 +43,7 @@ class Source:
     path: Path | None = None
     changes: list[dict[str, Any]] | None = None
     name: str = ""
+    seen: Any = None  # told (path, offset) after each block read: a caller's progress display (long work)
 
     def read(self, problems: logs.Problems) -> Iterator[tuple[dict[str, Any], int]]:
         for batch in self.batches(problems):
@@ -51,7 +52,13 @@ class Source:
     def batches(self, problems: logs.Problems) -> Iterator[list[tuple[dict[str, Any], int]]]:
         """(change, offset) a block at a time (in memory: the position stands for the offset)."""
         if self.path is not None:
-            yield from logs.batches(self.path, problems)
+            if self.seen is None:
+                yield from logs.batches(self.path, problems)
+                return
+            for batch in logs.batches(self.path, problems):
+                yield batch
+                if batch:
+                    self.seen(self.path, batch[-1][1])
         elif self.changes:
             yield [(change, number) for number, change in enumerate(self.changes)]
 

@@ -94,12 +94,33 @@ class Ledger:
     def files(self) -> list[Path]:
         return logs.log_files(self.changes_dir)
 
+    # Told (bytes read, bytes in all) as a full fold reads the logs: a caller's progress display.
+    progress: Callable[[int, int], None] | None = None
+
     def sources(self) -> list[Source]:
-        found = [Source(path=p, name=p.name) for p in self.files()]
+        seen = self._progress_seen() if self.progress is not None else None
+        found = [Source(path=p, name=p.name, seen=seen) for p in self.files()]
         legacy = self._legacy() if self._legacy else None
         if legacy:
             found.append(Source(changes=legacy, name="progress.json"))
         return found
+
+    def _progress_seen(self) -> Callable[[Path, int], None]:
+        report = self.progress
+        assert report is not None
+        total = 0
+        for path in self.files():
+            try:
+                total += os.stat(path).st_size
+            except OSError:
+                pass
+        read: dict[Path, int] = {}
+
+        def seen(path: Path, offset: int) -> None:
+            read[path] = offset
+            report(sum(read.values()), total)
+
+        return seen
 
     def signature(self) -> list[Any]:
         sig: list[Any] = []
