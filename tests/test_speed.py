@@ -196,3 +196,127 @@ def test_sync_and_cohort_report_show_progress_on_a_terminal_only(home: Path, tmp
     assert "Summarizing learners" in terminal
     code, _out, err = _piped(["cohort", "report", str(home)], env)
     assert code == 0 and "Summarizing" not in err
+
+
+# --------------------------------------------------------------------------- #
+# The quick path of a full fold and a full log (point 12): a subset of the gate
+# --------------------------------------------------------------------------- #
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ODD_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "a\nb", 'say "hi": yes', "back\\slash", "\x1b[31m", "\x7f", "é", "\u2028", "x" * 300]),
+)
+
+
+def _gate_verdict(raw: bytes):  # type: ignore[no-untyped-def]
+    import orjson
+
+    from aipm_cli.record import changes as fmt
+
+    try:
+        return fmt.gate(raw, orjson.loads)
+    except fmt.BadChange:
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    op=st.sampled_from(["start", "done", "skip", "reset", "note", "undo", "redo"]),
+    at=st.sampled_from(
+        [
+            "2026-11-24T10:00:00+00:00",
+            "2026-11-24T10:00:00",
+            "2026-13-01T10:00:00+00:00",
+            "2026-11-24T10:00:00.5+01:00",
+            "not a time",
+            "2026-11-24T10:00:00Z",
+        ]
+    ),
+    on=st.sampled_from(["2026-11-24", "2026-02-30", "2026-1-01", "20261124xx", "0000-01-01"]),
+    device=_ODD_TEXT,
+    targets=st.lists(_ODD_TEXT, max_size=3),
+    text=_ODD_TEXT,
+    version=st.one_of(st.none(), _ODD_TEXT),
+    about=st.one_of(st.none(), _ODD_TEXT),
+    future=st.booleans(),
+    v=st.sampled_from([1, 1, 2, True, "1"]),
+)
+def test_the_quick_path_takes_only_what_the_gate_takes(  # type: ignore[no-untyped-def]
+    op, at, on, device, targets, text, version, about, future, v
+) -> None:
+    import orjson
+
+    from aipm_cli.record import changes as fmt
+
+    change = {"v": v, "id": "ZZZZZZZZZZZZZZZZZZZZZZZZZZ" if future else "01KAT6Z0000000000000000000", "at": at,
+              "on": on, "device": device, "op": op}  # fmt: skip
+    if op == "note":
+        change.update(targets=targets, text=text)
+    elif op in ("undo", "redo"):
+        change["target"] = "01KAT6Z0000000000000000001" if not targets else targets[0]
+        if about is not None:
+            change["about"] = about
+    else:
+        change.update(targets=targets, units=list(reversed(targets)))
+    if version is not None:
+        change["roadmap_version"] = version
+    for raw in (
+        json.dumps(change, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"),
+        json.dumps(change, sort_keys=True, separators=(",", ":")).encode(),
+    ):
+        taken = fmt.quick(raw, orjson.loads, fmt.id_ceiling())
+        if taken is not None:
+            assert _gate_verdict(raw) == taken, raw
+
+
+def test_the_quick_path_refuses_what_the_gate_refuses() -> None:
+    import orjson
+
+    from aipm_cli.record import changes as fmt
+
+    good = b'{"at":"2026-11-24T10:00:00+00:00","device":"d","id":"01KAT6Z0000000000000000000","on":"2026-11-24","op":"note","targets":["x"],"text":"T","v":1}'
+    assert fmt.quick(good, orjson.loads, fmt.id_ceiling()) == _gate_verdict(good) != None  # noqa: E711
+    for bad in (
+        good.replace(b'"T"', b'"\xed\xa0\x80"'),  # a surrogate in UTF-8
+        good.replace(b'"T"', b'"\\ud800"'),  # a lone surrogate escaped
+        good.replace(b'"T"', b'"\xff"'),  # not UTF-8
+        good.replace(b'"T"', b'"a\x01b"'),  # a raw control character
+        good.replace(b'"x"', b'"x","x\\u0000"'),
+        good.replace(b'"v":1', b'"v":1,"v":1'),
+        good.replace(b'"on":"2026-11-24"', b'"on":"2026-02-30"'),
+        good.replace(b"+00:00", b""),
+        good.replace(b"01KAT6Z", b"ZZZZZZZ"),
+    ):
+        assert fmt.quick(bad, orjson.loads, fmt.id_ceiling()) is None, bad
+
+
+def test_a_full_fold_takes_the_lines_aipm_writes_by_the_quick_path(home: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The usual lines never reach the field-by-field gate (speed); the others (ratings) still do."""
+    from aipm_cli.record import changes as fmt
+    from aipm_cli.record import logs
+    from aipm_cli.record.fold import Source, fold
+
+    log = _history(home, 3_000)
+    expected = fold([Source(path=log, name=log.name)], {})
+    gated: list[bytes] = []
+    real = fmt.gate
+
+    def counting(raw: bytes, loads=json.loads):  # type: ignore[no-untyped-def]
+        gated.append(raw)
+        return real(raw, loads)
+
+    monkeypatch.setattr(logs, "gate", counting)
+    monkeypatch.setattr(logs, "ORJSON_FROM", 0)
+    read = [change for batch in logs.batches(log, logs.Problems()) for change, _offset in batch]
+    assert len(read) == 3_000
+    # Only the ratings (a shape the quick path leaves to the gate) reach it.
+    assert len(gated) == log.read_bytes().count(b'"op":"assess"') > 0
+    assert all(b'"op":"assess"' in raw for raw in gated)
+    found = fold([Source(path=log, name=log.name)], {})
+    assert found.changes == expected.changes == 3_000
+    from aipm_cli.record.state import state_data
+
+    assert state_data(found.state) == state_data(expected.state)

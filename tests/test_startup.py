@@ -98,9 +98,7 @@ def test_views_follow_every_input(run: Run, home: Path, tmp_path: Path) -> None:
 def test_a_roadmap_cache_from_other_code_is_not_used(run: Run, home: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The cache key holds aipm's version and its validating code: after an upgrade the file is read again."""
     import aipm_cli
-    from aipm_cli import shipped
 
-    monkeypatch.setattr(shipped, "FOLDER", home / "nothing-shipped")  # the cache made as without shipped data
     run("status")
     (cached,) = (home / "cache" / "roadmaps").iterdir()
     doc = roadmap_cache(cached)

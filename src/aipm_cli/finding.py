@@ -232,9 +232,26 @@ def load(data: bytes, file: str, cache_dir: Path | None) -> Any:
     shipped = shipped_document(data)
     if shipped is not None:
         try:
-            return Roadmap(shipped)
+            roadmap = Roadmap(shipped)
         except (KeyError, TypeError, ValueError, AttributeError):
             pass
+        else:
+            if cache_dir is not None:  # kept in the cache as a validated one would be
+                _write_cache(_cache_path(data, cache_dir), shipped)
+            return roadmap
     from aipm_cli.catalog import parse_roadmap_text
 
     return parse_roadmap_text(data, file, cache_dir=cache_dir)
+
+
+def _write_cache(path: Path, document: dict[str, Any]) -> None:
+    from aipm_cli.errors import AipmError
+    from aipm_cli.fs import atomic_write
+    from aipm_cli.paths import ensure_private_dir
+
+    try:
+        ensure_private_dir(path.parent)
+        # Replace a planted symlink itself, never what it points to.
+        atomic_write(path, cache_document(document), follow_symlinks=False)
+    except (OSError, AipmError):
+        pass  # only speed is lost
