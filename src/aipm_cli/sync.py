@@ -774,8 +774,8 @@ class Repo:
             raise SyncError(
                 f"{self.root} is already a git repository that holds files aipm does not sync ({listed})."
                 " Nothing was committed or pushed.",
-                "Give aipm a data directory of its own (AIPM_HOME, or `aipm --help` for where it looks), or move"
-                " those files and the .git folder out of this one, then `aipm sync init` again.",
+                "Give aipm a data directory of its own (set AIPM_HOME to an empty folder), or move those files"
+                " and the .git folder out of this one, then run `aipm sync init` again.",
             )
 
     def harden(self) -> None:
