@@ -320,3 +320,24 @@ def test_a_full_fold_takes_the_lines_aipm_writes_by_the_quick_path(home: Path, m
     from aipm_cli.record.state import state_data
 
     assert state_data(found.state) == state_data(expected.state)
+
+
+def test_migration_shows_progress_on_a_terminal_only(home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import DATA
+
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    shutil.copy(DATA / "released" / "ai-product-manager-1.0.0.yaml", bundled / "ai-product-manager.yaml")
+    for name, spot in (("terminal", home), ("piped", tmp_path / "piped-home")):
+        shutil.copytree(DATA / "schema1" / "rich", spot, dirs_exist_ok=True)
+        users = [p.parent.name for p in (spot / "learners").glob("*/progress.json")]
+        env = {"AIPM_HOME": str(spot), "AIPM_USER": users[0], "AIPM_BUNDLED_ROADMAPS": str(bundled)}
+        if name == "terminal":
+            code, _out, shown = _on_a_terminal(["doctor", "--rebuild"], env)
+            assert "Migrating the old store" in shown
+        else:
+            code, _out, shown = _piped(["doctor", "--rebuild"], env)
+            assert "Migrating" not in shown and "\x1b" not in shown
+        assert not (spot / "learners" / users[0] / "progress.json").exists(), shown

@@ -645,8 +645,7 @@ class Learner:
                 report["changes_dir"] = str(ledger.changes_dir)
                 report["legacy_store"] = (self.layout.learners / self.user / "progress.json").exists()
                 cached = ledger.cached()  # what the next command would believe, before it is replaced
-                if progress is not None:
-                    ledger.progress = lambda done, total: progress("Reading the change logs", done, total)
+                ledger.progress = progress
                 if rebuild:
                     result = ledger.rebuild()
                     report["rebuilt"] = True
@@ -770,7 +769,7 @@ class Learner:
         if progress is not None:
             expected = raw.count(b"\n")  # about one line a change in an export aipm wrote
             counted.told = lambda done: progress("Importing changes", done, expected)
-            ledger.progress = lambda done, total: progress("Reading the change logs", done, total)
+            ledger.progress = progress
         added = ledger.import_changes(counted, file.name, replace=replace)
         self.saved = bool(added) or replace
         return Imported(added, name, roadmap.id, counted.count, undoable=ledger.import_marked)

@@ -1420,7 +1420,7 @@ class Repo:
 
         for learner in sorted({learner for learner, _ in self.legacy_folders()}):
             try:
-                migrate_store(self.root, learner)
+                migrate_store(self.root, learner, progress=self.progress)
             except AipmError:
                 continue  # unreadable after all: left untouched, as above
 

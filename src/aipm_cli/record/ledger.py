@@ -95,8 +95,9 @@ class Ledger:
     def files(self) -> list[Path]:
         return logs.log_files(self.changes_dir)
 
-    # Told (bytes read, bytes in all) as a full fold reads the logs: a caller's progress display.
-    progress: Callable[[int, int], None] | None = None
+    # Told (what, done, total) as a full fold reads the logs (bytes) or an old store is migrated: a
+    # caller's progress display.
+    progress: Callable[[str, int, int | None], None] | None = None
 
     def sources(self) -> list[Source]:
         seen = self._progress_seen() if self.progress is not None else None
@@ -119,7 +120,7 @@ class Ledger:
 
         def seen(path: Path, offset: int) -> None:
             read[path] = offset
-            report(sum(read.values()), total)
+            report("Reading the change logs", sum(read.values()), total)
 
         return seen
 
@@ -620,7 +621,7 @@ class Ledger:
         """Turn a schema-1 progress.json into change logs (call with the lock held)."""
         from aipm_cli.record.migrate import migrate_store
 
-        if migrate_store(self.root, self.user):
+        if migrate_store(self.root, self.user, progress=self.progress):
             self._legacy = None
             self._fold = None
 

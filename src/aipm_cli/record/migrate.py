@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -206,11 +207,12 @@ def _checked_changes(path: Path, user: str, roadmap_id: str, progress: Any, crea
         ) from None
 
 
-def migrate_store(root: Path, user: str) -> bool:
+def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | None], None] | None = None) -> bool:
     """Write the change logs of a schema-1 store and move the old file into backups/.
 
     Returns False when there is nothing to migrate. A store that cannot be
-    read raises StoreError and nothing is written.
+    read raises StoreError and nothing is written. `progress(what, done, total)`
+    is told each roadmap migrated (a caller's display).
     """
     from aipm_cli.fs import atomic_write
     from aipm_cli.paths import ensure_private_dir
@@ -219,8 +221,10 @@ def migrate_store(root: Path, user: str) -> bool:
     doc = read_legacy(path)
     if doc is None:
         return False
-    for roadmap_id, progress in sorted(doc.roadmaps.items()):
-        made = _checked_changes(path, user, roadmap_id, progress, doc.created)
+    for number, (roadmap_id, held) in enumerate(sorted(doc.roadmaps.items())):
+        if progress is not None:
+            progress("Migrating the old store", number, len(doc.roadmaps))
+        made = _checked_changes(path, user, roadmap_id, held, doc.created)
         if not made:
             continue
         payload = b"".join(fmt.line(c) for c in made)
@@ -244,4 +248,6 @@ def migrate_store(root: Path, user: str) -> bool:
         logs.fsync_dir(backups)
     path.unlink(missing_ok=True)  # a symlinked store: only the link goes; its target stays where it was
     logs.fsync_dir(path.parent)
+    if progress is not None:
+        progress("Migrating the old store", len(doc.roadmaps), len(doc.roadmaps))
     return True
