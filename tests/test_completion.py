@@ -136,3 +136,35 @@ def test_a_completion_request_imports_no_framework(shell_env: dict[str, str]) ->
     loaded = set(out.stderr.splitlines())
     assert "ai-for-everyone" in out.stdout
     assert not {"typer", "rich", "pydantic", "yaml", "click"} & {m.split(".")[0] for m in loaded}
+
+
+def test_the_completion_table_is_the_cli_s_own() -> None:
+    """Completion reads a table made from the Typer app: every command, subcommand and valued option."""
+    from aipm_cli import command_table
+    from aipm_cli.cli.table import table
+
+    made = table()
+    assert command_table.COMMANDS == made["commands"], (
+        "run: python -m aipm_cli.cli.table > src/aipm_cli/command_table.py"
+    )
+    assert command_table.SUBCOMMANDS == made["subcommands"]
+    assert command_table.VALUED == {tuple(v) for v in made["valued"]}
+
+
+def test_every_command_and_subcommand_is_completed(home: Path, run: Run) -> None:
+    from typer.main import get_command
+
+    from aipm_cli.cli import make_app
+    from aipm_cli.completion import candidates
+
+    assert run("status").exit_code == 0  # a data directory
+    group = get_command(make_app())
+    offered = {value for value, _ in candidates([""], 0)}
+    assert offered == {name for name, c in group.commands.items() if not c.hidden}  # type: ignore[attr-defined]
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        inner = getattr(command, "commands", None)
+        if inner:
+            subs = {value for value, _ in candidates([name, ""], 1)}
+            assert subs == set(inner), name
+    assert {"evidence", "backups", "restore"} <= offered
+    assert {"rename", "remove"} <= {value for value, _ in candidates(["users", ""], 1)}

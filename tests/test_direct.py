@@ -16,7 +16,7 @@ import pytest
 import typer
 
 from aipm_cli.cli import direct, hoist_global_options, reading
-from aipm_cli.cli.app import make_app
+from aipm_cli.cli.typer_app import make_app
 from conftest import Run, invoke_line
 
 
@@ -60,9 +60,14 @@ LINES = [
     ["export"], ["export", "--format", "md"], ["export", "-f", "json"], ["export", "--as-of", "2026-10-02"],
     ["export", "--format", "pdf"], ["--roadmap", "nope", "status"], ["--user", "", "status"],
 ]  # fmt: skip
+# A flag never takes a value, however it is spelled (Typer refuses it: so must the direct path).
+FLAG_VALUES = [
+    ["--debug=1", "status"], ["status", "--debug=1"], ["status", "--json=1"], ["skills", "--full=yes"],
+    ["export", "--full=1"], ["list", "--json=true"],
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("line", LINES, ids=" ".join)
+@pytest.mark.parametrize("line", LINES + FLAG_VALUES, ids=" ".join)
 def test_both_paths_print_the_same(run: Run, line: list[str]) -> None:
     run("start", "ai-for-everyone", "--on", "2026-10-01")
     run("done", "ai-for-everyone", "--on", "2026-10-02")
@@ -70,6 +75,14 @@ def test_both_paths_print_the_same(run: Run, line: list[str]) -> None:
     run("assess", "product-management", "3")
     fast, slow = invoke_line(line), invoke_line(line, direct=False)
     assert (fast.exit_code, fast.stdout, fast.stderr) == (slow.exit_code, slow.stdout, slow.stderr)
+
+
+@pytest.mark.parametrize("line", FLAG_VALUES, ids=" ".join)
+def test_a_flag_with_a_value_is_a_usage_error_on_both_paths(line: list[str]) -> None:
+    for direct_path in (True, False):
+        result = invoke_line(line, direct=direct_path)
+        assert result.exit_code == 2, (direct_path, result.stderr)
+        assert "does not take a value" in result.stderr or "No such option" in result.stderr
 
 
 def test_the_usual_lines_take_the_direct_path() -> None:

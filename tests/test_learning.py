@@ -101,7 +101,7 @@ def test_bad_input_is_a_clean_error_and_changes_nothing(
 def test_config_list_get_set_unset(run: Run, run_json) -> None:  # type: ignore[no-untyped-def]
     assert run_json("config") == {
         "hours_per_week": 8.0, "roadmap": "ai-product-manager", "user": None, "name": None, "headline": None,
-        "links": None,
+        "links": None, "lrs_endpoint": None, "lrs_home_page": None,
     }  # fmt: skip
     assert run("config", "hours_per_week", "6").stderr == "✓ hours_per_week = 6\n"
     assert run("config", "hours_per_week").stdout == "6\n"

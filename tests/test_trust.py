@@ -405,3 +405,13 @@ def test_a_lone_surrogate_in_an_old_store_is_a_clear_error(run: Run, home: Path)
         assert "Traceback" not in result.stderr and "unexpected" not in result.stderr.lower(), (args, result.stderr)
     assert "progress.json" in run("status").stderr + run("done", "ai-for-everyone").stderr
     assert (folder / "progress.json").exists()  # nothing unreadable is overwritten or lost
+
+
+def test_a_backup_with_a_big_reset_restores_onto_a_new_machine_without_asking(run: Run, tmp_path: Path) -> None:
+    x, fresh = machine(tmp_path, "x"), machine(tmp_path, "fresh")
+    assert run("done", "foundation", env=x).exit_code == 0
+    assert run("reset", "phase-1", env=x).exit_code == 0  # many units at once: destructive from elsewhere
+    backup = export_of(run, tmp_path, x, "backup")
+    result = run("import", str(backup), env=fresh)  # nothing here to take out of effect: no question
+    assert result.exit_code == 0, result.stderr
+    assert run("status", "--json", env=fresh).stdout == run("status", "--json", env=x).stdout

@@ -457,3 +457,33 @@ def test_stays_quiet_for_a_machine_joining(tmp_path: Path) -> None:
     result = aipm(c, "sync", "init", str(remote))
     assert "Other machines changed" not in result.stderr
     assert os.listdir(c / LOG_DIR)
+
+
+# --------------------------------------------------------------------------- #
+# The gate at the door: a remote's line that no machine should believe
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda raw: raw.replace(b'"targets"', b'"note":"\\ud800","targets"'), id="lone-surrogate"),
+        pytest.param(lambda raw: raw.replace(raw[raw.index(b'"id":"') + 6 : raw.index(b'"id":"') + 32], b"Z" * 26),
+                     id="forged-maximal-id"),
+        pytest.param(lambda raw: raw.replace(b'"op":"done"', b'"op":"done","op":"reset"'), id="key-twice"),
+    ],
+)  # fmt: skip
+def test_a_remote_line_the_gate_refuses_bricks_no_machine(tmp_path: Path, spoil: object) -> None:
+    remote, a, _b = pair(tmp_path)
+    clone = hostile(tmp_path, remote)
+    theirs = clone / LOG_DIR / "work-b.jsonl"
+    bad = spoil(line(forged("done", "work-b", targets=["user-research"], units=["user-research"])))  # type: ignore[operator]
+    with open(theirs, "ab") as handle:
+        handle.write(bad)
+    push(clone)
+    before = snapshot_files(a)
+    result = aipm(a, "sync", expect=1)
+    assert "not a readable change" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot_files(a) == before  # nothing merged
+    assert aipm(a, "status").exit_code == 0
+    assert aipm(a, "done", "product-strategy").exit_code == 0  # this machine still writes

@@ -222,17 +222,16 @@ class CalendarState:
     cancellation needs (summary, start, end). A cache: unreadable means "no export yet"."""
 
     def __init__(self, path: Path) -> None:
+        from aipm_cli.fs import read_private_file
+
         self.path = path
         self.events: dict[str, dict[str, Any]] = {}
-        try:
-            info = os.lstat(path)
-        except OSError:
-            return
-        if not stat.S_ISREG(info.st_mode):
+        raw = read_private_file(path, limit=64 * 1024 * 1024)  # a private regular file of ours, else none
+        if raw is None:
             return
         try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return
         if isinstance(data, dict) and data.get("format") == STATE_FORMAT and isinstance(data.get("events"), dict):
             self.events = {k: v for k, v in data["events"].items() if isinstance(v, dict) and _valid(v)}

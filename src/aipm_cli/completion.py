@@ -4,8 +4,9 @@ The scripts `aipm completion bash|zsh|fish` prints call `aipm` itself with
 `_AIPM_COMPLETE=<shell>` and `_AIPM_CWORD=<index of the word being completed>`
 and the words of the line as arguments; aipm prints one candidate a line
 (`value<TAB>description`). Ids come from the roadmap in use (a `--roadmap`
-earlier on the line wins), read from the validated-roadmap cache, else from
-the YAML file itself. Completion never writes anything, and prints nothing
+earlier on the line wins), read from the validated-roadmap cache, else
+checked as `status` checks it (a roadmap `status` refuses, an alias bomb
+say, offers nothing). Completion never writes anything, and prints nothing
 when the data directory is empty or broken.
 """
 
@@ -16,40 +17,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COMMANDS = {
-    "status": "dashboard: progress, next up, forecast",
-    "list": "the roadmap as a tree with status marks",
-    "show": "one item, module or phase in full",
-    "next": "what to do next",
-    "log": "every change, newest first",
-    "start": "mark items as in progress",
-    "done": "mark items as done",
-    "skip": "skip items",
-    "reset": "set items back to not started",
-    "undo": "revert the last change",
-    "redo": "bring back what undo reverted",
-    "note": "add a note",
-    "skills": "your skill ratings and coverage",
-    "assess": "rate yourself 1-5 on a skill area",
-    "plan": "a dated study plan for what is left",
-    "export": "a progress report",
-    "import": "add the changes of a JSON export",
-    "roadmap": "manage roadmap definitions",
-    "config": "show or change settings",
-    "users": "the learners here",
-    "doctor": "check the data directory",
-    "sync": "the same progress on every machine, through git",
-    "cohort": "one report across many learners",
-    "completion": "print a shell completion script",
-    "tui": "walk the roadmap and mark items with a key",
+from aipm_cli import command_table
+
+# Every command and subcommand, and the options that take a value: made from the CLI's own commands
+# (aipm_cli/cli/table.py; a test holds the file to what it makes).
+COMMANDS = command_table.COMMANDS
+SUBCOMMANDS: dict[str, dict[str, str]] = {
+    **command_table.SUBCOMMANDS,
+    "completion": dict.fromkeys(("bash", "zsh", "fish"), ""),  # the shells (an argument, not subcommands)
 }
-SUBCOMMANDS = {
-    "roadmap": {"list": "bundled and own roadmaps", "show": "every phase, module and item",
-                "use": "make it the default", "validate": "check a roadmap file", "schema": "the JSON Schema"},
-    "sync": {"init": "make the data directory a git repository"},
-    "cohort": {"report": "one report across a cohort"},
-    "completion": {"bash": "", "zsh": "", "fish": ""},
-}  # fmt: skip
 ITEM_COMMANDS = ("start", "done", "skip", "reset", "show", "note")
 GLOBAL_VALUE = {"--user": "learner", "-u": "learner", "--roadmap": "roadmap", "-r": "roadmap"}
 STATUSES = ["not_started", "in_progress", "done", "skipped"]
@@ -178,21 +154,8 @@ def candidates(words: list[str], cword: int) -> list[tuple[str, str]]:
     return []
 
 
-# Options that take a value, per command (flags that do not are left out).
-_VALUED = {
-    "--on", "--note", "-m", "--evidence", "-e", "--reason", "--credential", "--expires", "--format", "-f",
-    "--output", "-o", "--as-of", "--since", "--until", "--limit", "-n", "--count", "--hours-per-week", "-w",
-    "--start", "--ics", "--phase", "-p", "--module", "--kind", "-k", "--status", "-s", "--stuck-weeks",
-    "--inactive-days", "--by", "--remind", "--blocks", "--remove",
-}  # fmt: skip
-
-
 def _takes_value(command: str, option: str) -> bool:
-    if option == "--status":
-        return command == "list"
-    if option == "-m":
-        return True
-    return option in _VALUED
+    return (command, option) in command_table.VALUED
 
 
 def _filter(found: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
@@ -219,30 +182,39 @@ def _roadmaps(home: Path) -> list[tuple[str, str]]:
 
 
 def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
-    """The validated document of the roadmap in use (cache), else the YAML file read as it is."""
+    """The validated document of the roadmap in use: from the cache, else checked as `status` checks it
+    (the same bounded loader and validation; nothing is written). None when it is not a valid roadmap."""
     import json
 
     from aipm_cli import finding
+    from aipm_cli.errors import AipmError
 
     if spec is None:
+        from aipm_cli.config import MAX_SETTINGS_BYTES
+        from aipm_cli.fs import read_regular_file
+
         try:
-            spec = json.loads((home / "config.json").read_text()).get("roadmap")
-        except (OSError, ValueError, AttributeError):
+            spec = json.loads(read_regular_file(home / "config.json", MAX_SETTINGS_BYTES)).get("roadmap")
+        except (OSError, ValueError, AttributeError, RecursionError):
             spec = None
-    path = finding.find(spec or finding.DEFAULT_ROADMAP, home / "roadmaps")
-    data = finding.read_roadmap_bytes(path)
-    document = finding._read_cache(finding._cache_path(data, home / "cache"))
-    if isinstance(document, dict):
-        return document
-    from aipm_cli.shipped import document as shipped_document
+        if not isinstance(spec, str):
+            spec = None
+    try:
+        path = finding.find(spec or finding.DEFAULT_ROADMAP, home / "roadmaps")
+        data = finding.read_roadmap_bytes(path)
+        document = finding._read_cache(finding._cache_path(data, home / "cache"))
+        if isinstance(document, dict):
+            return document
+        from aipm_cli.shipped import document as shipped_document
 
-    document = shipped_document(data)
-    if document is not None:
-        return document
-    import yaml  # not validated yet: read it as it is (never written anywhere)
+        document = shipped_document(data)  # a bundled roadmap's validated data, shipped in the package
+        if document is not None:
+            return document
+        from aipm_cli.catalog import parse_roadmap_text
 
-    loaded = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
-    return loaded if isinstance(loaded, dict) else None
+        return dict(parse_roadmap_text(data, str(path), cache_dir=None).data())
+    except AipmError:  # not a roadmap `status` would use: nothing to offer
+        return None
 
 
 def _ids(home: Path, spec: str | None) -> list[tuple[str, str, str]]:

@@ -12,6 +12,10 @@ from aipm_cli.paths import check_user_name, ensure_private_dir
 from aipm_cli.plaindata import plain
 
 MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few lines; more is not ours
+# Weekly study hours: half an hour a week already puts a whole roadmap decades away; more than
+# 100 is not a study plan. Outside these the forecast's dates would leave the calendar.
+MIN_HOURS_PER_WEEK = 0.5
+MAX_HOURS_PER_WEEK = 100
 
 
 @plain(frozen=True)
@@ -30,6 +34,8 @@ SETTINGS = {
         Setting("name", "your name at the top of reports (default: the learner id)", None),
         Setting("headline", "one line under your name in reports, e.g. 'Aspiring AI product manager'", None),
         Setting("links", "links in reports: 'LinkedIn=https://...,GitHub=https://...' (http/https only)", None),
+        Setting("lrs_endpoint", "your school's Learning Record Store (its xAPI endpoint URL) for `aipm lrs`", None),
+        Setting("lrs_home_page", "the home page of your account at school (the xAPI actor's account)", None),
     )
 }
 MAX_LINKS = 6
@@ -97,8 +103,11 @@ def parse_value(key: str, text: str) -> Any:
             raise InputError(
                 f"'{excerpt(text)}' is not a number of hours.", "Give the hours you study a week, e.g. 6 or 7.5."
             ) from None
-        if not 0 < hours <= 100:
-            raise InputError(f"{excerpt(text)} hours a week is out of range.", "Give a number above 0 and at most 100.")
+        if not MIN_HOURS_PER_WEEK <= hours <= MAX_HOURS_PER_WEEK:  # NaN fails this too
+            raise InputError(
+                f"{excerpt(text)} hours a week is out of range.",
+                f"Give a number from {MIN_HOURS_PER_WEEK:g} to {MAX_HOURS_PER_WEEK:g}.",
+            )
         return hours
     if key == "user":
         return check_user_name(text)
@@ -107,6 +116,15 @@ def parse_value(key: str, text: str) -> Any:
     if key == "links":
         # Kept as the text it was given in (normalised), so the settings file stays hand-editable.
         return ",".join(f"{label}={url}" for label, url in parse_links(text))
+    if key in ("lrs_endpoint", "lrs_home_page"):
+        from aipm_cli.urls import is_http_url
+
+        if not is_http_url(text.strip()) or len(text.strip()) > 500:
+            raise InputError(
+                f"'{excerpt(text)}' is not an http(s) URL.",
+                "Give the full address, e.g. https://lrs.example.edu/xAPI/.",
+            )
+        return text.strip()
     if not text.strip():
         raise InputError("The roadmap setting cannot be empty.", "Give a roadmap id or a path to a roadmap file.")
     return text.strip()
@@ -133,22 +151,44 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
+def _ignored(path: Path, key: str, value: Any, exc: InputError) -> str:
+    """One sentence on a stored value that cannot be used (the value quoted as JSON: escaped, cut short)."""
+    try:
+        shown = excerpt(json.dumps(value, ensure_ascii=True), 40)
+    except (ValueError, TypeError, RecursionError):
+        shown = "a value"
+    why = (exc.hint or exc.message).rstrip(".")
+    why = why[:1].lower() + why[1:]
+    default = SETTINGS[key].default
+    if key == "user":
+        using = "your login name is used"
+    elif default is None:
+        using = "it is left out"
+    else:
+        using = f"the default {default:g} is used" if isinstance(default, float) else f"the default {default} is used"
+    return f"{path}: the {key} setting {shown} cannot be used ({why}); {using}. Set it with `aipm config {key} VALUE`."
+
+
 class Config:
-    """The settings file; keys this aipm does not know are kept as they are."""
+    """The settings file; keys this aipm does not know are kept as they are.
+
+    Every value is checked when it is read, as when it is set: a value that
+    would be refused on the command line (hand-edited, or from another
+    version) is ignored, its default is used, and `problems` says so (one
+    sentence each, for the caller to show as a warning and for `doctor`).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.values: dict[str, Any] = {}
+        self.problems: list[str] = []
         data = _read(path)
         for key, value in data.items():
             if key in SETTINGS and value is not None:
                 try:
                     self.values[key] = parse_value(key, value if isinstance(value, str) else json.dumps(value))
                 except InputError as exc:
-                    raise StoreError(
-                        f"The settings file {path} has a bad value for {key}: '{excerpt(value)}'.",
-                        exc.hint or "Fix it with `aipm config`, or delete the file to go back to the defaults.",
-                    ) from None
+                    self.problems.append(_ignored(path, key, value, exc))
 
     def get(self, key: str) -> Any:
         return self.values.get(check_key(key), SETTINGS[key].default)
@@ -177,5 +217,9 @@ class Config:
         except Timeout:
             raise StoreError(f"Another aipm is changing {self.path}.", "Try again in a moment.") from None
         except OSError as exc:
-            raise StoreError(f"Cannot write the settings file {self.path}: {exc.strerror}.") from None
+            from aipm_cli.fs import write_hint
+
+            raise StoreError(
+                f"Cannot write the settings file {self.path}: {exc.strerror}. Nothing was changed.", write_hint(exc)
+            ) from None
         return value

@@ -110,9 +110,10 @@ def _own_ref(path: Path, cache_dir: Path) -> RoadmapRef:
     name as id, so it can still be named and its problems shown.
     """
     from aipm_cli.errors import AipmError
+    from aipm_cli.fs import read_private_file, read_regular_file
 
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_ROADMAP_BYTES)  # never a FIFO, never a file without end
     except OSError as exc:
         return RoadmapRef(path.stem, path, "own", f"cannot read it: {exc.strerror}")
     cached = _cache_path(data, cache_dir)
@@ -121,10 +122,9 @@ def _own_ref(path: Path, cache_dir: Path) -> RoadmapRef:
         return RoadmapRef(document["id"], path, "own")
     # A file already found invalid (these very bytes) is not validated again on every command.
     refused = cached.with_suffix(".invalid")
-    try:
-        return RoadmapRef(path.stem, path, "own", refused.read_text("utf-8")[:500] or "not a valid roadmap")
-    except (OSError, UnicodeDecodeError):
-        pass
+    noted = read_private_file(refused, limit=64 * 1024)  # ours and private only: a FIFO planted here is skipped
+    if noted is not None:
+        return RoadmapRef(path.stem, path, "own", noted.decode("utf-8", "replace")[:500] or "not a valid roadmap")
     try:
         from aipm_cli.catalog import parse_roadmap_text
 
@@ -136,7 +136,7 @@ def _own_ref(path: Path, cache_dir: Path) -> RoadmapRef:
 
             ensure_private_dir(refused.parent)
             atomic_write(refused, exc.message.encode("utf-8"))
-        except OSError:
+        except (OSError, AipmError):  # a full disk, or something planted in the cache that is not a file
             pass  # only speed is lost
         return RoadmapRef(path.stem, path, "own", exc.message)
     return RoadmapRef(roadmap.id, path, "own")

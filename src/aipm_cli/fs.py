@@ -9,8 +9,9 @@ Two kinds of writes, two rules:
   keeps its mode (through a symlink, the target keeps it); a new file gets
   the mode the umask allows.
 - `atomic_write` is for aipm's own data (stores, settings, caches): a
-  private (0600) file replaced atomically, and never a file that is not a
-  regular file.
+  private (0600) file replaced atomically, never a file that is not a
+  regular file, and never written through a symlink planted at its path
+  (the link itself is replaced).
 
 `make_private_dir` creates folders 0700 whatever the umask and never changes
 the mode of a folder that already exists.
@@ -20,6 +21,7 @@ Only the standard library is imported here: every command may need it.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -107,16 +109,18 @@ def _replace(
     fsync_dir(target.parent)
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, follow_symlinks: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, follow_symlinks: bool = False) -> None:
     """Replace aipm's own file `path` with `data` atomically, as a private file.
 
     A temporary file in the same folder is written, fsynced, given `mode`
     (whatever the umask) and renamed over the file, then the folder is
     fsynced: a kill at any moment leaves the old file or the new one. A
-    symlink is followed (its target is replaced) unless `follow_symlinks` is
-    false, when the link itself is replaced. A path that names anything but
-    a regular file (a FIFO, a device, a socket, a folder) is refused with
-    StoreError and left as it is.
+    symlink at `path` is replaced itself, never written through: in a data
+    directory someone else can write to, a planted link would otherwise make
+    aipm overwrite a file outside it (with `follow_symlinks`, for a file
+    the learner pointed at on purpose, its target is replaced). A path that
+    names anything but a regular file (a FIFO, a device, a socket, a folder)
+    is refused with StoreError and left as it is.
     """
     target = Path(os.path.realpath(path)) if follow_symlinks else Path(os.path.abspath(path))
     try:
@@ -212,6 +216,21 @@ def _cannot_write(path: Path, exc: OSError, option: str) -> InputError:
     )
 
 
+_WRITE_HINTS = {
+    errno.ENOSPC: "Free some space on that disk, then run the command again.",
+    errno.EDQUOT: "Free some space within your disk quota, then run the command again.",
+    errno.EROFS: "That folder is on a read-only file system: remount it writable, or set AIPM_HOME to another folder.",
+    errno.EACCES: "Check that you may write to that folder (its owner and mode).",
+    errno.EPERM: "Check that you may write to that folder (its owner, mode and attributes).",
+    errno.ELOOP: "A symbolic link stands where aipm keeps that file: delete the link (aipm makes the file again).",
+}
+
+
+def write_hint(exc: OSError) -> str | None:
+    """What to do about a write the system refused (a full disk, a read-only place...), or None."""
+    return _WRITE_HINTS.get(exc.errno or 0)
+
+
 def make_private_dir(path: Path) -> None:
     """Create `path` and any missing parents as folders only their owner can use (0700).
 
@@ -248,21 +267,31 @@ class NotReadable(OSError):
     """A path aipm will not read: not a regular file, or over its size limit (strerror says which)."""
 
 
-def read_regular_file(path: Path, limit: int) -> bytes:
+def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -> bytes:
     """The bytes of a regular file of at most `limit` bytes.
 
     Never waits and never reads forever: a FIFO, device or socket is refused
     before a byte is read (NotReadable, an OSError whose strerror says what
-    the path is), and so is a file over `limit` bytes. Other OSErrors
+    the path is), and so is a file over `limit` bytes. Without
+    `follow_symlinks`, a symlink at `path` is refused too (a file only aipm
+    writes, where a link can only have been planted). Other OSErrors
     (FileNotFoundError, PermissionError...) pass through.
     """
-    found = os.stat(path)
+    found = os.stat(path) if follow_symlinks else os.lstat(path)
     if stat.S_ISDIR(found.st_mode):
         raise IsADirectoryError(21, "it is a folder", str(path))
+    if stat.S_ISLNK(found.st_mode):
+        raise NotReadable(0, "it is a symbolic link, not a regular file", str(path))
     if not stat.S_ISREG(found.st_mode):
         raise NotReadable(0, f"it is {kind_of(found.st_mode)}, not a regular file", str(path))
     # O_NONBLOCK: if it was swapped for a FIFO since the stat, opening it must not wait.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # swapped for a link since the lstat
+            raise NotReadable(0, "it is a symbolic link, not a regular file", str(path)) from None
+        raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -276,6 +305,26 @@ def read_regular_file(path: Path, limit: int) -> bytes:
         return data
     finally:
         os.close(fd)
+
+
+def read_device_file(path: Path) -> tuple[str | None, str]:
+    """The stripped text of a data directory's `device` file, and why it could not be read.
+
+    (None, "") when there is no such file; ("", ": it is a FIFO...") when it
+    is not a small regular file of UTF-8 text (never waited on, never read
+    whole when it is huge, never followed when it is a symlink: a device id
+    that someone else's file supplied would be copied into every change).
+    """
+    try:
+        raw = read_regular_file(path, 4096, follow_symlinks=False)
+    except FileNotFoundError:
+        return None, ""
+    except OSError as exc:
+        return "", f": {exc.strerror or exc}"
+    try:
+        return raw.decode("utf-8").strip(), ""
+    except UnicodeDecodeError:
+        return "", ": it is not text"
 
 
 def _size(count: int) -> str:

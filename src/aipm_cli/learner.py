@@ -473,7 +473,7 @@ class Learner:
             raise InputError(
                 f"There is already a learner called '{new}'.", "Choose another name, or remove that learner first."
             )
-        with self._learner_locked(old):
+        with _refused_move(f"rename the learner '{old}'"), self._learner_locked(old):
             os.rename(folder, target)
         self._forget_cache(old)
         # The learner your commands use follows the rename, wherever that name came from (the
@@ -490,14 +490,15 @@ class Learner:
         self._refuse_when_synced("removed")
         folder = self._existing_learner(check_user_name(name))
         stamp = self.now().astimezone(UTC).strftime("%Y%m%dT%H%M%S")
-        ensure_private_dir(self.backups_dir)
-        backup = self.backups_dir / f"learner-{name}-{stamp}"
-        number = 1
-        while backup.exists():
-            number += 1
-            backup = self.backups_dir / f"learner-{name}-{stamp}-{number}"
-        with self._learner_locked(name):
-            os.rename(folder, backup)
+        with _refused_move(f"move the learner '{name}' into {self.backups_dir}"):
+            ensure_private_dir(self.backups_dir)
+            backup = self.backups_dir / f"learner-{name}-{stamp}"
+            number = 1
+            while backup.exists():
+                number += 1
+                backup = self.backups_dir / f"learner-{name}-{stamp}-{number}"
+            with self._learner_locked(name):
+                os.rename(folder, backup)
         self._forget_cache(name)
         return {"user": name, "backup": backup.name, "path": str(backup)}
 
@@ -563,8 +564,9 @@ class Learner:
             )
         from aipm_cli.paths import ensure_private_dir
 
-        ensure_private_dir(self.layout.learners)
-        os.rename(backup["path"], target)
+        with _refused_move(f"bring back {backup['name']}"):
+            ensure_private_dir(self.layout.learners)
+            os.rename(backup["path"], target)
         self._forget_cache(user)
         return {"user": user, "backup": backup["name"], "folder": str(target)}
 
@@ -616,6 +618,7 @@ class Learner:
             problems.append(exc.message)
         try:
             report["settings"] = {k: self.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
+            problems.extend(self.config.problems)
         except AipmError as exc:
             problems.append(exc.message)
         from aipm_cli import finding
@@ -834,11 +837,26 @@ class _Counted:
             yield item
 
 
+@contextmanager
+def _refused_move(what: str) -> Iterator[None]:
+    """A learner's folder that the system would not move (a read-only or full disk): one clear error."""
+    try:
+        yield
+    except OSError as exc:
+        from aipm_cli.errors import StoreError
+        from aipm_cli.fs import write_hint
+
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise StoreError(
+            f"Cannot {what}: {exc.strerror or exc}{where}. Nothing was changed.", write_hint(exc)
+        ) from None
+
+
 def _backup_user(name: str) -> str:
     """'learner-ada-20261124T100000' (or '...-2') -> 'ada'."""
     import re
 
-    match = re.match(r"^learner-(.+)-\d{8}T\d{6}(?:-\d+)?$", name)
+    match = re.fullmatch(r"learner-(.+)-\d{8}T\d{6}(?:-\d+)?", name)
     return match.group(1) if match else name.removeprefix("learner-")
 
 

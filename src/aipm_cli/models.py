@@ -25,11 +25,11 @@ Kind = Literal["course", "resource", "topic", "exercise", "project", "certificat
 Priority = Literal["core", "recommended", "optional"]
 LinkType = Literal["course", "article", "video", "book", "official", "community", "tool", "other"]
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # used with fullmatch: `$` accepts a trailing newline
 
 
 def _slug(value: str) -> str:
-    if not _SLUG.match(value):
+    if not _SLUG.fullmatch(value):
         suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
         hint = f" (e.g. '{suggestion}')" if suggestion else ""
         raise ValueError(f"'{value}' is not a valid id: use lowercase letters, digits and single hyphens{hint}")

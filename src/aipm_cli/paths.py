@@ -9,7 +9,7 @@ from pathlib import Path
 from aipm_cli.errors import InputError
 
 APP_NAME = "aipm"
-_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # whole names only: fullmatch, never match
 
 
 def data_dir() -> Path:
@@ -35,8 +35,13 @@ def default_user_name() -> str:
 
 
 def check_user_name(name: str) -> str:
-    """A learner name must be usable as a single file-name component."""
-    if not _USER_NAME.match(name) or name in {".", ".."}:
+    """A learner name must be usable as a single file-name component.
+
+    The one check of a learner name, wherever it comes from (an option, a
+    setting, a folder another machine synced): the whole text must match
+    (`$` would also accept a name ending in a newline).
+    """
+    if not isinstance(name, str) or not _USER_NAME.fullmatch(name) or name in {".", ".."}:
         raise InputError(
             f"'{name}' is not a usable learner name.",
             "Use letters, digits, '.', '_' or '-' (no spaces or slashes), at most 64 characters.",

@@ -13,6 +13,7 @@ from typing import Any
 from aipm_cli.errors import StoreError
 
 SCHEMA_VERSION = 1  # the last schema of the one-file store
+MAX_STORE_BYTES = 512 * 1024 * 1024  # the first release kept everything in one file; far more is not a store
 
 
 def _unreadable(path: Path, why: str) -> StoreError:
@@ -77,8 +78,12 @@ class Store:
         self.user = user
 
     def read_raw(self) -> bytes | None:
+        """The file's bytes, or None when there is none. Only a regular file of at most
+        MAX_STORE_BYTES is read: a FIFO or device in its place is refused before a byte is read."""
+        from aipm_cli.fs import read_regular_file
+
         try:
-            return self.path.read_bytes()
+            return read_regular_file(self.path, MAX_STORE_BYTES)
         except FileNotFoundError:
             return None
         except IsADirectoryError:

@@ -1,6 +1,6 @@
 """The `aipm` command line: which command runs, and how.
 
-The Typer app is in cli/app.py; the usual read command lines run without it
+The Typer app is in cli/typer_app.py; the usual read command lines run without it
 (cli/direct.py). `from aipm_cli.cli import app` gets the whole Typer app.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 # Which module registers each command. `aipm` builds only the command it runs
 # (Typer inspects every registered command's parameters on each run);
 # `--help` and anything unknown get them all.
-MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "shellcomp", "tui")
+MODULES = ("views", "track", "learning", "reports", "roadmaps", "admin", "cohort", "sync", "lrs", "shellcomp", "tui")
 COMMANDS = {
     **dict.fromkeys(("status", "list", "show", "next", "log"), "views"),
     **dict.fromkeys(("start", "done", "skip", "reset", "undo", "redo", "note", "evidence"), "track"),
@@ -20,6 +20,7 @@ COMMANDS = {
     **dict.fromkeys(("config", "users", "doctor", "backups", "restore"), "admin"),
     "cohort": "cohort",
     "sync": "sync",
+    "lrs": "lrs",
     "completion": "shellcomp",
     "tui": "tui",
 }
@@ -50,13 +51,13 @@ def __getattr__(name: str) -> Any:
     # `from aipm_cli.cli import app` (tests, completion, other tools) gets every command;
     # `main()` builds only the one it runs, so running aipm never pays for the others.
     if name == "app":
-        from aipm_cli.cli.app import make_app
+        from aipm_cli.cli.typer_app import make_app
 
         built = make_app()
         globals()["app"] = built
         return built
     if name == "make_app":
-        from aipm_cli.cli.app import make_app
+        from aipm_cli.cli.typer_app import make_app
 
         return make_app
     raise AttributeError(name)
@@ -134,6 +135,6 @@ def run(argv: list[str], direct: bool = True) -> None:
         code = run_read(args)
         if code is not None:
             sys.exit(code)
-    from aipm_cli.cli.app import make_app
+    from aipm_cli.cli.typer_app import make_app
 
     make_app(command_name(args))(args=args, prog_name="aipm")

@@ -20,7 +20,7 @@ def users(ctx: typer.Context, json: JsonOpt = False) -> None:
     if ctx.invoked_subcommand is not None:
         return
     app = ctx.obj
-    roadmap = app.roadmap
+    roadmap = app.learner.roadmap
     found = app.learner.users()
     if json:
         app.emit_json({"roadmap": roadmap.id, "users": found})
@@ -195,7 +195,7 @@ def config(
     from aipm_cli.config import SETTINGS, check_key
 
     app = ctx.obj
-    cfg = app.config
+    cfg = app.learner.config
     if key is None:
         if unset:
             raise usage_error(

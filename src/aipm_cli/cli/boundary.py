@@ -40,6 +40,16 @@ def unexpected(exc: BaseException, saved: bool) -> list[str]:
     """What to say about an error aipm did not expect (the traceback only with --debug)."""
     from aipm_cli.errors import excerpt
 
+    if isinstance(exc, OSError):
+        from aipm_cli.fs import write_hint
+
+        hint = write_hint(exc)
+        if hint is not None:  # a full disk, a read-only place: not a bug, and the learner can act on it
+            where = f"{exc.filename}: " if exc.filename else ""
+            return [
+                f"{excerpt(where, 300)}{exc.strerror or exc}.",
+                ("Your change was saved before the error. " if saved else "") + hint,
+            ]
     return [
         f"aipm hit an unexpected error: {type(exc).__name__}: {excerpt(str(exc), 200)}",
         ("Your change was saved before the error. " if saved else "Nothing was saved. ")

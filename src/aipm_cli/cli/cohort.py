@@ -30,13 +30,13 @@ cohort = typer.Typer(
 def report(
     ctx: typer.Context,
     sources: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             metavar="SOURCE...",
             help="JSON exports, folders of exports, aipm data directories (e.g. a sync repository's clone).",
             show_default=False,
         ),
-    ],
+    ] = None,
     roadmap: Annotated[
         str | None,
         typer.Option("--roadmap", "-r", metavar="ID|PATH", help="The roadmap to report on (default: the one in use)."),
@@ -71,11 +71,21 @@ def report(
     by: Annotated[
         str, typer.Option("--by", metavar="learner|item", help="CSV rows: one per learner, or per learner and item.")
     ] = "learner",
+    lrs: Annotated[
+        str | None,
+        typer.Option(
+            "--lrs",
+            metavar="URL",
+            help="Also read the learners from this Learning Record Store (credentials from AIPM_LRS_USER and"
+            " AIPM_LRS_SECRET; see `aipm lrs pull`).",
+        ),
+    ] = None,
 ) -> None:
     """One report across a cohort of learners.
 
     Reads learners' JSON exports and aipm data directories (never writing to
-    them); a learner found in several sources is counted once. Sources that
+    them), and with --lrs the statements aipm wrote to a Learning Record
+    Store; a learner found in several sources is counted once. Sources that
     cannot be read are named, and the exit code is then 1.
     """
     from importlib import import_module
@@ -95,9 +105,18 @@ def report(
         raise usage_error(f"'{by}' is not a choice; use learner or item.", "--by")
     if by == "item" and fmt != "csv":
         raise usage_error("--by item is for the CSV format; add --format csv.", "--by")
-    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
+    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    sources = list(sources or [])
+    if not sources and lrs is None:
+        raise usage_error("Give the sources to read (exports, folders, data directories), or --lrs URL.")
+    if lrs is not None:
+        from aipm_cli.cli.lrs import _say_set_aside, pull_into_index
 
-    spec = roadmap or app.roadmap_spec
+        pulled = pull_into_index(app, lrs)
+        _say_set_aside(app, pulled)
+        sources.append(pulled.index)
+
+    spec = roadmap or app.learner.roadmap_spec
     path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
     # A source may be this data directory itself: then not even the roadmap cache is written.
     home = app.layout.root.resolve()
@@ -106,9 +125,9 @@ def report(
         catalog.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
     )
     options = Options(
-        today=app.today(),
+        today=app.learner.today(),
         as_of=day,
-        hours_per_week=app.hours_per_week(),
+        hours_per_week=app.learner.hours_per_week(),
         stuck_weeks=stuck_weeks,
         inactive_days=inactive_days,
         with_notes=with_notes,
@@ -117,7 +136,7 @@ def report(
     from aipm_cli.cli.longwork import long_work
 
     with long_work(fmt == "json" and output is None) as progress:
-        summary = build(chosen, sources, options, app.now(), progress=progress)
+        summary = build(chosen, sources, options, app.learner.now(), progress=progress)
     module = import_module(RENDERERS[fmt])
     if fmt == "text" and output is None:
         app.show(module.view, summary)

@@ -121,6 +121,7 @@ class App:
         """
         from aipm_cli.fs import write_output
 
+        self.warn()
         if str(path) == "-":
             from aipm_cli.render.safe import for_terminal, is_terminal
 
@@ -148,6 +149,7 @@ class App:
 
         from aipm_cli.render.safe import message as safe_message
 
+        self.warn()
         self.err.print(message if isinstance(message, Text) else safe_message(message), soft_wrap=True)
 
     def say_plain(self, message: str) -> None:
@@ -175,12 +177,6 @@ class App:
         learner.debug = self.debug
         return learner
 
-    def __getattr__(self, name: str) -> Any:
-        # Everything that is not output belongs to the core service.
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.learner, name)
-
     @property
     def saved(self) -> bool:
         return "learner" in self.__dict__ and self.learner.saved
@@ -190,14 +186,19 @@ class App:
         self.learner.saved = value
 
     def warn(self) -> None:
-        """Print the core's new warnings (lines it could not read) on stderr, once each."""
+        """Print the core's new warnings (settings it ignored, lines it could not read) on stderr, once each."""
         if "learner" not in self.__dict__:
             return
+        if not self._config_warned and "config" in self.learner.__dict__:
+            self._config_warned = True
+            for problem in self.learner.config.problems:
+                self.say_plain(f"Warning: {problem}")
         for warning in self.learner.warnings[self._warned :]:
             self.say_plain(f"Warning: {warning}. Run `aipm doctor`.")
         self._warned = len(self.learner.warnings)
 
     _warned = 0
+    _config_warned = False
 
 
 def _json_dumper() -> Any:

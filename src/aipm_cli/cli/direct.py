@@ -60,6 +60,7 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
             **dict.fromkeys(("--format", "-f"), ("fmt", TEXT)),
             "--as-of": ("as_of", TEXT),
             "--full": ("full", FLAG),
+            "--with-notes": ("with_notes", FLAG),
         },
         (),
     ),

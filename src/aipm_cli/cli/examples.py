@@ -55,10 +55,14 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
     ("cohort",): ["aipm cohort report exports/"],
     ("cohort", "report"): [
         "aipm cohort report exports/",
-        "aipm cohort report ada.json sam.json -o cohort.html",
         "aipm cohort report ~/cohort-repo --format csv --by item",
+        "aipm cohort report --lrs https://lrs.example.edu/xAPI/ -o cohort.html",
     ],
     ("sync",): ["aipm sync", "aipm sync --status"],
+    ("lrs",): ["aipm lrs push", "aipm lrs status", "aipm lrs pull --endpoint https://lrs.example.edu/xAPI/"],
+    ("lrs", "pull"): ["aipm lrs pull", "aipm lrs pull --endpoint https://lrs.example.edu/xAPI/ --again"],
+    ("lrs", "push"): ["aipm lrs push", "aipm lrs push --endpoint https://lrs.example.edu/xAPI/"],
+    ("lrs", "status"): ["aipm lrs status", "aipm lrs status --json"],
     ("tui",): ["aipm tui", "aipm tui --user sam"],
     ("completion",): [
         'aipm completion bash   # then: eval "$(aipm completion bash)" in ~/.bashrc',

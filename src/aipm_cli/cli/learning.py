@@ -50,7 +50,7 @@ def assess(
 
     app = ctx.obj
     option_value("LEVEL", parse_level, level)  # a level that is not 1-5 is a usage error
-    day = option_value("--on", parse_date, on, app.today()) if on else None
+    day = option_value("--on", parse_date, on, app.learner.today()) if on else None
     done = app.learner.assess(skill, level, day, note)
     change = "" if done.before is None else f" (was {done.before})"
     app.say(f"[green]✓[/] {escape(done.title)}: {done.level} {LEVELS[done.level][0]}{change}.")

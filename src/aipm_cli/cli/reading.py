@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from aipm_cli.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from aipm_cli.cli.context import App
     from aipm_cli.plain import Roadmap
 
@@ -107,8 +109,8 @@ def list_items(
     wanted_kind = _choice(kind, KINDS, "kind")
     wanted_status = _choice(status, STATUSES, "status")
     # Only these two filters need the roadmap itself (to resolve a prefix or title).
-    phase_id = _phase_or_module(app.roadmap, phase, "phase") if phase else None
-    module_id = _phase_or_module(app.roadmap, module, "module") if module else None
+    phase_id = _phase_or_module(app.learner.roadmap, phase, "phase") if phase else None
+    module_id = _phase_or_module(app.learner.roadmap, module, "module") if module else None
     selected = [
         r
         for r in app.learner.rows()
@@ -168,8 +170,12 @@ def log(
 ) -> None:
     from aipm_cli.dates import parse_date
 
-    start = option_value("--since", parse_date, since, app.today(), what="date") if since else None
-    end = option_value("--until", parse_date, until, app.today(), allow_future=True, what="date") if until else None
+    start = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
+    end = (
+        option_value("--until", parse_date, until, app.learner.today(), allow_future=True, what="date")
+        if until
+        else None
+    )
     changes = app.learner.log(start, end, limit)
     # Streams: the first changes are out at once, however long the history.
     if json:
@@ -197,7 +203,7 @@ def skills(app: App, full: bool = False, json: bool = False) -> None:
     from aipm_cli.skills import skills_view
     from aipm_cli.summary import to_data
 
-    views = skills_view(app.roadmap, app.read_state())
+    views = skills_view(app.learner.roadmap, app.learner.read_state())
     if json:
         app.emit_json(to_data(views))
         return
@@ -233,38 +239,40 @@ def plan(
             "Choose one of --blocks and --hours-per-week.", "With --blocks, the blocks' total is the weekly hours."
         )
     first = (
-        option_value("--start", parse_date, start, app.today(), allow_future=True, what="start date")
+        option_value("--start", parse_date, start, app.learner.today(), allow_future=True, what="start date")
         if start
-        else app.today()
+        else app.learner.today()
     )
     events: list[Any] = []
     if weekly is not None:
         from aipm_cli.calendar import block_events, weekly_hours
 
         hours = weekly_hours(weekly)
-        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
-        events, schedule = block_events(schedule, app.roadmap, app.user, weekly)
+        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours)
+        events, schedule = block_events(schedule, app.learner.roadmap, app.learner.user, weekly)
     else:
         if hours_per_week is not None:
             from aipm_cli.config import parse_value
 
             hours = option_value("--hours-per-week", parse_value, "hours_per_week", hours_per_week)
         else:
-            hours = app.hours_per_week()
-        schedule = make_plan(app.roadmap, app.read_state(), first, hours)
+            hours = app.learner.hours_per_week()
+        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours)
         if ics is not None:
             from aipm_cli.calendar import day_events
 
-            events = day_events(schedule, app.roadmap, app.user)
+            events = day_events(schedule, app.learner.roadmap, app.learner.user)
     cancelled = 0
     if ics is not None:
         from aipm_cli.calendar import CalendarState, to_ics
 
-        state = CalendarState(app.layout.cache / "calendar" / f"{app.user}.json")
-        text = to_ics(events, app.roadmap, app.user, app.now(), reminders=reminders, state=state)
+        state = CalendarState(app.layout.cache / "calendar" / f"{app.learner.user}.json")
+        text = to_ics(
+            events, app.learner.roadmap, app.learner.user, app.learner.now(), reminders=reminders, state=state
+        )
         app.write_file(ics, text.encode(), "--ics", "ics")
         state.save()
-        ours = [e for e in state.events.values() if e["roadmap"] == app.roadmap.id]
+        ours = [e for e in state.events.values() if e["roadmap"] == app.learner.roadmap.id]
         cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
     if json:
         app.emit_json(to_data(schedule))
@@ -279,19 +287,30 @@ def plan(
 
 
 def export(
-    app: App, fmt: str | None = None, output: Path | None = None, as_of: str | None = None, full: bool = False
+    app: App,
+    fmt: str | None = None,
+    output: Path | None = None,
+    as_of: str | None = None,
+    full: bool = False,
+    with_notes: bool = False,
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.render.exporters import exporter
     from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of
 
-    fmt = report_format(fmt, output, FORMATS, EXTENSIONS, "md")
-    day = option_value("--as-of", parse_date, as_of, app.today(), what="date") if as_of else None
-    state = app.ledger.as_of(day) if day is not None else app.read_state(every_note=True)
-    changes = app.ledger.changes(until=day) if fmt == "json" else ()
+    fmt = report_format(fmt, output, (*FORMATS, "xapi"), EXTENSIONS, "md")
+    if with_notes and fmt != "xapi":
+        raise UsageError("--with-notes is for --format xapi (the other reports hold your notes).", "--with-notes")
+    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    if fmt == "xapi":
+        export_xapi(app, output, day, with_notes)
+        return
+    state = app.learner.ledger.as_of(day) if day is not None else app.learner.read_state(every_note=True)
+    changes = app.learner.ledger.changes(until=day) if fmt == "json" else ()
+    core = app.learner
     report = build(
-        app.roadmap, state, app.user, day or app.today(), app.now(), app.hours_per_week(), changes,
-        person=person_of(app.config, app.user), full=full,
+        core.roadmap, state, core.user, day or core.today(), core.now(), core.hours_per_week(), changes,
+        person=person_of(core.config, core.user), full=full,
     )  # fmt: skip
     to_stdout = output is None or str(output) == "-"
     if fmt == "json" and not (to_stdout and _on_terminal()):
@@ -310,6 +329,38 @@ def export(
         return
     app.write_file(output, text.encode("utf-8"), "-o", fmt)
     app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+
+
+def xapi_profile(app: App, with_notes: bool = False) -> Any:
+    """The learner's xAPI profile: the actor from the settings, the roadmap's titles."""
+    from aipm_cli.xapi.statements import DEFAULT_HOME_PAGE, Profile, titles_of
+
+    home = app.learner.config.get("lrs_home_page") or DEFAULT_HOME_PAGE
+    return Profile(
+        app.learner.user,
+        app.learner.roadmap.id,
+        home_page=home,
+        titles=titles_of(app.learner.roadmap),
+        with_notes=with_notes,
+    )
+
+
+def export_xapi(app: App, output: Path | None, day: date | None, with_notes: bool) -> None:
+    """The learner's changes as xAPI statements, one JSON object a line (aipm's profile: xapi/statements.py)."""
+    from aipm_cli.xapi.statements import line, statements
+
+    profile = xapi_profile(app, with_notes)
+    made = (line(statement) for _change_id, statement in statements(app.learner.ledger.changes(until=day), profile))
+    if output is None or str(output) == "-":
+        app.warn()
+        out = sys.stdout.buffer
+        for chunk in made:
+            out.write(chunk)
+        out.flush()
+        app.warn()
+        return
+    app.write_file(output, b"".join(made), "-o", "xapi")
+    app.say(f"[green]✓[/] Wrote the xAPI statements to {output}.")
 
 
 def _on_terminal() -> bool:

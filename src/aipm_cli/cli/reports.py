@@ -17,7 +17,8 @@ def export(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="md, html, json or csv (default: from the -o file's extension, else md).",
+            help="md, html, json, csv, or xapi (statements for a Learning Record Store, JSON Lines)"
+            " (default: from the -o file's extension, else md).",
         ),
     ] = None,
     output: Annotated[
@@ -30,14 +31,19 @@ def export(
         bool,
         typer.Option("--full", help="Include the whole roadmap table (Markdown) and print it (HTML)."),
     ] = False,
+    with_notes: Annotated[
+        bool, typer.Option("--with-notes", help="xapi: include the text of your notes (left out by default).")
+    ] = False,
 ) -> None:
-    """A progress report (md, html, json, csv).
+    """A progress report (md, html, json, csv) or xAPI statements.
 
     Markdown, standalone HTML, JSON (re-importable with `aipm import`) or
-    CSV; to stdout, or to a file with -o.
+    CSV; to stdout, or to a file with -o. `--format xapi` writes your
+    changes as xAPI statements, one a line, for your school's Learning
+    Record Store (see `aipm lrs push`).
     """
     with usage_errors():
-        reading.export(ctx.obj, fmt=fmt, output=output, as_of=as_of, full=full)
+        reading.export(ctx.obj, fmt=fmt, output=output, as_of=as_of, full=full, with_notes=with_notes)
 
 
 def import_(

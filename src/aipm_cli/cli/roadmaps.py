@@ -23,7 +23,7 @@ def list_roadmaps(
     from aipm_cli.errors import AipmError
 
     app = ctx.obj
-    current = app.roadmap_spec
+    current = app.learner.roadmap_spec
     refs = finding.available(app.layout.roadmaps, app.layout.cache)
     clashes = finding.duplicates(refs)
     try:
@@ -85,7 +85,7 @@ def show_roadmap(
     from aipm_cli import catalog
 
     app = ctx.obj
-    spec = roadmap or app.roadmap_spec
+    spec = roadmap or app.learner.roadmap_spec
     path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
     rm = catalog.load_roadmap_file(path)
     if json:
@@ -108,7 +108,7 @@ def use(
     path = catalog.find(roadmap, app.layout.roadmaps, app.layout.cache)
     rm = catalog.load_roadmap_file(path)
     value = str(path) if catalog.looks_like_path(roadmap) else rm.id
-    app.config.set("roadmap", value)
+    app.learner.config.set("roadmap", value)
     app.say(f"[green]✓[/] Now using {rm.title} ({rm.id} v{rm.version}).")
 
 

@@ -129,7 +129,7 @@ def sync_command(
 
     with long_work(json or bool(getattr(app, "debug", False))) as progress:
         result = sync.sync(
-            root, log=_git_log(app), now=app.now, accept_destructive=accept_destructive, progress=progress
+            root, log=_git_log(app), now=app.learner.now, accept_destructive=accept_destructive, progress=progress
         )
     if json:
         app.emit_json(result.data())
@@ -194,7 +194,7 @@ def init_command(
 
     with long_work(json or bool(getattr(app, "debug", False))) as progress:
         result = sync.init(
-            app.layout.root, remote, log=_git_log(app), now=app.now, accept_destructive=accept_destructive,
+            app.layout.root, remote, log=_git_log(app), now=app.learner.now, accept_destructive=accept_destructive,
             progress=progress,
         )  # fmt: skip
     if json:

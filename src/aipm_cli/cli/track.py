@@ -65,7 +65,7 @@ def _change(
     from aipm_cli.wording import count, listed
 
     app = ctx.obj
-    today = app.today()
+    today = app.learner.today()
     given = option_value("--on", parse_date, on, today) if on else None
     expiry = (
         option_value("--expires", parse_date, expires, today, allow_future=True, what="expiry date")
@@ -222,7 +222,7 @@ def note(
         return
     if text is None:
         raise typer.BadParameter("give the note's text, or --remove N to remove one.", param_hint="'TEXT'")
-    day = option_value("--on", parse_date, on, app.today()) if on else None
+    day = option_value("--on", parse_date, on, app.learner.today()) if on else None
     target = app.learner.add_note(item, text, day)
     app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
 

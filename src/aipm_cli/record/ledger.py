@@ -272,7 +272,11 @@ class Ledger:
         try:
             ensure_private_dir(self.changes_dir)
         except OSError as exc:
-            raise StoreError(f"Cannot create {self.changes_dir}: {exc.strerror}.") from None
+            from aipm_cli.fs import write_hint
+
+            raise StoreError(
+                f"Cannot create {self.changes_dir}: {exc.strerror}. Nothing was changed.", write_hint(exc)
+            ) from None
         lock_path = Path(os.path.realpath(self.changes_dir)).parent / "write.lock"
         lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT, mode=0o600)
         try:
@@ -283,7 +287,11 @@ class Ledger:
                 f"Try again; if no aipm is running, delete {lock_path}.",
             ) from None
         except OSError as exc:
-            raise StoreError(f"Cannot lock {lock_path}: {exc.strerror}.") from None
+            from aipm_cli.fs import write_hint
+
+            raise StoreError(
+                f"Cannot lock {lock_path}: {exc.strerror}. Nothing was changed.", write_hint(exc)
+            ) from None
         try:
             self._fold = None  # what another process wrote before we held the lock counts
             yield
@@ -314,22 +322,27 @@ class Ledger:
         for torn in result.problems.torn:
             if torn.file.name != own.name:
                 continue
+            from aipm_cli.fs import atomic_write, write_hint
             from aipm_cli.paths import ensure_private_dir
 
-            with open(own, "rb") as handle:
-                handle.seek(torn.offset)
-                tail = handle.read()
-            if not tail or tail.endswith(b"\n"):
-                continue
-            ensure_private_dir(self.backups)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            keep = self.backups / f"torn-{self.roadmap_id}-{own.stem}-{stamp}.bin"
-            from aipm_cli.fs import atomic_write
-
-            atomic_write(keep, tail)
-            with open(own, "r+b") as handle:
-                handle.truncate(torn.offset)
-                os.fsync(handle.fileno())
+            try:
+                with open(own, "rb") as handle:
+                    handle.seek(torn.offset)
+                    tail = handle.read()
+                if not tail or tail.endswith(b"\n"):
+                    continue
+                ensure_private_dir(self.backups)
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+                keep = self.backups / f"torn-{self.roadmap_id}-{own.stem}-{stamp}.bin"
+                atomic_write(keep, tail)  # a real copy first: the line is only cut once it is kept
+                with open(own, "r+b") as handle:
+                    handle.truncate(torn.offset)
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                raise StoreError(
+                    f"Cannot set aside the torn last line of {own}: {exc.strerror or exc}. Nothing was changed.",
+                    write_hint(exc) or "Run `aipm doctor` to see what is wrong.",
+                ) from None
             self._fold = None
 
     def finish(self, partial: dict[str, Any], after: str | None) -> dict[str, Any]:
@@ -357,7 +370,11 @@ class Ledger:
             offset = own.stat().st_size if own.exists() else 0
             logs.append(own, payload)
         except OSError as exc:
-            raise StoreError(f"Cannot write {own}: {exc.strerror or exc}. Nothing was changed.") from None
+            from aipm_cli.fs import write_hint
+
+            raise StoreError(
+                f"Cannot write {own}: {exc.strerror or exc}. Nothing was changed.", write_hint(exc)
+            ) from None
         for change in made:
             result.changes += 1
             result.in_effect += 1
@@ -589,9 +606,18 @@ class Ledger:
                         digest.update(chunk)
                 name = f"{self.device}.import-{digest.hexdigest()[:12]}{logs.SUFFIX}"
                 path = self.changes_dir / name
+                placed = False
                 if new_ids and not path.exists():
                     os.replace(tmp, path)
+                    placed = True
                     logs.fsync_dir(self.changes_dir)
+            except OSError as exc:  # a full disk, a read-only folder: nothing was placed
+                from aipm_cli.fs import write_hint
+
+                raise StoreError(
+                    f"Cannot import into {self.changes_dir}: {exc.strerror or exc}. Nothing was changed.",
+                    write_hint(exc),
+                ) from None
             finally:
                 tmp.unlink(missing_ok=True)
             self._fold = None
@@ -608,7 +634,17 @@ class Ledger:
                  "ids": sorted(brought) if replace else new_ids, "replace": True if replace else None},
                 result.max_id,
             )  # fmt: skip
-            self._append(result, [marker])
+            try:
+                self._append(result, [marker])
+            except StoreError:
+                if placed:  # without its marker the import could not be undone as one: take it back whole
+                    try:
+                        path.unlink(missing_ok=True)
+                    except OSError:
+                        pass
+                    logs.fsync_dir(self.changes_dir)
+                    self._fold = None
+                raise
             # The derived state is folded again by the next read (the cache no longer matches the logs):
             # an import of a million changes should not also pay for that fold here.
             self._fold = None
@@ -713,18 +749,16 @@ def device_id(root: Path) -> str:
     import secrets
     import socket
 
+    from aipm_cli.fs import read_device_file
+
     path = root / "device"
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        text = None
-    except (OSError, UnicodeDecodeError):
-        text = ""
+    text, why = read_device_file(path)
     if text is not None:
         if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", text):
             return text
         raise StoreError(
-            f"The device id in {path} cannot be read.", "Delete that file; aipm makes a new one on the next change."
+            f"The device id in {path} cannot be read{why}.",
+            "Delete that file; aipm makes a new one on the next change.",
         )
     host = re.sub(r"[^a-z0-9]+", "-", socket.gethostname().lower()).strip("-")[:40] or "device"
     made = f"{host}-{secrets.token_hex(2)}"

@@ -259,11 +259,22 @@ def append(path: Path, payload: bytes) -> None:
         os.close(fd)
         raise IsADirectoryError(0, "it is not a regular file", str(path))
     try:
-        view = memoryview(payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
+        start = os.fstat(fd).st_size  # the writer holds the lock: nobody else appends meanwhile
+        try:
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        except OSError:
+            # A full disk (or quota) cut the write short: take the part back, so that the log
+            # ends as it did and the next write is not stopped by a torn line.
+            try:
+                os.ftruncate(fd, start)
+                os.fsync(fd)
+            except OSError:
+                pass  # left torn: ignored when read, set aside by the next write
+            raise
     finally:
         os.close(fd)
     if created:

@@ -15,7 +15,6 @@ change at the end sets the difference. The old file is kept in backups/.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,32 +220,37 @@ def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | Non
     doc = read_legacy(path)
     if doc is None:
         return False
-    for number, (roadmap_id, held) in enumerate(sorted(doc.roadmaps.items())):
-        if progress is not None:
-            progress("Migrating the old store", number, len(doc.roadmaps))
-        made = _checked_changes(path, user, roadmap_id, held, doc.created)
-        if not made:
-            continue
-        payload = b"".join(fmt.line(c) for c in made)
-        folder = root / "learners" / user / roadmap_id / "changes"
-        ensure_private_dir(folder)
-        target = folder / f"migrated-{sha256_hex(payload)[:12]}{logs.SUFFIX}"
-        if not target.exists():
-            atomic_write(target, payload)
-    backups = root / "learners" / user / "backups"
-    ensure_private_dir(backups)
-    raw = path.read_bytes()
-    keep = backups / f"progress-schema1-{sha256_hex(raw)[:12]}.json"
-    if not keep.exists():
-        tmp = keep.with_name(keep.name + ".tmp")
-        with open(tmp, "wb") as handle:  # a real copy, never a link to the live file
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, keep)
-        logs.fsync_dir(backups)
-    path.unlink(missing_ok=True)  # a symlinked store: only the link goes; its target stays where it was
+    try:
+        for number, (roadmap_id, held) in enumerate(sorted(doc.roadmaps.items())):
+            if progress is not None:
+                progress("Migrating the old store", number, len(doc.roadmaps))
+            made = _checked_changes(path, user, roadmap_id, held, doc.created)
+            if not made:
+                continue
+            payload = b"".join(fmt.line(c) for c in made)
+            folder = root / "learners" / user / roadmap_id / "changes"
+            ensure_private_dir(folder)
+            target = folder / f"migrated-{sha256_hex(payload)[:12]}{logs.SUFFIX}"
+            if not target.exists():
+                atomic_write(target, payload)
+        backups = root / "learners" / user / "backups"
+        ensure_private_dir(backups)
+        from aipm_cli.store import Store
+
+        raw = Store(path, user).read_raw()  # bounded, never waits (read_legacy read it a moment ago)
+        if raw is None:
+            return True  # moved away meanwhile: its changes are written
+        keep = backups / f"progress-schema1-{sha256_hex(raw)[:12]}.json"
+        atomic_write(keep, raw)  # a real copy, never a link to the live file (nor written through a planted one)
+        path.unlink(missing_ok=True)  # a symlinked store: only the link goes; its target stays where it was
+    except OSError as exc:  # a full disk, a read-only folder: the old store stays, and keeps working
+        from aipm_cli.errors import StoreError
+        from aipm_cli.fs import write_hint
+
+        raise StoreError(
+            f"Cannot migrate {path}: {exc.strerror or exc}. It was left as it is and still counts.",
+            write_hint(exc),
+        ) from None
     logs.fsync_dir(path.parent)
     if progress is not None:
         progress("Migrating the old store", len(doc.roadmaps), len(doc.roadmaps))

@@ -114,7 +114,8 @@ class Watch:
     """Changes on their way in (an import), passed through as they are; destructive ones are noted.
 
     `known` gives the ids already here (called once, at the first destructive change: such a
-    change that is already here takes nothing new out of effect). When the stream ends with
+    change that is already here takes nothing new out of effect, and into a record with no
+    changes at all nothing can be taken out). When the stream ends with
     destructive changes that are new, DestructiveChanges (with `hint`) is raised unless `accept`:
     raised by the iteration, so whatever consumes it (Ledger.import_changes) keeps nothing.
     """
@@ -143,7 +144,9 @@ class Watch:
             if reason is not None:
                 if known is None:
                     known = self.known()
-                if change.get("id") not in known:
+                # Into a learner with no changes here, nothing can be taken out of effect (a backup
+                # restored on a new machine): only a change new to a record that has some is asked about.
+                if known and change.get("id") not in known:
                     self.total += 1
                     if len(self.found) < SHOWN:
                         self.found.append(Destructive(change, reason, self.where))

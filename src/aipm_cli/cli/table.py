@@ -1,0 +1,65 @@
+"""The command table shell completion reads, made from the CLI's own commands.
+
+Completion answers before Typer is imported (it must be quick), so it reads a
+table written into `aipm_cli/command_table.py`: every command, its
+subcommands, the first line of each one's help, and the options that take a
+value. This module makes that table from the Typer app; tests/test_completion.py
+checks that the file holds exactly what it makes (regenerate with
+`python -m aipm_cli.cli.table > src/aipm_cli/command_table.py`).
+"""
+
+from __future__ import annotations
+
+import pprint
+from typing import Any
+
+
+def _summary(command: Any) -> str:
+    text = (command.help or command.short_help or "").strip().split("\n")[0].strip()
+    if len(text) > 1 and not text[1].isupper():  # "A dated plan" -> "a dated plan"; "JSON ..." stays
+        text = text[0].lower() + text[1:]
+    return text.rstrip(".")
+
+
+def table() -> dict[str, Any]:
+    """{commands: {name: summary}, subcommands: {group: {name: summary}}, valued: [[command, option]]}."""
+    from typer.main import get_command
+
+    from aipm_cli.cli import make_app
+
+    group: Any = get_command(make_app())
+    commands: dict[str, str] = {}
+    subcommands: dict[str, dict[str, str]] = {}
+    valued: set[tuple[str, str]] = set()
+    for name, command in group.commands.items():
+        if getattr(command, "hidden", False):
+            continue
+        commands[name] = _summary(command)
+        inner = getattr(command, "commands", None)
+        targets = [command]
+        if inner:
+            subcommands[name] = {sub: _summary(c) for sub, c in inner.items() if not getattr(c, "hidden", False)}
+            targets += list(inner.values())
+        for target in targets:
+            for param in getattr(target, "params", []):
+                if param.param_type_name == "option" and not param.is_flag and not getattr(param, "count", False):
+                    for opt in (*param.opts, *param.secondary_opts):
+                        valued.add((name, opt))
+    return {"commands": commands, "subcommands": subcommands, "valued": sorted(valued)}
+
+
+def source() -> str:
+    """The text of aipm_cli/command_table.py."""
+    made = table()
+    return (
+        '"""Made by `python -m aipm_cli.cli.table` from the CLI\'s own commands: do not edit by hand."""\n\n'
+        f"COMMANDS = {pprint.pformat(made['commands'], width=110, sort_dicts=False)}\n"
+        f"SUBCOMMANDS = {pprint.pformat(made['subcommands'], width=110, sort_dicts=False)}\n"
+        f"VALUED = {pprint.pformat({tuple(v) for v in made['valued']}, width=110)}\n"
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(source())

@@ -1,0 +1,302 @@
+"""aipm's xAPI profile: each change of the learner's log as one or more xAPI statements.
+
+The statements of a change depend only on that change and the ones before it
+(in fold order), and their ids are UUIDv5 of (learner, roadmap, change id,
+part): exporting again gives the same statements, and an LRS keeps one copy.
+
+| aipm change | verb | object, result |
+|---|---|---|
+| start | adlnet `attempted` | one statement per unit |
+| done | adlnet `completed` | per unit, `result.completion` true; credential, expiry, evidence as |
+|      |                     | result extensions; a module or phase as a whole also `satisfied` |
+| skip | cmi5 (ADL) `waived` | per unit, the reason as `result.response` |
+| reset | aipm `reset` | per unit |
+| redate | `completed` / `attempted` again | per unit, dated the corrected date, marked as a correction |
+| note | adlnet `commented` | the text only with `with_notes` |
+| assess | adlnet `scored` | the skill; `result.score` raw 1-5, scaled level/5 |
+| remove, forget, import, restore | aipm `removed`, `forgot`, adlnet `imported`, aipm `restored` | |
+| undo | adlnet `voided` | a `StatementRef` to each statement the undone change still has in effect |
+| redo | the undone change's verb | its statements again under new ids |
+
+Every statement carries the change itself (private texts left out unless
+`with_notes`) in the context extension CHANGE, the roadmap id in ROADMAP, and
+a redo also the change it brings back in BRINGS: what an LRS hands back is
+read as changes again (`changes_of`) and passes the record's gate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+BASE = "https://w3id.org/aipm/xapi"
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, BASE)
+ADL = "http://adlnet.gov/expapi/verbs/"
+VERBS = {
+    "start": ADL + "attempted",
+    "done": ADL + "completed",
+    "skip": "https://w3id.org/xapi/adl/verbs/waived",
+    "reset": BASE + "/verbs/reset",
+    "note": ADL + "commented",
+    "assess": ADL + "scored",
+    "remove": BASE + "/verbs/removed",
+    "forget": BASE + "/verbs/forgot",
+    "import": ADL + "imported",
+    "restore": BASE + "/verbs/restored",
+    "undo": ADL + "voided",
+    "redo": BASE + "/verbs/redid",  # only when the change it brings back is unknown
+}
+SATISFIED = ADL + "satisfied"
+CHANGE = BASE + "/extensions/change"
+BRINGS = BASE + "/extensions/brings"
+ROADMAP = BASE + "/extensions/roadmap"
+CORRECTION = BASE + "/extensions/correction"
+CREDENTIAL = BASE + "/extensions/credential"
+EXPIRES = BASE + "/extensions/expires"
+EVIDENCE = BASE + "/extensions/evidence"
+DEFAULT_HOME_PAGE = BASE + "/learners"
+_Part = tuple[str, str, dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]
+RECENT = 100_000  # changes remembered for an undo to name (older: its first statement is voided)
+VERSION = "1.0.3"  # the xAPI version aipm speaks (the X-Experience-API-Version header)
+
+
+def statement_id(learner: str, roadmap: str, change_id: str, part: str = "") -> str:
+    return str(uuid.uuid5(NAMESPACE, "\n".join((learner, roadmap, change_id, part))))
+
+
+def activity_id(roadmap: str, unit: str) -> str:
+    return f"{BASE}/roadmaps/{quote(roadmap, safe='')}/{quote(unit, safe='')}"
+
+
+def skill_id(roadmap: str, skill: str) -> str:
+    return f"{BASE}/roadmaps/{quote(roadmap, safe='')}/skills/{quote(skill, safe='')}"
+
+
+def private_removed(change: dict[str, Any]) -> dict[str, Any]:
+    """The change without its private texts (notes: the text of a note, a change's note, notes in
+    migrated records); everything else stays, so a fold of it gives the same progress."""
+    if "note" not in change and change["op"] != "note" and "state" not in change:
+        return change
+    out = dict(change)
+    out.pop("note", None)
+    if out["op"] == "note":
+        out["text"] = ""
+    if isinstance(out.get("state"), dict):
+        out["state"] = {
+            unit: ({**record, "notes": []} if isinstance(record, dict) and "notes" in record else record)
+            for unit, record in out["state"].items()
+        }
+    return out
+
+
+def _timestamp(change: dict[str, Any]) -> str:
+    """The date the change is for (midnight UTC), never later than when it was recorded."""
+    day = datetime.fromisoformat(change["on"] + "T00:00:00+00:00")
+    try:
+        recorded = datetime.fromisoformat(change["at"]).astimezone(UTC)
+    except (ValueError, TypeError):
+        recorded = day
+    return min(day, recorded).isoformat().replace("+00:00", "Z")
+
+
+class Profile:
+    """Turns one learner's changes on one roadmap into statements (feed them in fold order)."""
+
+    def __init__(
+        self,
+        learner: str,
+        roadmap: str,
+        *,
+        home_page: str = DEFAULT_HOME_PAGE,
+        titles: dict[str, str] | None = None,
+        with_notes: bool = False,
+    ) -> None:
+        self.learner = learner
+        self.roadmap = roadmap
+        self.actor = {"objectType": "Agent", "account": {"homePage": home_page, "name": learner}}
+        self.titles = titles or {}
+        self.with_notes = with_notes
+        # What a change is in effect as, when not its own statements: (the redo whose id made them, parts)
+        self.sent_as: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.undone: dict[str, str] = {}  # undo id -> the change it undid
+        self.undone_changes: dict[str, dict[str, Any]] = {}  # changes undone, which a redo may bring back
+        self.recent: dict[str, dict[str, Any]] = {}  # the newest RECENT changes, by id (an undo names one)
+
+    def _activity(self, unit: str, skill: bool = False) -> dict[str, Any]:
+        made = skill_id if skill else activity_id
+        found: dict[str, Any] = {"objectType": "Activity", "id": made(self.roadmap, unit)}
+        title = self.titles.get(unit)
+        if title:
+            found["definition"] = {"name": {"en-US": title}}
+        return found
+
+    def _statement(
+        self, key: str, part: str, verb: str, obj: dict[str, Any], change: dict[str, Any], extra: dict[str, Any]
+    ) -> dict[str, Any]:
+        carried = change if self.with_notes else private_removed(change)
+        statement: dict[str, Any] = {
+            "id": statement_id(self.learner, self.roadmap, key, part),
+            "actor": self.actor,
+            "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[-1]}},
+            "object": obj,
+            "timestamp": _timestamp(change),
+            "context": {"extensions": {ROADMAP: self.roadmap, CHANGE: carried, **extra}},
+        }
+        if obj["objectType"] == "Activity":  # xAPI allows `platform` only in a statement about an activity
+            statement["context"]["platform"] = "aipm"
+        return statement
+
+    def _parts(self, change: dict[str, Any]) -> list[_Part]:
+        """(part, verb, object, result, parent activities) of each statement a change is sent as."""
+        op = change["op"]
+        out: list[_Part] = []
+        if op in ("start", "done", "skip", "reset", "redate"):
+            verb = VERBS[op] if op != "redate" else VERBS["done" if change["status"] == "done" else "start"]
+            result: dict[str, Any] | None = None
+            if op == "done" or (op == "redate" and change["status"] == "done"):
+                result = {"completion": True}
+                extensions = {}
+                if change.get("credential"):
+                    extensions[CREDENTIAL] = change["credential"]
+                if change.get("expires"):
+                    extensions[EXPIRES] = change["expires"]
+                if change.get("evidence"):
+                    extensions[EVIDENCE] = change["evidence"]
+                if op == "redate":
+                    extensions[CORRECTION] = True
+                if extensions:
+                    result["extensions"] = extensions
+            elif op == "skip" and change.get("reason"):
+                result = {"response": change["reason"]}
+            elif op == "redate":
+                result = {"extensions": {CORRECTION: True}}
+            units = change["units"] or change["targets"]
+            groups = [self._activity(t) for t in change["targets"] if t not in units]
+            out += [(unit, verb, self._activity(unit), result, groups) for unit in units]
+            if op == "done":
+                for target in change["targets"]:
+                    if target not in units:
+                        out.append(("group:" + target, SATISFIED, self._activity(target), {"completion": True}, []))
+        elif op == "note":
+            result = {"response": change["text"]} if self.with_notes else None
+            out += [(target, VERBS[op], self._activity(target), result, []) for target in change["targets"]]
+        elif op == "assess":
+            level = change["level"]
+            result = {"score": {"raw": level, "min": 1, "max": 5, "scaled": level / 5}}
+            if self.with_notes and change.get("note"):
+                result["response"] = change["note"]
+            out.append(("", VERBS[op], self._activity(change["skill"], skill=True), result, []))
+        elif op == "remove":
+            out += [(target, VERBS[op], self._activity(target), None, []) for target in change["targets"]]
+        else:  # forget, import, restore, redo of something unknown: about the roadmap as a whole
+            whole = {"objectType": "Activity", "id": f"{BASE}/roadmaps/{quote(self.roadmap, safe='')}"}
+            out.append(("", VERBS.get(op, VERBS["redo"]), whole, None, []))
+        if not out:  # a change that names no unit (nothing aipm writes): still sent, about the roadmap
+            whole = {"objectType": "Activity", "id": f"{BASE}/roadmaps/{quote(self.roadmap, safe='')}"}
+            out.append(("", VERBS.get(op, VERBS["redo"]), whole, None, []))
+        return out
+
+    def _made(self, change: dict[str, Any], sent_as: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The statements of `change`, with ids from and carrying `sent_as` (itself, or a redo)."""
+        for part, verb, obj, result, parents in self._parts(change):
+            statement = self._statement(sent_as["id"], part, verb, obj, sent_as, {})
+            statement["timestamp"] = _timestamp(change)
+            if parents:
+                statement["context"]["contextActivities"] = {"parent": parents}
+            if result:
+                statement["result"] = result
+            yield statement
+
+    def _in_effect_as(self, change_id: str) -> tuple[str, tuple[str, ...]]:
+        """(the id the statements were made from, their parts) that stand for a change now."""
+        if change_id in self.sent_as:
+            return self.sent_as[change_id]
+        known = self.recent.get(change_id) or self.undone_changes.get(change_id)
+        if known is None:
+            return change_id, ("",)  # older than what is remembered: its first statement
+        return change_id, tuple(p[0] for p in self._parts(known))
+
+    def statements(self, change: dict[str, Any]) -> list[dict[str, Any]]:
+        """The statements one change is sent as (call in fold order, with every change)."""
+        return self._step(change, make=True)
+
+    def follow(self, change: dict[str, Any]) -> None:
+        """Take in a change whose statements are not wanted (sent before): only what later ones need."""
+        self._step(change, make=False)
+
+    def _step(self, change: dict[str, Any], make: bool) -> list[dict[str, Any]]:
+        op = change["op"]
+        out: list[dict[str, Any]] = []
+        if op == "undo":
+            target = change["target"]
+            self.undone[change["id"]] = target
+            if make:
+                key, parts = self._in_effect_as(target)
+                for part in parts:
+                    voided = statement_id(self.learner, self.roadmap, key, part)
+                    obj = {"objectType": "StatementRef", "id": voided}
+                    out.append(self._statement(change["id"], voided, VERBS["undo"], obj, change, {}))
+            if target in self.recent:
+                self.undone_changes[target] = self.recent.pop(target)
+            return out
+        if op == "redo":
+            brought = self.undone_changes.get(self.undone.get(change["target"], ""))
+            if brought is not None:
+                if make:
+                    carried = brought if self.with_notes else private_removed(brought)
+                    for statement in self._made(brought, change):
+                        statement["context"]["extensions"][BRINGS] = carried
+                        out.append(statement)
+                self.sent_as[brought["id"]] = (change["id"], tuple(p[0] for p in self._parts(brought)))
+                return out
+        self.recent[change["id"]] = change
+        if len(self.recent) > RECENT:
+            del self.recent[next(iter(self.recent))]
+        return list(self._made(change, change)) if make else out
+
+
+def statements(changes: Iterable[dict[str, Any]], profile: Profile) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(change id, statement) for every change, in the order given (fold order)."""
+    for change in changes:
+        for statement in profile.statements(change):
+            yield change["id"], statement
+
+
+def changes_of(statement: Any) -> tuple[str, str, list[Any]] | None:
+    """(learner, roadmap, the changes it carries, not yet checked) of a statement aipm wrote; None for
+    any other statement. The changes must pass the record's gate before anything believes them."""
+    if not isinstance(statement, dict):
+        return None
+    context = statement.get("context")
+    actor = statement.get("actor")
+    if not isinstance(context, dict) or not isinstance(actor, dict):
+        return None
+    extensions = context.get("extensions")
+    account = actor.get("account")
+    if not isinstance(extensions, dict) or not isinstance(account, dict):
+        return None
+    roadmap, learner = extensions.get(ROADMAP), account.get("name")
+    if not isinstance(roadmap, str) or not isinstance(learner, str) or CHANGE not in extensions:
+        return None
+    carried = [extensions[CHANGE]] + ([extensions[BRINGS]] if BRINGS in extensions else [])
+    return learner, roadmap, carried
+
+
+def titles_of(roadmap: Any) -> dict[str, str]:
+    """Every unit's, group's and skill's title on a roadmap (for the activities' names)."""
+    index = roadmap.index
+    found = {key: phase.title for key, phase in index.phases.items()}
+    found.update({key: module.title for key, (module, _phase) in index.modules.items()})
+    found.update({key: placed.item.title for key, placed in index.items.items()})
+    found.update({key: deliverable.title for key, (deliverable, _item) in index.deliverables.items()})
+    return found
+
+
+def line(statement: dict[str, Any]) -> bytes:
+    """One statement as a JSON Lines line (keys sorted, compact, UTF-8)."""
+    import json
+
+    return json.dumps(statement, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
