@@ -146,6 +146,7 @@ def measure_history(aipm: list[str], sizes: list[int], repeats: int, base_env: d
     for count in sizes:
         env = envs[count]
         home = Path(env["AIPM_HOME"])
+        rows[count].update(_streams(aipm, env, home, count))
         first, total, peak = _first_line([*aipm, "log"], env)
         rows[count]["log_full"] = {"first_line_s": round(first, 3), "median_s": round(total, 3), "peak_mb": peak}
         before_size = _size(home)
@@ -156,6 +157,41 @@ def measure_history(aipm: list[str], sizes: list[int], repeats: int, base_env: d
         rows[count]["log_mb"] = round(_size(home / "learners") / 2**20, 1)
     shutil.rmtree(work, ignore_errors=True)
     return [rows[count] for count in sizes]
+
+
+# Reads and parses every line of a log once with the reader aipm's fold uses (orjson): what a full
+# fold (doctor, --rebuild) is held to (within 2x).
+_PARSE_ONLY = """
+import sys
+import orjson
+loads = orjson.loads
+with open(sys.argv[1], "rb") as handle:
+    for line in handle:
+        loads(line)
+"""
+
+
+def _streams(aipm: list[str], env: dict[str, str], home: Path, count: int) -> dict[str, Any]:
+    """The full `log` (plain and --json) into a file, `export --format json`, and reading every line once."""
+    out: dict[str, Any] = {}
+    target = home.parent / f"out-{count}"
+    for key, args in (("log_file", ["log"]), ("log_json_file", ["log", "--json"]),
+                      ("export_json", ["export", "--format", "json", "-o", str(target)])):  # fmt: skip
+        start = time.perf_counter()
+        with open(target, "wb") as sink:
+            proc = subprocess.Popen([*aipm, *args], env=env, stdout=sink, stderr=subprocess.DEVNULL)
+            _pid, _status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        out[key] = {
+            "seconds": round(seconds, 2),
+            "per_second": round(count / seconds),
+            "peak_mb": round(usage.ru_maxrss / 1024),
+        }
+        target.unlink()
+    log = next((home / "learners").rglob("*.jsonl"))
+    seconds, peak, _code = _run([sys.executable, "-c", _PARSE_ONLY, str(log)], env)
+    out["parse_only"] = {"median_s": round(seconds, 3), "peak_mb": peak}
+    return out
 
 
 def measure_import(aipm: list[str], count: int, base_env: dict[str, str]) -> dict[str, Any]:

@@ -9,7 +9,9 @@ table, reports each target as met or not, and writes bench/results/latest.json.
 
 Start-up: every read command (status, list, next, show, log -n 20, skills,
 plan, export md), warm and cold (a new day, the derived-state cache gone),
-three writes (done, note, undo) and --help, timed interleaved with two
+three writes (done, note, undo), --help and the first `status` after a fresh
+install (no data directory, no cache: the bundled roadmap's validated data
+ships in the package), timed interleaved with two
 baselines: `python -c "import typer, rich.console, pydantic, yaml"` and
 `python -c "import typer, rich.console"` (medians of many runs). The package
 is byte-compiled first, as `pip install` leaves it.
@@ -21,7 +23,9 @@ History: 1,000, 100,000 and 1,000,000 changes (bench/history.py) on the
 bundled roadmap. Each size times `done`, `undo`, `status`, `show`, `log
 --limit 20`, `doctor` and a full cache rebuild, the full `log` (time to its
 first line, and in all), each process's peak memory, and the disk that 20
-writes add to the data directory.
+writes add to the data directory; and the full `log` and `log --json` into a
+file (changes a second), `export --format json` (its memory), and reading
+every line once with orjson (what doctor and --rebuild are held to, 2x).
 """
 
 from __future__ import annotations
@@ -96,6 +100,8 @@ def startup(runs: int, base_env: dict[str, str]) -> dict[str, dict[str, float]]:
     for name, args in WRITES.items():
         commands[name] = [*aipm, *args]
     commands["--help"] = [*aipm, "--help"]
+    # The first command after an install: a data directory and a cache that do not exist yet.
+    commands["status (first)"] = [*aipm, "status"]
     times: dict[str, list[float]] = {name: [] for name in commands}
     state_cache = home / "cache" / "state"
     for round_number in range(runs):
@@ -105,6 +111,8 @@ def startup(runs: int, base_env: dict[str, str]) -> dict[str, dict[str, float]]:
                 # A new day, and the derived-state cache gone: what a learner who looks every few days gets.
                 shutil.rmtree(state_cache, ignore_errors=True)
                 run_env = {**env, "AIPM_NOW": f"2027-{1 + round_number % 12:02d}-{1 + round_number % 28:02d}T09:00:00"}
+            if name == "status (first)":
+                run_env = {**env, "AIPM_HOME": str(home / f"fresh-{round_number}")}
             if name == "done":  # measure a real write every time: undo the mark first (not timed)
                 subprocess.run([*aipm, "reset", "user-research"], env=env, capture_output=True)
             if name == "undo":
@@ -250,6 +258,8 @@ def main() -> None:
         for key in (name, f"{name} (cold)"):
             ratio = start[key]["ratio"]
             targets.append((f"{key} within 1.0x of the baseline", ratio, 1.0, ratio <= 1.0))
+    fresh = start["status (first)"]["ratio"]
+    targets.append(("first status after a fresh install within 1.2x of the baseline", fresh, 1.2, fresh <= 1.2))
     light = start["status"]["ratio_light"]
     targets.append(("status within 1.1x of `import typer, rich.console`", light, 1.1, light <= 1.1))
     for name in WRITES:
@@ -271,6 +281,19 @@ def main() -> None:
         cell = largest[key]
         targets.append((f"{key} under {seconds} s", cell["median_s"], seconds, cell["median_s"] < seconds))  # type: ignore[index]
         targets.append((f"{key} under {megabytes} MB", cell["peak_mb"], megabytes, cell["peak_mb"] < megabytes))  # type: ignore[index]
+    for row in rows:
+        if int(row["changes"]) < 100_000:  # type: ignore[call-overload]
+            continue
+        size = f"{row['changes']:,}"
+        for key, what in (("log_file", "full log into a file"), ("log_json_file", "full log --json into a file")):
+            rate = row[key]["per_second"]  # type: ignore[index]
+            targets.append((f"{what} at {size}: changes a second", rate, 50_000, rate >= 50_000))
+        cell = row["export_json"]
+        targets.append((f"export --format json at {size} under 150 MB", cell["peak_mb"], 150, cell["peak_mb"] < 150))  # type: ignore[index]
+        base = float(row["parse_only"]["median_s"])  # type: ignore[index]
+        for key in ("doctor", "rebuild"):
+            ratio = round(float(row[key]["median_s"]) / base, 2)  # type: ignore[index]
+            targets.append((f"{key} at {size} within 2x of parsing every line once", ratio, 2.0, ratio <= 2.0))
     peaks = [int(r["log_full"]["peak_mb"]) for r in rows]  # type: ignore[index]
     targets.append(("full log: memory flat (largest peak within 1.3x of smallest)", round(max(peaks) / min(peaks), 2),
                     1.3, max(peaks) <= 1.3 * min(peaks)))  # fmt: skip
@@ -305,6 +328,15 @@ def main() -> None:
         log_cell = f"{full['first_line_s']:.2f}/{full['median_s']:.1f} s {full['peak_mb']} MB"  # type: ignore[index]
         print(f"{row['changes']:>9} " + " ".join(f"{c:>16}" for c in cells) + f" {log_cell:>20} "
               f"{row['disk_20_writes_kb']:>7} KB")  # fmt: skip
+    print()
+    print(f"{'changes':>9} {'log > file':>18} {'log --json > file':>18} {'export json':>18} {'parse every line':>17}")
+    for row in rows:
+        cells = [
+            f"{row[k]['per_second']:>8,}/s {row[k]['peak_mb']:>4} MB"
+            for k in ("log_file", "log_json_file", "export_json")
+        ]  # type: ignore[index]
+        parse = row["parse_only"]  # type: ignore[index]
+        print(f"{row['changes']:>9} " + " ".join(f"{c:>18}" for c in cells) + f" {parse['median_s']:>15} s")  # type: ignore[index]
     print()
     print_rows(noted)
     print()

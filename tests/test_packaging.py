@@ -49,3 +49,27 @@ def test_installed_wheel_finds_its_roadmap_from_another_folder(wheel: Path, tmp_
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     assert "AI for Everyone" in shown.stdout
+
+
+def test_wheel_carries_the_bundled_roadmaps_validated_data(wheel: Path, tmp_path: Path) -> None:
+    """The first command after an install reads the shipped plain data: no YAML parser, no pydantic."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    package = site / "aipm_cli"
+    sys.path.insert(0, str(REPO / "src"))
+    from aipm_cli import shipped
+
+    name = shipped.key((package / "_roadmaps" / "ai-product-manager.yaml").read_bytes(), folder=package)
+    assert f"aipm_cli/_plain/{name}.json" in zipfile.ZipFile(wheel).namelist()
+    probe = (
+        "import sys\n"
+        "from aipm_cli.entry import main\n"
+        "sys.argv = ['aipm', 'status']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pydantic', 'yaml') if m in sys.modules), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site), "AIPM_HOME": str(tmp_path / "fresh-home"), "AIPM_USER": "new"}
+    first = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "0%" in first.stdout
+    assert first.stderr.strip().splitlines()[-1] == "[]", first.stderr

@@ -278,7 +278,7 @@ def test_offline_commits_locally_and_sends_later(tmp_path: Path) -> None:
     make_remote(tmp_path, "later.git")
     aipm(a, "sync")
     result = aipm(b, "sync")  # joins the history a pushed first: it never synced before
-    assert "sent 0 changes, received 2 changes" in result.stderr
+    assert "sent 1 change, received 2 changes" in result.stderr  # its offline note went out
     aipm(a, "sync")
     assert sorted(log_ids(b)) == sorted(log_ids(a)) and len(log_ids(a)) == 3
 

@@ -37,7 +37,7 @@ import os
 import stat
 import statistics
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1044,8 +1044,10 @@ def _learners(
     bad: list[Unreadable],
     notices: list[str],
     keep: bool = True,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> list[LearnerSummary]:
-    """Every learner's summary: from the index where it holds, folded where it does not."""
+    """Every learner's summary: from the index where it holds, folded where it does not
+    (`progress(what, done, total)` is told each learner folded)."""
     key = _fingerprint(roadmap, options) if index is not None else ""
     ready: dict[int, tuple[LearnerSummary, list[Unreadable]]] = {}
     jobs: list[Job] = []
@@ -1064,9 +1066,11 @@ def _learners(
         jobs.append((name, parts, kept))
         positions.append(position)
     made: dict[int, tuple[LearnerSummary | None, list[Unreadable]]] = {}
-    for position, (summary, problems, kept, marks) in zip(
-        positions, _each_learner(roadmap, jobs, options, workers, marking=index is not None), strict=True
+    for done, (position, (summary, problems, kept, marks)) in enumerate(
+        zip(positions, _each_learner(roadmap, jobs, options, workers, marking=index is not None), strict=True), 1
     ):
+        if progress is not None:
+            progress("Summarizing learners", done, len(jobs))
         made[position] = (summary, problems)
         if index is not None and summary is not None and keep:
             name, parts = groups[position]
@@ -1092,6 +1096,7 @@ def build(
     index: Index | None = None,
     rebuild: bool = False,
     keep: bool = True,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> CohortSummary:
     """The cohort report over every learner in these sources (see the module docstring).
 
@@ -1099,6 +1104,7 @@ def build(
     `index`: an open cohort index (cohort_index.py) to take unchanged learners from and keep new folds
     in; `rebuild` folds every learner again (and keeps the new folds); `keep`: False reads the index
     without writing to it (a look back at another day, which must not displace today's folds).
+    `progress(what, done, total)` is told each learner summarized (a caller's display).
     """
     parts, bad = discover(paths)
     ours: dict[str, list[_Part]] = {}
@@ -1110,7 +1116,9 @@ def build(
             other.setdefault((part.name, part.roadmap), []).append(part)
     names = sorted(ours, key=lambda n: (n.casefold(), n))
     notices: list[str] = []
-    learners = _learners(roadmap, [(n, ours[n]) for n in names], options, workers, index, rebuild, bad, notices, keep)
+    learners = _learners(
+        roadmap, [(n, ours[n]) for n in names], options, workers, index, rebuild, bad, notices, keep, progress
+    )
     elsewhere = [
         Elsewhere(name, roadmap_id, list(dict.fromkeys(p.source for p in found)))
         for (name, roadmap_id), found in sorted(other.items())

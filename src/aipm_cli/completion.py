@@ -205,6 +205,11 @@ def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
         document = finding._read_cache(finding._cache_path(data, home / "cache"))
         if isinstance(document, dict):
             return document
+        from aipm_cli.shipped import document as shipped_document
+
+        document = shipped_document(data)  # a bundled roadmap's validated data, shipped in the package
+        if document is not None:
+            return document
         from aipm_cli.catalog import parse_roadmap_text
 
         return dict(parse_roadmap_text(data, str(path), cache_dir=None).data())

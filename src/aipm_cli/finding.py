@@ -35,13 +35,22 @@ def _cache_path(data: bytes, cache_dir: Path) -> Path:
     return cache_dir / "roadmaps" / f"{digest}.json"
 
 
-def _read_cache(path: Path) -> Any | None:
-    """The cached validated document, if the file is ours and private (else it may have been planted)."""
+def _read_cache(path: Path, private: bool = True) -> Any | None:
+    """The cached validated document, if the file is ours and private (else it may have been planted).
+
+    `private=False`: a file shipped inside the package (shipped.py), read as any regular file.
+    """
     import json
 
-    from aipm_cli.fs import read_private_file, sha256_hex
+    from aipm_cli.fs import read_private_file, read_regular_file, sha256_hex
 
-    raw = read_private_file(path, limit=256 * 1024 * 1024)
+    if private:
+        raw = read_private_file(path, limit=256 * 1024 * 1024)
+    else:
+        try:
+            raw = read_regular_file(path, 256 * 1024 * 1024)
+        except OSError:
+            raw = None
     if raw is None:
         return None
     # A checksum over the document's bytes: a cache file damaged on disk is never used.
@@ -216,6 +225,33 @@ def load(data: bytes, file: str, cache_dir: Path | None) -> Any:
                 return Roadmap(document)
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass
+    # A bundled roadmap's validated data ships in the package (shipped.py): the first command after an
+    # install or an upgrade needs no YAML parser and no validation either.
+    from aipm_cli.shipped import document as shipped_document
+
+    shipped = shipped_document(data)
+    if shipped is not None:
+        try:
+            roadmap = Roadmap(shipped)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass
+        else:
+            if cache_dir is not None:  # kept in the cache as a validated one would be
+                _write_cache(_cache_path(data, cache_dir), shipped)
+            return roadmap
     from aipm_cli.catalog import parse_roadmap_text
 
     return parse_roadmap_text(data, file, cache_dir=cache_dir)
+
+
+def _write_cache(path: Path, document: dict[str, Any]) -> None:
+    from aipm_cli.errors import AipmError
+    from aipm_cli.fs import atomic_write
+    from aipm_cli.paths import ensure_private_dir
+
+    try:
+        ensure_private_dir(path.parent)
+        # Replace a planted symlink itself, never what it points to.
+        atomic_write(path, cache_document(document), follow_symlinks=False)
+    except (OSError, AipmError):
+        pass  # only speed is lost

@@ -25,6 +25,7 @@ import errno
 import os
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from aipm_cli.errors import InputError, StoreError
@@ -67,15 +68,27 @@ def _temp_beside(target: Path, mode: int) -> tuple[int, Path]:
             continue
 
 
-def _replace(target: Path, data: bytes, *, create_mode: int, chmod: int | None, owner: tuple[int, int] | None) -> None:
+def _pieces(data: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    """Data given whole, or in pieces (a long export streamed: memory stays flat)."""
+    return (data,) if isinstance(data, bytes | bytearray) else data
+
+
+def _write_all(fd: int, data: bytes | Iterable[bytes]) -> None:
+    for piece in _pieces(data):
+        view = memoryview(piece)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+
+
+def _replace(
+    target: Path, data: bytes | Iterable[bytes], *, create_mode: int, chmod: int | None, owner: tuple[int, int] | None
+) -> None:
     """Write `data` to a temporary file beside `target`, fsync, set its mode, rename it over `target`."""
     fd, tmp = _temp_beside(target, create_mode)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            _write_all(fd, data)
             if owner is not None:
                 try:
                     os.fchown(fd, *owner)
@@ -122,7 +135,7 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, follow_symlinks:
     _replace(target, data, create_mode=0o600, chmod=mode, owner=None)
 
 
-def write_output(path: Path | str, data: bytes, option: str = "-o") -> None:
+def write_output(path: Path | str, data: bytes | Iterable[bytes], option: str = "-o") -> None:
     """Write a file the learner asked for (a report, a calendar) as `cat > path` would, but safely.
 
     `-` is stdout. An existing FIFO or character device (a terminal,
@@ -131,7 +144,8 @@ def write_output(path: Path | str, data: bytes, option: str = "-o") -> None:
     when allowed, its owner); through a symlink, the target is replaced and
     keeps its mode. A new file gets the mode the umask allows. Sockets and
     block devices are refused. Errors are InputError naming the path;
-    `option` names the option the path came from, for the hint.
+    `option` names the option the path came from, for the hint. `data` may come
+    in pieces (an iterable of bytes), written as they come.
     """
     if str(path) == "-":
         _write_stream(data)
@@ -160,18 +174,21 @@ def write_output(path: Path | str, data: bytes, option: str = "-o") -> None:
         raise _cannot_write(path, exc, option) from None
 
 
-def _write_stream(data: bytes) -> None:
+def _write_stream(data: bytes | Iterable[bytes]) -> None:
     stream = getattr(sys.stdout, "buffer", None)
+    sys.stdout.flush()
+    for piece in _pieces(data):
+        if stream is not None:
+            stream.write(piece)
+        else:  # a text-only stdout (some test runners)
+            sys.stdout.write(piece.decode("utf-8", "replace"))
     if stream is not None:
-        sys.stdout.flush()
-        stream.write(data)
         stream.flush()
-    else:  # a text-only stdout (some test runners)
-        sys.stdout.write(data.decode("utf-8", "replace"))
+    else:
         sys.stdout.flush()
 
 
-def _write_into(path: Path, mode: int, data: bytes, option: str) -> None:
+def _write_into(path: Path, mode: int, data: bytes | Iterable[bytes], option: str) -> None:
     """Write into a FIFO or character device in place, as `cat >` would."""
     if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
         raise InputError(
@@ -187,10 +204,7 @@ def _write_into(path: Path, mode: int, data: bytes, option: str) -> None:
             fd = -1
             write_output(path, data, option)
             return
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        _write_all(fd, data)
     finally:
         if fd >= 0:
             os.close(fd)

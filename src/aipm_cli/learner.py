@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from aipm_cli.errors import InputError
 from aipm_cli.paths import Layout, check_user_name, default_user_name
 
+# A caller's progress display for long work: told (what, done, total) as the work goes.
+Progress = Callable[[str, int, int | None], None]
+
 if TYPE_CHECKING:
     from aipm_cli.config import Config
     from aipm_cli.plain import Roadmap
@@ -630,8 +633,11 @@ class Learner:
             found.append(info)
         return found
 
-    def doctor(self, rebuild: bool = False) -> dict[str, Any]:
-        """Paths, change logs, caches and roadmap health; `problems` says what needs attention."""
+    def doctor(self, rebuild: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+        """Paths, change logs, caches and roadmap health; `problems` says what needs attention.
+
+        `progress(what, done, total)` is told how the reading of the logs goes (a caller's display).
+        """
         import os
 
         from aipm_cli.errors import AipmError
@@ -686,6 +692,7 @@ class Learner:
                 report["changes_dir"] = str(ledger.changes_dir)
                 report["legacy_store"] = (self.layout.learners / self.user / "progress.json").exists()
                 cached = ledger.cached()  # what the next command would believe, before it is replaced
+                ledger.progress = progress
                 if rebuild:
                     result = ledger.rebuild()
                     report["rebuilt"] = True
@@ -749,7 +756,13 @@ class Learner:
         return report
 
     def import_file(
-        self, file: Path, *, user: str | None = None, replace: bool = False, accept_destructive: bool = False
+        self,
+        file: Path,
+        *,
+        user: str | None = None,
+        replace: bool = False,
+        accept_destructive: bool = False,
+        progress: Progress | None = None,
     ) -> Imported:
         """Add an export's changes this learner does not have (by id), as one import.
 
@@ -802,6 +815,10 @@ class Learner:
             hint=f"If you mean to take them, run `aipm import {file} --accept-destructive`.",
         )
         counted = _Counted(watched)
+        if progress is not None:
+            expected = raw.count(b"\n")  # about one line a change in an export aipm wrote
+            counted.told = lambda done: progress("Importing changes", done, expected)
+            ledger.progress = progress
         added = ledger.import_changes(counted, file.name, replace=replace)
         self.saved = bool(added) or replace
         return Imported(added, name, roadmap.id, counted.count, undoable=ledger.import_marked)
@@ -855,10 +872,14 @@ class _Counted:
     def __init__(self, items: Any) -> None:
         self.items = items
         self.count = 0
+        self.told: Callable[[int], None] | None = None  # told the count every 5,000 items (progress)
 
     def __iter__(self) -> Iterator[Any]:
+        told = self.told
         for item in self.items:
             self.count += 1
+            if told is not None and self.count % 5000 == 0:
+                told(self.count)
             yield item
 
 

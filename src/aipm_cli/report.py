@@ -251,6 +251,11 @@ def without_notes(state: State) -> State:
 
 def export_text(report: Report) -> str:
     """The export document as JSON text; the changes are written one per line."""
+    return "".join(export_chunks(report))
+
+
+def export_chunks(report: Report) -> Iterator[str]:
+    """export_text's text in pieces, the changes a batch at a time: memory stays flat at any size."""
     import json
     import os
 
@@ -259,10 +264,19 @@ def export_text(report: Report) -> str:
     token = f"@@aipm-export-changes-{os.urandom(8).hex()}@@"
     document = export_document(report, changes=token)
     text = json.dumps(document, indent=2, ensure_ascii=False)
-    quoted = json.dumps(token)
-    lines = [line(c).decode("utf-8").rstrip("\n") for c in report.changes]
-    block = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
-    return text.replace(quoted, block, 1) + "\n"
+    head, _token, tail = text.partition(json.dumps(token))
+    yield head
+    batch: list[str] = []
+    first = True
+    for change in report.changes:
+        batch.append(line(change).decode("utf-8").rstrip("\n"))
+        if len(batch) >= 2000:
+            yield ("[\n    " if first else ",\n    ") + ",\n    ".join(batch)
+            batch, first = [], False
+    if batch:
+        yield ("[\n    " if first else ",\n    ") + ",\n    ".join(batch)
+        first = False
+    yield ("[]" if first else "\n  ]") + tail + "\n"
 
 
 def export_document(report: Report, *, changes: Any) -> dict[str, Any]:

@@ -111,6 +111,10 @@ class SyncError(AipmError):
     """A sync that could not be done; the data directory is as it was (plus local commits it names)."""
 
 
+class _Newer(SyncError):
+    """A line written by a newer aipm: this machine's aipm is old, nothing on the remote is wrong."""
+
+
 class GitMissing(SyncError):
     pass
 
@@ -444,7 +448,7 @@ def _complete(data: bytes) -> bytes:
 
 def _new_lines(path: str, data: bytes, start: int, each: Callable[[dict[str, Any]], None] | None = None) -> int:
     """How many changes `data[start:]` holds (each told to `each`); SyncError when one is not a readable change."""
-    from aipm_cli.record.changes import BadChange, parse
+    from aipm_cli.record.changes import BadChange, NewerChange, parse
 
     count = 0
     number = data.count(b"\n", 0, start)
@@ -454,6 +458,8 @@ def _new_lines(path: str, data: bytes, start: int, each: Callable[[dict[str, Any
             continue
         try:
             change = parse(raw)
+        except NewerChange as exc:
+            raise _Newer(f"{path}, line {number} was written by a newer aipm: {exc}.") from None
         except BadChange as exc:
             raise SyncError(f"{path}, line {number} is not a readable change: {exc}.") from None
         if each is not None:
@@ -596,7 +602,8 @@ class SyncResult:
     device: str
     branch: str
     remote: str | None = None
-    sent: dict[str, int] = field(default_factory=dict)  # learner -> changes committed by this sync
+    # learner -> changes this sync sent (all the remote lacked, an offline backlog too); before a push, committed
+    sent: dict[str, int] = field(default_factory=dict)
     roadmaps_sent: list[str] = field(default_factory=list)
     received: dict[str, int] = field(default_factory=dict)  # learner -> changes merged from the remote
     roadmaps_received: list[str] = field(default_factory=list)
@@ -698,6 +705,9 @@ class _Change:
     theirs: str | None  # object id in the remote's commit (None: deleted)
 
 
+SYNC_STEPS = 5  # commit, fetch, check, merge, send
+
+
 class Repo:
     """One data directory as a git repository."""
 
@@ -713,6 +723,13 @@ class Repo:
         self.git = Git(root, log)
         self._now = now or (lambda: datetime.now(UTC))
         self._identity: tuple[str, ...] = ()
+        # Told (what, step, steps) as a sync goes: a caller's progress display (a first sync of a long
+        # history takes a while).
+        self.progress: Callable[[str, int, int | None], None] | None = None
+
+    def step(self, what: str, number: int) -> None:
+        if self.progress is not None:
+            self.progress(what, number, SYNC_STEPS)
 
     # -- facts -------------------------------------------------------------- #
 
@@ -745,6 +762,21 @@ class Repo:
     def check_safe(self) -> None:
         """UnsafeRepository when git refuses this repository (owned by another user); else nothing."""
         self.git.run("rev-parse", "--git-dir", check=False)
+
+    def check_only_ours(self) -> None:
+        """SyncError when the repository already tracks files aipm does not sync (a folder that was a git
+        repository of its own): pushed, they would make every other machine refuse the remote."""
+        if self.git.rev("HEAD") is None:
+            return
+        others = sorted(path for path in self.git.tree("HEAD") if classify(path) is None)
+        if others:
+            listed = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise SyncError(
+                f"{self.root} is already a git repository that holds files aipm does not sync ({listed})."
+                " Nothing was committed or pushed.",
+                "Give aipm a data directory of its own (set AIPM_HOME to an empty folder), or move those files"
+                " and the .git folder out of this one, then run `aipm sync init` again.",
+            )
 
     def harden(self) -> None:
         """Git on the learner's terms: hooks from aipm's own empty folder, aipm's attributes ranked first.
@@ -915,14 +947,20 @@ class Repo:
         refspec = (
             f"+refs/heads/{branch}:{self.tracking(branch)}" if branch else f"+refs/heads/*:refs/remotes/{REMOTE}/*"
         )
+        # --prune: after `git remote set-url`, what the old remote held must not stand for the new one's.
         for attempt in range(1, 4):
             done = self.git.run(
-                "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", REMOTE, refspec, check=False, network=True
-            )
+                "fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head", REMOTE, refspec,
+                check=False, network=True,
+            )  # fmt: skip
             if done.returncode == 0:
                 return
             if b"couldn't find remote ref" in done.stderr:
-                return  # an empty remote, or one where nobody pushed this branch yet
+                # An empty remote, or one where nobody pushed this branch yet: a remote-tracking ref
+                # left from another remote (the URL changed) would read as its history; it goes.
+                if branch and self.git.rev(self.tracking(branch)):
+                    self.git.run("update-ref", "-d", self.tracking(branch), check=False)
+                return
             if b"cannot lock ref" not in done.stderr or attempt == 3:
                 break
             # A git left running by a killed sync is updating the same ref: it is done in a moment.
@@ -961,6 +999,14 @@ class Repo:
                 continue
             kind = classify(path)
             if kind is None:
+                if not base:
+                    # No history in common: most likely not an aipm remote at all (a wrong URL).
+                    raise SyncError(
+                        f"The remote {safe_url(self.remote_url() or '')} holds {path}, a file aipm does not sync:"
+                        " it does not look like an aipm sync remote. Nothing was changed here.",
+                        "Check the URL; point this machine at the right remote with"
+                        f" `git -C {self.root} remote set-url {REMOTE} URL`, or at a new empty one, then `aipm sync`.",
+                    )
                 raise SyncError(
                     f"The remote changes {path}, a file aipm does not sync. Nothing was changed here.", _REFUSED_HINT
                 )
@@ -1006,7 +1052,10 @@ class Repo:
                 # (even lines this device has: a copy of this data directory wrote them) is refused.
                 # Without a merge base (joining), the remote may hold only what this device has.
                 if related or not ours.startswith(theirs):
-                    self._refuse_own(change.path, device, known=change.ours is not None)
+                    # Lines only added after what this machine pushed: a copy of this data directory
+                    # wrote them. Anything else (lines changed or taken out) is an edit of the remote.
+                    edited = change.ours is not None and not theirs.startswith(base if related else ours)
+                    self._refuse_own(change.path, device, known=change.ours is not None, edited=edited)
                 continue  # nothing in it is new here
             # Ours may be ahead of theirs only where theirs did not move (our own new lines):
             # lines of a file that arrive from elsewhere and that we also have mean two writers.
@@ -1028,12 +1077,25 @@ class Repo:
                     each = functools.partial(arrived.note, (learner, roadmap), change.path)
                 try:
                     count = _new_lines(f"The remote's {change.path}", theirs, len(ours), each)
+                except _Newer as exc:
+                    raise SyncError(
+                        f"{exc.message} Nothing was changed here.",
+                        "Another machine runs a newer aipm: upgrade aipm here (`pip install -U aipm-cli`),"
+                        " then `aipm sync` again. Nothing on the remote needs fixing.",
+                    ) from None
                 except SyncError as exc:
                     raise SyncError(f"{exc.message} Nothing was changed here.", _REFUSED_HINT) from None
                 received[learner] = received.get(learner, 0) + count
         return received
 
-    def _refuse_own(self, path: str, device: str, *, known: bool) -> None:
+    def _refuse_own(self, path: str, device: str, *, known: bool, edited: bool = False) -> None:
+        if edited:
+            raise SyncError(
+                f"The remote's copy of {path}, this machine's own log, was edited by hand (lines changed or"
+                " taken out): only this machine writes its own log, and it only grows. Nothing was changed here.",
+                "This machine holds the original. Undo that edit on the remote (`git revert` the commit that made"
+                " it, where it was made), then run `aipm sync` again.",
+            )
         what = (
             f"changes {path}, this machine's own log"
             if known
@@ -1139,6 +1201,7 @@ class Repo:
         """Fetch, check and merge the remote branch (the write locks are taken for the merge only)."""
         from aipm_cli.record.provenance import listing
 
+        self.step("Fetching from the remote", 1)
         self.fetch(branch)
         theirs = self.git.rev(self.tracking(branch))
         if theirs is None:
@@ -1157,6 +1220,7 @@ class Repo:
                     "Was the remote replaced? Point this machine at the right one with"
                     f" `git -C {self.root} remote set-url {REMOTE} URL`.",
                 )
+        self.step("Checking what arrived", 2)
         changes = self.incoming(theirs, base)
         arrived = Arrived()
         received = self.verify(changes, arrived, related=base is not None)
@@ -1173,6 +1237,7 @@ class Repo:
                 risky,
             )
         folders = {(c.path.split("/")[1], c.path.split("/")[2]) for c in changes if c.kind == "log"}
+        self.step("Merging", 3)
         with learner_locks(self.root, folders, create=False):
             # Only where this machine had progress to compare with (a machine that joins is told nothing).
             before = {folder: self._items(folder) if folder in here else None for folder in sorted(folders)}
@@ -1283,9 +1348,13 @@ class Repo:
             self.take_remote(branch, result, unrelated_ok=unrelated_ok, accept_destructive=accept_destructive)
             if self.git.rev("HEAD") is None:
                 return  # nothing anywhere yet
+            going = self.outgoing(branch)
+            self.step("Sending", 4)
             outcome = self.push(branch)
             if outcome == "ok":
                 result.pushed = True
+                # What went out: an offline backlog committed by earlier syncs too, not only this one's.
+                result.sent = going
                 if not self.git.ok("config", "--get", f"branch.{branch}.remote"):
                     self.git.run("config", f"branch.{branch}.remote", REMOTE)
                     self.git.run("config", f"branch.{branch}.merge", f"refs/heads/{branch}")
@@ -1296,6 +1365,29 @@ class Repo:
             " This device's changes are committed here.",
             "Run `aipm sync` again in a moment.",
         )
+
+    def outgoing(self, branch: str) -> dict[str, int]:
+        """learner -> the changes HEAD holds that the remote branch (as just fetched) does not."""
+        head = self.git.tree("HEAD", "learners")
+        theirs = self.git.tree(self.tracking(branch), "learners") if self.git.rev(self.tracking(branch)) else {}
+        out: dict[str, int] = {}
+        for rel, (_mode, oid, size) in head.items():
+            start = theirs[rel][2] if rel in theirs else 0
+            if classify(rel) != "log" or size <= start:
+                continue
+            try:
+                with open(self.root / rel, "rb") as handle:  # the log here begins with what HEAD holds
+                    handle.seek(start)
+                    data = handle.read(size - start)
+            except OSError:
+                data = b""
+            if len(data) != size - start:
+                data = self.git.blobs([oid])[oid][start:]
+            count = data.count(b"\n")
+            if count:
+                learner = rel.split("/")[1]
+                out[learner] = out.get(learner, 0) + count
+        return out
 
     # -- migration of old stores --------------------------------------------- #
 
@@ -1328,7 +1420,7 @@ class Repo:
 
         for learner in sorted({learner for learner, _ in self.legacy_folders()}):
             try:
-                migrate_store(self.root, learner)
+                migrate_store(self.root, learner, progress=self.progress)
             except AipmError:
                 continue  # unreadable after all: left untouched, as above
 
@@ -1380,12 +1472,14 @@ def init(
     log: Callable[[str], None] | None = None,
     now: Callable[[], datetime] | None = None,
     accept_destructive: bool = False,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> SyncResult:
     """Make the data directory a git repository (or use the one it is), commit what travels, join `remote`."""
     from aipm_cli.paths import ensure_private_dir
 
     started = time.perf_counter()
     repo = Repo(root, log=log, now=now)
+    repo.progress = progress
     try:
         ensure_private_dir(root)
     except OSError as exc:
@@ -1398,6 +1492,7 @@ def init(
         raise SyncError(f"{repo.git_dir} is not a folder; aipm sync needs the data directory to hold its own .git.")
     else:
         repo.check_safe()
+        repo.check_only_ours()
     device = repo.device()
     result = SyncResult(str(root), device, DEFAULT_BRANCH, created=created)
     with _sync_lock(repo):
@@ -1439,6 +1534,7 @@ def init(
         if not (root / ".gitignore").exists() and not (head is None and url and remote_ignore):
             _write_gitignore(root, GITIGNORE.encode())
         result.branch = repo.branch()
+        repo.step("Committing this machine's changes", 0)
         with learner_locks(root, repo.legacy_folders()):
             repo.migrate()
             sent, roadmaps = repo.commit_local(device, everything=head is None)
@@ -1488,6 +1584,7 @@ def sync(
     log: Callable[[str], None] | None = None,
     now: Callable[[], datetime] | None = None,
     accept_destructive: bool = False,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> SyncResult:
     """Commit this device's new changes, fetch, check, merge and push.
 
@@ -1496,6 +1593,7 @@ def sync(
     """
     started = time.perf_counter()
     repo = Repo(root, log=log, now=now)
+    repo.progress = progress
     if not repo.git_dir.is_dir():
         raise SyncError(
             f"{root} is not set up for syncing yet.",
@@ -1509,6 +1607,7 @@ def sync(
         result = SyncResult(str(root), device, repo.branch(), recovered=recovered)
         url = repo.remote_url()
         result.remote = safe_url(url) if url else None
+        repo.step("Committing this machine's changes", 0)
         with learner_locks(root, repo.legacy_folders()):
             repo.migrate()
             result.sent, result.roadmaps_sent = repo.commit_local(device, everything=repo.git.rev("HEAD") is None)

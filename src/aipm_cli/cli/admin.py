@@ -181,9 +181,11 @@ def doctor(
                           f"{listed(forgotten)}. Run `aipm undo` to bring it back.")  # fmt: skip
         else:
             app.say_plain("No orphaned progress to forget.")
+    from aipm_cli.cli.longwork import long_work
     from aipm_cli.wording import count as counted
 
-    report = app.learner.doctor(rebuild=rebuild)
+    with long_work(json) as progress:
+        report = app.learner.doctor(rebuild=rebuild, progress=progress)
     problems = report["problems"]
     if json:
         app.emit_json(report)

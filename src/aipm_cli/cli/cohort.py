@@ -177,12 +177,15 @@ def report(
         raise usage_error(
             f"--since {earlier.isoformat()} is not before the report's day; give an earlier date.", "--since"
         )
-    summary = _summarize(
-        app, sources, roadmap, day, wanted, since=earlier,
-        stuck_weeks=stuck_weeks, inactive_days=inactive_days, with_notes=with_notes, items=by == "item",
-        rules=chosen_rules, sort=sort, filters=wanted, full=full,
-        rebuild=rebuild,
-    )  # fmt: skip
+    from aipm_cli.cli.longwork import long_work
+
+    with long_work(fmt == "json" and output is None) as progress:
+        summary = _summarize(
+            app, sources, roadmap, day, wanted, since=earlier,
+            stuck_weeks=stuck_weeks, inactive_days=inactive_days, with_notes=with_notes, items=by == "item",
+            rules=chosen_rules, sort=sort, filters=wanted, full=full,
+            rebuild=rebuild, progress=progress,
+        )  # fmt: skip
     for notice in summary.notices:
         app.say_plain(f"Note: {notice}.")
     module = import_module(RENDERERS[fmt])
@@ -368,6 +371,7 @@ def _summarize(
     *,
     rebuild: bool = False,
     since: Any = None,
+    progress: Any = None,
     **settings: Any,
 ) -> Any:
     """The cohort summary (read through the cohort index in this data directory's cache)."""
@@ -394,7 +398,7 @@ def _summarize(
         app.say_plain(f"Note: {index.problem}; every learner is folded.")
         index = None
     try:
-        summary = build(chosen, sources, options, app.learner.now(), index=index, rebuild=rebuild)
+        summary = build(chosen, sources, options, app.learner.now(), index=index, rebuild=rebuild, progress=progress)
         if since is not None:
             from dataclasses import replace
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,13 +75,33 @@ class App:
         if chunk or not shown:
             self.show(view, chunk)
 
+    def write_lines(self, lines: Any, empty: str, batch: int = 2000) -> None:
+        """Plain text, one piece per entry, to a pipe or a file: the first piece out at once, then in batches."""
+        self.warn()
+        write = sys.stdout.write
+        chunk: list[str] = []
+        shown = False
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) >= batch or not shown:
+                write("".join(chunk))
+                sys.stdout.flush()
+                chunk, shown = [], True
+        if chunk:
+            write("".join(chunk))
+        elif not shown:
+            write(empty)
+        sys.stdout.flush()
+        self.warn()  # what reading the stream found (lines it had to skip)
+
     def emit_json_stream(self, items: Any) -> None:
         """A JSON list written item by item (one JSON document in the end)."""
         self.warn()
         write = sys.stdout.write
+        dumps = _json_dumper()
         first = True
         for item in items:
-            text = _json_text(item).replace("\n", "\n  ")
+            text = dumps(item).replace("\n", "\n  ")
             write(("[\n  " if first else ",\n  ") + text)
             first = False
         write("[]\n" if first else "\n]\n")
@@ -91,7 +112,7 @@ class App:
         self.warn()
         sys.stdout.write(_json_text(data) + "\n")
 
-    def write_file(self, path: Path, data: bytes, option: str, fmt: str = "text") -> None:
+    def write_file(self, path: Path, data: bytes | Iterable[bytes], option: str, fmt: str = "text") -> None:
         """Write a file the learner asked for (a report, a calendar); `-` is stdout.
 
         See fs.write_output: a device or FIFO is written into, never replaced; an
@@ -105,6 +126,7 @@ class App:
             from aipm_cli.render.safe import for_terminal, is_terminal
 
             if is_terminal(sys.stdout):
+                data = data if isinstance(data, bytes) else b"".join(data)
                 data = for_terminal(data.decode("utf-8", "surrogateescape"), fmt).encode("utf-8", "backslashreplace")
         else:
             target = path.expanduser()
@@ -246,6 +268,25 @@ def check_learner(learner: Learner, command: str | None) -> None:
         hint += f" Removed: {', '.join(removed)} (`aipm restore NAME` brings one back)."
     hint += " Choose one with --user NAME, or `aipm config user NAME`."
     raise InputError(message, hint)
+
+
+def _json_dumper() -> Any:
+    """`_json_text` for many items: orjson where it gives the same text (about five times faster), json otherwise."""
+    from aipm_cli.render.safe import json_escaped
+
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a dependency; kept working without it
+        return _json_text
+    option = orjson.OPT_INDENT_2
+
+    def dumps(data: Any) -> str:
+        try:
+            return json_escaped(orjson.dumps(data, option=option).decode("utf-8"))
+        except (TypeError, ValueError):  # what orjson will not write (a number past 64 bits): json's text
+            return _json_text(data)
+
+    return dumps
 
 
 def _json_text(data: Any) -> str:

@@ -181,6 +181,19 @@ def log(
     if json:
         app.emit_json_stream(changes)
         return
+    from aipm_cli.render.safe import is_terminal
+
+    if not is_terminal(sys.stdout):
+        # A pipe or a file: plain lines, drawn without rich (a full log of a million changes is a
+        # string join per change, not a table); folded only to a width COLUMNS asks for.
+        import os
+
+        from aipm_cli.render.terminal import change_text
+
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else None
+        app.write_lines((change_text(e, titles=True, width=width) for e in changes), "No changes yet.\n")
+        return
     from aipm_cli.render.terminal import log_view
 
     app.show_stream(log_view, changes)
@@ -340,6 +353,17 @@ def export(
         limit = (day or core.today()).isoformat()
         activity = {d: n for d, n in core.ledger.load().activity.items() if d <= limit}
         report.heatmap = heatmap(core, state.study, day or core.today(), activity)
+    to_stdout = output is None or str(output) == "-"
+    if fmt == "json" and not (to_stdout and _on_terminal()):
+        # The export streams (speed): its changes are read, written and let go a batch at a time.
+        from aipm_cli.report import export_chunks
+
+        app.warn()
+        pieces = (piece.encode("utf-8") for piece in export_chunks(report))
+        app.write_file(output or Path("-"), pieces, "-o", fmt)
+        if output is not None:
+            app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
+        return
     text = exporter(fmt)(report)
     if output is None:
         app.write_report(text, fmt)
@@ -402,3 +426,9 @@ def export_xapi(app: App, output: Path | None, day: date | None, with_notes: boo
         return
     app.write_file(output, b"".join(made), "-o", "xapi")
     app.say(f"[green]✓[/] Wrote the xAPI statements to {output}.")
+
+
+def _on_terminal() -> bool:
+    from aipm_cli.render.safe import is_terminal
+
+    return is_terminal(sys.stdout)

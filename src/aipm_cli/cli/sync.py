@@ -125,7 +125,12 @@ def sync_command(
             return
         _show_status(app, info)
         return
-    result = sync.sync(root, log=_git_log(app), now=app.learner.now, accept_destructive=accept_destructive)
+    from aipm_cli.cli.longwork import long_work
+
+    with long_work(json or bool(getattr(app, "debug", False))) as progress:
+        result = sync.sync(
+            root, log=_git_log(app), now=app.learner.now, accept_destructive=accept_destructive, progress=progress
+        )
     if json:
         app.emit_json(result.data())
         return
@@ -185,9 +190,13 @@ def init_command(
     from aipm_cli import sync
 
     app = ctx.obj
-    result = sync.init(
-        app.layout.root, remote, log=_git_log(app), now=app.learner.now, accept_destructive=accept_destructive
-    )
+    from aipm_cli.cli.longwork import long_work
+
+    with long_work(json or bool(getattr(app, "debug", False))) as progress:
+        result = sync.init(
+            app.layout.root, remote, log=_git_log(app), now=app.learner.now, accept_destructive=accept_destructive,
+            progress=progress,
+        )  # fmt: skip
     if json:
         app.emit_json(result.data())
         return

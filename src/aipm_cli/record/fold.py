@@ -43,6 +43,7 @@ class Source:
     path: Path | None = None
     changes: list[dict[str, Any]] | None = None
     name: str = ""
+    seen: Any = None  # told (path, offset) after each block read: a caller's progress display (long work)
 
     def read(self, problems: logs.Problems) -> Iterator[tuple[dict[str, Any], int]]:
         for batch in self.batches(problems):
@@ -51,7 +52,13 @@ class Source:
     def batches(self, problems: logs.Problems) -> Iterator[list[tuple[dict[str, Any], int]]]:
         """(change, offset) a block at a time (in memory: the position stands for the offset)."""
         if self.path is not None:
-            yield from logs.batches(self.path, problems)
+            if self.seen is None:
+                yield from logs.batches(self.path, problems)
+                return
+            for batch in logs.batches(self.path, problems):
+                yield batch
+                if batch:
+                    self.seen(self.path, batch[-1][1])
         elif self.changes:
             yield [(change, number) for number, change in enumerate(self.changes)]
 
@@ -266,6 +273,54 @@ def ordered(sources: list[Source]) -> list[dict[str, Any]]:
         return distinct(True)
     except _Unsorted:
         return distinct(False)
+
+
+def ordered_stream(sources: list[Source]) -> Iterator[dict[str, Any]]:
+    """ordered()'s changes as a stream (speed: an export of a million changes in flat memory).
+
+    When every source is in id order, as aipm writes its logs, the changes stream from the files;
+    otherwise they are read into memory and sorted, as ordered() does.
+    """
+    if not all(_in_order(source) for source in sources):
+        yield from ordered(sources)
+        return
+    previous = None
+    for _name, run in _merged(sources, logs.Problems(), True):
+        for change, _offset in run:
+            change_id = change["id"]
+            if change_id != previous:
+                previous = change_id
+                yield change
+
+
+def _in_order(source: Source) -> bool:
+    """Whether the ids of a source never go down (every line that holds one; the unreadable are no matter)."""
+    if source.path is None:
+        ids = [c["id"] for c in source.changes or ()]
+        return all(a <= b for a, b in zip(ids, ids[1:], strict=False))
+    import json
+
+    import orjson
+
+    previous = ""
+    try:
+        with open(source.path, "rb") as handle:
+            for raw in handle:
+                try:
+                    data = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    try:
+                        data = json.loads(raw)
+                    except (ValueError, RecursionError):
+                        continue
+                change_id = data.get("id") if type(data) is dict else None
+                if type(change_id) is str:
+                    if change_id < previous:
+                        return False
+                    previous = change_id
+    except OSError:
+        return False
+    return True
 
 
 def fold(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -104,12 +105,34 @@ class Ledger:
     def files(self) -> list[Path]:
         return logs.log_files(self.changes_dir)
 
+    # Told (what, done, total) as a full fold reads the logs (bytes) or an old store is migrated: a
+    # caller's progress display.
+    progress: Callable[[str, int, int | None], None] | None = None
+
     def sources(self) -> list[Source]:
-        found = [Source(path=p, name=p.name) for p in self.files()]
+        seen = self._progress_seen() if self.progress is not None else None
+        found = [Source(path=p, name=p.name, seen=seen) for p in self.files()]
         legacy = self._legacy() if self._legacy else None
         if legacy:
             found.append(Source(changes=legacy, name="progress.json"))
         return found
+
+    def _progress_seen(self) -> Callable[[Path, int], None]:
+        report = self.progress
+        assert report is not None
+        total = 0
+        for path in self.files():
+            try:
+                total += os.stat(path).st_size
+            except OSError:
+                pass
+        read: dict[Path, int] = {}
+
+        def seen(path: Path, offset: int) -> None:
+            read[path] = offset
+            report("Reading the change logs", sum(read.values()), total)
+
+        return seen
 
     def signature(self) -> list[Any]:
         sig: list[Any] = []
@@ -170,11 +193,11 @@ class Ledger:
         return state
 
     def changes(self, until: date | None = None) -> Iterator[dict[str, Any]]:
-        """Every change (each once), in fold order; with `until`, only those for that date or earlier."""
-        from aipm_cli.record.fold import ordered
+        """Every change (each once), in fold order; with `until`, only those for that date or earlier. Streams."""
+        from aipm_cli.record.fold import ordered_stream
 
         limit = until.isoformat() if until else None
-        for change in ordered(self.sources()):
+        for change in ordered_stream(self.sources()):
             if limit is None or change["on"] <= limit:
                 yield change
 
@@ -658,7 +681,7 @@ class Ledger:
         """Turn a schema-1 progress.json into change logs (call with the lock held)."""
         from aipm_cli.record.migrate import migrate_store
 
-        if migrate_store(self.root, self.user):
+        if migrate_store(self.root, self.user, progress=self.progress):
             self._legacy = None
             self._fold = None
 
@@ -681,17 +704,27 @@ class Ledger:
         """
         import heapq
 
+        # Speed (a full `log` of a million changes): orjson, and a line in aipm's usual shape checked
+        # whole; for small logs json alone (importing orjson costs more than it saves there).
+        loads: Any = json.loads
+        files = self.files()
+        if "orjson" in sys.modules or sum(_size(p) for p in files) > logs.ORJSON_FROM:
+            import orjson
+
+            loads = orjson.loads
+        ceiling = fmt.id_ceiling() if loads is not json.loads else ""
+
         def stream(path: Path) -> Iterator[tuple[str, dict[str, Any], str]]:
             for offset, raw in logs.reverse_lines(path):
                 try:
-                    change = fmt.gate(raw)
+                    change = (ceiling and fmt.quick(raw, loads, ceiling)) or fmt.gate(raw, loads)
                 except fmt.BadChange as exc:
                     if skipped is not None:
                         skipped(f"{path}, the line at byte {offset}: {exc}")
                     continue
                 yield change["id"], change, path.name
 
-        streams = [stream(p) for p in self.files()]
+        streams = [stream(p) for p in files]
         legacy = self._legacy() if self._legacy else None
         if legacy:
             streams.append(iter(sorted(((c["id"], c, "") for c in legacy), key=lambda e: e[0], reverse=True)))
@@ -768,3 +801,10 @@ def device_id(root: Path) -> str:
     except OSError as exc:
         raise StoreError(f"Cannot write {path}: {exc.strerror}.") from None
     return made
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

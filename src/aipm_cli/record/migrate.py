@@ -15,6 +15,7 @@ change at the end sets the difference. The old file is kept in backups/.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -205,11 +206,12 @@ def _checked_changes(path: Path, user: str, roadmap_id: str, progress: Any, crea
         ) from None
 
 
-def migrate_store(root: Path, user: str) -> bool:
+def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | None], None] | None = None) -> bool:
     """Write the change logs of a schema-1 store and move the old file into backups/.
 
     Returns False when there is nothing to migrate. A store that cannot be
-    read raises StoreError and nothing is written.
+    read raises StoreError and nothing is written. `progress(what, done, total)`
+    is told each roadmap migrated (a caller's display).
     """
     from aipm_cli.fs import atomic_write
     from aipm_cli.paths import ensure_private_dir
@@ -219,8 +221,10 @@ def migrate_store(root: Path, user: str) -> bool:
     if doc is None:
         return False
     try:
-        for roadmap_id, progress in sorted(doc.roadmaps.items()):
-            made = _checked_changes(path, user, roadmap_id, progress, doc.created)
+        for number, (roadmap_id, held) in enumerate(sorted(doc.roadmaps.items())):
+            if progress is not None:
+                progress("Migrating the old store", number, len(doc.roadmaps))
+            made = _checked_changes(path, user, roadmap_id, held, doc.created)
             if not made:
                 continue
             payload = b"".join(fmt.line(c) for c in made)
@@ -248,4 +252,6 @@ def migrate_store(root: Path, user: str) -> bool:
             write_hint(exc),
         ) from None
     logs.fsync_dir(path.parent)
+    if progress is not None:
+        progress("Migrating the old store", len(doc.roadmaps), len(doc.roadmaps))
     return True
