@@ -88,8 +88,10 @@ class Learner:
 
     @cached_property
     def user(self) -> str:
+        from aipm_cli.paths import check_not_case_twin
+
         name = self._user_option or self.config.get("user") or default_user_name()
-        return check_user_name(name)
+        return check_not_case_twin(self.layout.learners, check_user_name(name))
 
     @property
     def roadmap_spec(self) -> str:
@@ -464,8 +466,12 @@ class Learner:
     def rename_learner(self, old: str, new: str) -> dict[str, Any]:
         """Give a learner another name: their folder moves, every change stays as it is."""
         self._refuse_when_synced("renamed")
+        from aipm_cli.paths import case_twin, check_not_case_twin
+
         folder = self._existing_learner(check_user_name(old))
-        target = self.layout.learner_dir(check_user_name(new))
+        if case_twin(self.layout.learners, check_user_name(new)) != old:
+            check_not_case_twin(self.layout.learners, new)
+        target = self.layout.learner_dir(new)
         if target.exists() or target.is_symlink():
             raise InputError(
                 f"There is already a learner called '{new}'.", "Choose another name, or remove that learner first."
@@ -552,8 +558,10 @@ class Learner:
                 "not restored.",
                 f"It is at {backup['path']}.",
             )
+        from aipm_cli.paths import check_not_case_twin
+
         user = backup["user"]
-        target = self.layout.learner_dir(user)
+        target = self.layout.learner_dir(check_not_case_twin(self.layout.learners, user))
         if target.exists() or target.is_symlink():
             raise InputError(
                 f"There is already a learner called '{user}'.",

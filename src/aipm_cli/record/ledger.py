@@ -721,7 +721,9 @@ def device_id(root: Path) -> str:
     path = root / "device"
     text, why = read_device_file(path)
     if text is not None:
-        if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", text):
+        from aipm_cli.paths import unportable
+
+        if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", text) and unportable(text) is None:
             return text
         raise StoreError(
             f"The device id in {path} cannot be read{why}.",
