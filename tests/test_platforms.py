@@ -103,3 +103,120 @@ def test_the_default_learner_name_is_portable(monkeypatch: pytest.MonkeyPatch) -
     assert default_user_name() == "CON-learner"
     monkeypatch.setattr(getpass, "getuser", lambda: "a" * 80)
     assert unportable(default_user_name()) is None
+
+
+# --------------------------------------------------------------------------- #
+# One place for platform differences
+# --------------------------------------------------------------------------- #
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "aipm_cli"
+POSIX_ONLY = {
+    "O_NOFOLLOW", "O_DIRECTORY", "O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "fchmod", "fchown", "lchown", "chown",
+    "geteuid", "getuid", "getegid", "getgid", "getpwuid", "mkfifo", "mknod", "fork", "setsid", "killpg", "getpgid",
+    "replace",  # os.replace: Windows refuses it while another process has the file open (portable.replace retries)
+}  # fmt: skip
+POSIX_MODULES = {"pwd", "grp", "fcntl", "termios", "resource"}
+
+
+def _posix_only_uses(path: Path) -> list[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
+            if node.attr in POSIX_ONLY:
+                found.append(f"{path.name}:{node.lineno}: os.{node.attr}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"getattr", "hasattr"}:
+            if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value in POSIX_ONLY:
+                found.append(f"{path.name}:{node.lineno}: {node.func.id}(..., {node.args[1].value!r})")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [f"{path.name}:{node.lineno}: from os import {a.name}" for a in node.names if a.name in POSIX_ONLY]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            found += [f"{path.name}:{node.lineno}: import {n}" for n in names if n.split(".")[0] in POSIX_MODULES]
+    return found
+
+
+def test_no_posix_only_call_outside_the_platform_module() -> None:
+    uses = [use for path in sorted(SRC.rglob("*.py")) if path.name != "portable.py" for use in _posix_only_uses(path)]
+    assert uses == [], "POSIX-only calls outside src/aipm_cli/portable.py:\n" + "\n".join(uses)
+
+
+def test_the_source_check_sees_what_it_looks_for(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import os, fcntl\nos.fchmod(1, 0)\nflags = getattr(os, 'O_NOFOLLOW', 0)\nos.replace('a', 'b')\n"
+        "from os import geteuid\nx = os.path.join('a')\n"
+    )
+    assert sorted(use.split(": ", 1)[1] for use in _posix_only_uses(sample)) == sorted(
+        ["import fcntl", "os.fchmod", "getattr(..., 'O_NOFOLLOW')", "os.replace", "from os import geteuid"]
+    )
+
+
+def test_without_o_nofollow_a_planted_link_is_still_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from aipm_cli.fs import read_device_file, read_private_file
+
+    monkeypatch.delattr(os, "O_NOFOLLOW")
+    secret = tmp_path / "elsewhere"
+    secret.write_text("someone-else\n")
+    secret.chmod(0o600)
+    link = tmp_path / "device"
+    link.symlink_to(secret)
+    text, why = read_device_file(link)
+    assert text == "" and "symbolic link" in why
+    assert read_private_file(link) is None
+    assert read_private_file(secret) == b"someone-else\n"
+
+
+def test_a_replace_refused_by_a_sharing_violation_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    from aipm_cli.fs import atomic_write
+
+    real = os.replace
+    refused: list[str] = []
+
+    def busy_once(source: str, target: str) -> None:
+        if not refused:
+            refused.append(str(target))
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", busy_once)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    target = tmp_path / "store.json"
+    target.write_bytes(b"old")
+    atomic_write(target, b"new")
+    assert target.read_bytes() == b"new" and refused == [str(target)]
+    assert [p.name for p in tmp_path.iterdir()] == ["store.json"]  # no temporary file left
+
+
+def test_a_lasting_permission_error_is_raised_after_a_bounded_number_of_tries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    from aipm_cli import portable
+    from aipm_cli.fs import atomic_write
+
+    tries: list[str] = []
+    pauses: list[float] = []
+
+    def always_busy(source: str, target: str) -> None:
+        tries.append(source)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", always_busy)
+    monkeypatch.setattr(time, "sleep", pauses.append)
+    target = tmp_path / "store.json"
+    target.write_bytes(b"old")
+    with pytest.raises(PermissionError):
+        atomic_write(target, b"new")
+    assert len(tries) == portable.REPLACE_TRIES and len(pauses) == portable.REPLACE_TRIES - 1
+    assert sum(pauses) < 2
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["store.json"]

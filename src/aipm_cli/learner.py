@@ -726,7 +726,9 @@ class Learner:
         from aipm_cli.report import MAX_EXPORT_BYTES, read_export
 
         try:
-            fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            from aipm_cli import portable
+
+            fd = portable.open_file(file, os.O_RDONLY | portable.NONBLOCK)
         except FileNotFoundError:
             raise InputError(f"No file at {file}.") from None
         except OSError as exc:

@@ -585,7 +585,9 @@ class Ledger:
                 path = self.changes_dir / name
                 placed = False
                 if new_ids and not path.exists():
-                    os.replace(tmp, path)
+                    from aipm_cli.portable import replace as replace_file
+
+                    replace_file(tmp, path)  # retried while a reader holds the folder's files (Windows)
                     placed = True
                     logs.fsync_dir(self.changes_dir)
             except OSError as exc:  # a full disk, a read-only folder: nothing was placed
