@@ -96,20 +96,12 @@ GITIGNORE = """\
 *.tmp
 """
 
-# Committed by `aipm sync init` (so every clone has it): logs travel byte for byte, whatever a
-# machine's git settings (`core.autocrlf=true`, Git for Windows' default, would write CRLF).
-GITATTRIBUTES = """\
-# Written by `aipm sync init`: change logs and roadmaps are never converted (no CRLF).
-*.jsonl -text
-/roadmaps/** -text
-"""
-
 _LEARNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch
 _ROADMAP_DIR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # A device's own log, an import it wrote, or a migration: the only names the record package writes.
 _LOG_NAME = re.compile(r"^(?:migrated-[0-9a-f]{1,64}|[a-z0-9][a-z0-9-]{0,62}(?:\.import-[0-9a-f]{1,64})?)\.jsonl$")
 _ROADMAP_FILE = re.compile(r"^[^./\x00-\x1f\x7f][^/\x00-\x1f\x7f]{0,200}\.(yaml|yml|json)$")
-_TOP_LEVEL_OK = re.compile(r"^(\.gitignore|\.gitattributes|README(\.[A-Za-z]+)?|LICENSE(\.[A-Za-z]+)?)$")
+_TOP_LEVEL_OK = re.compile(r"^(\.gitignore|README(\.[A-Za-z]+)?|LICENSE(\.[A-Za-z]+)?)$")
 _REGULAR = ("100644", "100755")
 _URL_PASSWORD = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@:\s]*):[^/@\s]*@")
 _GIT_LOCKS = ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "config.lock", "packed-refs.lock", "shallow.lock")
@@ -818,7 +810,7 @@ class Repo:
         if head:
             # The index may hold what an interrupted merge or commit staged: start from HEAD.
             self.git.run("reset", "-q")
-        tracked = self.git.tree(head, "learners", "roadmaps", ".gitignore", ".gitattributes") if head else {}
+        tracked = self.git.tree(head, "learners", "roadmaps", ".gitignore") if head else {}
         own_prefixes = (f"{device}.jsonl", f"{device}.import-", "migrated-")
         candidates: list[tuple[str, Path, bytes]] = []
         for rel, path in _log_files(self.root):
@@ -880,9 +872,8 @@ class Repo:
                 roadmaps.append(rel.split("/", 1)[1])
         removed = [rel for rel in tracked if classify(rel) == "roadmap" and rel not in present]
         roadmaps += [rel.split("/", 1)[1] for rel in removed]
-        for top in (".gitignore", ".gitattributes"):
-            if top not in tracked and (self.root / top).is_file():
-                plain.append(top)
+        if ".gitignore" not in tracked and (self.root / ".gitignore").is_file():
+            plain.append(".gitignore")
         if not plain and not cut and not removed:
             return {}, []
         if plain or removed:
@@ -1426,7 +1417,7 @@ def init(
         result.remote = safe_url(url) if url else None
         head = repo.git.rev("HEAD")
         reached: str | None = None
-        remote_ignore = remote_attributes = False
+        remote_ignore = False
         if url and head is None:
             # Before the first commit: learn the remote's branch (and its .gitignore) so this
             # machine's first commit sits on the same branch.
@@ -1443,15 +1434,10 @@ def init(
             if chosen:
                 repo.git.run("symbolic-ref", "HEAD", f"refs/heads/{chosen}")
                 remote_ignore = repo.git.ok("cat-file", "-e", f"{repo.tracking(chosen)}:.gitignore")
-                remote_attributes = repo.git.ok("cat-file", "-e", f"{repo.tracking(chosen)}:.gitattributes")
                 result.joined = True
         # Joining a remote that has a .gitignore: its copy arrives with the merge.
         if not (root / ".gitignore").exists() and not (head is None and url and remote_ignore):
             _write_gitignore(root, GITIGNORE.encode())
-        if not (root / ".gitattributes").exists() and not (head is None and url and remote_attributes):
-            from aipm_cli.fs import atomic_write
-
-            atomic_write(root / ".gitattributes", GITATTRIBUTES.encode())
         result.branch = repo.branch()
         with learner_locks(root, repo.legacy_folders()):
             repo.migrate()
