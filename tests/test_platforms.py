@@ -404,10 +404,11 @@ def test_core_scenarios_pass_with_the_os_windows_has(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- #
 # Line endings: sync with Git for Windows' default, core.autocrlf=true
 # --------------------------------------------------------------------------- #
-# aipm's sync writes `.git/info/attributes` (ranked above any `.gitattributes` and the user's
-# core.attributesFile) unsetting text and eol for every path, at `sync init` and every sync; a
-# committed `.gitattributes` is refused when it comes from a remote (tests/test_sync.py), as a
-# remote's attributes could rewrite logs. So a plain `git clone` by hand, outside aipm, is not covered.
+# aipm runs every git command with `-c core.autocrlf=false` and writes `.git/info/attributes`
+# (ranked above any `.gitattributes`) unsetting text and eol for every path: this test guards both
+# (it passes with either, and fails with neither). A committed `.gitattributes` is refused when it
+# comes from a remote (tests/test_sync.py), as a remote's attributes could rewrite logs; so a plain
+# `git clone` by hand, outside aipm, is not covered.
 
 
 def test_sync_with_autocrlf_keeps_every_log_byte_exact_on_both_sides(
@@ -571,3 +572,14 @@ def test_the_powershell_completer_in_pwsh(run: Run, tmp_path: Path) -> None:
     out = subprocess.run(["pwsh", "-NoProfile", "-NonInteractive", "-Command", program], env=env, capture_output=True,
                          text=True, check=True)  # fmt: skip
     assert "ai-for-everyone" in out.stdout.split()
+
+
+def test_a_learner_made_before_with_a_reserved_name_can_be_renamed(run: Run, home: Path) -> None:
+    assert run("done", "ai-for-everyone").exit_code == 0
+    (home / "learners" / "ada").rename(home / "learners" / "con")  # as an older aipm allowed
+    refused = run("status", "--user", "con")
+    assert refused.exit_code == 1 and "aipm users rename con NEW" in refused.stderr
+    moved = run("users", "rename", "con", "maya")
+    assert moved.exit_code == 0, moved.stderr
+    assert [p.name for p in (home / "learners").iterdir()] == ["maya"]
+    assert '"done": 1' in run("status", "--user", "maya", "--json").stdout

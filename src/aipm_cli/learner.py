@@ -417,8 +417,8 @@ class Learner:
         """The data directory's own backups: whole learners removed with `users remove`."""
         return self.layout.root / "backups"
 
-    def _existing_learner(self, name: str) -> Path:
-        folder = self.layout.learner_dir(name)
+    def _existing_learner(self, name: str, *, old: bool = False) -> Path:
+        folder = self.layout.learner_dir(name, old=old)
         if not folder.is_dir() or folder.is_symlink():
             known = self.learner_names()
             hint = f"Learners here: {', '.join(known)}." if known else "There are no learners here yet."
@@ -426,7 +426,7 @@ class Learner:
         return folder
 
     @contextmanager
-    def _learner_locked(self, name: str) -> Iterator[None]:
+    def _learner_locked(self, name: str, *, old: bool = False) -> Iterator[None]:
         """Every write lock of a learner (one per roadmap), so no change is half-way while their folder moves."""
         from contextlib import ExitStack
 
@@ -435,7 +435,7 @@ class Learner:
         from aipm_cli.errors import StoreError
         from aipm_cli.record.ledger import LOCK_TIMEOUT
 
-        folder = self.layout.learner_dir(name)
+        folder = self.layout.learner_dir(name, old=old)
         with ExitStack() as stack:
             for roadmap in sorted(folder.iterdir()):
                 if roadmap.is_dir() and not roadmap.is_symlink() and (roadmap / "changes").is_dir():
@@ -466,9 +466,10 @@ class Learner:
     def rename_learner(self, old: str, new: str) -> dict[str, Any]:
         """Give a learner another name: their folder moves, every change stays as it is."""
         self._refuse_when_synced("renamed")
-        from aipm_cli.paths import case_twin, check_not_case_twin
+        from aipm_cli.paths import case_twin, check_not_case_twin, check_old_user_name
 
-        folder = self._existing_learner(check_user_name(old))
+        # `old` may be a name made before names had to suit every platform: renaming is the way out.
+        folder = self._existing_learner(check_old_user_name(old), old=True)
         if case_twin(self.layout.learners, check_user_name(new)) != old:
             check_not_case_twin(self.layout.learners, new)
         target = self.layout.learner_dir(new)
@@ -476,7 +477,7 @@ class Learner:
             raise InputError(
                 f"There is already a learner called '{new}'.", "Choose another name, or remove that learner first."
             )
-        with _refused_move(f"rename the learner '{old}'"), self._learner_locked(old):
+        with _refused_move(f"rename the learner '{old}'"), self._learner_locked(old, old=True):
             os.rename(folder, target)
         self._forget_cache(old)
         # The learner your commands use follows the rename, wherever that name came from (the

@@ -77,8 +77,16 @@ def check_user_name(name: str) -> str:
     if why is not None:
         raise InputError(
             f"'{name}' is not a usable learner name: {why}.",
-            "Choose a name every platform can hold as a folder name (macOS, Windows and Linux).",
+            "Choose a name every platform can hold as a folder name; a learner made with it before can move:"
+            f" `aipm users rename {name} NEW`.",
         )
+    return name
+
+
+def check_old_user_name(name: str) -> str:
+    """A learner name aipm accepted before names had to suit every platform (`con`): one to rename away from."""
+    if not isinstance(name, str) or not _USER_NAME.fullmatch(name) or name in {".", ".."}:
+        return check_user_name(name)
     return name
 
 
@@ -121,8 +129,9 @@ class Layout:
     def learners(self) -> Path:
         return self.root / "learners"
 
-    def learner_dir(self, user: str) -> Path:
-        return self.learners / check_user_name(user)
+    def learner_dir(self, user: str, *, old: bool = False) -> Path:
+        """A learner's folder; with `old`, the name may be one made before names had to suit every platform."""
+        return self.learners / (check_old_user_name(user) if old else check_user_name(user))
 
     def store(self, user: str) -> Path:
         return self.learner_dir(user) / "progress.json"
