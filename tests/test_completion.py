@@ -91,7 +91,7 @@ def test_scripts_hold_no_path_of_this_machine(shell_env: dict[str, str]) -> None
         for path in (sys.prefix, str(AIPM.parent), os.getcwd(), shell_env["HOME"], str(Path.home())):
             assert path not in script.stdout
     bad = subprocess.run([str(AIPM), "completion", "tcsh"], env=shell_env, capture_output=True, text=True)
-    assert bad.returncode == 2 and "bash, zsh or fish" in bad.stderr
+    assert bad.returncode == 2 and "bash, zsh, fish or powershell" in bad.stderr
 
 
 @pytest.mark.parametrize("complete", [bash, zsh, fish])

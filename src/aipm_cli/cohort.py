@@ -368,7 +368,9 @@ class _Part:
 
 def _read_file(path: Path) -> bytes:
     """A regular file's bytes (never a FIFO or device: opening one must not hang)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    from aipm_cli import portable
+
+    fd = portable.open_file(path, os.O_RDONLY | portable.NONBLOCK)
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):

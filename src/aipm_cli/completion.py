@@ -1,6 +1,6 @@
 """Shell completion: what `aipm ... <Tab>` offers, answered before Typer or rich are imported.
 
-The scripts `aipm completion bash|zsh|fish` prints call `aipm` itself with
+The scripts `aipm completion bash|zsh|fish|powershell` prints call `aipm` itself with
 `_AIPM_COMPLETE=<shell>` and `_AIPM_CWORD=<index of the word being completed>`
 and the words of the line as arguments; aipm prints one candidate a line
 (`value<TAB>description`). Ids come from the roadmap in use (a `--roadmap`
@@ -24,7 +24,7 @@ from aipm_cli import command_table
 COMMANDS = command_table.COMMANDS
 SUBCOMMANDS: dict[str, dict[str, str]] = {
     **command_table.SUBCOMMANDS,
-    "completion": dict.fromkeys(("bash", "zsh", "fish"), ""),  # the shells (an argument, not subcommands)
+    "completion": dict.fromkeys(("bash", "zsh", "fish", "powershell"), ""),  # the shells (an argument, not subcommands)
 }
 ITEM_COMMANDS = ("start", "done", "skip", "reset", "show", "note")
 GLOBAL_VALUE = {"--user": "learner", "-u": "learner", "--roadmap": "roadmap", "-r": "roadmap"}
@@ -301,5 +301,30 @@ function __aipm_complete
     _AIPM_COMPLETE=fish _AIPM_CWORD=$index aipm $tokens "$current" 2>/dev/null
 end
 complete -c aipm -f -a '(__aipm_complete)'
+""",
+    # PowerShell 5.1 (Windows' own) and 7: a native-command completer. The words before the cursor
+    # go to aipm as arguments (an empty word being completed too, where PowerShell passes one: 5.1
+    # drops it, and aipm then completes an empty word all the same).
+    "powershell": """# aipm completion for PowerShell: add to your profile (notepad $PROFILE)
+#   aipm completion powershell | Out-String | Invoke-Expression
+Register-ArgumentCompleter -Native -CommandName aipm -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $words = @($commandAst.CommandElements | Select-Object -Skip 1 |
+        Where-Object { $_.Extent.StartOffset -lt $cursorPosition } | ForEach-Object { $_.Extent.Text })
+    if ($wordToComplete -eq '') { $words += '' }
+    $env:_AIPM_COMPLETE = 'powershell'
+    $env:_AIPM_CWORD = $words.Count
+    try {
+        $lines = @(& aipm @words 2>$null)
+    } finally {
+        Remove-Item Env:_AIPM_COMPLETE, Env:_AIPM_CWORD -ErrorAction SilentlyContinue
+    }
+    foreach ($line in $lines) {
+        if (-not $line) { continue }
+        $value, $description = $line -split "`t", 2
+        if (-not $description) { $description = $value }
+        [System.Management.Automation.CompletionResult]::new($value, $value, 'ParameterValue', $description)
+    }
+}
 """,
 }

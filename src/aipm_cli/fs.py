@@ -28,6 +28,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from aipm_cli import portable
 from aipm_cli.errors import InputError, StoreError
 
 _KINDS = {
@@ -44,18 +45,7 @@ def kind_of(mode: int) -> str:
     return _KINDS.get(stat.S_IFMT(mode), "a regular file" if stat.S_ISREG(mode) else "a special file")
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable (best effort: not every filesystem allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+fsync_dir = portable.fsync_dir  # make a rename in a folder durable, where a folder can be opened
 
 
 def _temp_beside(target: Path, mode: int) -> tuple[int, Path]:
@@ -63,7 +53,7 @@ def _temp_beside(target: Path, mode: int) -> tuple[int, Path]:
     while True:
         tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
         try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode), tmp
+            return portable.open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, nofollow=True), tmp
         except FileExistsError:
             continue
 
@@ -90,16 +80,13 @@ def _replace(
         try:
             _write_all(fd, data)
             if owner is not None:
-                try:
-                    os.fchown(fd, *owner)
-                except OSError:
-                    pass  # not allowed (not root): the file is ours, as with any editor
+                portable.set_owner(fd, *owner)
             if chmod is not None:
-                os.fchmod(fd, chmod)
+                portable.set_mode(fd, chmod)
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, target)
+        portable.replace(tmp, target)  # retried while another process holds the file open (Windows)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -195,7 +182,7 @@ def _write_into(path: Path, mode: int, data: bytes | Iterable[bytes], option: st
             f"Refusing to write {path}: it is {kind_of(mode)}.", f"Give {option} a file name, or - for stdout."
         )
     # No O_TRUNC/O_CREAT: nothing is created or cut short; a FIFO waits for its reader like `cat >` does.
-    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+    fd = portable.open_file(path, os.O_WRONLY | portable.NOCTTY)
     try:
         opened = os.fstat(fd)
         if stat.S_ISREG(opened.st_mode):
@@ -285,9 +272,9 @@ def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -
     if not stat.S_ISREG(found.st_mode):
         raise NotReadable(0, f"it is {kind_of(found.st_mode)}, not a regular file", str(path))
     # O_NONBLOCK: if it was swapped for a FIFO since the stat, opening it must not wait.
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
+    flags = os.O_RDONLY | portable.NONBLOCK | portable.NOCTTY
     try:
-        fd = os.open(path, flags)
+        fd = portable.open_file(path, flags, nofollow=not follow_symlinks)
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # swapped for a link since the lstat
             raise NotReadable(0, "it is a symbolic link, not a regular file", str(path)) from None
@@ -341,16 +328,16 @@ def read_private_file(path: Path, limit: int | None = None) -> bytes | None:
     been planted by someone else, and is treated as absent (so it is rebuilt).
     A file over `limit` bytes is treated as absent too.
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, flags)
+        fd = portable.open_file(path, os.O_RDONLY | portable.NONBLOCK, nofollow=True)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022:
             return None
-        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        owner = portable.user_id()
+        if owner is not None and info.st_uid != owner:  # where files have owners
             return None
         if limit is not None and info.st_size > limit:
             return None

@@ -91,8 +91,10 @@ class Learner:
 
     @cached_property
     def user(self) -> str:
+        from aipm_cli.paths import check_not_case_twin
+
         name = self._user_option or self.config.get("user") or default_user_name()
-        return check_user_name(name)
+        return check_not_case_twin(self.layout.learners, check_user_name(name))
 
     @property
     def roadmap_spec(self) -> str:
@@ -447,8 +449,8 @@ class Learner:
         """The data directory's own backups: whole learners removed with `users remove`."""
         return self.layout.root / "backups"
 
-    def _existing_learner(self, name: str) -> Path:
-        folder = self.layout.learner_dir(name)
+    def _existing_learner(self, name: str, *, old: bool = False) -> Path:
+        folder = self.layout.learner_dir(name, old=old)
         if not folder.is_dir() or folder.is_symlink():
             known = self.learner_names()
             hint = f"Learners here: {', '.join(known)}." if known else "There are no learners here yet."
@@ -456,7 +458,7 @@ class Learner:
         return folder
 
     @contextmanager
-    def _learner_locked(self, name: str) -> Iterator[None]:
+    def _learner_locked(self, name: str, *, old: bool = False) -> Iterator[None]:
         """Every write lock of a learner (one per roadmap), so no change is half-way while their folder moves."""
         from contextlib import ExitStack
 
@@ -465,7 +467,7 @@ class Learner:
         from aipm_cli.errors import StoreError
         from aipm_cli.record.ledger import LOCK_TIMEOUT
 
-        folder = self.layout.learner_dir(name)
+        folder = self.layout.learner_dir(name, old=old)
         with ExitStack() as stack:
             for roadmap in sorted(folder.iterdir()):
                 if roadmap.is_dir() and not roadmap.is_symlink() and (roadmap / "changes").is_dir():
@@ -496,13 +498,18 @@ class Learner:
     def rename_learner(self, old: str, new: str) -> dict[str, Any]:
         """Give a learner another name: their folder moves, every change stays as it is."""
         self._refuse_when_synced("renamed")
-        folder = self._existing_learner(check_user_name(old))
-        target = self.layout.learner_dir(check_user_name(new))
+        from aipm_cli.paths import case_twin, check_not_case_twin, check_old_user_name
+
+        # `old` may be a name made before names had to suit every platform: renaming is the way out.
+        folder = self._existing_learner(check_old_user_name(old), old=True)
+        if case_twin(self.layout.learners, check_user_name(new)) != old:
+            check_not_case_twin(self.layout.learners, new)
+        target = self.layout.learner_dir(new)
         if target.exists() or target.is_symlink():
             raise InputError(
                 f"There is already a learner called '{new}'.", "Choose another name, or remove that learner first."
             )
-        with _refused_move(f"rename the learner '{old}'"), self._learner_locked(old):
+        with _refused_move(f"rename the learner '{old}'"), self._learner_locked(old, old=True):
             os.rename(folder, target)
         self._forget_cache(old)
         # The learner your commands use follows the rename, wherever that name came from (the
@@ -589,8 +596,10 @@ class Learner:
                 "not restored.",
                 f"It is at {backup['path']}.",
             )
+        from aipm_cli.paths import check_not_case_twin
+
         user = backup["user"]
-        target = self.layout.learner_dir(user)
+        target = self.layout.learner_dir(check_not_case_twin(self.layout.learners, user))
         if target.exists() or target.is_symlink():
             raise InputError(
                 f"There is already a learner called '{user}'.",
@@ -777,7 +786,9 @@ class Learner:
         from aipm_cli.report import MAX_EXPORT_BYTES, read_export
 
         try:
-            fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            from aipm_cli import portable
+
+            fd = portable.open_file(file, os.O_RDONLY | portable.NONBLOCK)
         except FileNotFoundError:
             raise InputError(f"No file at {file}.") from None
         except OSError as exc:

@@ -62,7 +62,18 @@ def _to_text(value: Any) -> Any:
     return value
 
 
+def _path_slug(value: str) -> str:
+    """A slug that also becomes a folder name (a roadmap's id): one every platform can hold."""
+    from aipm_cli.paths import unportable
+
+    why = unportable(_slug(value))
+    if why is not None:
+        raise ValueError(f"'{value}' cannot be a roadmap id: {why} (it names a folder)")
+    return value
+
+
 Slug = Annotated[str, AfterValidator(_slug)]
+PathSlug = Annotated[str, AfterValidator(_path_slug)]
 Title = Annotated[str, AfterValidator(_title)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 DurationText = Annotated[str, AfterValidator(_duration_text)]
@@ -182,7 +193,7 @@ class Phase(_Definition):
 
 
 class Roadmap(_Definition):
-    id: Slug
+    id: PathSlug
     title: Title
     version: Text
     description: str = ""

@@ -10,6 +10,33 @@ from aipm_cli.errors import InputError
 
 APP_NAME = "aipm"
 _USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # whole names only: fullmatch, never match
+NAME_LIMIT = 64  # characters in a learner name, device id or roadmap id: far below every file system's bound
+# Names Windows keeps for devices, in any case and with any extension (`nul.jsonl` is the NUL device there).
+_RESERVED = frozenset({"con", "prn", "aux", "nul"} | {f"{d}{n}" for d in ("com", "lpt") for n in "123456789"})
+_FORBIDDEN = frozenset('<>:"/\\|?*')
+
+
+def unportable(name: str) -> str | None:
+    """Why `name` cannot be a file or folder name on every platform aipm runs on, or None.
+
+    The check runs everywhere, so that a data directory made on Linux can be
+    copied or synced to a Mac or a Windows laptop: Windows' device names
+    (CON, PRN, AUX, NUL, COM1-9, LPT1-9, in any case, with or without an
+    extension), a name ending in a dot or a space, the characters
+    <>:"/\\|?* and control characters, and names over NAME_LIMIT characters.
+    """
+    if not name or name in {".", ".."}:
+        return "it is not a name"
+    if len(name) > NAME_LIMIT:
+        return f"it is longer than {NAME_LIMIT} characters"
+    bad = sorted({c for c in name if c in _FORBIDDEN or ord(c) < 32})
+    if bad:
+        return "it holds " + ", ".join(repr(c) for c in bad)
+    if name[-1] in ". ":
+        return "it ends in a dot or a space, which Windows drops"
+    if name.split(".", 1)[0].rstrip(" ").lower() in _RESERVED:
+        return f"'{name.split('.', 1)[0]}' is a device name on Windows"
+    return None
 
 
 def data_dir() -> Path:
@@ -30,8 +57,8 @@ def default_user_name() -> str:
         name = getpass.getuser()
     except Exception:  # no login name (some containers): fall back politely
         name = "learner"
-    name = re.sub(r"[^A-Za-z0-9._-]", "-", name).strip(".-") or "learner"
-    return name[:64]
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", name).strip(".-")[:56].strip(".-") or "learner"
+    return f"{name}-learner" if unportable(name) else name  # a login name like `con` (a device on Windows)
 
 
 def check_user_name(name: str) -> str:
@@ -46,6 +73,49 @@ def check_user_name(name: str) -> str:
             f"'{name}' is not a usable learner name.",
             "Use letters, digits, '.', '_' or '-' (no spaces or slashes), at most 64 characters.",
         )
+    why = unportable(name)
+    if why is not None:
+        raise InputError(
+            f"'{name}' is not a usable learner name: {why}.",
+            "Choose a name every platform can hold as a folder name; a learner made with it before can move:"
+            f" `aipm users rename {name} NEW`.",
+        )
+    return name
+
+
+def check_old_user_name(name: str) -> str:
+    """A learner name aipm accepted before names had to suit every platform (`con`): one to rename away from."""
+    if not isinstance(name, str) or not _USER_NAME.fullmatch(name) or name in {".", ".."}:
+        return check_user_name(name)
+    return name
+
+
+def case_twin(learners: Path, name: str) -> str | None:
+    """The learner folder in `learners` whose name differs from `name` only in case, or None.
+
+    `Maya` and `maya` are one folder on the default macOS and Windows file
+    systems: two such learners would share (and mix) one record there.
+    """
+    folded = name.casefold()
+    try:
+        entries = os.listdir(learners)
+    except OSError:
+        return None
+    for entry in sorted(entries):
+        if entry != name and entry.casefold() == folded:
+            return entry
+    return None
+
+
+def check_not_case_twin(learners: Path, name: str) -> str:
+    """`name`, unless another learner's folder differs from it only in case (InputError naming it)."""
+    twin = case_twin(learners, name)
+    if twin is not None:
+        raise InputError(
+            f"There is already a learner called '{twin}': '{name}' differs from it only in case, and macOS and "
+            "Windows keep both in one folder.",
+            f"Use '{twin}', or choose a name that differs in more than case.",
+        )
     return name
 
 
@@ -59,8 +129,9 @@ class Layout:
     def learners(self) -> Path:
         return self.root / "learners"
 
-    def learner_dir(self, user: str) -> Path:
-        return self.learners / check_user_name(user)
+    def learner_dir(self, user: str, *, old: bool = False) -> Path:
+        """A learner's folder; with `old`, the name may be one made before names had to suit every platform."""
+        return self.learners / (check_old_user_name(user) if old else check_user_name(user))
 
     def store(self, user: str) -> Path:
         return self.learner_dir(user) / "progress.json"

@@ -1,4 +1,4 @@
-"""`aipm completion bash|zsh|fish`."""
+"""`aipm completion bash|zsh|fish|powershell`."""
 
 from typing import Annotated
 
@@ -6,7 +6,7 @@ import typer
 
 
 def completion(
-    shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)],
+    shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh, fish or powershell.", show_default=False)],
 ) -> None:
     """Print a completion script for your shell.
 
@@ -17,7 +17,9 @@ def completion(
 
     script = SCRIPTS.get(shell.strip().lower())
     if script is None:
-        raise typer.BadParameter(f"'{shell}' is not a shell aipm knows: use bash, zsh or fish.", param_hint="SHELL")
+        raise typer.BadParameter(
+            f"'{shell}' is not a shell aipm knows: use bash, zsh, fish or powershell.", param_hint="SHELL"
+        )
     typer.echo(script, nl=False)
 
 

@@ -632,7 +632,9 @@ class Ledger:
                 path = self.changes_dir / name
                 placed = False
                 if new_ids and not path.exists():
-                    os.replace(tmp, path)
+                    from aipm_cli.portable import replace as replace_file
+
+                    replace_file(tmp, path)  # retried while a reader holds the folder's files (Windows)
                     placed = True
                     logs.fsync_dir(self.changes_dir)
             except OSError as exc:  # a full disk, a read-only folder: nothing was placed
@@ -778,7 +780,9 @@ def device_id(root: Path) -> str:
     path = root / "device"
     text, why = read_device_file(path)
     if text is not None:
-        if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", text):
+        from aipm_cli.paths import unportable
+
+        if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", text) and unportable(text) is None:
             return text
         raise StoreError(
             f"The device id in {path} cannot be read{why}.",

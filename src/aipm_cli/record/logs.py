@@ -18,6 +18,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from aipm_cli import portable
 from aipm_cli.fs import fsync_dir
 from aipm_cli.plaindata import plain
 from aipm_cli.record.changes import BadChange, NewerChange, gate, id_ceiling, quick
@@ -77,7 +78,7 @@ def open_regular(path: Path, problems: Problems | None = None) -> BinaryIO | Non
     Opened without blocking, so a FIFO or a device put in place of a log never hangs aipm.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = portable.open_file(path, os.O_RDONLY | portable.NONBLOCK)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -254,7 +255,7 @@ def reverse_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 def append(path: Path, payload: bytes) -> None:
     """Append whole lines with one write and an fsync (O_APPEND: never over what is there)."""
     created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o600)
+    fd = portable.open_file(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | portable.NONBLOCK, 0o600)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise IsADirectoryError(0, "it is not a regular file", str(path))
