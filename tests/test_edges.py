@@ -503,6 +503,7 @@ ALWAYS_PLURAL = {
     ("terminal.py", "entries with progress are"),  # the singular is its own branch
     ("provenance.py", "units to not started"),  # a reset is destructive from 6 units on
     ("provenance.py", "entries (notes or evidence)"),  # a removal is destructive from 6 entries on
+    ("paths.py", 'characters"'),  # NAME_LIMIT, a constant of 64
     ("reports.py", "changes"),  # the singular is its own branch ("the one change")
     ("roadmaps.py", "files have the id"),  # a clash takes two files at least
     ("tracker.py", "entries:"),  # several candidates (one is resolved)

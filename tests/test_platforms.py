@@ -44,7 +44,7 @@ def test_names_that_only_look_reserved_are_kept(name: str) -> None:
 
 def test_a_reserved_learner_name_is_refused_on_the_command_line(run: Run, home: Path) -> None:
     result = run("done", "ai-for-everyone", "--user", "nul")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a name that cannot be used is a usage error, as every unusable name is
     assert "'nul' is not a usable learner name" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (home / "learners" / "nul").exists()
@@ -578,7 +578,7 @@ def test_a_learner_made_before_with_a_reserved_name_can_be_renamed(run: Run, hom
     assert run("done", "ai-for-everyone").exit_code == 0
     (home / "learners" / "ada").rename(home / "learners" / "con")  # as an older aipm allowed
     refused = run("status", "--user", "con")
-    assert refused.exit_code == 1 and "aipm users rename con NEW" in refused.stderr
+    assert refused.exit_code == 2 and "aipm users rename con NEW" in refused.stderr
     moved = run("users", "rename", "con", "maya")
     assert moved.exit_code == 0, moved.stderr
     assert [p.name for p in (home / "learners").iterdir()] == ["maya"]

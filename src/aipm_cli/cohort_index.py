@@ -181,7 +181,10 @@ class Index:
                 info = self.path.stat()
                 if not stat.S_ISREG(info.st_mode):
                     raise OSError(0, "it is not a regular file")
-                if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                from aipm_cli.portable import user_id
+
+                me = user_id()
+                if (me is not None and info.st_uid != me) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
                     raise OSError(0, "it belongs to someone else or others can write it")
             db = sqlite3.connect(self.path, timeout=30)
             os.chmod(self.path, 0o600)

@@ -672,6 +672,9 @@ def quick(raw: bytes, loads: Any, ceiling: str) -> dict[str, Any] | None:
         return None
     if data["id"] > ceiling:
         return None
+    target = data.get("target")
+    if target is not None and target >= data["id"]:  # an undo or redo is newer than what it cancels
+        return None
     on = data["on"]
     if on not in _DAYS and not _plain_day(on):
         return None
