@@ -480,3 +480,17 @@ def test_two_hundred_thousand_ratings_fold_in_n_log_n(store_path: Path, home: Pa
     state = fold([Source(changes=changes)], {}).state
     days = [r.on for r in state.skills["ethics"]]
     assert len(days) == 200_000 and days == sorted(days)
+
+
+def test_machines_that_import_each_other_after_an_undo_agree(run: Run, tmp_path: Path) -> None:
+    # A new user's trial: A's export into B, undo on B, B's export into A, A's export into B again:
+    # both hold the same changes, so both must show the same progress.
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    assert run("done", "cross-functional-collaboration", env=a).exit_code == 0
+    assert run("import", str(export_of(run, tmp_path, a, "a1")), env=b).exit_code == 0
+    assert run("undo", env=b).exit_code == 0
+    assert run("import", str(export_of(run, tmp_path, b, "b1")), env=a).exit_code == 0
+    assert run("import", str(export_of(run, tmp_path, a, "a2")), env=b).exit_code == 0
+    assert run("import", str(export_of(run, tmp_path, b, "b2")), env=a).exit_code == 0
+    counts = {n: json.loads(run("status", "--json", env=e).stdout)["counts"] for n, e in (("a", a), ("b", b))}
+    assert counts["a"] == counts["b"] and counts["a"]["done"] >= 1

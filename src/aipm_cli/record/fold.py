@@ -8,7 +8,8 @@ Which changes are in effect:
 - a redo cancels the undo it names; an undo that is not cancelled cancels the
   change it names; an import that is cancelled cancels every change it alone
   brought: a change that also lives in a device's own log (the log of the
-  device that recorded it, or a migrated store) stays in effect;
+  device that recorded it, or a migrated store), or that an import still in
+  effect brought (importing again brings it back), stays in effect;
 - the rest are in effect, and are applied in order (state.py has the rules).
 
 As of a day D: the changes in effect (what is known now) whose date (`on`) is
@@ -107,6 +108,7 @@ class Cancellation:
     # The newest replacing import in effect: changes older than it are out, except those it brought.
     floor: str | None = None
     kept: set[str] = field(default_factory=set)
+    by_import: set[str] = field(default_factory=set)  # out only because an undone import brought them
 
     def out(self, change_id: str) -> bool:
         if change_id in self.cancelled:
@@ -137,27 +139,44 @@ def cancellations(sources: list[Source]) -> Cancellation:
     brought: dict[str, set[str]] = {}
     home: set[str] | None = None  # the ids in devices' own logs (read only when an import is undone)
     out: set[str] = set()
+    direct: set[str] = set()
     # A cancelled import can bring undos and redos of its own: settle until nothing moves.
     for _ in range(10):
         gone = set(out)
         live_undos = {u: t for u, t in undo.items() if u not in gone}
         cancelled_undos = {t for r, t in redo.items() if r not in gone}
         now = {t for u, t in live_undos.items() if u not in cancelled_undos}
-        for marker, file in imports.items():
-            if marker in now:
-                if home is None:
-                    home = _home_ids(sources)
-                if marker in brought_by:  # the import names what it brought: exact on any machine
-                    now |= brought_by[marker] - home
-                    continue
-                if file not in brought:
-                    found = by_name.get(file)
-                    brought[file] = logs.ids_in(found.path) if found and found.path else set()
-                now |= brought[file] - home
+
+        def brought_of(marker: str) -> set[str]:
+            if marker in brought_by:  # the import names what it brought: exact on any machine
+                return brought_by[marker]
+            file = imports[marker]
+            if file not in brought:
+                found = by_name.get(file)
+                brought[file] = logs.ids_in(found.path) if found and found.path else set()
+            return brought[file]
+
+        direct = set(now)  # cancelled by an undo itself (not through an import)
+        undone = [marker for marker in imports if marker in now]
+        if undone:
+            if home is None:
+                home = _home_ids(sources)
+            # What a device's own log holds stays, and so does what an import still in effect brought
+            # again without the undone import itself (importing again brings back what an undone import
+            # took out; an export that carries the undone import carries its fate too).
+            live = [m for m in imports if m not in now]
+            for marker in undone:
+                kept = set(home)
+                for other in live:
+                    again = brought_of(other)
+                    if marker not in again:
+                        kept |= again
+                now |= brought_of(marker) - kept
         if now == out:
             break
         out = now
     result = Cancellation(out, imports, counts[0])
+    result.by_import = out - direct
     live = [marker for marker in replacing if marker not in out]
     if live:
         result.floor = max(live)

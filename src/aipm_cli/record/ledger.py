@@ -590,6 +590,8 @@ class Ledger:
             self.migrate_legacy()
             self.writable()
             present = self.known_ids()
+            # What an undone import took out comes back with an import that brings it again.
+            cancel = cancellations(self.sources())
             tmp = self.changes_dir / f".import-{os.getpid()}-{secrets.token_hex(4)}.tmp"
             new_ids: list[str] = []
             seen: set[str] = set()
@@ -604,8 +606,10 @@ class Ledger:
                         change_id = change["id"]
                         if replace:
                             brought.add(change_id)
-                        if change_id in present or change_id in seen:
+                        if change_id in seen:
                             continue
+                        if change_id in present and change_id not in cancel.by_import:
+                            continue  # (only what an undone import took out is brought again)
                         seen.add(change_id)
                         markers_only = markers_only and change["op"] == "import"
                         ordered = ordered and change_id > last
@@ -736,16 +740,24 @@ class Ledger:
         cancelled: set[str] = set()
         redone: set[str] = set()
         brought_out: set[str] = set()  # ids brought by undone imports
+        brought_live: list[set[str]] = []  # what each import in effect brought (it keeps it in effect)
         cancelled_files: set[str] = set()
         floor: str | None = None  # the newest replacing import in effect: what is older is out, unless it brought it
         kept: set[str] = set()
         previous = None
+        # With imports, what is out is the fold's own set (an undone import's fate depends on imports
+        # older and newer than it: no single pass from the end can tell); without, one pass suffices.
+        files = self.files()
+        folded = cancellations(self.sources()) if legacy or any(logs.is_import_file(p.name) for p in files) else None
         for change_id, change, file in heapq.merge(
             *streams, key=lambda e: (e[0], not logs.is_import_file(e[2])), reverse=True
         ):
             if change_id == previous:
                 continue
             previous = change_id
+            if folded is not None:
+                yield change, folded.out(change_id)
+                continue
             undone = change_id in cancelled
             if not undone and logs.is_import_file(file):
                 undone = change_id in brought_out or file in cancelled_files
@@ -759,11 +771,15 @@ class Ledger:
             elif op == "import":
                 if undone:
                     if "ids" in change:
-                        brought_out.update(change["ids"])
+                        # (kept: what a newer import in effect brought again without this one)
+                        kept = set().union(*(ids for ids in brought_live if change_id not in ids))
+                        brought_out.update(set(change["ids"]) - kept)
                     else:
                         cancelled_files.add(change["file"])
-                elif change.get("replace") and floor is None:
-                    floor, kept = change_id, set(change.get("ids", ()))
+                else:
+                    brought_live.append(set(change.get("ids", ())))
+                    if change.get("replace") and floor is None:
+                        floor, kept = change_id, set(change.get("ids", ()))
             if floor is not None and change_id < floor and change_id not in kept:
                 undone = True
             yield change, undone
