@@ -18,6 +18,29 @@ RENDERERS = {
     "text": "aipm_cli.render.cohort_terminal",
 }
 
+# The at-risk rules' options, the same for `report` and `nudge`.
+RulesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rules",
+        metavar="RULE,...",
+        help="The at-risk rules in force: low-and-idle, behind, stuck, never-started (default: all).",
+    ),
+]
+RiskUnderOpt = Annotated[
+    float,
+    typer.Option("--risk-under", metavar="PERCENT", min=0, max=100, help="low-and-idle: under this percent done."),
+]
+RiskIdleOpt = Annotated[
+    int, typer.Option("--risk-idle", metavar="DAYS", min=1, max=3650, help="low-and-idle: inactive this many days.")
+]
+RiskBehindOpt = Annotated[
+    float,
+    typer.Option(
+        "--risk-behind", metavar="WEEKS", min=0.1, max=520, help="behind: weeks behind the cohort's median pace."
+    ),
+]
+
 cohort = typer.Typer(
     name="cohort",
     help="Reports across many learners (for instructors and mentors).",
@@ -98,28 +121,10 @@ def report(
     full: Annotated[
         bool, typer.Option("--full", help="Every list in full (long lists are capped in the summary otherwise).")
     ] = False,
-    rules: Annotated[
-        str | None,
-        typer.Option(
-            "--rules",
-            metavar="RULE,...",
-            help="The at-risk rules in force: low-and-idle, behind, stuck, never-started (default: all).",
-        ),
-    ] = None,
-    risk_under: Annotated[
-        float,
-        typer.Option("--risk-under", metavar="PERCENT", min=0, max=100, help="low-and-idle: under this percent done."),
-    ] = 25.0,
-    risk_idle: Annotated[
-        int,
-        typer.Option("--risk-idle", metavar="DAYS", min=1, max=3650, help="low-and-idle: inactive this many days."),
-    ] = 7,
-    risk_behind: Annotated[
-        float,
-        typer.Option(
-            "--risk-behind", metavar="WEEKS", min=0.1, max=520, help="behind: weeks behind the cohort's median pace."
-        ),
-    ] = 2.0,
+    rules: RulesOpt = None,
+    risk_under: RiskUnderOpt = 25.0,
+    risk_idle: RiskIdleOpt = 7,
+    risk_behind: RiskBehindOpt = 2.0,
     since: Annotated[
         str | None,
         typer.Option(
@@ -240,26 +245,10 @@ def nudge(
             "--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."
         ),
     ] = 14,
-    rules: Annotated[
-        str | None,
-        typer.Option(
-            "--rules", metavar="RULE,...", help="The at-risk rules in force (default: all; see cohort report)."
-        ),
-    ] = None,
-    risk_under: Annotated[
-        float,
-        typer.Option("--risk-under", metavar="PERCENT", min=0, max=100, help="low-and-idle: under this percent done."),
-    ] = 25.0,
-    risk_idle: Annotated[
-        int,
-        typer.Option("--risk-idle", metavar="DAYS", min=1, max=3650, help="low-and-idle: inactive this many days."),
-    ] = 7,
-    risk_behind: Annotated[
-        float,
-        typer.Option(
-            "--risk-behind", metavar="WEEKS", min=0.1, max=520, help="behind: weeks behind the cohort's median pace."
-        ),
-    ] = 2.0,
+    rules: RulesOpt = None,
+    risk_under: RiskUnderOpt = 25.0,
+    risk_idle: RiskIdleOpt = 7,
+    risk_behind: RiskBehindOpt = 2.0,
 ) -> None:
     """Draft one short message per learner who needs attention (never sent).
 

@@ -182,38 +182,34 @@ def _rating_day(rating: Rating) -> date:
     return rating.on
 
 
+def _keep_window(rec: ItemState, kind: str, keep: int | None) -> None:
+    """Hold no more than `keep` notes (kind "notes") or evidence entries ("evidence"): the oldest go
+    out of the window, counted, their ids kept while folding (a removal may name one)."""
+    entries: list[Note] = getattr(rec, kind)
+    if keep is None or len(entries) <= keep:
+        return
+    extra = entries[: len(entries) - keep]
+    del entries[: len(entries) - keep]
+    setattr(rec, f"earlier_{kind}", getattr(rec, f"earlier_{kind}") + len(extra))
+    if rec.older_ids is None:
+        rec.older_ids = set()
+    rec.older_ids.update(n.id for n in extra)
+
+
 def _add_note(rec: ItemState, note: Note, keep: int | None) -> None:
     rec.notes.append(note)
-    if keep is not None and len(rec.notes) > keep:
-        older = rec.notes.pop(0)
-        rec.earlier_notes += 1
-        if rec.older_ids is None:
-            rec.older_ids = set()
-        rec.older_ids.add(older.id)
+    _keep_window(rec, "notes", keep)
 
 
 def _add_evidence(rec: ItemState, entry: Note, keep: int | None) -> None:
     rec.evidence.append(entry)
-    if keep is not None and len(rec.evidence) > keep:
-        older = rec.evidence.pop(0)
-        rec.earlier_evidence += 1
-        if rec.older_ids is None:
-            rec.older_ids = set()
-        rec.older_ids.add(older.id)
+    _keep_window(rec, "evidence", keep)
 
 
 def _trim(rec: ItemState, keep: int | None) -> ItemState:
     """A record set whole (a restore) holds no more than the window either."""
-    if keep is not None and len(rec.notes) > keep:
-        extra = rec.notes[: len(rec.notes) - keep]
-        del rec.notes[: len(rec.notes) - keep]
-        rec.earlier_notes += len(extra)
-        rec.older_ids = (rec.older_ids or set()) | {n.id for n in extra}
-    if keep is not None and len(rec.evidence) > keep:
-        extra = rec.evidence[: len(rec.evidence) - keep]
-        del rec.evidence[: len(rec.evidence) - keep]
-        rec.earlier_evidence += len(extra)
-        rec.older_ids = (rec.older_ids or set()) | {n.id for n in extra}
+    _keep_window(rec, "notes", keep)
+    _keep_window(rec, "evidence", keep)
     return rec
 
 
