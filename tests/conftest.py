@@ -121,6 +121,6 @@ def roadmap_cache(path: Path) -> Any:
 
 def write_roadmap_cache(path: Path, document: Any) -> None:
     """A well-made roadmap cache file (right checksum) holding `document`: a plant or an old aipm's."""
-    from aipm_cli.finding import cache_document
+    from aipm_cli.roadmap.finding import cache_document
 
     path.write_bytes(cache_document(document))

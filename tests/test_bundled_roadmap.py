@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from aipm_cli.catalog import load_roadmap_file
-from aipm_cli.models import Roadmap
 from aipm_cli.paths import bundled_roadmaps_dir
+from aipm_cli.roadmap.loading import load_roadmap_file
+from aipm_cli.roadmap.models import Roadmap
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -350,12 +350,12 @@ def test_sources_are_never_written(report: Any, cohort: Path, tmp_path: Path) ->
 
 
 def test_parallel_workers_give_the_same_report(cohort: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from aipm_cli import catalog
     from aipm_cli.cohort import Options, build
     from aipm_cli.render.cohort_json import document
+    from aipm_cli.roadmap import loading
 
     monkeypatch.chdir(cohort)
-    roadmap = catalog.load_roadmap_file(catalog.find("ai-product-manager", cohort / "none"))
+    roadmap = loading.load_roadmap_file(loading.find("ai-product-manager", cohort / "none"))
     options = Options(today=date(2026, 11, 24), with_notes=True)
     now = datetime(2026, 11, 24, 10, tzinfo=UTC)
     one = document(build(roadmap, [Path("class"), Path("inbox")], options, now, workers=1))
@@ -615,8 +615,8 @@ def _write(root: Path, name: str, changes: list[tuple[str, str, list[str]]]) -> 
 
 
 def test_core_bands_phases_and_finishers(tmp_path: Path) -> None:
-    from aipm_cli.catalog import parse_roadmap_text
     from aipm_cli.cohort import Options, build
+    from aipm_cli.roadmap.loading import parse_roadmap_text
 
     roadmap = parse_roadmap_text(TINY.encode(), "tiny.yaml")
     root = tmp_path / "data"

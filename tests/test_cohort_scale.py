@@ -44,7 +44,7 @@ ITEMS = ("a", "b", "c", "d")
 
 
 def tiny() -> Any:
-    from aipm_cli.catalog import parse_roadmap_text
+    from aipm_cli.roadmap.loading import parse_roadmap_text
 
     return parse_roadmap_text(TINY.encode(), "tiny.yaml")
 

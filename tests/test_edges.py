@@ -506,7 +506,7 @@ ALWAYS_PLURAL = {
     ("paths.py", 'characters"'),  # NAME_LIMIT, a constant of 64
     ("reports.py", "changes"),  # the singular is its own branch ("the one change")
     ("roadmaps.py", "files have the id"),  # a clash takes two files at least
-    ("tracker.py", "entries:"),  # several candidates (one is resolved)
+    ("marking.py", "entries:"),  # several candidates (one is resolved)
     ("learner.py", "backups:"),  # several candidates (one is restored)
     ("learner.py", "files have the id"),  # a clash takes two files at least
     ("config.py", "characters."),  # a fixed limit (80 or 160)

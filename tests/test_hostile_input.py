@@ -24,12 +24,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aipm_cli import catalog
 from aipm_cli.errors import RoadmapError, excerpt
-from aipm_cli.models import Roadmap, RoadmapProgress
 from aipm_cli.plan import order
 from aipm_cli.render.csv_export import cell
 from aipm_cli.render.safe import clean, message
+from aipm_cli.roadmap import loading
+from aipm_cli.roadmap.models import Roadmap, RoadmapProgress
 from conftest import REPO, Run, aipm_process, roadmap_cache, write_roadmap_cache
 
 BUNDLED = REPO / "roadmap" / "ai-product-manager.yaml"
@@ -127,20 +127,20 @@ def test_modest_anchors_are_fine(run: Run, tmp_path: Path) -> None:
 def test_nesting_is_bounded(tmp_path: Path) -> None:
     deep = "x: " + "[" * 100 + "]" * 100
     with pytest.raises(RoadmapError) as caught:
-        catalog.parse_roadmap_text(deep.encode(), "deep.yaml")
+        loading.parse_roadmap_text(deep.encode(), "deep.yaml")
     assert "nested more than 64 levels" in str(caught.value.problems[0])
 
 
 def test_the_bundled_roadmap_is_well_within_the_bounds() -> None:
     node = yaml.compose(BUNDLED.read_text(), Loader=yaml.SafeLoader)
-    unique, expanded, depth = catalog.measure(node)
-    assert expanded < 2 * unique and expanded * 100 < catalog.MAX_NODES and depth * 4 < catalog.MAX_DEPTH
+    unique, expanded, depth = loading.measure(node)
+    assert expanded < 2 * unique and expanded * 100 < loading.MAX_NODES and depth * 4 < loading.MAX_DEPTH
 
 
 def test_a_roadmap_over_the_size_limit_is_refused_unread(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     with open(path, "wb") as handle:
-        handle.truncate(catalog.MAX_ROADMAP_BYTES + 1)
+        handle.truncate(loading.MAX_ROADMAP_BYTES + 1)
     result = run("roadmap", "validate", str(path))
     assert result.exit_code == 1
     assert "larger than the limit of 10 MB" in result.stderr
@@ -261,7 +261,7 @@ def test_plan_reads_each_requires_list_a_bounded_number_of_times() -> None:
 
 def reference_order(roadmap: Roadmap, progress: RoadmapProgress) -> list[str]:
     """The plan order as first written (quadratic): the specification the fast one must match."""
-    from aipm_cli.standing import status_of
+    from aipm_cli.unit_status import status_of
 
     index = roadmap.index
     left = [i for i in index.items if status_of(index, progress, i) not in ("done", "skipped")]
@@ -282,13 +282,13 @@ def reference_order(roadmap: Roadmap, progress: RoadmapProgress) -> list[str]:
     return placed
 
 
-_BUNDLED_ROADMAP = catalog.load_roadmap_file(BUNDLED)
+_BUNDLED_ROADMAP = loading.load_roadmap_file(BUNDLED)
 
 
 @given(st.lists(st.sampled_from(["done", "skip", "start", None]), min_size=120, max_size=120))
 @settings(max_examples=40, deadline=None)
 def test_plan_order_is_unchanged_on_the_bundled_roadmap(statuses: list[str | None]) -> None:
-    from aipm_cli.models import ItemProgress
+    from aipm_cli.roadmap.models import ItemProgress
 
     progress = RoadmapProgress()
     goal = {"done": "done", "skip": "skipped", "start": "in_progress"}

@@ -129,8 +129,8 @@ def test_requires_may_name_modules_and_phases(home: Path) -> None:
 
 
 def test_an_item_requiring_its_own_module_is_a_cycle(tmp_path: Path) -> None:
-    from aipm_cli.catalog import load_roadmap_file
     from aipm_cli.errors import RoadmapError
+    from aipm_cli.roadmap.loading import load_roadmap_file
 
     path = tmp_path / "plan.yaml"
     path.write_text(OWN.replace("requires: [foundations]", "requires: [batch]"))
@@ -307,7 +307,7 @@ def test_an_invalid_own_roadmap_is_not_validated_again_on_every_command(run: Run
     first = run("roadmap", "list")
     assert "invalid:" in first.stdout
     assert list((home / "cache" / "roadmaps").glob("*.invalid"))
-    from aipm_cli import finding
+    from aipm_cli.roadmap import finding
 
     refs = finding.available(home / "roadmaps", home / "cache")
     assert [(r.id, r.error is not None) for r in refs if r.origin == "own"] == [("broken", True)]
@@ -325,7 +325,7 @@ def test_own_roadmaps_known_by_id_cost_no_yaml_parser_once_seen(run: Run, home: 
     for args in (("status",), ("list",), ("--roadmap", "ai-product-manager", "status")):
         loaded = imported_by(*args)
         assert "aipm_cli.learner" in loaded, args
-        assert not [m for m in ("pydantic", "yaml", "aipm_cli.models") if m in loaded], args
+        assert not [m for m in ("pydantic", "yaml", "aipm_cli.roadmap.models") if m in loaded], args
 
 
 def test_learners_are_not_renamed_or_removed_in_a_synced_data_directory(run, home) -> None:  # type: ignore[no-untyped-def]

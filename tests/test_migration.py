@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aipm_cli.models import Evidence, ItemProgress, Note, RoadmapProgress, SkillRating
 from aipm_cli.record.fold import Source, fold
 from aipm_cli.record.migrate import changes_for
 from aipm_cli.record.state import record_data
+from aipm_cli.roadmap.models import Evidence, ItemProgress, Note, RoadmapProgress, SkillRating
 from conftest import DATA, Run
 
 SCHEMA1 = DATA / "schema1"

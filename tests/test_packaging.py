@@ -57,10 +57,10 @@ def test_wheel_carries_the_bundled_roadmaps_validated_data(wheel: Path, tmp_path
     zipfile.ZipFile(wheel).extractall(site)
     package = site / "aipm_cli"
     sys.path.insert(0, str(REPO / "src"))
-    from aipm_cli import shipped
+    from aipm_cli.roadmap import shipped
 
-    name = shipped.key((package / "_roadmaps" / "ai-product-manager.yaml").read_bytes(), folder=package)
-    assert f"aipm_cli/_plain/{name}.json" in zipfile.ZipFile(wheel).namelist()
+    name = shipped.key((package / "_roadmaps" / "ai-product-manager.yaml").read_bytes(), folder=package / "roadmap")
+    assert f"aipm_cli/roadmap/_plain/{name}.json" in zipfile.ZipFile(wheel).namelist()
     probe = (
         "import sys\n"
         "from aipm_cli.entry import main\n"

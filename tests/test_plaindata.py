@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aipm_cli.plaindata import fields, plain, replace
+from aipm_cli.plainclass import fields, plain, replace
 
 
 def twins(frozen: bool = False) -> tuple[type, type]:

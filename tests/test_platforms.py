@@ -87,7 +87,7 @@ def test_a_device_id_windows_cannot_hold_as_a_file_name_is_refused(home: Path) -
 def test_a_roadmap_id_that_names_an_unportable_folder_is_refused(roadmap_id: str) -> None:
     from pydantic import ValidationError
 
-    from aipm_cli.models import Roadmap
+    from aipm_cli.roadmap.models import Roadmap
 
     with pytest.raises(ValidationError) as caught:
         Roadmap.model_validate({"id": roadmap_id, "title": "T", "version": "1"})

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from aipm_cli.catalog import parse_roadmap_text
 from aipm_cli.errors import AipmError, InputError, StoreError
+from aipm_cli.marking import ChangeRequest, plan_change, plan_note, plan_rating, plan_removal, resolve
 from aipm_cli.record import changes as fmt
 from aipm_cli.record.fold import Source, fold
 from aipm_cli.record.ledger import Ledger
 from aipm_cli.record.state import State, state_data
-from aipm_cli.tracker import ChangeRequest, plan_change, plan_note, plan_rating, plan_removal, resolve
+from aipm_cli.roadmap.loading import parse_roadmap_text
 
 TINY = b"""\
 id: tiny

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aipm_cli.catalog import load_roadmap_file
 from aipm_cli.errors import RoadmapError
+from aipm_cli.roadmap.loading import load_roadmap_file
 
 GOOD = """\
 id: mine
@@ -213,7 +213,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     ],
 )
 def test_durations_as_people_write_them(text: str, low: float, high: float, unit: str) -> None:
-    from aipm_cli.durations import parse_duration
+    from aipm_cli.roadmap.durations import parse_duration
 
     d = parse_duration(text)
     assert (d.low, d.high, d.unit) == (low, high, unit)
@@ -221,7 +221,7 @@ def test_durations_as_people_write_them(text: str, low: float, high: float, unit
 
 @pytest.mark.parametrize("text", ["soon", "8-6 weeks", "0 weeks", "4 fortnights", "weeks"])
 def test_bad_durations(text: str) -> None:
-    from aipm_cli.durations import parse_duration
+    from aipm_cli.roadmap.durations import parse_duration
 
     with pytest.raises(ValueError):
         parse_duration(text)

@@ -9,20 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from aipm_cli import finding, shipped
 from aipm_cli.paths import bundled_roadmaps_dir
+from aipm_cli.roadmap import finding, shipped
 
 
 def test_the_shipped_data_is_current() -> None:
     """Made and checked here: `_plain/` holds exactly the validated documents of today's bundled roadmaps
-    under today's code. If this fails, run `python -m aipm_cli.shipped` and commit src/aipm_cli/_plain/."""
+    under today's code. If this fails, run `python -m aipm_cli.roadmap.shipped` and commit src/aipm_cli/roadmap/_plain/."""
     wanted = shipped.expected(bundled_roadmaps_dir())
     found = {p.name: p.read_bytes() for p in shipped.FOLDER.glob("*.json")}
-    assert found == wanted, "stale: run `python -m aipm_cli.shipped` and commit src/aipm_cli/_plain/"
+    assert found == wanted, "stale: run `python -m aipm_cli.roadmap.shipped` and commit src/aipm_cli/roadmap/_plain/"
 
 
 def test_the_first_command_uses_it_without_pydantic_or_yaml(run, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    for name in [m for m in sys.modules if m == "pydantic" or m.startswith(("pydantic.", "yaml", "aipm_cli.catalog"))]:
+    for name in [
+        m for m in sys.modules if m == "pydantic" or m.startswith(("pydantic.", "yaml", "aipm_cli.roadmap.loading"))
+    ]:
         monkeypatch.delitem(sys.modules, name)
     assert not (home / "cache").exists()
     result = run("status")

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from aipm_cli.catalog import load_roadmap_file, parse_roadmap_text
-from aipm_cli.models import Roadmap
+from aipm_cli.roadmap.loading import load_roadmap_file, parse_roadmap_text
+from aipm_cli.roadmap.models import Roadmap
 
 REPO = Path(__file__).resolve().parent.parent
 ROADMAP_FILE = REPO / "roadmap" / "ai-product-manager.yaml"

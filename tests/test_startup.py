@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import Run, roadmap_cache, write_roadmap_cache
 
 HEAVY = (
-    "aipm_cli.models",
+    "aipm_cli.roadmap.models",
     "aipm_cli.report",
     "aipm_cli.render.html",
     "aipm_cli.render.terminal",
@@ -54,7 +54,7 @@ def test_read_commands_import_no_pydantic_and_no_yaml(run: Run) -> None:
     for args in READS:
         loaded = imported_by(*args)
         assert "aipm_cli.learner" in loaded, args
-        assert not [m for m in ("pydantic", "yaml", "aipm_cli.models", "jinja2") if m in loaded], args
+        assert not [m for m in ("pydantic", "yaml", "aipm_cli.roadmap.models", "jinja2") if m in loaded], args
 
 
 def test_a_new_day_needs_no_cache_of_its_own(run: Run) -> None:
@@ -110,7 +110,7 @@ def test_a_roadmap_cache_from_other_code_is_not_used(run: Run, home: Path, monke
     monkeypatch.undo()
     import os
 
-    models = Path(aipm_cli.__file__).parent / "models.py"
+    models = Path(aipm_cli.__file__).parent / "roadmap" / "models.py"
     info = models.stat()
     try:
         os.utime(models, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))  # the code changed (an editable install)

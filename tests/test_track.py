@@ -240,7 +240,7 @@ def test_the_vocabulary_matches_the_models() -> None:
     # vocabulary.py stays import-free for fast paths; it must say what the models accept.
     from typing import get_args
 
-    from aipm_cli import models, vocabulary
+    from aipm_cli.roadmap import models, vocabulary
 
     assert vocabulary.KINDS == get_args(models.Kind)
     assert vocabulary.STATUSES == get_args(models.Status)

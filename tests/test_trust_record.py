@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aipm_cli.errors import AipmError
+from aipm_cli.marking import plan_note, plan_rating, resolve
 from aipm_cli.record import changes as fmt
 from aipm_cli.record.fold import Source, cancellations, fold
 from aipm_cli.record.ledger import Ledger
 from aipm_cli.record.state import state_data
-from aipm_cli.tracker import plan_note, plan_rating, resolve
 from test_record import INDEX, Clock, fresh, mark
 
 DAYS = [date(2026, 9, d) for d in (1, 5, 9, 14, 20)]
@@ -263,8 +263,8 @@ def test_a_small_window_of_notes_never_disagrees_with_a_fresh_fold(
     tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[int, str, str, date, int]], extra: list[str]
 ) -> None:
     """The same machines with a window of two notes: notes pushed out, undone, removed, synced."""
+    from aipm_cli.marking import plan_removal
     from aipm_cli.record import state as state_module
-    from aipm_cli.tracker import plan_removal
 
     original = state_module.NOTES_KEPT
     state_module.NOTES_KEPT = 2

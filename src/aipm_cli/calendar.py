@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import InputError
-from aipm_cli.plain import Roadmap
-from aipm_cli.plaindata import replace
+from aipm_cli.plainclass import replace
 from aipm_cli.plan import Plan, PlannedItem
+from aipm_cli.roadmap.plain import Roadmap
 
 STATE_FORMAT = "aipm-calendar"
 STATE_VERSION = 1

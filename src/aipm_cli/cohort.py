@@ -44,14 +44,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.record import logs
-from aipm_cli.summary import Counts
+from aipm_cli.view_data import Counts
 from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
     from aipm_cli.cohort_index import Index, Kept
-    from aipm_cli.plain import Roadmap
     from aipm_cli.record.fold import Source
     from aipm_cli.record.state import State
+    from aipm_cli.roadmap.plain import Roadmap
 
 COHORT_FORMAT = "aipm-cohort"
 COHORT_VERSION = 1
@@ -778,7 +778,7 @@ def summarize_learner(
 def summary_of(roadmap: Roadmap, name: str, parts: list[_Part], options: Options, folded: Kept) -> LearnerSummary:
     """One learner's figures from their fold."""
     from aipm_cli.progress import activity_weeks, counts_for, forecast
-    from aipm_cli.standing import orphans, status_of
+    from aipm_cli.unit_status import orphans, status_of
 
     day = options.day
     unrelated = folded.unrelated

@@ -176,7 +176,7 @@ def _learners(home: Path) -> list[tuple[str, str]]:
 
 
 def _roadmaps(home: Path) -> list[tuple[str, str]]:
-    from aipm_cli.finding import available
+    from aipm_cli.roadmap.finding import available
 
     return [(ref.id, ref.origin) for ref in available(home / "roadmaps")]
 
@@ -186,8 +186,8 @@ def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
     (the same bounded loader and validation; nothing is written). None when it is not a valid roadmap."""
     import json
 
-    from aipm_cli import finding
     from aipm_cli.errors import AipmError
+    from aipm_cli.roadmap import finding
 
     if spec is None:
         from aipm_cli.config import MAX_SETTINGS_BYTES
@@ -205,12 +205,12 @@ def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
         document = finding._read_cache(finding._cache_path(data, home / "cache"))
         if isinstance(document, dict):
             return document
-        from aipm_cli.shipped import document as shipped_document
+        from aipm_cli.roadmap.shipped import document as shipped_document
 
         document = shipped_document(data)  # a bundled roadmap's validated data, shipped in the package
         if document is not None:
             return document
-        from aipm_cli.catalog import parse_roadmap_text
+        from aipm_cli.roadmap.loading import parse_roadmap_text
 
         return dict(parse_roadmap_text(data, str(path), cache_dir=None).data())
     except AipmError:  # not a roadmap `status` would use: nothing to offer

@@ -9,7 +9,7 @@ from typing import Any
 
 from aipm_cli.errors import InputError, StoreError, excerpt
 from aipm_cli.paths import check_user_name, ensure_private_dir
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 
 MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few lines; more is not ours
 # Weekly study hours: half an hour a week already puts a whole roadmap decades away; more than
@@ -54,7 +54,7 @@ def parse_links(text: str) -> list[tuple[str, str]]:
     """
     from urllib.parse import urlsplit
 
-    from aipm_cli.urls import is_http_url
+    from aipm_cli.roadmap.urls import is_http_url
 
     out: list[tuple[str, str]] = []
     for part in _LINK_START.split(text.strip()):
@@ -136,7 +136,7 @@ def parse_value(key: str, text: str) -> Any:
         # Kept as the text it was given in (normalised), so the settings file stays hand-editable.
         return ",".join(f"{label}={url}" for label, url in parse_links(text))
     if key in ("lrs_endpoint", "lrs_home_page"):
-        from aipm_cli.urls import is_http_url
+        from aipm_cli.roadmap.urls import is_http_url
 
         if not is_http_url(text.strip()) or len(text.strip()) > 500:
             raise InputError(

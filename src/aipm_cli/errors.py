@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 
 EXCERPT_CHARS = 60
 

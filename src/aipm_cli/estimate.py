@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from aipm_cli.summary import Forecast
+    from aipm_cli.view_data import Forecast
 
 WORD = "estimate"  # what the tests look for in every view that shows hours or a date
 

@@ -23,11 +23,11 @@ Progress = Callable[[str, int, int | None], None]
 
 if TYPE_CHECKING:
     from aipm_cli.config import Config
-    from aipm_cli.plain import Roadmap
+    from aipm_cli.marking import ChangeResult, Target
     from aipm_cli.record.ledger import Ledger, Recorded
     from aipm_cli.record.state import State
-    from aipm_cli.summary import Row, Summary
-    from aipm_cli.tracker import ChangeResult, Target
+    from aipm_cli.roadmap.plain import Roadmap
+    from aipm_cli.view_data import Row, Summary
 
 
 class Learner:
@@ -98,21 +98,21 @@ class Learner:
 
     @property
     def roadmap_spec(self) -> str:
-        from aipm_cli.finding import DEFAULT_ROADMAP
+        from aipm_cli.roadmap.finding import DEFAULT_ROADMAP
 
         return self._roadmap_option or self.config.get("roadmap") or DEFAULT_ROADMAP
 
     @cached_property
     def roadmap_source(self) -> tuple[Path, bytes]:
         """The roadmap file in use and its bytes, read once."""
-        from aipm_cli import finding
+        from aipm_cli.roadmap import finding
 
         path = finding.find(self.roadmap_spec, self.layout.roadmaps, self.layout.cache)
         return path, finding.read_roadmap_bytes(path)
 
     @cached_property
     def roadmap(self) -> Roadmap:
-        from aipm_cli import finding
+        from aipm_cli.roadmap import finding
 
         path, data = self.roadmap_source
         return finding.load(data, str(path), self.layout.cache)
@@ -228,7 +228,7 @@ class Learner:
     # -- documents ------------------------------------------------------------ #
 
     def resolve(self, spec: str) -> Target:
-        from aipm_cli.tracker import resolve
+        from aipm_cli.marking import resolve
 
         return resolve(self.roadmap.index, spec)
 
@@ -242,10 +242,10 @@ class Learner:
 
     def group(self, target: Target) -> dict[str, Any]:
         """What `show` tells about a module or phase: its counts, notes and items."""
+        from aipm_cli.marking import items_of
         from aipm_cli.progress import counts_for, rows
-        from aipm_cli.standing import record
-        from aipm_cli.summary import to_data
-        from aipm_cli.tracker import items_of
+        from aipm_cli.unit_status import record
+        from aipm_cli.view_data import to_data
 
         state = self.read_state()
         roadmap = self.roadmap
@@ -318,7 +318,7 @@ class Learner:
         expires: date | None = None,
     ) -> Marked:
         """start / done / skip / reset what the learner named, as one change."""
-        from aipm_cli.tracker import ChangeRequest, plan_change
+        from aipm_cli.marking import ChangeRequest, plan_change
 
         index = self.roadmap.index
         targets = list({t.id: t for t in (self.resolve(spec) for spec in specs)}.values())
@@ -343,7 +343,7 @@ class Learner:
         return Marked(targets, planned[-1], request.on)
 
     def add_note(self, spec: str, text: str, on: date | None = None) -> Target:
-        from aipm_cli.tracker import plan_note
+        from aipm_cli.marking import plan_note
 
         if not text.strip():
             raise InputError("The note is empty.", 'Give the text to keep, e.g. aipm note ai-for-everyone "week 2".')
@@ -354,7 +354,7 @@ class Learner:
 
     def remove_entry(self, spec: str, kind: str, number: int) -> tuple[Target, dict[str, Any]]:
         """Remove a note (kind 'note') or an evidence entry ('evidence') by its number in `show`, as a change."""
-        from aipm_cli.tracker import plan_removal
+        from aipm_cli.marking import plan_removal
 
         target = self.resolve(spec)
         removed: list[dict[str, Any]] = []
@@ -372,7 +372,7 @@ class Learner:
 
     def forget_orphans(self) -> list[str]:
         """Drop the progress kept on ids this roadmap no longer has, as one change (undo brings it back)."""
-        from aipm_cli.standing import orphans
+        from aipm_cli.unit_status import orphans
 
         forgotten: list[str] = []
 
@@ -386,8 +386,8 @@ class Learner:
         return forgotten
 
     def assess(self, skill: str, level: str, on: date | None = None, note: str | None = None) -> Assessed:
+        from aipm_cli.marking import plan_rating
         from aipm_cli.skills import find_skill, parse_level
-        from aipm_cli.tracker import plan_rating
 
         found = find_skill(self.roadmap, skill)
         value = parse_level(level)
@@ -665,7 +665,7 @@ class Learner:
             problems.extend(self.config.problems)
         except AipmError as exc:
             problems.append(exc.message)
-        from aipm_cli import finding
+        from aipm_cli.roadmap import finding
 
         report["duplicate_roadmaps"] = {}
         refs = finding.available(self.layout.roadmaps, self.layout.cache)
@@ -742,7 +742,7 @@ class Learner:
                         "it is ignored and "
                         "moved into backups/ by the next change on that device."
                     )
-                from aipm_cli.standing import orphans
+                from aipm_cli.unit_status import orphans
 
                 report["orphans"] = orphans(roadmap.index, result.state)
                 if ledger.backups.is_dir():
@@ -808,7 +808,7 @@ class Learner:
         name = check_user_name(user) if user is not None else self.user
         roadmap = self.roadmap
         if imported.roadmap_id != roadmap.id:
-            from aipm_cli import finding
+            from aipm_cli.roadmap import finding
 
             roadmap = finding.load(
                 finding.read_roadmap_bytes(finding.find(imported.roadmap_id, self.layout.roadmaps, self.layout.cache)),
@@ -939,11 +939,11 @@ class Assessed:
 
 def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]) -> dict[str, Any]:
     """Everything `show` tells about one item or deliverable, as JSON-ready data."""
-    from aipm_cli.kinds import done_means
     from aipm_cli.progress import row
-    from aipm_cli.standing import record, status_of
-    from aipm_cli.summary import to_data
-    from aipm_cli.urls import is_http_url
+    from aipm_cli.roadmap.kinds import done_means
+    from aipm_cli.roadmap.urls import is_http_url
+    from aipm_cli.unit_status import record, status_of
+    from aipm_cli.view_data import to_data
 
     index = roadmap.index
     if item_id in index.deliverables:

@@ -17,11 +17,11 @@ import math
 from dataclasses import field
 from datetime import date, datetime, timedelta
 
-from aipm_cli.plain import Roadmap
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 from aipm_cli.progress import effort
 from aipm_cli.record.state import State as RoadmapProgress
-from aipm_cli.standing import record, status_of
+from aipm_cli.roadmap.plain import Roadmap
+from aipm_cli.unit_status import record, status_of
 
 
 @plain
@@ -97,7 +97,7 @@ def order(roadmap: Roadmap, progress: RoadmapProgress) -> list[str]:
 
 
 def make_plan(roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_per_week: float) -> Plan:
-    from aipm_cli.kinds import is_ongoing
+    from aipm_cli.roadmap.kinds import is_ongoing
 
     efforts = effort(roadmap)
     days_per_hour = 7 / hours_per_week

@@ -18,10 +18,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aipm_cli.plain import Item, Roadmap
 from aipm_cli.record.state import State
-from aipm_cli.standing import orphans, record, status_of
-from aipm_cli.summary import (
+from aipm_cli.roadmap.plain import Item, Roadmap
+from aipm_cli.unit_status import orphans, record, status_of
+from aipm_cli.view_data import (
     WEEKS_SHOWN,
     Certificate,
     Counts,
@@ -116,7 +116,7 @@ def next_items(roadmap: Roadmap, progress: State, limit: int | None = None) -> l
     """Not done or skipped, prerequisites met: in-progress first; then the first open item of each
     phase in turn (the role's duties do not crowd out Phase 1 after the foundation course), the
     second of each, and so on; ongoing habits and communities last, in roadmap order."""
-    from aipm_cli.kinds import is_ongoing
+    from aipm_cli.roadmap.kinds import is_ongoing
 
     index = roadmap.index
     started: list[str] = []
@@ -243,7 +243,7 @@ def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: flo
     Ongoing habits and communities (kinds.is_ongoing) have no end, so they are
     neither in the hours left nor in the pace.
     """
-    from aipm_cli.kinds import is_ongoing
+    from aipm_cli.roadmap.kinds import is_ongoing
 
     efforts = effort(roadmap)
     source = [0.0, 0.0]

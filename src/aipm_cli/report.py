@@ -13,11 +13,11 @@ from typing import Any
 
 from aipm_cli import __version__
 from aipm_cli.errors import AipmError
-from aipm_cli.plain import Roadmap
 from aipm_cli.progress import rows, summarize
 from aipm_cli.record.state import ItemState, Note, Rating, State, state_data
-from aipm_cli.standing import record
-from aipm_cli.summary import Row, Summary, to_data
+from aipm_cli.roadmap.plain import Roadmap
+from aipm_cli.unit_status import record
+from aipm_cli.view_data import Row, Summary, to_data
 
 EXPORT_FORMAT = "aipm-export"
 EXPORT_VERSION = 2
@@ -168,7 +168,7 @@ def person_of(config: Any, user: str) -> Person:
 
 
 def skill_lines(roadmap: Roadmap, progress: State) -> list[SkillLine]:
-    from aipm_cli.standing import status_of
+    from aipm_cli.unit_status import status_of
 
     index = roadmap.index
     out = []
@@ -409,8 +409,8 @@ def _v1_changes(data: dict[str, Any], roadmap_id: str, user: str, source: str) -
     """An export of the released version: its progress, migrated like a schema-1 store."""
     from pydantic import ValidationError
 
-    from aipm_cli.models import RoadmapProgress
     from aipm_cli.record.migrate import changes_for
+    from aipm_cli.roadmap.models import RoadmapProgress
 
     try:
         progress = RoadmapProgress.model_validate(data.get("progress", {}))

@@ -24,8 +24,8 @@ from aipm_cli.errors import InputError
 
 if TYPE_CHECKING:
     from aipm_cli.learner import Learner
-    from aipm_cli.plain import Roadmap
     from aipm_cli.record.state import State
+    from aipm_cli.roadmap.plain import Roadmap
 
 REVIEWED_KINDS = ("topic", "course", "resource")
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
@@ -56,7 +56,7 @@ def card_for(completed_on: Any, ratings: list[list[Any]], fsrs_scheduler: Any = 
 
 def _eligible(roadmap: Roadmap, state: State) -> list[str]:
     """Finished items in the schedule: topics, courses, resources, and any other the learner rated."""
-    from aipm_cli.standing import status_of
+    from aipm_cli.unit_status import status_of
 
     index = roadmap.index
     out = []
@@ -128,7 +128,7 @@ def rate(learner: Learner, spec: str, word: str) -> dict[str, Any]:
     target = learner.resolve(spec)
     if target.kind != "item":
         raise InputError(f"{target.title} ({target.id}) is {article(target.kind)}; reviews are of items.")
-    from aipm_cli.standing import status_of
+    from aipm_cli.unit_status import status_of
 
     moment = learner.now()
 

@@ -7,11 +7,11 @@ from dataclasses import field
 from typing import Any
 
 from aipm_cli.errors import InputError
-from aipm_cli.plain import Roadmap, Skill
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 from aipm_cli.record.state import State
-from aipm_cli.standing import status_of
-from aipm_cli.vocabulary import LEVEL_HELP, LEVELS
+from aipm_cli.roadmap.plain import Roadmap, Skill
+from aipm_cli.roadmap.vocabulary import LEVEL_HELP, LEVELS
+from aipm_cli.unit_status import status_of
 
 
 def parse_level(text: str) -> int:

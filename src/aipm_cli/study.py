@@ -20,8 +20,8 @@ from aipm_cli.wording import count
 
 if TYPE_CHECKING:
     from aipm_cli.learner import Learner
+    from aipm_cli.marking import Target
     from aipm_cli.record.state import State
-    from aipm_cli.tracker import Target
 
 _SPENT = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h(?:ours?|rs?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?|s)?)?)?\s*$", re.I)
 
@@ -508,8 +508,8 @@ def today_view(learner: Learner) -> dict[str, Any]:
     """What `aipm today` shows: the running session, reviews due, what is in progress, the next items
     that fit today's share of the weekly hours, and this week's time against the goal."""
     from aipm_cli.progress import effort_hours, next_items, row
-    from aipm_cli.standing import status_of
-    from aipm_cli.summary import to_data
+    from aipm_cli.unit_status import status_of
+    from aipm_cli.view_data import to_data
 
     state = learner.read_state()
     roadmap = learner.roadmap

@@ -1259,7 +1259,7 @@ class Repo:
 
     def _aliases(self, roadmap_id: str) -> dict[str, str]:
         """The roadmap's aliases (renamed items), so the fold here is the one `aipm status` caches."""
-        from aipm_cli import finding
+        from aipm_cli.roadmap import finding
 
         try:
             found = finding.find(roadmap_id, self.root / "roadmaps", self.root / "cache")

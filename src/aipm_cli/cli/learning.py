@@ -7,7 +7,7 @@ import typer
 
 from aipm_cli.cli import reading
 from aipm_cli.cli.options import JsonOpt, option_value, usage_errors
-from aipm_cli.vocabulary import LEVEL_HELP
+from aipm_cli.roadmap.vocabulary import LEVEL_HELP
 
 
 def skills(
@@ -45,8 +45,8 @@ def assess(
     from rich.markup import escape
 
     from aipm_cli.dates import parse_date
+    from aipm_cli.roadmap.vocabulary import LEVELS
     from aipm_cli.skills import parse_level
-    from aipm_cli.vocabulary import LEVELS
 
     app = ctx.obj
     option_value("LEVEL", parse_level, level)  # a level that is not 1-5 is a usage error

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from aipm_cli.cli.context import App
-    from aipm_cli.plain import Roadmap
+    from aipm_cli.roadmap.plain import Roadmap
 
 
 def option_value(option: str, parse: Any, *args: Any, **kwargs: Any) -> Any:
@@ -51,7 +51,7 @@ def report_format(
 
 
 def status(app: App, json: bool = False) -> None:
-    from aipm_cli.summary import to_data
+    from aipm_cli.view_data import to_data
 
     summary = app.learner.summary()
     if json:
@@ -71,7 +71,7 @@ def status(app: App, json: bool = False) -> None:
 
 
 def _phase_or_module(roadmap: Roadmap, spec: str, kind: str) -> str:
-    from aipm_cli.tracker import resolve
+    from aipm_cli.marking import resolve
     from aipm_cli.wording import article
 
     target = resolve(roadmap.index, spec)
@@ -103,8 +103,8 @@ def list_items(
     status: str | None = None,
     json: bool = False,
 ) -> None:
-    from aipm_cli.summary import to_data
-    from aipm_cli.vocabulary import KINDS, STATUSES
+    from aipm_cli.roadmap.vocabulary import KINDS, STATUSES
+    from aipm_cli.view_data import to_data
 
     wanted_kind = _choice(kind, KINDS, "kind")
     wanted_status = _choice(status, STATUSES, "status")
@@ -151,7 +151,7 @@ def show(app: App, item: str, json: bool = False) -> None:
 
 
 def next_up(app: App, count: int = 5, json: bool = False) -> None:
-    from aipm_cli.summary import to_data
+    from aipm_cli.view_data import to_data
 
     selected = app.learner.upcoming(count)
     if json:
@@ -201,7 +201,7 @@ def log(
 
 def skills(app: App, full: bool = False, json: bool = False) -> None:
     from aipm_cli.skills import skills_view
-    from aipm_cli.summary import to_data
+    from aipm_cli.view_data import to_data
 
     views = skills_view(app.learner.roadmap, app.learner.read_state())
     if json:
@@ -225,7 +225,7 @@ def plan(
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.plan import make_plan
-    from aipm_cli.summary import to_data
+    from aipm_cli.view_data import to_data
 
     reminders: list[Any] = []
     weekly = None

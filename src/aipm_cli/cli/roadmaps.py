@@ -19,8 +19,8 @@ def list_roadmaps(
     """
     from rich.text import Text
 
-    from aipm_cli import finding
     from aipm_cli.errors import AipmError
+    from aipm_cli.roadmap import finding
 
     app = ctx.obj
     current = app.learner.roadmap_spec
@@ -32,7 +32,7 @@ def list_roadmaps(
         in_use_path = None
     if in_use_path is not None and not any(_same_file(ref.path, in_use_path) for ref in refs):
         # Chosen by a path outside the roadmaps folder (`roadmap use ./file.yaml`, --roadmap FILE): listed too.
-        from aipm_cli.finding import RoadmapRef
+        from aipm_cli.roadmap.finding import RoadmapRef
 
         refs.append(RoadmapRef(in_use_path.stem, in_use_path, "file"))
     entries = []
@@ -103,12 +103,12 @@ def show_roadmap(
     json: Annotated[bool, typer.Option("--json", help="Print the validated roadmap as JSON.")] = False,
 ) -> None:
     """Every phase, module and item of a roadmap."""
-    from aipm_cli import catalog
+    from aipm_cli.roadmap import loading
 
     app = ctx.obj
     spec = roadmap or app.learner.roadmap_spec
-    path = catalog.find(spec, app.layout.roadmaps, app.layout.cache)
-    rm = catalog.load_roadmap_file(path)
+    path = loading.find(spec, app.layout.roadmaps, app.layout.cache)
+    rm = loading.load_roadmap_file(path)
     if json:
         app.emit_json(rm.data())
         return
@@ -123,12 +123,12 @@ def use(
     roadmap: Annotated[str, typer.Argument(metavar="ID|PATH", help="Roadmap id or file.", show_default=False)],
 ) -> None:
     """Make a roadmap the default."""
-    from aipm_cli import catalog
+    from aipm_cli.roadmap import loading
 
     app = ctx.obj
-    path = catalog.find(roadmap, app.layout.roadmaps, app.layout.cache)
-    rm = catalog.load_roadmap_file(path)
-    value = str(path) if catalog.looks_like_path(roadmap) else rm.id
+    path = loading.find(roadmap, app.layout.roadmaps, app.layout.cache)
+    rm = loading.load_roadmap_file(path)
+    value = str(path) if loading.looks_like_path(roadmap) else rm.id
     app.learner.config.set("roadmap", value)
     app.say(f"[green]✓[/] Now using {rm.title} ({rm.id} v{rm.version}).")
 
@@ -148,8 +148,8 @@ def validate(
     "where", "message"}], and for a valid file its id, version and counts};
     exit 1 when it is not valid.
     """
-    from aipm_cli.catalog import load_roadmap_file
     from aipm_cli.render.safe import clean
+    from aipm_cli.roadmap.loading import load_roadmap_file
     from aipm_cli.wording import count
 
     if json:
@@ -167,8 +167,8 @@ def validate(
 
 
 def _validate_json(app: object, file: Path) -> None:
-    from aipm_cli.catalog import load_roadmap_file
     from aipm_cli.errors import AipmError, RoadmapError
+    from aipm_cli.roadmap.loading import load_roadmap_file
 
     result: dict = {"file": str(file), "valid": False, "problems": []}
     try:
@@ -196,7 +196,7 @@ def _validate_json(app: object, file: Path) -> None:
 @roadmap_app.command("schema")
 def schema(ctx: typer.Context) -> None:
     """Print the roadmap format's JSON Schema."""
-    from aipm_cli.catalog import json_schema
+    from aipm_cli.roadmap.loading import json_schema
 
     ctx.obj.emit_json(json_schema())
 

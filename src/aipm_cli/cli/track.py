@@ -27,7 +27,7 @@ _STATE = {"start": "in progress", "done": "done", "skip": "skipped", "reset": "n
 
 def _describe(targets: list, index: object) -> str:
     """What the learner named, in words: a title and id; a module or phase with how many items it holds."""
-    from aipm_cli.tracker import items_of
+    from aipm_cli.marking import items_of
     from aipm_cli.wording import count, listed
 
     if len(targets) == 1:

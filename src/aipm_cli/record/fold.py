@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 from aipm_cli.record import logs
 from aipm_cli.record import state as state_module
 from aipm_cli.record.changes import SUBSTANTIVE

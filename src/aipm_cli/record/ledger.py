@@ -26,7 +26,7 @@ from typing import Any
 
 from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.fs import code_stamp, sha256_hex
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
 from aipm_cli.record.fold import (

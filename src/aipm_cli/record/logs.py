@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from aipm_cli import portable
 from aipm_cli.fs import fsync_dir
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 from aipm_cli.record.changes import BadChange, NewerChange, gate, id_ceiling, quick
 
 CHUNK = 1 << 21  # bytes read at a time: memory stays flat whatever the file's size

@@ -36,7 +36,7 @@ def legacy_path(root: Path, user: str) -> Path:
 
 def read_legacy(path: Path) -> Any | None:
     """The schema-1 document (validated), or None when there is no file."""
-    from aipm_cli.store import Store
+    from aipm_cli.record.legacy import Store
 
     store = Store(path, path.parent.name)
     raw = store.read_raw()
@@ -235,7 +235,7 @@ def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | Non
                 atomic_write(target, payload)
         backups = root / "learners" / user / "backups"
         ensure_private_dir(backups)
-        from aipm_cli.store import Store
+        from aipm_cli.record.legacy import Store
 
         raw = Store(path, user).read_raw()  # bounded, never waits (read_legacy read it a moment ago)
         if raw is None:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from aipm_cli.errors import AipmError
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 
 MANY_UNITS = 5  # a reset of more units than this is destructive
 SHOWN_UNITS = 3  # unit names quoted in a reason; the rest are counted

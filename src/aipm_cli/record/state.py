@@ -44,7 +44,7 @@ from dataclasses import field
 from datetime import date
 from typing import Any
 
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 from aipm_cli.record.studying import Study, apply_study, study_data, study_from_data
 
 NOTES_KEPT = 50  # notes (and evidence entries) a record holds in derived state: the newest

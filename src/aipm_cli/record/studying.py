@@ -26,7 +26,7 @@ from dataclasses import field
 from datetime import UTC, datetime
 from typing import Any
 
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 
 SLOT_MINUTES = 15
 SLOT_DAYS = 400  # sessions this many days before the newest keep their quarter hour; older ones their UTC day

@@ -13,7 +13,7 @@ import io
 from typing import TYPE_CHECKING
 
 from aipm_cli.render.csv_export import cell as safe_cell
-from aipm_cli.summary import WEEKS_SHOWN
+from aipm_cli.view_data import WEEKS_SHOWN
 
 if TYPE_CHECKING:
     from aipm_cli.cohort import CohortSummary

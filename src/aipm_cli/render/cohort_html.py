@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
 from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
-from aipm_cli.summary import WEEKS_SHOWN
+from aipm_cli.view_data import WEEKS_SHOWN
 
 if TYPE_CHECKING:
     from aipm_cli.cohort import CohortSummary

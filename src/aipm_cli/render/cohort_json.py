@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.cohort import COHORT_FORMAT, COHORT_VERSION
-from aipm_cli.summary import WEEKS_SHOWN, to_data
+from aipm_cli.view_data import WEEKS_SHOWN, to_data
 
 if TYPE_CHECKING:
     from aipm_cli.cohort import CohortSummary, Entry, LearnerSummary

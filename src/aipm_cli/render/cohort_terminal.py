@@ -17,7 +17,7 @@ from rich.text import Text
 
 from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped, digest_rows
 from aipm_cli.render.safe import clean
-from aipm_cli.summary import WEEKS_SHOWN
+from aipm_cli.view_data import WEEKS_SHOWN
 from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:

@@ -54,7 +54,7 @@ def cell(value: object) -> str:
 
 
 def render(report: Report) -> str:
-    from aipm_cli.standing import record
+    from aipm_cli.unit_status import record
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from aipm_cli.urls import is_http_url
+from aipm_cli.roadmap.urls import is_http_url
 
 
 def http_url(text: str | None) -> str | None:

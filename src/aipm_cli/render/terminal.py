@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from aipm_cli.plain import Roadmap
-    from aipm_cli.summary import Forecast, Row, Summary
+    from aipm_cli.roadmap.plain import Roadmap
+    from aipm_cli.view_data import Forecast, Row, Summary
 
 MARKS = {"done": ("✓", "green"), "in_progress": ("◐", "yellow"), "skipped": ("–", "dim"), "not_started": ("○", "")}
 IN_PROGRESS_SHOWN = 5
@@ -626,7 +626,7 @@ def change_text(e: dict[str, Any], titles: bool = False, width: int | None = Non
 
 def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any]]) -> None:
     """`aipm show` on a module or phase: its description, notes and items."""
-    from aipm_cli.summary import Row
+    from aipm_cli.view_data import Row
 
     head = Text(clean(data["title"]), style="bold")
     head.append(clean(f"  {data['kind']} {data['id']} · {data['percent']:.0f}% done"), style="dim")
@@ -643,7 +643,7 @@ def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any
         console.print(_heading("Notes"))
         _numbered(console, data["notes"], data.get("earlier_notes", 0), "notes")
     console.print()
-    from aipm_cli.plaindata import fields
+    from aipm_cli.plainclass import fields
 
     rows = []
     known = fields(Row)
@@ -669,7 +669,7 @@ def skills_view(console: Console, views: list[Any], full: bool = False) -> None:
     from rich import box
     from rich.table import Table
 
-    from aipm_cli.vocabulary import LEVELS
+    from aipm_cli.roadmap.vocabulary import LEVELS
 
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
     table.add_column("skill", ratio=1, overflow="fold")

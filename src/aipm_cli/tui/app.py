@@ -187,7 +187,7 @@ class AipmApp(App[None]):
         """The header and the tree from the learner's state; keeps the selection when it can."""
         from aipm_cli.progress import counts_for
         from aipm_cli.render.terminal import fit
-        from aipm_cli.standing import status_of
+        from aipm_cli.unit_status import status_of
 
         tree = self.query_one(Tree)
         selected = keep or self.selected_id()
@@ -411,7 +411,7 @@ class AipmApp(App[None]):
         self.push_screen(Ask(f"Note on {ident}:"), answered)
 
     def action_evidence(self) -> None:
-        from aipm_cli.standing import status_of
+        from aipm_cli.unit_status import status_of
 
         ident = self.selected_id()
         if ident is None:
@@ -431,7 +431,7 @@ class AipmApp(App[None]):
         self.push_screen(Ask(f"Evidence for {ident} (a link, a credential id):"), answered)
 
     def action_open(self) -> None:
-        from aipm_cli.urls import is_http_url
+        from aipm_cli.roadmap.urls import is_http_url
 
         chosen = self.selected()
         if chosen is None or chosen[0] != "item":

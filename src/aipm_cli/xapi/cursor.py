@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 
 
 @plain

@@ -1,7 +1,7 @@
 """Finding roadmap files and reading a validated one back from the cache: no YAML parser, no pydantic.
 
 Every reading command goes through `load()`: the first time a roadmap file's
-bytes are seen they are validated (catalog.py, with PyYAML and pydantic) and
+bytes are seen they are validated (loading.py, with PyYAML and pydantic) and
 the validated document is cached; after that the roadmap comes back as plain
 data (plain.py) from the cache.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from aipm_cli.errors import RoadmapNotFound, excerpt
 from aipm_cli.paths import bundled_roadmaps_dir
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 
 ROADMAP_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_ROADMAP = "ai-product-manager"
@@ -25,7 +25,7 @@ def cache_stamp() -> str:
     from aipm_cli.fs import code_stamp
 
     folder = Path(__file__).resolve().parent
-    return code_stamp(folder, "plain-2", ("models.py", "catalog.py", "plain.py", "durations.py", "urls.py"))
+    return code_stamp(folder, "plain-2", ("models.py", "loading.py", "plain.py", "durations.py", "urls.py"))
 
 
 def _cache_path(data: bytes, cache_dir: Path) -> Path:
@@ -126,7 +126,7 @@ def _own_ref(path: Path, cache_dir: Path) -> RoadmapRef:
     if noted is not None:
         return RoadmapRef(path.stem, path, "own", noted.decode("utf-8", "replace")[:500] or "not a valid roadmap")
     try:
-        from aipm_cli.catalog import parse_roadmap_text
+        from aipm_cli.roadmap.loading import parse_roadmap_text
 
         roadmap = parse_roadmap_text(data, str(path), cache_dir=cache_dir)
     except AipmError as exc:
@@ -216,7 +216,7 @@ def cache_document(document: dict[str, Any]) -> bytes:
 
 def load(data: bytes, file: str, cache_dir: Path | None) -> Any:
     """The roadmap in these bytes as plain data: from the cache, else validated (and cached)."""
-    from aipm_cli.plain import Roadmap
+    from aipm_cli.roadmap.plain import Roadmap
 
     if cache_dir is not None:
         document = _read_cache(_cache_path(data, cache_dir))
@@ -227,7 +227,7 @@ def load(data: bytes, file: str, cache_dir: Path | None) -> Any:
                 pass
     # A bundled roadmap's validated data ships in the package (shipped.py): the first command after an
     # install or an upgrade needs no YAML parser and no validation either.
-    from aipm_cli.shipped import document as shipped_document
+    from aipm_cli.roadmap.shipped import document as shipped_document
 
     shipped = shipped_document(data)
     if shipped is not None:
@@ -239,7 +239,7 @@ def load(data: bytes, file: str, cache_dir: Path | None) -> Any:
             if cache_dir is not None:  # kept in the cache as a validated one would be
                 _write_cache(_cache_path(data, cache_dir), shipped)
             return roadmap
-    from aipm_cli.catalog import parse_roadmap_text
+    from aipm_cli.roadmap.loading import parse_roadmap_text
 
     return parse_roadmap_text(data, file, cache_dir=cache_dir)
 

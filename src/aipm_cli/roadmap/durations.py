@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from aipm_cli.plaindata import plain
+from aipm_cli.plainclass import plain
 
 # Unit spellings -> canonical unit.
 _UNITS = {

@@ -8,7 +8,7 @@ bytes and the contents of the code that validates and reads it (and aipm's
 version): a changed roadmap, or changed code, finds no file under its key and
 validates as before. A stale copy can never be used.
 
-The files are made with `python -m aipm_cli.shipped` (from a checkout, with the
+The files are made with `python -m aipm_cli.roadmap.shipped` (from a checkout, with the
 test dependencies installed) and checked by tests/test_packaging.py, which
 fails while they are missing or stale; the wheel carries them like any
 package file.
@@ -23,7 +23,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 FOLDER = HERE / "_plain"
 # What a validated document depends on: the validating code, the plain reader, and the version.
-SOURCES = ("__init__.py", "models.py", "catalog.py", "plain.py", "durations.py", "urls.py", "shipped.py")
+SOURCES = ("../__init__.py", "models.py", "loading.py", "plain.py", "durations.py", "urls.py", "shipped.py")
 TAG = b"aipm shipped roadmap 1"
 
 
@@ -49,7 +49,7 @@ def key(data: bytes, folder: Path = HERE) -> str | None:
 
 def document(data: bytes) -> dict[str, Any] | None:
     """The shipped validated document for these roadmap bytes, or None (not bundled, or made by other code)."""
-    from aipm_cli.finding import _read_cache
+    from aipm_cli.roadmap.finding import _read_cache
 
     name = key(data)
     if name is None:
@@ -63,15 +63,15 @@ def document(data: bytes) -> dict[str, Any] | None:
 
 def expected(roadmaps: Path) -> dict[str, bytes]:
     """file name -> contents that `_plain/` must hold for the bundled roadmaps in `roadmaps`."""
-    from aipm_cli.catalog import _load_yaml, _validated
-    from aipm_cli.finding import ROADMAP_SUFFIXES, cache_document
+    from aipm_cli.roadmap.finding import ROADMAP_SUFFIXES, cache_document
+    from aipm_cli.roadmap.loading import _load_yaml, _validated
 
     out: dict[str, bytes] = {}
     for path in sorted(roadmaps.iterdir()):
         if path.suffix not in ROADMAP_SUFFIXES or not path.is_file():
             continue
         data = path.read_bytes()
-        # Validated here, never taken from a cache: as catalog.parse_roadmap_text does it.
+        # Validated here, never taken from a cache: as loading.parse_roadmap_text does it.
         roadmap = _validated(_load_yaml(data, str(path)), str(path), data)
         name = key(data)
         if name is None:

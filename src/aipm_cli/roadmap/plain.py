@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from aipm_cli.durations import Duration, parse_duration
+from aipm_cli.roadmap.durations import Duration, parse_duration
 
 
 class _Plain:

@@ -11,9 +11,9 @@ from datetime import date
 from typing import Any, Literal
 
 from aipm_cli.errors import InputError, ItemNotFound
-from aipm_cli.plain import Item, RoadmapIndex
 from aipm_cli.record.state import ItemState, State
-from aipm_cli.standing import record, status_of
+from aipm_cli.roadmap.plain import Item, RoadmapIndex
+from aipm_cli.unit_status import record, status_of
 
 TargetKind = Literal["phase", "module", "item", "deliverable"]
 

@@ -6,7 +6,7 @@ from dataclasses import field
 from datetime import date
 from typing import Any, Literal
 
-from aipm_cli.plaindata import fields, is_plain, plain
+from aipm_cli.plainclass import fields, is_plain, plain
 
 Status = Literal["not_started", "in_progress", "done", "skipped"]
 WEEKS_SHOWN = 8

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aipm_cli.plain import RoadmapIndex
 from aipm_cli.record.state import ItemState, State
-from aipm_cli.summary import Status
+from aipm_cli.roadmap.plain import RoadmapIndex
+from aipm_cli.view_data import Status
 
 
 def record(state: State, key: str) -> ItemState:

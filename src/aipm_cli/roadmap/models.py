@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from aipm_cli.durations import Duration, parse_duration
-from aipm_cli.urls import is_http_url
+from aipm_cli.roadmap.durations import Duration, parse_duration
+from aipm_cli.roadmap.urls import is_http_url
 
 # --------------------------------------------------------------------------- #
 # Roadmap definition
@@ -217,7 +217,7 @@ class Roadmap(_Definition):
         return RoadmapIndex(self)
 
 
-from aipm_cli.plain import Placed, RoadmapIndex  # noqa: E402 - plain classes shared with the fast path
+from aipm_cli.roadmap.plain import Placed, RoadmapIndex  # noqa: E402 - plain classes shared with the fast path
 
 __all__ = ["Placed", "RoadmapIndex"]
 

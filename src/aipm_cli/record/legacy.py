@@ -51,7 +51,7 @@ def _parse(raw: bytes, path: Path) -> dict[str, Any]:
 def validate(data: dict[str, Any], path: Path) -> Any:
     from pydantic import ValidationError
 
-    from aipm_cli.models import StoreDoc
+    from aipm_cli.roadmap.models import StoreDoc
 
     try:
         return StoreDoc.model_validate(data)

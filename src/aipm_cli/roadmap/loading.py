@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from aipm_cli.errors import Problem, RoadmapError, excerpt
-from aipm_cli.finding import (  # noqa: F401 - finding files needs no YAML parser; re-exported here
+from aipm_cli.roadmap.finding import (  # noqa: F401 - finding files needs no YAML parser; re-exported here
     DEFAULT_ROADMAP,
     MAX_ROADMAP_BYTES,
     ROADMAP_SUFFIXES,
@@ -165,7 +165,7 @@ def _key_node(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
 
 def _known_fields(model: type, loc: tuple[Any, ...]) -> list[str]:
     """The field names of the model that sits at `loc` (to suggest typo fixes)."""
-    from aipm_cli import models
+    from aipm_cli.roadmap import models
 
     chain = {
         "phases": models.Phase,
@@ -376,7 +376,7 @@ def parse_roadmap_text(data: bytes, file: str, cache_dir: Path | None = None) ->
     library is imported. A missing, damaged or foreign cache file is ignored.
     """
     from aipm_cli.errors import AipmError
-    from aipm_cli.plain import Roadmap as PlainRoadmap
+    from aipm_cli.roadmap.plain import Roadmap as PlainRoadmap
 
     if len(data) > MAX_ROADMAP_BYTES:
         raise RoadmapError(file, [Problem(file, "", _too_large())])
@@ -452,7 +452,7 @@ def _validated(raw: Any, file: str, data: bytes) -> Any:
     """The Roadmap for loaded data, or RoadmapError with every problem located in `data`."""
     from pydantic import ValidationError
 
-    from aipm_cli.models import Roadmap
+    from aipm_cli.roadmap.models import Roadmap
 
     where: list[_Where] = []
     roadmap = None
@@ -523,7 +523,7 @@ def load_roadmap_file(path: Path) -> Any:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the roadmap format, for editors."""
-    from aipm_cli.models import Roadmap
+    from aipm_cli.roadmap.models import Roadmap
 
     schema = Roadmap.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
