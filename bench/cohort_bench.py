@@ -99,9 +99,9 @@ def learner_changes(ids: list[str], skills: list[str], rng: random.Random, devic
 def make_cohort(size: int, folder: Path, seed: int = 7) -> tuple[Path, Path]:
     """`size` learners as a folder of exports and as one data directory."""
     from aipm_cli.record.changes import line
-    from aipm_cli.roadmap import loading
+    from aipm_cli.roadmap import finding, loading
 
-    roadmap = loading.load_roadmap_file(loading.find("ai-product-manager", folder / "none"))
+    roadmap = loading.load_roadmap_file(finding.find("ai-product-manager", folder / "none"))
     ids = list(roadmap.index.trackable_ids())
     skills = [s.id for s in roadmap.skills]
     rng = random.Random(seed)
@@ -133,9 +133,9 @@ def make_cohort(size: int, folder: Path, seed: int = 7) -> tuple[Path, Path]:
 def make_data_dir(size: int, folder: Path, distinct: int = 200, seed: int = 7) -> tuple[Path, list[Path]]:
     """`size` learners in one data directory (the first `distinct` generated, the rest copies); their log files."""
     from aipm_cli.record.changes import line
-    from aipm_cli.roadmap import loading
+    from aipm_cli.roadmap import finding, loading
 
-    roadmap = loading.load_roadmap_file(loading.find("ai-product-manager", folder / "none"))
+    roadmap = loading.load_roadmap_file(finding.find("ai-product-manager", folder / "none"))
     ids = list(roadmap.index.trackable_ids())
     skills = [s.id for s in roadmap.skills]
     rng = random.Random(seed)

@@ -96,7 +96,8 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
         )
     if base["kind"] != "deliverable" and base["status"] == "done":
         base["completed_on"] = r.completed_on  # a project: its last deliverable's date when it has none
-    return to_data(base)
+    data: dict[str, Any] = to_data(base)
+    return data
 
 
 def change_data(change: dict[str, Any], undone: bool, titles: dict[str, str] | None = None) -> dict[str, Any]:

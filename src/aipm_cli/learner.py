@@ -115,7 +115,8 @@ class Learner:
         from aipm_cli.roadmap import finding
 
         path, data = self.roadmap_source
-        return finding.load(data, str(path), self.layout.cache)
+        roadmap: Roadmap = finding.load(data, str(path), self.layout.cache)
+        return roadmap
 
     @cached_property
     def device(self) -> str:
@@ -279,7 +280,9 @@ class Learner:
                 names[module.id] = [module.title, module.duration]
         return names
 
-    def log(self, since: date | None = None, until: date | None = None, limit: int | None = None) -> Iterator[dict]:
+    def log(
+        self, since: date | None = None, until: date | None = None, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every change, newest first, as `log --json` gives it; streams."""
         roadmap = self.roadmap
         index = roadmap.index

@@ -323,9 +323,9 @@ def config(
             typer.echo("" if shown is None else _setting_text(shown))
         return
     if key == "roadmap":
-        from aipm_cli.roadmap import loading
+        from aipm_cli.roadmap import finding, loading
 
-        loading.load_roadmap_file(loading.find(value, app.layout.roadmaps, app.layout.cache))
+        loading.load_roadmap_file(finding.find(value, app.layout.roadmaps, app.layout.cache))
     if not value.strip():
         raise usage_error(f"the value for {key} is empty; use --unset to go back to the default.")
     from aipm_cli.config import parse_value

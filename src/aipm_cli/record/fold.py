@@ -90,7 +90,7 @@ def units_of(change: dict[str, Any], aliases: dict[str, str]) -> list[str]:
     units = change.get("units")
     if units is not None and len(units) == 1 and not aliases:
         if change.get("targets") == units and "state" not in change:
-            return units  # the usual status change: one item
+            return list(units)  # the usual status change: one item
     keys = change.get("units", []) + change.get("targets", [])
     state = change.get("state")
     if state:

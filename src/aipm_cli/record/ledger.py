@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import AipmError, InputError, StoreError
-from aipm_cli.fs import code_stamp, sha256_hex
+from aipm_cli.fs import code_stamp, fsync_dir, sha256_hex
 from aipm_cli.plainclass import plain
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
@@ -640,7 +640,7 @@ class Ledger:
 
                     replace_file(tmp, path)  # retried while a reader holds the folder's files (Windows)
                     placed = True
-                    logs.fsync_dir(self.changes_dir)
+                    fsync_dir(self.changes_dir)
             except OSError as exc:  # a full disk, a read-only folder: nothing was placed
                 from aipm_cli.fs import write_hint
 
@@ -672,7 +672,7 @@ class Ledger:
                         path.unlink(missing_ok=True)
                     except OSError:
                         pass
-                    logs.fsync_dir(self.changes_dir)
+                    fsync_dir(self.changes_dir)
                     self._fold = None
                 raise
             # The derived state is folded again by the next read (the cache no longer matches the logs):

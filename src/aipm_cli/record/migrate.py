@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aipm_cli.fs import sha256_hex
+from aipm_cli.fs import fsync_dir, sha256_hex
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
 from aipm_cli.record.fold import Source, fold
@@ -251,7 +251,7 @@ def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | Non
             f"Cannot migrate {path}: {exc.strerror or exc}. It was left as it is and still counts.",
             write_hint(exc),
         ) from None
-    logs.fsync_dir(path.parent)
+    fsync_dir(path.parent)
     if progress is not None:
         progress("Migrating the old store", len(doc.roadmaps), len(doc.roadmaps))
     return True
