@@ -74,11 +74,11 @@ def push(
     sends only what is new. Exit 1 when the LRS cannot be reached or refuses
     a statement (the rest is sent).
     """
-    from aipm_cli.cli.reading import xapi_profile
     from aipm_cli.wording import count
     from aipm_cli.xapi.client import Client
     from aipm_cli.xapi.push import Pushed
     from aipm_cli.xapi.push import push as send
+    from aipm_cli.xapi.statements import learner_profile
 
     app = ctx.obj
     url = _endpoint(app, endpoint)
@@ -93,7 +93,7 @@ def push(
 
     result = send(
         app.learner.ledger.changes,
-        lambda: xapi_profile(app, with_notes),
+        lambda: learner_profile(app.learner, with_notes),
         client,
         app.layout.cache,
         now=app.learner.now().isoformat(),
