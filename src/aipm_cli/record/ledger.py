@@ -34,6 +34,7 @@ from aipm_cli.record.fold import (
     KEEP_UNDO,
     Fold,
     Source,
+    UndoRule,
     before,
     cancellations,
     fold,
@@ -734,55 +735,28 @@ class Ledger:
         legacy = self._legacy() if self._legacy else None
         if legacy:
             streams.append(iter(sorted(((c["id"], c, "") for c in legacy), key=lambda e: e[0], reverse=True)))
-        # The fold's rules (fold.py), read from the newest change back: a redo in effect cancels the undo
-        # it names; an undo in effect cancels its target; an undone import takes out what it alone brought
-        # (a copy in a device's own log stays: of one id, the copy in such a log comes first here).
-        cancelled: set[str] = set()
-        redone: set[str] = set()
-        brought_out: set[str] = set()  # ids brought by undone imports
-        brought_live: list[set[str]] = []  # what each import in effect brought (it keeps it in effect)
-        cancelled_files: set[str] = set()
-        floor: str | None = None  # the newest replacing import in effect: what is older is out, unless it brought it
-        kept: set[str] = set()
+        if legacy or any(logs.is_import_file(p.name) for p in files):
+            # With imports, what is out is the fold's own set (an undone import's fate depends on
+            # imports older and newer than it); without, the fold's undo rule decides as it streams.
+            folded = cancellations(self.sources())
+            previous = None
+            for change_id, change, _file in heapq.merge(
+                *streams, key=lambda e: (e[0], not logs.is_import_file(e[2])), reverse=True
+            ):
+                if change_id != previous:
+                    previous = change_id
+                    yield change, folded.out(change_id)
+            return
+        rule = UndoRule()
+        later: Any = None  # from the newest import marker back (one that brought nothing, or replaced): the fold's set
         previous = None
-        # With imports, what is out is the fold's own set (an undone import's fate depends on imports
-        # older and newer than it: no single pass from the end can tell); without, one pass suffices.
-        files = self.files()
-        folded = cancellations(self.sources()) if legacy or any(logs.is_import_file(p.name) for p in files) else None
-        for change_id, change, file in heapq.merge(
-            *streams, key=lambda e: (e[0], not logs.is_import_file(e[2])), reverse=True
-        ):
+        for change_id, change, _file in heapq.merge(*streams, key=lambda e: e[0], reverse=True):
             if change_id == previous:
                 continue
             previous = change_id
-            if folded is not None:
-                yield change, folded.out(change_id)
-                continue
-            undone = change_id in cancelled
-            if not undone and logs.is_import_file(file):
-                undone = change_id in brought_out or file in cancelled_files
-            op = change["op"]
-            if op == "redo":
-                if not undone:
-                    redone.add(change["target"])
-            elif op == "undo":
-                if change_id not in redone and not undone:
-                    cancelled.add(change["target"])
-            elif op == "import":
-                if undone:
-                    if "ids" in change:
-                        # (kept: what a newer import in effect brought again without this one)
-                        kept = set().union(*(ids for ids in brought_live if change_id not in ids))
-                        brought_out.update(set(change["ids"]) - kept)
-                    else:
-                        cancelled_files.add(change["file"])
-                else:
-                    brought_live.append(set(change.get("ids", ())))
-                    if change.get("replace") and floor is None:
-                        floor, kept = change_id, set(change.get("ids", ()))
-            if floor is not None and change_id < floor and change_id not in kept:
-                undone = True
-            yield change, undone
+            if later is None and change["op"] == "import":
+                later = cancellations(self.sources())  # an import acts only on older changes
+            yield change, later.out(change_id) if later is not None else rule.out(change)
 
 
 def device_id(root: Path) -> str:
