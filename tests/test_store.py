@@ -236,14 +236,14 @@ def test_two_paths_to_one_data_directory_share_one_lock(run: Run, home: Path, tm
     lock = home / "learners" / "ada" / "ai-product-manager" / "write.lock"
     assert lock.exists()
     with FileLock(str(lock)):
-        import aipm_cli.record.ledger as ledger_module
+        from aipm_cli.record import locking
 
-        original = ledger_module.LOCK_TIMEOUT
-        ledger_module.LOCK_TIMEOUT = 0.2
+        original = locking.LOCK_TIMEOUT
+        locking.LOCK_TIMEOUT = 0.2
         try:
             result = run("done", "user-research", env={"AIPM_HOME": str(alias)})
         finally:
-            ledger_module.LOCK_TIMEOUT = original
+            locking.LOCK_TIMEOUT = original
     assert result.exit_code == 1 and "Another aipm is still writing" in result.stderr
     assert run("done", "user-research", env={"AIPM_HOME": str(alias)}).exit_code == 0
 

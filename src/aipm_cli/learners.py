@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def backups_dir(learner: Learner) -> Path:
     """The data directory's own backups: whole learners removed with `users remove`."""
-    return learner.layout.root / "backups"
+    return learner.layout.removed
 
 
 def _existing_learner(learner: Learner, name: str, *, old: bool = False) -> Path:
@@ -38,22 +38,15 @@ def _learner_locked(learner: Learner, name: str, *, old: bool = False) -> Iterat
     """Every write lock of a learner (one per roadmap), so no change is half-way while their folder moves."""
     from contextlib import ExitStack
 
-    from filelock import FileLock, Timeout
-
-    from aipm_cli.errors import StoreError
-    from aipm_cli.record.ledger import LOCK_TIMEOUT
+    from aipm_cli.paths import Layout
+    from aipm_cli.record import locking
 
     folder = learner.layout.learner_dir(name, old=old)
     with ExitStack() as stack:
         for roadmap in sorted(folder.iterdir()):
-            if roadmap.is_dir() and not roadmap.is_symlink() and (roadmap / "changes").is_dir():
-                lock = FileLock(str(roadmap / "write.lock"), timeout=LOCK_TIMEOUT, mode=0o600)
-                try:
-                    stack.enter_context(lock)
-                except Timeout:
-                    raise StoreError(
-                        f"Another aipm is still writing {roadmap}.", "Try again when it has finished."
-                    ) from None
+            changes = roadmap / "changes"
+            if roadmap.is_dir() and not roadmap.is_symlink() and changes.is_dir():
+                stack.enter_context(locking.held(Layout.write_lock(changes), roadmap))
         yield
 
 

@@ -26,9 +26,10 @@ from typing import Any
 
 from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.fs import code_stamp, fsync_dir, sha256_hex
+from aipm_cli.paths import Layout
 from aipm_cli.plainclass import plain
 from aipm_cli.record import changes as fmt
-from aipm_cli.record import logs
+from aipm_cli.record import locking, logs
 from aipm_cli.record.fold import (
     KEEP_REFS,
     KEEP_UNDO,
@@ -44,7 +45,6 @@ from aipm_cli.record.fold import (
 from aipm_cli.record.state import State, apply, state_data, state_from_data
 
 CACHE_FORMAT = 2  # 2: records hold a window of notes; undo entries hold no notes
-LOCK_TIMEOUT = 60.0
 _CODE = ("state.py", "fold.py", "changes.py", "logs.py", "studying.py")  # what decides a fold's result
 
 
@@ -78,11 +78,12 @@ class Ledger:
         self.user = user
         self.roadmap_id = roadmap_id
         self.aliases = aliases or {}
-        self.learner_dir = root / "learners" / user
-        self.dir = self.learner_dir / roadmap_id
-        self.changes_dir = self.dir / "changes"
-        self.backups = self.learner_dir / "backups"
-        self.cache_file = root / "cache" / "state" / user / f"{roadmap_id}.json"
+        layout = Layout(root)
+        self.learner_dir = layout.learners / user
+        self.dir = layout.roadmap_dir(user, roadmap_id)
+        self.changes_dir = layout.changes(user, roadmap_id)
+        self.backups = layout.learner_backups(user)
+        self.cache_file = layout.state_cache(user, roadmap_id)
         self._device = device
         self._now = now or (lambda: datetime.now(UTC))
         # Changes of a schema-1 store not migrated yet, folded in memory by reads.
@@ -276,8 +277,6 @@ class Ledger:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """The learner's write lock, beside the resolved log folder."""
-        from filelock import FileLock, Timeout
-
         from aipm_cli.paths import ensure_private_dir
 
         try:
@@ -288,27 +287,12 @@ class Ledger:
             raise StoreError(
                 f"Cannot create {self.changes_dir}: {exc.strerror}. Nothing was changed.", write_hint(exc)
             ) from None
-        lock_path = Path(os.path.realpath(self.changes_dir)).parent / "write.lock"
-        lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT, mode=0o600)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise StoreError(
-                f"Another aipm is still writing {self.dir} (waited {LOCK_TIMEOUT:.0f} s).",
-                f"Try again; if no aipm is running, delete {lock_path}.",
-            ) from None
-        except OSError as exc:
-            from aipm_cli.fs import write_hint
-
-            raise StoreError(
-                f"Cannot lock {lock_path}: {exc.strerror}. Nothing was changed.", write_hint(exc)
-            ) from None
-        try:
-            self._fold = None  # what another process wrote before we held the lock counts
-            yield
-        finally:
-            lock.release()
-            self._fold = None
+        with locking.held(Layout.write_lock(self.changes_dir), self.dir):
+            try:
+                self._fold = None  # what another process wrote before we held the lock counts
+                yield
+            finally:
+                self._fold = None
 
     def writable(self) -> Fold:
         """The fold, refusing when any line cannot be read (call with the lock held)."""

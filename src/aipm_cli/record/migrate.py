@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli.fs import fsync_dir, sha256_hex
+from aipm_cli.paths import Layout
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
 from aipm_cli.record.fold import Source, fold
@@ -31,7 +32,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def legacy_path(root: Path, user: str) -> Path:
-    return root / "learners" / user / "progress.json"
+    return Layout(root).legacy_store(user)
 
 
 def read_legacy(path: Path) -> Any | None:
@@ -228,12 +229,12 @@ def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | Non
             if not made:
                 continue
             payload = b"".join(fmt.line(c) for c in made)
-            folder = root / "learners" / user / roadmap_id / "changes"
+            folder = Layout(root).changes(user, roadmap_id)
             ensure_private_dir(folder)
             target = folder / f"migrated-{sha256_hex(payload)[:12]}{logs.SUFFIX}"
             if not target.exists():
                 atomic_write(target, payload)
-        backups = root / "learners" / user / "backups"
+        backups = Layout(root).learner_backups(user)
         ensure_private_dir(backups)
         from aipm_cli.record.legacy import Store
 
