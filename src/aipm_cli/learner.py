@@ -182,7 +182,7 @@ class Learner:
     def refresh(self) -> None:
         """Forget what was read, so the next read sees what another process (or a sync) wrote."""
         if "ledger" in self.__dict__:
-            self.ledger._fold = None
+            self.ledger.folded = None
 
     def read_state(self, *, every_note: bool = False) -> State:
         """This learner's progress on the roadmap in use, read-only; notes lines that cannot be read.
