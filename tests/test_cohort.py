@@ -600,7 +600,8 @@ phases:
 
 
 def _write(root: Path, name: str, changes: list[tuple[str, str, list[str]]]) -> None:
-    from aipm_cli.record.changes import FORMAT, line, new_id
+    from aipm_cli.record.changes import FORMAT, line
+    from aipm_cli.record.ids import new_id
 
     folder = root / "learners" / name / "tiny" / "changes"
     folder.mkdir(parents=True)

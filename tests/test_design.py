@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aipm_cli.record.changes import encode_id
 from aipm_cli.record.fold import Source, UndoRule, cancellations
+from aipm_cli.record.ids import encode_id
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "aipm_cli"
 

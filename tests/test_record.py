@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.marking import ChangeRequest, plan_change, plan_note, plan_rating, plan_removal, resolve
 from aipm_cli.record import changes as fmt
+from aipm_cli.record import ids
 from aipm_cli.record.fold import Source, fold
 from aipm_cli.record.ledger import Ledger
 from aipm_cli.record.state import State, state_data
@@ -271,7 +272,7 @@ def test_a_change_from_a_newer_aipm_stops_writes(tmp_path: Path) -> None:
     book = ledger(tmp_path)
     mark(book, "done", "alpha")
     change = json.loads(book.own_file.read_bytes().splitlines()[0])
-    change.update(v=2, id=fmt.new_id(datetime.now(UTC)))
+    change.update(v=2, id=ids.new_id(datetime.now(UTC)))
     with open(book.own_file, "ab") as handle:
         handle.write(fmt.line(change))
     with pytest.raises(StoreError, match="newer aipm"):
@@ -324,7 +325,7 @@ def change_lists(draw: st.DrawFn, device: str) -> list[dict[str, Any]]:
         kind = draw(
             st.sampled_from(["start", "done", "skip", "reset", "note", "assess", "undo", "redate", "remove", "forget"])
         )
-        base = {"v": 1, "id": fmt.new_id(moment), "at": moment.isoformat(), "on": on, "device": device}
+        base = {"v": 1, "id": ids.new_id(moment), "at": moment.isoformat(), "on": on, "device": device}
         if kind == "undo":  # as aipm writes them: an undo names a change that is not an undo
             undoable = [c for c in out if c["op"] != "undo"]
             if not undoable:

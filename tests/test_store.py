@@ -153,12 +153,12 @@ print(book.import_changes(changes, "big.json"), flush=True)
 def test_sigkill_during_imports_keeps_the_log_readable_and_the_import_whole_or_absent(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
     from aipm_cli.record.ledger import Ledger
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
     changes = [
-        {"v": 1, "id": fmt.new_id(start + timedelta(seconds=n)), "at": (start + timedelta(seconds=n)).isoformat(),
+        {"v": 1, "id": ids.new_id(start + timedelta(seconds=n)), "at": (start + timedelta(seconds=n)).isoformat(),
          "on": "2026-01-01", "device": "far", "op": "note", "targets": [f"i{n}"], "text": "y" * 500}
         for n in range(3000)
     ]  # fmt: skip

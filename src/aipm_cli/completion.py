@@ -19,6 +19,7 @@ from typing import Any
 
 from aipm_cli import command_table
 from aipm_cli.paths import Layout
+from aipm_cli.roadmap.vocabulary import STATUSES
 
 # Every command and subcommand, and the options that take a value: made from the CLI's own commands
 # (aipm_cli/cli/table.py; a test holds the file to what it makes).
@@ -29,7 +30,7 @@ SUBCOMMANDS: dict[str, dict[str, str]] = {
 }
 ITEM_COMMANDS = ("start", "done", "skip", "reset", "show", "note")
 GLOBAL_VALUE = {"--user": "learner", "-u": "learner", "--roadmap": "roadmap", "-r": "roadmap"}
-STATUSES = ["not_started", "in_progress", "done", "skipped"]
+
 KINDS = ["course", "resource", "topic", "exercise", "project", "certification", "community", "practice"]
 VALUES: dict[tuple[str, str | None], Any] = {
     ("export", "--format"): ["md", "html", "json", "csv"],

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.record import changes as fmt
-from aipm_cli.record import logs
+from aipm_cli.record import ids, logs
 from aipm_cli.record.fold import UndoRule, cancellations
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def newest_first(ledger: Ledger, skipped: Callable[[str], None] | None = None) -
         import orjson
 
         loads = orjson.loads
-    ceiling = fmt.id_ceiling() if loads is not json.loads else ""
+    ceiling = ids.id_ceiling() if loads is not json.loads else ""
 
     def stream(path: Path) -> Iterator[tuple[str, dict[str, Any], str]]:
         for offset, raw in logs.reverse_lines(path):

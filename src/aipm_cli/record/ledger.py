@@ -27,7 +27,7 @@ from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.fs import code_stamp, sha256_hex
 from aipm_cli.paths import Layout
 from aipm_cli.plainclass import plain
-from aipm_cli.record import cache, history, imports, locking, logs, undoing
+from aipm_cli.record import cache, history, ids, imports, locking, logs, undoing
 from aipm_cli.record import changes as fmt
 from aipm_cli.record.fold import (
     KEEP_REFS,
@@ -290,7 +290,7 @@ class Ledger:
         change.setdefault("on", moment.date().isoformat())
         if self.roadmap_version:
             change.setdefault("roadmap_version", str(self.roadmap_version)[:100])
-        change.update(v=fmt.FORMAT, id=fmt.new_id(moment, after), at=moment.isoformat(), device=self.device)
+        change.update(v=fmt.FORMAT, id=ids.new_id(moment, after), at=moment.isoformat(), device=self.device)
         try:
             fmt.line(change)
         except UnicodeEncodeError:  # bytes that were not UTF-8 in an argument; the log is UTF-8 JSON

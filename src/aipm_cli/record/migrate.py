@@ -23,6 +23,7 @@ from typing import Any
 from aipm_cli.fs import fsync_dir, sha256_hex
 from aipm_cli.paths import Layout
 from aipm_cli.record import changes as fmt
+from aipm_cli.record import ids as idmaker
 from aipm_cli.record import logs
 from aipm_cli.record.fold import Source, fold
 from aipm_cli.record.state import rating_data, record_data
@@ -115,7 +116,7 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
     for entry in progress.history:
         at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
         latest = max(latest, at)
-        change_id = fmt.derived_id(
+        change_id = idmaker.derived_id(
             _no_later_than_now(at), "schema-1", user, roadmap_id, str(entry.seq), at.isoformat(), entry.action
         )
         ids[entry.seq] = change_id
@@ -173,7 +174,7 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
         digest = sha256_hex(json.dumps([state, skills], sort_keys=True).encode())
         restore: dict[str, Any] = {
             "v": fmt.FORMAT,
-            "id": fmt.derived_id(_no_later_than_now(at), "schema-1", user, roadmap_id, "restore", digest),
+            "id": idmaker.derived_id(_no_later_than_now(at), "schema-1", user, roadmap_id, "restore", digest),
             "at": at.isoformat(),
             "on": at.date().isoformat(),
             "device": DEVICE,
