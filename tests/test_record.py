@@ -292,6 +292,22 @@ def test_the_cache_is_rebuilt_when_it_does_not_match_the_logs(tmp_path: Path) ->
     assert set(ledger(tmp_path).state().items) == {"alpha", "beta"}
 
 
+@pytest.mark.parametrize("mode", [0o620, 0o602, 0o666, 0o622])
+def test_a_cache_others_could_have_written_is_never_believed(tmp_path: Path, mode: int) -> None:
+    """A cache with the right key that the group or others can write may have been planted: it is folded again."""
+    import json
+
+    book = ledger(tmp_path)
+    mark(book, "done", "alpha")
+    data = json.loads(book.cache_file.read_bytes())
+    data["state"]["items"] = {}  # a planted cache that says nothing is done, under the logs' own key
+    book.cache_file.write_text(json.dumps(data))
+    book.cache_file.chmod(0o600)
+    assert set(ledger(tmp_path).state().items) == set()  # (ours: believed, as caches are)
+    book.cache_file.chmod(mode)
+    assert set(ledger(tmp_path).state().items) == {"alpha"}
+
+
 def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
     import os
 
