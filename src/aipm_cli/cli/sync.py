@@ -33,11 +33,11 @@ def _git_log(app: Any) -> Any:
 
 
 def _received_line(result: Any) -> str:
-    from aipm_cli.sync import plural
+    from aipm_cli.wording import count
 
     sent = sum(result.sent.values())
     received = sum(result.received.values())
-    parts = [f"sent {plural(sent, 'change')}", f"received {plural(received, 'change')}"]
+    parts = [f"sent {count(sent, 'change')}", f"received {count(received, 'change')}"]
     if result.roadmaps_received:
         parts.append(f"roadmaps {', '.join(sorted(set(result.roadmaps_received)))}")
     return ", ".join(parts)
@@ -56,7 +56,7 @@ AcceptOpt = Annotated[
 def _changed_lines(result: Any) -> list[str]:
     """What other machines changed here: a short list, then what needs a look."""
     from aipm_cli.render.safe import clean
-    from aipm_cli.sync import CHANGED_SHOWN
+    from aipm_cli.sync.service import CHANGED_SHOWN
 
     changed = result.changed
     if not changed:
@@ -114,7 +114,7 @@ def sync_command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from aipm_cli import sync
+    from aipm_cli.sync import service as sync
 
     app = ctx.obj
     root = app.layout.root
@@ -142,12 +142,12 @@ def sync_command(
 def _accepted_lines(result: Any) -> list[str]:
     from aipm_cli.record.provenance import listing
     from aipm_cli.render.safe import clean
-    from aipm_cli.sync import plural
+    from aipm_cli.wording import count
 
     if not result.accepted:
         return []
-    count = plural(len(result.accepted), "destructive change")
-    return [clean(f"Took {count}, as asked:\n{listing(result.accepted)}")]
+    taken = count(len(result.accepted), "destructive change")
+    return [clean(f"Took {taken}, as asked:\n{listing(result.accepted)}")]
 
 
 def _show_status(app: Any, info: dict[str, Any]) -> None:
@@ -187,7 +187,7 @@ def init_command(
     config.json. With a REMOTE that already holds aipm data, its history is
     fetched, checked and joined.
     """
-    from aipm_cli import sync
+    from aipm_cli.sync import service as sync
 
     app = ctx.obj
     from aipm_cli.cli.longwork import long_work
