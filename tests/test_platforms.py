@@ -411,9 +411,13 @@ def test_core_scenarios_pass_with_the_os_windows_has(tmp_path: Path) -> None:
 # `git clone` by hand, outside aipm, is not covered.
 
 
+@pytest.mark.parametrize("copied_from_windows", [False, True], ids=["lf", "a-crlf-log"])
 def test_sync_with_autocrlf_keeps_every_log_byte_exact_on_both_sides(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copied_from_windows: bool
 ) -> None:
+    """With `copied_from_windows`, laptop A's log has CRLF line ends before its first sync (a copy
+    that a Windows tool converted): it travels as it is, is read on B, and A's later lines end in \\n."""
+    import json
     import subprocess
 
     from typer.testing import CliRunner
@@ -441,13 +445,18 @@ def test_sync_with_autocrlf_keeps_every_log_byte_exact_on_both_sides(
         (home / "device").write_text(home.name + "\n")
     aipm(a, "done", "ai-for-everyone")
     aipm(a, "note", "ai-for-everyone", "line one")
+    converted = b""
+    if copied_from_windows:
+        _log, converted = _to_crlf(a / "learners" / "ada" / "ai-product-manager" / "changes")
     aipm(a, "sync", "init", str(remote))
     aipm(b, "skip", "product-hunt", "--reason", "later")
     aipm(b, "sync", "init", str(remote))
     aipm(a, "sync")
     aipm(b, "done", "user-research")
+    aipm(a, "start", "product-hunt")
     aipm(b, "sync")
     aipm(a, "sync")
+    aipm(b, "sync")
 
     def logs(home: Path) -> dict[str, bytes]:
         return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.glob("learners/*/*/changes/*.jsonl"))}
@@ -456,13 +465,20 @@ def test_sync_with_autocrlf_keeps_every_log_byte_exact_on_both_sides(
     assert len(on_a) == 2
     assert on_a == on_b
     for name, data in on_a.items():
-        assert b"\r" not in data, name
+        if copied_from_windows and name.endswith("laptop-a.jsonl"):
+            assert data.startswith(converted) and converted.count(b"\r\n") == 2
+            assert b"\r" not in data[len(converted) :] and data.endswith(b"\n")
+        else:
+            assert b"\r" not in data, name
         committed = subprocess.run(["git", "-C", str(a), "show", f"HEAD:{name}"], capture_output=True, check=True)
         assert committed.stdout == data, name
     # git itself sees nothing to convert (a clean status on both sides).
     for home in (a, b):
         status = subprocess.run(["git", "-C", str(home), "status", "--porcelain"], capture_output=True, text=True)
         assert status.stdout == "", status.stdout
+        shown = CliRunner().invoke(app, ["status", "--json"], env={"AIPM_HOME": str(home)}, catch_exceptions=False)
+        counts = json.loads(shown.stdout)["counts"]
+        assert (counts["done"], counts["in_progress"]) == (2, 1), home.name  # product-hunt: skipped, then started
 
 
 # --------------------------------------------------------------------------- #
@@ -583,3 +599,61 @@ def test_a_learner_made_before_with_a_reserved_name_can_be_renamed(run: Run, hom
     assert moved.exit_code == 0, moved.stderr
     assert [p.name for p in (home / "learners").iterdir()] == ["maya"]
     assert '"done": 1' in run("status", "--user", "maya", "--json").stdout
+
+
+# --------------------------------------------------------------------------- #
+# Logs with CRLF line ends (a copy from Windows, a git client that converted them)
+# --------------------------------------------------------------------------- #
+
+
+def _to_crlf(folder: Path) -> tuple[Path, bytes]:
+    """The learner's one log rewritten with CRLF line ends, as a copy from Windows leaves it."""
+    (log,) = folder.glob("*.jsonl")
+    converted = log.read_bytes().replace(b"\n", b"\r\n")
+    log.write_bytes(converted)
+    return log, converted
+
+
+def test_a_log_with_crlf_line_ends_is_read_whole_and_never_rewritten(run: Run, run_json, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("note", "ai-for-everyone", "line one").exit_code == 0
+    assert run("start", "user-research").exit_code == 0
+    log, converted = _to_crlf(store_path)
+    assert converted.count(b"\r\n") == 3
+
+    counts = run_json("status")["counts"]
+    assert (counts["done"], counts["in_progress"]) == (1, 1)
+    assert [c["action"] for c in run_json("log")] == ["start", "note", "done"]
+    assert "line one" in run("show", "ai-for-everyone").stdout
+    doctor = run("doctor")
+    assert doctor.exit_code == 0, doctor.stdout + doctor.stderr  # CRLF is no damage: nothing to report
+    # Writing after it: an undo of a CRLF line, then a new change; aipm's own lines end in \n.
+    assert run("undo").exit_code == 0
+    assert run("done", "product-hunt").exit_code == 0
+    data = log.read_bytes()
+    assert data.startswith(converted)  # never rewritten
+    assert data[len(converted) :].count(b"\n") == 2 and b"\r" not in data[len(converted) :]
+    counts = run_json("status")["counts"]
+    assert (counts["done"], counts["in_progress"]) == (2, 0)
+    assert [c["action"] for c in run_json("log")][:2] == ["done", "undo"]
+    assert run("doctor").exit_code == 0
+
+
+def test_crlf_lines_read_the_same_with_orjson_and_from_the_end(run: Run, store_path: Path) -> None:
+    """The readers a big log or `aipm log` use (orjson, the quick shape, reading backwards, one line
+    at an offset) take a CRLF line as the same change."""
+    from aipm_cli.record import logs
+    from aipm_cli.record.changes import gate
+
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("note", "ai-for-everyone", "line one").exit_code == 0
+    (log,) = store_path.glob("*.jsonl")
+    before = [change for change, _offset in logs.changes(log, logs.Problems())]
+    log, _converted = _to_crlf(store_path)
+    logs.fast_reading()
+    problems = logs.Problems()
+    read = list(logs.changes(log, problems))
+    assert [change for change, _offset in read] == before
+    assert problems.damage == [] and problems.torn == []
+    assert [logs.read_at(log, offset) for _change, offset in read] == before
+    assert [gate(raw) for _offset, raw in logs.reverse_lines(log)] == before[::-1]
