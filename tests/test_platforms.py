@@ -3,6 +3,8 @@ differences, and a platform check that runs on Linux (issue 29)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -657,3 +659,90 @@ def test_crlf_lines_read_the_same_with_orjson_and_from_the_end(run: Run, store_p
     assert problems.damage == [] and problems.torn == []
     assert [logs.read_at(log, offset) for _change, offset in read] == before
     assert [gate(raw) for _offset, raw in logs.reverse_lines(log)] == before[::-1]
+
+
+# --------------------------------------------------------------------------- #
+# Consoles that cannot show UTF-8 or colour
+# --------------------------------------------------------------------------- #
+
+# (`export` to a pipe is data, written as UTF-8 whatever the console: test_data_keeps_its_bytes...)
+_VIEWS = [["status"], ["show", "ai-for-everyone"], ["log"], ["plan"], ["study"], ["review"], ["today"], ["list"],
+          ["skills"], ["roadmap", "show"]]  # fmt: skip
+# aipm's marks and bars, as the old escape fallback showed them on such a console
+_ESCAPED_MARKS = ["\\u2588", "\\u2591", "\\u2713", "\\u25cb", "\\u25d0", "\\xb7", "\\u2014", "\\u203a"]
+
+
+def _aipm_bytes(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    import os
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "aipm_cli", *args], capture_output=True, env={**os.environ, **env},
+                          timeout=120)  # fmt: skip
+
+
+@pytest.fixture
+def noted(run: Run) -> None:
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("start", "user-research").exit_code == 0
+    assert run("note", "ai-for-everyone", "café, naïve — 中文 ✓").exit_code == 0
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_every_view_degrades_to_text_the_console_encoding_holds(noted: None, encoding: str) -> None:
+    for view in _VIEWS:
+        done = _aipm_bytes(*view, env={"PYTHONIOENCODING": encoding})
+        assert done.returncode == 0 and done.stderr == b"", (view, done.stderr[-300:])
+        shown = done.stdout.decode(encoding)  # strict: every byte is text of that encoding
+        assert not any(mark in shown for mark in _ESCAPED_MARKS), (view, shown[:400])
+        assert "\x1b[" not in shown
+    status = _aipm_bytes("status", env={"PYTHONIOENCODING": encoding}).stdout.decode(encoding)
+    assert "################  100%" in status and "----------------    0%" in status  # the bars, in ASCII
+    shown = _aipm_bytes("show", "ai-for-everyone", env={"PYTHONIOENCODING": encoding}).stdout.decode(encoding)
+    within = ">" if encoding == "ascii" else "›"  # cp1252 holds '›' (and '·', '—', 'é'): written as they are
+    assert "+ done" in shown and f"Foundation {within} Foundation Course" in shown
+    # Data: a letter the encoding lacks loses its accent, a character with no ASCII form is escaped.
+    expected = "cafe, naive - \\u4e2d\\u6587 +" if encoding == "ascii" else "café, naïve — \\u4e2d\\u6587 +"
+    assert expected in _aipm_bytes("log", env={"PYTHONIOENCODING": encoding}).stdout.decode(encoding)
+
+
+def test_data_keeps_its_bytes_on_a_console_that_is_not_utf8(noted: None) -> None:
+    """JSON is the same data in ASCII escapes; a report to a pipe is UTF-8, whatever the console's encoding."""
+    for args in (["status", "--json"], ["log", "--json"], ["show", "ai-for-everyone", "--json"]):
+        utf8 = _aipm_bytes(*args, env={"PYTHONIOENCODING": "utf-8"}).stdout
+        ascii_ = _aipm_bytes(*args, env={"PYTHONIOENCODING": "ascii"}).stdout
+        assert ascii_.isascii() and json.loads(ascii_) == json.loads(utf8), args
+    utf8 = _aipm_bytes("export", "--format", "markdown", env={"PYTHONIOENCODING": "utf-8"}).stdout
+    assert "café, naïve — 中文 ✓".encode() in utf8
+    for encoding in ("ascii", "cp1252"):
+        assert _aipm_bytes("export", "--format", "markdown", env={"PYTHONIOENCODING": encoding}).stdout == utf8
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal")
+def test_no_color_on_a_terminal_gives_no_escape_codes(noted: None) -> None:
+    import os
+    import sys
+
+    def on_a_terminal(*args: str, **env: str) -> bytes:
+        main, child = os.openpty()
+        full = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm-256color", **env}
+        process = subprocess.Popen([sys.executable, "-m", "aipm_cli", *args], stdin=child, stdout=child,
+                                   stderr=child, env=full)  # fmt: skip
+        os.close(child)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(main, 1 << 16)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        process.wait(timeout=120)
+        os.close(main)
+        return out
+
+    assert b"\x1b[" in on_a_terminal("status")  # a terminal: styled (the counterpart)
+    for args in (["status"], ["show", "ai-for-everyone"], ["done", "no-such-item"]):
+        shown = on_a_terminal(*args, NO_COLOR="1")
+        assert b"\x1b[" not in shown, (args, shown[:300])
+        assert shown.strip()
