@@ -746,3 +746,45 @@ def test_no_color_on_a_terminal_gives_no_escape_codes(noted: None) -> None:
         shown = on_a_terminal(*args, NO_COLOR="1")
         assert b"\x1b[" not in shown, (args, shown[:300])
         assert shown.strip()
+
+
+# --------------------------------------------------------------------------- #
+# Installing with pipx from a built wheel, as the README says
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.platforms
+def test_aipm_installs_with_pipx_from_a_built_wheel(tmp_path: Path) -> None:
+    """`pipx install` of the wheel built from this checkout, into a PIPX_HOME of its own: the installed
+    command (not this checkout) answers --version and shows an empty dashboard."""
+    import os
+    import sys
+
+    if os.environ.get("AIPM_OFFLINE"):
+        pytest.skip("AIPM_OFFLINE is set: pipx installs the dependencies from a package index")
+    repo = Path(__file__).resolve().parent.parent
+    wheels = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(repo)], check=True)
+    (wheel,) = wheels.glob("aipm_cli-*.whl")
+    pipx = {"PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin"),
+            "PIPX_MAN_DIR": str(tmp_path / "man"), "USE_EMOJI": "0"}  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPX_", "VIRTUAL_ENV"))} | pipx
+    installed = subprocess.run([sys.executable, "-m", "pipx", "install", "--python", sys.executable, str(wheel)],
+                               capture_output=True, text=True, env=env)  # fmt: skip
+    trouble = next((t for t in _CONNECTION_TROUBLE if t in installed.stderr + installed.stdout), None)
+    if installed.returncode != 0 and trouble is not None:
+        pytest.skip(f"no package index reachable ({trouble}): the pipx install was not checked")
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    aipm = tmp_path / "bin" / ("aipm.exe" if os.name == "nt" else "aipm")
+    assert aipm.exists()
+    run_env = env | {"AIPM_HOME": str(tmp_path / "data")}
+    version = subprocess.run([str(aipm), "--version"], capture_output=True, text=True, env=run_env)
+    assert version.returncode == 0 and version.stdout.startswith("aipm ")
+    assert wheel.name.split("-")[1] in version.stdout  # the wheel's version
+    status = subprocess.run([str(aipm), "status"], capture_output=True, text=True, env=run_env)
+    assert status.returncode == 0, status.stderr
+    assert "AI Product Manager" in status.stdout and "0/114 done" in status.stdout
+    where = subprocess.run([str(tmp_path / "pipx" / "venvs" / "aipm-cli" / "bin" / "python"), "-c",
+                            "import aipm_cli; print(aipm_cli.__file__)"], capture_output=True, text=True)  # fmt: skip
+    assert where.stdout.startswith(str(tmp_path / "pipx")), where.stdout  # the installed copy, not this checkout
+    print(f"\npipx installed {wheel.name}: {version.stdout.strip()}")
