@@ -787,3 +787,62 @@ def test_status_mentions_unsynced_changes_in_one_line(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["done", "user-research"], env=env).exit_code == 0
     lines = [line for line in runner.invoke(cli, ["status"], env=env).stderr.splitlines() if "sync" in line]
     assert len(lines) == 1 and "aipm sync" in lines[0]
+
+
+# --------------------------------------------------------------------------- #
+# The retry rounds end in an error that says what happened and what to do
+# --------------------------------------------------------------------------- #
+
+
+def test_a_remote_that_keeps_moving_stops_the_sync_with_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aipm_cli.sync import repo
+
+    remote = make_remote(tmp_path)
+    a = make_device(tmp_path, "laptop-a")
+    aipm(a, "done", "ai-for-everyone")
+    aipm(a, "sync", "init", str(remote))
+    aipm(a, "done", "user-research")
+    pushes: list[str] = []
+    monkeypatch.setattr(repo.Repo, "push", lambda self, branch: pushes.append(branch) or "rejected")
+    monkeypatch.setattr(repo.time, "sleep", lambda seconds: None)
+    result = aipm(a, "sync", expect=1)
+    assert len(pushes) == repo.PUSH_ATTEMPTS  # every round was tried, then the sync stopped
+    assert "The remote kept moving: other devices pushed 5 times while this one tried." in result.stderr
+    assert "Run `aipm sync` again in a moment." in result.stderr and "Traceback" not in result.stderr
+    assert git(a, "log", "-1", "--format=%s").startswith("aipm: 1 change by ada")  # committed here, nothing lost
+    status = json.loads(aipm(a, "sync", "--status", "--json").stdout)
+    assert status["last_error"].startswith("The remote kept moving")
+
+
+def test_a_ref_lock_that_stays_stops_the_fetch_with_a_clear_error_not_unreachable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aipm_cli.sync import repo, service
+
+    remote = make_remote(tmp_path)
+    a, b = make_device(tmp_path, "laptop-a"), make_device(tmp_path, "work-b")
+    aipm(a, "done", "ai-for-everyone")
+    aipm(a, "sync", "init", str(remote))
+    aipm(b, "sync", "init", str(remote))
+    aipm(a, "done", "user-research")
+    aipm(a, "sync")
+    lock = b / ".git" / "refs" / "remotes" / "origin" / "main.lock"
+    recover = service.recover
+
+    def recover_then_a_git_takes_the_ref(git, git_dir):  # type: ignore[no-untyped-def]
+        done = recover(git, git_dir)
+        lock.write_text("")  # a git that keeps the remote branch's ref locked
+        return done
+
+    monkeypatch.setattr(service, "recover", recover_then_a_git_takes_the_ref)
+    monkeypatch.setattr(repo.time, "sleep", lambda seconds: None)
+    result = aipm(b, "sync", expect=1)
+    assert "Could not reach" not in result.stderr  # the remote was reached; a lock here stopped it
+    assert "another git holds its lock" in result.stderr and "3 tries" in result.stderr
+    assert str(lock) in result.stderr and "Traceback" not in result.stderr
+    lock.unlink()
+    monkeypatch.setattr(service, "recover", recover)
+    aipm(b, "sync")  # the lock gone, the sync goes through
+    assert len(log_ids(b)) == 2

@@ -18,7 +18,8 @@ from aipm_cli.sync.policy import LEARNER_FOLDER, blob_id, classify, complete_lin
 from aipm_cli.sync.recovery import clear_the_way
 from aipm_cli.sync.result import SyncResult
 
-PUSH_ATTEMPTS = 5
+PUSH_ATTEMPTS = 5  # rounds of fetch, check, merge and push while other devices push first
+FETCH_ATTEMPTS = 3  # fetches while a git here holds the remote branch's ref
 
 
 SYNC_STEPS = 5  # commit, fetch, check, merge, send
@@ -208,7 +209,7 @@ class Repo:
             f"+refs/heads/{branch}:{self.tracking(branch)}" if branch else f"+refs/heads/*:refs/remotes/{REMOTE}/*"
         )
         # --prune: after `git remote set-url`, what the old remote held must not stand for the new one's.
-        for attempt in range(1, 4):
+        for attempt in range(1, FETCH_ATTEMPTS + 1):
             done = self.git.run(
                 "fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head", REMOTE, refspec,
                 check=False, network=True,
@@ -221,11 +222,19 @@ class Repo:
                 if branch and self.git.rev(self.tracking(branch)):
                     self.git.run("update-ref", "-d", self.tracking(branch), check=False)
                 return
-            if b"cannot lock ref" not in done.stderr or attempt == 3:
-                break
-            # A git left running by a killed sync is updating the same ref: it is done in a moment.
-            time.sleep(0.3 * attempt)
-        raise Unreachable(first_line(done.stderr))
+            if b"cannot lock ref" not in done.stderr:
+                raise Unreachable(first_line(done.stderr))
+            if attempt < FETCH_ATTEMPTS:
+                # A git left running by a killed sync is updating the same ref: it is done in a moment.
+                time.sleep(0.3 * attempt)
+        # The remote was reached: a git here holds the ref (or left its lock file behind).
+        raise SyncError(
+            f"git fetch could not update this machine's copy of the remote branch: another git holds its lock"
+            f" ({first_line(done.stderr)}), still after {wording.count(FETCH_ATTEMPTS, 'try')}."
+            " Nothing was changed here.",
+            f"Wait for any git working in {self.root} to finish and run `aipm sync` again; if none is running,"
+            " delete the lock file named above first.",
+        )
 
     def push(self, branch: str) -> str:
         """'ok', 'rejected' (someone pushed first) or raises Unreachable."""
@@ -386,7 +395,7 @@ class Repo:
                 return
             time.sleep(0.05 * attempt)
         raise SyncError(
-            f"The remote kept moving: other devices pushed {PUSH_ATTEMPTS} times while this one tried."
+            f"The remote kept moving: other devices pushed {wording.count(PUSH_ATTEMPTS, 'time')} while this one tried."
             " This device's changes are committed here.",
             "Run `aipm sync` again in a moment.",
         )
