@@ -19,10 +19,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from aipm_cli.cli import app
+from aipm_cli.cli import sync as cli_sync
 from aipm_cli.record.changes import line, new_id
 from aipm_cli.record.provenance import MANY_UNITS, is_destructive
 from aipm_cli.sync import git as sync_git
-from aipm_cli.sync import policy, service
+from aipm_cli.sync import policy
 from test_sync import git, git_env, make_device, make_remote, snapshot_files  # noqa: F401 (git_env: autouse)
 
 ROADMAP = "ai-product-manager"
@@ -392,13 +393,13 @@ def test_sync_names_what_other_machines_changed_capped(tmp_path: Path) -> None:
     assert data["changed_items"] == []
     lines = result.stderr.splitlines()
     count = int(lines[1].split()[3])
-    assert lines[1] == f"Other machines changed {count} items:" and count > service.CHANGED_SHOWN
+    assert lines[1] == f"Other machines changed {count} items:" and count > cli_sync.CHANGED_SHOWN
     listed = [x for x in lines[2:] if x.startswith("  ") and not x.startswith("  and ")]
-    assert len(listed) == service.CHANGED_SHOWN
+    assert len(listed) == cli_sync.CHANGED_SHOWN
     assert "  digital-product-management: not started -> done, by work-b" in listed
     assert (
-        lines[2 + service.CHANGED_SHOWN]
-        == f"  and {count - service.CHANGED_SHOWN} more (`aipm sync --json` lists them all)"
+        lines[2 + cli_sync.CHANGED_SHOWN]
+        == f"  and {count - cli_sync.CHANGED_SHOWN} more (`aipm sync --json` lists them all)"
     )
     assert "Reopened" not in result.stderr and "out of order" not in result.stderr
 

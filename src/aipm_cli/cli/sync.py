@@ -20,6 +20,9 @@ sync_app = typer.Typer(
 )
 
 
+CHANGED_SHOWN = 8  # items other machines changed, named after a sync; the rest are counted
+
+
 def _git_log(app: Any) -> Any:
     """Git's own output, on stderr, only with --debug."""
     if not getattr(app, "debug", False):
@@ -56,7 +59,7 @@ AcceptOpt = Annotated[
 def _changed_lines(result: Any) -> list[str]:
     """What other machines changed here: a short list, then what needs a look."""
     from aipm_cli.render.safe import clean
-    from aipm_cli.sync.service import CHANGED_SHOWN
+    from aipm_cli.wording import count
 
     changed = result.changed
     if not changed:
@@ -69,13 +72,12 @@ def _changed_lines(result: Any) -> list[str]:
     def state(status: str | None) -> str:
         return (status or "not_started").replace("_", " ")  # no record: never touched (or forgotten)
 
-    count = len(changed)
-    lines = [f"Other machines changed {count} item{'s' if count != 1 else ''}:"]
+    lines = [f"Other machines changed {count(len(changed), 'item')}:"]
     for c in changed[:CHANGED_SHOWN]:
         by = ", ".join(c["devices"]) or "another machine"
         lines.append(f"  {name(c)}: {state(c['before'])} -> {state(c['after'])}, by {by}")
-    if count > CHANGED_SHOWN:
-        lines.append(f"  and {count - CHANGED_SHOWN} more (`aipm sync --json` lists them all)")
+    if len(changed) > CHANGED_SHOWN:
+        lines.append(f"  and {len(changed) - CHANGED_SHOWN} more (`aipm sync --json` lists them all)")
     for c in changed:
         if c["reopened"]:
             how = " and ".join(c["reopened_by"]) or ", ".join(c["devices"]) or "another machine"
@@ -151,6 +153,8 @@ def _accepted_lines(result: Any) -> list[str]:
 
 
 def _show_status(app: Any, info: dict[str, Any]) -> None:
+    from aipm_cli.wording import count
+
     if not info["set_up"]:
         app.say_plain(f"{info['data_dir']} is not synced. Run `aipm sync init REMOTE` to set it up.")
         return
@@ -158,7 +162,7 @@ def _show_status(app: Any, info: dict[str, Any]) -> None:
         ("data directory", info["data_dir"]),
         ("remote", info["remote"] or "none (run `aipm sync init REMOTE`)"),
         ("branch", info["branch"]),
-        ("not pushed", f"{info['not_pushed']} change{'s' if info['not_pushed'] != 1 else ''}"),
+        ("not pushed", count(info["not_pushed"], "change")),
         ("last sync", info["last_sync"] or "never"),
         ("received then", str(info["received_at_last_sync"])),
     ]
@@ -204,8 +208,9 @@ def init_command(
     made = "Made" if result.created else "Using"
     app.say_plain(f"{made} the git repository in {where} (branch {result.branch}).")
     if result.remote is None:
-        sent = sum(result.sent.values())
-        app.say_plain(f"Committed {sent} change{'s' if sent != 1 else ''} here. No remote yet:")
+        from aipm_cli.wording import count
+
+        app.say_plain(f"Committed {count(sum(result.sent.values()), 'change')} here. No remote yet:")
         app.say_plain("add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).")
         return
     app.say_plain(f"Synced with {result.remote}: {_received_line(result)}.")
@@ -216,9 +221,9 @@ def init_command(
 
 def _whose_lines(app: Any, result: Any) -> list[str]:
     """Whose progress arrived, when it is not the learner this machine's commands use (issue 25)."""
-    learners = sorted(name for name, count in result.received.items() if count)
     learner = app.learner
-    if not learners or learner.user in learners or learner.has_data():
+    learners = result.received_for_others(learner.user, learner.has_data)
+    if not learners:
         return []
     first = learners[0]
     whose = learners[0] if len(learners) == 1 else ", ".join(learners)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,14 @@ class SyncResult:
     # Items whose record other machines' changes changed here (see arriving.explain), in roadmap order.
     changed: list[dict[str, Any]] = field(default_factory=list)
     accepted: list[Destructive] = field(default_factory=list)  # destructive changes taken (--accept-destructive)
+
+    def received_for_others(self, user: str, has_data: Callable[[], bool]) -> list[str]:
+        """The learners whose changes arrived, when `user` (the learner this machine's commands use) is not
+        one of them and has no progress here (its commands would show an empty record); else []."""
+        learners = sorted(name for name, count in self.received.items() if count)
+        if not learners or user in learners or has_data():
+            return []
+        return learners
 
     def data(self) -> dict[str, Any]:
         return {

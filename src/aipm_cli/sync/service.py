@@ -43,7 +43,6 @@ from aipm_cli.sync.result import SyncResult
 from aipm_cli.sync.unsynced import count_unpushed
 
 DEFAULT_BRANCH = "main"
-CHANGED_SHOWN = 8  # items other machines changed, named after a sync; the rest are counted
 
 
 def _finish(repo: Repo, result: SyncResult, started: float, error: str | None) -> None:
