@@ -846,3 +846,23 @@ def test_a_ref_lock_that_stays_stops_the_fetch_with_a_clear_error_not_unreachabl
     monkeypatch.setattr(service, "recover", recover)
     aipm(b, "sync")  # the lock gone, the sync goes through
     assert len(log_ids(b)) == 2
+
+
+def test_sync_takes_every_data_directory_path_from_the_layout() -> None:
+    """One layout (paths.Layout): the sync package builds no path under the data directory of its own
+    (the repository paths policy.py classifies are git's, not the file system's)."""
+    import re
+
+    source = Path(__file__).resolve().parent.parent / "src" / "aipm_cli" / "sync"
+    own_rules = [
+        re.compile(r'/ "(learners|cache|roadmaps|changes|state|backups)"'),
+        re.compile(r'"(write\.lock|progress\.json)"'),
+        re.compile(r'os\.path\.join\([^)]*"(changes|learners|cache)"'),
+    ]
+    found = [
+        f"{module.name}:{number}: {line.strip()}"
+        for module in sorted(source.glob("*.py"))
+        for number, line in enumerate(module.read_text().splitlines(), 1)
+        if any(rule.search(line) for rule in own_rules)
+    ]
+    assert found == []

@@ -119,6 +119,9 @@ def check_not_case_twin(learners: Path, name: str) -> str:
     return name
 
 
+CHANGES_FOLDER = "changes"  # in each learner's roadmap folder: the change logs
+
+
 class Layout:
     """The files of one data directory."""
 
@@ -133,8 +136,17 @@ class Layout:
         """A learner's folder; with `old`, the name may be one made before names had to suit every platform."""
         return self.learners / (check_old_user_name(user) if old else check_user_name(user))
 
-    def store(self, user: str) -> Path:
-        return self.learner_dir(user) / "progress.json"
+    def store(self, user: str, *, old: bool = False) -> Path:
+        """The old (schema-1) progress file of a learner, migrated into change logs when found."""
+        return self.learner_dir(user, old=old) / "progress.json"
+
+    def changes_dir(self, user: str, roadmap_id: str, *, old: bool = False) -> Path:
+        """A learner's change logs on one roadmap (one file per device, plus imports and migrations)."""
+        return self.learner_dir(user, old=old) / roadmap_id / CHANGES_FOLDER
+
+    def state_cache(self, user: str, *, old: bool = False) -> Path:
+        """The derived state cached for a learner, a file per roadmap: folded again from the logs when gone."""
+        return self.cache / "state" / (check_old_user_name(user) if old else check_user_name(user))
 
     def backups(self, user: str) -> Path:
         return self.learner_dir(user) / "backups"
@@ -151,6 +163,12 @@ class Layout:
     @property
     def cache(self) -> Path:
         return self.root / "cache"
+
+
+def write_lock(changes_dir: Path) -> Path:
+    """A learner's write lock on one roadmap: beside the resolved log folder, so that two paths to one
+    folder (a linked data directory) share one lock."""
+    return Path(os.path.realpath(changes_dir)).parent / "write.lock"
 
 
 def ensure_private_dir(path: Path) -> None:

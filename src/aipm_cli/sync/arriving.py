@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.errors import AipmError
+from aipm_cli.paths import Layout
 from aipm_cli.sync.errors import NewerLine, SyncError
 from aipm_cli.sync.git import REMOTE, Git, remote_url, safe_url
 from aipm_cli.sync.policy import LIMITS, REGULAR_MODES, classify, new_lines
@@ -198,8 +199,9 @@ def _aliases(root: Path, roadmap_id: str) -> dict[str, str]:
     from aipm_cli.roadmap import finding
 
     try:
-        found = finding.find(roadmap_id, root / "roadmaps", root / "cache")
-        return dict(finding.load(finding.read_roadmap_bytes(found), roadmap_id, root / "cache").index.aliases)
+        layout = Layout(root)
+        found = finding.find(roadmap_id, layout.roadmaps, layout.cache)
+        return dict(finding.load(finding.read_roadmap_bytes(found), roadmap_id, layout.cache).index.aliases)
     except (AipmError, OSError, ValueError):
         return {}
 
@@ -209,7 +211,7 @@ def items_here(root: Path, device: str, folder: tuple[str, str]) -> dict[str, An
     from aipm_cli.record.ledger import Ledger
 
     learner, roadmap = folder
-    if not (root / "learners" / learner / roadmap / "changes").is_dir():
+    if not Layout(root).changes_dir(learner, roadmap, old=True).is_dir():
         return {}
     try:
         aliases = _aliases(root, roadmap)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from aipm_cli.paths import CHANGES_FOLDER, Layout, ensure_private_dir, write_lock
 from aipm_cli.sync.errors import SyncError
 from aipm_cli.sync.policy import LEARNER_FOLDER
 
@@ -18,7 +19,7 @@ SYNC_LOCK = "aipm-sync.lock"  # inside .git
 def roadmap_folders(root: Path, extra: set[tuple[str, str]] = frozenset()) -> list[tuple[str, str]]:  # type: ignore[assignment]
     """(learner, roadmap) of every learner's roadmap folder here, plus `extra`."""
     found = set(extra)
-    learners = root / "learners"
+    learners = Layout(root).learners
     try:
         people = list(os.scandir(learners))
     except OSError:
@@ -29,7 +30,7 @@ def roadmap_folders(root: Path, extra: set[tuple[str, str]] = frozenset()) -> li
         try:
             for roadmap in os.scandir(person.path):
                 if roadmap.is_dir(follow_symlinks=False) and roadmap.name != "backups":
-                    if os.path.isdir(os.path.join(roadmap.path, "changes")):
+                    if os.path.isdir(os.path.join(roadmap.path, CHANGES_FOLDER)):
                         found.add((person.name, roadmap.name))
         except OSError:
             continue
@@ -67,17 +68,15 @@ def learner_locks(
     `extra` folders are locked too; without `create`, only those that exist already (a merge that
     brings a new learner or roadmap leaves nothing behind when it is refused).
     """
-    from aipm_cli.paths import ensure_private_dir
-
+    layout = Layout(root)
     with ExitStack() as stack:
         for learner, roadmap in roadmap_folders(root, extra):
-            changes = root / "learners" / learner / roadmap / "changes"
+            changes = layout.changes_dir(learner, roadmap, old=True)
             if not create and not changes.is_dir():
                 continue
             try:
                 ensure_private_dir(changes)
             except OSError as exc:
                 raise SyncError(f"Cannot create {changes}: {exc.strerror}.") from None
-            lock = Path(os.path.realpath(changes)).parent / "write.lock"
-            stack.enter_context(file_lock(lock, f"The progress of {learner} on {roadmap}"))
+            stack.enter_context(file_lock(write_lock(changes), f"The progress of {learner} on {roadmap}"))
         yield

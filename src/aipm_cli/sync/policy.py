@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli.errors import AipmError
+from aipm_cli.paths import CHANGES_FOLDER, Layout
 from aipm_cli.sync.errors import NewerLine, SyncError
 
 # The largest file a sync takes from a remote (README, "Use aipm on several machines"): a change
@@ -81,7 +82,7 @@ def _learner_name(name: str) -> bool:
 
 def log_files(root: Path) -> Iterator[tuple[str, Path]]:
     """(repository path, file) of every change-log file in the data directory (regular files only)."""
-    learners = root / "learners"
+    learners = Layout(root).learners
     try:
         people = sorted(os.scandir(learners), key=lambda e: e.name)
     except OSError:
@@ -96,7 +97,7 @@ def log_files(root: Path) -> Iterator[tuple[str, Path]]:
         for roadmap in roadmaps:
             if not roadmap.is_dir(follow_symlinks=False) or roadmap.name == "backups":
                 continue
-            folder = os.path.join(roadmap.path, "changes")
+            folder = os.path.join(roadmap.path, CHANGES_FOLDER)
             try:
                 files = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError:
@@ -109,7 +110,7 @@ def log_files(root: Path) -> Iterator[tuple[str, Path]]:
 
 def roadmap_files(root: Path) -> Iterator[tuple[str, Path]]:
     try:
-        entries = sorted(os.scandir(root / "roadmaps"), key=lambda e: e.name)
+        entries = sorted(os.scandir(Layout(root).roadmaps), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aipm_cli import wording
 from aipm_cli.errors import AipmError
+from aipm_cli.paths import Layout
 from aipm_cli.sync.arriving import Arrived, explain, incoming, items_here, verify
 from aipm_cli.sync.errors import DestructiveRefused, SyncError, Unreachable
 from aipm_cli.sync.git import REMOTE, Git, first_line, remote_url, safe_url
@@ -37,6 +38,7 @@ class Repo:
     ) -> None:
         self.root = root
         self.git_dir = root / ".git"
+        self.layout = Layout(root)
         self.git = Git(root, log)
         self._now = now or (lambda: datetime.now(UTC))
         self._identity: tuple[str, ...] = ()
@@ -295,7 +297,7 @@ class Repo:
         import shutil
 
         for learner in learners:
-            path = self.root / "cache" / "state" / learner
+            path = self.layout.state_cache(learner, old=True)
             try:
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path)
@@ -431,12 +433,14 @@ class Repo:
 
         found: set[tuple[str, str]] = set()
         try:
-            people = list(os.scandir(self.root / "learners"))
+            people = list(os.scandir(self.layout.learners))
         except OSError:
             return found
         for person in people:
-            store = Path(person.path) / "progress.json"
-            if person.is_dir(follow_symlinks=False) and LEARNER_FOLDER.fullmatch(person.name) and store.exists():
+            if not person.is_dir(follow_symlinks=False) or not LEARNER_FOLDER.fullmatch(person.name):
+                continue
+            store = self.layout.store(person.name, old=True)
+            if store.exists():
                 try:
                     doc = read_legacy(store)
                 except AipmError:
