@@ -19,7 +19,7 @@ class NewerLine(SyncError):
 
 
 class GitMissing(SyncError):
-    pass
+    """No `git` command on this machine."""
 
 
 class Unreachable(SyncError):

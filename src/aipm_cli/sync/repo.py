@@ -21,8 +21,6 @@ from aipm_cli.sync.result import SyncResult
 
 PUSH_ATTEMPTS = 5  # rounds of fetch, check, merge and push while other devices push first
 FETCH_ATTEMPTS = 3  # fetches while a git here holds the remote branch's ref
-
-
 SYNC_STEPS = 5  # commit, fetch, check, merge, send
 
 
@@ -40,7 +38,7 @@ class Repo:
         self.git_dir = root / ".git"
         self.layout = Layout(root)
         self.git = Git(root, log)
-        self._now = now or (lambda: datetime.now(UTC))
+        self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self._identity: tuple[str, ...] = ()
         # Told (what, step, steps) as a sync goes: a caller's progress display (a first sync of a long
         # history takes a while).

@@ -50,7 +50,7 @@ def _finish(repo: Repo, result: SyncResult, started: float, error: str | None) -
     result.git_seconds = repo.git.seconds
     previous = read_state(repo.git_dir)
     state = {
-        "last_attempt": repo._now().isoformat(),
+        "last_attempt": repo.now().isoformat(),
         "last_sync": previous.get("last_sync"),
         "received_at_last_sync": previous.get("received_at_last_sync", 0),
         "sent_at_last_sync": previous.get("sent_at_last_sync", 0),
