@@ -641,6 +641,35 @@ def test_a_log_with_crlf_line_ends_is_read_whole_and_never_rewritten(run: Run, r
     assert run("doctor").exit_code == 0
 
 
+def test_a_log_whose_lines_end_in_cr_alone_is_refused_and_never_set_aside(
+    run: Run, run_json, store_path: Path, home: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Lines that end in \\r alone (an editor's or a copy's conversion) are no write cut short: aipm
+    used to take the whole file for a torn last line, hide its progress and move it into backups/ on
+    the next change. Now it says what is wrong, refuses to write, and leaves the file as it is."""
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("note", "ai-for-everyone", "line one").exit_code == 0
+    (log,) = store_path.glob("*.jsonl")
+    original = log.read_bytes()
+    log.write_bytes(original.replace(b"\n", b"\r"))
+    converted = log.read_bytes()
+
+    shown = run("status")
+    assert shown.exit_code == 0 and "carriage return alone" in shown.stderr
+    refused = run("done", "user-research")
+    assert refused.exit_code == 1 and "Nothing was changed" in refused.stderr
+    assert "line 1 on, its lines end in a carriage return alone" in refused.stderr
+    assert run("doctor").exit_code != 0
+    run("doctor", "--repair", "--yes")
+    assert log.read_bytes() == converted  # never rewritten, never set aside
+    assert not (home / "learners" / "ada" / "backups").exists() or not any(
+        (home / "learners" / "ada" / "backups").iterdir()
+    )
+    log.write_bytes(converted.replace(b"\r", b"\n"))  # what the message says to do
+    assert run_json("status")["counts"]["done"] == 1
+    assert run("done", "user-research").exit_code == 0
+
+
 def test_crlf_lines_read_the_same_with_orjson_and_from_the_end(run: Run, store_path: Path) -> None:
     """The readers a big log or `aipm log` use (orjson, the quick shape, reading backwards, one line
     at an offset) take a CRLF line as the same change."""
