@@ -181,6 +181,9 @@ def by_lines(path: Path) -> tuple[list[tuple[dict[str, Any], int]], list[tuple[i
                 damage.append((number, str(exc)))
         offset = end + 1
     torn = [(offset, len(data) - offset)] if offset < len(data) else []
+    if torn and b"\r" in data[offset:]:  # lines that end in \r alone, not a write cut short: damage, never set aside
+        damage.append((0, logs.cr_only(number + 1)))
+        torn = []
     return found, damage, torn
 
 

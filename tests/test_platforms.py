@@ -3,6 +3,8 @@ differences, and a platform check that runs on Linux (issue 29)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -411,9 +413,13 @@ def test_core_scenarios_pass_with_the_os_windows_has(tmp_path: Path) -> None:
 # `git clone` by hand, outside aipm, is not covered.
 
 
+@pytest.mark.parametrize("copied_from_windows", [False, True], ids=["lf", "a-crlf-log"])
 def test_sync_with_autocrlf_keeps_every_log_byte_exact_on_both_sides(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copied_from_windows: bool
 ) -> None:
+    """With `copied_from_windows`, laptop A's log has CRLF line ends before its first sync (a copy
+    that a Windows tool converted): it travels as it is, is read on B, and A's later lines end in \\n."""
+    import json
     import subprocess
 
     from typer.testing import CliRunner
@@ -441,13 +447,18 @@ def test_sync_with_autocrlf_keeps_every_log_byte_exact_on_both_sides(
         (home / "device").write_text(home.name + "\n")
     aipm(a, "done", "ai-for-everyone")
     aipm(a, "note", "ai-for-everyone", "line one")
+    converted = b""
+    if copied_from_windows:
+        _log, converted = _to_crlf(a / "learners" / "ada" / "ai-product-manager" / "changes")
     aipm(a, "sync", "init", str(remote))
     aipm(b, "skip", "product-hunt", "--reason", "later")
     aipm(b, "sync", "init", str(remote))
     aipm(a, "sync")
     aipm(b, "done", "user-research")
+    aipm(a, "start", "product-hunt")
     aipm(b, "sync")
     aipm(a, "sync")
+    aipm(b, "sync")
 
     def logs(home: Path) -> dict[str, bytes]:
         return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.glob("learners/*/*/changes/*.jsonl"))}
@@ -456,13 +467,20 @@ def test_sync_with_autocrlf_keeps_every_log_byte_exact_on_both_sides(
     assert len(on_a) == 2
     assert on_a == on_b
     for name, data in on_a.items():
-        assert b"\r" not in data, name
+        if copied_from_windows and name.endswith("laptop-a.jsonl"):
+            assert data.startswith(converted) and converted.count(b"\r\n") == 2
+            assert b"\r" not in data[len(converted) :] and data.endswith(b"\n")
+        else:
+            assert b"\r" not in data, name
         committed = subprocess.run(["git", "-C", str(a), "show", f"HEAD:{name}"], capture_output=True, check=True)
         assert committed.stdout == data, name
     # git itself sees nothing to convert (a clean status on both sides).
     for home in (a, b):
         status = subprocess.run(["git", "-C", str(home), "status", "--porcelain"], capture_output=True, text=True)
         assert status.stdout == "", status.stdout
+        shown = CliRunner().invoke(app, ["status", "--json"], env={"AIPM_HOME": str(home)}, catch_exceptions=False)
+        counts = json.loads(shown.stdout)["counts"]
+        assert (counts["done"], counts["in_progress"]) == (2, 1), home.name  # product-hunt: skipped, then started
 
 
 # --------------------------------------------------------------------------- #
@@ -583,3 +601,219 @@ def test_a_learner_made_before_with_a_reserved_name_can_be_renamed(run: Run, hom
     assert moved.exit_code == 0, moved.stderr
     assert [p.name for p in (home / "learners").iterdir()] == ["maya"]
     assert '"done": 1' in run("status", "--user", "maya", "--json").stdout
+
+
+# --------------------------------------------------------------------------- #
+# Logs with CRLF line ends (a copy from Windows, a git client that converted them)
+# --------------------------------------------------------------------------- #
+
+
+def _to_crlf(folder: Path) -> tuple[Path, bytes]:
+    """The learner's one log rewritten with CRLF line ends, as a copy from Windows leaves it."""
+    (log,) = folder.glob("*.jsonl")
+    converted = log.read_bytes().replace(b"\n", b"\r\n")
+    log.write_bytes(converted)
+    return log, converted
+
+
+def test_a_log_with_crlf_line_ends_is_read_whole_and_never_rewritten(run: Run, run_json, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("note", "ai-for-everyone", "line one").exit_code == 0
+    assert run("start", "user-research").exit_code == 0
+    log, converted = _to_crlf(store_path)
+    assert converted.count(b"\r\n") == 3
+
+    counts = run_json("status")["counts"]
+    assert (counts["done"], counts["in_progress"]) == (1, 1)
+    assert [c["action"] for c in run_json("log")] == ["start", "note", "done"]
+    assert "line one" in run("show", "ai-for-everyone").stdout
+    doctor = run("doctor")
+    assert doctor.exit_code == 0, doctor.stdout + doctor.stderr  # CRLF is no damage: nothing to report
+    # Writing after it: an undo of a CRLF line, then a new change; aipm's own lines end in \n.
+    assert run("undo").exit_code == 0
+    assert run("done", "product-hunt").exit_code == 0
+    data = log.read_bytes()
+    assert data.startswith(converted)  # never rewritten
+    assert data[len(converted) :].count(b"\n") == 2 and b"\r" not in data[len(converted) :]
+    counts = run_json("status")["counts"]
+    assert (counts["done"], counts["in_progress"]) == (2, 0)
+    assert [c["action"] for c in run_json("log")][:2] == ["done", "undo"]
+    assert run("doctor").exit_code == 0
+
+
+def test_a_log_whose_lines_end_in_cr_alone_is_refused_and_never_set_aside(
+    run: Run, run_json, store_path: Path, home: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Lines that end in \\r alone (an editor's or a copy's conversion) are no write cut short: aipm
+    used to take the whole file for a torn last line, hide its progress and move it into backups/ on
+    the next change. Now it says what is wrong, refuses to write, and leaves the file as it is."""
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("note", "ai-for-everyone", "line one").exit_code == 0
+    (log,) = store_path.glob("*.jsonl")
+    original = log.read_bytes()
+    log.write_bytes(original.replace(b"\n", b"\r"))
+    converted = log.read_bytes()
+
+    shown = run("status")
+    assert shown.exit_code == 0 and "carriage return alone" in shown.stderr
+    refused = run("done", "user-research")
+    assert refused.exit_code == 1 and "Nothing was changed" in refused.stderr
+    assert "line 1 on, its lines end in a carriage return alone" in refused.stderr
+    assert run("doctor").exit_code != 0
+    run("doctor", "--repair", "--yes")
+    assert log.read_bytes() == converted  # never rewritten, never set aside
+    assert not (home / "learners" / "ada" / "backups").exists() or not any(
+        (home / "learners" / "ada" / "backups").iterdir()
+    )
+    log.write_bytes(converted.replace(b"\r", b"\n"))  # what the message says to do
+    assert run_json("status")["counts"]["done"] == 1
+    assert run("done", "user-research").exit_code == 0
+
+
+def test_crlf_lines_read_the_same_with_orjson_and_from_the_end(run: Run, store_path: Path) -> None:
+    """The readers a big log or `aipm log` use (orjson, the quick shape, reading backwards, one line
+    at an offset) take a CRLF line as the same change."""
+    from aipm_cli.record import logs
+    from aipm_cli.record.changes import gate
+
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("note", "ai-for-everyone", "line one").exit_code == 0
+    (log,) = store_path.glob("*.jsonl")
+    before = [change for change, _offset in logs.changes(log, logs.Problems())]
+    log, _converted = _to_crlf(store_path)
+    logs.fast_reading()
+    problems = logs.Problems()
+    read = list(logs.changes(log, problems))
+    assert [change for change, _offset in read] == before
+    assert problems.damage == [] and problems.torn == []
+    assert [logs.read_at(log, offset) for _change, offset in read] == before
+    assert [gate(raw) for _offset, raw in logs.reverse_lines(log)] == before[::-1]
+
+
+# --------------------------------------------------------------------------- #
+# Consoles that cannot show UTF-8 or colour
+# --------------------------------------------------------------------------- #
+
+# (`export` to a pipe is data, written as UTF-8 whatever the console: test_data_keeps_its_bytes...)
+_VIEWS = [["status"], ["show", "ai-for-everyone"], ["log"], ["plan"], ["study"], ["review"], ["today"], ["list"],
+          ["skills"], ["roadmap", "show"]]  # fmt: skip
+# aipm's marks and bars, as the old escape fallback showed them on such a console
+_ESCAPED_MARKS = ["\\u2588", "\\u2591", "\\u2713", "\\u25cb", "\\u25d0", "\\xb7", "\\u2014", "\\u203a"]
+
+
+def _aipm_bytes(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    import os
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "aipm_cli", *args], capture_output=True, env={**os.environ, **env},
+                          timeout=120)  # fmt: skip
+
+
+@pytest.fixture
+def noted(run: Run) -> None:
+    assert run("done", "ai-for-everyone").exit_code == 0
+    assert run("start", "user-research").exit_code == 0
+    assert run("note", "ai-for-everyone", "café, naïve — 中文 ✓").exit_code == 0
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_every_view_degrades_to_text_the_console_encoding_holds(noted: None, encoding: str) -> None:
+    for view in _VIEWS:
+        done = _aipm_bytes(*view, env={"PYTHONIOENCODING": encoding})
+        assert done.returncode == 0 and done.stderr == b"", (view, done.stderr[-300:])
+        shown = done.stdout.decode(encoding)  # strict: every byte is text of that encoding
+        assert not any(mark in shown for mark in _ESCAPED_MARKS), (view, shown[:400])
+        assert "\x1b[" not in shown
+    status = _aipm_bytes("status", env={"PYTHONIOENCODING": encoding}).stdout.decode(encoding)
+    assert "################  100%" in status and "----------------    0%" in status  # the bars, in ASCII
+    shown = _aipm_bytes("show", "ai-for-everyone", env={"PYTHONIOENCODING": encoding}).stdout.decode(encoding)
+    within = ">" if encoding == "ascii" else "›"  # cp1252 holds '›' (and '·', '—', 'é'): written as they are
+    assert "+ done" in shown and f"Foundation {within} Foundation Course" in shown
+    # Data: a letter the encoding lacks loses its accent, a character with no ASCII form is escaped.
+    expected = "cafe, naive - \\u4e2d\\u6587 +" if encoding == "ascii" else "café, naïve — \\u4e2d\\u6587 +"
+    assert expected in _aipm_bytes("log", env={"PYTHONIOENCODING": encoding}).stdout.decode(encoding)
+
+
+def test_data_keeps_its_bytes_on_a_console_that_is_not_utf8(noted: None) -> None:
+    """JSON is the same data in ASCII escapes; a report to a pipe is UTF-8, whatever the console's encoding."""
+    for args in (["status", "--json"], ["log", "--json"], ["show", "ai-for-everyone", "--json"]):
+        utf8 = _aipm_bytes(*args, env={"PYTHONIOENCODING": "utf-8"}).stdout
+        ascii_ = _aipm_bytes(*args, env={"PYTHONIOENCODING": "ascii"}).stdout
+        assert ascii_.isascii() and json.loads(ascii_) == json.loads(utf8), args
+    utf8 = _aipm_bytes("export", "--format", "markdown", env={"PYTHONIOENCODING": "utf-8"}).stdout
+    assert "café, naïve — 中文 ✓".encode() in utf8
+    for encoding in ("ascii", "cp1252"):
+        assert _aipm_bytes("export", "--format", "markdown", env={"PYTHONIOENCODING": encoding}).stdout == utf8
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal")
+def test_no_color_on_a_terminal_gives_no_escape_codes(noted: None) -> None:
+    import os
+    import sys
+
+    def on_a_terminal(*args: str, **env: str) -> bytes:
+        main, child = os.openpty()
+        full = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm-256color", **env}
+        process = subprocess.Popen([sys.executable, "-m", "aipm_cli", *args], stdin=child, stdout=child,
+                                   stderr=child, env=full)  # fmt: skip
+        os.close(child)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(main, 1 << 16)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        process.wait(timeout=120)
+        os.close(main)
+        return out
+
+    assert b"\x1b[" in on_a_terminal("status")  # a terminal: styled (the counterpart)
+    for args in (["status"], ["show", "ai-for-everyone"], ["done", "no-such-item"]):
+        shown = on_a_terminal(*args, NO_COLOR="1")
+        assert b"\x1b[" not in shown, (args, shown[:300])
+        assert shown.strip()
+
+
+# --------------------------------------------------------------------------- #
+# Installing with pipx from a built wheel, as the README says
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.platforms
+def test_aipm_installs_with_pipx_from_a_built_wheel(tmp_path: Path) -> None:
+    """`pipx install` of the wheel built from this checkout, into a PIPX_HOME of its own: the installed
+    command (not this checkout) answers --version and shows an empty dashboard."""
+    import os
+    import sys
+
+    if os.environ.get("AIPM_OFFLINE"):
+        pytest.skip("AIPM_OFFLINE is set: pipx installs the dependencies from a package index")
+    repo = Path(__file__).resolve().parent.parent
+    wheels = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(repo)], check=True)
+    (wheel,) = wheels.glob("aipm_cli-*.whl")
+    pipx = {"PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin"),
+            "PIPX_MAN_DIR": str(tmp_path / "man"), "USE_EMOJI": "0"}  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPX_", "VIRTUAL_ENV"))} | pipx
+    installed = subprocess.run([sys.executable, "-m", "pipx", "install", "--python", sys.executable, str(wheel)],
+                               capture_output=True, text=True, env=env)  # fmt: skip
+    trouble = next((t for t in _CONNECTION_TROUBLE if t in installed.stderr + installed.stdout), None)
+    if installed.returncode != 0 and trouble is not None:
+        pytest.skip(f"no package index reachable ({trouble}): the pipx install was not checked")
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    aipm = tmp_path / "bin" / ("aipm.exe" if os.name == "nt" else "aipm")
+    assert aipm.exists()
+    run_env = env | {"AIPM_HOME": str(tmp_path / "data")}
+    version = subprocess.run([str(aipm), "--version"], capture_output=True, text=True, env=run_env)
+    assert version.returncode == 0 and version.stdout.startswith("aipm ")
+    assert wheel.name.split("-")[1] in version.stdout  # the wheel's version
+    status = subprocess.run([str(aipm), "status"], capture_output=True, text=True, env=run_env)
+    assert status.returncode == 0, status.stderr
+    assert "AI Product Manager" in status.stdout and "0/114 done" in status.stdout
+    where = subprocess.run([str(tmp_path / "pipx" / "venvs" / "aipm-cli" / "bin" / "python"), "-c",
+                            "import aipm_cli; print(aipm_cli.__file__)"], capture_output=True, text=True)  # fmt: skip
+    assert where.stdout.startswith(str(tmp_path / "pipx")), where.stdout  # the installed copy, not this checkout
+    print(f"\npipx installed {wheel.name}: {version.stdout.strip()}")

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from aipm_cli import sync as core
 from aipm_cli.cli import app
+from aipm_cli.sync import git as sync_git
+from aipm_cli.sync import locks, policy, recovery, unsynced
 
 NOW = "2026-11-24T10:00:00+00:00"  # as in conftest.py
 
@@ -146,10 +147,10 @@ def is_ancestor(home: Path, old: str, new: str) -> bool:
 
 
 def test_safe_url_strips_passwords() -> None:
-    assert core.safe_url("https://maya:s3cret@example.org/me/aipm.git") == "https://maya@example.org/me/aipm.git"
-    assert core.safe_url("https://:tok@example.org/x.git") == "https://example.org/x.git"
-    assert core.safe_url("git@example.org:me/aipm.git") == "git@example.org:me/aipm.git"
-    assert core.safe_url("/srv/aipm.git") == "/srv/aipm.git"
+    assert sync_git.safe_url("https://maya:s3cret@example.org/me/aipm.git") == "https://maya@example.org/me/aipm.git"
+    assert sync_git.safe_url("https://:tok@example.org/x.git") == "https://example.org/x.git"
+    assert sync_git.safe_url("git@example.org:me/aipm.git") == "git@example.org:me/aipm.git"
+    assert sync_git.safe_url("/srv/aipm.git") == "/srv/aipm.git"
 
 
 @pytest.mark.parametrize(
@@ -181,7 +182,7 @@ def test_safe_url_strips_passwords() -> None:
     ],
 )
 def test_only_logs_roadmaps_and_harmless_files_travel(path: str, kind: str | None) -> None:
-    assert core.classify(path) == kind
+    assert policy.classify(path) == kind
 
 
 # --------------------------------------------------------------------------- #
@@ -211,25 +212,25 @@ def test_init_commits_what_travels_and_nothing_else(tmp_path: Path) -> None:
 def test_status_json_and_unsynced_summary(tmp_path: Path) -> None:
     remote = make_remote(tmp_path)
     a = make_device(tmp_path, "laptop-a")
-    assert core.unsynced_summary(a) is None  # not a git repository: no git is even run
+    assert unsynced.unsynced_summary(a) is None  # not a git repository: no git is even run
     aipm(a, "done", "ai-for-everyone")
     aipm(a, "sync", "init")
-    assert core.unsynced_summary(a) is None  # no remote
+    assert unsynced.unsynced_summary(a) is None  # no remote
     info = json.loads(aipm(a, "sync", "--status", "--json").stdout)
     assert info["remote"] is None and info["not_pushed"] == 1 and info["branch"] == "main"
     assert aipm(a, "sync", expect=1).stderr.startswith("Error: This data directory has no remote")
     aipm(a, "sync", "init", str(remote))
-    assert core.unsynced_summary(a) is None
+    assert unsynced.unsynced_summary(a) is None
     aipm(a, "skip", "product-strategy")
     aipm(a, "note", "ai-for-everyone", "loved it")
-    assert core.unsynced_summary(a) == "2 changes not synced yet: run `aipm sync`."
+    assert unsynced.unsynced_summary(a) == "2 changes not synced yet: run `aipm sync`."
     info = json.loads(aipm(a, "sync", "--status", "--json").stdout)
     assert info["not_pushed"] == 2 and info["not_pushed_by_learner"] == {"ada": 2}
     assert info["last_sync"] is not None and info["last_error"] is None
     text = aipm(a, "sync", "--status").stdout
     assert "not pushed      2 changes" in text
     aipm(a, "sync")
-    assert core.unsynced_summary(a) is None
+    assert unsynced.unsynced_summary(a) is None
     assert json.loads(aipm(a, "sync", "--status", "--json").stdout)["not_pushed"] == 0
 
 
@@ -370,7 +371,7 @@ def test_stale_git_lock_from_a_killed_sync_is_removed(tmp_path: Path) -> None:
     (a / ".git" / "refs" / "heads" / "main.lock").write_bytes(b"")
     aipm(a, "sync")
     assert not (a / ".git" / "index.lock").exists()
-    assert core.unsynced_summary(a) is None
+    assert unsynced.unsynced_summary(a) is None
 
 
 def test_git_lock_held_by_a_running_git_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -378,8 +379,8 @@ def test_git_lock_held_by_a_running_git_is_explained(tmp_path: Path, monkeypatch
     aipm(a, "done", "ai-for-everyone")
     aipm(a, "sync", "init")
     (a / ".git" / "index.lock").write_bytes(b"")
-    monkeypatch.setattr(core, "_git_running_in", lambda root: True)
-    monkeypatch.setattr(core, "GIT_LOCK_WAIT", 0.2)
+    monkeypatch.setattr(recovery, "_git_running_in", lambda root: True)
+    monkeypatch.setattr(recovery, "GIT_LOCK_WAIT", 0.2)
     result = aipm(a, "sync", expect=1)
     assert "Another git command is working in" in result.stderr and "index.lock" in result.stderr
     assert (a / ".git" / "index.lock").exists()
@@ -552,7 +553,7 @@ def test_three_devices_converge_in_any_order(tmp_path: Path, three_offline: Path
         assert len(ids) == len(set(ids)) and set(ids) == everything
         assert is_ancestor(home, heads[home], git(home, "rev-parse", "HEAD"))  # history only grows
         assert git(home, "status", "--porcelain") == ""
-        assert core.unsynced_summary(home) is None
+        assert unsynced.unsynced_summary(home) is None
         subjects = git(home, "log", "--format=%s").split("\n")
         assert all(s.startswith("aipm: ") for s in subjects), subjects
         assert not any("onflict" in s for s in subjects)
@@ -761,7 +762,7 @@ def test_sync_takes_each_learners_write_lock(tmp_path: Path, monkeypatch: pytest
     aipm(a, "done", "ai-for-everyone")
     aipm(a, "sync", "init")
     aipm(a, "skip", "product-strategy")
-    monkeypatch.setattr(core, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(locks, "LOCK_TIMEOUT", 0.2)
     head = git(a, "rev-parse", "HEAD")
     with FileLock(str(a / "learners/ada/ai-product-manager/write.lock")):  # an `aipm done` mid-write
         result = aipm(a, "sync", expect=1)
@@ -786,3 +787,82 @@ def test_status_mentions_unsynced_changes_in_one_line(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["done", "user-research"], env=env).exit_code == 0
     lines = [line for line in runner.invoke(cli, ["status"], env=env).stderr.splitlines() if "sync" in line]
     assert len(lines) == 1 and "aipm sync" in lines[0]
+
+
+# --------------------------------------------------------------------------- #
+# The retry rounds end in an error that says what happened and what to do
+# --------------------------------------------------------------------------- #
+
+
+def test_a_remote_that_keeps_moving_stops_the_sync_with_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aipm_cli.sync import repo
+
+    remote = make_remote(tmp_path)
+    a = make_device(tmp_path, "laptop-a")
+    aipm(a, "done", "ai-for-everyone")
+    aipm(a, "sync", "init", str(remote))
+    aipm(a, "done", "user-research")
+    pushes: list[str] = []
+    monkeypatch.setattr(repo.Repo, "push", lambda self, branch: pushes.append(branch) or "rejected")
+    monkeypatch.setattr(repo.time, "sleep", lambda seconds: None)
+    result = aipm(a, "sync", expect=1)
+    assert len(pushes) == repo.PUSH_ATTEMPTS  # every round was tried, then the sync stopped
+    assert "The remote kept moving: other devices pushed 5 times while this one tried." in result.stderr
+    assert "Run `aipm sync` again in a moment." in result.stderr and "Traceback" not in result.stderr
+    assert git(a, "log", "-1", "--format=%s").startswith("aipm: 1 change by ada")  # committed here, nothing lost
+    status = json.loads(aipm(a, "sync", "--status", "--json").stdout)
+    assert status["last_error"].startswith("The remote kept moving")
+
+
+def test_a_ref_lock_that_stays_stops_the_fetch_with_a_clear_error_not_unreachable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aipm_cli.sync import repo, service
+
+    remote = make_remote(tmp_path)
+    a, b = make_device(tmp_path, "laptop-a"), make_device(tmp_path, "work-b")
+    aipm(a, "done", "ai-for-everyone")
+    aipm(a, "sync", "init", str(remote))
+    aipm(b, "sync", "init", str(remote))
+    aipm(a, "done", "user-research")
+    aipm(a, "sync")
+    lock = b / ".git" / "refs" / "remotes" / "origin" / "main.lock"
+    recover = service.recover
+
+    def recover_then_a_git_takes_the_ref(git, git_dir):  # type: ignore[no-untyped-def]
+        done = recover(git, git_dir)
+        lock.write_text("")  # a git that keeps the remote branch's ref locked
+        return done
+
+    monkeypatch.setattr(service, "recover", recover_then_a_git_takes_the_ref)
+    monkeypatch.setattr(repo.time, "sleep", lambda seconds: None)
+    result = aipm(b, "sync", expect=1)
+    assert "Could not reach" not in result.stderr  # the remote was reached; a lock here stopped it
+    assert "another git holds its lock" in result.stderr and "3 tries" in result.stderr
+    assert str(lock) in result.stderr and "Traceback" not in result.stderr
+    lock.unlink()
+    monkeypatch.setattr(service, "recover", recover)
+    aipm(b, "sync")  # the lock gone, the sync goes through
+    assert len(log_ids(b)) == 2
+
+
+def test_sync_takes_every_data_directory_path_from_the_layout() -> None:
+    """One layout (paths.Layout): the sync package builds no path under the data directory of its own
+    (the repository paths policy.py classifies are git's, not the file system's)."""
+    import re
+
+    source = Path(__file__).resolve().parent.parent / "src" / "aipm_cli" / "sync"
+    own_rules = [
+        re.compile(r'/ "(learners|cache|roadmaps|changes|state|backups)"'),
+        re.compile(r'"(write\.lock|progress\.json)"'),
+        re.compile(r'os\.path\.join\([^)]*"(changes|learners|cache)"'),
+    ]
+    found = [
+        f"{module.name}:{number}: {line.strip()}"
+        for module in sorted(source.glob("*.py"))
+        for number, line in enumerate(module.read_text().splitlines(), 1)
+        if any(rule.search(line) for rule in own_rules)
+    ]
+    assert found == []

@@ -18,11 +18,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from aipm_cli import sync as core
 from aipm_cli.cli import app
+from aipm_cli.cli import sync as cli_sync
 from aipm_cli.record.changes import line
 from aipm_cli.record.ids import new_id
 from aipm_cli.record.provenance import MANY_UNITS, is_destructive
+from aipm_cli.sync import git as sync_git
+from aipm_cli.sync import policy
 from test_sync import git, git_env, make_device, make_remote, snapshot_files  # noqa: F401 (git_env: autouse)
 
 ROADMAP = "ai-product-manager"
@@ -310,10 +312,10 @@ def test_sync_runs_no_hook_fsmonitor_filter_or_external_diff(tmp_path: Path) -> 
     assert _status(a)["user-research"] == "done"
     # The learner's own lines stay first in the attributes file, aipm's last (they win).
     attributes = (a / ".git" / "info" / "attributes").read_text()
-    assert attributes.startswith("* filter=evil") and attributes.rstrip().endswith(core.ATTRIBUTES_END)
+    assert attributes.startswith("* filter=evil") and attributes.rstrip().endswith(sync_git.ATTRIBUTES_END)
     aipm(a, "sync")
     assert (a / ".git" / "info" / "attributes").read_text() == attributes  # written once, not piled up
-    assert list((a / ".git" / core.HOOKS_DIR).iterdir()) == []
+    assert list((a / ".git" / sync_git.HOOKS_DIR).iterdir()) == []
 
 
 def test_a_repository_git_calls_unsafe_is_named_for_what_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -339,7 +341,7 @@ def test_a_roadmap_over_the_size_bound_is_refused(tmp_path: Path) -> None:
     remote, a, _b = pair(tmp_path)
     clone = hostile(tmp_path, remote)
     (clone / "roadmaps").mkdir(exist_ok=True)
-    (clone / "roadmaps" / "huge.yaml").write_bytes(b"# " + b"x" * (core.MAX_ROADMAP_BYTES + 10) + b"\n")
+    (clone / "roadmaps" / "huge.yaml").write_bytes(b"# " + b"x" * (policy.MAX_ROADMAP_BYTES + 10) + b"\n")
     push(clone)
     before = snapshot_files(a)
     result = aipm(a, "sync", expect=1)
@@ -354,7 +356,7 @@ def test_a_log_over_the_size_bound_is_refused(tmp_path: Path, monkeypatch: pytes
     lines = b"".join(line(forged("note", "big-z", targets=["ai-for-everyone"], text="n" * 200)) for _ in range(20))
     (clone / LOG_DIR / "big-z.jsonl").write_bytes(lines)
     push(clone)
-    monkeypatch.setitem(core._LIMITS, "log", 4000)  # the bound is 64 MB; a small one keeps the test quick
+    monkeypatch.setitem(policy.LIMITS, "log", 4000)  # the bound is 64 MB; a small one keeps the test quick
     before = snapshot_files(a)
     result = aipm(a, "sync", expect=1)
     assert "big-z.jsonl" in result.stderr and "for a change log" in result.stderr
@@ -362,9 +364,9 @@ def test_a_log_over_the_size_bound_is_refused(tmp_path: Path, monkeypatch: pytes
 
 
 def test_a_remote_learner_folder_with_a_newline_is_refused(tmp_path: Path) -> None:
-    assert core.classify(f"learners/bob\n/{ROADMAP}/changes/evil-x.jsonl") is None
-    assert core.classify(f"learners/bob/{ROADMAP}/changes/evil-x.jsonl\n") is None
-    assert core.classify("roadmaps/mine.yaml\n") is None
+    assert policy.classify(f"learners/bob\n/{ROADMAP}/changes/evil-x.jsonl") is None
+    assert policy.classify(f"learners/bob/{ROADMAP}/changes/evil-x.jsonl\n") is None
+    assert policy.classify("roadmaps/mine.yaml\n") is None
     remote, a, _b = pair(tmp_path)
     clone = hostile(tmp_path, remote)
     folder = clone / "learners" / "bob\n" / ROADMAP / "changes"
@@ -392,12 +394,13 @@ def test_sync_names_what_other_machines_changed_capped(tmp_path: Path) -> None:
     assert data["changed_items"] == []
     lines = result.stderr.splitlines()
     count = int(lines[1].split()[3])
-    assert lines[1] == f"Other machines changed {count} items:" and count > core.CHANGED_SHOWN
+    assert lines[1] == f"Other machines changed {count} items:" and count > cli_sync.CHANGED_SHOWN
     listed = [x for x in lines[2:] if x.startswith("  ") and not x.startswith("  and ")]
-    assert len(listed) == core.CHANGED_SHOWN
+    assert len(listed) == cli_sync.CHANGED_SHOWN
     assert "  digital-product-management: not started -> done, by work-b" in listed
     assert (
-        lines[2 + core.CHANGED_SHOWN] == f"  and {count - core.CHANGED_SHOWN} more (`aipm sync --json` lists them all)"
+        lines[2 + cli_sync.CHANGED_SHOWN]
+        == f"  and {count - cli_sync.CHANGED_SHOWN} more (`aipm sync --json` lists them all)"
     )
     assert "Reopened" not in result.stderr and "out of order" not in result.stderr
 

@@ -46,7 +46,7 @@ def pull(cache: Path, remote: str) -> Pulled:
     """Fetch one learner's repository into the cache and check its newest commit out there."""
     from aipm_cli.errors import AipmError
     from aipm_cli.paths import ensure_private_dir
-    from aipm_cli.sync import Git
+    from aipm_cli.sync.git import Git
 
     target = folder_for(cache, remote)
     if remote.startswith("-") or not remote.strip():

@@ -38,7 +38,7 @@ def _learner_locked(learner: Learner, name: str, *, old: bool = False) -> Iterat
     """Every write lock of a learner (one per roadmap), so no change is half-way while their folder moves."""
     from contextlib import ExitStack
 
-    from aipm_cli.paths import Layout
+    from aipm_cli.paths import write_lock
     from aipm_cli.record import locking
 
     folder = learner.layout.learner_dir(name, old=old)
@@ -46,7 +46,7 @@ def _learner_locked(learner: Learner, name: str, *, old: bool = False) -> Iterat
         for roadmap in sorted(folder.iterdir()):
             changes = roadmap / "changes"
             if roadmap.is_dir() and not roadmap.is_symlink() and changes.is_dir():
-                stack.enter_context(locking.held(Layout.write_lock(changes), roadmap))
+                stack.enter_context(locking.held(write_lock(changes), roadmap))
         yield
 
 

@@ -119,6 +119,9 @@ def check_not_case_twin(learners: Path, name: str) -> str:
     return name
 
 
+CHANGES_FOLDER = "changes"  # in each learner's roadmap folder: the change logs
+
+
 class Layout:
     """The files of one data directory."""
 
@@ -133,11 +136,21 @@ class Layout:
         """A learner's folder; with `old`, the name may be one made before names had to suit every platform."""
         return self.learners / (check_old_user_name(user) if old else check_user_name(user))
 
-    def store(self, user: str) -> Path:
-        return self.learner_dir(user) / "progress.json"
+    def store(self, user: str, *, old: bool = False) -> Path:
+        """The old (schema-1) progress file of a learner, migrated into change logs when found."""
+        return self.learner_dir(user, old=old) / "progress.json"
 
-    def backups(self, user: str) -> Path:
-        return self.learner_dir(user) / "backups"
+    def changes_dir(self, user: str, roadmap_id: str, *, old: bool = False) -> Path:
+        """A learner's change logs on one roadmap (one file per device, plus imports and migrations)."""
+        return self.learner_dir(user, old=old) / roadmap_id / CHANGES_FOLDER
+
+    def state_cache(self, user: str, *, old: bool = False) -> Path:
+        """The derived state cached for a learner, a file per roadmap: folded again from the logs when gone."""
+        return self.cache / "state" / (check_old_user_name(user) if old else check_user_name(user))
+
+    def backups(self, user: str, *, old: bool = False) -> Path:
+        """What aipm set aside for one learner: stores before migration, torn lines, replaced files."""
+        return self.learner_dir(user, old=old) / "backups"
 
     @property
     def config(self) -> Path:
@@ -152,41 +165,24 @@ class Layout:
     def cache(self) -> Path:
         return self.root / "cache"
 
-    # A learner's record on a roadmap. The name was checked where it came in (`learner_dir` checks
-    # it): these only place it, so a name made before names had to suit every platform still reads.
-
     def roadmap_dir(self, user: str, roadmap_id: str) -> Path:
-        return self.learners / user / roadmap_id
+        """A learner's folder on one roadmap (the name may be an old one: it was checked where it came in)."""
+        return self.learner_dir(user, old=True) / roadmap_id
 
-    def changes(self, user: str, roadmap_id: str) -> Path:
-        """The folder of a learner's change logs on a roadmap (one file a device, and imports)."""
-        return self.roadmap_dir(user, roadmap_id) / "changes"
-
-    def learner_backups(self, user: str) -> Path:
-        """What aipm set aside for one learner: stores before migration, torn lines, replaced files."""
-        return self.learners / user / "backups"
-
-    def legacy_store(self, user: str) -> Path:
-        """The schema-1 store of the first release (one progress.json per learner), read once and migrated."""
-        return self.learners / user / "progress.json"
-
-    def state_cache(self, user: str, roadmap_id: str) -> Path:
-        """The derived state of a learner's record (a cache, never the truth)."""
-        return self.cache / "state" / user / f"{roadmap_id}.json"
+    def state_file(self, user: str, roadmap_id: str) -> Path:
+        """The derived state of a learner's record on a roadmap (a cache, never the truth)."""
+        return self.state_cache(user, old=True) / f"{roadmap_id}.json"
 
     @property
     def removed(self) -> Path:
         """Whole learners set aside by `aipm users remove` (`aipm restore` brings them back)."""
         return self.root / "backups"
 
-    @property
-    def device_file(self) -> Path:
-        return self.root / "device"
 
-    @staticmethod
-    def write_lock(changes: Path) -> Path:
-        """The one lock of a learner's record on a roadmap, beside its (resolved) folder of logs."""
-        return Path(os.path.realpath(changes)).parent / "write.lock"
+def write_lock(changes_dir: Path) -> Path:
+    """A learner's write lock on one roadmap: beside the resolved log folder, so that two paths to one
+    folder (a linked data directory) share one lock."""
+    return Path(os.path.realpath(changes_dir)).parent / "write.lock"
 
 
 def ensure_private_dir(path: Path) -> None:

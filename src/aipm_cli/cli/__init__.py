@@ -120,11 +120,13 @@ def run(argv: list[str], direct: bool = True) -> None:
     import os
 
     for stream in (sys.stdout, sys.stderr):
-        # A terminal or pipe that cannot take UTF-8 (PYTHONIOENCODING=ascii, a C locale):
-        # show what it cannot print as escapes rather than fail on the first mark.
+        # A console or pipe that cannot take UTF-8 (a Windows code page, PYTHONIOENCODING=ascii, a C
+        # locale): what it cannot show is written as plain ASCII rather than fail on the first mark.
         encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
-        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
+        if encoding not in ("utf-8", "utf8"):
+            from aipm_cli.render.ascii_fallback import install
+
+            install(stream)
     # aipm uses no pydantic plugins; looking for them scans every installed
     # package's entry points on the first model build (about 20 ms).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

@@ -168,9 +168,9 @@ def print_error(lines: list[str]) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from aipm_cli.render.safe import text
+    from aipm_cli.render.safe import color_system, text
 
-    console = Console(stderr=True, highlight=False, emoji=False)
+    console = Console(stderr=True, highlight=False, emoji=False, color_system=color_system())
     first, *rest = cut_echoes([line for line in lines if line])
     heading = Text("Error:", style="bold red")
     heading.append(" ")

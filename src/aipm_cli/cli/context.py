@@ -39,13 +39,17 @@ class App:
     def out(self) -> Console:
         from rich.console import Console
 
-        return Console(highlight=False)
+        from aipm_cli.render.safe import color_system
+
+        return Console(highlight=False, color_system=color_system())
 
     @cached_property
     def err(self) -> Console:
         from rich.console import Console
 
-        return Console(stderr=True, highlight=False)
+        from aipm_cli.render.safe import color_system
+
+        return Console(stderr=True, highlight=False, color_system=color_system())
 
     def show(self, view: Any, *args: Any, **kwargs: Any) -> None:
         """Render a terminal view to stdout, without the padding rich leaves at line ends.
@@ -97,11 +101,13 @@ class App:
     def emit_json_stream(self, items: Any) -> None:
         """A JSON list written item by item (one JSON document in the end)."""
         self.warn()
+        from aipm_cli.render.ascii_fallback import json_for
+
         write = sys.stdout.write
         dumps = _json_dumper()
         first = True
         for item in items:
-            text = dumps(item).replace("\n", "\n  ")
+            text = json_for(sys.stdout, dumps(item)).replace("\n", "\n  ")
             write(("[\n  " if first else ",\n  ") + text)
             first = False
         write("[]\n" if first else "\n]\n")
@@ -110,7 +116,9 @@ class App:
 
     def emit_json(self, data: Any) -> None:
         self.warn()
-        sys.stdout.write(_json_text(data) + "\n")
+        from aipm_cli.render.ascii_fallback import json_for
+
+        sys.stdout.write(json_for(sys.stdout, _json_text(data)) + "\n")
 
     def write_file(self, path: Path, data: bytes | Iterable[bytes], option: str, fmt: str = "text") -> None:
         """Write a file the learner asked for (a report, a calendar); `-` is stdout.
@@ -159,12 +167,20 @@ class App:
         self.err.print(text(message), soft_wrap=True)
 
     def write_report(self, report: str, fmt: str) -> None:
-        """A report's text to stdout: byte for byte to a file or a pipe; on a terminal,
-        with control characters shown escaped like every view (render.safe.for_terminal)."""
+        """A report's text to stdout: byte for byte to a file or a pipe (as UTF-8, whatever the console's
+        encoding); on a terminal, with control characters shown escaped like every view (render.safe.for_terminal)."""
+        from aipm_cli.render.ascii_fallback import json_for, takes_utf8
         from aipm_cli.render.safe import for_terminal, is_terminal
 
         self.warn()
-        sys.stdout.write(for_terminal(report, fmt) if is_terminal(sys.stdout) else report)
+        if is_terminal(sys.stdout):
+            shown = for_terminal(report, fmt)
+            sys.stdout.write(json_for(sys.stdout, shown) if fmt == "json" else shown)
+        elif takes_utf8(sys.stdout) or not hasattr(sys.stdout, "buffer"):
+            sys.stdout.write(report)
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(report.encode("utf-8", "surrogateescape"))
         sys.stdout.flush()
 
     def confirm(self, statement: str, question: str, yes: bool, what: str) -> None:

@@ -41,12 +41,14 @@ class _Display:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+            from aipm_cli.render.safe import color_system
+
             self.bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 TaskProgressColumn(),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
+                console=Console(stderr=True, color_system=color_system()),
                 transient=True,
             )
             self.bar.start()

@@ -63,7 +63,7 @@ def status(app: App, json: bool = False) -> None:
 
     app.show(status_view, summary)
     if (app.layout.root / ".git").is_dir():  # synced with git: say what is not synced yet
-        from aipm_cli.sync import unsynced_summary
+        from aipm_cli.sync.unsynced import unsynced_summary
 
         unsynced = unsynced_summary(app.layout.root)
         if unsynced:

@@ -20,6 +20,9 @@ sync_app = typer.Typer(
 )
 
 
+CHANGED_SHOWN = 8  # items other machines changed, named after a sync; the rest are counted
+
+
 def _git_log(app: Any) -> Any:
     """Git's own output, on stderr, only with --debug."""
     if not getattr(app, "debug", False):
@@ -33,11 +36,11 @@ def _git_log(app: Any) -> Any:
 
 
 def _received_line(result: Any) -> str:
-    from aipm_cli.sync import plural
+    from aipm_cli.wording import count
 
     sent = sum(result.sent.values())
     received = sum(result.received.values())
-    parts = [f"sent {plural(sent, 'change')}", f"received {plural(received, 'change')}"]
+    parts = [f"sent {count(sent, 'change')}", f"received {count(received, 'change')}"]
     if result.roadmaps_received:
         parts.append(f"roadmaps {', '.join(sorted(set(result.roadmaps_received)))}")
     return ", ".join(parts)
@@ -56,7 +59,7 @@ AcceptOpt = Annotated[
 def _changed_lines(result: Any) -> list[str]:
     """What other machines changed here: a short list, then what needs a look."""
     from aipm_cli.render.safe import clean
-    from aipm_cli.sync import CHANGED_SHOWN
+    from aipm_cli.wording import count
 
     changed = result.changed
     if not changed:
@@ -69,13 +72,12 @@ def _changed_lines(result: Any) -> list[str]:
     def state(status: str | None) -> str:
         return (status or "not_started").replace("_", " ")  # no record: never touched (or forgotten)
 
-    count = len(changed)
-    lines = [f"Other machines changed {count} item{'s' if count != 1 else ''}:"]
+    lines = [f"Other machines changed {count(len(changed), 'item')}:"]
     for c in changed[:CHANGED_SHOWN]:
         by = ", ".join(c["devices"]) or "another machine"
         lines.append(f"  {name(c)}: {state(c['before'])} -> {state(c['after'])}, by {by}")
-    if count > CHANGED_SHOWN:
-        lines.append(f"  and {count - CHANGED_SHOWN} more (`aipm sync --json` lists them all)")
+    if len(changed) > CHANGED_SHOWN:
+        lines.append(f"  and {len(changed) - CHANGED_SHOWN} more (`aipm sync --json` lists them all)")
     for c in changed:
         if c["reopened"]:
             how = " and ".join(c["reopened_by"]) or ", ".join(c["devices"]) or "another machine"
@@ -114,7 +116,7 @@ def sync_command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from aipm_cli import sync
+    from aipm_cli.sync import service as sync
 
     app = ctx.obj
     root = app.layout.root
@@ -142,15 +144,17 @@ def sync_command(
 def _accepted_lines(result: Any) -> list[str]:
     from aipm_cli.record.provenance import listing
     from aipm_cli.render.safe import clean
-    from aipm_cli.sync import plural
+    from aipm_cli.wording import count
 
     if not result.accepted:
         return []
-    count = plural(len(result.accepted), "destructive change")
-    return [clean(f"Took {count}, as asked:\n{listing(result.accepted)}")]
+    taken = count(len(result.accepted), "destructive change")
+    return [clean(f"Took {taken}, as asked:\n{listing(result.accepted)}")]
 
 
 def _show_status(app: Any, info: dict[str, Any]) -> None:
+    from aipm_cli.wording import count
+
     if not info["set_up"]:
         app.say_plain(f"{info['data_dir']} is not synced. Run `aipm sync init REMOTE` to set it up.")
         return
@@ -158,7 +162,7 @@ def _show_status(app: Any, info: dict[str, Any]) -> None:
         ("data directory", info["data_dir"]),
         ("remote", info["remote"] or "none (run `aipm sync init REMOTE`)"),
         ("branch", info["branch"]),
-        ("not pushed", f"{info['not_pushed']} change{'s' if info['not_pushed'] != 1 else ''}"),
+        ("not pushed", count(info["not_pushed"], "change")),
         ("last sync", info["last_sync"] or "never"),
         ("received then", str(info["received_at_last_sync"])),
     ]
@@ -187,7 +191,7 @@ def init_command(
     config.json. With a REMOTE that already holds aipm data, its history is
     fetched, checked and joined.
     """
-    from aipm_cli import sync
+    from aipm_cli.sync import service as sync
 
     app = ctx.obj
     from aipm_cli.cli.longwork import long_work
@@ -204,8 +208,9 @@ def init_command(
     made = "Made" if result.created else "Using"
     app.say_plain(f"{made} the git repository in {where} (branch {result.branch}).")
     if result.remote is None:
-        sent = sum(result.sent.values())
-        app.say_plain(f"Committed {sent} change{'s' if sent != 1 else ''} here. No remote yet:")
+        from aipm_cli.wording import count
+
+        app.say_plain(f"Committed {count(sum(result.sent.values()), 'change')} here. No remote yet:")
         app.say_plain("add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).")
         return
     app.say_plain(f"Synced with {result.remote}: {_received_line(result)}.")
@@ -216,9 +221,9 @@ def init_command(
 
 def _whose_lines(app: Any, result: Any) -> list[str]:
     """Whose progress arrived, when it is not the learner this machine's commands use (issue 25)."""
-    learners = sorted(name for name, count in result.received.items() if count)
     learner = app.learner
-    if not learners or learner.user in learners or learner.has_data():
+    learners = result.received_for_others(learner.user, learner.has_data)
+    if not learners:
         return []
     first = learners[0]
     whose = learners[0] if len(learners) == 1 else ", ".join(learners)

@@ -25,7 +25,7 @@ from typing import Any
 
 from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.fs import code_stamp, sha256_hex
-from aipm_cli.paths import Layout
+from aipm_cli.paths import Layout, write_lock
 from aipm_cli.plainclass import plain
 from aipm_cli.record import cache, history, ids, imports, locking, logs, undoing
 from aipm_cli.record import changes as fmt
@@ -75,11 +75,11 @@ class Ledger:
         self.roadmap_id = roadmap_id
         self.aliases = aliases or {}
         layout = Layout(root)
-        self.learner_dir = layout.learners / user
+        self.learner_dir = layout.learner_dir(user, old=True)
         self.dir = layout.roadmap_dir(user, roadmap_id)
-        self.changes_dir = layout.changes(user, roadmap_id)
-        self.backups = layout.learner_backups(user)
-        self.cache_file = layout.state_cache(user, roadmap_id)
+        self.changes_dir = layout.changes_dir(user, roadmap_id, old=True)
+        self.backups = layout.backups(user, old=True)
+        self.cache_file = layout.state_file(user, roadmap_id)
         self._device = device
         self._now = now or (lambda: datetime.now(UTC))
         # Changes of a schema-1 store not migrated yet, folded in memory by reads.
@@ -229,7 +229,7 @@ class Ledger:
             raise StoreError(
                 f"Cannot create {self.changes_dir}: {exc.strerror}. Nothing was changed.", write_hint(exc)
             ) from None
-        with locking.held(Layout.write_lock(self.changes_dir), self.dir):
+        with locking.held(write_lock(self.changes_dir), self.dir):
             try:
                 self.folded = None  # what another process wrote before we held the lock counts
                 yield

@@ -1,4 +1,4 @@
-"""The one write lock of a learner's record on a roadmap (`Layout.write_lock`), and how waiting for it ends.
+"""The one write lock of a learner's record on a roadmap (`paths.write_lock`), and how waiting for it ends.
 
 A write holds it over validate -> append -> cache; moving or removing a learner's folder holds every
 one of theirs; sync holds it while it places other machines' logs. All take it here.

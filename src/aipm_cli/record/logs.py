@@ -2,7 +2,10 @@
 
 Each file holds one change per line. A line is complete when it ends in a
 newline: bytes after the last newline are a torn line (a crash mid-append),
-ignored on read and set aside by the next write on that device. A complete
+ignored on read and set aside by the next write on that device, unless they
+hold a carriage return (aipm never writes one: lines that end in `\\r` alone,
+a file some editor or copy converted), which is damage and never set aside.
+A line ending in `\\r\\n` (a copy from Windows) is read as it is. A complete
 line that is not a readable change is damage: reads skip it and warn, writes
 stop and name the file and line.
 """
@@ -130,7 +133,10 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
         number = 0  # lines before the block
         for offset, data in _blocks(handle):
             if not data.endswith(b"\n"):
-                problems.torn.append(Torn(path, offset, len(data)))
+                if b"\r" in data:  # aipm never writes a \r: not a write cut short, but lines that end in \r alone
+                    problems.damage.append(Damage(path, 0, cr_only(number + 1)))
+                else:
+                    problems.torn.append(Torn(path, offset, len(data)))
                 break
             out: list[tuple[dict[str, Any], int]] = []
             at = offset
@@ -151,6 +157,15 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
                 at += len(raw) + 1
             if out:
                 yield out
+
+
+def cr_only(line: int) -> str:
+    """Why a log whose lines end in \\r alone, from `line` on, is not read (and not a torn line)."""
+    return (
+        f"from line {line} on, its lines end in a carriage return alone (\\r, not \\n), which aipm cannot read;"
+        " it is left as it is. Change those line ends to \\n (for example `tr '\\r' '\\n' < FILE > FIXED`, then"
+        " put FIXED in its place) and nothing is lost"
+    )
 
 
 def _blocks(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:

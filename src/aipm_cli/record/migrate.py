@@ -33,7 +33,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def legacy_path(root: Path, user: str) -> Path:
-    return Layout(root).legacy_store(user)
+    return Layout(root).store(user, old=True)
 
 
 def read_legacy(path: Path) -> Any | None:
@@ -230,12 +230,12 @@ def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | Non
             if not made:
                 continue
             payload = b"".join(fmt.line(c) for c in made)
-            folder = Layout(root).changes(user, roadmap_id)
+            folder = Layout(root).changes_dir(user, roadmap_id, old=True)
             ensure_private_dir(folder)
             target = folder / f"migrated-{sha256_hex(payload)[:12]}{logs.SUFFIX}"
             if not target.exists():
                 atomic_write(target, payload)
-        backups = Layout(root).learner_backups(user)
+        backups = Layout(root).backups(user, old=True)
         ensure_private_dir(backups)
         from aipm_cli.record.legacy import Store
 

@@ -24,8 +24,9 @@ text written to a terminal and for JSON.
 
 from __future__ import annotations
 
+import os
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -54,6 +55,12 @@ def is_terminal(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
+
+
+def color_system() -> Literal["auto"] | None:
+    """rich's colour system for a console: None under NO_COLOR (https://no-color.org), which here
+    means plain text, no bold, dim or italic either; else rich's own choice (none off a terminal)."""
+    return None if os.environ.get("NO_COLOR") else "auto"
 
 
 def for_terminal(report: str, fmt: str) -> str:
@@ -150,6 +157,7 @@ def _safe_console_class() -> type:
 def safe_console(**options: Any) -> Any:
     """A rich Console (emoji codes off) that shows control characters in anything it prints escaped."""
     options.setdefault("emoji", False)
+    options.setdefault("color_system", color_system())
     return _safe_console_class()(**options)
 
 
