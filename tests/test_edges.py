@@ -499,8 +499,8 @@ def test_the_readme_says_how_to_activate_the_venv_and_how_long_the_tests_take() 
 ALWAYS_PLURAL = {
     ("errors.py", "characters)"),  # only for texts longer than the limit
     ("config.py", "links is too many"),  # only above MAX_LINKS
-    ("terminal.py", "weeks ago"),  # the consistency strip's fixed number of weeks
-    ("terminal.py", "entries with progress are"),  # the singular is its own branch
+    ("dashboard.py", "weeks ago"),  # the consistency strip's fixed number of weeks
+    ("dashboard.py", "entries with progress are"),  # the singular is its own branch
     ("provenance.py", "units to not started"),  # a reset is destructive from 6 units on
     ("provenance.py", "entries (notes or evidence)"),  # a removal is destructive from 6 entries on
     ("paths.py", 'characters"'),  # NAME_LIMIT, a constant of 64

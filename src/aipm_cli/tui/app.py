@@ -186,7 +186,7 @@ class AipmApp(App[None]):
     def rebuild(self, keep: str | None = None) -> None:
         """The header and the tree from the learner's state; keeps the selection when it can."""
         from aipm_cli.progress import counts_for
-        from aipm_cli.render.terminal import fit
+        from aipm_cli.render.entries import fit
         from aipm_cli.unit_status import status_of
 
         tree = self.query_one(Tree)
@@ -301,7 +301,7 @@ class AipmApp(App[None]):
         self.show_detail()
 
     def show_detail(self) -> None:
-        from aipm_cli.render.terminal import group_view, item_view
+        from aipm_cli.render.lists import group_view, item_view
 
         pane = self.query_one("#detail-text", Static)
         chosen = self.selected()
@@ -495,7 +495,7 @@ class AipmApp(App[None]):
 
         from rich.console import Console
 
-        from aipm_cli.render.terminal import day_view
+        from aipm_cli.render.study_views import day_view
         from aipm_cli.study import today_view
 
         try:

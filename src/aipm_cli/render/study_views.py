@@ -1,0 +1,121 @@
+"""Study time and review: the study lines of `status`, `aipm today` (and the TUI's day screen), `aipm review`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from aipm_cli.render.entries import heading
+from aipm_cli.render.safe import clean
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+HEAT = " ░▒▓█"  # no time, then quarters of the day's share of the weekly goal (and more)
+
+
+def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> None:
+    """`status`: study time, when any was logged or a session runs (see study.status_block)."""
+    if not study or not (study.get("total_minutes") or study.get("running")):
+        return
+    from aipm_cli.study import spent_text
+    from aipm_cli.wording import count
+
+    console.print()
+    console.print(heading("Study time"))
+    for run in study.get("running", ()):
+        since = run["began"][:16].replace("T", " ")
+        console.print(Text(clean(f"  running: {run['item']} since {since} UTC (on {run['device']})")))
+    goal = study.get("goal_minutes") or 0
+    console.print(
+        f"  this week {spent_text(study.get('week_minutes', 0))} of {spent_text(goal)}"
+        f" · all time {spent_text(study['total_minutes'])} in {count(study['sessions'], 'session')}"
+    )
+    if study.get("weeks"):
+        console.print(
+            f"  goal met in {study['weeks_met']} of the last {count(len(study['weeks']), 'week')}"
+            f" · last four weeks' average {spent_text(study['average_minutes'])} a week"
+        )
+    days = study.get("days") or []
+    if days:
+        daily_goal = max(1, goal / 7)
+        heat = Text("  ")
+        for day in days:
+            minutes = day["minutes"]
+            level = 0 if not minutes else min(4, 1 + int(minutes / daily_goal * 3))
+            heat.append(HEAT[level] if level else "·", style="green" if level else "dim")
+        zone = clean(study.get("timezone", "UTC"))
+        heat.append(f"  the last {count(len(days), 'day')}, to {days[-1]['day']} ({zone})", style="dim")
+        console.print(heat)
+    by_phase = study.get("phases") or {}
+    for p in phases:
+        if by_phase.get(p.id):
+            console.print(Text(clean(f"  {spent_text(by_phase[p.id]):>7}  {p.title}")))
+
+
+def day_view(console: Console, data: dict[str, Any]) -> None:
+    """`aipm today` and the terminal UI's day screen (study.today_view's data)."""
+    from aipm_cli.render.safe import text as safe
+    from aipm_cli.study import spent_text as _spent
+
+    console.print(Text(f"Today, {data['today']} ({data['timezone']})", style="bold"))
+    for run in data["running"]:
+        where = "" if run["this_machine"] else f" on {run['device']}"
+        line = Text("  studying ")
+        line.append_text(safe(f"{run['title']} ({run['item']})"))
+        line.append(f" for {_spent(run['minutes'])}{where}")
+        console.print(line)
+    console.print(
+        f"  studied {_spent(data['studied_today_minutes'])} today (your share: {_spent(data['share_minutes'])}); "
+        f"this week {_spent(data['week']['minutes'])} of {_spent(data['goal_minutes'])}"
+    )
+    reviews = data["reviews"]
+    if reviews["on"]:
+        console.print()
+        if reviews["due"]:
+            console.print(f"Review ({len(reviews['due'])} due; `aipm review ITEM good` when done):")
+            for entry in reviews["due"][:5]:
+                console.print(safe(f"  {entry['title']} ({entry['id']})"))
+            if len(reviews["due"]) > 5:
+                console.print(f"  and {len(reviews['due']) - 5} more: aipm review")
+        else:
+            console.print("Nothing to review today.")
+    if data["in_progress"]:
+        console.print()
+        console.print("In progress:")
+        for entry in data["in_progress"][:5]:
+            console.print(safe(f"  {entry['title']} ({entry['id']})"))
+    if data["next"]:
+        console.print()
+        console.print("Fits today:")
+        for entry in data["next"]:
+            line = safe(f"  {entry['title']} ({entry['id']})")
+            line.append(f"  ~{entry['hours']:g} h", style="dim")
+            console.print(line)
+
+
+def review_view(console: Console, data: dict[str, Any], every: bool) -> None:
+    """`aipm review`: what is due (or every item in the schedule) with its module and due date."""
+    from aipm_cli.render.safe import text as safe
+
+    if not data["on"]:
+        console.print("Spaced review is off (`aipm review --on` turns it on).")
+        return
+    if not data["due"]:
+        if data["scheduled"]:
+            from aipm_cli.wording import count
+
+            scheduled = count(data["scheduled"], "finished item")
+            console.print(f"Nothing to review today; {scheduled} in the schedule (see --all).")
+        else:
+            console.print("Nothing to review yet: finished topics, courses and resources come back here.")
+        return
+    what = "In the schedule" if every else "Due for review"
+    console.print(f"{what} ({len(data['due'])}); rate each with `aipm review ITEM again|hard|good|easy`:")
+    for entry in data["due"]:
+        line = Text("  " + ("● " if entry["is_due"] else "○ "))
+        line.append_text(safe(f"{entry['title']} ({entry['id']})"))
+        line.append_text(safe(f"  {entry['module_title']} · due {entry['due'][:10]}", "dim"))
+        console.print(line)
