@@ -82,14 +82,20 @@ class Forecast:
     reference_hours_per_week: float = 8.0
     ongoing_left: int = 0
     pace_since: date | None = None  # the first date on record the pace is measured from
-    # From logged study time (aipm study): hours a week since the first session; the hours logged on
-    # finished items per estimated hour of their sources' durations (None: no such item yet, the
-    # reference pace stands); the hours left so adjusted, and the finish at the measured hours a week.
+    # From logged study time (aipm study, study_pace.py), once there is enough of it: the hours a week
+    # averaged since `studied_window_since`; the hours logged on finished items per estimated hour of
+    # their sources' durations, blended with the reference pace (None: no such item yet, the reference
+    # pace stands); the hours left so adjusted, and the finish at the measured hours a week. Before
+    # there is enough: `studied_logged_hours` and what is still missing (`studied_missing`).
     studied_hours_per_week: float | None = None
     studied_per_source_hour: float | None = None
     studied_remaining_hours: tuple[float, float] | None = None
     studied_finish: tuple[date, date] | None = None
-    studied_since: date | None = None
+    studied_since: date | None = None  # the first session's day
+    studied_window_since: date | None = None
+    studied_finished_items: int = 0
+    studied_logged_hours: float = 0.0
+    studied_missing: str = ""
 
 
 @plain

@@ -225,6 +225,7 @@ def plan(
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.plan import make_plan
+    from aipm_cli.study import zone_of
     from aipm_cli.view_data import to_data
 
     reminders: list[Any] = []
@@ -252,7 +253,7 @@ def plan(
         from aipm_cli.calendar import block_events, weekly_hours
 
         hours = weekly_hours(weekly)
-        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours)
+        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours, zone_of(app.learner))
         events, schedule = block_events(schedule, app.learner.roadmap, app.learner.user, weekly)
     else:
         if hours_per_week is not None:
@@ -261,7 +262,7 @@ def plan(
             hours = option_value("--hours-per-week", parse_value, "hours_per_week", hours_per_week)
         else:
             hours = app.learner.hours_per_week()
-        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours)
+        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours, zone_of(app.learner))
         if ics is not None:
             from aipm_cli.calendar import day_events
 

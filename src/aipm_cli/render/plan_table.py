@@ -86,6 +86,8 @@ def plan_summary(plan: Any) -> list[str]:
             f"At {plan.hours_per_week:g} h a week: done {month_range(*plan.finish_range)}. "
             "The dates above take the middle of each item's range."
         )
+    if plan.from_logged_time:
+        lines.append(plan.from_logged_time + ".")
     if plan.ongoing:
         lines.append(
             f"Not scheduled: {count(len(plan.ongoing), 'ongoing habit or community', 'ongoing habits and communities')}"

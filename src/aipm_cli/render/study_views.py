@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.padding import Padding
 from rich.text import Text
 
 from aipm_cli.render.entries import heading
@@ -16,10 +17,18 @@ if TYPE_CHECKING:
 HEAT = " ░▒▓█"  # no time, then quarters of the day's share of the weekly goal (and more)
 
 
+def _measures(console: Console, parts: list[str]) -> None:
+    """Short measures on one line joined by ' · ' when they fit, else one a line (never a wrapped half)."""
+    joined = " · ".join(parts)
+    for line in [joined] if len(joined) + 2 <= console.width else parts:
+        console.print(Padding(Text(clean(line)), (0, 0, 0, 2)))
+
+
 def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> None:
     """`status`: study time, when any was logged or a session runs (see study.status_block)."""
     if not study or not (study.get("total_minutes") or study.get("running")):
         return
+    from aipm_cli.render.entries import fit
     from aipm_cli.study import spent_text
     from aipm_cli.wording import count
 
@@ -27,17 +36,19 @@ def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> N
     console.print(heading("Study time"))
     for run in study.get("running", ()):
         since = run["began"][:16].replace("T", " ")
-        console.print(Text(clean(f"  running: {run['item']} since {since} UTC (on {run['device']})")))
+        line = f"running: {run['item']} since {since} UTC (on {run['device']})"
+        console.print(Padding(Text(clean(line)), (0, 0, 0, 2)))
     goal = study.get("goal_minutes") or 0
-    console.print(
-        f"  this week {spent_text(study.get('week_minutes', 0))} of {spent_text(goal)}"
-        f" · all time {spent_text(study['total_minutes'])} in {count(study['sessions'], 'session')}"
+    _measures(
+        console,
+        [
+            f"this week {spent_text(study.get('week_minutes', 0))} of {spent_text(goal)}",
+            f"all time {spent_text(study['total_minutes'])} in {count(study['sessions'], 'session')}",
+        ],
     )
     if study.get("weeks"):
-        console.print(
-            f"  goal met in {study['weeks_met']} of the last {count(len(study['weeks']), 'week')}"
-            f" · last four weeks' average {spent_text(study['average_minutes'])} a week"
-        )
+        _measures(console, [f"goal met in {study['weeks_met']} of the last {count(len(study['weeks']), 'week')}",
+                            _average(study)])  # fmt: skip
     days = study.get("days") or []
     if days:
         daily_goal = max(1, goal / 7)
@@ -47,12 +58,28 @@ def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> N
             level = 0 if not minutes else min(4, 1 + int(minutes / daily_goal * 3))
             heat.append(HEAT[level] if level else "·", style="green" if level else "dim")
         zone = clean(study.get("timezone", "UTC"))
-        heat.append(f"  the last {count(len(days), 'day')}, to {days[-1]['day']} ({zone})", style="dim")
-        console.print(heat)
+        label = f"the last {count(len(days), 'day')}, to {days[-1]['day']} ({zone})"
+        if heat.cell_len + 2 + len(label) <= console.width:
+            heat.append("  " + label, style="dim")
+            console.print(heat)
+        else:
+            console.print(heat)
+            console.print(Padding(Text(label, style="dim"), (0, 0, 0, 2)))
     by_phase = study.get("phases") or {}
     for p in phases:
         if by_phase.get(p.id):
-            console.print(Text(clean(f"  {spent_text(by_phase[p.id]):>7}  {p.title}")))
+            title = fit(clean(p.title), max(10, console.width - 11))
+            console.print(Text(f"  {spent_text(by_phase[p.id]):>7}  {title}"), no_wrap=True, overflow="ellipsis")
+
+
+def _average(study: dict[str, Any]) -> str:
+    """The hours a week averaged over the last four weeks (or since the first session, when later)."""
+    from aipm_cli.study import spent_text
+    from aipm_cli.study_pace import MEASURE_DAYS
+
+    days = study.get("average_over_days") or 0
+    window = "over the last four weeks" if days >= MEASURE_DAYS else f"since {study.get('average_since')}"
+    return f"{spent_text(study['average_minutes'])} a week on average {window}"
 
 
 def day_view(console: Console, data: dict[str, Any]) -> None:
