@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import Run
+from conftest import Run, invoke_line
 
 PROJECT = "ai-feature-analysis"
 FIRST = "feature-analysis-market-research"
@@ -229,7 +229,39 @@ def test_show_history_is_in_date_order_after_backdating_and_log_says_backdated(r
     shown = run("show", "user-research").stdout
     assert shown.index("2026-11-02  note") < shown.index("2026-11-24  start")
     log = run("log").stdout
-    assert "recorded 2026-11-24 10:00 on" in log and ", for an earlier date" in log
+    assert "recorded 2026-11-24 10:00 on" in log and " · for 2026-11-02" in log
+
+
+def test_log_dates_never_jump_after_backdating_and_say_both_dates(run: Run, run_json: Any) -> None:
+    """`log` is newest recorded first: its left date is the day a change was recorded (so it never jumps
+    back and forth), and a backdated change says the date it is for; `show` is sorted by that date."""
+    import re
+
+    run("start", "user-research")
+    run("done", "ai-for-everyone", "--on", "2026-10-01")
+    run("note", "user-research", "later thought")
+    run("study", "add", "ai-for-everyone", "45m", "--on", "2026-11-02")
+    for width in ("60", "80"):
+        text = invoke_line(["log"], env={"COLUMNS": width}).stdout
+        left = re.findall(r"^(\d{4}-\d\d-\d\d)  ", text, flags=re.M)
+        assert left == sorted(left, reverse=True) and len(left) == 4, text
+        flat = " ".join(text.split())
+        assert "for 2026-10-01" in flat and "for 2026-11-02" in flat
+    entries = run_json("log")
+    assert [e["on"] for e in entries] == ["2026-11-02", "2026-11-24", "2026-10-01", "2026-11-24"]
+    assert all(e["at"].startswith("2026-11-24") for e in entries)  # both dates, in JSON too
+
+
+def test_log_shows_study_minutes_and_review_ratings(run: Run, run_json: Any) -> None:
+    run("done", "ai-for-everyone", "--on", "2026-11-20")
+    run("study", "add", "ai-for-everyone", "1h30m")
+    run("review", "ai-for-everyone", "hard")
+    text = run("log").stdout
+    assert "study  AI for Everyone (ai-for-everyone) · 1h30m" in text
+    assert "review  AI for Everyone (ai-for-everyone) · recalled: hard" in text
+    review, study = run_json("log")[:2]
+    assert review["action"] == "review" and review["rating"] == 2 and review["recalled"] == "hard"
+    assert study["action"] == "study" and study["minutes"] == 90
 
 
 def test_show_project_lists_each_deliverables_status_dates_and_evidence(run: Run, run_json: Any) -> None:

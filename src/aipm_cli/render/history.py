@@ -13,10 +13,19 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 
-def _change_parts(e: dict[str, Any], titles: bool) -> tuple[str, str, list[str], str]:
-    """What `log` shows of one change: what happened, the italic extras (note, reason), and where it was recorded.
+def _spent(minutes: int) -> str:
+    hours, rest = divmod(int(minutes), 60)
+    return f"{hours}h{rest:02d}m" if hours and rest else f"{hours}h" if hours else f"{rest}m"
 
-    Shared by the rich line (a terminal) and the plain one (a pipe or a file), so both say the same.
+
+def _change_parts(e: dict[str, Any], titles: bool, by_recording: bool) -> tuple[str, str, list[str], str]:
+    """What one change shows: what happened, the italic extras (note, reason), where it was recorded, and
+    the date on the left.
+
+    `by_recording` (`log`, newest recorded first): the left date is the day it was recorded, so the dates
+    never jump, and a change recorded for another date (--on) says which ("· for 2026-11-02"). Otherwise
+    (`show`, sorted by the date each change is for): the left date is that date, and the second line
+    says when it was recorded. Shared by the rich line (a terminal) and the plain one (a pipe or a file).
     """
     if e.get("skill"):
         what = f"{e['skill']} → {e['level']}"
@@ -34,17 +43,28 @@ def _change_parts(e: dict[str, Any], titles: bool) -> tuple[str, str, list[str],
         what = ", ".join(f"{t} ({i})" if t != i else i for t, i in zip(e["titles"], e["items"], strict=False))
     else:
         what = ", ".join(e["items"])
+    if isinstance(e.get("minutes"), int):  # a study session: how long
+        what += f" · {_spent(e['minutes'])}"
+        if e.get("source"):
+            what += f" from {e['source']}"
+    if e.get("recalled"):  # a review: how well it was recalled
+        what += f" · recalled: {e['recalled']}"
     extras = [clean(e[key]) for key in ("note", "reason") if e.get(key)]
     recorded = str(e["at"])[:16].replace("T", " ")
-    # A change recorded for an earlier date (--on) says so: that is why the dates on the left may jump.
-    backdated = ", for an earlier date" if str(e["on"]) < recorded[:10] else ""
-    where = f"recorded {recorded} on {e.get('device', '?')}{backdated}"
-    return clean(what), clean(where), extras, clean(str(e["on"]))
+    on = str(e["on"])
+    where = f"recorded {recorded} on {e.get('device', '?')}"
+    # Imported study time sorts by the session's own start (its id is made from it), not by when it was
+    # imported: its left date is the day it was studied.
+    if by_recording and not (e["action"] == "study" and e.get("source")):
+        if on != recorded[:10]:
+            where += f" · for {on}"
+        on = recorded[:10]
+    return clean(what), clean(where), extras, clean(on)
 
 
-def change_line(e: dict[str, Any], titles: bool = False) -> Table:
-    """One change: the date it is for, what happened, when and where it was recorded (a hanging indent)."""
-    what, recorded, extras, on = _change_parts(e, titles)
+def change_line(e: dict[str, Any], titles: bool = False, by_recording: bool = False) -> Table:
+    """One change: a date (see _change_parts), what happened, when and where it was recorded (a hanging indent)."""
+    what, recorded, extras, on = _change_parts(e, titles, by_recording)
     body = Text()
     body.append(e["action"], style="bold" if not e.get("undone") else "dim")
     body.append(f"  {what}")
@@ -62,13 +82,13 @@ def change_line(e: dict[str, Any], titles: bool = False) -> Table:
     return grid
 
 
-def change_text(e: dict[str, Any], titles: bool = False, width: int | None = None) -> str:
+def change_text(e: dict[str, Any], titles: bool = False, width: int | None = None, by_recording: bool = True) -> str:
     """One change as plain lines (a pipe or a file): the terminal's words, the hanging indent kept, folded
     at words to `width` when one is given (COLUMNS set), else unwrapped.
 
     Drawing a rich table per change cost about a millisecond; this is a string join.
     """
-    what, recorded, extras, on = _change_parts(e, titles)
+    what, recorded, extras, on = _change_parts(e, titles, by_recording)
     body = f"{e['action']}  {what}"
     if e.get("undone"):
         body += "  (undone)"
@@ -85,9 +105,9 @@ def change_text(e: dict[str, Any], titles: bool = False, width: int | None = Non
 
 
 def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
-    """`aipm log`: newest first, two lines a change."""
+    """`aipm log`: newest recorded first, two lines a change, each under the day it was recorded."""
     if not entries:
         console.print("No changes yet.")
         return
     for e in entries:
-        console.print(change_line(e, titles=True))
+        console.print(change_line(e, titles=True, by_recording=True))
