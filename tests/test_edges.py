@@ -596,3 +596,74 @@ def test_an_option_of_other_commands_is_not_answered_with_a_lookalike(run: Run) 
     assert "--on" not in result.stderr
     typo = run("status", "--jsn")  # a typo still gets Click's suggestion
     assert typo.exit_code == 2 and "--json" in typo.stderr
+
+
+def _on_a_60_column_terminal(args: list[str], answer: bytes) -> str:
+    """Run aipm with stdin, stdout and stderr on a pseudo-terminal 60 columns wide; answer its question."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    with subprocess.Popen([sys.executable, "-m", "aipm_cli", *args], stdin=slave, stdout=slave, stderr=slave,
+                          env=env) as process:  # fmt: skip
+        os.close(slave)
+        received = b""
+        asked = False
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            received += chunk
+            if not asked and b"[y/N]" in received:
+                os.write(master, answer)
+                asked = True
+        os.close(master)
+        process.wait(timeout=60)
+    return received.decode("utf-8").replace("\r\n", "\n")
+
+
+def test_doctor_repair_asks_in_the_singular_and_wraps_between_words(run: Run, store_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    [log] = list(store_path.glob("*.jsonl"))
+    with log.open("ab") as handle:
+        handle.write(b'{"broken": "a damaged line long enough to need wrapping at sixty columns", tru\n')
+    shown = _on_a_60_column_terminal(["doctor", "--repair"], b"n\n")
+    assert "1 line would move. Move it? [y/N]" in shown
+    lines = shown.splitlines()
+    assert all(len(line) <= 60 for line in lines), shown
+    # Each line ends between words: the next line starts with a word, indented under the first.
+    listed = [n for n, line in enumerate(lines) if line.startswith("  ") and ".jsonl, line 2" in line]
+    assert listed and lines[listed[0] + 1].startswith("    ") and not lines[listed[0] + 1][4:5].isspace()
+    assert "Nothing was done." in shown
+
+
+def test_doctor_says_who_can_read_a_log_as_a_person_would(run: Run, store_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    [log] = list(store_path.glob("*.jsonl"))
+    log.chmod(0o644)
+    said = " ".join((run("doctor").stdout + run("doctor").stderr).split())
+    assert "can be read by other users of this computer (read by its group and everyone: -rw-r--r--)" in said
+    assert "0o644" not in said
+
+
+def test_backups_are_readable_at_60_and_80_columns(run: Run) -> None:
+    run("--user", "bob", "done", "ai-for-everyone")
+    run("users", "remove", "bob", "--yes")
+    for width in ("60", "80"):
+        shown = invoke_line(["backups"], env={"COLUMNS": width}).stdout
+        lines = shown.splitlines()
+        assert lines[0] == "learner-bob-20261124T100000"
+        assert lines[1].startswith("  removed learner · bob · kept since 20")  # (the folder's own time)
+        assert all(len(line) <= int(width) for line in lines)

@@ -724,7 +724,8 @@ class Learner:
                     report["logs"].append({"file": str(path), "bytes": info.st_size, "mode": oct(info.st_mode & 0o777)})
                     if info.st_mode & 0o077:
                         problems.append(
-                            f"{path} can be read by others (mode {oct(info.st_mode & 0o777)}); run chmod 600 on it."
+                            f"{path} can be read by other users of this computer ({readable_by(info.st_mode)}); "
+                            "run chmod 600 on it."
                         )
                 for damage in result.problems.damage:
                     report["damaged_lines"].append(
@@ -1025,6 +1026,20 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
     if base["kind"] != "deliverable" and base["status"] == "done":
         base["completed_on"] = r.completed_on  # a project: its last deliverable's date when it has none
     return to_data(base)
+
+
+def readable_by(mode: int) -> str:
+    """'-rw-r--r--' said as a person would: who may read and write the file, and the usual letters."""
+    import stat
+
+    who = []
+    if mode & 0o044:
+        who.append("read" + (" and written" if mode & 0o022 else ""))
+    letters = stat.filemode(mode)
+    group = "its group" if mode & 0o070 else ""
+    others = "everyone" if mode & 0o007 else ""
+    readers = " and ".join(w for w in (group, others) if w) or "others"
+    return f"{who[0] if who else 'open'} by {readers}: {letters}"
 
 
 def change_data(change: dict[str, Any], undone: bool, titles: dict[str, str] | None = None) -> dict[str, Any]:

@@ -324,3 +324,14 @@ def skills_view(console: Console, views: list[Any], full: bool = False) -> None:
         console.print(
             Text("Rate yourself with `aipm assess SKILL LEVEL`, e.g. aipm assess product-management 2.", style="dim")
         )
+
+
+def backups_view(console: Console, found: list[dict[str, Any]]) -> None:
+    """`aipm backups`: each backup's name on a line of its own (what `aipm restore` takes, folded only
+    when wider than the terminal), then what it is, whose, and since when: readable at any width."""
+    for number, b in enumerate(found):
+        if number:
+            console.print()
+        console.print(Text(clean(b["name"]), style="bold"), overflow="fold")
+        line = f"{b['kind']} · {b['user']} · kept since {b['modified'][:10]}"
+        console.print(Padding(Text(clean(line)), (0, 0, 0, 2)))
