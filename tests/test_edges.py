@@ -173,6 +173,23 @@ def test_export_no_notes_leaves_every_note_out_of_every_format(run: Run) -> None
     assert "AI for Everyone" in run("export", "--no-notes").stdout  # the progress itself stays
 
 
+def test_export_no_notes_changes_no_number_only_leaves_the_notes_out(run: Run) -> None:
+    """Notes happened: a report without them still counts them in its activity, and keeps study time."""
+    _noted(run)
+    run("note", "user-research", "PRIVATE-later", "--on", "2026-10-20")  # a week with nothing but a note
+    run("study", "add", "ai-for-everyone", "1h")
+    full = json.loads(run("export", "--format", "json").stdout)
+    shared = json.loads(run("export", "--format", "json", "--no-notes").stdout)
+    assert shared["summary"] == full["summary"]
+    assert shared["summary"]["study"]["total_minutes"] == 60
+    for fmt in ("md", "html"):
+        with_notes = run("export", "--format", fmt).stdout
+        without = run("export", "--format", fmt, "--no-notes").stdout
+        assert "PRIVATE" not in without
+        weekly = [line for line in with_notes.splitlines() if "week" in line.lower() or "2026-10-19" in line]
+        assert weekly and all(line in without.splitlines() for line in weekly), fmt
+
+
 def test_the_report_notes_setting_is_the_default_and_the_option_wins(run: Run) -> None:
     _noted(run)
     assert run("config", "report_notes", "no").exit_code == 0

@@ -419,7 +419,7 @@ def test_review_lists_what_is_due_with_its_context_and_undo_takes_a_rating_back(
     due = json.loads(at(home, "2026-11-05T12:00:00+00:00", "review", "--json").stdout)  # type: ignore[attr-defined]
     assert [(e["id"], e["module_title"]) for e in due["due"]] == [(ITEM, "Foundation Course")]
     shown = at(home, "2026-11-05T12:00:00+00:00", "review").stdout  # type: ignore[attr-defined]
-    assert "AI for Everyone (ai-for-everyone)  Foundation Course · due 2026-11-03" in shown
+    assert "● AI for Everyone  ai-for-everyone\n    Foundation Course · due 2026-11-03" in shown
     before = _scheduled(home)
     assert list(before) == [ITEM]  # a community is not reviewed unless the learner rates it
     at(home, "2026-11-05T12:00:00+00:00", "review", "product-school", "good")
@@ -728,3 +728,19 @@ def test_old_sessions_are_kept_as_day_sums_and_still_count(tmp_path: Path) -> No
     assert tonga[date(2010, 1, 1)] == 20  # an old session: its UTC day
     newest = (first + timedelta(days=count - 1)).date()
     assert tonga[newest + timedelta(days=1)] == 20  # a recent one: 23:30 UTC is the next morning in Tonga
+
+
+def test_review_all_and_today_wrap_between_words_at_60_columns(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    long = "defining-ai-product-strategy-and-roadmap"
+    at(home, "2026-11-01T10:00:00+00:00", "done", ITEM, long, "cross-functional-collaboration", device="laptop")
+    for args in (["review", "--all"], ["today"]):
+        shown = invoke_line(args, env={"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00",
+                                       "COLUMNS": "60"}).stdout  # fmt: skip
+        lines = shown.splitlines()
+        assert all(len(line) <= 60 for line in lines), shown
+        assert f"    {long}" in lines, shown  # an id too long to share the title's line: whole, under the title
+        assert not any(line.startswith(("(", "due", "Responsibilities")) for line in lines), shown
+    shown = invoke_line(["review", "--all"], env={"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00",
+                                                  "COLUMNS": "60"}).stdout  # fmt: skip
+    assert "    Key Responsibilities · due 2026-11-03" in shown.splitlines()

@@ -341,12 +341,13 @@ def export(
     # The change log holds notes in many places (note changes, the words of an undo): a report without
     # notes leaves it out, so the JSON is then a report, not a backup (`aipm import` adds nothing from it).
     changes = app.learner.ledger.changes(until=day) if fmt == "json" and notes else ()
+    counted = state  # every figure counts what happened, notes included: --no-notes only leaves them unsaid
     if not notes:
         state = without_notes(state)
     core = app.learner
     report = build(
         core.roadmap, state, core.user, day or core.today(), core.now(), core.hours_per_week(), changes,
-        person=person_of(core.config, core.user), full=full,
+        person=person_of(core.config, core.user), full=full, counted=counted,
     )  # fmt: skip
     if fmt == "html" and (state.study.minutes or core.ledger.load().activity):
         from aipm_cli.study import heatmap

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from rich.padding import Padding
 from rich.text import Text
 
-from aipm_cli.render.entries import heading
+from aipm_cli.render.entries import heading, print_lines
 from aipm_cli.render.safe import clean
 
 if TYPE_CHECKING:
@@ -103,8 +103,9 @@ def day_view(console: Console, data: dict[str, Any]) -> None:
         console.print()
         if reviews["due"]:
             console.print(f"Review ({len(reviews['due'])} due; `aipm review ITEM good` when done):")
-            for entry in reviews["due"][:5]:
-                console.print(safe(f"  {entry['title']} ({entry['id']})"))
+            print_lines(
+                console, [line for e in reviews["due"][:5] for line in _entry(console, "", e["title"], e["id"])]
+            )
             if len(reviews["due"]) > 5:
                 console.print(f"  and {len(reviews['due']) - 5} more: aipm review")
         else:
@@ -112,20 +113,20 @@ def day_view(console: Console, data: dict[str, Any]) -> None:
     if data["in_progress"]:
         console.print()
         console.print("In progress:")
-        for entry in data["in_progress"][:5]:
-            console.print(safe(f"  {entry['title']} ({entry['id']})"))
+        print_lines(
+            console, [line for e in data["in_progress"][:5] for line in _entry(console, "", e["title"], e["id"])]
+        )
     if data["next"]:
         console.print()
         console.print("Fits today:")
+        lines: list[Text] = []
         for entry in data["next"]:
-            line = safe(f"  {entry['title']} ({entry['id']})")
-            line.append(f"  ~{entry['hours']:g} h", style="dim")
-            console.print(line)
+            lines += _entry(console, "", entry["title"], entry["id"], f"about {entry['hours']:g} h")
+        print_lines(console, lines)
 
 
 def review_view(console: Console, data: dict[str, Any], every: bool) -> None:
     """`aipm review`: what is due (or every item in the schedule) with its module and due date."""
-    from aipm_cli.render.safe import text as safe
 
     if not data["on"]:
         console.print("Spaced review is off (`aipm review --on` turns it on).")
@@ -141,8 +142,24 @@ def review_view(console: Console, data: dict[str, Any], every: bool) -> None:
         return
     what = "In the schedule" if every else "Due for review"
     console.print(f"{what} ({len(data['due'])}); rate each with `aipm review ITEM again|hard|good|easy`:")
+    lines: list[Text] = []
     for entry in data["due"]:
-        line = Text("  " + ("● " if entry["is_due"] else "○ "))
-        line.append_text(safe(f"{entry['title']} ({entry['id']})"))
-        line.append_text(safe(f"  {entry['module_title']} · due {entry['due'][:10]}", "dim"))
-        console.print(line)
+        lines += _entry(console, "● " if entry["is_due"] else "○ ", entry["title"], entry["id"],
+                        f"{entry['module_title']} · due {entry['due'][:10]}")  # fmt: skip
+    print_lines(console, lines)
+
+
+def _entry(console: Console, mark: str, title: str, ident: str, detail: str = "") -> list[Text]:
+    """'  ● Title  id' wrapped between words under the title (an id never breaks), then the detail
+    (dim) on its own lines at the same indent: readable at 60 columns."""
+    from aipm_cli.render.entries import entry_lines
+
+    lines = entry_lines(console, 4, None, title, ident)
+    first = Text("  " + mark)
+    first.append_text(lines[0][4:])
+    out = [first, *lines[1:]]
+    if detail:
+        out += [
+            Text("    ") + part for part in Text(clean(detail), style="dim").wrap(console, max(10, console.width - 4))
+        ]
+    return out
