@@ -22,19 +22,25 @@ from aipm_cli.wording import count as counted
 MARKS = {"done": "✓", "in_progress": "◐", "skipped": "–", "not_started": "○"}
 STATE_WORDS = {"start": "in progress", "done": "done", "skip": "skipped", "reset": "not started"}
 FILTERS = ("all", "open", "in progress", "done")
+# At most 70 columns a line: what the help box holds at 80 columns (76 wide, its border and padding).
 HELP = """Keys
 
-  ↑ ↓ ← →  move, expand and collapse      enter  expand or collapse
-  s  start      d  done       k  skip (asks for a reason)   r  reset
-  u  undo       U  redo       n  add a note   e  add evidence (once started or done)
+  ↑ ↓ ← →  move, expand, collapse     enter  expand or collapse
+  s  start          d  done            k  skip (asks for a reason)
+  r  reset          u  undo            U  redo
+  n  add a note     e  add evidence (once started or done)
   o  open the item's link in the browser
-  /  filter by text           f  cycle: all, open, in progress, done
-  g  go to what `aipm next` suggests       t  your day, as `aipm today` shows it
-  D  the date changes are for (default today)
-  ?  this help                q  quit
+  /  filter by text
+  f  show all, open, in progress or done items (in turn)
+  g  go to what `aipm next` suggests
+  t  your day, as `aipm today` shows it
+  D  the date changes are for (default: today)
+  ?  this help      q  quit
 
-A change on a module or phase asks first, and is one change, as on the command line.
-Press any key to close."""
+A change on a module or phase asks first, and is one change,
+as on the command line.
+
+Press any key to close (q, escape and ? too)."""
 
 
 class Ask(ModalScreen[str | None]):
@@ -86,7 +92,17 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class Day(ModalScreen[None]):
+class Closing(ModalScreen[None]):
+    """A screen any key closes, q and escape included: the key stops here rather than reach the app's
+    bindings (where q quits), except ctrl+c, which leaves the app at once as everywhere."""
+
+    def on_key(self, event: Any) -> None:
+        event.stop()
+        event.prevent_default()
+        self.dismiss(None)
+
+
+class Day(Closing):
     """`aipm today`'s view, drawn from plain text (never from captured terminal codes)."""
 
     def __init__(self, text: str) -> None:
@@ -97,17 +113,11 @@ class Day(ModalScreen[None]):
         with Vertical(id="help"):
             yield Static(Text(self.text + "\n\nPress any key to close."))
 
-    def on_key(self) -> None:
-        self.dismiss(None)
 
-
-class Help(ModalScreen[None]):
+class Help(Closing):
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Static(Text(HELP))
-
-    def on_key(self) -> None:
-        self.dismiss(None)
 
 
 class AipmApp(App[None]):
