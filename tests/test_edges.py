@@ -684,3 +684,29 @@ def test_backups_are_readable_at_60_and_80_columns(run: Run) -> None:
         assert lines[0] == "learner-bob-20261124T100000"
         assert lines[1].startswith("  removed learner · bob · kept since 20")  # (the folder's own time)
         assert all(len(line) <= int(width) for line in lines)
+
+
+def test_many_orphans_are_counted_once_and_named_a_few(run: Run, run_json: Any, store_path: Path) -> None:
+    """2,000 entries with progress on ids the roadmap lacks: status names five and counts the rest (it
+    drew every id, seconds at 200,000), its JSON holds the count and the first twenty, doctor names ten;
+    the reports still list every one."""
+    from aipm_cli.record.changes import encode_id, line
+
+    run("done", "ai-for-everyone")
+    [log] = list(store_path.glob("*.jsonl"))
+    first = json.loads(log.read_text().splitlines()[0])
+    with log.open("ab") as handle:
+        for number in range(2_000):
+            change = {**first, "id": encode_id((1_700_000_000_000 << 80) | number), "op": "start",
+                      "targets": [f"gone-{number:04d}"], "units": [f"gone-{number:04d}"]}  # fmt: skip
+            handle.write(line(change))
+    said = " ".join(run("status").stdout.split())
+    assert "2,000 entries with progress are not in this roadmap version (kept, not counted): " in said
+    assert "gone-0000, gone-0001, gone-0002, gone-0003, gone-0004 and 1,995 more." in said
+    assert "gone-0005" not in said
+    data = run_json("status")
+    assert data["orphan_count"] == 2_000 and data["orphans"] == [f"gone-{n:04d}" for n in range(20)]
+    doctor = run("doctor")
+    assert "gone-0009 and 1,990 more (kept, not counted; --json lists every one)" in doctor.stdout + doctor.stderr
+    assert len(json.loads(run("doctor", "--json").stdout)["orphans"]) == 2_000
+    assert "gone-1999" in run("export", "--format", "md").stdout

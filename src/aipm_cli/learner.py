@@ -754,10 +754,12 @@ class Learner:
             except OSError as exc:
                 problems.append(f"Cannot read {exc.filename}: {exc.strerror}.")
         if report["orphans"]:
+            from aipm_cli.wording import listed
+
             count = len(report["orphans"])
             problems.append(
                 f"{count} {'entry' if count == 1 else 'entries'} with progress {'is' if count == 1 else 'are'} "
-                f"not in this roadmap: {', '.join(report['orphans'])} (kept, not counted)."
+                f"not in this roadmap: {listed(report['orphans'], 10)} (kept, not counted; --json lists every one)."
             )
         if not os.access(self.layout.root if self.layout.root.exists() else self.layout.root.parent, os.W_OK):
             problems.append(f"The data directory {self.layout.root} is not writable.")

@@ -22,6 +22,7 @@ from aipm_cli.record.state import State
 from aipm_cli.roadmap.plain import Item, Roadmap
 from aipm_cli.unit_status import orphans, record, status_of
 from aipm_cli.view_data import (
+    ORPHANS_LISTED,
     WEEKS_SHOWN,
     Certificate,
     Counts,
@@ -385,6 +386,7 @@ def summarize(
     index = roadmap.index
     in_progress = [row(roadmap, progress, i) for i in index.items if status_of(index, progress, i) == "in_progress"]
     upcoming = [r for r in next_items(roadmap, progress) if r.status != "in_progress"][:next_count]
+    lost = orphans(index, progress)  # counted once; views name the first few (reports list every one)
     return Summary(
         roadmap={"id": roadmap.id, "title": roadmap.title, "version": roadmap.version},
         user=user,
@@ -397,5 +399,6 @@ def summarize(
         forecast=forecast(roadmap, progress, today, hours_per_week, zone),
         weeks=activity_weeks(progress, today),
         certifications=certifications(roadmap, progress, today),
-        orphans=orphans(roadmap.index, progress),
+        orphans=lost[:ORPHANS_LISTED],
+        orphan_count=len(lost),
     )

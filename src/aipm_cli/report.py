@@ -136,7 +136,9 @@ class Report:
     @property
     def orphans(self) -> list[tuple[str, ItemState]]:
         """Records kept for ids this roadmap no longer has (progress is never dropped)."""
-        return [(i, self.progress.record(i)) for i in self.summary.orphans]
+        from aipm_cli.unit_status import orphans
+
+        return [(i, self.progress.record(i)) for i in orphans(self.roadmap.index, self.progress)]
 
     def first_activity(self) -> date | None:
         days: list[date] = []

@@ -10,6 +10,7 @@ from aipm_cli.plainclass import fields, is_plain, plain
 
 Status = Literal["not_started", "in_progress", "done", "skipped"]
 WEEKS_SHOWN = 8
+ORPHANS_LISTED = 20  # a view names this many ids with progress the roadmap lacks, and counts the rest
 
 
 @plain
@@ -121,7 +122,8 @@ class Summary:
     forecast: Forecast
     weeks: list[dict[str, Any]] = field(default_factory=list)  # last WEEKS_SHOWN weeks, oldest first: events per week
     certifications: list[Certificate] = field(default_factory=list)
-    orphans: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)  # the first ORPHANS_LISTED of them, sorted
+    orphan_count: int = 0  # every id with progress this roadmap does not have, counted once
     study: dict[str, Any] = field(default_factory=dict)  # study time (study.py: time_block, status_block)
 
     @property

@@ -101,14 +101,14 @@ def status_view(console: Console, s: Summary) -> None:
             line.append_text(mark("done"))
             line.append(f" {clean(cert.title)} ({', '.join(parts)})")
             console.print(line)
-    if s.orphans:
+    if s.orphan_count:
         console.print()
-        count = len(s.orphans)
-        what = "1 entry with progress is" if count == 1 else f"{count} entries with progress are"
+        count = s.orphan_count
+        what = "1 entry with progress is" if count == 1 else f"{count:,} entries with progress are"
+        names = ", ".join(s.orphans[:5]) + (f" and {count - 5:,} more" if count > 5 else "")
         console.print(
             Text(
-                f"{what} not in this roadmap version (kept, not counted): {clean(', '.join(s.orphans))}. "
-                "See `aipm doctor`.",
+                f"{what} not in this roadmap version (kept, not counted): {clean(names)}. See `aipm doctor`.",
                 style="yellow",
             )
         )
