@@ -744,3 +744,22 @@ def test_review_all_and_today_wrap_between_words_at_60_columns(tmp_path: Path) -
     shown = invoke_line(["review", "--all"], env={"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00",
                                                   "COLUMNS": "60"}).stdout  # fmt: skip
     assert "    Key Responsibilities · due 2026-11-03" in shown.splitlines()
+
+
+def test_200000_review_ratings_keep_the_state_bounded(tmp_path: Path) -> None:
+    """Ratings are windowed per item (studying.REVIEWS_KEPT), as notes are: the state holds the newest."""
+    from aipm_cli.record.fold import Source, fold
+    from aipm_cli.record.studying import REVIEWS_KEPT
+
+    path = tmp_path / "laptop.jsonl"
+    with path.open("w") as handle:
+        handle.write(json.dumps({"v": 1, "id": "01KAT" + "0" * 21, "at": "2026-11-24T10:00:00+00:00",
+                                 "on": "2026-11-01", "device": "laptop", "op": "done", "targets": [ITEM],
+                                 "units": [ITEM]}) + "\n")  # fmt: skip
+        for number in range(1, 200_001):
+            handle.write(json.dumps({"v": 1, "id": f"01KAT{number:021d}", "at": "2026-11-24T10:00:00+00:00",
+                                     "on": "2026-11-24", "device": "laptop", "op": "review", "targets": [ITEM],
+                                     "rating": 1 + number % 4}) + "\n")  # fmt: skip
+    study = fold([Source(path=path, name=path.name)], {}).state.study
+    assert len(study.reviews[ITEM]) == REVIEWS_KEPT
+    assert study.reviews[ITEM][-1][1] == 1 + 200_000 % 4  # the newest kept
