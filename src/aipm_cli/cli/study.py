@@ -87,11 +87,9 @@ def _overview_view(console: Any, data: dict[str, Any]) -> None:
 @study_app.command("start")
 def study_start(ctx: typer.Context, item: ItemArg) -> None:
     """Start a study session on an item (it runs until `aipm study stop`, across restarts)."""
-    from aipm_cli import study as core
+    from aipm_cli.cli import study_session
 
-    app = ctx.obj
-    started = core.start(app.learner, item)
-    app.say_plain(f"✓ Studying {started['title']} ({started['item']}) since {started['began'][11:16]} UTC.")
+    study_session.start(ctx.obj, item)
 
 
 @study_app.command("stop")
@@ -107,12 +105,11 @@ def study_stop(
     ] = None,
 ) -> None:
     """Stop the running study session and record its time."""
-    from aipm_cli import study as core
+    from aipm_cli.cli import study_session
+    from aipm_cli.cli.options import usage_errors
 
-    app = ctx.obj
-    minutes = option_value("--spent", core.parse_spent, spent) if spent else None
-    done = core.stop(app.learner, item, minutes)
-    app.say_plain(f"✓ Recorded {_spent(done['minutes'])} on {done['item']} (`aipm undo` takes it back).")
+    with usage_errors():
+        study_session.stop(ctx.obj, item, spent)
 
 
 @study_app.command("add")
