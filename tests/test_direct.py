@@ -75,7 +75,7 @@ LINES = [
     ["plan"], ["plan", "-w", "4"], ["plan", "--start", "2026-12-01", "--json"], ["plan", "--hours-per-week", "x"],
     ["export"], ["export", "--format", "md"], ["export", "-f", "json"], ["export", "--as-of", "2026-10-02"],
     ["export", "--format", "pdf"], ["--roadmap", "nope", "status"], ["--user", "", "status"],
-    ["today"], ["today", "--json"], ["review"], ["review", "--all"], ["review", "--json"],
+    ["today"], ["today", "--json"], ["review"], ["review", "--all"], ["review", "--json"], ["study"], ["study", "--json"],
 ]  # fmt: skip
 # A flag never takes a value, however it is spelled (Typer refuses it: so must the direct path).
 FLAG_VALUES = [
@@ -136,8 +136,8 @@ def test_the_usual_lines_take_the_direct_path() -> None:
     [["status", "--help"], ["-h", "status"], ["--version"], ["status", "--", "x"], ["list", "-sdone"],
      ["list", "--status"], ["status", "--json", "--json"], ["show", "a", "b"], ["status", "--json=1"],
      ["-u=sam", "status"], ["list", "--phase", "-p"], ["next", "-n", "2.5"], ["next", "-n", "\u0663"], ["done", "x"],
-     ["review", "x", "good"], ["review", "--off"], ["study"], ["study", "start"], ["study", "add", "x", "1h"],
-     ["study", "stop", "a", "b"], ["study", "start", "--help"]],
+     ["review", "x", "good"], ["review", "--off"], ["study", "start"], ["study", "add", "x", "1h"],
+     ["study", "stop", "a", "b"], ["study", "start", "--help"], ["study", "add", "x", "1h"], ["study", "import", "f"]],
     ids=" ".join,
 )  # fmt: skip
 def test_other_lines_go_to_typer(line: list[str]) -> None:

@@ -63,6 +63,7 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
     # The list only: rating an item (`review ITEM good`) and --on/--off go to Typer.
     "review": ("review", {"--all": ("every", FLAG), **_JSON}, ()),
     # Two writes started and stopped many times a day, as quick as a read: cli/study_session.py.
+    "study": ("study_session:overview", _JSON, ()),  # (with a subcommand other than these two: Typer)
     "study start": ("study_session:start", {}, ("item",)),
     "study stop": ("study_session:stop", {"--spent": ("spent", TEXT)}, ("item?",)),
     "export": (
@@ -77,7 +78,7 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
     ),
 }
 # Commands the direct path runs only some lines of (the rest, and every other option, go to Typer).
-PARTIAL = {"review"}
+PARTIAL = {"review", "study"}
 
 
 def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:

@@ -1,6 +1,6 @@
-"""`aipm study start` and `aipm study stop`, without Typer: the direct path (cli/direct.py) and the Typer
-commands (cli/study.py) both run these, so a session started or stopped many times a day costs what a
-read costs, and says the same either way."""
+"""`aipm study` (its overview), `aipm study start` and `aipm study stop`, without Typer: the direct path
+(cli/direct.py) and the Typer commands (cli/study.py) both run these, so a session started or stopped
+many times a day costs what a read costs, and says the same either way."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from aipm_cli.cli.context import App
+
+
+def overview(app: App, json: bool = False) -> None:
+    """`aipm study` with no subcommand: a read."""
+    from aipm_cli import study as core
+
+    data = core.overview(app.learner)
+    if json:
+        app.emit_json(data)
+        return
+    from aipm_cli.render.study_views import overview_view
+
+    app.show(overview_view, data)
 
 
 def start(app: App, item: str) -> None:

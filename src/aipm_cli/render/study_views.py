@@ -163,3 +163,36 @@ def _entry(console: Console, mark: str, title: str, ident: str, detail: str = ""
             Text("    ") + part for part in Text(clean(detail), style="dim").wrap(console, max(10, console.width - 4))
         ]
     return out
+
+
+def overview_view(console: Console, data: dict[str, Any]) -> None:
+    """`aipm study`: the running sessions, this week day by day against the goal, the items most studied."""
+    from aipm_cli.render.safe import text as safe
+    from aipm_cli.study import spent_text as _spent
+    from aipm_cli.wording import count as counted
+
+    if data["running"]:
+        for run in data["running"]:
+            where = "" if run["this_machine"] else f" (on {run['device']})"
+            line = Text("Studying ")
+            line.append_text(safe(f"{run['title']} ({run['item']})"))
+            line.append(f" for {_spent(run['minutes'])}{where}; `aipm study stop` ends it.")
+            console.print(line)
+    else:
+        console.print("No study session is running.")
+    week = data["week"]
+    goal = data["goal_minutes"]
+    console.print(
+        f"This week ({week['from']} to {week['to']}, {data['timezone']}): {_spent(week['minutes'])} "
+        f"of your {_spent(goal)} goal."
+    )
+    for day in week["days"]:
+        minutes = day["minutes"]
+        bar = "█" * min(40, round(minutes / 15))
+        console.print(f"  {day['day']}  {_spent(minutes) if minutes else '-':>7}  {bar}")
+    if data["items"]:
+        console.print(f"All time: {_spent(data['total_minutes'])} in {counted(data['sessions'], 'session')}; most on:")
+        for item in data["items"][:5]:
+            line = Text(f"  {_spent(item['minutes']):>7}  ")
+            line.append_text(safe(f"{item['title']} ({item['id']})"))
+            console.print(line)
