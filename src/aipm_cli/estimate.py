@@ -88,11 +88,12 @@ def studied_sentence(f: Forecast) -> str | None:
         if not f.studied_logged_hours or not f.studied_missing:
             return None
         from aipm_cli.study_pace import MIN_SPAN_DAYS, MIN_STUDY_DAYS
+        from aipm_cli.wording import count
 
         return (
             f"Logged study time: {f.studied_logged_hours:g} h so far; aipm forecasts from it once it spans "
-            f"{MIN_SPAN_DAYS} days with time on {MIN_STUDY_DAYS} different days (still needed: {f.studied_missing}). "
-            "Until then, the forecast is at your weekly hours"
+            f"{count(MIN_SPAN_DAYS, 'day')} with time on {count(MIN_STUDY_DAYS, 'different day')} "
+            f"(still needed: {f.studied_missing}). Until then, the forecast is at your weekly hours"
         )
     since = f" since {f.studied_window_since.isoformat()}" if f.studied_window_since else ""
     if f.studied_per_source_hour is not None:
