@@ -149,6 +149,23 @@ def test_the_completion_table_is_the_cli_s_own() -> None:
     )
     assert command_table.SUBCOMMANDS == made["subcommands"]
     assert command_table.VALUED == {tuple(v) for v in made["valued"]}
+    assert command_table.ARGUMENTS == made["arguments"]
+    assert command_table.CHOICES == made["choices"]
+
+
+@pytest.mark.parametrize("complete", [bash, fish])
+def test_item_ids_after_study_and_review_and_ratings_after_the_item(complete, shell_env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """What each argument is comes from the CLI's own metavars (command_table.ARGUMENTS), not a list
+    of commands kept by hand: the item after `study start`, `study add`, `study stop` and `review`,
+    and the four ratings after `review ITEM`."""
+    for line in ("aipm study start ai-f", "aipm study add ai-f", "aipm study stop ai-f", "aipm review ai-f"):
+        assert "ai-for-everyone" in complete(shell_env, line), line
+    assert sorted(complete(shell_env, "aipm review ai-for-everyone ")) == ["again", "easy", "good", "hard"]
+    assert complete(shell_env, "aipm review ai-for-everyone g") == ["good"]
+    assert complete(shell_env, "aipm study add ai-for-everyone 1") == []  # a time: nothing to offer
+    assert complete(shell_env, "aipm study start ai-for-everyone ") == []  # one item only
+    assert "ai-for-everyone" in complete(shell_env, "aipm done user-research ai-f")  # ITEM... repeats
+    assert complete(shell_env, "aipm assess product-management 3") == ["3"]
 
 
 def test_every_command_and_subcommand_is_completed(home: Path, run: Run) -> None:

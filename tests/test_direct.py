@@ -15,14 +15,24 @@ from typing import Any
 import pytest
 import typer
 
-from aipm_cli.cli import direct, hoist_global_options, reading
+from aipm_cli.cli import direct, hoist_global_options
 from aipm_cli.cli.typer_app import make_app
 from conftest import Run, invoke_line
 
 
 def typer_command(name: str) -> Any:
-    """The Click command Typer builds for `name` (Typer's own copy of Click: looked at, not imported)."""
-    return typer.main.get_command(make_app(name)).commands[name]  # type: ignore[attr-defined]
+    """The Click command Typer builds for `name` ('study start': a group's subcommand; Typer's own copy
+    of Click: looked at, not imported)."""
+    first, *sub = name.split()
+    command = typer.main.get_command(make_app(first)).commands[first]  # type: ignore[attr-defined]
+    return command.commands[sub[0]] if sub else command
+
+
+def direct_body(function: str) -> Any:
+    import importlib
+
+    module, _colon, name = function.rpartition(":")
+    return getattr(importlib.import_module(f"aipm_cli.cli.{module or 'reading'}"), name)
 
 
 @pytest.mark.parametrize("name", sorted(direct.READS))
@@ -41,9 +51,15 @@ def test_every_direct_option_is_the_typer_command_s_own(name: str) -> None:
         elif kind == direct.TEXT:
             assert param.type.name == "str", opt
     arguments = [p.name for p in command.params if p.param_type_name == "argument"]
-    assert arguments == list(positional)
+    body = inspect.signature(direct_body(function)).parameters
+    if name in direct.PARTIAL:  # only lines without arguments, and some of the options
+        assert positional == () and set(list(body)[1:]) <= {p.name for p in command.params}
+        return
+    assert arguments == [p.rstrip("?") for p in positional]
+    for p in command.params:  # an optional argument is optional on both paths
+        if p.param_type_name == "argument":
+            assert (not p.required) == (f"{p.name}?" in positional), p.name
     # the body takes exactly the Typer command's parameters
-    body = inspect.signature(getattr(reading, function)).parameters
     assert list(body)[1:] == [p.name for p in command.params]
 
 
@@ -59,7 +75,7 @@ LINES = [
     ["plan"], ["plan", "-w", "4"], ["plan", "--start", "2026-12-01", "--json"], ["plan", "--hours-per-week", "x"],
     ["export"], ["export", "--format", "md"], ["export", "-f", "json"], ["export", "--as-of", "2026-10-02"],
     ["export", "--format", "pdf"], ["--roadmap", "nope", "status"], ["--user", "", "status"],
-    ["today"], ["today", "--json"],
+    ["today"], ["today", "--json"], ["review"], ["review", "--all"], ["review", "--json"], ["study"], ["study", "--json"],
 ]  # fmt: skip
 # A flag never takes a value, however it is spelled (Typer refuses it: so must the direct path).
 FLAG_VALUES = [
@@ -76,6 +92,29 @@ def test_both_paths_print_the_same(run: Run, line: list[str]) -> None:
     run("assess", "product-management", "3")
     fast, slow = invoke_line(line), invoke_line(line, direct=False)
     assert (fast.exit_code, fast.stdout, fast.stderr) == (slow.exit_code, slow.stdout, slow.stderr)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [[["study", "start", "ai-for-everyone"], ["study", "stop"]], [["study", "start", "ai-f"], ["study", "stop", "--spent", "5m"]],
+     [["study", "start", "nope"]], [["study", "stop"]], [["study", "start", "ai-for-everyone"], ["study", "stop", "--spent", "x"]],
+     [["study", "start", "ai-for-everyone"], ["study", "start", "user-research"]]],
+    ids=str,
+)  # fmt: skip
+def test_study_start_and_stop_say_and_record_the_same_on_both_paths(tmp_path: Path, lines: list[list[str]]) -> None:
+    """The two writes the direct path runs (cli/study_session.py): the same words, codes and log lines."""
+    import json
+
+    seen = []
+    for direct_path in (True, False):
+        home = tmp_path / str(direct_path)
+        env = {"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00"}
+        results = [invoke_line(line, env=env, direct=direct_path) for line in lines]
+        logs = sorted((home / "learners").rglob("*.jsonl")) if (home / "learners").exists() else []
+        changes = [{k: v for k, v in json.loads(raw).items() if k not in ("id", "at", "device", "closes")}
+                   for log in logs for raw in log.read_text().splitlines()]  # fmt: skip
+        seen.append(([(r.exit_code, r.stdout, r.stderr) for r in results], changes))
+    assert seen[0] == seen[1]
 
 
 @pytest.mark.parametrize("line", FLAG_VALUES, ids=" ".join)
@@ -96,7 +135,9 @@ def test_the_usual_lines_take_the_direct_path() -> None:
     "line",
     [["status", "--help"], ["-h", "status"], ["--version"], ["status", "--", "x"], ["list", "-sdone"],
      ["list", "--status"], ["status", "--json", "--json"], ["show", "a", "b"], ["status", "--json=1"],
-     ["-u=sam", "status"], ["list", "--phase", "-p"], ["next", "-n", "2.5"], ["next", "-n", "\u0663"], ["done", "x"]],
+     ["-u=sam", "status"], ["list", "--phase", "-p"], ["next", "-n", "2.5"], ["next", "-n", "\u0663"], ["done", "x"],
+     ["review", "x", "good"], ["review", "--off"], ["study", "start"], ["study", "add", "x", "1h"],
+     ["study", "stop", "a", "b"], ["study", "start", "--help"], ["study", "add", "x", "1h"], ["study", "import", "f"]],
     ids=" ".join,
 )  # fmt: skip
 def test_other_lines_go_to_typer(line: list[str]) -> None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import Run
+from conftest import Run, invoke_line
 
 PROJECT = "ai-feature-analysis"
 FIRST = "feature-analysis-market-research"
@@ -173,6 +173,23 @@ def test_export_no_notes_leaves_every_note_out_of_every_format(run: Run) -> None
     assert "AI for Everyone" in run("export", "--no-notes").stdout  # the progress itself stays
 
 
+def test_export_no_notes_changes_no_number_only_leaves_the_notes_out(run: Run) -> None:
+    """Notes happened: a report without them still counts them in its activity, and keeps study time."""
+    _noted(run)
+    run("note", "user-research", "PRIVATE-later", "--on", "2026-10-20")  # a week with nothing but a note
+    run("study", "add", "ai-for-everyone", "1h")
+    full = json.loads(run("export", "--format", "json").stdout)
+    shared = json.loads(run("export", "--format", "json", "--no-notes").stdout)
+    assert shared["summary"] == full["summary"]
+    assert shared["summary"]["study"]["total_minutes"] == 60
+    for fmt in ("md", "html"):
+        with_notes = run("export", "--format", fmt).stdout
+        without = run("export", "--format", fmt, "--no-notes").stdout
+        assert "PRIVATE" not in without
+        weekly = [line for line in with_notes.splitlines() if "week" in line.lower() or "2026-10-19" in line]
+        assert weekly and all(line in without.splitlines() for line in weekly), fmt
+
+
 def test_the_report_notes_setting_is_the_default_and_the_option_wins(run: Run) -> None:
     _noted(run)
     assert run("config", "report_notes", "no").exit_code == 0
@@ -229,7 +246,39 @@ def test_show_history_is_in_date_order_after_backdating_and_log_says_backdated(r
     shown = run("show", "user-research").stdout
     assert shown.index("2026-11-02  note") < shown.index("2026-11-24  start")
     log = run("log").stdout
-    assert "recorded 2026-11-24 10:00 on" in log and ", for an earlier date" in log
+    assert "recorded 2026-11-24 10:00 on" in log and " · for 2026-11-02" in log
+
+
+def test_log_dates_never_jump_after_backdating_and_say_both_dates(run: Run, run_json: Any) -> None:
+    """`log` is newest recorded first: its left date is the day a change was recorded (so it never jumps
+    back and forth), and a backdated change says the date it is for; `show` is sorted by that date."""
+    import re
+
+    run("start", "user-research")
+    run("done", "ai-for-everyone", "--on", "2026-10-01")
+    run("note", "user-research", "later thought")
+    run("study", "add", "ai-for-everyone", "45m", "--on", "2026-11-02")
+    for width in ("60", "80"):
+        text = invoke_line(["log"], env={"COLUMNS": width}).stdout
+        left = re.findall(r"^(\d{4}-\d\d-\d\d)  ", text, flags=re.M)
+        assert left == sorted(left, reverse=True) and len(left) == 4, text
+        flat = " ".join(text.split())
+        assert "for 2026-10-01" in flat and "for 2026-11-02" in flat
+    entries = run_json("log")
+    assert [e["on"] for e in entries] == ["2026-11-02", "2026-11-24", "2026-10-01", "2026-11-24"]
+    assert all(e["at"].startswith("2026-11-24") for e in entries)  # both dates, in JSON too
+
+
+def test_log_shows_study_minutes_and_review_ratings(run: Run, run_json: Any) -> None:
+    run("done", "ai-for-everyone", "--on", "2026-11-20")
+    run("study", "add", "ai-for-everyone", "1h30m")
+    run("review", "ai-for-everyone", "hard")
+    text = run("log").stdout
+    assert "study  AI for Everyone (ai-for-everyone) · 1h30m" in text
+    assert "review  AI for Everyone (ai-for-everyone) · recalled: hard" in text
+    review, study = run_json("log")[:2]
+    assert review["action"] == "review" and review["rating"] == 2 and review["recalled"] == "hard"
+    assert study["action"] == "study" and study["minutes"] == 90
 
 
 def test_show_project_lists_each_deliverables_status_dates_and_evidence(run: Run, run_json: Any) -> None:
@@ -499,8 +548,8 @@ def test_the_readme_says_how_to_activate_the_venv_and_how_long_the_tests_take() 
 ALWAYS_PLURAL = {
     ("errors.py", "characters)"),  # only for texts longer than the limit
     ("config.py", "links is too many"),  # only above MAX_LINKS
-    ("terminal.py", "weeks ago"),  # the consistency strip's fixed number of weeks
-    ("terminal.py", "entries with progress are"),  # the singular is its own branch
+    ("dashboard.py", "weeks ago"),  # the consistency strip's fixed number of weeks
+    ("dashboard.py", "entries with progress are"),  # the singular is its own branch
     ("provenance.py", "units to not started"),  # a reset is destructive from 6 units on
     ("provenance.py", "entries (notes or evidence)"),  # a removal is destructive from 6 entries on
     ("paths.py", 'characters"'),  # NAME_LIMIT, a constant of 64
@@ -564,3 +613,101 @@ def test_an_option_of_other_commands_is_not_answered_with_a_lookalike(run: Run) 
     assert "--on" not in result.stderr
     typo = run("status", "--jsn")  # a typo still gets Click's suggestion
     assert typo.exit_code == 2 and "--json" in typo.stderr
+
+
+def _on_a_60_column_terminal(args: list[str], answer: bytes) -> str:
+    """Run aipm with stdin, stdout and stderr on a pseudo-terminal 60 columns wide; answer its question."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    with subprocess.Popen([sys.executable, "-m", "aipm_cli", *args], stdin=slave, stdout=slave, stderr=slave,
+                          env=env) as process:  # fmt: skip
+        os.close(slave)
+        received = b""
+        asked = False
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            received += chunk
+            if not asked and b"[y/N]" in received:
+                os.write(master, answer)
+                asked = True
+        os.close(master)
+        process.wait(timeout=60)
+    return received.decode("utf-8").replace("\r\n", "\n")
+
+
+def test_doctor_repair_asks_in_the_singular_and_wraps_between_words(run: Run, store_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    [log] = list(store_path.glob("*.jsonl"))
+    with log.open("ab") as handle:
+        handle.write(b'{"broken": "a damaged line long enough to need wrapping at sixty columns", tru\n')
+    shown = _on_a_60_column_terminal(["doctor", "--repair"], b"n\n")
+    assert "1 line would move. Move it? [y/N]" in shown
+    lines = shown.splitlines()
+    assert all(len(line) <= 60 for line in lines), shown
+    # Each line ends between words: the next line starts with a word, indented under the first.
+    listed = [n for n, line in enumerate(lines) if line.startswith("  ") and ".jsonl, line 2" in line]
+    assert listed and lines[listed[0] + 1].startswith("    ") and not lines[listed[0] + 1][4:5].isspace()
+    assert "Nothing was done." in shown
+
+
+def test_doctor_says_who_can_read_a_log_as_a_person_would(run: Run, store_path: Path) -> None:
+    run("done", "ai-for-everyone")
+    [log] = list(store_path.glob("*.jsonl"))
+    log.chmod(0o644)
+    said = " ".join((run("doctor").stdout + run("doctor").stderr).split())
+    assert "can be read by other users of this computer (read by its group and everyone: -rw-r--r--)" in said
+    assert "0o644" not in said
+
+
+def test_backups_are_readable_at_60_and_80_columns(run: Run) -> None:
+    run("--user", "bob", "done", "ai-for-everyone")
+    run("users", "remove", "bob", "--yes")
+    for width in ("60", "80"):
+        shown = invoke_line(["backups"], env={"COLUMNS": width}).stdout
+        lines = shown.splitlines()
+        assert lines[0] == "learner-bob-20261124T100000"
+        assert lines[1].startswith("  removed learner · bob · kept since 20")  # (the folder's own time)
+        assert all(len(line) <= int(width) for line in lines)
+
+
+def test_many_orphans_are_counted_once_and_named_a_few(run: Run, run_json: Any, store_path: Path) -> None:
+    """2,000 entries with progress on ids the roadmap lacks: status names five and counts the rest (it
+    drew every id, seconds at 200,000), its JSON holds the count and the first twenty, doctor names ten;
+    the reports still list every one."""
+    from aipm_cli.record.changes import line
+    from aipm_cli.record.ids import encode_id
+
+    run("done", "ai-for-everyone")
+    [log] = list(store_path.glob("*.jsonl"))
+    first = json.loads(log.read_text().splitlines()[0])
+    with log.open("ab") as handle:
+        for number in range(2_000):
+            change = {**first, "id": encode_id((1_700_000_000_000 << 80) | number), "op": "start",
+                      "targets": [f"gone-{number:04d}"], "units": [f"gone-{number:04d}"]}  # fmt: skip
+            handle.write(line(change))
+    said = " ".join(run("status").stdout.split())
+    assert "2,000 entries with progress are not in this roadmap version (kept, not counted): " in said
+    assert "gone-0000, gone-0001, gone-0002, gone-0003, gone-0004 and 1,995 more." in said
+    assert "gone-0005" not in said
+    data = run_json("status")
+    assert data["orphan_count"] == 2_000 and data["orphans"] == [f"gone-{n:04d}" for n in range(20)]
+    doctor = run("doctor")
+    assert "gone-0009 and 1,990 more (kept, not counted; --json lists every one)" in doctor.stdout + doctor.stderr
+    assert len(json.loads(run("doctor", "--json").stdout)["orphans"]) == 2_000
+    assert "gone-1999" in run("export", "--format", "md").stdout

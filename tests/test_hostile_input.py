@@ -439,7 +439,7 @@ def test_an_empty_user_variable_is_refused(run: Run) -> None:
 
 
 def test_views_drawn_elsewhere_are_cleaned_too(run: Run, tmp_path: Path) -> None:
-    # doctor's grid is built outside render/terminal.py: the console every view draws on cleans it.
+    # doctor's grid is built outside render/entries.py: the console every view draws on cleans it.
     home = tmp_path / "home\x1b]0;pwned\x07"
     result = run("doctor", env={"AIPM_HOME": str(home)})
     assert result.exit_code in (0, 1)

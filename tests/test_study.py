@@ -419,7 +419,7 @@ def test_review_lists_what_is_due_with_its_context_and_undo_takes_a_rating_back(
     due = json.loads(at(home, "2026-11-05T12:00:00+00:00", "review", "--json").stdout)  # type: ignore[attr-defined]
     assert [(e["id"], e["module_title"]) for e in due["due"]] == [(ITEM, "Foundation Course")]
     shown = at(home, "2026-11-05T12:00:00+00:00", "review").stdout  # type: ignore[attr-defined]
-    assert "AI for Everyone (ai-for-everyone)  Foundation Course · due 2026-11-03" in shown
+    assert "● AI for Everyone  ai-for-everyone\n    Foundation Course · due 2026-11-03" in shown
     before = _scheduled(home)
     assert list(before) == [ITEM]  # a community is not reviewed unless the learner rates it
     at(home, "2026-11-05T12:00:00+00:00", "review", "product-school", "good")
@@ -554,21 +554,25 @@ def test_the_forecast_uses_logged_hours_and_says_so(tmp_path: Path) -> None:
     before = json.loads(at(home, now, "status", "--json", device="laptop").stdout)["forecast"]  # type: ignore[attr-defined]
     assert before["studied_finish"] is None  # no time logged: no claim
     at(home, "2026-11-01T10:00:00+00:00", "study", "add", ITEM, "10h", "--on", "2026-11-01")
-    at(home, "2026-11-08T10:00:00+00:00", "study", "add", ITEM, "12h")
+    at(home, "2026-11-08T10:00:00+00:00", "study", "add", ITEM, "6h")
+    at(home, "2026-11-10T10:00:00+00:00", "study", "add", ITEM, "6h")
     unfinished = json.loads(at(home, now, "status", "--json").stdout)["forecast"]  # type: ignore[attr-defined]
-    assert unfinished["studied_hours_per_week"] == 11.0  # 22 h over two weeks
+    assert unfinished["studied_hours_per_week"] == round(22 / (15 / 7), 1)  # 22 h in the 15 days since the first
     assert unfinished["studied_per_source_hour"] is None  # nothing finished: the sources' durations stand
     assert unfinished["studied_remaining_hours"] == unfinished["remaining_hours"]
     at(home, now, "done", ITEM)  # "4 weeks" at 8 h a week: 32 estimated hours, 22 logged
     after = json.loads(at(home, now, "status", "--json").stdout)["forecast"]  # type: ignore[attr-defined]
-    assert after["studied_per_source_hour"] == round(22 / 32, 2)
+    weight = 32 / (32 + 40)  # study_pace.blend: 32 h of finished work against the reference pace
+    factor = weight * 22 / 32 + (1 - weight)
+    assert after["studied_per_source_hour"] == round(factor, 2)
     source, default = after["source_hours"], after["default_hours"]
-    assert after["studied_remaining_hours"] == [round(source[0] * 22 / 32 + default[0], 1),
-                                                round(source[1] * 22 / 32 + default[1], 1)]  # fmt: skip
-    text = at(home, now, "status").stdout  # type: ignore[attr-defined]
-    assert "From your logged study time (11 h a week since 2026-11-01; 0.69 h per hour of" in text
+    assert after["studied_remaining_hours"] == [round(source[0] * factor + default[0], 1),
+                                                round(source[1] * factor + default[1], 1)]  # fmt: skip
+    text = " ".join(at(home, now, "status").stdout.split())  # type: ignore[attr-defined]
+    assert "From your logged study time (10.3 h a week on average since 2026-11-01; 0.86 h per hour of" in text
+    assert "1 finished item with time logged blended with the reference pace" in text
     md = at(home, now, "export", "--format", "md").stdout  # type: ignore[attr-defined]
-    assert "from your logged study time (11 h a week" in md
+    assert "from your logged study time (10.3 h a week" in md
 
 
 def test_the_html_heatmap_shows_days_with_time_or_changes_in_the_learners_zone(tmp_path: Path) -> None:
@@ -597,7 +601,9 @@ def test_weeks_meeting_the_goal_forgive_a_missed_day(tmp_path: Path) -> None:
     met = {w["week_of"]: w["met"] for w in study["weeks"]}
     assert met["2026-11-02"] and met["2026-11-09"] and not met["2026-11-16"] and not met["2026-11-23"]
     assert study["weeks_met"] == 2
-    assert study["average_minutes"] == round((120 + 120 + 30 + 0) / 4)  # the four full weeks before this one
+    # The hours a week since the first session (less than four weeks ago): 23 days, this one included.
+    assert study["average_minutes"] == round((120 + 120 + 30) / (23 / 7))
+    assert study["average_since"] == "2026-11-02"
 
 
 def test_plan_ics_carries_reviews_due_and_moves_them_with_ratings(tmp_path: Path) -> None:
@@ -722,3 +728,38 @@ def test_old_sessions_are_kept_as_day_sums_and_still_count(tmp_path: Path) -> No
     assert tonga[date(2010, 1, 1)] == 20  # an old session: its UTC day
     newest = (first + timedelta(days=count - 1)).date()
     assert tonga[newest + timedelta(days=1)] == 20  # a recent one: 23:30 UTC is the next morning in Tonga
+
+
+def test_review_all_and_today_wrap_between_words_at_60_columns(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    long = "defining-ai-product-strategy-and-roadmap"
+    at(home, "2026-11-01T10:00:00+00:00", "done", ITEM, long, "cross-functional-collaboration", device="laptop")
+    for args in (["review", "--all"], ["today"]):
+        shown = invoke_line(args, env={"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00",
+                                       "COLUMNS": "60"}).stdout  # fmt: skip
+        lines = shown.splitlines()
+        assert all(len(line) <= 60 for line in lines), shown
+        assert f"    {long}" in lines, shown  # an id too long to share the title's line: whole, under the title
+        assert not any(line.startswith(("(", "due", "Responsibilities")) for line in lines), shown
+    shown = invoke_line(["review", "--all"], env={"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00",
+                                                  "COLUMNS": "60"}).stdout  # fmt: skip
+    assert "    Key Responsibilities · due 2026-11-03" in shown.splitlines()
+
+
+def test_200000_review_ratings_keep_the_state_bounded(tmp_path: Path) -> None:
+    """Ratings are windowed per item (studying.REVIEWS_KEPT), as notes are: the state holds the newest."""
+    from aipm_cli.record.fold import Source, fold
+    from aipm_cli.record.studying import REVIEWS_KEPT
+
+    path = tmp_path / "laptop.jsonl"
+    with path.open("w") as handle:
+        handle.write(json.dumps({"v": 1, "id": "01KAT" + "0" * 21, "at": "2026-11-24T10:00:00+00:00",
+                                 "on": "2026-11-01", "device": "laptop", "op": "done", "targets": [ITEM],
+                                 "units": [ITEM]}) + "\n")  # fmt: skip
+        for number in range(1, 200_001):
+            handle.write(json.dumps({"v": 1, "id": f"01KAT{number:021d}", "at": "2026-11-24T10:00:00+00:00",
+                                     "on": "2026-11-24", "device": "laptop", "op": "review", "targets": [ITEM],
+                                     "rating": 1 + number % 4}) + "\n")  # fmt: skip
+    study = fold([Source(path=path, name=path.name)], {}).state.study
+    assert len(study.reviews[ITEM]) == REVIEWS_KEPT
+    assert study.reviews[ITEM][-1][1] == 1 + 200_000 % 4  # the newest kept

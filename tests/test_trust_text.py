@@ -269,7 +269,7 @@ def test_a_tui_pane_is_never_read_back_from_ansi(home: Path, monkeypatch: pytest
     from rich.text import Text
 
     from aipm_cli.learner import Learner
-    from aipm_cli.render import terminal
+    from aipm_cli.render import lists
     from aipm_cli.tui.app import AipmApp
 
     def careless_view(console: Any, *args: Any) -> None:
@@ -277,7 +277,7 @@ def test_a_tui_pane_is_never_read_back_from_ansi(home: Path, monkeypatch: pytest
         shown.append("mine", style="bold")
         console.print(shown)
 
-    monkeypatch.setattr(terminal, "group_view", careless_view)
+    monkeypatch.setattr(lists, "group_view", careless_view)
     seen: dict[str, Any] = {}
 
     async def drive() -> None:

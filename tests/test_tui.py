@@ -150,23 +150,78 @@ def test_a_change_made_by_a_command_appears_in_the_tree(run: Run, home: Path) ->
     assert "✓" in asyncio.run(drive())
 
 
-def test_first_screen_snapshot(home: Path) -> None:
-    """The first screen at 80x24, kept as an SVG screenshot (tests/data/tui-first-screen.svg)."""
+def _svg(home: Path, *keys: str) -> str:
+    """The screen at 80x24 after `keys`, as Textual's SVG screenshot with its per-run ids made constant."""
+    import re
 
     async def drive() -> str:
         app = _app(home)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
             return app.export_screenshot()
 
-    svg = asyncio.run(drive())
-    assert "Foundation" in svg and "Product&#160;Manager" in svg and "Quit&#160;" in svg
-    target = Path(__file__).parent / "data" / "tui-first-screen.svg"
+    return re.sub(r"terminal-\d+", "terminal", asyncio.run(drive()))
+
+
+@pytest.mark.parametrize(("name", "keys"), [("tui-first-screen.svg", ()), ("tui-help.svg", ("question_mark",))])
+def test_screens_match_their_kept_svg_snapshots(home: Path, name: str, keys: tuple[str, ...]) -> None:
+    """The first screen and the help screen at 80x24, compared with SVG screenshots kept in tests/data.
+    After a deliberate change to the TUI (or a Textual upgrade), remake them and look at them in a browser:
+        AIPM_UPDATE_GOLDEN=1 pytest tests/test_tui.py -k snapshots
+    """
     import os
 
-    if os.environ.get("AIPM_UPDATE_GOLDEN"):  # regenerate the kept artefact, then look at it
+    svg = _svg(home, *keys)
+    assert "Quit&#160;" in svg  # the footer, whole
+    target = Path(__file__).parent / "data" / name
+    if os.environ.get("AIPM_UPDATE_GOLDEN"):
         target.write_text(svg)
-    assert target.exists()
+    assert svg == target.read_text(), f"{name} differs: see the docstring to remake it"
+
+
+def test_q_and_escape_close_the_help_and_day_screens_not_the_app(home: Path) -> None:
+    async def drive(*keys: str) -> tuple[str, bool]:
+        app = _app(home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
+            return type(app.screen).__name__, app.is_running
+
+    assert asyncio.run(drive("question_mark")) == ("Help", True)
+    for keys in (("question_mark", "q"), ("question_mark", "escape"), ("question_mark", "x"), ("t", "q")):
+        assert asyncio.run(drive(*keys)) == ("Screen", True), keys
+    assert asyncio.run(drive("q")) == ("Screen", False)  # outside them, q still quits
+
+
+def test_the_help_text_fits_its_box_without_wrapping(home: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from aipm_cli.tui.app import HELP
+
+    assert all(len(line) <= 70 for line in HELP.splitlines())  # the box's inside at 80 columns
+
+    async def drive() -> str:
+        app = _app(home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("question_mark")
+            await pilot.pause()
+            console = Console(width=80, height=24, file=io.StringIO(), record=True, color_system=None)
+            console.print(app.screen._compositor.render_update(full=True))
+            return console.export_text()
+
+    # Inside the box: between its left and right borders (the tree shows beside it).
+    rows = [row.split("│")[1].strip() for row in asyncio.run(drive()).splitlines() if row.count("│") >= 2]
+    for line in HELP.splitlines():
+        if line.strip():
+            assert line.strip() in rows, line  # drawn whole, on one row of its own
 
 
 def test_other_commands_never_import_textual(run: Run) -> None:

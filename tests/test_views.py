@@ -218,6 +218,10 @@ def test_status_json_fields(run_json, story) -> None:  # type: ignore[no-untyped
         "studied_remaining_hours",
         "studied_finish",
         "studied_since",
+        "studied_window_since",
+        "studied_finished_items",
+        "studied_logged_hours",
+        "studied_missing",
     }
     assert data["forecast"]["studied_finish"] is None  # no study time logged: no claim from it
     f = data["forecast"]

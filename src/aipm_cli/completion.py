@@ -28,7 +28,9 @@ SUBCOMMANDS: dict[str, dict[str, str]] = {
     **command_table.SUBCOMMANDS,
     "completion": dict.fromkeys(("bash", "zsh", "fish", "powershell"), ""),  # the shells (an argument, not subcommands)
 }
-ITEM_COMMANDS = ("start", "done", "skip", "reset", "show", "note")
+# What each positional argument is (by its metavar) and the fixed values some stand for: from the CLI too.
+ARGUMENTS: dict[str, list[str]] = command_table.ARGUMENTS
+CHOICES: dict[str, list[list[str]]] = command_table.CHOICES
 GLOBAL_VALUE = {"--user": "learner", "-u": "learner", "--roadmap": "roadmap", "-r": "roadmap"}
 
 KINDS = ["course", "resource", "topic", "exercise", "project", "certification", "community", "practice"]
@@ -142,18 +144,30 @@ def candidates(words: list[str], cword: int) -> list[tuple[str, str]]:
         return _filter(list(COMMANDS.items()), current)
     if command in SUBCOMMANDS and sub is None:
         return _filter(list(SUBCOMMANDS[command].items()), current)
-    if command in ITEM_COMMANDS and (command in ("start", "done", "skip", "reset") or positional == 0):
+    argument = _argument(command, sub, positional)
+    if argument == "ITEM":
         return _filter([(i, t) for i, t, _k in _ids(home, roadmap_spec)], current)
-    if command == "assess" and positional == 0:
+    if argument == "SKILL":
         return _filter(_skills(home, roadmap_spec), current)
-    if command == "assess" and positional == 1:
-        return _filter([("1", "Aware"), ("2", "Beginner"), ("3", "Practitioner"), ("4", "Advanced"),
-                        ("5", "Expert")], current)  # fmt: skip
-    if command == "roadmap" and sub in ("use", "show") and positional == 0:
+    if argument in CHOICES:
+        return _filter([(value, description) for value, description in CHOICES[argument]], current)
+    if argument == "ID|PATH":
         return _filter(_roadmaps(home), current)
+    if argument in ("NAME", "OLD"):
+        return _filter(_learners(home), current)
     if command == "config" and positional == 0:
         return _filter([(v, "") for v in VALUES[("config", None)]], current)
     return []
+
+
+def _argument(command: str, sub: str | None, positional: int) -> str | None:
+    """The metavar of the positional argument at `positional` (the last one again when it repeats)."""
+    names = ARGUMENTS.get(f"{command} {sub}" if sub else command) or []
+    if positional < len(names):
+        return names[positional].removesuffix("...")
+    if names and names[-1].endswith("..."):
+        return names[-1].removesuffix("...")
+    return None
 
 
 def _takes_value(command: str, option: str) -> bool:

@@ -123,12 +123,18 @@ def change_data(change: dict[str, Any], undone: bool, titles: dict[str, str] | N
         "level",
         "target",
         "about",
+        "minutes",
+        "rating",
+        "began",
+        "source",
     ):
         if change.get(key) not in (None, []):
             data[key] = change[key]
     if change["op"] == "note":
         data["note"] = change["text"]
         data.pop("text", None)
+    if change["op"] == "review":  # the rating as the word `aipm review ITEM good` took
+        data["recalled"] = ("again", "hard", "good", "easy")[change["rating"] - 1]
     if change["op"] == "import":
         data["count"] = change.get("count")
         data["source"] = change.get("source")

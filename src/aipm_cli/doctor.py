@@ -90,7 +90,8 @@ def check(learner: Learner, rebuild: bool = False, progress: Progress | None = N
                 report["logs"].append({"file": str(path), "bytes": info.st_size, "mode": oct(info.st_mode & 0o777)})
                 if info.st_mode & 0o077:
                     problems.append(
-                        f"{path} can be read by others (mode {oct(info.st_mode & 0o777)}); run chmod 600 on it."
+                        f"{path} can be read by other users of this computer ({readable_by(info.st_mode)}); "
+                        "run chmod 600 on it."
                     )
             for damage in result.problems.damage:
                 report["damaged_lines"].append({"file": str(damage.file), "line": damage.line, "reason": damage.reason})
@@ -117,10 +118,12 @@ def check(learner: Learner, rebuild: bool = False, progress: Progress | None = N
         except OSError as exc:
             problems.append(f"Cannot read {exc.filename}: {exc.strerror}.")
     if report["orphans"]:
+        from aipm_cli.wording import listed
+
         count = len(report["orphans"])
         problems.append(
             f"{count} {'entry' if count == 1 else 'entries'} with progress {'is' if count == 1 else 'are'} "
-            f"not in this roadmap: {', '.join(report['orphans'])} (kept, not counted)."
+            f"not in this roadmap: {listed(report['orphans'], 10)} (kept, not counted; --json lists every one)."
         )
     if not os.access(learner.layout.root if learner.layout.root.exists() else learner.layout.root.parent, os.W_OK):
         problems.append(f"The data directory {learner.layout.root} is not writable.")
@@ -169,3 +172,17 @@ def _odd_states(ledger: Any, result: Any) -> list[dict[str, Any]]:
                     out.append({"unit": unit, "kind": "reopened", "says": says})
                     break
     return out
+
+
+def readable_by(mode: int) -> str:
+    """'-rw-r--r--' said as a person would: who may read and write the file, and the usual letters."""
+    import stat
+
+    who = []
+    if mode & 0o044:
+        who.append("read" + (" and written" if mode & 0o022 else ""))
+    letters = stat.filemode(mode)
+    group = "its group" if mode & 0o070 else ""
+    others = "everyone" if mode & 0o007 else ""
+    readers = " and ".join(w for w in (group, others) if w) or "others"
+    return f"{who[0] if who else 'open'} by {readers}: {letters}"

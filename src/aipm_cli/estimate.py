@@ -82,17 +82,30 @@ def forecast_lines(f: Forecast) -> list[str]:
 
 
 def studied_sentence(f: Forecast) -> str | None:
-    """The forecast from logged study time, saying what it rests on (None before any time is logged)."""
+    """The forecast from logged study time, saying what it rests on; before there is enough logged time,
+    what is still missing (None before any time is logged)."""
     if f.studied_finish is None or f.studied_hours_per_week is None or f.studied_remaining_hours is None:
-        return None
-    since = f" since {f.studied_since.isoformat()}" if f.studied_since else ""
+        if not f.studied_logged_hours or not f.studied_missing:
+            return None
+        from aipm_cli.study_pace import MIN_SPAN_DAYS, MIN_STUDY_DAYS
+        from aipm_cli.wording import count
+
+        return (
+            f"Logged study time: {f.studied_logged_hours:g} h so far; aipm forecasts from it once it spans "
+            f"{count(MIN_SPAN_DAYS, 'day')} with time on {count(MIN_STUDY_DAYS, 'different day')} "
+            f"(still needed: {f.studied_missing}). Until then, the forecast is at your weekly hours"
+        )
+    since = f" since {f.studied_window_since.isoformat()}" if f.studied_window_since else ""
     if f.studied_per_source_hour is not None:
-        rate = (f"{f.studied_per_source_hour:g} h per hour of the sources' durations on what you finished, "
-                f"so {hours(*f.studied_remaining_hours)} left")  # fmt: skip
+        from aipm_cli.wording import count
+
+        rate = (f"{f.studied_per_source_hour:g} h per hour of the sources' durations, from "
+                f"{count(f.studied_finished_items, 'finished item')} with time logged blended with the "
+                f"reference pace, so {hours(*f.studied_remaining_hours)} left")  # fmt: skip
     else:
-        rate = "the sources' durations as they are (no finished item with time logged yet)"
+        rate = "the sources' durations at the reference pace (no finished item with time logged yet)"
     return (
-        f"From your logged study time ({f.studied_hours_per_week:g} h a week{since}; {rate}): "
+        f"From your logged study time ({f.studied_hours_per_week:g} h a week on average{since}; {rate}): "
         f"done {month_range(*f.studied_finish)}"
     )
 

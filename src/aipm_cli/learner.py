@@ -198,10 +198,10 @@ class Learner:
     def summary(self) -> Summary:
         """What `status` shows: computed fresh from the plain roadmap and the derived state."""
         from aipm_cli.progress import summarize
-        from aipm_cli.study import status_block
+        from aipm_cli.study import status_block, zone_of
 
         state = self.read_state()
-        summary = summarize(self.roadmap, state, self.user, self.today(), self.hours_per_week())
+        summary = summarize(self.roadmap, state, self.user, self.today(), self.hours_per_week(), zone=zone_of(self))
         summary.study = status_block(self, self.roadmap, state.study)
         return summary
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import field
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 
 from aipm_cli.plainclass import plain
 from aipm_cli.progress import effort
@@ -50,6 +50,9 @@ class Plan:
     default_hours: tuple[float, float] = (0.0, 0.0)
     reference_hours_per_week: float = 8.0
     ongoing: list[str] = field(default_factory=list)  # open habits and communities, not scheduled
+    # The forecast from logged study time as status says it (estimate.studied_sentence), or what it
+    # still needs; the plan itself is at `hours_per_week`.
+    from_logged_time: str = ""
 
 
 def _left(progress: RoadmapProgress, roadmap: Roadmap, item_id: str) -> float:
@@ -96,7 +99,11 @@ def order(roadmap: Roadmap, progress: RoadmapProgress) -> list[str]:
     return placed
 
 
-def make_plan(roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_per_week: float) -> Plan:
+def make_plan(
+    roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_per_week: float, zone: tzinfo = UTC
+) -> Plan:
+    from aipm_cli.estimate import studied_sentence
+    from aipm_cli.progress import forecast
     from aipm_cli.roadmap.kinds import is_ongoing
 
     efforts = effort(roadmap)
@@ -139,4 +146,5 @@ def make_plan(roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_pe
         default_hours=(round(default[0], 1), round(default[1], 1)),
         reference_hours_per_week=roadmap.hours_per_week,
         ongoing=ongoing,
+        from_logged_time=studied_sentence(forecast(roadmap, progress, start, hours_per_week, zone)) or "",
     )  # fmt: skip

@@ -15,13 +15,14 @@ Effort model (used by the forecast and the study plan):
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 from typing import Any
 
 from aipm_cli.record.state import State
 from aipm_cli.roadmap.plain import Item, Roadmap
 from aipm_cli.unit_status import orphans, record, status_of
 from aipm_cli.view_data import (
+    ORPHANS_LISTED,
     WEEKS_SHOWN,
     Certificate,
     Counts,
@@ -203,41 +204,45 @@ def _from_study_time(
     efforts: dict[str, tuple[float, float, bool]],
     source: list[float],
     default: list[float],
+    zone: tzinfo,
 ) -> None:
-    """The forecast from logged study time: the measured hours a week, and the hours logged per
-    estimated source hour on finished items applied to what the sources' durations say is left
-    (aipm's defaults stand where the learner has no data)."""
+    """The forecast from logged study time, once there is enough of it (study_pace.measured_pace): the
+    measured hours a week, and the hours logged per estimated source hour on finished items, blended
+    with the reference pace (study_pace.blend), applied to what the sources' durations say is left
+    (aipm's defaults stand where the learner has no data). Before that, only what is missing."""
+    from aipm_cli.study_pace import blend, measured_pace
+
     study = progress.study
-    logged = sum(study.minutes.values()) / 60
-    if logged <= 0:
+    if sum(study.minutes.values()) <= 0:
         return
-    days = [date.fromisoformat(d) for d in study.days]
-    if study.utc_days:
-        days.append(date(1970, 1, 1) + timedelta(days=min(study.utc_days)))
-    if study.slots:
-        days.append(date(1970, 1, 1) + timedelta(minutes=min(study.slots) * 15))
-    first = min(days)
-    weeks = max(1.0, (today - first).days / 7)
-    per_week = logged / weeks
+    pace = measured_pace(study, zone, today)
+    result.studied_logged_hours = round(sum(study.minutes.values()) / 60, 1)
+    result.studied_since = pace["first"]
+    if not pace["enough"]:
+        result.studied_missing = pace["missing"]
+        return
+    per_week = pace["minutes_per_week"] / 60
     spent = estimated = 0.0
+    finished = 0
     for item_id, (low, high, from_source) in efforts.items():
         minutes = study.minutes.get(item_id, 0)
         if from_source and minutes and status_of(roadmap.index, progress, item_id) == "done":
             spent += minutes / 60
             estimated += (low + high) / 2
-    ratio = spent / estimated if estimated > 0 else None
-    factor = ratio if ratio is not None else 1.0
+            finished += 1
+    factor = blend(spent, estimated)
     low = source[0] * factor + default[0]
     high = source[1] * factor + default[1]
     result.studied_hours_per_week = round(per_week, 1)
-    result.studied_per_source_hour = round(ratio, 2) if ratio is not None else None
+    result.studied_window_since = pace["since"]
+    result.studied_per_source_hour = round(factor, 2) if finished else None
+    result.studied_finished_items = finished
     result.studied_remaining_hours = (round(low, 1), round(high, 1))
-    result.studied_since = first
     if high > 0 and per_week > 0:
         result.studied_finish = (today + timedelta(weeks=low / per_week), today + timedelta(weeks=high / per_week))
 
 
-def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: float) -> Forecast:
+def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: float, zone: tzinfo = UTC) -> Forecast:
     """Study hours left and a finish range: aipm's estimate, its parts kept apart (see Forecast).
 
     Ongoing habits and communities (kinds.is_ongoing) have no end, so they are
@@ -293,7 +298,7 @@ def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: flo
             continue
         e = efforts[item.id]
         done_hours += (e[0] + e[1]) / 2 * _done_fraction(progress, item)
-    _from_study_time(roadmap, progress, today, result, efforts, source, default)
+    _from_study_time(roadmap, progress, today, result, efforts, source, default, zone)
     if first is None or len(done_dates) < PACE_MIN_DONE or (today - first).days < PACE_MIN_DAYS:
         return result
     weeks = (today - first).days / 7
@@ -363,6 +368,7 @@ def summarize(
     today: date,
     hours_per_week: float = DEFAULT_HOURS_PER_WEEK,
     next_count: int = 3,
+    zone: tzinfo = UTC,
 ) -> Summary:
     phases = []
     total = Counts()
@@ -380,6 +386,7 @@ def summarize(
     index = roadmap.index
     in_progress = [row(roadmap, progress, i) for i in index.items if status_of(index, progress, i) == "in_progress"]
     upcoming = [r for r in next_items(roadmap, progress) if r.status != "in_progress"][:next_count]
+    lost = orphans(index, progress)  # counted once; views name the first few (reports list every one)
     return Summary(
         roadmap={"id": roadmap.id, "title": roadmap.title, "version": roadmap.version},
         user=user,
@@ -389,8 +396,9 @@ def summarize(
         phases=phases,
         in_progress=in_progress,
         next=upcoming,
-        forecast=forecast(roadmap, progress, today, hours_per_week),
+        forecast=forecast(roadmap, progress, today, hours_per_week, zone),
         weeks=activity_weeks(progress, today),
         certifications=certifications(roadmap, progress, today),
-        orphans=orphans(roadmap.index, progress),
+        orphans=lost[:ORPHANS_LISTED],
+        orphan_count=len(lost),
     )

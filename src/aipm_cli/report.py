@@ -79,6 +79,9 @@ class Report:
     person: Person | None = None
     full: bool = False  # the whole roadmap table too (Markdown; HTML print)
     heatmap: list[dict[str, Any]] = field(default_factory=list)  # days with time or changes (HTML; study.heatmap)
+    # The state every figure is counted from (activity per week, the first activity), when `progress`
+    # leaves something out that still happened (`export --no-notes`: notes are not shown, but counted).
+    counted: State | None = None
 
     @property
     def who(self) -> Person:
@@ -136,14 +139,16 @@ class Report:
     @property
     def orphans(self) -> list[tuple[str, ItemState]]:
         """Records kept for ids this roadmap no longer has (progress is never dropped)."""
-        return [(i, self.progress.record(i)) for i in self.summary.orphans]
+        from aipm_cli.unit_status import orphans
+
+        return [(i, self.progress.record(i)) for i in orphans(self.roadmap.index, self.progress)]
 
     def first_activity(self) -> date | None:
         days: list[date] = []
-        for rec in self.progress.items.values():
+        for rec in (self.counted or self.progress).items.values():
             days += [d for d in (rec.started_on, rec.completed_on, rec.skipped_on) if d]
             days += [n.on for n in rec.notes] + [n.on for n in rec.evidence]
-        for ratings in self.progress.skills.values():
+        for ratings in (self.counted or self.progress).skills.values():
             days += [r.on for r in ratings]
         days = [d for d in days if d <= self.as_of]
         return min(days) if days else None
@@ -159,7 +164,7 @@ class Report:
                 return []
             span = (self.as_of - (first - timedelta(days=first.weekday()))).days // 7 + 1
             weeks = min(MAX_ACTIVITY_WEEKS, span)
-        return [(w["week_of"], w["changes"]) for w in activity_weeks(self.progress, self.as_of, weeks)]
+        return [(w["week_of"], w["changes"]) for w in activity_weeks(self.counted or self.progress, self.as_of, weeks)]
 
 
 def person_of(config: Any, user: str) -> Person:
@@ -205,11 +210,13 @@ def build(
     *,
     person: Person | None = None,
     full: bool = False,
+    counted: State | None = None,
 ) -> Report:
-    """The report of `state` (the current state, or the state as of `day`)."""
+    """The report of `state` (the current state, or the state as of `day`); its figures are counted from
+    `counted` when given (the whole state, when `state` leaves the notes out)."""
     from aipm_cli.study import time_block
 
-    summary = summarize(roadmap, state, user, day, hours_per_week)
+    summary = summarize(roadmap, counted or state, user, day, hours_per_week)
     if state.study.minutes or state.study.reviews:
         summary.study = time_block(roadmap, state.study)
     return Report(
@@ -224,6 +231,7 @@ def build(
         changes=changes,
         person=person,
         full=full,
+        counted=counted,
     )
 
 
@@ -241,12 +249,13 @@ def learner_report(
     ledger = learner.ledger
     state = ledger.as_of(day) if day is not None else learner.read_state(every_note=True)
     changes = ledger.changes(until=day) if fmt == "json" and notes else ()
+    counted = state  # every figure counts what happened, notes included: without notes they are only unsaid
     if not notes:
         state = without_notes(state)
     until = day or learner.today()
     report = build(
         learner.roadmap, state, learner.user, until, learner.now(), learner.hours_per_week(), changes,
-        person=person_of(learner.config, learner.user), full=full,
+        person=person_of(learner.config, learner.user), full=full, counted=counted,
     )  # fmt: skip
     if fmt == "html" and (state.study.minutes or ledger.load().activity):
         from aipm_cli.study import heatmap
@@ -274,7 +283,7 @@ def without_notes(state: State) -> State:
     skills = {
         skill: [Rating(r.level, r.on, None, r.at, r.id) for r in ratings] for skill, ratings in state.skills.items()
     }
-    return State(items=items, skills=skills, roadmap_version=state.roadmap_version)
+    return State(items=items, skills=skills, roadmap_version=state.roadmap_version, study=state.study)
 
 
 # --------------------------------------------------------------------------- #

@@ -50,17 +50,18 @@ def study_plan(
 ) -> Planned:
     """The plan from `first` at the learner's weekly hours (or the given hours, or the blocks' total)."""
     from aipm_cli.plan import make_plan
+    from aipm_cli.study import zone_of
 
     roadmap, state = learner.roadmap, learner.read_state()
     if blocks is not None:
         from aipm_cli.calendar import block_events, weekly_hours
 
-        schedule = make_plan(roadmap, state, first, weekly_hours(blocks))
+        schedule = make_plan(roadmap, state, first, weekly_hours(blocks), zone_of(learner))
         events, schedule = block_events(schedule, roadmap, learner.user, blocks)
         planned = Planned(schedule, events, in_blocks=True)
     else:
         hours = hours_per_week if hours_per_week is not None else learner.hours_per_week()
-        planned = Planned(make_plan(roadmap, state, first, hours))
+        planned = Planned(make_plan(roadmap, state, first, hours, zone_of(learner)))
         if calendar:
             from aipm_cli.calendar import day_events
 

@@ -343,6 +343,8 @@ def status_block(learner: Learner, roadmap: Any, study: Study) -> dict[str, Any]
     monday, sunday = week_of(today)
     first = min(monday, today - timedelta(days=HEATMAP_DAYS - 1))
     days = minutes_by_day(study, zone, first, sunday)
+    from aipm_cli.study_pace import weekly_goal
+
     block.update(weekly_goal(study, zone, today, round(learner.hours_per_week() * 60)))
     block.update(
         timezone=str(zone),
@@ -560,7 +562,6 @@ def today_view(learner: Learner) -> dict[str, Any]:
 
 
 HEATMAP_WEEKS = 26
-WEEKS_MEASURED = 8
 
 
 def heatmap(learner: Learner, study: Study, last: date, activity: dict[str, int]) -> list[dict[str, Any]]:
@@ -577,22 +578,3 @@ def heatmap(learner: Learner, study: Study, last: date, activity: dict[str, int]
         )
         day += timedelta(days=1)
     return out
-
-
-def weekly_goal(study: Study, zone: tzinfo, today: date, goal_minutes: int) -> dict[str, Any]:
-    """A forgiving measure: the weeks of the last WEEKS_MEASURED (this one included) whose time met the
-    weekly goal, and the average of the last four full weeks; one missed day breaks nothing."""
-    monday = week_of(today)[0]
-    first = monday - timedelta(weeks=WEEKS_MEASURED - 1)
-    days = minutes_by_day(study, zone, first, monday + timedelta(days=6))
-    weeks: list[dict[str, Any]] = []
-    for number in range(WEEKS_MEASURED):
-        start = first + timedelta(weeks=number)
-        spent = sum(m for d, m in days.items() if start <= d < start + timedelta(days=7))
-        weeks.append({"week_of": start.isoformat(), "minutes": spent, "met": spent >= goal_minutes > 0})
-    full = weeks[-5:-1]
-    return {
-        "weeks": weeks,
-        "weeks_met": sum(1 for w in weeks if w["met"]),
-        "average_minutes": round(sum(w["minutes"] for w in full) / len(full)),
-    }

@@ -10,6 +10,7 @@ from aipm_cli.plainclass import fields, is_plain, plain
 from aipm_cli.roadmap.vocabulary import Status
 
 WEEKS_SHOWN = 8
+ORPHANS_LISTED = 20  # a view names this many ids with progress the roadmap lacks, and counts the rest
 
 
 @plain
@@ -82,14 +83,20 @@ class Forecast:
     reference_hours_per_week: float = 8.0
     ongoing_left: int = 0
     pace_since: date | None = None  # the first date on record the pace is measured from
-    # From logged study time (aipm study): hours a week since the first session; the hours logged on
-    # finished items per estimated hour of their sources' durations (None: no such item yet, the
-    # reference pace stands); the hours left so adjusted, and the finish at the measured hours a week.
+    # From logged study time (aipm study, study_pace.py), once there is enough of it: the hours a week
+    # averaged since `studied_window_since`; the hours logged on finished items per estimated hour of
+    # their sources' durations, blended with the reference pace (None: no such item yet, the reference
+    # pace stands); the hours left so adjusted, and the finish at the measured hours a week. Before
+    # there is enough: `studied_logged_hours` and what is still missing (`studied_missing`).
     studied_hours_per_week: float | None = None
     studied_per_source_hour: float | None = None
     studied_remaining_hours: tuple[float, float] | None = None
     studied_finish: tuple[date, date] | None = None
-    studied_since: date | None = None
+    studied_since: date | None = None  # the first session's day
+    studied_window_since: date | None = None
+    studied_finished_items: int = 0
+    studied_logged_hours: float = 0.0
+    studied_missing: str = ""
 
 
 @plain
@@ -115,7 +122,8 @@ class Summary:
     forecast: Forecast
     weeks: list[dict[str, Any]] = field(default_factory=list)  # last WEEKS_SHOWN weeks, oldest first: events per week
     certifications: list[Certificate] = field(default_factory=list)
-    orphans: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)  # the first ORPHANS_LISTED of them, sorted
+    orphan_count: int = 0  # every id with progress this roadmap does not have, counted once
     study: dict[str, Any] = field(default_factory=dict)  # study time (study.py: time_block, status_block)
 
     @property

@@ -64,4 +64,4 @@ def span(low: float, high: float, unit: str = "") -> str:
 def listed(ids: list[str], limit: int = 3) -> str:
     """'a, b, c' or 'a, b, c and 4 more'."""
     shown = ", ".join(ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    return shown + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")

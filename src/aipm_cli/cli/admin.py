@@ -112,17 +112,9 @@ def backups(ctx: typer.Context, json: JsonOpt = False) -> None:
     if not found:
         app.say_plain(f"No backups in {app.layout.root}.")
         return
-    from rich.table import Table
-    from rich.text import Text
+    from aipm_cli.render.lists import backups_view
 
-    table = Table(box=None, padding=(0, 2), pad_edge=False)
-    table.add_column("backup", no_wrap=True)
-    table.add_column("what", ratio=1)
-    table.add_column("learner", no_wrap=True)
-    table.add_column("kept", no_wrap=True)
-    for b in found:
-        table.add_row(Text(b["name"]), Text(b["kind"]), Text(b["user"]), b["modified"][:10])
-    app.show(lambda c: c.print(table))
+    app.show(backups_view, found)
     if any(b["restorable"] for b in found):
         app.say_plain("Run `aipm restore BACKUP` to bring a removed learner back.")
 
@@ -245,19 +237,24 @@ def _repair(app: Any, yes: bool) -> None:
         app.say_plain("Nothing to repair: no damaged or torn line in the change logs.")
         return
     where = ledger.backups
-    app.say_plain(f"doctor --repair will move {count(len(planned.cuts), 'line')} out of the change logs into {where}:")
+    app.say_wrapped(
+        f"doctor --repair will move {count(len(planned.cuts), 'line')} out of the change logs into {where}:"
+    )
     for cut in planned.cuts:
         text = cut.data.rstrip(b"\n").decode("utf-8", "backslashreplace")
-        app.say_plain(
-            f"  {cut.file.name}, line {cut.line} ({count(len(cut.data), 'byte')}, {cut.reason}): {excerpt(text, 100)}"
+        app.say_wrapped(
+            f"{cut.file.name}, line {cut.line} ({count(len(cut.data), 'byte')}, {cut.reason}): {excerpt(text, 100)}",
+            indent=2,
         )
-    app.say_plain("Every other line stays as it is.")
+    app.say_wrapped("Every other line stays as it is.")
     if (app.layout.root / ".git").exists():
-        app.say_plain(
+        app.say_wrapped(
             "This data directory is synced: other machines refuse a log that was rewritten, so where you can, "
             "restore the file from a copy instead."
         )
-    app.confirm(f"{count(len(planned.cuts), 'line')} would move.", "Move them?", yes, "aipm doctor --repair")
+    one = len(planned.cuts) == 1
+    app.confirm(f"{count(len(planned.cuts), 'line')} would move.", "Move it?" if one else "Move them?", yes,
+                "aipm doctor --repair")  # fmt: skip
     kept = repair.repair(ledger, planned)
     ledger.rebuild()
     shown = ", ".join(p.name for p in kept)

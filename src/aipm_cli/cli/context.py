@@ -166,6 +166,19 @@ class App:
 
         self.err.print(text(message), soft_wrap=True)
 
+    def say_wrapped(self, message: str, indent: int = 0, hang: int = 2) -> None:
+        """A message as say_plain shows it, wrapped between words at the terminal's width: the first line
+        indented by `indent`, the rest by `indent + hang` (a long path or word is folded, never cut)."""
+        import textwrap
+
+        from rich.text import Text
+
+        from aipm_cli.render.safe import clean
+
+        lines = textwrap.wrap(clean(message), max(20, self.err.width), initial_indent=" " * indent,
+                              subsequent_indent=" " * (indent + hang), break_on_hyphens=False)  # fmt: skip
+        self.err.print(Text("\n".join(lines)), soft_wrap=True)
+
     def write_report(self, report: str, fmt: str) -> None:
         """A report's text to stdout: byte for byte to a file or a pipe (as UTF-8, whatever the console's
         encoding); on a terminal, with control characters shown escaped like every view (render.safe.for_terminal)."""

@@ -60,6 +60,12 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
         (),
     ),
     "today": ("today", _JSON, ()),
+    # The list only: rating an item (`review ITEM good`) and --on/--off go to Typer.
+    "review": ("review", {"--all": ("every", FLAG), **_JSON}, ()),
+    # Two writes started and stopped many times a day, as quick as a read: cli/study_session.py.
+    "study": ("study_session:overview", _JSON, ()),  # (with a subcommand other than these two: Typer)
+    "study start": ("study_session:start", {}, ("item",)),
+    "study stop": ("study_session:stop", {"--spent": ("spent", TEXT)}, ("item?",)),
     "export": (
         "export",
         {
@@ -71,6 +77,8 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
         (),
     ),
 }
+# Commands the direct path runs only some lines of (the rest, and every other option, go to Typer).
+PARTIAL = {"review", "study"}
 
 
 def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
@@ -97,9 +105,15 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
         else:
             return None
         position += 1
-    if position == len(args) or args[position] not in READS:
+    if position == len(args):
         return None
-    function, known, wanted = READS[args[position]]
+    command = args[position]
+    if position + 1 < len(args) and f"{command} {args[position + 1]}" in READS:  # study start, study stop
+        position += 1
+        command = f"{command} {args[position]}"
+    if command not in READS:
+        return None
+    function, known, wanted = READS[command]
     values: dict[str, Any] = {}
     positional: list[str] = []
     rest = args[position + 1 :]
@@ -134,10 +148,11 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
             values[parameter] = int(value)
         else:
             values[parameter] = value
-    if len(positional) != len(wanted):
+    required = [w for w in wanted if not w.endswith("?")]
+    if not len(required) <= len(positional) <= len(wanted):
         return None
-    values.update(zip(wanted, positional, strict=True))
-    options["command"] = args[position]
+    values.update(zip((w.rstrip("?") for w in wanted), positional, strict=False))
+    options["command"] = command.split()[0]
     return function, options, values
 
 
@@ -147,7 +162,8 @@ def run_read(args: list[str]) -> int | None:
     if parsed is None:
         return None
     function, options, values = parsed
-    from aipm_cli.cli import reading
+    import importlib
+
     from aipm_cli.cli.boundary import new_app, print_error, unexpected
     from aipm_cli.errors import AipmError, ExitCode, UsageError
 
@@ -157,7 +173,8 @@ def run_read(args: list[str]) -> int | None:
     app = None
     try:
         app = new_app(options["user"], options["roadmap"], debug, options["command"])
-        getattr(reading, function)(app, **values)
+        module, _colon, name = function.rpartition(":")
+        getattr(importlib.import_module(f"aipm_cli.cli.{module or 'reading'}"), name)(app, **values)
     except UsageError:
         return None  # Typer says it, in its usual form (nothing was written)
     except AipmError as exc:

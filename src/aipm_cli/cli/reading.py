@@ -59,7 +59,7 @@ def status(app: App, json: bool = False) -> None:
         data["active_weeks"] = summary.active_weeks
         app.emit_json(data)
         return
-    from aipm_cli.render.terminal import status_view
+    from aipm_cli.render.dashboard import status_view
 
     app.show(status_view, summary)
     if (app.layout.root / ".git").is_dir():  # synced with git: say what is not synced yet
@@ -125,7 +125,7 @@ def list_items(
     if not selected:
         app.say("No items match these filters.")
         return
-    from aipm_cli.render.terminal import rows_table
+    from aipm_cli.render.lists import rows_table
 
     app.show(rows_table, selected, tree=True, names=app.learner.names(), legend=True)
 
@@ -137,7 +137,7 @@ def show(app: App, item: str, json: bool = False) -> None:
         if json:
             app.emit_json(group)
             return
-        from aipm_cli.render.terminal import group_view
+        from aipm_cli.render.lists import group_view
 
         app.show(group_view, group, app.learner.names())
         return
@@ -145,7 +145,7 @@ def show(app: App, item: str, json: bool = False) -> None:
     if json:
         app.emit_json(data)
         return
-    from aipm_cli.render.terminal import item_view
+    from aipm_cli.render.lists import item_view
 
     app.show(item_view, data)
 
@@ -160,7 +160,7 @@ def next_up(app: App, count: int = 5, json: bool = False) -> None:
     if not selected:
         app.say("Nothing to do next: everything is done, skipped or waiting for its prerequisites.")
         return
-    from aipm_cli.render.terminal import rows_table
+    from aipm_cli.render.lists import rows_table
 
     app.show(rows_table, selected, tree=False, context=True)
 
@@ -188,13 +188,13 @@ def log(
         # string join per change, not a table); folded only to a width COLUMNS asks for.
         import os
 
-        from aipm_cli.render.terminal import change_text
+        from aipm_cli.render.history import change_text
 
         columns = os.environ.get("COLUMNS", "")
         width = int(columns) if columns.isdigit() and int(columns) > 0 else None
         app.write_lines((change_text(e, titles=True, width=width) for e in changes), "No changes yet.\n")
         return
-    from aipm_cli.render.terminal import log_view
+    from aipm_cli.render.history import log_view
 
     app.show_stream(log_view, changes)
 
@@ -207,7 +207,7 @@ def skills(app: App, full: bool = False, json: bool = False) -> None:
     if json:
         app.emit_json(to_data(views))
         return
-    from aipm_cli.render.terminal import skills_view as render
+    from aipm_cli.render.lists import skills_view as render
 
     app.show(render, views, full=full)
 
@@ -265,7 +265,7 @@ def plan(
             data["items"] = data["items"][:limit]  # the totals and the finish stay those of the whole plan
         app.emit_json(data)
     else:
-        from aipm_cli.render.terminal import plan_view
+        from aipm_cli.render.plan_table import plan_view
 
         app.show(plan_view, schedule, limit)
     if ics is not None:
@@ -338,7 +338,7 @@ def today(app: App, json: bool = False) -> None:
     if json:
         app.emit_json(data)
         return
-    from aipm_cli.render.terminal import day_view
+    from aipm_cli.render.study_views import day_view
 
     app.show(day_view, data)
 
@@ -350,7 +350,7 @@ def review(app: App, every: bool = False, json: bool = False) -> None:
     if json:
         app.emit_json(data)
         return
-    from aipm_cli.render.terminal import review_view
+    from aipm_cli.render.study_views import review_view
 
     app.show(review_view, data, every)
 

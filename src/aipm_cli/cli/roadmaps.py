@@ -112,7 +112,7 @@ def show_roadmap(
     if json:
         app.emit_json(rm.data())
         return
-    from aipm_cli.render.terminal import roadmap_tree
+    from aipm_cli.render.lists import roadmap_tree
 
     app.show(roadmap_tree, rm, str(path))
 

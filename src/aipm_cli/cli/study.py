@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from aipm_cli.cli.options import JsonOpt, option_value
-from aipm_cli.wording import count as counted
 
 study_app = typer.Typer(
     name="study",
@@ -42,56 +41,17 @@ def study(ctx: typer.Context, json: JsonOpt = False) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from aipm_cli import study as core
+    from aipm_cli.cli import study_session
 
-    app = ctx.obj
-    data = core.overview(app.learner)
-    if json:
-        app.emit_json(data)
-        return
-    app.show(_overview_view, data)
-
-
-def _overview_view(console: Any, data: dict[str, Any]) -> None:
-    from rich.text import Text
-
-    from aipm_cli.render.safe import text as safe
-
-    if data["running"]:
-        for run in data["running"]:
-            where = "" if run["this_machine"] else f" (on {run['device']})"
-            line = Text("Studying ")
-            line.append_text(safe(f"{run['title']} ({run['item']})"))
-            line.append(f" for {_spent(run['minutes'])}{where}; `aipm study stop` ends it.")
-            console.print(line)
-    else:
-        console.print("No study session is running.")
-    week = data["week"]
-    goal = data["goal_minutes"]
-    console.print(
-        f"This week ({week['from']} to {week['to']}, {data['timezone']}): {_spent(week['minutes'])} "
-        f"of your {_spent(goal)} goal."
-    )
-    for day in week["days"]:
-        minutes = day["minutes"]
-        bar = "█" * min(40, round(minutes / 15))
-        console.print(f"  {day['day']}  {_spent(minutes) if minutes else '-':>7}  {bar}")
-    if data["items"]:
-        console.print(f"All time: {_spent(data['total_minutes'])} in {counted(data['sessions'], 'session')}; most on:")
-        for item in data["items"][:5]:
-            line = Text(f"  {_spent(item['minutes']):>7}  ")
-            line.append_text(safe(f"{item['title']} ({item['id']})"))
-            console.print(line)
+    study_session.overview(ctx.obj, json=json)
 
 
 @study_app.command("start")
 def study_start(ctx: typer.Context, item: ItemArg) -> None:
     """Start a study session on an item (it runs until `aipm study stop`, across restarts)."""
-    from aipm_cli import study as core
+    from aipm_cli.cli import study_session
 
-    app = ctx.obj
-    started = core.start(app.learner, item)
-    app.say_plain(f"✓ Studying {started['title']} ({started['item']}) since {started['began'][11:16]} UTC.")
+    study_session.start(ctx.obj, item)
 
 
 @study_app.command("stop")
@@ -107,12 +67,11 @@ def study_stop(
     ] = None,
 ) -> None:
     """Stop the running study session and record its time."""
-    from aipm_cli import study as core
+    from aipm_cli.cli import study_session
+    from aipm_cli.cli.options import usage_errors
 
-    app = ctx.obj
-    minutes = option_value("--spent", core.parse_spent, spent) if spent else None
-    done = core.stop(app.learner, item, minutes)
-    app.say_plain(f"✓ Recorded {_spent(done['minutes'])} on {done['item']} (`aipm undo` takes it back).")
+    with usage_errors():
+        study_session.stop(ctx.obj, item, spent)
 
 
 @study_app.command("add")

@@ -21,8 +21,30 @@ def _summary(command: Any) -> str:
     return text.rstrip(".")
 
 
+def _arguments(command: Any) -> list[str]:
+    """A command's positional arguments by metavar ('ITEM', '[RATING]', 'ITEM...'), in order."""
+    out = []
+    for param in getattr(command, "params", []):
+        if param.param_type_name == "argument":
+            name = (param.metavar or param.name.upper()).strip("[]")
+            out.append(name + ("..." if param.nargs == -1 and not name.endswith("...") else ""))
+    return out
+
+
+def choices() -> dict[str, list[list[str]]]:
+    """The values an argument's metavar stands for, when they are a fixed few: [value, description]."""
+    from aipm_cli.review import RATINGS
+    from aipm_cli.roadmap.vocabulary import LEVELS
+
+    return {
+        "RATING": [[word, f"{number} of 4"] for word, number in RATINGS.items()],
+        "LEVEL": [[str(number), name] for number, (name, _text) in LEVELS.items()],
+    }
+
+
 def table() -> dict[str, Any]:
-    """{commands: {name: summary}, subcommands: {group: {name: summary}}, valued: [[command, option]]}."""
+    """{commands: {name: summary}, subcommands: {group: {name: summary}}, valued: [[command, option]],
+    arguments: {'command' or 'command sub': [metavar, ...]}, choices: {metavar: [[value, description]]}}."""
     from typer.main import get_command
 
     from aipm_cli.cli import make_app
@@ -31,21 +53,28 @@ def table() -> dict[str, Any]:
     commands: dict[str, str] = {}
     subcommands: dict[str, dict[str, str]] = {}
     valued: set[tuple[str, str]] = set()
+    arguments: dict[str, list[str]] = {}
     for name, command in group.commands.items():
         if getattr(command, "hidden", False):
             continue
         commands[name] = _summary(command)
         inner = getattr(command, "commands", None)
         targets = [command]
+        if _arguments(command):
+            arguments[name] = _arguments(command)
         if inner:
             subcommands[name] = {sub: _summary(c) for sub, c in inner.items() if not getattr(c, "hidden", False)}
             targets += list(inner.values())
+            for sub, c in inner.items():
+                if _arguments(c) and not getattr(c, "hidden", False):
+                    arguments[f"{name} {sub}"] = _arguments(c)
         for target in targets:
             for param in getattr(target, "params", []):
                 if param.param_type_name == "option" and not param.is_flag and not getattr(param, "count", False):
                     for opt in (*param.opts, *param.secondary_opts):
                         valued.add((name, opt))
-    return {"commands": commands, "subcommands": subcommands, "valued": sorted(valued)}
+    return {"commands": commands, "subcommands": subcommands, "valued": sorted(valued), "arguments": arguments,
+            "choices": choices()}  # fmt: skip
 
 
 def source() -> str:
@@ -56,6 +85,8 @@ def source() -> str:
         f"COMMANDS = {pprint.pformat(made['commands'], width=110, sort_dicts=False)}\n"
         f"SUBCOMMANDS = {pprint.pformat(made['subcommands'], width=110, sort_dicts=False)}\n"
         f"VALUED = {pprint.pformat({tuple(v) for v in made['valued']}, width=110)}\n"
+        f"ARGUMENTS = {pprint.pformat(made['arguments'], width=110, sort_dicts=False)}\n"
+        f"CHOICES = {pprint.pformat(made['choices'], width=110, sort_dicts=False)}\n"
     )
 
 

@@ -22,19 +22,25 @@ from aipm_cli.wording import count as counted
 MARKS = {"done": "✓", "in_progress": "◐", "skipped": "–", "not_started": "○"}
 STATE_WORDS = {"start": "in progress", "done": "done", "skip": "skipped", "reset": "not started"}
 FILTERS = ("all", "open", "in progress", "done")
+# At most 70 columns a line: what the help box holds at 80 columns (76 wide, its border and padding).
 HELP = """Keys
 
-  ↑ ↓ ← →  move, expand and collapse      enter  expand or collapse
-  s  start      d  done       k  skip (asks for a reason)   r  reset
-  u  undo       U  redo       n  add a note   e  add evidence (once started or done)
+  ↑ ↓ ← →  move, expand, collapse     enter  expand or collapse
+  s  start          d  done            k  skip (asks for a reason)
+  r  reset          u  undo            U  redo
+  n  add a note     e  add evidence (once started or done)
   o  open the item's link in the browser
-  /  filter by text           f  cycle: all, open, in progress, done
-  g  go to what `aipm next` suggests       t  your day, as `aipm today` shows it
-  D  the date changes are for (default today)
-  ?  this help                q  quit
+  /  filter by text
+  f  show all, open, in progress or done items (in turn)
+  g  go to what `aipm next` suggests
+  t  your day, as `aipm today` shows it
+  D  the date changes are for (default: today)
+  ?  this help      q  quit
 
-A change on a module or phase asks first, and is one change, as on the command line.
-Press any key to close."""
+A change on a module or phase asks first, and is one change,
+as on the command line.
+
+Press any key to close (q, escape and ? too)."""
 
 
 class Ask(ModalScreen[str | None]):
@@ -86,7 +92,17 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class Day(ModalScreen[None]):
+class Closing(ModalScreen[None]):
+    """A screen any key closes, q and escape included: the key stops here rather than reach the app's
+    bindings (where q quits), except ctrl+c, which leaves the app at once as everywhere."""
+
+    def on_key(self, event: Any) -> None:
+        event.stop()
+        event.prevent_default()
+        self.dismiss(None)
+
+
+class Day(Closing):
     """`aipm today`'s view, drawn from plain text (never from captured terminal codes)."""
 
     def __init__(self, text: str) -> None:
@@ -97,17 +113,11 @@ class Day(ModalScreen[None]):
         with Vertical(id="help"):
             yield Static(Text(self.text + "\n\nPress any key to close."))
 
-    def on_key(self) -> None:
-        self.dismiss(None)
 
-
-class Help(ModalScreen[None]):
+class Help(Closing):
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Static(Text(HELP))
-
-    def on_key(self) -> None:
-        self.dismiss(None)
 
 
 class AipmApp(App[None]):
@@ -186,7 +196,7 @@ class AipmApp(App[None]):
     def rebuild(self, keep: str | None = None) -> None:
         """The header and the tree from the learner's state; keeps the selection when it can."""
         from aipm_cli.progress import counts_for
-        from aipm_cli.render.terminal import fit
+        from aipm_cli.render.entries import fit
         from aipm_cli.unit_status import status_of
 
         tree = self.query_one(Tree)
@@ -301,7 +311,7 @@ class AipmApp(App[None]):
         self.show_detail()
 
     def show_detail(self) -> None:
-        from aipm_cli.render.terminal import group_view, item_view
+        from aipm_cli.render.lists import group_view, item_view
 
         pane = self.query_one("#detail-text", Static)
         chosen = self.selected()
@@ -495,7 +505,7 @@ class AipmApp(App[None]):
 
         from rich.console import Console
 
-        from aipm_cli.render.terminal import day_view
+        from aipm_cli.render.study_views import day_view
         from aipm_cli.study import today_view
 
         try:
