@@ -88,7 +88,8 @@ def write_export(folder: Path, name: str, data: list[bytes], extra: dict[str, An
 
 
 def report(sources: list[Path], index: Any = None, rebuild: bool = False, today: date = TODAY, **options: Any) -> Any:
-    from aipm_cli.cohort import Options, build
+    from aipm_cli.cohort.build import build
+    from aipm_cli.cohort.model import Options
 
     opts = Options(today=today, **options)
     return build(tiny(), sources, opts, NOW_AT, workers=1, index=index, rebuild=rebuild)
@@ -101,7 +102,7 @@ def document(summary: Any) -> dict[str, Any]:
 
 
 def opened(folder: Path) -> Any:
-    from aipm_cli.cohort_index import Index
+    from aipm_cli.cohort.index import Index
 
     index = Index(folder)
     assert index.open(), index.problem
@@ -198,7 +199,7 @@ def test_the_index_gives_what_a_fresh_fold_gives(
 def test_a_second_report_folds_only_the_learners_whose_files_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from aipm_cli import cohort
+    from aipm_cli.cohort import build as cohort
 
     data = tmp_path / "data"
     for n, name in enumerate(["ada", "bob", "cy"]):
@@ -235,8 +236,9 @@ def test_a_second_report_folds_only_the_learners_whose_files_changed(
 def test_a_look_back_reads_the_index_without_displacing_todays_folds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from aipm_cli import cohort
-    from aipm_cli.cohort import Options, build
+    from aipm_cli.cohort import build as cohort
+    from aipm_cli.cohort.build import build
+    from aipm_cli.cohort.model import Options
 
     data = tmp_path / "data"
     write_log(data, "ada", lines([(0, "done", "a"), (50, "start", "b")]))

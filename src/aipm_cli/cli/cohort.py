@@ -166,7 +166,7 @@ def report(
         pulled = pull_into_index(app, lrs)
         _say_set_aside(app, pulled)
         sources.append(pulled.index)
-    from aipm_cli.cohort import FILTERS, SORTS
+    from aipm_cli.cohort.model import FILTERS, SORTS
 
     sort = sort.strip().lower()
     if sort not in SORTS:
@@ -258,7 +258,7 @@ def nudge(
     """
     import json
 
-    from aipm_cli.cohort import nudges
+    from aipm_cli.cohort.nudge import nudges
     from aipm_cli.dates import parse_date
     from aipm_cli.errors import ExitCode
 
@@ -320,8 +320,8 @@ def pull(
     to `aipm cohort report`. A repository that cannot be fetched is named, and
     the exit code is then 1.
     """
-    from aipm_cli.cohort_pull import pull as fetch
-    from aipm_cli.cohort_pull import pulled
+    from aipm_cli.cohort.pull import pull as fetch
+    from aipm_cli.cohort.pull import pulled
     from aipm_cli.errors import ExitCode
 
     app = ctx.obj
@@ -364,8 +364,9 @@ def _summarize(
     **settings: Any,
 ) -> Any:
     """The cohort summary (read through the cohort index in this data directory's cache)."""
-    from aipm_cli.cohort import Options, build
-    from aipm_cli.cohort_index import Index
+    from aipm_cli.cohort.build import build
+    from aipm_cli.cohort.index import Index
+    from aipm_cli.cohort.model import Options
     from aipm_cli.roadmap import loading
 
     spec = roadmap or app.learner.roadmap_spec
@@ -391,7 +392,7 @@ def _summarize(
         if since is not None:
             from dataclasses import replace
 
-            from aipm_cli.cohort import digest
+            from aipm_cli.cohort.digest import digest
 
             earlier = replace(options, as_of=since, filters=(), items=False)
             before = build(chosen, sources, earlier, app.learner.now(), index=index, keep=False)
@@ -403,7 +404,7 @@ def _summarize(
 
 
 def _rules(rules: str | None, under: float, idle: int, behind: float) -> Any:
-    from aipm_cli.cohort import RULES, Rules
+    from aipm_cli.cohort.model import RULES, Rules
 
     chosen: tuple[str, ...] = RULES
     if rules is not None:

@@ -16,7 +16,7 @@ from aipm_cli.render.csv_export import cell as safe_cell
 from aipm_cli.view_data import WEEKS_SHOWN
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary
+    from aipm_cli.cohort.model import CohortSummary
 
 LEARNER_COLUMNS = [
     "learner",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
+from aipm_cli.cohort.digest import digest_rows
+from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped
 from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
 from aipm_cli.view_data import WEEKS_SHOWN
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary
+    from aipm_cli.cohort.model import CohortSummary
 
 
 def heat(percent: float) -> str:

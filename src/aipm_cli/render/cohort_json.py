@@ -6,11 +6,11 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from aipm_cli.cohort import COHORT_FORMAT, COHORT_VERSION
+from aipm_cli.cohort.model import COHORT_FORMAT, COHORT_VERSION
 from aipm_cli.view_data import WEEKS_SHOWN, to_data
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary, Entry, LearnerSummary
+    from aipm_cli.cohort.model import CohortSummary, Entry, LearnerSummary
 
 
 def _range(value: Any) -> list[str] | None:

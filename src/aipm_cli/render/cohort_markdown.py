@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
+from aipm_cli.cohort.digest import digest_rows
+from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped
 from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
 from aipm_cli.render.markdown import evidence, md
 from aipm_cli.view_data import WEEKS_SHOWN
 from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary, ItemLearners
+    from aipm_cli.cohort.model import CohortSummary, ItemLearners
 
 
 def _items(found: list[ItemLearners], empty: str, full: bool) -> list[str]:

@@ -15,7 +15,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped, digest_rows
+from aipm_cli.cohort.digest import digest_rows
+from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped
 from aipm_cli.render.safe import clean
 from aipm_cli.view_data import WEEKS_SHOWN
 from aipm_cli.wording import count as counted
@@ -23,7 +24,7 @@ from aipm_cli.wording import count as counted
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from aipm_cli.cohort import CohortSummary, ItemFlow, ItemLearners, LearnerSummary
+    from aipm_cli.cohort.model import CohortSummary, ItemFlow, ItemLearners, LearnerSummary
 
 SHOWN = 5  # items listed in "where learners get stuck" and "skipped most"
 
