@@ -142,3 +142,4 @@ VALUED = {
     ("study", "--on"),
     ("study", "--spent"),
 }
+FORMATS = {"export": ["md", "html", "json", "csv", "xapi"], "cohort": ["text", "md", "html", "json", "csv"]}

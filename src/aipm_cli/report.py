@@ -21,8 +21,6 @@ from aipm_cli.view_data import Row, Summary, to_data
 
 EXPORT_FORMAT = "aipm-export"
 EXPORT_VERSION = 2
-FORMATS = ("md", "html", "json", "csv")
-EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
 MAX_EXPORT_BYTES = 1 << 30
 MAX_ACTIVITY_WEEKS = 26
 

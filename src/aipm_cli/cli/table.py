@@ -22,7 +22,8 @@ def _summary(command: Any) -> str:
 
 
 def table() -> dict[str, Any]:
-    """{commands: {name: summary}, subcommands: {group: {name: summary}}, valued: [[command, option]]}."""
+    """{commands: {name: summary}, subcommands: {group: {name: summary}}, valued: [[command, option]],
+    formats: {command: [format]}} (the formats from the one format registry, render/formats.py)."""
     from typer.main import get_command
 
     from aipm_cli.cli import make_app
@@ -45,7 +46,10 @@ def table() -> dict[str, Any]:
                 if param.param_type_name == "option" and not param.is_flag and not getattr(param, "count", False):
                     for opt in (*param.opts, *param.secondary_opts):
                         valued.add((name, opt))
-    return {"commands": commands, "subcommands": subcommands, "valued": sorted(valued)}
+    from aipm_cli.render.formats import names
+
+    formats = {"export": names("export"), "cohort": names("cohort")}
+    return {"commands": commands, "subcommands": subcommands, "valued": sorted(valued), "formats": formats}
 
 
 def source() -> str:
@@ -56,6 +60,7 @@ def source() -> str:
         f"COMMANDS = {pprint.pformat(made['commands'], width=110, sort_dicts=False)}\n"
         f"SUBCOMMANDS = {pprint.pformat(made['subcommands'], width=110, sort_dicts=False)}\n"
         f"VALUED = {pprint.pformat({tuple(v) for v in made['valued']}, width=110)}\n"
+        f"FORMATS = {pprint.pformat(made['formats'], width=110, sort_dicts=False)}\n"
     )
 
 
