@@ -172,18 +172,21 @@ def report(
     module = import_module(formats.renderer("cohort", fmt))
     if fmt == "text" and output is None:
         app.show(module.view, summary)
+    elif fmt == "json":  # streamed: a large cohort's document is never whole in memory
+        app.write_file(output or Path("-"), (piece.encode("utf-8") for piece in module.chunks(summary)), "-o", fmt)
     else:
         text = module.render(summary, by=by) if fmt == "csv" else module.render(summary)
         if output is None:
             app.write_report(text, fmt)
         else:
             app.write_file(output, text.encode("utf-8"), "-o", fmt)
-            from rich.markup import escape
+    if output is not None:
+        from rich.markup import escape
 
-            from aipm_cli.wording import count
+        from aipm_cli.wording import count
 
-            learners = count(len(summary.learners), "learner")
-            app.say(f"[green]✓[/] Wrote the cohort report ({learners}) to {escape(str(output))}.")
+        learners = count(len(summary.learners), "learner")
+        app.say(f"[green]✓[/] Wrote the cohort report ({learners}) to {escape(str(output))}.")
     for bad in summary.unreadable:
         app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
     if summary.unreadable:

@@ -26,17 +26,20 @@ _JOB: tuple[Any, ...] = ()  # what forked workers inherit: (roadmap, jobs, optio
 
 # One learner to report on: their name, their parts, and their fold when the index has it.
 Job = tuple[str, list[Part], "Kept | None"]
-# What comes back: the summary (None: nothing could be read), what could not be read, the fold
-# when it was made here (None: taken from the index), and the marks of the files it was made from.
-Done = tuple["LearnerSummary | None", list[Unreadable], "Kept | None", "dict[str, list[Any]] | None"]
+# What comes back, pickled where it was made (a worker): the summary and what could not be read (None:
+# nothing could be read), the fold when it was made here (None: taken from the index), and the marks
+# of the files it was made from. The parent reads the summary once and keeps the fold as it came.
+Done = tuple[bytes, "bytes | None", "dict[str, list[Any]] | None"]
 
 
 def _work(roadmap: Roadmap, job: Job, options: Options, marking: bool) -> Done:
+    from aipm_cli.cohort.index import dumps
+
     name, parts, kept = job
     bad: list[Unreadable] = []
     if kept is not None:
         bad.extend(kept.damage)
-        return summary_of(roadmap, name, parts, options, kept), bad, None, None
+        return dumps((summary_of(roadmap, name, parts, options, kept), bad)), None, None
     marks = None
     if marking:
         from aipm_cli.cohort.index import files_of
@@ -48,9 +51,10 @@ def _work(roadmap: Roadmap, job: Job, options: Options, marking: bool) -> Done:
             marks = None  # the fold names what cannot be read
     kept = fold_learner(roadmap, name, parts, options, bad)
     if kept is None:
-        return None, bad, None, None
+        return dumps((None, bad)), None, None
     bad.extend(kept.damage)
-    return summary_of(roadmap, name, parts, options, kept), bad, kept, marks
+    summary = summary_of(roadmap, name, parts, options, kept)
+    return dumps((summary, bad)), dumps(kept) if marking else None, marks
 
 
 def _one(position: int) -> Done:
@@ -100,6 +104,39 @@ def _fingerprint(roadmap: Roadmap, options: Options) -> str:
     )  # fmt: skip
 
 
+def _canon(roadmap: Roadmap) -> dict[str, str]:
+    """The roadmap's ids and titles, each its one string object (see `share`)."""
+    index = roadmap.index
+    words: list[str] = [*index.items, *index.deliverables, *index.modules, *index.phases]
+    words += [p.item.title for p in index.items.values()] + [d.title for d, _ in index.deliverables.values()]
+    words += [m.title for m, _ in index.modules.values()] + [p.title for p in index.phases.values()]
+    words += [s.id for s in roadmap.skills]
+    return {w: w for w in words}
+
+
+def share(summary: LearnerSummary | None, canon: dict[str, str]) -> LearnerSummary | None:
+    """The summary with its ids and titles the roadmap's own strings: read back from a worker or the index,
+    each learner's would otherwise be copies of their own (a tenth of a large cohort's memory)."""
+    if summary is None:
+        return None
+    for entries in (summary.evidence, summary.notes):
+        for e in entries:
+            e.item = canon.get(e.item, e.item)
+            e.title = canon.get(e.title, e.title)
+            if e.project is not None:
+                e.project = canon.get(e.project, e.project)
+            if e.project_title is not None:
+                e.project_title = canon.get(e.project_title, e.project_title)
+    for k in summary.stuck:
+        k.id = canon.get(k.id, k.id)
+        k.title = canon.get(k.title, k.title)
+    summary.skipped = [canon.get(i, i) for i in summary.skipped]
+    summary.phases = {canon.get(i, i): v for i, v in summary.phases.items()}
+    summary.modules = {canon.get(i, i): v for i, v in summary.modules.items()}
+    summary.skills = {canon.get(i, i): v for i, v in summary.skills.items()}
+    return summary
+
+
 def _learners(
     roadmap: Roadmap,
     groups: list[tuple[str, list[Part]]],
@@ -115,7 +152,8 @@ def _learners(
     """Every learner's summary: from the index where it holds, folded where it does not
     (`progress(what, done, total)` is told each learner folded)."""
     key = _fingerprint(roadmap, options) if index is not None else ""
-    ready: dict[int, tuple[LearnerSummary, list[Unreadable]]] = {}
+    canon = _canon(roadmap)
+    ready: dict[int, tuple[LearnerSummary | None, list[Unreadable]]] = {}
     jobs: list[Job] = []
     positions: list[int] = []
     for position, (name, parts) in enumerate(groups):
@@ -124,23 +162,26 @@ def _learners(
             found = index.look(roadmap.id, name, parts, key, options.day)
             notices.extend(found.notices)
             if found.summary is not None:
-                ready[position] = found.summary
+                ready[position] = (share(found.summary[0], canon), found.summary[1])
                 if keep:
                     index.used(roadmap.id, name, parts, options.today)
                 continue
             kept = found.kept
         jobs.append((name, parts, kept))
         positions.append(position)
+    from aipm_cli.cohort.index import loads
+
     made: dict[int, tuple[LearnerSummary | None, list[Unreadable]]] = {}
-    for done, (position, (summary, problems, kept, marks)) in enumerate(
+    for done, (position, (summary_blob, kept_blob, marks)) in enumerate(
         zip(positions, _each_learner(roadmap, jobs, options, workers, marking=index is not None), strict=True), 1
     ):
         if progress is not None:
             progress("Summarizing learners", done, len(jobs))
-        made[position] = (summary, problems)
+        summary, problems = loads(summary_blob)
+        made[position] = (share(summary, canon), problems)
         if index is not None and summary is not None and keep:
             name, parts = groups[position]
-            index.keep(roadmap.id, name, parts, marks, kept, key, (summary, problems), options.today)
+            index.keep(roadmap.id, name, parts, marks, kept_blob, key, summary_blob, options.today)
     if index is not None and keep:
         index.commit(options.today)
     out: list[LearnerSummary] = []

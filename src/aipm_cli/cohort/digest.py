@@ -11,7 +11,7 @@ def digest(before: CohortSummary, after: CohortSummary) -> Digest:
     learner (whatever --filter lists)."""
     then = {x.name: x for x in before.everyone or before.learners}
     now = {x.name: x for x in after.everyone or after.learners}
-    titles = {f.id: f.title for f in after.dropoff}
+    items = after.dropoff  # every item, in roadmap order (as statuses are)
     finished = []
     joined, quiet, again, risk, safe = [], [], [], [], []
     for name, x in now.items():
@@ -19,9 +19,10 @@ def digest(before: CohortSummary, after: CohortSummary) -> Digest:
         if old is None or old.last_activity is None:
             if x.last_activity is not None:
                 joined.append(name)
-        done = [k for k, v in x.statuses.items() if v == "done" and (old is None or old.statuses.get(k) != "done")]
+        was = old.statuses if old is not None else ""
+        done = [n for n, code in enumerate(x.statuses) if code == "d" and (n >= len(was) or was[n] != "d")]
         if done:
-            finished.append((name, [titles.get(k, k) for k in done]))
+            finished.append((name, [items[n].title for n in done]))
         if old is None:
             continue
         if x.inactive and not old.inactive and old.last_activity is not None:

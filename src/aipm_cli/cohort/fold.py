@@ -9,6 +9,7 @@ from aipm_cli.cohort.discovery import Part, Skip, read_file, reason
 from aipm_cli.cohort.model import (
     ACTIVE_DAYS,
     MAX_DAMAGE_SHOWN,
+    STATUS_CODES,
     Entry,
     ItemRow,
     LearnerSummary,
@@ -209,11 +210,10 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[Part], options: Options,
     stuck: list[Stuck] = []
     skipped: list[str] = []
     limit = day - timedelta(weeks=options.stuck_weeks)
-    statuses: dict[str, str] = {}
+    codes: list[str] = []
     for item_id, placed in index.items.items():
         status = status_of(index, state, item_id)
-        if status != "not_started":
-            statuses[item_id] = status
+        codes.append(STATUS_CODES[status])
         if status == "skipped":
             skipped.append(item_id)
         if status != "in_progress":
@@ -254,7 +254,7 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[Part], options: Options,
         items=_item_rows(roadmap, state) if options.items else [],
         unrelated_sources=unrelated,
         first_activity=first,
-        statuses=statuses,
+        statuses="".join(codes),
         contact=next((p.contact for p in sorted(parts, key=lambda p: p.stamp, reverse=True) if p.contact), None),
         minutes_studied=sum(state.study.minutes.values()),
     )

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 INDEX_FILE = "cohort-index.sqlite3"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: the cohort package's classes, statuses as one character an item
 BLOCK = 4096  # the last block of a log, whose checksum tells "only added to" from "rewritten"
 FORGET_DAYS = 90  # rows not used for this long are dropped
 
@@ -68,11 +68,11 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cohort index")
 
 
-def _loads(blob: bytes) -> Any:
+def loads(blob: bytes) -> Any:
     return _Unpickler(io.BytesIO(blob)).load()
 
 
-def _dumps(value: Any) -> bytes:
+def dumps(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -258,9 +258,9 @@ class Index:
             return found
         try:
             if row[3] is not None and row[2] == summary_key:
-                found.summary = _loads(row[3])
+                found.summary = loads(row[3])
             elif row[1] is not None:
-                kept = _loads(row[1])
+                kept = loads(row[1])
                 if isinstance(kept, Kept) and kept.holds_for(day):
                     found.kept = kept
         except Exception:  # a damaged or foreign row: fold again
@@ -273,12 +273,13 @@ class Index:
         name: str,
         parts: list[Any],
         files: dict[str, list[Any]] | None,
-        kept: Kept | None,
+        kept: bytes | None,
         summary_key: str,
-        summary: Any,
+        summary: bytes,
         today: date,
     ) -> None:
-        """Store a learner's fold (when newly made, with the marks of its files) and summary."""
+        """Store a learner's fold (when newly made, with the marks of its files) and summary, both pickled
+        (`dumps`) where they were made."""
         if self._db is None:
             return
         key = (roadmap, name, identity(parts))
@@ -286,15 +287,15 @@ class Index:
             if files is not None and kept is not None:
                 self._db.execute(
                     "INSERT OR REPLACE INTO learners VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*key, json.dumps(files), _dumps(kept), summary_key, _dumps(summary), today.isoformat()),
+                    (*key, json.dumps(files), kept, summary_key, summary, today.isoformat()),
                 )
             else:
                 self._db.execute(
                     "UPDATE learners SET summary_key = ?, summary = ?, used = ? "
                     "WHERE roadmap = ? AND name = ? AND sources = ?",
-                    (summary_key, _dumps(summary), today.isoformat(), *key),
+                    (summary_key, summary, today.isoformat(), *key),
                 )
-        except (sqlite3.Error, pickle.PicklingError):
+        except sqlite3.Error:
             return
 
     def used(self, roadmap: str, name: str, parts: list[Any], today: date) -> None:

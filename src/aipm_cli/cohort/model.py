@@ -17,6 +17,8 @@ ACTIVE_DAYS = 7  # "active lately" at a glance: a change dated in the last week
 MAX_DAMAGE_SHOWN = 3  # unreadable lines named per learner; the rest are counted
 # Percent bands of the distribution: each band holds its lower bound; 0% and
 # 100% (everything not skipped is done) are bands of their own.
+# A learner's status on each item, one character an item (LearnerSummary.statuses)
+STATUS_CODES = {"not_started": "-", "in_progress": "i", "done": "d", "skipped": "s"}
 BANDS = ("0%", "0–25%", "25–50%", "50–75%", "75–100%", "100%")
 
 
@@ -60,7 +62,7 @@ class Rules:
         return "nothing started since joining"
 
 
-@dataclass
+@dataclass(slots=True)
 class Flag:
     """An at-risk flag: the rule that raised it (its id and the rule in words) and what was seen."""
 
@@ -102,7 +104,7 @@ class Unreadable:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Stuck:
     id: str
     title: str
@@ -110,7 +112,7 @@ class Stuck:
     weeks: int  # whole weeks in progress
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """An evidence link or a note of a learner."""
 
@@ -169,7 +171,8 @@ class LearnerSummary:
     # two learners with one name? (joined in the figures, and flagged in every format)
     unrelated_sources: list[list[str]] = field(default_factory=list)
     first_activity: date | None = None  # the date of their earliest change: when they joined, as far as is known
-    statuses: dict[str, str] = field(default_factory=dict)  # item id -> status, for items not "not_started"
+    # Each item's status, one character an item in roadmap order (STATUS_CODES): compact, for the drop-off view
+    statuses: str = ""
     # Set over the whole cohort (never kept in the index): the at-risk flags, each with the rule that
     # raised it; "bottom 15%" / "top 15%" of percent done; weeks behind the cohort's median pace.
     flags: list[Flag] = field(default_factory=list)

@@ -94,20 +94,17 @@ def skill_stats(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[SkillS
 
 def item_flow(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[ItemFlow]:
     """Every item in roadmap order with how many learners reached, finished, skipped or stalled on it."""
+    stalled: dict[str, int] = {}
+    for x in learners:
+        for item_id in {k.id for k in x.stuck}:
+            stalled[item_id] = stalled.get(item_id, 0) + 1
     out = []
-    for item_id, placed in roadmap.index.items.items():
-        counts = {"done": 0, "skipped": 0, "in_progress": 0}
-        stalled = 0
-        for x in learners:
-            status = x.statuses.get(item_id)
-            if status in counts:
-                counts[status] += 1
-            if status == "in_progress" and any(k.id == item_id for k in x.stuck):
-                stalled += 1
-        reached = counts["done"] + counts["skipped"] + counts["in_progress"]
+    for n, (item_id, placed) in enumerate(roadmap.index.items.items()):
+        column = [x.statuses[n] if n < len(x.statuses) else "-" for x in learners]
+        done, skipped, started = column.count("d"), column.count("s"), column.count("i")
+        reached = done + skipped + started
         out.append(
             ItemFlow(item_id, placed.item.title, placed.phase.id, len(learners),
-                     reached, counts["done"], counts["skipped"], counts["in_progress"], stalled,
-                     len(learners) - reached)
+                     reached, done, skipped, started, stalled.get(item_id, 0), len(learners) - reached)
         )  # fmt: skip
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +91,7 @@ def flags_data(learner: LearnerSummary) -> list[dict[str, str]]:
     return [{"rule": f.rule, "rule_text": f.rule_text, "seen": f.seen, "reason": f.reason} for f in learner.flags]
 
 
-def document(s: CohortSummary) -> dict[str, Any]:
+def document(s: CohortSummary, learners: bool = True) -> dict[str, Any]:
     g = s.glance
     o = s.options
     return {
@@ -131,7 +132,7 @@ def document(s: CohortSummary) -> dict[str, Any]:
             "percentile_15_85": list(g.percentiles) if g.percentiles else None,
             "shown": len(s.learners),
         },
-        "learners": [learner_data(learner) for learner in s.learners],
+        "learners": [learner_data(learner) for learner in s.learners] if learners else None,
         "dropoff": to_data(s.dropoff),
         "phases": to_data(s.phases),
         "stuck": to_data(s.stuck),
@@ -142,15 +143,25 @@ def document(s: CohortSummary) -> dict[str, Any]:
     }
 
 
-def render(s: CohortSummary) -> str:
-    """The document, indented; each learner on one line (a cohort of a thousand stays fast and greppable)."""
+def chunks(s: CohortSummary) -> Iterator[str]:
+    """The document in pieces, each learner on one line, made one learner at a time: a cohort of ten
+    thousand is written without its whole text (or every learner's data) in memory at once."""
     import os
 
-    data = document(s)
-    learners = data["learners"]
+    data = document(s, learners=False)
     token = f"@@aipm-cohort-learners-{os.urandom(8).hex()}@@"
     data["learners"] = token
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    lines = [json.dumps(learner, ensure_ascii=False, separators=(", ", ": ")) for learner in learners]
-    block = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
-    return text.replace(json.dumps(token), block, 1) + "\n"
+    head, tail = json.dumps(data, indent=2, ensure_ascii=False).split(json.dumps(token), 1)
+    if not s.learners:
+        yield head + "[]" + tail + "\n"
+        return
+    yield head + "[\n    "
+    for n, learner in enumerate(s.learners):
+        line = json.dumps(learner_data(learner), ensure_ascii=False, separators=(", ", ": "))
+        yield (",\n    " if n else "") + line
+    yield "\n  ]" + tail + "\n"
+
+
+def render(s: CohortSummary) -> str:
+    """The document, indented; each learner on one line (a cohort of a thousand stays fast and greppable)."""
+    return "".join(chunks(s))
