@@ -173,7 +173,8 @@ def report(
     if fmt == "text" and output is None:
         app.show(module.view, summary)
     elif fmt == "json":  # streamed: a large cohort's document is never whole in memory
-        app.write_file(output or Path("-"), (piece.encode("utf-8") for piece in module.chunks(summary)), "-o", fmt)
+        pieces = (piece.encode("utf-8", "surrogateescape") for piece in module.chunks(summary))
+        app.write_file(output or Path("-"), pieces, "-o", fmt)
     else:
         text = module.render(summary, by=by) if fmt == "csv" else module.render(summary)
         if output is None:

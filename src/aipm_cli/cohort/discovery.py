@@ -166,7 +166,7 @@ def _data_dir(root: Path, found: list[Part], bad: list[Unreadable]) -> None:
                 continue
             expanded.append(learner)
     for learner in expanded:
-        where = str(Path(learner.path))
+        where = learner.path
         try:
             name = check_user_name(learner.name)
         except InputError:
@@ -177,20 +177,22 @@ def _data_dir(root: Path, found: list[Part], bad: list[Unreadable]) -> None:
         except OSError as exc:
             bad.append(Unreadable(where, f"cannot list it: {reason(exc)}"))
             continue
+        has_legacy = False
         for entry in entries:
+            if entry.name == "progress.json":
+                has_legacy = True
             if entry.name.startswith(".") or entry.name == "backups" or not entry.is_dir():
                 continue
-            changes = Path(entry.path) / "changes"
-            if not changes.is_dir():
-                continue
+            changes = Path(entry.path, "changes")
             try:
-                os.listdir(changes)
+                files = logs.log_files(changes)  # one listing (a folder that cannot be listed raises)
             except OSError as exc:
                 bad.append(Unreadable(str(changes), f"cannot list it: {reason(exc)}"))
                 continue
-            found.append(Part(name, entry.name, str(root), files=logs.log_files(changes)))
-        legacy = Path(learner.path) / "progress.json"
-        if legacy.exists() or legacy.is_symlink():
+            if files or changes.is_dir():
+                found.append(Part(name, entry.name, str(root), files=files))
+        if has_legacy:
+            legacy = Path(learner.path, "progress.json")
             from aipm_cli.record.migrate import read_legacy
 
             try:

@@ -169,6 +169,8 @@ class Index:
         self.path = folder / INDEX_FILE
         self.problem: str | None = None  # why the index could not be used, when it could not
         self._db: sqlite3.Connection | None = None
+        self._rows: dict[str, dict[tuple[str, str], tuple[int, str, str | None]]] = {}
+        self._used: list[tuple[str, int]] = []  # (day, rowid) of rows used, written at commit
 
     def open(self) -> bool:
         from aipm_cli.paths import ensure_private_dir
@@ -209,19 +211,12 @@ class Index:
     def look(self, roadmap: str, name: str, parts: list[Any], summary_key: str, day: date) -> Found:
         """What the index holds for this learner, and what changed in their files since."""
         found = Found()
-        if self._db is None:
-            return found
-        try:
-            row = self._db.execute(
-                "SELECT files, fold, summary_key, summary FROM learners WHERE roadmap = ? AND name = ? AND sources = ?",
-                (roadmap, name, identity(parts)),
-            ).fetchone()
-        except sqlite3.Error:
-            return found
+        row = self._known(roadmap).get((name, identity(parts)))
         if row is None:
             return found
+        rowid, files, stored_key = row
         try:
-            stored: dict[str, list[Any]] = json.loads(row[0])
+            stored: dict[str, list[Any]] = json.loads(files)
         except ValueError:
             return found
         changed = False
@@ -256,16 +251,33 @@ class Index:
                 found.notices.append(f"{name}: {path} changed before its end; folded again from the start")
         if changed:
             return found
+        if self._db is None:
+            return found
         try:
-            if row[3] is not None and row[2] == summary_key:
-                found.summary = loads(row[3])
-            elif row[1] is not None:
-                kept = loads(row[1])
+            if stored_key == summary_key:
+                (blob,) = self._db.execute("SELECT summary FROM learners WHERE rowid = ?", (rowid,)).fetchone()
+                found.summary = loads(blob) if blob is not None else None
+            if found.summary is None:
+                (blob,) = self._db.execute("SELECT fold FROM learners WHERE rowid = ?", (rowid,)).fetchone()
+                kept = loads(blob) if blob is not None else None
                 if isinstance(kept, Kept) and kept.holds_for(day):
                     found.kept = kept
         except Exception:  # a damaged or foreign row: fold again
             found.summary = found.kept = None
         return found
+
+    def _known(self, roadmap: str) -> dict[tuple[str, str], tuple[int, str, str | None]]:
+        """Every row of a roadmap without its blobs, read at once: (name, sources) -> (rowid, files, summary key)."""
+        if roadmap not in self._rows:
+            self._rows[roadmap] = {}
+            if self._db is not None:
+                try:
+                    query = "SELECT rowid, name, sources, files, summary_key FROM learners WHERE roadmap = ?"
+                    for rowid, name, sources, files, key in self._db.execute(query, (roadmap,)):
+                        self._rows[roadmap][(name, sources)] = (rowid, files, key)
+                except sqlite3.Error:
+                    self._rows[roadmap] = {}
+        return self._rows[roadmap]
 
     def keep(
         self,
@@ -299,15 +311,10 @@ class Index:
             return
 
     def used(self, roadmap: str, name: str, parts: list[Any], today: date) -> None:
-        if self._db is None:
-            return
-        try:
-            self._db.execute(
-                "UPDATE learners SET used = ? WHERE roadmap = ? AND name = ? AND sources = ? AND used != ?",
-                (today.isoformat(), roadmap, name, identity(parts), today.isoformat()),
-            )
-        except sqlite3.Error:
-            return
+        """Note that a learner's row was used today (written with `commit`, all at once)."""
+        row = self._known(roadmap).get((name, identity(parts)))
+        if row is not None:
+            self._used.append((today.isoformat(), row[0]))
 
     def commit(self, today: date) -> None:
         if self._db is None:
@@ -315,6 +322,12 @@ class Index:
         from datetime import timedelta
 
         try:
+            self._db.executemany(
+                "UPDATE learners SET used = ? WHERE rowid = ? AND used != ?",
+                [(day, rowid, day) for day, rowid in self._used],
+            )
+            self._used.clear()
+            self._rows.clear()  # read again by the next report: rows were added or replaced
             forget = (today - timedelta(days=FORGET_DAYS)).isoformat()
             self._db.execute("DELETE FROM learners WHERE used < ?", (forget,))
             self._db.commit()

@@ -29,6 +29,7 @@ def triage(learners: list[LearnerSummary], options: Options) -> tuple[int, tuple
         if x.first_activity is not None and (day - x.first_activity).days >= 7:
             rates.append(x.percent / ((day - x.first_activity).days / 7))
     pace = statistics.median(rates) if len(rates) >= 3 else None
+    words = {rule: rules.describe(rule, options.stuck_weeks) for rule in rules.on}
     for x in learners:
         x.flags = []
         x.percentile_band = None
@@ -45,7 +46,7 @@ def triage(learners: list[LearnerSummary], options: Options) -> tuple[int, tuple
 
         def flag(rule: str, seen: str, who: LearnerSummary = x) -> None:
             if rule in rules.on:
-                who.flags.append(Flag(rule, rules.describe(rule, options.stuck_weeks), seen))
+                who.flags.append(Flag(rule, words[rule], seen))
 
         c = x.counts
         if c.done == 0 and c.in_progress == 0 and c.skipped == 0:

@@ -98,9 +98,13 @@ def item_flow(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[ItemFlow
     for x in learners:
         for item_id in {k.id for k in x.stuck}:
             stalled[item_id] = stalled.get(item_id, 0) + 1
+    size = len(roadmap.index.items)
+    # One column an item: the learners' status characters on it (a statuses string of another length,
+    # made for another version of the roadmap, counts as not started where it falls short).
+    rows = [x.statuses if len(x.statuses) == size else x.statuses[:size].ljust(size, "-") for x in learners]
+    columns: list[tuple[str, ...]] = list(zip(*rows, strict=True)) if rows else [()] * size
     out = []
-    for n, (item_id, placed) in enumerate(roadmap.index.items.items()):
-        column = [x.statuses[n] if n < len(x.statuses) else "-" for x in learners]
+    for (item_id, placed), column in zip(roadmap.index.items.items(), columns, strict=True):
         done, skipped, started = column.count("d"), column.count("s"), column.count("i")
         reached = done + skipped + started
         out.append(
