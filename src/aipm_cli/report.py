@@ -74,6 +74,7 @@ class Report:
     person: Person | None = None
     full: bool = False  # the whole roadmap table too (Markdown; HTML print)
     heatmap: list[dict[str, Any]] = field(default_factory=list)  # days with time or changes (HTML; study.heatmap)
+    plan_hours: float | None = None  # the weekly hours the learner set (their plan), shared in the JSON export
 
     @property
     def who(self) -> Person:
@@ -200,6 +201,7 @@ def build(
     *,
     person: Person | None = None,
     full: bool = False,
+    plan_hours: float | None = None,
 ) -> Report:
     """The report of `state` (the current state, or the state as of `day`)."""
     from aipm_cli.study import time_block
@@ -219,6 +221,7 @@ def build(
         changes=changes,
         person=person,
         full=full,
+        plan_hours=plan_hours,
     )
 
 
@@ -294,6 +297,8 @@ def export_document(report: Report, *, changes: Any) -> dict[str, Any]:
             "links": [{"label": label, "url": url} for label, url in report.who.links],
         },
         "roadmap": {"id": report.roadmap.id, "title": report.roadmap.title, "version": report.roadmap.version},
+        # The learner's own plan, when they set their weekly hours (a cohort report measures them against it)
+        **({"plan": {"hours_per_week": report.plan_hours}} if report.plan_hours is not None else {}),
         "summary": summary,
         "skills": to_data(report.skills),
         "state": state_data(report.progress),

@@ -328,6 +328,7 @@ def export(
     report = build(
         core.roadmap, state, core.user, day or core.today(), core.now(), core.hours_per_week(), changes,
         person=person_of(core.config, core.user), full=full,
+        plan_hours=core.hours_per_week() if core.config.is_set("hours_per_week") else None,
     )  # fmt: skip
     if fmt == "html" and (state.study.minutes or core.ledger.load().activity):
         from aipm_cli.study import heatmap

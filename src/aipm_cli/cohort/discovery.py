@@ -29,6 +29,7 @@ class Part:
     files: list[Path] = field(default_factory=list)
     legacy: Path | None = None  # a data directory whose learner has a schema-1 progress.json
     contact: str | None = None  # an email address the learner chose to share in their export
+    plan_hours: float | None = None  # the weekly study hours of the learner's own plan, as their export shares it
 
 
 def read_file(path: Path) -> bytes:
@@ -120,7 +121,17 @@ def _export_header(path: Path) -> Part:
         stamp=stamp if isinstance(stamp, str) else "",
         export=path,
         contact=email_address(contact.get("email")) if isinstance(contact, dict) else None,
+        plan_hours=plan_hours(data.get("plan")),
     )
+
+
+def plan_hours(plan: object) -> float | None:
+    """The weekly hours of the learner's own plan, as their export shares it (`plan.hours_per_week`, written
+    when they set their weekly hours), or None."""
+    hours = plan.get("hours_per_week") if isinstance(plan, dict) else None
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 168:
+        return None
+    return float(hours)
 
 
 def email_address(value: object) -> str | None:

@@ -225,6 +225,7 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[Part], options: Options,
             stuck.append(Stuck(item_id, placed.item.title, since, (day - since).days // 7))
     plan = forecast(roadmap, state, day, options.hours_per_week)
     weeks = activity_weeks(state, day)
+    newest = sorted(parts, key=lambda p: p.stamp, reverse=True)  # the newest export first
     versions = sorted((p for p in parts if p.version), key=lambda p: p.stamp)
     version = versions[-1].version if versions else None
     return LearnerSummary(
@@ -255,9 +256,38 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[Part], options: Options,
         unrelated_sources=unrelated,
         first_activity=first,
         statuses="".join(codes),
-        contact=next((p.contact for p in sorted(parts, key=lambda p: p.stamp, reverse=True) if p.contact), None),
+        contact=next((p.contact for p in newest if p.contact), None),
         minutes_studied=sum(state.study.minutes.values()),
+        minutes_this_week=_minutes_in_week(state, day),
+        plan_hours_per_week=next((p.plan_hours for p in newest if p.plan_hours), None),
+        hours_done=_hours_done(roadmap, state),
     )
+
+
+def _minutes_in_week(state: State, day: date) -> int:
+    """Minutes studied in the week (Monday to Sunday, UTC: a learner's own zone is not in their files) of `day`."""
+    from datetime import UTC
+
+    from aipm_cli.study import minutes_by_day, week_of
+
+    if not state.study.minutes:
+        return 0
+    monday, sunday = week_of(day)
+    return sum(minutes_by_day(state.study, UTC, monday, min(sunday, day)).values())
+
+
+def _hours_done(roadmap: Roadmap, state: State) -> float:
+    """aipm's estimate (the middle of its low-high range) of the study hours of the items finished."""
+    from aipm_cli.progress import effort_hours
+    from aipm_cli.unit_status import status_of
+
+    efforts = effort_hours(roadmap)
+    done = 0.0
+    for item_id in roadmap.index.items:
+        if status_of(roadmap.index, state, item_id) == "done":
+            low, high = efforts[item_id]
+            done += (low + high) / 2
+    return round(done, 1)
 
 
 def _item_rows(roadmap: Roadmap, state: State) -> list[ItemRow]:

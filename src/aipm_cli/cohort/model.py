@@ -181,6 +181,13 @@ class LearnerSummary:
     expected_percent: float | None = None  # at the cohort's median pace, after as many weeks as they have been in
     contact: str | None = None  # the email address their newest export shares, if any
     minutes_studied: int = 0  # study time logged with `aipm study` (every session, every device)
+    minutes_this_week: int = 0  # of it, in the week (Monday to Sunday, UTC) of the report's day
+    plan_hours_per_week: float | None = None  # the weekly hours of their own plan, when their export shares it
+    hours_done: float = 0.0  # aipm's estimate (mid-range) of the study hours of the items they finished
+    # How `behind_weeks` was measured: "own plan" (their weekly hours since their first change, against the
+    # estimated hours of what they finished) or "cohort pace" (the cohort's median pace); None: not measured.
+    behind_basis: str | None = None
+    hours_expected: float | None = None  # own plan: the study hours their weekly hours give since their first change
 
     def same_name(self) -> str | None:
         """The flag for a name whose sources share no change, in words; None when they do."""

@@ -38,15 +38,20 @@ def triage(learners: list[LearnerSummary], options: Options) -> tuple[int, tuple
                 x.percentile_band = "bottom 15%"
             elif x.percent >= bounds[1]:
                 x.percentile_band = "top 15%"
-        x.behind_weeks = x.expected_percent = None
-        if pace and x.first_activity is not None:
-            weeks = (day - x.first_activity).days / 7
-            x.expected_percent = round(min(100.0, pace * weeks), 1)
+        x.behind_weeks = x.expected_percent = x.hours_expected = x.behind_basis = None
+        in_for = (day - x.first_activity).days / 7 if x.first_activity is not None else 0.0
+        if x.plan_hours_per_week and in_for >= 1:  # their own plan, shared in their export
+            x.behind_basis = "own plan"
+            x.hours_expected = round(x.plan_hours_per_week * in_for, 1)
+            x.behind_weeks = round(max(0.0, (x.hours_expected - x.hours_done) / x.plan_hours_per_week), 1)
+        elif pace and x.first_activity is not None:
+            x.behind_basis = "cohort pace"
+            x.expected_percent = round(min(100.0, pace * in_for), 1)
             x.behind_weeks = round(max(0.0, (x.expected_percent - x.percent) / pace), 1)
 
-        def flag(rule: str, seen: str, who: LearnerSummary = x) -> None:
+        def flag(rule: str, seen: str, who: LearnerSummary = x, text: str | None = None) -> None:
             if rule in rules.on:
-                who.flags.append(Flag(rule, words[rule], seen))
+                who.flags.append(Flag(rule, text or words[rule], seen))
 
         c = x.counts
         if c.done == 0 and c.in_progress == 0 and c.skipped == 0:
@@ -57,11 +62,20 @@ def triage(learners: list[LearnerSummary], options: Options) -> tuple[int, tuple
             flag("low-and-idle", f"{x.percent:.1f}% done, {since}")
         if x.behind_weeks is not None and x.behind_weeks >= rules.behind_weeks:
             weeks = (day - x.first_activity).days // 7 if x.first_activity else 0
-            flag(
-                "behind",
-                f"{x.behind_weeks:g} weeks behind: {x.percent:.1f}% done after {counted(weeks, 'week')},"
-                f" the cohort's median pace gives {x.expected_percent:.1f}%",
-            )
+            if x.behind_basis == "own plan":
+                flag(
+                    "behind",
+                    f"{x.behind_weeks:g} weeks behind their own plan: {x.hours_done:g} h of study finished after"
+                    f" {counted(weeks, 'week')}, their {x.plan_hours_per_week:g} h a week gives {x.hours_expected:g} h",
+                    text=f"{rules.behind_weeks:g} weeks or more behind the learner's own plan (the weekly hours"
+                    " their export shares)",
+                )
+            else:
+                flag(
+                    "behind",
+                    f"{x.behind_weeks:g} weeks behind: {x.percent:.1f}% done after {counted(weeks, 'week')},"
+                    f" the cohort's median pace gives {x.expected_percent:.1f}%",
+                )
         if x.stuck:
             worst = max(x.stuck, key=lambda k: k.weeks)
             more = f" and {len(x.stuck) - 1} more" if len(x.stuck) > 1 else ""

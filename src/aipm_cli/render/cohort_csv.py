@@ -47,6 +47,9 @@ LEARNER_COLUMNS = [
     "percentile_band",
     "behind_weeks",
     "minutes_studied",
+    "minutes_studied_this_week",
+    "behind_basis",
+    "plan_hours_per_week",
 ]
 ITEM_COLUMNS = [
     "learner",
@@ -121,6 +124,9 @@ def render(s: CohortSummary, by: str = "learner") -> str:
             learner.percentile_band,
             learner.behind_weeks,
             learner.minutes_studied,
+            learner.minutes_this_week,
+            learner.behind_basis,
+            learner.plan_hours_per_week,
         ]
         writer.writerow([cell(v) for v in row])
     return out.getvalue()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from aipm_cli.cohort.digest import digest_rows
 from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, RULES, capped
-from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
+from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached, studied, studying
 from aipm_cli.view_data import WEEKS_SHOWN
 
 if TYPE_CHECKING:
@@ -36,9 +36,10 @@ STALLS_SHOWN = 5  # items named under "stalled most"
 
 
 def rules_of(attention: list[LearnerSummary]) -> list[tuple[str, str]]:
-    """The rules that flag someone, each once with its words, in the order of RULES."""
-    found = {f.rule: f.rule_text for x in attention for f in x.flags}
-    return [(rule, found[rule]) for rule in RULES if rule in found]
+    """The rules that flag someone, each once with its words (a rule measured two ways, once each), in the
+    order of RULES."""
+    found = dict.fromkeys((f.rule, f.rule_text) for x in attention for f in x.flags)
+    return sorted(found, key=lambda pair: RULES.index(pair[0]) if pair[0] in RULES else len(RULES))
 
 
 def stalls_most(dropoff: list[ItemFlow]) -> list[ItemFlow]:
@@ -68,6 +69,8 @@ def render(s: CohortSummary) -> str:
             reached=reached,
             digest_rows=digest_rows,
             rules_of=rules_of,
+            studied=studied,
+            study=studying(s),
             stalls_most=stalls_most,
             caps={
                 "listed": CAP_ITEMS,

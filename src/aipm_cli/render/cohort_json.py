@@ -68,6 +68,11 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
         "behind_weeks": learner.behind_weeks,
         "expected_percent": learner.expected_percent,
         "minutes_studied": learner.minutes_studied,
+        "minutes_studied_this_week": learner.minutes_this_week,
+        "plan_hours_per_week": learner.plan_hours_per_week,
+        "hours_done": learner.hours_done,
+        "behind_basis": learner.behind_basis,
+        "hours_expected": learner.hours_expected,
     }
 
 

@@ -55,6 +55,20 @@ def month_span(span: tuple[date, date] | None, short: bool = False) -> str:
     return f"{first.strftime(year)}–{last.strftime(year)}"
 
 
+def studied(learner: LearnerSummary) -> str:
+    """Study time, compactly: '12h30m (45m)' is 12 hours 30 in all, 45 minutes this week; '–' none."""
+    from aipm_cli.study import spent_text
+
+    if not learner.minutes_studied:
+        return "–"
+    return f"{spent_text(learner.minutes_studied)} ({spent_text(learner.minutes_this_week)})"
+
+
+def studying(s: CohortSummary) -> bool:
+    """Whether anyone listed logged study time (the study column is shown only then)."""
+    return any(x.minutes_studied for x in s.learners)
+
+
 def flags(learner: LearnerSummary) -> str:
     out = [f.rule for f in learner.flags]
     if learner.percentile_band:
@@ -135,11 +149,12 @@ def view(console: Console, s: CohortSummary) -> None:
             ("Wks", "right"),
             ("Pace", "right"),
             ("Finish", "left"),
+            *([("Study (wk)", "right")] if studying(s) else []),
             ("Flags", "left"),
         )
-        for column in table.columns[1:7]:
+        for column in table.columns[1:-1]:
             column.no_wrap = True
-        table.columns[0].overflow = table.columns[7].overflow = "fold"
+        table.columns[0].overflow = table.columns[-1].overflow = "fold"
         table.columns[0].min_width = 10
         for learner in s.learners:
             c = learner.counts
@@ -151,6 +166,7 @@ def view(console: Console, s: CohortSummary) -> None:
                 f"{learner.active_weeks}/{WEEKS_SHOWN}",
                 f"{learner.pace_hours_per_week:g}h" if learner.pace_hours_per_week is not None else "–",
                 month_span(learner.pace_finish, short=True),
+                *([studied(learner)] if studying(s) else []),
                 text(flags(learner), "yellow"),
             )
         console.print(table)
