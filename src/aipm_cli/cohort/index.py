@@ -61,10 +61,17 @@ _ALLOWED_MODULES = ("aipm_cli.", "collections")
 _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
 
 
+_FOUND: dict[tuple[str, str], Any] = {}  # classes allowed and found once (a report reads thousands of rows)
+
+
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
+        found = _FOUND.get((module, name))
+        if found is not None:
+            return found
         if (module, name) in _ALLOWED or any(module.startswith(m) for m in _ALLOWED_MODULES):
-            return super().find_class(module, name)
+            found = _FOUND[(module, name)] = super().find_class(module, name)
+            return found
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cohort index")
 
 
