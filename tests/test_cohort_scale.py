@@ -134,8 +134,8 @@ def test_the_index_gives_what_a_fresh_fold_gives(
         written: dict[str, list[bytes]] = {}
         for name, changes in cohort.items():
             written[name] = lines(changes)
-            if name in exported:
-                write_export(inbox, name, written[name])
+            if name in exported:  # ada shares her own plan: measured against it, from the index too
+                write_export(inbox, name, written[name], {"plan": {"hours_per_week": 3}} if name == "ada" else None)
             else:
                 write_log(data, name, written[name])
         sources = [data, inbox]

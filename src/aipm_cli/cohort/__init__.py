@@ -34,5 +34,6 @@ learner and makes their figures, `statistics` the figures across the cohort,
 `rules` the at-risk flags and --filter/--sort, `build` puts it together
 (`build()`), `model` holds the plain data every renderer reads; `index` is the
 cohort index, `pull` fetches learners' own repositories, `nudge` drafts
-messages and `digest` compares with an earlier day.
+messages and `digest` compares with an earlier day; `service` is the use case the
+CLI calls (an instructor's data directory, sources and settings -> the summary).
 """

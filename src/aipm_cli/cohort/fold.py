@@ -168,17 +168,6 @@ def fold_learner(
     return Kept(folded.state, folded.activity, folded.changes, named, unrelated, day, latest)
 
 
-def summarize_learner(
-    roadmap: Roadmap, name: str, parts: list[Part], options: Options, bad: list[Unreadable]
-) -> LearnerSummary | None:
-    """One learner's figures, from every source they appear in (None: nothing could be read)."""
-    kept = fold_learner(roadmap, name, parts, options, bad)
-    if kept is None:
-        return None
-    bad.extend(kept.damage)
-    return summary_of(roadmap, name, parts, options, kept)
-
-
 def summary_of(roadmap: Roadmap, name: str, parts: list[Part], options: Options, folded: Kept) -> LearnerSummary:
     """One learner's figures from their fold."""
     from aipm_cli.progress import activity_weeks, counts_for, forecast
