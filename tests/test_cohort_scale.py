@@ -662,3 +662,36 @@ def test_a_damaged_or_foreign_index_is_named_and_every_learner_folded(triage: An
     result = triage("-f", "json")
     assert result.exit_code == 0 and "symbolic link" in result.stderr
     assert not (tmp_path / "elsewhere.sqlite3").exists()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_damaged_or_foreign_summary_row_is_folded_again(tmp_path: Path, workers: int) -> None:
+    """Kept summaries are read while the workers fold the changed learners: a row that cannot be read
+    back (damaged, or naming a class aipm does not allow) is folded instead, with the same figures."""
+    import pickle
+    import sqlite3
+
+    from aipm_cli.cohort.build import build
+    from aipm_cli.cohort.index import INDEX_FILE
+    from aipm_cli.cohort.model import Options
+
+    data = tmp_path / "data"
+    for n, name in enumerate(["ada", "bob", "cy", "dan"]):
+        write_log(data, name, lines([(n, "done", "a"), (n + 3, "start", "b")]))
+    index = opened(tmp_path / "cache")
+    fresh = document(report([data], index))
+    index.close()
+    foreign = pickle.dumps(print)  # builtins.print: refused by the index's unpickler
+    with sqlite3.connect(tmp_path / "cache" / INDEX_FILE) as db:
+        db.execute("UPDATE learners SET summary = ? WHERE name = 'bob'", (b"\x80\x05 not a pickle",))
+        db.execute("UPDATE learners SET summary = ? WHERE name = 'cy'", (foreign,))
+    with log_path(data, "dan").open("ab") as handle:  # dan added a change: folded by the workers
+        handle.write(b"".join(lines([(0, "done", "b")], start=datetime(2026, 11, 20, 9, tzinfo=UTC))))
+    index = opened(tmp_path / "cache")
+    again = build(tiny(), [data], Options(today=TODAY), NOW_AT, workers=workers, index=index)
+    index.close()
+    expected = document(report([data]))
+    assert document(again) == expected and expected != fresh
+    index = opened(tmp_path / "cache")  # the folded rows were kept again: all read back as they are
+    assert document(report([data], index)) == expected
+    index.close()

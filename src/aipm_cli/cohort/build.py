@@ -176,9 +176,14 @@ def _summaries(
     keep: bool,
     progress: Callable[[str, int, int | None], None] | None,
 ) -> list[LearnerSummary]:
+    from itertools import chain
+
+    from aipm_cli.cohort.index import loads
+
     key = _fingerprint(roadmap, options) if index is not None else ""
     canon = _canon(roadmap)
-    ready: dict[int, tuple[LearnerSummary | None, list[Unreadable]]] = {}
+    made: dict[int, tuple[LearnerSummary | None, list[Unreadable]]] = {}
+    pending: list[tuple[int, int]] = []  # (position, row): kept summaries, read while the workers fold
     jobs: list[Job] = []
     positions: list[int] = []
     for position, (name, parts) in enumerate(groups):
@@ -186,32 +191,43 @@ def _summaries(
         if index is not None and not rebuild:
             found = index.look(roadmap.id, name, parts, key, options.day)
             notices.extend(found.notices)
-            if found.summary is not None:
-                ready[position] = (share(found.summary[0], canon), found.summary[1])
+            if found.row is not None:
+                pending.append((position, found.row))
                 if keep:
                     index.used(roadmap.id, name, parts, options.today)
                 continue
             kept = found.kept
         jobs.append((name, parts, kept))
         positions.append(position)
-    from aipm_cli.cohort.index import loads
 
-    made: dict[int, tuple[LearnerSummary | None, list[Unreadable]]] = {}
-    for done, (position, (summary_blob, kept_blob, marks)) in enumerate(
-        zip(positions, _each_learner(roadmap, jobs, options, workers, marking=index is not None), strict=True), 1
-    ):
-        if progress is not None:
-            progress("Summarizing learners", done, len(jobs))
+    def take(position: int, done: Done) -> None:
+        summary_blob, kept_blob, marks = done
         summary, problems = loads(summary_blob)
         made[position] = (share(summary, canon), problems)
         if index is not None and summary is not None and keep:
             name, parts = groups[position]
             index.keep(roadmap.id, name, parts, marks, kept_blob, key, summary_blob, options.today)
+
+    results = _each_learner(roadmap, jobs, options, workers, marking=index is not None)
+    first = next(results, None)  # the workers are folding now: read the kept summaries meanwhile
+    for position, row in pending:
+        got = index.summary_at(row) if index is not None else None
+        if got is not None:
+            made[position] = (share(got[0], canon), got[1])
+        else:  # a damaged row: fold here
+            name, parts = groups[position]
+            take(position, _work(roadmap, (name, parts, None), options, True))
+    for done, (position, result) in enumerate(
+        zip(positions, chain([first] if first is not None else [], results), strict=True), 1
+    ):
+        if progress is not None:
+            progress("Summarizing learners", done, len(jobs))
+        take(position, result)
     if index is not None and keep:
         index.commit(options.today)
     out: list[LearnerSummary] = []
     for position in range(len(groups)):
-        summary, problems = ready[position] if position in ready else made[position]
+        summary, problems = made[position]
         bad.extend(problems)
         if summary is not None:
             out.append(summary)

@@ -142,7 +142,7 @@ class Kept:
 class Found:
     """What the index has for one learner."""
 
-    summary: Any = None  # (LearnerSummary, its unreadable lines) when it holds as it is
+    row: int | None = None  # the row whose kept summary holds as it is, to read with `summary_at`
     kept: Kept | None = None  # the fold, when the files are unchanged
     notices: list[str] = field(default_factory=list)  # logs rewritten, shrunk or gone
 
@@ -216,7 +216,8 @@ class Index:
             self._db = None
 
     def look(self, roadmap: str, name: str, parts: list[Any], summary_key: str, day: date) -> Found:
-        """What the index holds for this learner, and what changed in their files since."""
+        """What the index holds for this learner, and what changed in their files since. A summary that
+        holds is not read here, only its row named (`summary_at` reads it)."""
         found = Found()
         row = self._known(roadmap).get((name, identity(parts)))
         if row is None:
@@ -260,18 +261,27 @@ class Index:
             return found
         if self._db is None:
             return found
+        if stored_key == summary_key:
+            found.row = rowid
+            return found
         try:
-            if stored_key == summary_key:
-                (blob,) = self._db.execute("SELECT summary FROM learners WHERE rowid = ?", (rowid,)).fetchone()
-                found.summary = loads(blob) if blob is not None else None
-            if found.summary is None:
-                (blob,) = self._db.execute("SELECT fold FROM learners WHERE rowid = ?", (rowid,)).fetchone()
-                kept = loads(blob) if blob is not None else None
-                if isinstance(kept, Kept) and kept.holds_for(day):
-                    found.kept = kept
+            (blob,) = self._db.execute("SELECT fold FROM learners WHERE rowid = ?", (rowid,)).fetchone()
+            kept = loads(blob) if blob is not None else None
+            if isinstance(kept, Kept) and kept.holds_for(day):
+                found.kept = kept
         except Exception:  # a damaged or foreign row: fold again
-            found.summary = found.kept = None
+            found.kept = None
         return found
+
+    def summary_at(self, rowid: int) -> Any:
+        """The summary (with its unreadable lines) kept in a row `look` named, or None when it cannot be read."""
+        if self._db is None:
+            return None
+        try:
+            (blob,) = self._db.execute("SELECT summary FROM learners WHERE rowid = ?", (rowid,)).fetchone()
+            return loads(blob) if blob is not None else None
+        except Exception:  # a damaged or foreign row
+            return None
 
     def _known(self, roadmap: str) -> dict[tuple[str, str], tuple[int, str, str | None]]:
         """Every row of a roadmap without its blobs, read at once: (name, sources) -> (rowid, files, summary key)."""
