@@ -695,3 +695,26 @@ def test_a_damaged_or_foreign_summary_row_is_folded_again(tmp_path: Path, worker
     index = opened(tmp_path / "cache")  # the folded rows were kept again: all read back as they are
     assert document(report([data], index)) == expected
     index.close()
+
+
+def test_a_large_cohort_is_held_compactly_and_written_a_learner_at_a_time(tmp_path: Path) -> None:
+    """What keeps 10,000 learners under 500 MB: summaries read back from workers or the index share the
+    roadmap's own id and title strings, each item's status is one character, and the JSON document is
+    made one learner at a time (the same text as a whole)."""
+    from aipm_cli.render import cohort_json
+
+    data = tmp_path / "data"
+    for n, name in enumerate(["ada", "bob", "cy"]):
+        write_log(data, name, lines([(n, "done", "a"), (n + 1, "start", "b"), (n + 2, "skip", "d")]))
+    index = opened(tmp_path / "cache")
+    report([data], index)
+    again = report([data], index)  # every learner read back from the index
+    index.close()
+    for learner in again.everyone:
+        assert learner.statuses == "di-s"  # a done, b in progress, c not started, d skipped
+    ids = [key for learner in again.everyone for key in (*learner.modules, *learner.phases, *learner.skipped)]
+    assert len({id(key) for key in ids}) == len(set(ids))  # one string object per id, shared by every learner
+    pieces = list(cohort_json.chunks(again))
+    assert len(pieces) == len(again.learners) + 2  # the head, one piece a learner, the tail
+    assert "".join(pieces) == cohort_json.render(again)
+    assert json.loads("".join(pieces))["learners"][0]["name"] == "ada"
