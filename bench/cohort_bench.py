@@ -5,6 +5,7 @@
     python bench/cohort_bench.py --scale    # 1,000 and 10,000 learners, with the cohort index (opt-in: minutes
                                             # and about 1.3 GB of disk; not run in CI)
     python bench/cohort_bench.py --scale --sizes 1000   # one size only
+    python bench/cohort_bench.py --scale --cache ~/.cache/aipm-bench   # cohorts made once, then reused
 
 `--scale` writes one data directory per size (the first 200 learners' logs
 are generated, the rest are copies of them under other names: the report
@@ -188,20 +189,37 @@ def baseline(files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def scale(sizes: list[int]) -> None:
+def cached_data_dir(size: int, cache: Path | None, folder: Path) -> tuple[Path, list[Path]]:
+    """The --scale data directory of `size` learners: made in `folder`, or made once in `cache` and reused."""
+    if cache is None:
+        return make_data_dir(size, folder)
+    where = cache / f"learners-{size}"
+    done = where / "complete"
+    if not done.exists():
+        shutil.rmtree(where, ignore_errors=True)
+        where.mkdir(parents=True)
+        make_data_dir(size, where)
+        done.write_text("")
+    data = where / "data"
+    return data, sorted(data.glob("learners/*/*/changes/*.jsonl"))
+
+
+def scale(sizes: list[int], cache: Path | None = None) -> None:
     """The --scale run: first and second report, against the baseline (see the module docstring)."""
     aipm = aipm_command()
     rows = []
     for size in sizes:
         folder = Path(tempfile.mkdtemp(prefix="aipm-cohort-scale-"))
+        grown: dict[Path, int] = {}
         try:
-            data, files = make_data_dir(size, folder)
+            data, files = cached_data_dir(size, cache, folder)
             env = {**os.environ, "AIPM_HOME": str(folder / "home"), "AIPM_NOW": "2026-11-24T10:00:00+00:00"}
             parse = baseline(files)
             command = [*aipm, "cohort", "report", str(data), "--format", "json"]
             first = timed(command, env)
             rng = random.Random(size)
             for path in rng.sample(files, max(1, size // 100)):
+                grown[path] = path.stat().st_size
                 append_changes(path, 10, rng)
             second = timed(command, env)
             rebuilt = timed([*command, "--rebuild"], env)
@@ -210,6 +228,8 @@ def scale(sizes: list[int]) -> None:
                     raise SystemExit(f"cohort report ({label}, {size} learners) exited with {code}")
             rows.append((size, parse, first, second, rebuilt))
         finally:
+            for path, length in grown.items():  # a cached cohort is left as it was made
+                os.truncate(path, length)
             shutil.rmtree(folder, ignore_errors=True)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{'learners':>8} {'changes':>10} {'parse s':>8}  {'first: wall, CPU, MB':>22}  {'x parse':>7}"
@@ -225,9 +245,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small cohorts only")
     parser.add_argument("--scale", action="store_true", help="1,000 and 10,000 learners with the cohort index")
     parser.add_argument("--sizes", type=int, nargs="+", help="with --scale: these cohort sizes")
+    parser.add_argument(
+        "--cache", type=Path, help="with --scale: make each cohort once in this folder and reuse it (left as made)"
+    )
     args = parser.parse_args()
     if args.scale:
-        scale(args.sizes or [1000, 10000])
+        scale(args.sizes or [1000, 10000], args.cache)
         return
     sizes = [50, 100] if args.quick else [250, 500, 1000]
     aipm = aipm_command()

@@ -350,7 +350,8 @@ def test_sources_are_never_written(report: Any, cohort: Path, tmp_path: Path) ->
 
 
 def test_parallel_workers_give_the_same_report(cohort: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from aipm_cli.cohort import Options, build
+    from aipm_cli.cohort.build import build
+    from aipm_cli.cohort.model import Options
     from aipm_cli.render.cohort_json import document
     from aipm_cli.roadmap import finding, loading
 
@@ -616,7 +617,8 @@ def _write(root: Path, name: str, changes: list[tuple[str, str, list[str]]]) -> 
 
 
 def test_core_bands_phases_and_finishers(tmp_path: Path) -> None:
-    from aipm_cli.cohort import Options, build
+    from aipm_cli.cohort.build import build
+    from aipm_cli.cohort.model import Options
     from aipm_cli.roadmap.loading import parse_roadmap_text
 
     roadmap = parse_roadmap_text(TINY.encode(), "tiny.yaml")

@@ -151,6 +151,7 @@ def test_the_completion_table_is_the_cli_s_own() -> None:
     assert command_table.VALUED == {tuple(v) for v in made["valued"]}
     assert command_table.ARGUMENTS == made["arguments"]
     assert command_table.CHOICES == made["choices"]
+    assert command_table.FORMATS == made["formats"]
 
 
 @pytest.mark.parametrize("complete", [bash, fish])
@@ -185,3 +186,26 @@ def test_every_command_and_subcommand_is_completed(home: Path, run: Run) -> None
             assert subs == set(inner), name
     assert {"evidence", "backups", "restore"} <= offered
     assert {"rename", "remove"} <= {value for value, _ in candidates(["users", ""], 1)}
+
+
+@pytest.mark.parametrize("command", ["export", "cohort"])
+def test_every_format_a_report_takes_is_completed_and_in_its_help(home: Path, run: Run, command: str) -> None:
+    """One format registry (render/formats.py) serves --format, -o, --help and completion: they cannot drift
+    (completion once left xapi out of export's formats)."""
+    from aipm_cli.completion import candidates
+    from aipm_cli.render.formats import choose, formats, listed
+
+    assert run("status").exit_code == 0
+    argv = [command, "report"] if command == "cohort" else [command]
+    for option in ("--format", "-f"):
+        offered = [value for value, _ in candidates([*argv, option, ""], len(argv) + 1)]
+        assert offered == [f.name for f in formats(command)]
+    assert "xapi" in [f.name for f in formats("export")]
+    helped = run(*argv, "--help", env={"COLUMNS": "400"}).output
+    assert listed(command) in " ".join(helped.split())
+    for f in formats(command):
+        assert choose(command, f.name.upper(), None) == f.name
+        for alias in f.aliases:
+            assert choose(command, alias, None) == f.name
+        for ext in f.extensions:
+            assert choose(command, None, Path("out" + ext.upper())) == f.name

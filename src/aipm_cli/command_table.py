@@ -174,3 +174,4 @@ CHOICES = {
     "RATING": [["again", "1 of 4"], ["hard", "2 of 4"], ["good", "3 of 4"], ["easy", "4 of 4"]],
     "LEVEL": [["1", "Aware"], ["2", "Beginner"], ["3", "Practitioner"], ["4", "Advanced"], ["5", "Expert"]],
 }
+FORMATS = {"export": ["md", "html", "json", "csv", "xapi"], "cohort": ["text", "md", "html", "json", "csv"]}

@@ -35,10 +35,7 @@ GLOBAL_VALUE = {"--user": "learner", "-u": "learner", "--roadmap": "roadmap", "-
 
 KINDS = ["course", "resource", "topic", "exercise", "project", "certification", "community", "practice"]
 VALUES: dict[tuple[str, str | None], Any] = {
-    ("export", "--format"): ["md", "html", "json", "csv"],
-    ("export", "-f"): ["md", "html", "json", "csv"],
-    ("cohort", "--format"): ["text", "md", "html", "csv", "json"],
-    ("cohort", "-f"): ["text", "md", "html", "csv", "json"],
+    **{(command, option): found for command, found in command_table.FORMATS.items() for option in ("--format", "-f")},
     ("cohort", "--by"): ["learner", "item"],
     ("list", "--status"): STATUSES,
     ("list", "-s"): STATUSES,

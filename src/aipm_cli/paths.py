@@ -120,6 +120,9 @@ def check_not_case_twin(learners: Path, name: str) -> str:
 
 
 CHANGES_FOLDER = "changes"  # in each learner's roadmap folder: the change logs
+LEARNERS_FOLDER = "learners"  # in a data directory: one folder a learner (or a shard of learners)
+STORE_FILE = "progress.json"  # in a learner's folder: the old (schema-1) store
+BACKUPS_FOLDER = "backups"  # in a learner's folder (and the data directory): what aipm set aside
 
 
 class Layout:
@@ -130,7 +133,7 @@ class Layout:
 
     @property
     def learners(self) -> Path:
-        return self.root / "learners"
+        return self.root / LEARNERS_FOLDER
 
     def learner_dir(self, user: str, *, old: bool = False) -> Path:
         """A learner's folder; with `old`, the name may be one made before names had to suit every platform."""
@@ -138,7 +141,7 @@ class Layout:
 
     def store(self, user: str, *, old: bool = False) -> Path:
         """The old (schema-1) progress file of a learner, migrated into change logs when found."""
-        return self.learner_dir(user, old=old) / "progress.json"
+        return self.learner_dir(user, old=old) / STORE_FILE
 
     def changes_dir(self, user: str, roadmap_id: str, *, old: bool = False) -> Path:
         """A learner's change logs on one roadmap (one file per device, plus imports and migrations)."""
@@ -150,7 +153,7 @@ class Layout:
 
     def backups(self, user: str, *, old: bool = False) -> Path:
         """What aipm set aside for one learner: stores before migration, torn lines, replaced files."""
-        return self.learner_dir(user, old=old) / "backups"
+        return self.learner_dir(user, old=old) / BACKUPS_FOLDER
 
     @property
     def config(self) -> Path:
@@ -176,7 +179,7 @@ class Layout:
     @property
     def removed(self) -> Path:
         """Whole learners set aside by `aipm users remove` (`aipm restore` brings them back)."""
-        return self.root / "backups"
+        return self.root / BACKUPS_FOLDER
 
 
 def write_lock(changes_dir: Path) -> Path:

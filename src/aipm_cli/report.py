@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 EXPORT_FORMAT = "aipm-export"
 EXPORT_VERSION = 2
-FORMATS = ("md", "html", "json", "csv")
-EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
 MAX_EXPORT_BYTES = 1 << 30
 MAX_ACTIVITY_WEEKS = 26
 
@@ -82,6 +80,7 @@ class Report:
     # The state every figure is counted from (activity per week, the first activity), when `progress`
     # leaves something out that still happened (`export --no-notes`: notes are not shown, but counted).
     counted: State | None = None
+    plan_hours: float | None = None  # the weekly hours the learner set (their plan), shared in the JSON export
 
     @property
     def who(self) -> Person:
@@ -211,6 +210,7 @@ def build(
     person: Person | None = None,
     full: bool = False,
     counted: State | None = None,
+    plan_hours: float | None = None,
 ) -> Report:
     """The report of `state` (the current state, or the state as of `day`); its figures are counted from
     `counted` when given (the whole state, when `state` leaves the notes out)."""
@@ -232,6 +232,7 @@ def build(
         person=person,
         full=full,
         counted=counted,
+        plan_hours=plan_hours,
     )
 
 
@@ -256,6 +257,7 @@ def learner_report(
     report = build(
         learner.roadmap, state, learner.user, until, learner.now(), learner.hours_per_week(), changes,
         person=person_of(learner.config, learner.user), full=full, counted=counted,
+        plan_hours=learner.hours_per_week() if learner.config.is_set("hours_per_week") else None,
     )  # fmt: skip
     if fmt == "html" and (state.study.minutes or ledger.load().activity):
         from aipm_cli.study import heatmap
@@ -338,6 +340,8 @@ def export_document(report: Report, *, changes: Any) -> dict[str, Any]:
             "links": [{"label": label, "url": url} for label, url in report.who.links],
         },
         "roadmap": {"id": report.roadmap.id, "title": report.roadmap.title, "version": report.roadmap.version},
+        # The learner's own plan, when they set their weekly hours (a cohort report measures them against it)
+        **({"plan": {"hours_per_week": report.plan_hours}} if report.plan_hours is not None else {}),
         "summary": summary,
         "skills": to_data(report.skills),
         "state": state_data(report.progress),

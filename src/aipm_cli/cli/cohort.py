@@ -1,22 +1,12 @@
 """`aipm cohort report`: one report across many learners, for instructors and mentors."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from aipm_cli.cli.options import option_value, usage_error, usage_errors
-from aipm_cli.cli.reading import report_format
-
-FORMATS = ("text", "md", "html", "csv", "json")
-EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
-RENDERERS = {
-    "md": "aipm_cli.render.cohort_markdown",
-    "html": "aipm_cli.render.cohort_html",
-    "csv": "aipm_cli.render.cohort_csv",
-    "json": "aipm_cli.render.cohort_json",
-    "text": "aipm_cli.render.cohort_terminal",
-}
+from aipm_cli.render import formats
 
 # The at-risk rules' options, the same for `report` and `nudge`.
 RulesOpt = Annotated[
@@ -73,7 +63,7 @@ def report(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="text, md, html, csv or json (default: from the -o file's extension, else text).",
+            help=f"{formats.listed('cohort')} (default: from the -o file's extension, else text).",
         ),
     ] = None,
     output: Annotated[
@@ -143,20 +133,23 @@ def report(
     """
     from importlib import import_module
 
+    from aipm_cli.cohort import service
     from aipm_cli.dates import parse_date
     from aipm_cli.errors import ExitCode
 
     app = ctx.obj
     with usage_errors():
-        fmt = report_format(
-            fmt, output, FORMATS, EXTENSIONS, "text", "cohort report", {"txt": "text", "terminal": "text"}
-        )
+        fmt = formats.choose("cohort", fmt, output)
+        sort = service.sort_order(sort)
+        wanted = service.filters(filters)
+        chosen_rules = service.rules(rules, risk_under, risk_idle, risk_behind)
     by = by.strip().lower()
     if by not in ("learner", "item"):
         raise usage_error(f"'{by}' is not a choice; use learner or item.", "--by")
     if by == "item" and fmt != "csv":
         raise usage_error("--by item is for the CSV format; add --format csv.", "--by")
     day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    earlier = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
     sources = list(sources or [])
     if not sources and lrs is None:
         raise usage_error("Give the sources to read (exports, folders, data directories), or --lrs URL.")
@@ -166,48 +159,35 @@ def report(
         pulled = pull_into_index(app, lrs)
         _say_set_aside(app, pulled)
         sources.append(pulled.index)
-    from aipm_cli.cohort import FILTERS, SORTS
-
-    sort = sort.strip().lower()
-    if sort not in SORTS:
-        raise usage_error(f"'{sort}' is not an order; use {', '.join(SORTS)}.", "--sort")
-    wanted = tuple(f.strip() for f in filters or ())
-    for f in wanted:
-        if f not in FILTERS and not (f.startswith("phase:") and len(f) > len("phase:")):
-            raise usage_error(f"'{f}' is not a filter; use {', '.join(FILTERS)} or phase:ID.", "--filter")
-    chosen_rules = _rules(rules, risk_under, risk_idle, risk_behind)
-
-    earlier = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
-    if earlier is not None and earlier >= (day or app.learner.today()):
-        raise usage_error(
-            f"--since {earlier.isoformat()} is not before the report's day; give an earlier date.", "--since"
-        )
     from aipm_cli.cli.longwork import long_work
 
-    with long_work(fmt == "json" and output is None) as progress:
-        summary = _summarize(
-            app, sources, roadmap, day, wanted, since=earlier,
+    with usage_errors(), long_work(fmt == "json" and output is None) as progress:
+        summary = service.summarize(
+            app.learner, sources, roadmap, day, since=earlier, rebuild=rebuild, progress=progress,
             stuck_weeks=stuck_weeks, inactive_days=inactive_days, with_notes=with_notes, items=by == "item",
-            rules=chosen_rules, sort=sort, filters=wanted, full=full,
-            rebuild=rebuild, progress=progress,
+            at_risk=chosen_rules, sort=sort, wanted=wanted, full=full,
         )  # fmt: skip
     for notice in summary.notices:
         app.say_plain(f"Note: {notice}.")
-    module = import_module(RENDERERS[fmt])
+    module = import_module(formats.renderer("cohort", fmt))
     if fmt == "text" and output is None:
         app.show(module.view, summary)
+    elif fmt == "json":  # streamed: a large cohort's document is never whole in memory
+        pieces = (piece.encode("utf-8", "surrogateescape") for piece in module.chunks(summary))
+        app.write_file(output or Path("-"), pieces, "-o", fmt)
     else:
         text = module.render(summary, by=by) if fmt == "csv" else module.render(summary)
         if output is None:
             app.write_report(text, fmt)
         else:
             app.write_file(output, text.encode("utf-8"), "-o", fmt)
-            from rich.markup import escape
+    if output is not None:
+        from rich.markup import escape
 
-            from aipm_cli.wording import count
+        from aipm_cli.wording import count
 
-            learners = count(len(summary.learners), "learner")
-            app.say(f"[green]✓[/] Wrote the cohort report ({learners}) to {escape(str(output))}.")
+        learners = count(len(summary.learners), "learner")
+        app.say(f"[green]✓[/] Wrote the cohort report ({learners}) to {escape(str(output))}.")
     for bad in summary.unreadable:
         app.say_plain(f"Could not read {bad.source}: {bad.reason.rstrip('.')}.")
     if summary.unreadable:
@@ -256,37 +236,26 @@ def nudge(
     learner's export shares an email address. aipm sends nothing: copy the
     drafts, or open the links in your mail program.
     """
-    import json
-
-    from aipm_cli.cohort import nudges
+    from aipm_cli.cohort import service
+    from aipm_cli.cohort.nudge import nudges
     from aipm_cli.dates import parse_date
     from aipm_cli.errors import ExitCode
+    from aipm_cli.render.cohort_nudges import NUDGE_FORMATS, render
 
     app = ctx.obj
     fmt = fmt.strip().lower()
-    if fmt not in ("text", "json"):
+    if fmt not in NUDGE_FORMATS:
         raise usage_error(f"'{fmt}' is not a format for nudges; use text or json.", "--format")
     day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
-    summary = _summarize(
-        app, sources, roadmap, day, (),
-        stuck_weeks=stuck_weeks, inactive_days=inactive_days, rules=_rules(rules, risk_under, risk_idle, risk_behind),
-    )  # fmt: skip
+    with usage_errors():
+        at_risk = service.rules(rules, risk_under, risk_idle, risk_behind)
+        summary = service.summarize(
+            app.learner, sources, roadmap, day, stuck_weeks=stuck_weeks, inactive_days=inactive_days, at_risk=at_risk
+        )
+    for notice in summary.notices:
+        app.say_plain(f"Note: {notice}.")
     drafts = nudges(summary)
-    if fmt == "json":
-        text = json.dumps(
-            {"format": "aipm-cohort-nudges", "as_of": summary.as_of.isoformat(), "sent": False,
-             "drafts": [vars(d) for d in drafts]},
-            indent=2, ensure_ascii=False,
-        ) + "\n"  # fmt: skip
-    else:
-        blocks = []
-        for d in drafts:
-            to = f"To: {d.name} <{d.address}>" if d.address else f"To: {d.name} (no address shared in an export)"
-            block = f"{to}\nSubject: {d.subject}\n\n{d.body}\n"
-            if d.mailto:
-                block += f"\n{d.mailto}\n"
-            blocks.append(block)
-        text = ("\n" + "-" * 72 + "\n\n").join(blocks)
+    text = render(drafts, summary.as_of, fmt)
     if output is None:
         app.write_report(text, fmt)
     else:
@@ -320,8 +289,8 @@ def pull(
     to `aipm cohort report`. A repository that cannot be fetched is named, and
     the exit code is then 1.
     """
-    from aipm_cli.cohort_pull import pull as fetch
-    from aipm_cli.cohort_pull import pulled
+    from aipm_cli.cohort.pull import pull as fetch
+    from aipm_cli.cohort.pull import pulled
     from aipm_cli.errors import ExitCode
 
     app = ctx.obj
@@ -349,70 +318,6 @@ def pull(
     )
     if failed:
         raise typer.Exit(ExitCode.ERROR)
-
-
-def _summarize(
-    app: Any,
-    sources: list[Path],
-    roadmap: str | None,
-    day: Any,
-    wanted: tuple[str, ...],
-    *,
-    rebuild: bool = False,
-    since: Any = None,
-    progress: Any = None,
-    **settings: Any,
-) -> Any:
-    """The cohort summary (read through the cohort index in this data directory's cache)."""
-    from aipm_cli.cohort import Options, build
-    from aipm_cli.cohort_index import Index
-    from aipm_cli.roadmap import finding, loading
-
-    spec = roadmap or app.learner.roadmap_spec
-    path = finding.find(spec, app.layout.roadmaps, app.layout.cache)
-    # A source may be this data directory itself: then not even the roadmap cache is written.
-    home = app.layout.root.resolve()
-    inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())
-    chosen = loading.parse_roadmap_text(
-        finding.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
-    )
-    phases = {p.id for p in chosen.phases}
-    for f in wanted:
-        if f.startswith("phase:") and f[len("phase:") :] not in phases:
-            raise usage_error(f"'{f[len('phase:') :]}' is not a phase of {chosen.id}.", "--filter")
-    options = Options(today=app.learner.today(), as_of=day, hours_per_week=app.learner.hours_per_week(), **settings)
-    # The index lives in this data directory's cache, never in a source (none when the cache is in one).
-    index = None if inside else Index(app.layout.cache)
-    if index is not None and not index.open():
-        app.say_plain(f"Note: {index.problem}; every learner is folded.")
-        index = None
-    try:
-        summary = build(chosen, sources, options, app.learner.now(), index=index, rebuild=rebuild, progress=progress)
-        if since is not None:
-            from dataclasses import replace
-
-            from aipm_cli.cohort import digest
-
-            earlier = replace(options, as_of=since, filters=(), items=False)
-            before = build(chosen, sources, earlier, app.learner.now(), index=index, keep=False)
-            summary.digest = digest(before, summary)
-        return summary
-    finally:
-        if index is not None:
-            index.close()
-
-
-def _rules(rules: str | None, under: float, idle: int, behind: float) -> Any:
-    from aipm_cli.cohort import RULES, Rules
-
-    chosen: tuple[str, ...] = RULES
-    if rules is not None:
-        chosen = tuple(dict.fromkeys(r.strip().lower() for r in rules.split(",") if r.strip()))
-        unknown = [r for r in chosen if r not in RULES]
-        if unknown or not chosen:
-            what = f"'{unknown[0]}' is not a rule" if unknown else "no rule is named"
-            raise usage_error(f"{what}; use {', '.join(RULES)} (comma-separated).", "--rules")
-    return Rules(under, idle, behind, chosen)
 
 
 def register(app: typer.Typer) -> None:

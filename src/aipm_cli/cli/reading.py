@@ -30,26 +30,6 @@ def option_value(option: str, parse: Any, *args: Any, **kwargs: Any) -> Any:
         raise UsageError(" ".join(exc.lines()), option) from None
 
 
-def report_format(
-    fmt: str | None,
-    output: Path | None,
-    formats: tuple[str, ...],
-    extensions: dict[str, str],
-    default: str,
-    what: str = "report",
-    aliases: dict[str, str] | None = None,
-) -> str:
-    """The format a report is written in: --format as typed (any case, a leading dot, a
-    common alias), else the -o file's extension, else `default`."""
-    if fmt is None:
-        return extensions.get(output.suffix.lower(), default) if output is not None else default
-    fmt = fmt.strip().lower().lstrip(".")
-    fmt = {"markdown": "md", "htm": "html", **(aliases or {})}.get(fmt, fmt)
-    if fmt not in formats:
-        raise UsageError(f"'{fmt}' is not a {what} format; use one of: {', '.join(formats)}.", "--format")
-    return fmt
-
-
 def status(app: App, json: bool = False) -> None:
     from aipm_cli.view_data import to_data
 
@@ -289,13 +269,15 @@ def export(
     with_notes: bool = False,
     notes: bool | None = None,
 ) -> None:
+    from importlib import import_module
+
     from aipm_cli.dates import parse_date
-    from aipm_cli.render.exporters import exporter
-    from aipm_cli.report import EXTENSIONS, FORMATS, learner_report
+    from aipm_cli.render import formats
+    from aipm_cli.report import learner_report
 
     if fmt is None and output is not None and str(output) != "-":
         suffix = output.suffix.lower()
-        if suffix and suffix not in EXTENSIONS and suffix != ".jsonl":
+        if suffix and suffix not in formats.extensions("export"):
             hint = " For a PDF, write HTML (-o report.html) and print it to PDF from a browser." if suffix in (
                 ".pdf", ".docx", ".doc", ".odt", ".rtf",
             ) else ""  # fmt: skip
@@ -304,7 +286,7 @@ def export(
                 "To write one of those under this name anyway, give --format.",
                 "-o",
             )
-    fmt = report_format(fmt, output, (*FORMATS, "xapi"), EXTENSIONS, "md")
+    fmt = formats.choose("export", fmt, output)
     if with_notes and fmt != "xapi":
         raise UsageError("--with-notes is for --format xapi (the other reports hold your notes).", "--with-notes")
     day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
@@ -323,7 +305,7 @@ def export(
         if output is not None:
             app.say(f"[green]✓[/] Wrote the {fmt} report to {output}.")
         return
-    text = exporter(fmt)(report)
+    text: str = import_module(formats.renderer("export", fmt)).render(report)
     if output is None:
         app.write_report(text, fmt)
         return

@@ -7,6 +7,7 @@ import typer
 
 from aipm_cli.cli import reading
 from aipm_cli.cli.options import usage_error, usage_errors
+from aipm_cli.render import formats
 
 
 def export(
@@ -17,7 +18,7 @@ def export(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="md, html, json, csv, or xapi (statements for a Learning Record Store, JSON Lines)"
+            help=f"{formats.listed('export')} (xapi: statements for a Learning Record Store, JSON Lines)"
             " (default: from the -o file's extension, else md).",
         ),
     ] = None,

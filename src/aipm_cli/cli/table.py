@@ -44,7 +44,8 @@ def choices() -> dict[str, list[list[str]]]:
 
 def table() -> dict[str, Any]:
     """{commands: {name: summary}, subcommands: {group: {name: summary}}, valued: [[command, option]],
-    arguments: {'command' or 'command sub': [metavar, ...]}, choices: {metavar: [[value, description]]}}."""
+    arguments: {'command' or 'command sub': [metavar, ...]}, choices: {metavar: [[value, description]]},
+    formats: {command: [format]}} (the formats from the one format registry, render/formats.py)."""
     from typer.main import get_command
 
     from aipm_cli.cli import make_app
@@ -73,8 +74,11 @@ def table() -> dict[str, Any]:
                 if param.param_type_name == "option" and not param.is_flag and not getattr(param, "count", False):
                     for opt in (*param.opts, *param.secondary_opts):
                         valued.add((name, opt))
+    from aipm_cli.render.formats import names
+
+    formats = {"export": names("export"), "cohort": names("cohort")}
     return {"commands": commands, "subcommands": subcommands, "valued": sorted(valued), "arguments": arguments,
-            "choices": choices()}  # fmt: skip
+            "choices": choices(), "formats": formats}  # fmt: skip
 
 
 def source() -> str:
@@ -87,6 +91,7 @@ def source() -> str:
         f"VALUED = {pprint.pformat({tuple(v) for v in made['valued']}, width=110)}\n"
         f"ARGUMENTS = {pprint.pformat(made['arguments'], width=110, sort_dicts=False)}\n"
         f"CHOICES = {pprint.pformat(made['choices'], width=110, sort_dicts=False)}\n"
+        f"FORMATS = {pprint.pformat(made['formats'], width=110, sort_dicts=False)}\n"
     )
 
 

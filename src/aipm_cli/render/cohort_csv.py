@@ -16,7 +16,7 @@ from aipm_cli.render.csv_export import cell as safe_cell
 from aipm_cli.view_data import WEEKS_SHOWN
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary
+    from aipm_cli.cohort.model import CohortSummary
 
 LEARNER_COLUMNS = [
     "learner",
@@ -47,6 +47,9 @@ LEARNER_COLUMNS = [
     "percentile_band",
     "behind_weeks",
     "minutes_studied",
+    "minutes_studied_this_week",
+    "behind_basis",
+    "plan_hours_per_week",
 ]
 ITEM_COLUMNS = [
     "learner",
@@ -121,6 +124,9 @@ def render(s: CohortSummary, by: str = "learner") -> str:
             learner.percentile_band,
             learner.behind_weeks,
             learner.minutes_studied,
+            learner.minutes_this_week,
+            learner.behind_basis,
+            learner.plan_hours_per_week,
         ]
         writer.writerow([cell(v) for v in row])
     return out.getvalue()

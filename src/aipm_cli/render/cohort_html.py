@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
-from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
+from aipm_cli.cohort.digest import digest_rows
+from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, RULES, capped
+from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached, studied, studying
 from aipm_cli.view_data import WEEKS_SHOWN
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary
+    from aipm_cli.cohort.model import CohortSummary, ItemFlow, LearnerSummary
 
 
 def heat(percent: float) -> str:
@@ -28,6 +29,23 @@ def heat(percent: float) -> str:
 
 def percent_range(low: float | None, high: float | None) -> str:
     return "–" if low is None or high is None else f"{low:.1f}–{high:.1f}%"
+
+
+CAP_ITEMS = 5  # items listed under "where learners get stuck" and "skipped most" (--full: all)
+STALLS_SHOWN = 5  # items named under "stalled most"
+
+
+def rules_of(attention: list[LearnerSummary]) -> list[tuple[str, str]]:
+    """The rules that flag someone, each once with its words (a rule measured two ways, once each), in the
+    order of RULES."""
+    found = dict.fromkeys((f.rule, f.rule_text) for x in attention for f in x.flags)
+    return sorted(found, key=lambda pair: RULES.index(pair[0]) if pair[0] in RULES else len(RULES))
+
+
+def stalls_most(dropoff: list[ItemFlow]) -> list[ItemFlow]:
+    """The items most learners are stuck on, most first (roadmap order among equals)."""
+    stalled = [f for f in dropoff if f.stalled]
+    return sorted(stalled, key=lambda f: -f.stalled)[:STALLS_SHOWN]
 
 
 def render(s: CohortSummary) -> str:
@@ -50,7 +68,12 @@ def render(s: CohortSummary) -> str:
             capped=capped,
             reached=reached,
             digest_rows=digest_rows,
+            rules_of=rules_of,
+            studied=studied,
+            study=studying(s),
+            stalls_most=stalls_most,
             caps={
+                "listed": CAP_ITEMS,
                 "attention": CAP_ATTENTION,
                 "evidence": CAP_EVIDENCE,
                 "stuck": CAP_STUCK,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from aipm_cli.cohort import COHORT_FORMAT, COHORT_VERSION
+from aipm_cli.cohort.model import COHORT_FORMAT, COHORT_VERSION
 from aipm_cli.view_data import WEEKS_SHOWN, to_data
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary, Entry, LearnerSummary
+    from aipm_cli.cohort.model import CohortSummary, Entry, LearnerSummary
 
 
 def _range(value: Any) -> list[str] | None:
@@ -67,6 +68,11 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
         "behind_weeks": learner.behind_weeks,
         "expected_percent": learner.expected_percent,
         "minutes_studied": learner.minutes_studied,
+        "minutes_studied_this_week": learner.minutes_this_week,
+        "plan_hours_per_week": learner.plan_hours_per_week,
+        "hours_done": learner.hours_done,
+        "behind_basis": learner.behind_basis,
+        "hours_expected": learner.hours_expected,
     }
 
 
@@ -90,7 +96,7 @@ def flags_data(learner: LearnerSummary) -> list[dict[str, str]]:
     return [{"rule": f.rule, "rule_text": f.rule_text, "seen": f.seen, "reason": f.reason} for f in learner.flags]
 
 
-def document(s: CohortSummary) -> dict[str, Any]:
+def document(s: CohortSummary, learners: bool = True) -> dict[str, Any]:
     g = s.glance
     o = s.options
     return {
@@ -131,26 +137,49 @@ def document(s: CohortSummary) -> dict[str, Any]:
             "percentile_15_85": list(g.percentiles) if g.percentiles else None,
             "shown": len(s.learners),
         },
-        "learners": [learner_data(learner) for learner in s.learners],
+        "learners": [learner_data(learner) for learner in s.learners] if learners else None,
         "dropoff": to_data(s.dropoff),
         "phases": to_data(s.phases),
-        "stuck": to_data(s.stuck),
-        "skipped": to_data(s.skipped),
+        "stuck": [{"id": x.id, "title": x.title, "learners": x.learners} for x in s.stuck],
+        "skipped": [{"id": x.id, "title": x.title, "learners": x.learners} for x in s.skipped],
         "skills": to_data(s.skills),
         "other_roadmaps": to_data(s.elsewhere),
         "unreadable": to_data(s.unreadable),
     }
 
 
-def render(s: CohortSummary) -> str:
-    """The document, indented; each learner on one line (a cohort of a thousand stays fast and greppable)."""
+def chunks(s: CohortSummary) -> Iterator[str]:
+    """The document in pieces, each learner on one line, made one learner at a time: a cohort of ten
+    thousand is written without its whole text (or every learner's data) in memory at once.
+
+    Written with orjson (the same text json.dumps(indent=2) writes, several times faster; each learner's
+    line compact)."""
     import os
 
-    data = document(s)
-    learners = data["learners"]
+    import orjson
+
+    def dumps(value: Any, indent: bool = False) -> str:
+        try:
+            return orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else None).decode("utf-8")
+        except TypeError:  # a path that is not valid UTF-8 (orjson takes none): json writes it as it is
+            return json.dumps(value, indent=2 if indent else None, ensure_ascii=False,
+                              separators=None if indent else (",", ":"))  # fmt: skip
+
+    data = document(s, learners=False)
     token = f"@@aipm-cohort-learners-{os.urandom(8).hex()}@@"
     data["learners"] = token
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    lines = [json.dumps(learner, ensure_ascii=False, separators=(", ", ": ")) for learner in learners]
-    block = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
-    return text.replace(json.dumps(token), block, 1) + "\n"
+    text = dumps(data, indent=True)
+    head, tail = text.split(json.dumps(token), 1)
+    if not s.learners:
+        yield head + "[]" + tail + "\n"
+        return
+    yield head + "[\n    "
+    for n, learner in enumerate(s.learners):
+        line = dumps(learner_data(learner))
+        yield (",\n    " if n else "") + line
+    yield "\n  ]" + tail + "\n"
+
+
+def render(s: CohortSummary) -> str:
+    """The document, indented; each learner on one line (a cohort of a thousand stays fast and greppable)."""
+    return "".join(chunks(s))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped, digest_rows
-from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached
+from aipm_cli.cohort.digest import digest_rows
+from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped
+from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached, studied, studying
 from aipm_cli.render.markdown import evidence, md
 from aipm_cli.view_data import WEEKS_SHOWN
 from aipm_cli.wording import count as counted
 
 if TYPE_CHECKING:
-    from aipm_cli.cohort import CohortSummary, ItemLearners
+    from aipm_cli.cohort.model import CohortSummary, ItemLearners
 
 
 def _items(found: list[ItemLearners], empty: str, full: bool) -> list[str]:
@@ -99,8 +100,10 @@ def render(s: CohortSummary) -> str:
         shown = "" if len(s.learners) == s.shown_of else f"({len(s.learners)} of {s.shown_of}: {', '.join(o.filters)})"
         add(f"## Learners {md(shown)}".rstrip())
         add("")
-        add("| Learner | Done | ✓ / ◐ / – | Last active | Active weeks | Pace | Finish at pace | Flags |")
-        add("|---|---:|---:|---|---:|---:|---|---|")
+        study = studying(s)
+        add("| Learner | Done | ✓ / ◐ / – | Last active | Active weeks | Pace | Finish at pace |"
+            + (" Studied (this week) |" if study else "") + " Flags |")  # fmt: skip
+        add("|---|---:|---:|---|---:|---:|---|" + ("---:|" if study else "") + "---|")
         for learner in s.learners:
             c = learner.counts
             pace = f"{learner.pace_hours_per_week:g} h/wk" if learner.pace_hours_per_week is not None else "–"
@@ -108,7 +111,8 @@ def render(s: CohortSummary) -> str:
             add(
                 f"| {md(learner.name)} | {pct(learner.percent)} | {c.done} / {c.in_progress} / {c.skipped} | {last}"
                 f" | {learner.active_weeks}/{WEEKS_SHOWN} | {pace} | {month_span(learner.pace_finish)}"
-                f" | {md(flags(learner))} |"
+                + (f" | {studied(learner)}" if study else "")
+                + f" | {md(flags(learner))} |"
             )
         stuck = [learner for learner in s.learners if learner.stuck]
         if stuck:

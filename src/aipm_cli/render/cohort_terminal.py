@@ -15,7 +15,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from aipm_cli.cohort import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped, digest_rows
+from aipm_cli.cohort.digest import digest_rows
+from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped
 from aipm_cli.render.safe import clean
 from aipm_cli.view_data import WEEKS_SHOWN
 from aipm_cli.wording import count as counted
@@ -23,7 +24,7 @@ from aipm_cli.wording import count as counted
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from aipm_cli.cohort import CohortSummary, ItemFlow, ItemLearners, LearnerSummary
+    from aipm_cli.cohort.model import CohortSummary, ItemFlow, ItemLearners, LearnerSummary
 
 SHOWN = 5  # items listed in "where learners get stuck" and "skipped most"
 
@@ -52,6 +53,20 @@ def month_span(span: tuple[date, date] | None, short: bool = False) -> str:
     if first.year == last.year:
         return f"{first:%b}–{last.strftime(year)}"
     return f"{first.strftime(year)}–{last.strftime(year)}"
+
+
+def studied(learner: LearnerSummary) -> str:
+    """Study time, compactly: '12h30m (45m)' is 12 hours 30 in all, 45 minutes this week; '–' none."""
+    from aipm_cli.study import spent_text
+
+    if not learner.minutes_studied:
+        return "–"
+    return f"{spent_text(learner.minutes_studied)} ({spent_text(learner.minutes_this_week)})"
+
+
+def studying(s: CohortSummary) -> bool:
+    """Whether anyone listed logged study time (the study column is shown only then)."""
+    return any(x.minutes_studied for x in s.learners)
 
 
 def flags(learner: LearnerSummary) -> str:
@@ -134,11 +149,12 @@ def view(console: Console, s: CohortSummary) -> None:
             ("Wks", "right"),
             ("Pace", "right"),
             ("Finish", "left"),
+            *([("Study (wk)", "right")] if studying(s) else []),
             ("Flags", "left"),
         )
-        for column in table.columns[1:7]:
+        for column in table.columns[1:-1]:
             column.no_wrap = True
-        table.columns[0].overflow = table.columns[7].overflow = "fold"
+        table.columns[0].overflow = table.columns[-1].overflow = "fold"
         table.columns[0].min_width = 10
         for learner in s.learners:
             c = learner.counts
@@ -150,6 +166,7 @@ def view(console: Console, s: CohortSummary) -> None:
                 f"{learner.active_weeks}/{WEEKS_SHOWN}",
                 f"{learner.pace_hours_per_week:g}h" if learner.pace_hours_per_week is not None else "–",
                 month_span(learner.pace_finish, short=True),
+                *([studied(learner)] if studying(s) else []),
                 text(flags(learner), "yellow"),
             )
         console.print(table)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 INDEX_FILE = "cohort-index.sqlite3"
-INDEX_VERSION = 1
+INDEX_VERSION = 3  # 2: the cohort package's classes, statuses one character an item; 3: own plans
 BLOCK = 4096  # the last block of a log, whose checksum tells "only added to" from "rewritten"
 FORGET_DAYS = 90  # rows not used for this long are dropped
 
@@ -61,18 +61,25 @@ _ALLOWED_MODULES = ("aipm_cli.", "collections")
 _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
 
 
+_FOUND: dict[tuple[str, str], Any] = {}  # classes allowed and found once (a report reads thousands of rows)
+
+
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
+        found = _FOUND.get((module, name))
+        if found is not None:
+            return found
         if (module, name) in _ALLOWED or any(module.startswith(m) for m in _ALLOWED_MODULES):
-            return super().find_class(module, name)
+            found = _FOUND[(module, name)] = super().find_class(module, name)
+            return found
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cohort index")
 
 
-def _loads(blob: bytes) -> Any:
+def loads(blob: bytes) -> Any:
     return _Unpickler(io.BytesIO(blob)).load()
 
 
-def _dumps(value: Any) -> bytes:
+def dumps(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -135,7 +142,7 @@ class Kept:
 class Found:
     """What the index has for one learner."""
 
-    summary: Any = None  # (LearnerSummary, its unreadable lines) when it holds as it is
+    row: int | None = None  # the row whose kept summary holds as it is, to read with `summary_at`
     kept: Kept | None = None  # the fold, when the files are unchanged
     notices: list[str] = field(default_factory=list)  # logs rewritten, shrunk or gone
 
@@ -169,6 +176,8 @@ class Index:
         self.path = folder / INDEX_FILE
         self.problem: str | None = None  # why the index could not be used, when it could not
         self._db: sqlite3.Connection | None = None
+        self._rows: dict[str, dict[tuple[str, str], tuple[int, str, str | None]]] = {}
+        self._used: list[tuple[str, int]] = []  # (day, rowid) of rows used, written at commit
 
     def open(self) -> bool:
         from aipm_cli.paths import ensure_private_dir
@@ -207,21 +216,15 @@ class Index:
             self._db = None
 
     def look(self, roadmap: str, name: str, parts: list[Any], summary_key: str, day: date) -> Found:
-        """What the index holds for this learner, and what changed in their files since."""
+        """What the index holds for this learner, and what changed in their files since. A summary that
+        holds is not read here, only its row named (`summary_at` reads it)."""
         found = Found()
-        if self._db is None:
-            return found
-        try:
-            row = self._db.execute(
-                "SELECT files, fold, summary_key, summary FROM learners WHERE roadmap = ? AND name = ? AND sources = ?",
-                (roadmap, name, identity(parts)),
-            ).fetchone()
-        except sqlite3.Error:
-            return found
+        row = self._known(roadmap).get((name, identity(parts)))
         if row is None:
             return found
+        rowid, files, stored_key = row
         try:
-            stored: dict[str, list[Any]] = json.loads(row[0])
+            stored: dict[str, list[Any]] = json.loads(files)
         except ValueError:
             return found
         changed = False
@@ -256,16 +259,42 @@ class Index:
                 found.notices.append(f"{name}: {path} changed before its end; folded again from the start")
         if changed:
             return found
+        if self._db is None:
+            return found
+        if stored_key == summary_key:
+            found.row = rowid
+            return found
         try:
-            if row[3] is not None and row[2] == summary_key:
-                found.summary = _loads(row[3])
-            elif row[1] is not None:
-                kept = _loads(row[1])
-                if isinstance(kept, Kept) and kept.holds_for(day):
-                    found.kept = kept
+            (blob,) = self._db.execute("SELECT fold FROM learners WHERE rowid = ?", (rowid,)).fetchone()
+            kept = loads(blob) if blob is not None else None
+            if isinstance(kept, Kept) and kept.holds_for(day):
+                found.kept = kept
         except Exception:  # a damaged or foreign row: fold again
-            found.summary = found.kept = None
+            found.kept = None
         return found
+
+    def summary_at(self, rowid: int) -> Any:
+        """The summary (with its unreadable lines) kept in a row `look` named, or None when it cannot be read."""
+        if self._db is None:
+            return None
+        try:
+            (blob,) = self._db.execute("SELECT summary FROM learners WHERE rowid = ?", (rowid,)).fetchone()
+            return loads(blob) if blob is not None else None
+        except Exception:  # a damaged or foreign row
+            return None
+
+    def _known(self, roadmap: str) -> dict[tuple[str, str], tuple[int, str, str | None]]:
+        """Every row of a roadmap without its blobs, read at once: (name, sources) -> (rowid, files, summary key)."""
+        if roadmap not in self._rows:
+            self._rows[roadmap] = {}
+            if self._db is not None:
+                try:
+                    query = "SELECT rowid, name, sources, files, summary_key FROM learners WHERE roadmap = ?"
+                    for rowid, name, sources, files, key in self._db.execute(query, (roadmap,)):
+                        self._rows[roadmap][(name, sources)] = (rowid, files, key)
+                except sqlite3.Error:
+                    self._rows[roadmap] = {}
+        return self._rows[roadmap]
 
     def keep(
         self,
@@ -273,12 +302,13 @@ class Index:
         name: str,
         parts: list[Any],
         files: dict[str, list[Any]] | None,
-        kept: Kept | None,
+        kept: bytes | None,
         summary_key: str,
-        summary: Any,
+        summary: bytes,
         today: date,
     ) -> None:
-        """Store a learner's fold (when newly made, with the marks of its files) and summary."""
+        """Store a learner's fold (when newly made, with the marks of its files) and summary, both pickled
+        (`dumps`) where they were made."""
         if self._db is None:
             return
         key = (roadmap, name, identity(parts))
@@ -286,27 +316,22 @@ class Index:
             if files is not None and kept is not None:
                 self._db.execute(
                     "INSERT OR REPLACE INTO learners VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*key, json.dumps(files), _dumps(kept), summary_key, _dumps(summary), today.isoformat()),
+                    (*key, json.dumps(files), kept, summary_key, summary, today.isoformat()),
                 )
             else:
                 self._db.execute(
                     "UPDATE learners SET summary_key = ?, summary = ?, used = ? "
                     "WHERE roadmap = ? AND name = ? AND sources = ?",
-                    (summary_key, _dumps(summary), today.isoformat(), *key),
+                    (summary_key, summary, today.isoformat(), *key),
                 )
-        except (sqlite3.Error, pickle.PicklingError):
+        except sqlite3.Error:
             return
 
     def used(self, roadmap: str, name: str, parts: list[Any], today: date) -> None:
-        if self._db is None:
-            return
-        try:
-            self._db.execute(
-                "UPDATE learners SET used = ? WHERE roadmap = ? AND name = ? AND sources = ? AND used != ?",
-                (today.isoformat(), roadmap, name, identity(parts), today.isoformat()),
-            )
-        except sqlite3.Error:
-            return
+        """Note that a learner's row was used today (written with `commit`, all at once)."""
+        row = self._known(roadmap).get((name, identity(parts)))
+        if row is not None:
+            self._used.append((today.isoformat(), row[0]))
 
     def commit(self, today: date) -> None:
         if self._db is None:
@@ -314,6 +339,12 @@ class Index:
         from datetime import timedelta
 
         try:
+            self._db.executemany(
+                "UPDATE learners SET used = ? WHERE rowid = ? AND used != ?",
+                [(day, rowid, day) for day, rowid in self._used],
+            )
+            self._used.clear()
+            self._rows.clear()  # read again by the next report: rows were added or replaced
             forget = (today - timedelta(days=FORGET_DAYS)).isoformat()
             self._db.execute("DELETE FROM learners WHERE used < ?", (forget,))
             self._db.commit()
