@@ -199,3 +199,15 @@ def test_forget_restore_and_a_change_with_no_unit_are_sent_too() -> None:
         model.model_validate(statement)
     assert "private" not in json.dumps(made)
     assert made[1][1]["verb"]["id"] == "https://w3id.org/aipm/xapi/verbs/forgot"
+
+
+def test_a_statement_line_is_json_whatever_it_holds() -> None:
+    from aipm_cli.xapi.statements import line
+
+    usual = {"b": [1, 0.6], "a": 'é\u2028\x01"\\\n'}
+    assert line(usual) == json.dumps(usual, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    # What orjson refuses (an integer past 64 bits, a lone surrogate) is written by json, still one JSON line.
+    odd = {"big": 2**70, "text": "x\ud800y"}
+    written = line(odd)
+    assert written.endswith(b"\n") and written.count(b"\n") == 1
+    assert json.loads(written) == odd
