@@ -22,7 +22,9 @@
   the start for every page it serves (100 statements a page by default; the
   bench lets it serve aipm's 500), so that wall time too is mostly Ralph's.
 
-Prints one line per measure and writes bench/results/xapi-latest.json.
+Peak memory is each aipm process's own (the bench keeps its own process small:
+a forked child starts with its parent's pages). Prints one line per measure
+and writes bench/results/xapi-latest.json.
 """
 
 from __future__ import annotations
@@ -127,7 +129,11 @@ def main() -> None:
     parser.add_argument("--learners", type=int, help="learners of the cohort read from the LRS (0: none)")
     parser.add_argument("--changes", type=int, default=50, help="changes of each learner of that cohort")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "xapi-latest.json")
+    parser.add_argument("--fill", metavar="ENDPOINT", help=argparse.SUPPRESS)  # the child that writes the cohort
     args = parser.parse_args()
+    if args.fill:
+        print(fill_cohort(args.fill, args.learners, args.changes))
+        return
     export = args.export if args.export is not None else (100_000 if args.quick else 1_000_000)
     pushed = args.push if args.push is not None else (2_000 if args.quick else 100_000)
     learners = args.learners if args.learners is not None else (100 if args.quick else 1_000)
@@ -154,7 +160,8 @@ def main() -> None:
                 push = [*aipm, "lrs", "push", "--endpoint", server.endpoint]
                 for label in ("first push", "second push"):
                     show(results, f"{label}, {pushed:,} changes", timed(push, {**env, "AIPM_HOME": str(home)}))
-                results["statements stored"] = len(server.stored())
+                with open(server.data / "fs_lrs.jsonl", "rb") as held:  # counted, not read into this process
+                    results["statements stored"] = sum(1 for _line in held)
                 print(f"statements stored: {results['statements stored']:,}", flush=True)
             finally:
                 server.stop()
@@ -164,7 +171,10 @@ def main() -> None:
             server.start()
             try:
                 start = time.perf_counter()
-                held = fill_cohort(server.endpoint, learners, args.changes)
+                # In a child process: this one stays small, as the processes it forks start with its memory.
+                fill = [sys.executable, __file__, "--fill", server.endpoint, "--learners", str(learners)]
+                made = subprocess.run([*fill, "--changes", str(args.changes)], env=env, capture_output=True, check=True)
+                held = int(made.stdout)
                 print(f"cohort of {learners:,} learners: {held:,} statements written into Ralph in "
                       f"{time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
                 results["cohort statements"] = held
