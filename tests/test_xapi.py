@@ -13,6 +13,7 @@ from conftest import Run
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 CHANGE = "https://w3id.org/aipm/xapi/extensions/change"
+REDID = "https://w3id.org/aipm/xapi/verbs/redid"
 
 
 def ralph_model() -> Any:
@@ -54,6 +55,9 @@ def every_operation(run: Run, tmp_path: Path) -> None:
         ("reset", "computer-vision"),
         ("note", "ai-for-everyone", "--remove", "1"),
         ("done", "product-management-certification", "--credential", "PMC-1", "--expires", "2028-01-01"),
+        ("study", "add", "ai-for-everyone", "1h30m"),
+        ("review", "ai-for-everyone", "good"),
+        ("study", "start", "machine-learning"),
     ]
     for step in steps:
         result = run(*step)
@@ -69,7 +73,16 @@ def test_every_statement_of_every_operation_is_valid_xapi(run: Run, tmp_path: Pa
     every_operation(run, tmp_path)
     statements = xapi(run)
     ops = {s["context"]["extensions"][CHANGE]["op"] for s in statements}
-    assert ops == {"done", "start", "skip", "note", "assess", "undo", "redo", "redate", "reset", "remove", "import"}
+    assert ops == {"done", "start", "skip", "note", "assess", "undo", "redo", "redate", "reset", "remove", "import",
+                   "study", "review", "study_start"}  # fmt: skip
+    # No statement falls back to the verb of a redo of something unknown (a change the profile did not map).
+    assert all(s["verb"]["id"] != REDID for s in statements)
+    by_op = {s["context"]["extensions"][CHANGE]["op"]: s for s in statements}
+    assert by_op["study"]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/experienced"
+    assert by_op["study"]["result"] == {"duration": "PT1H30M"}
+    assert by_op["study"]["object"]["id"].endswith("/ai-for-everyone")
+    assert by_op["review"]["result"] == {"score": {"raw": 3, "min": 1, "max": 4}}
+    assert by_op["study_start"]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/initialized"
     for statement in statements:
         model.model_validate(statement)
         assert uuid.UUID(statement["id"]).version == 5

@@ -14,6 +14,9 @@ part): exporting again gives the same statements, and an LRS keeps one copy.
 | redate | `completed` / `attempted` again | per unit, dated the corrected date, marked as a correction |
 | note | adlnet `commented` | the text only with `with_notes` |
 | assess | adlnet `scored` | the skill; `result.score` raw 1-5, scaled level/5 |
+| study_start | adlnet `initialized` | the item (a study session began) |
+| study | adlnet `experienced` | the item; `result.duration` the time studied (ISO 8601, e.g. PT1H30M) |
+| review | aipm `reviewed` | the item; `result.score` raw 1-4 (again, hard, good, easy) |
 | remove, forget, import, restore | aipm `removed`, `forgot`, adlnet `imported`, aipm `restored` | |
 | undo | adlnet `voided` | a `StatementRef` to each statement the undone change still has in effect |
 | redo | the undone change's verb | its statements again under new ids |
@@ -47,6 +50,9 @@ VERBS = {
     "import": ADL + "imported",
     "restore": BASE + "/verbs/restored",
     "undo": ADL + "voided",
+    "study_start": ADL + "initialized",  # a study session began (it runs until `aipm study stop`)
+    "study": ADL + "experienced",  # time studied, as result.duration
+    "review": BASE + "/verbs/reviewed",  # a spaced-review rating, as result.score (1 again .. 4 easy)
     "redo": BASE + "/verbs/redid",  # only when the change it brings back is unknown
 }
 SATISFIED = ADL + "satisfied"
@@ -100,6 +106,12 @@ def _timestamp(change: dict[str, Any]) -> str:
     except (ValueError, TypeError):
         recorded = day
     return min(day, recorded).isoformat().replace("+00:00", "Z")
+
+
+def _duration(minutes: int) -> str:
+    """Minutes as an ISO 8601 duration (xAPI's result.duration): 45 -> PT45M, 90 -> PT1H30M."""
+    hours, rest = divmod(minutes, 60)
+    return "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")
 
 
 class Profile:
@@ -201,6 +213,14 @@ class Profile:
             if self.with_notes and change.get("note"):
                 result["response"] = change["note"]
             out.append(("", VERBS[op], self._activity(change["skill"], skill=True), result, []))
+        elif op in ("study_start", "study", "review"):
+            if op == "study":
+                result = {"duration": _duration(change["minutes"])}
+            elif op == "review":
+                result = {"score": {"raw": change["rating"], "min": 1, "max": 4}}
+            else:
+                result = None
+            out += [(target, VERBS[op], self._activity(target), result, []) for target in change["targets"]]
         elif op == "remove":
             out += [(target, VERBS[op], self._activity(target), None, []) for target in change["targets"]]
         else:  # forget, import, restore, redo of something unknown: about the roadmap as a whole
