@@ -224,3 +224,23 @@ def test_a_statement_line_is_json_whatever_it_holds() -> None:
     written = line(odd)
     assert written.endswith(b"\n") and written.count(b"\n") == 1
     assert json.loads(written) == odd
+
+
+def test_what_the_profile_remembers_is_a_window_of_the_newest(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aipm_cli.xapi import statements as module
+
+    monkeypatch.setattr(module, "RECENT", 3)
+    common = {"v": 1, "at": "2026-11-24T10:00:00+00:00", "device": "laptop", "on": "2026-11-24"}
+    changes: list[dict[str, Any]] = []
+    for n in range(12):
+        done = {**common, "id": f"01M86FYZ80XEN4RZF63QSK{n:02d}A0", "op": "done", "targets": ["a", "b"],
+                "units": ["a", "b"]}  # fmt: skip
+        changes += [done, {**common, "id": f"01M86FYZ80XEN4RZF63QSK{n:02d}A1", "op": "undo", "target": done["id"]}]
+    profile = module.Profile("ada", "road")
+    made = list(module.statements(changes, profile))
+    # Memory does not grow with the log: each window keeps its newest RECENT entries.
+    assert len(profile.recent) <= 3 and len(profile.undone) == 3 and len(profile.undone_changes) == 3
+    assert list(profile.undone) == [c["id"] for c in changes[-5::2]]
+    # Every undo still voids both statements of the change it undid (it is always among the newest).
+    voids = [s for _c, s in made if s["verb"]["id"] == ADL + "voided"]
+    assert len(voids) == 24

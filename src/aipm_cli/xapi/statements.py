@@ -134,12 +134,13 @@ class Profile:
         self.with_notes = with_notes
         # What a change is in effect as, when not its own statements: (the redo whose id made them, parts)
         self.sent_as: dict[str, tuple[str, tuple[str, ...]]] = {}
-        self.undone: dict[str, str] = {}  # undo id -> the change it undid
-        # Changes kept as their compact JSON (a third of a dict's memory: an export of a million changes
-        # holds RECENT of them): those undone, which a redo may bring back, and the newest RECENT, by id.
-        self.undone_changes: dict[str, bytes | dict[str, Any]] = {}
-        # An OrderedDict: dropping the oldest of a plain dict (`next(iter(d))`) walks over every slot
-        # deleted before it, which made an export of a million changes quadratic (305 s; now about 60).
+        # Each window below keeps its newest RECENT entries (memory flat however long the log), in an
+        # OrderedDict: dropping the oldest of a plain dict (`next(iter(d))`) walks over every slot deleted
+        # before it, which made an export of a million changes quadratic (305 s; now about 60).
+        self.undone: OrderedDict[str, str] = OrderedDict()  # undo id -> the change it undid
+        # Changes kept as their compact JSON (a third of a dict's memory): those undone, which a redo may
+        # bring back, and the newest, by id (what an undo names).
+        self.undone_changes: OrderedDict[str, bytes | dict[str, Any]] = OrderedDict()
         self.recent: OrderedDict[str, bytes | dict[str, Any]] = OrderedDict()
         self._activities: dict[tuple[str, bool], str] = {}  # (unit, skill) -> activity id
 
@@ -268,6 +269,7 @@ class Profile:
         if op == "undo":
             target = change["target"]
             self.undone[change["id"]] = target
+            _trim(self.undone)
             if make:
                 key, parts = self._in_effect_as(target)
                 for part in parts:
@@ -276,6 +278,7 @@ class Profile:
                     out.append(self._statement(change["id"], voided, VERBS["undo"], obj, change, {}))
             if target in self.recent:
                 self.undone_changes[target] = self.recent.pop(target)
+                _trim(self.undone_changes)
             return out
         if op == "redo":
             kept = self.undone_changes.get(self.undone.get(change["target"], ""))
@@ -289,9 +292,13 @@ class Profile:
                 self.sent_as[brought["id"]] = (change["id"], tuple(p[0] for p in self._parts(brought)))
                 return out
         self.recent[change["id"]] = _dumps(change)
-        if len(self.recent) > RECENT:
-            self.recent.popitem(last=False)
+        _trim(self.recent)
         return list(self._made(change, change)) if make else out
+
+
+def _trim(window: OrderedDict[str, Any]) -> None:
+    if len(window) > RECENT:
+        window.popitem(last=False)
 
 
 def _dumps(change: dict[str, Any]) -> bytes | dict[str, Any]:
