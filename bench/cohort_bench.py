@@ -68,7 +68,8 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, int]:
 
 def learner_changes(ids: list[str], skills: list[str], rng: random.Random, device: str) -> list[dict[str, object]]:
     """CHANGES plausible changes over a year: starts, completions, skips, notes, evidence, ratings, undos."""
-    from aipm_cli.record.changes import FORMAT, new_id
+    from aipm_cli.record.changes import FORMAT
+    from aipm_cli.record.ids import new_id
 
     moment = datetime(2025, 11, 24, 9, tzinfo=UTC)
     step = timedelta(days=365) / CHANGES
@@ -99,9 +100,9 @@ def learner_changes(ids: list[str], skills: list[str], rng: random.Random, devic
 def make_cohort(size: int, folder: Path, seed: int = 7) -> tuple[Path, Path]:
     """`size` learners as a folder of exports and as one data directory."""
     from aipm_cli.record.changes import line
-    from aipm_cli.roadmap import loading
+    from aipm_cli.roadmap import finding, loading
 
-    roadmap = loading.load_roadmap_file(loading.find("ai-product-manager", folder / "none"))
+    roadmap = loading.load_roadmap_file(finding.find("ai-product-manager", folder / "none"))
     ids = list(roadmap.index.trackable_ids())
     skills = [s.id for s in roadmap.skills]
     rng = random.Random(seed)
@@ -133,9 +134,9 @@ def make_cohort(size: int, folder: Path, seed: int = 7) -> tuple[Path, Path]:
 def make_data_dir(size: int, folder: Path, distinct: int = 200, seed: int = 7) -> tuple[Path, list[Path]]:
     """`size` learners in one data directory (the first `distinct` generated, the rest copies); their log files."""
     from aipm_cli.record.changes import line
-    from aipm_cli.roadmap import loading
+    from aipm_cli.roadmap import finding, loading
 
-    roadmap = loading.load_roadmap_file(loading.find("ai-product-manager", folder / "none"))
+    roadmap = loading.load_roadmap_file(finding.find("ai-product-manager", folder / "none"))
     ids = list(roadmap.index.trackable_ids())
     skills = [s.id for s in roadmap.skills]
     rng = random.Random(seed)
@@ -155,7 +156,8 @@ def make_data_dir(size: int, folder: Path, distinct: int = 200, seed: int = 7) -
 
 def append_changes(path: Path, count: int, rng: random.Random) -> None:
     """`count` new changes at the end of a learner's log, dated after everything in it."""
-    from aipm_cli.record.changes import FORMAT, line, new_id
+    from aipm_cli.record.changes import FORMAT, line
+    from aipm_cli.record.ids import new_id
 
     device = path.stem
     moment = datetime(2026, 11, 24, 8, tzinfo=UTC)

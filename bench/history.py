@@ -32,6 +32,7 @@ TARGET = "business-models"
 def make_history(home: Path, count: int, seed: int) -> None:
     """Write `count` changes into one device's log under `home`."""
     from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
 
     rng = random.Random(seed)
     folder = home / "learners" / "bench" / "ai-product-manager" / "changes"
@@ -44,7 +45,7 @@ def make_history(home: Path, count: int, seed: int) -> None:
     with open(folder / "bench-0000.jsonl", "wb") as out:
         for n in range(count):
             moment = start + timedelta(minutes=3 * n)
-            change_id = fmt.new_id(moment, last)
+            change_id = ids.new_id(moment, last)
             last = change_id
             base: dict[str, Any] = {"v": 1, "id": change_id, "at": moment.isoformat(), "on": moment.date().isoformat(),
                                     "device": "bench-0000"}  # fmt: skip

@@ -26,6 +26,7 @@ TEXT = "a note that arrived by sync, long enough to matter " * 4
 
 def make_notes(home: Path, count: int) -> None:
     from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
 
     folder = home / "learners" / "bench" / "ai-product-manager" / "changes"
     folder.mkdir(parents=True)
@@ -35,7 +36,7 @@ def make_notes(home: Path, count: int) -> None:
     with open(folder / "other-0001.jsonl", "wb") as out:
         for n in range(count):
             moment = start + timedelta(seconds=n)
-            last = fmt.new_id(moment, last)
+            last = ids.new_id(moment, last)
             change = {"v": 1, "id": last, "at": moment.isoformat(), "on": moment.date().isoformat(),
                       "device": "other-0001", "op": "note", "targets": [ITEM], "text": TEXT}  # fmt: skip
             out.write(fmt.line(change))

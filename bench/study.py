@@ -15,7 +15,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aipm_cli.record.changes import encode_id, line
+from aipm_cli.record.changes import line
+from aipm_cli.record.ids import encode_id
 
 ITEMS = ["ai-for-everyone", "identifying-ai-opportunities", "cross-functional-collaboration"]
 DONE = ["ai-for-everyone"]

@@ -46,6 +46,7 @@ def _aipm(home: Path, *args: str, env: dict[str, str]) -> tuple[float, str]:
 def _write_changes(home: Path, device: str, count: int) -> None:
     """Append `count` changes to the device's log, as that many commands would."""
     from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
 
     folder = home / "learners" / "ada" / "ai-product-manager" / "changes"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -56,7 +57,7 @@ def _write_changes(home: Path, device: str, count: int) -> None:
         moment += timedelta(seconds=7)
         item = ITEMS[number % len(ITEMS)]
         change: dict[str, Any] = {"v": fmt.FORMAT, "at": moment.isoformat(), "on": moment.date().isoformat()}
-        change["id"] = after = fmt.new_id(moment, after)
+        change["id"] = after = ids.new_id(moment, after)
         change["device"] = device
         if number % 3 == 0:
             change.update(op="note", targets=[item], text=f"note {number}: what I learned today")

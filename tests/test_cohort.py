@@ -352,10 +352,10 @@ def test_sources_are_never_written(report: Any, cohort: Path, tmp_path: Path) ->
 def test_parallel_workers_give_the_same_report(cohort: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from aipm_cli.cohort import Options, build
     from aipm_cli.render.cohort_json import document
-    from aipm_cli.roadmap import loading
+    from aipm_cli.roadmap import finding, loading
 
     monkeypatch.chdir(cohort)
-    roadmap = loading.load_roadmap_file(loading.find("ai-product-manager", cohort / "none"))
+    roadmap = loading.load_roadmap_file(finding.find("ai-product-manager", cohort / "none"))
     options = Options(today=date(2026, 11, 24), with_notes=True)
     now = datetime(2026, 11, 24, 10, tzinfo=UTC)
     one = document(build(roadmap, [Path("class"), Path("inbox")], options, now, workers=1))
@@ -600,7 +600,8 @@ phases:
 
 
 def _write(root: Path, name: str, changes: list[tuple[str, str, list[str]]]) -> None:
-    from aipm_cli.record.changes import FORMAT, line, new_id
+    from aipm_cli.record.changes import FORMAT, line
+    from aipm_cli.record.ids import new_id
 
     folder = root / "learners" / name / "tiny" / "changes"
     folder.mkdir(parents=True)

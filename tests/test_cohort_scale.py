@@ -51,7 +51,8 @@ def tiny() -> Any:
 
 def lines(changes: list[tuple[int, str, str]], start: datetime | None = None) -> list[bytes]:
     """(day offset from 2026-10-01, op, item) -> change lines in id order."""
-    from aipm_cli.record.changes import FORMAT, line, new_id
+    from aipm_cli.record.changes import FORMAT, line
+    from aipm_cli.record.ids import new_id
 
     base = start or datetime(2026, 10, 1, 9, tzinfo=UTC)
     out, last = [], None
@@ -307,7 +308,8 @@ def test_a_foreign_row_is_never_unpickled(tmp_path: Path) -> None:
 
 
 def evidence_lines(item: str, count: int) -> list[bytes]:
-    from aipm_cli.record.changes import FORMAT, line, new_id
+    from aipm_cli.record.changes import FORMAT, line
+    from aipm_cli.record.ids import new_id
 
     out, last = [], None
     for n in range(count):

@@ -110,6 +110,7 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(home: Path) -> None:
     import sys
 
     from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
 
     folder = home / "learners" / "ada" / "ai-product-manager" / "changes"
     folder.mkdir(parents=True)
@@ -117,7 +118,7 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(home: Path) -> None:
     lines = []
     for n in range(1500):  # several streamed batches
         at = moment + timedelta(minutes=n)
-        lines.append(fmt.line({"v": 1, "id": fmt.new_id(at), "at": at.isoformat(), "on": at.date().isoformat(),
+        lines.append(fmt.line({"v": 1, "id": ids.new_id(at), "at": at.isoformat(), "on": at.date().isoformat(),
                                "device": "dev-a", "op": "note", "targets": ["ai-for-everyone"], "text": f"n{n}"}))  # fmt: skip
     (folder / "dev-a.jsonl").write_bytes(b"".join(lines))
     for args in (["log"], ["log", "--json"]):

@@ -507,8 +507,8 @@ ALWAYS_PLURAL = {
     ("reports.py", "changes"),  # the singular is its own branch ("the one change")
     ("roadmaps.py", "files have the id"),  # a clash takes two files at least
     ("marking.py", "entries:"),  # several candidates (one is resolved)
-    ("learner.py", "backups:"),  # several candidates (one is restored)
-    ("learner.py", "files have the id"),  # a clash takes two files at least
+    ("learners.py", "backups:"),  # several candidates (one is restored)
+    ("doctor.py", "files have the id"),  # a clash takes two files at least
     ("config.py", "characters."),  # a fixed limit (80 or 160)
     ("config.py", "hours a week is out"),  # only 0 and less, or above 100
     ("changes.py", "characters"),  # a fixed limit

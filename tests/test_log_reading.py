@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aipm_cli.record import changes as fmt
-from aipm_cli.record import logs
+from aipm_cli.record import ids, logs
 from aipm_cli.record.fold import Source, cancellations, fold
 from aipm_cli.record.state import state_data
 
@@ -30,7 +30,7 @@ def change(n: int, op: str = "done", **extra: Any) -> dict[str, Any]:
     moment = START + timedelta(minutes=n)
     base: dict[str, Any] = {
         "v": 1,
-        "id": fmt.new_id(moment),
+        "id": ids.new_id(moment),
         "at": moment.isoformat(),
         "on": moment.date().isoformat(),
         "device": "dev-a",
@@ -75,7 +75,7 @@ def near_changes(draw: st.DrawFn) -> dict[str, Any]:
     op = draw(st.sampled_from(["start", "done", "skip", "reset", "note", "undo", "redo"]))
     extra: dict[str, Any] = {}
     if op in ("undo", "redo"):
-        extra["target"] = fmt.new_id(START)
+        extra["target"] = ids.new_id(START)
         if draw(st.booleans()):
             extra["about"] = "a change"
     if draw(st.booleans()):
@@ -97,7 +97,7 @@ def test_the_quick_check_agrees_with_the_full_check(data: dict[str, Any]) -> Non
 
 
 def aipm_writes() -> list[dict[str, Any]]:
-    undo = change(2, "undo", target=fmt.new_id(START), about="done Alpha")
+    undo = change(2, "undo", target=ids.new_id(START), about="done Alpha")
     return [
         change(1),
         change(1, "note"),
@@ -151,7 +151,7 @@ def test_a_fold_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> Non
     [("id", "01KAAAAAAAAAAAAAAAAAAAAAAA\n"), ("target", "01KAAAAAAAAAAAAAAAAAAAAAAA\n"), ("about", 7)],
 )
 def test_an_id_with_a_newline_or_an_about_that_is_not_text_is_refused(field: str, value: Any) -> None:
-    data = change(1, "undo", target=fmt.new_id(START))
+    data = change(1, "undo", target=ids.new_id(START))
     data[field] = value
     assert verdict(fmt.check, data) == "bad"
     assert verdict(fmt._check_fully, data) == "bad"
@@ -187,7 +187,7 @@ def by_lines(path: Path) -> tuple[list[tuple[dict[str, Any], int]], list[tuple[i
 LINES = st.one_of(
     st.integers(0, 500).map(lambda n: fmt.line(change(n))),
     st.integers(0, 500).map(lambda n: fmt.line(change(n, "note", text="caf\u00e9 \u2603 " * (n % 7)))),
-    st.integers(0, 500).map(lambda n: fmt.line(change(n, "undo", target=fmt.new_id(START), about="a change"))),
+    st.integers(0, 500).map(lambda n: fmt.line(change(n, "undo", target=ids.new_id(START), about="a change"))),
     st.sampled_from(
         [
             b"\n",

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.marking import ChangeRequest, plan_change, plan_note, plan_rating, plan_removal, resolve
 from aipm_cli.record import changes as fmt
+from aipm_cli.record import ids
 from aipm_cli.record.fold import Source, fold
 from aipm_cli.record.ledger import Ledger
 from aipm_cli.record.state import State, state_data
@@ -271,7 +272,7 @@ def test_a_change_from_a_newer_aipm_stops_writes(tmp_path: Path) -> None:
     book = ledger(tmp_path)
     mark(book, "done", "alpha")
     change = json.loads(book.own_file.read_bytes().splitlines()[0])
-    change.update(v=2, id=fmt.new_id(datetime.now(UTC)))
+    change.update(v=2, id=ids.new_id(datetime.now(UTC)))
     with open(book.own_file, "ab") as handle:
         handle.write(fmt.line(change))
     with pytest.raises(StoreError, match="newer aipm"):
@@ -289,6 +290,22 @@ def test_the_cache_is_rebuilt_when_it_does_not_match_the_logs(tmp_path: Path) ->
     assert set(ledger(tmp_path).state().items) == {"alpha", "beta"}
     book.cache_file.unlink()
     assert set(ledger(tmp_path).state().items) == {"alpha", "beta"}
+
+
+@pytest.mark.parametrize("mode", [0o620, 0o602, 0o666, 0o622])
+def test_a_cache_others_could_have_written_is_never_believed(tmp_path: Path, mode: int) -> None:
+    """A cache with the right key that the group or others can write may have been planted: it is folded again."""
+    import json
+
+    book = ledger(tmp_path)
+    mark(book, "done", "alpha")
+    data = json.loads(book.cache_file.read_bytes())
+    data["state"]["items"] = {}  # a planted cache that says nothing is done, under the logs' own key
+    book.cache_file.write_text(json.dumps(data))
+    book.cache_file.chmod(0o600)
+    assert set(ledger(tmp_path).state().items) == set()  # (ours: believed, as caches are)
+    book.cache_file.chmod(mode)
+    assert set(ledger(tmp_path).state().items) == {"alpha"}
 
 
 def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
@@ -324,7 +341,7 @@ def change_lists(draw: st.DrawFn, device: str) -> list[dict[str, Any]]:
         kind = draw(
             st.sampled_from(["start", "done", "skip", "reset", "note", "assess", "undo", "redate", "remove", "forget"])
         )
-        base = {"v": 1, "id": fmt.new_id(moment), "at": moment.isoformat(), "on": on, "device": device}
+        base = {"v": 1, "id": ids.new_id(moment), "at": moment.isoformat(), "on": on, "device": device}
         if kind == "undo":  # as aipm writes them: an undo names a change that is not an undo
             undoable = [c for c in out if c["op"] != "undo"]
             if not undoable:

@@ -250,6 +250,7 @@ def test_the_quick_path_takes_only_what_the_gate_takes(  # type: ignore[no-untyp
     import orjson
 
     from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
 
     change = {"v": v, "id": "ZZZZZZZZZZZZZZZZZZZZZZZZZZ" if future else "01KAT6Z0000000000000000000", "at": at,
               "on": on, "device": device, "op": op}  # fmt: skip
@@ -267,7 +268,7 @@ def test_the_quick_path_takes_only_what_the_gate_takes(  # type: ignore[no-untyp
         json.dumps(change, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"),
         json.dumps(change, sort_keys=True, separators=(",", ":")).encode(),
     ):
-        taken = fmt.quick(raw, orjson.loads, fmt.id_ceiling())
+        taken = fmt.quick(raw, orjson.loads, ids.id_ceiling())
         if taken is not None:
             assert _gate_verdict(raw) == taken, raw
 
@@ -276,9 +277,10 @@ def test_the_quick_path_refuses_what_the_gate_refuses() -> None:
     import orjson
 
     from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
 
     good = b'{"at":"2026-11-24T10:00:00+00:00","device":"d","id":"01KAT6Z0000000000000000000","on":"2026-11-24","op":"note","targets":["x"],"text":"T","v":1}'
-    assert fmt.quick(good, orjson.loads, fmt.id_ceiling()) == _gate_verdict(good) != None  # noqa: E711
+    assert fmt.quick(good, orjson.loads, ids.id_ceiling()) == _gate_verdict(good) != None  # noqa: E711
     for bad in (
         good.replace(b'"T"', b'"\xed\xa0\x80"'),  # a surrogate in UTF-8
         good.replace(b'"T"', b'"\\ud800"'),  # a lone surrogate escaped
@@ -290,7 +292,7 @@ def test_the_quick_path_refuses_what_the_gate_refuses() -> None:
         good.replace(b"+00:00", b""),
         good.replace(b"01KAT6Z", b"ZZZZZZZ"),
     ):
-        assert fmt.quick(bad, orjson.loads, fmt.id_ceiling()) is None, bad
+        assert fmt.quick(bad, orjson.loads, ids.id_ceiling()) is None, bad
 
 
 def test_a_full_fold_takes_the_lines_aipm_writes_by_the_quick_path(home: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -153,12 +153,12 @@ print(book.import_changes(changes, "big.json"), flush=True)
 def test_sigkill_during_imports_keeps_the_log_readable_and_the_import_whole_or_absent(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
     from aipm_cli.record.ledger import Ledger
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
     changes = [
-        {"v": 1, "id": fmt.new_id(start + timedelta(seconds=n)), "at": (start + timedelta(seconds=n)).isoformat(),
+        {"v": 1, "id": ids.new_id(start + timedelta(seconds=n)), "at": (start + timedelta(seconds=n)).isoformat(),
          "on": "2026-01-01", "device": "far", "op": "note", "targets": [f"i{n}"], "text": "y" * 500}
         for n in range(3000)
     ]  # fmt: skip
@@ -236,14 +236,14 @@ def test_two_paths_to_one_data_directory_share_one_lock(run: Run, home: Path, tm
     lock = home / "learners" / "ada" / "ai-product-manager" / "write.lock"
     assert lock.exists()
     with FileLock(str(lock)):
-        import aipm_cli.record.ledger as ledger_module
+        from aipm_cli.record import locking
 
-        original = ledger_module.LOCK_TIMEOUT
-        ledger_module.LOCK_TIMEOUT = 0.2
+        original = locking.LOCK_TIMEOUT
+        locking.LOCK_TIMEOUT = 0.2
         try:
             result = run("done", "user-research", env={"AIPM_HOME": str(alias)})
         finally:
-            ledger_module.LOCK_TIMEOUT = original
+            locking.LOCK_TIMEOUT = original
     assert result.exit_code == 1 and "Another aipm is still writing" in result.stderr
     assert run("done", "user-research", env={"AIPM_HOME": str(alias)}).exit_code == 0
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from aipm_cli.record import changes as fmt
+from aipm_cli.record import ids
 from conftest import Run, log_bytes
 
 OTHER = "other-1a2b"  # another machine's device id
@@ -19,7 +20,7 @@ OTHER = "other-1a2b"  # another machine's device id
 @pytest.fixture(autouse=True)
 def real_clock_ceiling(monkeypatch: pytest.MonkeyPatch) -> None:
     """The id ceiling as this test's clock makes it (another test may have made ids for a later clock)."""
-    monkeypatch.setattr(fmt, "_CEILING", [0.0, "", 0])
+    monkeypatch.setattr(ids, "_CEILING", [0.0, "", 0])
 
 
 def foreign(change_id: str, op: str = "done", target: str = "ai-for-everyone", **extra: Any) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def foreign(change_id: str, op: str = "done", target: str = "ai-for-everyone", *
 
 
 def an_id(millis: int, rest: int = 0) -> str:
-    return fmt.encode_id((millis << 80) | rest)
+    return ids.encode_id((millis << 80) | rest)
 
 
 NOV_20 = 1_763_632_800_000  # 2025-11-20T10:00Z in ms (any past moment will do)
@@ -139,8 +140,8 @@ def test_an_id_two_days_ahead_is_refused_one_hour_ahead_taken() -> None:
 def test_a_device_never_makes_an_id_from_a_forged_maximum() -> None:
     from datetime import UTC, datetime
 
-    made = fmt.new_id(datetime.now(UTC), after=FORGED_MAX)
-    assert made < FORGED_MAX and made.startswith(fmt.new_id(datetime.now(UTC))[:6])
+    made = ids.new_id(datetime.now(UTC), after=FORGED_MAX)
+    assert made < FORGED_MAX and made.startswith(ids.new_id(datetime.now(UTC))[:6])
 
 
 def test_a_forged_maximal_id_by_import_is_refused(run: Run, tmp_path: Path, store_path: Path) -> None:
@@ -286,7 +287,7 @@ def test_machines_importing_each_other_settle(run: Run, tmp_path: Path) -> None:
 
 def test_undo_any_names_the_machine_whose_change_it_reverts(run: Run, tmp_path: Path, store_path: Path) -> None:
     assert run("start", "ai-for-everyone").exit_code == 0
-    plant(store_path, f"{OTHER}.jsonl", fmt.line(foreign(fmt.new_id(__import__("datetime").datetime.now()))))
+    plant(store_path, f"{OTHER}.jsonl", fmt.line(foreign(ids.new_id(__import__("datetime").datetime.now()))))
     own = run("undo")  # after a sync: this machine's newest change, not the newer one from elsewhere
     assert own.exit_code == 0 and "start ai-for-everyone" in own.stderr and " on " not in own.stderr
     assert json.loads(run("show", "ai-for-everyone", "--json").stdout)["status"] == "done"  # the other's stays
@@ -323,7 +324,7 @@ def test_doctor_names_a_done_item_another_machine_started_again(run: Run, store_
     from datetime import UTC, datetime
 
     assert run("done", "ai-for-everyone", "--on", "2026-11-01").exit_code == 0
-    later = fmt.new_id(datetime.now(UTC))
+    later = ids.new_id(datetime.now(UTC))
     plant(store_path, f"{OTHER}.jsonl", fmt.line(foreign(later, op="start", target="ai-for-everyone")))
     report = json.loads(run("doctor", "--json").stdout)
     kinds = {(o["unit"], o["kind"]) for o in report["odd_states"]}
@@ -336,7 +337,7 @@ def test_doctor_names_done_before_started(run: Run, store_path: Path) -> None:
     # another machine, which never saw the start, marked it done earlier
     from datetime import UTC, datetime
 
-    done = foreign(fmt.new_id(datetime.now(UTC)), op="done", target="ai-for-everyone")
+    done = foreign(ids.new_id(datetime.now(UTC)), op="done", target="ai-for-everyone")
     done["on"] = "2026-11-10"
     plant(store_path, f"{OTHER}.jsonl", fmt.line(done))
     report = json.loads(run("doctor", "--json").stdout)
@@ -378,7 +379,7 @@ def test_two_hundred_thousand_notes_on_one_item_keep_memory_bounded(home: Path, 
     base = NOV_20 << 80
     with open(store_path / f"{OTHER}.jsonl", "wb") as out:
         for number in range(count):
-            change = foreign(fmt.encode_id(base + (number << 20)), op="note", targets=["ai-for-everyone"], text=text)
+            change = foreign(ids.encode_id(base + (number << 20)), op="note", targets=["ai-for-everyone"], text=text)
             out.write(fmt.line(change))
     env = {"AIPM_HOME": str(home)}
     status_mb, _ = peak_mb("status", env=env)  # cold: folds every line
@@ -427,7 +428,7 @@ def test_a_change_that_sets_records_exactly_is_destructive_from_elsewhere(run: R
     assert run("start", "machine-learning").exit_code == 0
     from datetime import UTC, datetime
 
-    wipe = foreign(fmt.new_id(datetime.now(UTC)), op="note", targets=["machine-learning"], text="hello",
+    wipe = foreign(ids.new_id(datetime.now(UTC)), op="note", targets=["machine-learning"], text="hello",
                    state={"ai-for-everyone": None, "machine-learning": None})  # fmt: skip
     path = export_with(run, tmp_path, wipe)
     refused = run("import", str(path))
@@ -451,7 +452,7 @@ def test_undo_reaches_this_machines_change_past_many_from_elsewhere(run: Run, st
     moment = datetime.now(UTC)
     lines, last = [], None
     for number in range(150):
-        last = fmt.new_id(moment + timedelta(milliseconds=number), last)
+        last = ids.new_id(moment + timedelta(milliseconds=number), last)
         lines.append(fmt.line(foreign(last, op="note", targets=["machine-learning"], text=f"n{number}")))
     plant(store_path, f"{OTHER}.jsonl", *lines)
     result = run("undo")
@@ -473,7 +474,7 @@ def test_two_hundred_thousand_ratings_fold_in_n_log_n(store_path: Path, home: Pa
     from aipm_cli.record.fold import Source, fold
 
     store_path.mkdir(parents=True)
-    changes = [foreign(fmt.encode_id((NOV_20 + n) << 80), op="assess", skill="ethics", level=1 + n % 5)
+    changes = [foreign(ids.encode_id((NOV_20 + n) << 80), op="assess", skill="ethics", level=1 + n % 5)
                for n in range(200_000)]  # fmt: skip
     for change in changes:
         change["on"] = f"2025-{1 + (change['level'] * 2) % 12:02d}-{1 + change['level']:02d}"  # backdated, out of order

@@ -422,7 +422,7 @@ def test_a_roadmap_id_with_a_trailing_newline_is_refused(run: Run, tmp_path: Pat
 
 
 def test_a_backup_folder_name_with_a_newline_is_not_taken_for_a_learner() -> None:
-    from aipm_cli.learner import _backup_user
+    from aipm_cli.learners import backup_user as _backup_user
 
     assert _backup_user("learner-ada-20261124T100000") == "ada"
     assert _backup_user("learner-ada-20261124T100000-2") == "ada"

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from aipm_cli.errors import AipmError
 from aipm_cli.marking import plan_note, plan_rating, resolve
 from aipm_cli.record import changes as fmt
+from aipm_cli.record import ids
 from aipm_cli.record.fold import Source, cancellations, fold
 from aipm_cli.record.ledger import Ledger
 from aipm_cli.record.state import state_data
@@ -58,7 +59,7 @@ def foreign_undo(book: Ledger, clock: Clock) -> None:
         return
     target = found[-1]
     newest = max(c["id"] for c in book.changes())
-    change = {"v": 1, "id": fmt.new_id(clock(), newest), "at": clock().isoformat(), "on": "2026-10-01",
+    change = {"v": 1, "id": ids.new_id(clock(), newest), "at": clock().isoformat(), "on": "2026-10-01",
               "device": "dev-9", "op": "undo", "target": target["id"]}  # fmt: skip
     book.changes_dir.mkdir(parents=True, exist_ok=True)
     with open(book.changes_dir / "dev-9.jsonl", "ab") as out:

@@ -20,7 +20,8 @@ from typer.testing import CliRunner, Result
 
 from aipm_cli import sync as core
 from aipm_cli.cli import app
-from aipm_cli.record.changes import line, new_id
+from aipm_cli.record.changes import line
+from aipm_cli.record.ids import new_id
 from aipm_cli.record.provenance import MANY_UNITS, is_destructive
 from test_sync import git, git_env, make_device, make_remote, snapshot_files  # noqa: F401 (git_env: autouse)
 

@@ -117,10 +117,10 @@ def test_quitting_without_actions_changes_no_file(run: Run, home: Path) -> None:
 def test_a_locked_store_shows_in_the_message_bar(run: Run, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from filelock import FileLock
 
-    import aipm_cli.record.ledger as ledger_module
+    from aipm_cli.record import locking
 
     run("start", "user-research")
-    monkeypatch.setattr(ledger_module, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(locking, "LOCK_TIMEOUT", 0.2)
     lock = home / "learners" / "ada" / "ai-product-manager" / "write.lock"
 
     async def drive() -> str:

@@ -347,4 +347,5 @@ def to_ics(
     if state is not None:
         kept = {uid: old for uid, old in previous.items() if old["roadmap"] != roadmap.id}
         state.events = {**kept, **current}
-    return calendar.to_ical().decode("utf-8")
+    text: str = calendar.to_ical().decode("utf-8")
+    return text

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from aipm_cli import command_table
+from aipm_cli.paths import Layout
+from aipm_cli.roadmap.vocabulary import STATUSES
 
 # Every command and subcommand, and the options that take a value: made from the CLI's own commands
 # (aipm_cli/cli/table.py; a test holds the file to what it makes).
@@ -28,7 +30,7 @@ SUBCOMMANDS: dict[str, dict[str, str]] = {
 }
 ITEM_COMMANDS = ("start", "done", "skip", "reset", "show", "note")
 GLOBAL_VALUE = {"--user": "learner", "-u": "learner", "--roadmap": "roadmap", "-r": "roadmap"}
-STATUSES = ["not_started", "in_progress", "done", "skipped"]
+
 KINDS = ["course", "resource", "topic", "exercise", "project", "certification", "community", "practice"]
 VALUES: dict[tuple[str, str | None], Any] = {
     ("export", "--format"): ["md", "html", "json", "csv"],
@@ -170,7 +172,7 @@ def _home() -> Path:
 
 def _learners(home: Path) -> list[tuple[str, str]]:
     try:
-        return sorted((e.name, "learner") for e in (home / "learners").iterdir() if e.is_dir())
+        return sorted((e.name, "learner") for e in Layout(home).learners.iterdir() if e.is_dir())
     except OSError:
         return []
 
@@ -178,7 +180,7 @@ def _learners(home: Path) -> list[tuple[str, str]]:
 def _roadmaps(home: Path) -> list[tuple[str, str]]:
     from aipm_cli.roadmap.finding import available
 
-    return [(ref.id, ref.origin) for ref in available(home / "roadmaps")]
+    return [(ref.id, ref.origin) for ref in available(Layout(home).roadmaps)]
 
 
 def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
@@ -194,15 +196,15 @@ def _roadmap_document(home: Path, spec: str | None) -> dict[str, Any] | None:
         from aipm_cli.fs import read_regular_file
 
         try:
-            spec = json.loads(read_regular_file(home / "config.json", MAX_SETTINGS_BYTES)).get("roadmap")
+            spec = json.loads(read_regular_file(Layout(home).config, MAX_SETTINGS_BYTES)).get("roadmap")
         except (OSError, ValueError, AttributeError, RecursionError):
             spec = None
         if not isinstance(spec, str):
             spec = None
     try:
-        path = finding.find(spec or finding.DEFAULT_ROADMAP, home / "roadmaps")
+        path = finding.find(spec or finding.DEFAULT_ROADMAP, Layout(home).roadmaps)
         data = finding.read_roadmap_bytes(path)
-        document = finding._read_cache(finding._cache_path(data, home / "cache"))
+        document = finding._read_cache(finding._cache_path(data, Layout(home).cache))
         if isinstance(document, dict):
             return document
         from aipm_cli.roadmap.shipped import document as shipped_document

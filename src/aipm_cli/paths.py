@@ -152,6 +152,42 @@ class Layout:
     def cache(self) -> Path:
         return self.root / "cache"
 
+    # A learner's record on a roadmap. The name was checked where it came in (`learner_dir` checks
+    # it): these only place it, so a name made before names had to suit every platform still reads.
+
+    def roadmap_dir(self, user: str, roadmap_id: str) -> Path:
+        return self.learners / user / roadmap_id
+
+    def changes(self, user: str, roadmap_id: str) -> Path:
+        """The folder of a learner's change logs on a roadmap (one file a device, and imports)."""
+        return self.roadmap_dir(user, roadmap_id) / "changes"
+
+    def learner_backups(self, user: str) -> Path:
+        """What aipm set aside for one learner: stores before migration, torn lines, replaced files."""
+        return self.learners / user / "backups"
+
+    def legacy_store(self, user: str) -> Path:
+        """The schema-1 store of the first release (one progress.json per learner), read once and migrated."""
+        return self.learners / user / "progress.json"
+
+    def state_cache(self, user: str, roadmap_id: str) -> Path:
+        """The derived state of a learner's record (a cache, never the truth)."""
+        return self.cache / "state" / user / f"{roadmap_id}.json"
+
+    @property
+    def removed(self) -> Path:
+        """Whole learners set aside by `aipm users remove` (`aipm restore` brings them back)."""
+        return self.root / "backups"
+
+    @property
+    def device_file(self) -> Path:
+        return self.root / "device"
+
+    @staticmethod
+    def write_lock(changes: Path) -> Path:
+        """The one lock of a learner's record on a roadmap, beside its (resolved) folder of logs."""
+        return Path(os.path.realpath(changes)).parent / "write.lock"
+
 
 def ensure_private_dir(path: Path) -> None:
     """Create a folder (and its parents) readable only by its owner (see fs.make_private_dir)."""

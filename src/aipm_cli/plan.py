@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from aipm_cli.plainclass import plain
 from aipm_cli.progress import effort
@@ -140,16 +140,3 @@ def make_plan(roadmap: Roadmap, progress: RoadmapProgress, start: date, hours_pe
         reference_hours_per_week=roadmap.hours_per_week,
         ongoing=ongoing,
     )  # fmt: skip
-
-
-# --------------------------------------------------------------------------- #
-# iCalendar (written by aipm_cli.calendar)
-# --------------------------------------------------------------------------- #
-
-
-def to_ics(plan: Plan, roadmap: Roadmap, user: str, stamp: datetime) -> str:
-    """The plan as all-day calendar events, with no memory of earlier exports (see calendar.py for more)."""
-    from aipm_cli.calendar import day_events
-    from aipm_cli.calendar import to_ics as write
-
-    return write(day_events(plan, roadmap, user), roadmap, user, stamp)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aipm_cli import __version__
 from aipm_cli.errors import AipmError
@@ -18,6 +18,9 @@ from aipm_cli.record.state import ItemState, Note, Rating, State, state_data
 from aipm_cli.roadmap.plain import Roadmap
 from aipm_cli.unit_status import record
 from aipm_cli.view_data import Row, Summary, to_data
+
+if TYPE_CHECKING:
+    from aipm_cli.learner import Learner
 
 EXPORT_FORMAT = "aipm-export"
 EXPORT_VERSION = 2
@@ -222,6 +225,36 @@ def build(
         person=person,
         full=full,
     )
+
+
+def learner_report(
+    learner: Learner, fmt: str, day: date | None = None, *, notes: bool | None = None, full: bool = False
+) -> Report:
+    """The use case behind `aipm export`: the learner's report (as of a day), with or without notes.
+
+    `notes` None: the learner's `report_notes` setting decides. The JSON report carries the changes
+    (up to the day) only with notes: the log holds notes in many places (note changes, an undo's words),
+    so a report without them is a report, not a backup (`aipm import` adds nothing from it).
+    """
+    if notes is None:
+        notes = bool(learner.config.get("report_notes"))
+    ledger = learner.ledger
+    state = ledger.as_of(day) if day is not None else learner.read_state(every_note=True)
+    changes = ledger.changes(until=day) if fmt == "json" and notes else ()
+    if not notes:
+        state = without_notes(state)
+    until = day or learner.today()
+    report = build(
+        learner.roadmap, state, learner.user, until, learner.now(), learner.hours_per_week(), changes,
+        person=person_of(learner.config, learner.user), full=full,
+    )  # fmt: skip
+    if fmt == "html" and (state.study.minutes or ledger.load().activity):
+        from aipm_cli.study import heatmap
+
+        limit = until.isoformat()
+        activity = {d: n for d, n in ledger.load().activity.items() if d <= limit}
+        report.heatmap = heatmap(learner, state.study, until, activity)
+    return report
 
 
 def without_notes(state: State) -> State:

@@ -88,7 +88,7 @@ def schedule(learner: Learner, state: State) -> dict[str, dict[str, Any]]:
 
 
 def is_on(learner: Learner) -> bool:
-    return learner.config.get("review") != "off"
+    return bool(learner.config.get("review") != "off")
 
 
 def due_list(learner: Learner, *, every: bool = False) -> dict[str, Any]:

@@ -436,6 +436,7 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
     or on another machine) adds nothing."""
     from aipm_cli.fs import read_regular_file
     from aipm_cli.record import changes as fmt
+    from aipm_cli.record import ids
 
     try:
         raw = read_regular_file(path, MAX_IMPORT_BYTES)
@@ -473,7 +474,7 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
             continue
         began = _utc(start)
         change = {
-            "v": fmt.FORMAT, "id": fmt.derived_id(start, "study", tool, str(interval["ref"])),
+            "v": fmt.FORMAT, "id": ids.derived_id(start, "study", tool, str(interval["ref"])),
             "at": moment.isoformat(), "on": start.astimezone(zone).date().isoformat(), "device": device,
             "op": "study", "targets": items, "minutes": minutes, "began": began, "source": tool,
             "ref": str(interval["ref"])[:200],

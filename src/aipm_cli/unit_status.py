@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aipm_cli.record.state import ItemState, State
 from aipm_cli.roadmap.plain import RoadmapIndex
-from aipm_cli.view_data import Status
+from aipm_cli.roadmap.vocabulary import Status
 
 
 def record(state: State, key: str) -> ItemState:

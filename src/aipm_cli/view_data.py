@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from aipm_cli.plainclass import fields, is_plain, plain
+from aipm_cli.roadmap.vocabulary import Status
 
-Status = Literal["not_started", "in_progress", "done", "skipped"]
 WEEKS_SHOWN = 8
 
 

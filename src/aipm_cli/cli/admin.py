@@ -5,6 +5,8 @@ from typing import Annotated, Any
 
 import typer
 
+from aipm_cli import doctor as health
+from aipm_cli import learners
 from aipm_cli.cli.options import JsonOpt, option_value, usage_error
 
 users_app = typer.Typer(
@@ -21,7 +23,7 @@ def users(ctx: typer.Context, json: JsonOpt = False) -> None:
         return
     app = ctx.obj
     roadmap = app.learner.roadmap
-    found = app.learner.users()
+    found = learners.users(app.learner)
     if json:
         app.emit_json({"roadmap": roadmap.id, "users": found})
         return
@@ -51,7 +53,7 @@ def rename_user(
 ) -> None:
     """Give a learner another name; every change they recorded stays."""
     app = ctx.obj
-    done = app.learner.rename_learner(old, new)
+    done = learners.rename(app.learner, old, new)
     app.say_plain(f"✓ {old} is now {new}.")
     if done["setting_updated"]:
         app.say_plain(f"The default learner setting now names {new} too.")
@@ -73,14 +75,14 @@ def remove_user(
     learner = app.learner
     current = learner.user == name
     if current:
-        learner.check_removable(name)
+        learners.check_removable(learner, name)
         app.confirm(
             f"'{name}' is the learner your commands use ({learner.user_source()}).",
             "Remove them?",
             yes,
             f"aipm users remove {name}",
         )
-    done = learner.remove_learner(name)
+    done = learners.remove(learner, name)
     app.say_plain(f"✓ Removed {name}; their progress is kept as the backup {done['backup']}.")
     app.say_plain(f"Run `aipm restore {done['backup']}` to bring it back.")
     if not current:
@@ -103,7 +105,7 @@ def remove_user(
 def backups(ctx: typer.Context, json: JsonOpt = False) -> None:
     """What aipm keeps aside: removed learners, stores before migration, torn lines."""
     app = ctx.obj
-    found = app.learner.backups()
+    found = learners.backups(app.learner)
     if json:
         app.emit_json(found)
         return
@@ -134,7 +136,7 @@ def restore(
 ) -> None:
     """Bring a removed learner back from the backups."""
     app = ctx.obj
-    done = app.learner.restore(backup)
+    done = learners.restore(app.learner, backup)
     app.say_plain(f"✓ Restored {done['user']} from {done['backup']}.")
 
 
@@ -185,7 +187,7 @@ def doctor(
     from aipm_cli.wording import count as counted
 
     with long_work(json) as progress:
-        report = app.learner.doctor(rebuild=rebuild, progress=progress)
+        report = health.check(app.learner, rebuild=rebuild, progress=progress)
     problems = report["problems"]
     if json:
         app.emit_json(report)
@@ -321,9 +323,9 @@ def config(
             typer.echo("" if shown is None else _setting_text(shown))
         return
     if key == "roadmap":
-        from aipm_cli.roadmap import loading
+        from aipm_cli.roadmap import finding, loading
 
-        loading.load_roadmap_file(loading.find(value, app.layout.roadmaps, app.layout.cache))
+        loading.load_roadmap_file(finding.find(value, app.layout.roadmaps, app.layout.cache))
     if not value.strip():
         raise usage_error(f"the value for {key} is empty; use --unset to go back to the default.")
     from aipm_cli.config import parse_value

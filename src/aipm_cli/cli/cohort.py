@@ -366,15 +366,15 @@ def _summarize(
     """The cohort summary (read through the cohort index in this data directory's cache)."""
     from aipm_cli.cohort import Options, build
     from aipm_cli.cohort_index import Index
-    from aipm_cli.roadmap import loading
+    from aipm_cli.roadmap import finding, loading
 
     spec = roadmap or app.learner.roadmap_spec
-    path = loading.find(spec, app.layout.roadmaps, app.layout.cache)
+    path = finding.find(spec, app.layout.roadmaps, app.layout.cache)
     # A source may be this data directory itself: then not even the roadmap cache is written.
     home = app.layout.root.resolve()
     inside = any(home == s.resolve() or home in s.resolve().parents for s in sources if s.exists())
     chosen = loading.parse_roadmap_text(
-        loading.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
+        finding.read_roadmap_bytes(path), str(path), cache_dir=None if inside else app.layout.cache
     )
     phases = {p.id for p in chosen.phases}
     for f in wanted:

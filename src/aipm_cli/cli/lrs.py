@@ -72,10 +72,10 @@ def push(
     (the rest is sent).
     """
     from aipm_cli.cli.longwork import long_work
-    from aipm_cli.cli.reading import xapi_profile
     from aipm_cli.wording import count
     from aipm_cli.xapi.client import Client
     from aipm_cli.xapi.push import push as send
+    from aipm_cli.xapi.statements import learner_profile
 
     app = ctx.obj
     url = _endpoint(app, endpoint)
@@ -84,7 +84,7 @@ def push(
     with long_work(json) as progress:
         result = send(
             app.learner.ledger.changes,
-            lambda: xapi_profile(app, with_notes),
+            lambda: learner_profile(app.learner, with_notes),
             client,
             app.layout.cache,
             now=app.learner.now().isoformat(),

@@ -223,65 +223,42 @@ def plan(
     reviews: bool = False,
     json: bool = False,
 ) -> None:
+    from aipm_cli import schedule as use
     from aipm_cli.dates import parse_date
-    from aipm_cli.plan import make_plan
     from aipm_cli.view_data import to_data
 
+    calendar = ics is not None
+    use.check_options(
+        calendar=calendar, reminders=bool(remind), reviews=reviews, blocks=blocks is not None,
+        hours=hours_per_week is not None,
+    )  # fmt: skip
     reminders: list[Any] = []
     weekly = None
-    if ics is not None or remind or blocks is not None:
+    if calendar or remind or blocks is not None:
         from aipm_cli.calendar import parse_blocks, parse_reminder
 
         reminders = [parse_reminder(r) for r in remind or ()]
         weekly = parse_blocks(blocks) if blocks is not None else None
-    if reviews and ics is None:
-        raise InputError("--reviews needs --ics.", "Add --ics FILE to write the reviews due into the calendar.")
-    if reminders and ics is None:
-        raise InputError("--remind needs --ics.", "Add --ics FILE to write the calendar with its reminders.")
-    if weekly is not None and hours_per_week is not None:
-        raise InputError(
-            "Choose one of --blocks and --hours-per-week.", "With --blocks, the blocks' total is the weekly hours."
-        )
     first = (
         option_value("--start", parse_date, start, app.learner.today(), allow_future=True, what="start date")
         if start
         else app.learner.today()
     )
-    events: list[Any] = []
-    if weekly is not None:
-        from aipm_cli.calendar import block_events, weekly_hours
+    hours = None
+    if hours_per_week is not None:
+        from aipm_cli.config import parse_value
 
-        hours = weekly_hours(weekly)
-        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours)
-        events, schedule = block_events(schedule, app.learner.roadmap, app.learner.user, weekly)
-    else:
-        if hours_per_week is not None:
-            from aipm_cli.config import parse_value
-
-            hours = option_value("--hours-per-week", parse_value, "hours_per_week", hours_per_week)
-        else:
-            hours = app.learner.hours_per_week()
-        schedule = make_plan(app.learner.roadmap, app.learner.read_state(), first, hours)
-        if ics is not None:
-            from aipm_cli.calendar import day_events
-
-            events = day_events(schedule, app.learner.roadmap, app.learner.user)
-    if reviews:
-        from aipm_cli.review import review_events
-
-        events = [*events, *review_events(app.learner, app.learner.read_state())]
+        hours = option_value("--hours-per-week", parse_value, "hours_per_week", hours_per_week)
+    planned = use.study_plan(
+        app.learner, first, hours_per_week=hours, blocks=weekly, calendar=calendar, reviews=reviews
+    )
+    schedule, events = planned.plan, planned.events
     cancelled = 0
     if ics is not None:
-        from aipm_cli.calendar import CalendarState, to_ics
-
-        state = CalendarState(app.layout.cache / "calendar" / f"{app.learner.user}.json")
-        text = to_ics(
-            events, app.learner.roadmap, app.learner.user, app.learner.now(), reminders=reminders, state=state
-        )
-        app.write_file(ics, text.encode(), "--ics", "ics")
-        state.save()
-        ours = [e for e in state.events.values() if e["roadmap"] == app.learner.roadmap.id]
-        cancelled = sum(1 for e in ours if e["status"] == "CANCELLED")
+        made = use.calendar_file(app.learner, events, reminders)
+        app.write_file(ics, made.text.encode(), "--ics", "ics")
+        made.written()
+        cancelled = made.cancelled
     if json:
         data = to_data(schedule)
         if limit is not None:
@@ -296,7 +273,7 @@ def plan(
 
         what = (
             f"{counted(len(events), 'session')} of {counted(len(schedule.items), 'item')}"
-            if weekly
+            if planned.in_blocks
             else counted(len(events), "event")
         )
         what += f" and {cancelled} cancelled" if cancelled else ""
@@ -314,7 +291,7 @@ def export(
 ) -> None:
     from aipm_cli.dates import parse_date
     from aipm_cli.render.exporters import exporter
-    from aipm_cli.report import EXTENSIONS, FORMATS, build, person_of, without_notes
+    from aipm_cli.report import EXTENSIONS, FORMATS, learner_report
 
     if fmt is None and output is not None and str(output) != "-":
         suffix = output.suffix.lower()
@@ -334,25 +311,7 @@ def export(
     if fmt == "xapi":
         export_xapi(app, output, day, with_notes)
         return
-    if notes is None:
-        notes = bool(app.learner.config.get("report_notes"))
-    state = app.learner.ledger.as_of(day) if day is not None else app.learner.read_state(every_note=True)
-    # The change log holds notes in many places (note changes, the words of an undo): a report without
-    # notes leaves it out, so the JSON is then a report, not a backup (`aipm import` adds nothing from it).
-    changes = app.learner.ledger.changes(until=day) if fmt == "json" and notes else ()
-    if not notes:
-        state = without_notes(state)
-    core = app.learner
-    report = build(
-        core.roadmap, state, core.user, day or core.today(), core.now(), core.hours_per_week(), changes,
-        person=person_of(core.config, core.user), full=full,
-    )  # fmt: skip
-    if fmt == "html" and (state.study.minutes or core.ledger.load().activity):
-        from aipm_cli.study import heatmap
-
-        limit = (day or core.today()).isoformat()
-        activity = {d: n for d, n in core.ledger.load().activity.items() if d <= limit}
-        report.heatmap = heatmap(core, state.study, day or core.today(), activity)
+    report = learner_report(app.learner, fmt, day, notes=notes, full=full)
     to_stdout = output is None or str(output) == "-"
     if fmt == "json" and not (to_stdout and _on_terminal()):
         # The export streams (speed): its changes are read, written and let go a batch at a time.
@@ -396,26 +355,11 @@ def review(app: App, every: bool = False, json: bool = False) -> None:
     app.show(review_view, data, every)
 
 
-def xapi_profile(app: App, with_notes: bool = False) -> Any:
-    """The learner's xAPI profile: the actor from the settings, the roadmap's titles."""
-    from aipm_cli.xapi.statements import DEFAULT_HOME_PAGE, Profile, titles_of
-
-    home = app.learner.config.get("lrs_home_page") or DEFAULT_HOME_PAGE
-    return Profile(
-        app.learner.user,
-        app.learner.roadmap.id,
-        home_page=home,
-        titles=titles_of(app.learner.roadmap),
-        with_notes=with_notes,
-    )
-
-
 def export_xapi(app: App, output: Path | None, day: date | None, with_notes: bool) -> None:
     """The learner's changes as xAPI statements, one JSON object a line (aipm's profile: xapi/statements.py)."""
-    from aipm_cli.xapi.statements import line, statements
+    from aipm_cli.xapi.statements import learner_lines
 
-    profile = xapi_profile(app, with_notes)
-    made = (line(statement) for _change_id, statement in statements(app.learner.ledger.changes(until=day), profile))
+    made = learner_lines(app.learner, day, with_notes)
     if output is None or str(output) == "-":
         app.warn()
         out = sys.stdout.buffer

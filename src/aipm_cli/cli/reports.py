@@ -93,11 +93,12 @@ def import_(
     app = ctx.obj
     if merge and replace:
         raise usage_error("--merge and --replace cannot be used together; choose one.")
+    from aipm_cli import importing
     from aipm_cli.cli.longwork import long_work
 
     with long_work() as progress:
-        done = app.learner.import_file(
-            file, user=user, replace=replace, accept_destructive=accept_destructive, progress=progress
+        done = importing.import_file(
+            app.learner, file, user=user, replace=replace, accept_destructive=accept_destructive, progress=progress
         )
     added, name, roadmap_id, total = done.added, done.user, done.roadmap_id, done.total
     what = "Replaced the progress with" if replace else "Imported"

@@ -1,7 +1,7 @@
 """`aipm roadmap ...`: list, show, use, validate, schema."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,7 +38,7 @@ def list_roadmaps(
     entries = []
     for ref in refs:
         in_use = in_use_path is not None and _same_file(ref.path, in_use_path)
-        entry: dict = {"id": ref.id, "origin": ref.origin, "path": str(ref.path), "in_use": in_use}
+        entry: dict[str, Any] = {"id": ref.id, "origin": ref.origin, "path": str(ref.path), "in_use": in_use}
         try:
             if ref.error is not None:
                 raise AipmError(ref.error)
@@ -103,11 +103,11 @@ def show_roadmap(
     json: Annotated[bool, typer.Option("--json", help="Print the validated roadmap as JSON.")] = False,
 ) -> None:
     """Every phase, module and item of a roadmap."""
-    from aipm_cli.roadmap import loading
+    from aipm_cli.roadmap import finding, loading
 
     app = ctx.obj
     spec = roadmap or app.learner.roadmap_spec
-    path = loading.find(spec, app.layout.roadmaps, app.layout.cache)
+    path = finding.find(spec, app.layout.roadmaps, app.layout.cache)
     rm = loading.load_roadmap_file(path)
     if json:
         app.emit_json(rm.data())
@@ -123,12 +123,12 @@ def use(
     roadmap: Annotated[str, typer.Argument(metavar="ID|PATH", help="Roadmap id or file.", show_default=False)],
 ) -> None:
     """Make a roadmap the default."""
-    from aipm_cli.roadmap import loading
+    from aipm_cli.roadmap import finding, loading
 
     app = ctx.obj
-    path = loading.find(roadmap, app.layout.roadmaps, app.layout.cache)
+    path = finding.find(roadmap, app.layout.roadmaps, app.layout.cache)
     rm = loading.load_roadmap_file(path)
-    value = str(path) if loading.looks_like_path(roadmap) else rm.id
+    value = str(path) if finding.looks_like_path(roadmap) else rm.id
     app.learner.config.set("roadmap", value)
     app.say(f"[green]✓[/] Now using {rm.title} ({rm.id} v{rm.version}).")
 
@@ -170,7 +170,7 @@ def _validate_json(app: object, file: Path) -> None:
     from aipm_cli.errors import AipmError, RoadmapError
     from aipm_cli.roadmap.loading import load_roadmap_file
 
-    result: dict = {"file": str(file), "valid": False, "problems": []}
+    result: dict[str, Any] = {"file": str(file), "valid": False, "problems": []}
     try:
         rm = load_roadmap_file(file)
     except RoadmapError as exc:

@@ -25,7 +25,7 @@ _PAST = {"start": "Started", "done": "Done", "skip": "Skipped", "reset": "Reset"
 _STATE = {"start": "in progress", "done": "done", "skip": "skipped", "reset": "not started"}
 
 
-def _describe(targets: list, index: object) -> str:
+def _describe(targets: list[Any], index: object) -> str:
     """What the learner named, in words: a title and id; a module or phase with how many items it holds."""
     from aipm_cli.marking import items_of
     from aipm_cli.wording import count, listed
@@ -170,7 +170,7 @@ def reset(ctx: typer.Context, items: ItemsArg, on: OnOpt = None, note: NoteOpt =
     _change(ctx, "reset", items, on, note, None)
 
 
-def _undone(app: object, change: dict, verb: str) -> None:
+def _undone(app: object, change: dict[str, Any], verb: str) -> None:
     from rich.markup import escape
 
     from aipm_cli.record.changes import describe

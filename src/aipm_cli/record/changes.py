@@ -54,9 +54,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import date, datetime
 from typing import Any
+
+from aipm_cli.record.ids import ID_PATTERN, id_ceiling
+from aipm_cli.record.types import ALLOWED, COMMON, REQUIRED
+from aipm_cli.roadmap.vocabulary import STATUSES as _STATUSES
 
 FORMAT = 1
 STATUS_OPS = ("start", "done", "skip", "reset")
@@ -66,10 +69,7 @@ STUDY_OPS = ("study_start", "study", "review")
 SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore", *CORRECTION_OPS, *STUDY_OPS)
 MAX_SESSION_MINUTES = 24 * 60  # one study session (or one day's time added by hand) at most
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # used with fullmatch
 _MAX_TEXT = 100_000
-ID_SKEW_MS = 24 * 3600 * 1000  # how far past this machine's clock an id's time may lie
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -79,74 +79,6 @@ class BadChange(ValueError):
 
 class NewerChange(BadChange):
     """A change written by a newer aipm."""
-
-
-def encode_id(number: int) -> str:
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[number & 31])
-        number >>= 5
-    return "".join(reversed(chars))
-
-
-def decode_id(text: str) -> int:
-    number = 0
-    for char in text:
-        number = (number << 5) | _CROCKFORD.index(char)
-    return number
-
-
-def _millis(moment: datetime) -> int:
-    return max(0, int(moment.timestamp() * 1000))
-
-
-def new_id(moment: datetime, after: str | None = None) -> str:
-    """A fresh id for a change recorded at `moment`, above `after` (the newest id known)."""
-    import secrets
-
-    millis = _millis(moment)
-    if millis + ID_SKEW_MS > _CEILING[2]:  # this process's own clock made it: the gate takes it
-        _CEILING[0], _CEILING[2] = 0.0, millis + ID_SKEW_MS
-    number = (millis << 80) | secrets.randbits(80)
-    if after is not None:
-        floor = decode_id(after)
-        # Only an id a real clock could have made is a floor (the gate refuses the rest; this holds the
-        # writer to the same rule): a forged maximal id must never make later ids wrap around.
-        if number <= floor and after <= id_ceiling():
-            number = floor + 1 + secrets.randbits(16)
-    return encode_id(number)
-
-
-# [when computed (monotonic), the highest id a real clock can have made by now, the latest time
-# (ms, skew included) this process made an id for: a pinned clock (AIPM_NOW, tests) may run ahead]
-_CEILING: list[Any] = [0.0, "", 0]
-
-
-def id_ceiling() -> str:
-    """The highest change id whose time is no later than now plus the allowed skew."""
-    moment = time.monotonic()
-    if moment - _CEILING[0] > 60 or not _CEILING[1]:
-        millis = max(int(time.time() * 1000) + ID_SKEW_MS, _CEILING[2], _pinned_millis())
-        _CEILING[0], _CEILING[1] = moment, encode_id((millis << 80) | ((1 << 80) - 1))
-    return str(_CEILING[1])
-
-
-def _pinned_millis() -> int:
-    """AIPM_NOW (a pinned clock for reproducible runs) plus the skew, when it is set and later."""
-    import os
-
-    text = os.environ.get("AIPM_NOW")
-    if not text:
-        return 0
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return 0
-    if moment.tzinfo is None:
-        from datetime import UTC
-
-        moment = moment.replace(tzinfo=UTC)
-    return _millis(moment) + ID_SKEW_MS
 
 
 def _all_text_valid(value: Any, depth: int = 0) -> bool:
@@ -159,14 +91,6 @@ def _all_text_valid(value: Any, depth: int = 0) -> bool:
     if type(value) is list:
         return all(_all_text_valid(v, depth + 1) for v in value)
     return True
-
-
-def derived_id(moment: datetime, *parts: str) -> str:
-    """A deterministic id: the same parts give the same id on any machine (migration)."""
-    import hashlib
-
-    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).digest()
-    return encode_id((_millis(moment) << 80) | int.from_bytes(digest[:10], "big"))
 
 
 def describe(change: dict[str, Any]) -> str:
@@ -214,39 +138,6 @@ def line(change: dict[str, Any]) -> bytes:
 # --------------------------------------------------------------------------- #
 # Checking a decoded line
 # --------------------------------------------------------------------------- #
-
-_COMMON = {"v", "id", "at", "on", "device", "op", "roadmap_version"}
-_ALLOWED: dict[str, set[str]] = {
-    **{op: {"targets", "units", "note", "evidence", "reason", "credential", "expires", "state"} for op in STATUS_OPS},
-    "note": {"targets", "text", "state"},
-    "assess": {"skill", "level", "note"},
-    "undo": {"target", "about"},
-    "redo": {"target", "about"},
-    "import": {"file", "count", "source", "ids", "replace"},
-    "restore": {"state", "skills"},
-    "redate": {"targets", "units", "status"},
-    "remove": {"targets", "entries"},
-    "forget": {"units"},
-    "study_start": {"targets", "began"},
-    "study": {"targets", "minutes", "began", "closes", "source", "ref"},
-    "review": {"targets", "rating"},
-}
-_REQUIRED: dict[str, set[str]] = {
-    **{op: {"targets", "units"} for op in STATUS_OPS},
-    "note": {"targets", "text"},
-    "assess": {"skill", "level"},
-    "undo": {"target"},
-    "redo": {"target"},
-    "import": {"file"},
-    "restore": set(),
-    "redate": {"targets", "units", "status"},
-    "remove": {"targets", "entries"},
-    "forget": {"units"},
-    "study_start": {"targets", "began"},
-    "study": {"targets", "minutes"},
-    "review": {"targets", "rating"},
-}
-_STATUSES = ("not_started", "in_progress", "done", "skipped")
 
 
 def _text(value: Any, what: str, limit: int = _MAX_TEXT) -> str:
@@ -311,7 +202,7 @@ def _check_rating(value: Any, what: str) -> None:
 
 def _key_sets(op: str, optional: tuple[str, ...] = ()) -> tuple[frozenset[str], ...]:
     """Every exact set of fields a change of `op` has when aipm writes it (with or without the optional ones)."""
-    base = _COMMON - {"roadmap_version"} | _REQUIRED[op]
+    base = COMMON - {"roadmap_version"} | REQUIRED[op]
     sets = [frozenset(base)]
     for name in (*optional, "roadmap_version"):
         sets += [s | {name} for s in sets]
@@ -376,7 +267,7 @@ def _fast_ok(data: dict[str, Any], op: str) -> bool:
         v == 1
         and type(v) is int
         and type(change_id) is str
-        and _ID.fullmatch(change_id)
+        and ID_PATTERN.fullmatch(change_id)
         and change_id <= id_ceiling()
         and type(device) is str
         and 0 < len(device) <= 200
@@ -395,7 +286,7 @@ def _fast_ok(data: dict[str, Any], op: str) -> bool:
         about = data.get("about", "")
         if not (
             type(target) is str
-            and _ID.fullmatch(target)
+            and ID_PATTERN.fullmatch(target)
             and target < change_id
             and type(about) is str
             and len(about) <= _MAX_TEXT
@@ -434,7 +325,7 @@ def _check_fully(data: Any) -> dict[str, Any]:
     if version > FORMAT:
         raise NewerChange(f"it was written by a newer aipm (change format {version}; this aipm knows {FORMAT})")
     change_id = data.get("id")
-    if not isinstance(change_id, str) or not _ID.fullmatch(change_id):
+    if not isinstance(change_id, str) or not ID_PATTERN.fullmatch(change_id):
         raise BadChange("its id is not a change id")
     if change_id > id_ceiling():
         raise BadChange(
@@ -444,12 +335,12 @@ def _check_fully(data: Any) -> dict[str, Any]:
     if not _all_text_valid(data):
         raise BadChange("it holds text that is not valid Unicode (a lone surrogate)")
     op = data.get("op")
-    if not isinstance(op, str) or op not in _ALLOWED:
+    if not isinstance(op, str) or op not in ALLOWED:
         raise BadChange(f"'{str(op)[:40]}' is not an operation")
-    extra = set(data) - _COMMON - _ALLOWED[op]
+    extra = set(data) - COMMON - ALLOWED[op]
     if extra:
         raise BadChange(f"unknown field {sorted(extra)[0][:40]!r} for {op}")
-    missing = _REQUIRED[op] - set(data)
+    missing = REQUIRED[op] - set(data)
     if missing:
         raise BadChange(f"{op} without {sorted(missing)[0]}")
     at = data.get("at")
@@ -501,7 +392,7 @@ def _check_fully(data: Any) -> dict[str, Any]:
         _check_rating({"on": data["on"], "level": data["level"], "note": data.get("note")}, "the rating")
     if op in ("undo", "redo"):
         target = data["target"]
-        if not isinstance(target, str) or not _ID.fullmatch(target):
+        if not isinstance(target, str) or not ID_PATTERN.fullmatch(target):
             raise BadChange(f"{op} target is not a change id")
         if target >= change_id:  # an undo or redo is recorded after what it cancels: its id is higher
             raise BadChange(f"its {op} target {target} is not older than the {op} itself")
@@ -569,7 +460,7 @@ def _check_study(data: dict[str, Any], op: str) -> None:
     if type(minutes) is not int or not 1 <= minutes <= MAX_SESSION_MINUTES:
         raise BadChange(f"minutes is not a whole number from 1 to {MAX_SESSION_MINUTES}")
     closes = data.get("closes")
-    if closes is not None and (not isinstance(closes, str) or not _ID.fullmatch(closes)):
+    if closes is not None and (not isinstance(closes, str) or not ID_PATTERN.fullmatch(closes)):
         raise BadChange("closes is not a change id")
     for key in ("source", "ref"):
         if data.get(key) is not None:

@@ -90,7 +90,7 @@ def units_of(change: dict[str, Any], aliases: dict[str, str]) -> list[str]:
     units = change.get("units")
     if units is not None and len(units) == 1 and not aliases:
         if change.get("targets") == units and "state" not in change:
-            return units  # the usual status change: one item
+            return list(units)  # the usual status change: one item
     keys = change.get("units", []) + change.get("targets", [])
     state = change.get("state")
     if state:
@@ -98,6 +98,34 @@ def units_of(change: dict[str, Any], aliases: dict[str, str]) -> list[str]:
     if aliases:
         keys = [aliases.get(k, k) for k in keys]
     return list(dict.fromkeys(keys)) if len(keys) > 1 else keys
+
+
+class UndoRule:
+    """The rule for undo and redo, decided from the newest change back (the one place it is written).
+
+    Every undo and redo is newer than what it names (the gate refuses anything else), so whether a
+    change is out depends only on newer ones: one pass from the newest decides each, with no rounds.
+    A redo in effect cancels the undo it names; an undo in effect, not cancelled, cancels its target.
+    `log` streams the changes through it; the fold feeds it the undos and redos.
+    """
+
+    __slots__ = ("cancelled", "redone")
+
+    def __init__(self) -> None:
+        self.cancelled: set[str] = set()
+        self.redone: set[str] = set()
+
+    def out(self, change: dict[str, Any], undone: bool = False) -> bool:
+        """Whether `change` is out of effect (`undone`: already out by another rule); changes come newest first."""
+        change_id = change["id"]
+        undone = undone or change_id in self.cancelled
+        op = change["op"]
+        if op == "redo":
+            if not undone:
+                self.redone.add(change["target"])
+        elif op == "undo" and not undone and change_id not in self.redone:
+            self.cancelled.add(change["target"])
+        return undone
 
 
 @plain
@@ -135,13 +163,23 @@ def cancellations(sources: list[Source]) -> Cancellation:
                     brought_by[change["id"]] = set(change["ids"])
                 if change.get("replace"):
                     replacing.append(change["id"])
+    if not imports:  # undos and redos alone: one pass from the newest decides
+        rule = UndoRule()
+        moves = [{"id": u, "op": "undo", "target": t} for u, t in undo.items()]
+        moves += [{"id": r, "op": "redo", "target": t} for r, t in redo.items()]
+        for move in sorted(moves, key=lambda m: m["id"], reverse=True):
+            rule.out(move)
+        return Cancellation(rule.cancelled, imports, counts[0])
     by_name = {s.path.name: s for s in sources if s.path is not None}
     brought: dict[str, set[str]] = {}
     home: set[str] | None = None  # the ids in devices' own logs (read only when an import is undone)
     out: set[str] = set()
     direct: set[str] = set()
-    # A cancelled import can bring undos and redos of its own: settle until nothing moves.
-    for _ in range(10):
+    # A cancelled import can bring undos and redos of its own: settle until nothing moves. Whether a
+    # change is out depends only on newer changes (an undo, a redo and an import marker are each newer
+    # than what they name), so each round settles at least one more change and the rounds are bounded.
+    rounds = len(undo) + len(redo) + len(imports) + 2
+    for _ in range(rounds):
         gone = set(out)
         live_undos = {u: t for u, t in undo.items() if u not in gone}
         cancelled_undos = {t for r, t in redo.items() if r not in gone}
@@ -175,6 +213,13 @@ def cancellations(sources: list[Source]) -> Cancellation:
         if now == out:
             break
         out = now
+    else:
+        from aipm_cli.errors import StoreError
+
+        raise StoreError(
+            "The undos, redos and imports in this record do not settle on one answer; nothing was changed.",
+            "Please report this as a bug (run `aipm doctor` and include what it says).",
+        )
     result = Cancellation(out, imports, counts[0])
     result.by_import = out - direct
     live = [marker for marker in replacing if marker not in out]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -26,24 +25,22 @@ from typing import Any
 
 from aipm_cli.errors import AipmError, InputError, StoreError
 from aipm_cli.fs import code_stamp, sha256_hex
+from aipm_cli.paths import Layout
 from aipm_cli.plainclass import plain
+from aipm_cli.record import cache, history, ids, imports, locking, logs, undoing
 from aipm_cli.record import changes as fmt
-from aipm_cli.record import logs
 from aipm_cli.record.fold import (
     KEEP_REFS,
     KEEP_UNDO,
     Fold,
     Source,
     before,
-    cancellations,
     fold,
-    restore_before,
     units_of,
 )
-from aipm_cli.record.state import State, apply, state_data, state_from_data
+from aipm_cli.record.state import State, apply
 
 CACHE_FORMAT = 2  # 2: records hold a window of notes; undo entries hold no notes
-LOCK_TIMEOUT = 60.0
 _CODE = ("state.py", "fold.py", "changes.py", "logs.py", "studying.py")  # what decides a fold's result
 
 
@@ -77,16 +74,17 @@ class Ledger:
         self.user = user
         self.roadmap_id = roadmap_id
         self.aliases = aliases or {}
-        self.learner_dir = root / "learners" / user
-        self.dir = self.learner_dir / roadmap_id
-        self.changes_dir = self.dir / "changes"
-        self.backups = self.learner_dir / "backups"
-        self.cache_file = root / "cache" / "state" / user / f"{roadmap_id}.json"
+        layout = Layout(root)
+        self.learner_dir = layout.learners / user
+        self.dir = layout.roadmap_dir(user, roadmap_id)
+        self.changes_dir = layout.changes(user, roadmap_id)
+        self.backups = layout.learner_backups(user)
+        self.cache_file = layout.state_cache(user, roadmap_id)
         self._device = device
         self._now = now or (lambda: datetime.now(UTC))
         # Changes of a schema-1 store not migrated yet, folded in memory by reads.
-        self._legacy = legacy
-        self._fold: Fold | None = None
+        self.legacy = legacy
+        self.folded: Fold | None = None
         self.roadmap_version = roadmap_version  # recorded with every change: which version it was made against
         self.import_marked = False  # whether the last import wrote a marker of its own (undo can take it back)
 
@@ -112,7 +110,7 @@ class Ledger:
     def sources(self) -> list[Source]:
         seen = self._progress_seen() if self.progress is not None else None
         found = [Source(path=p, name=p.name, seen=seen) for p in self.files()]
-        legacy = self._legacy() if self._legacy else None
+        legacy = self.legacy() if self.legacy else None
         if legacy:
             found.append(Source(changes=legacy, name="progress.json"))
         return found
@@ -142,7 +140,7 @@ class Ledger:
             except OSError:
                 continue
             sig.append([path.name, info.st_size, info.st_mtime_ns, info.st_ino])
-        if self._legacy is not None:
+        if self.legacy is not None:
             legacy = self.learner_dir / "progress.json"
             try:
                 info = os.stat(legacy)
@@ -158,19 +156,19 @@ class Ledger:
 
     def load(self, *, use_cache: bool = True) -> Fold:
         """The fold of every change: from the cache when it matches the logs, else folded and cached."""
-        if self._fold is not None:
-            return self._fold
+        if self.folded is not None:
+            return self.folded
         signature = self.signature()
         key = self._key(signature)
         if use_cache:
-            cached = self._read_cache(key)
+            cached = cache.read(self, key)
             if cached is not None:
-                self._fold = cached
+                self.folded = cached
                 return cached
         result = fold(self.sources(), self.aliases)
-        self._fold = result
+        self.folded = result
         if not result.problems.damage:
-            self._write_cache(key, result)
+            cache.write(self, key, result)
         return result
 
     def state(self) -> State:
@@ -178,7 +176,7 @@ class Ledger:
 
     def cached(self) -> Fold | None:
         """The cache as the next command would take it (it matches the logs' sizes and times), or None."""
-        return self._read_cache(self._key(self.signature()))
+        return cache.read(self, self._key(self.signature()))
 
     def as_of(self, day: date) -> State:
         """The state as it stood at the end of `day`, with what is known now (every note: for reports)."""
@@ -216,67 +214,11 @@ class Ledger:
 
     # -- the cache ---------------------------------------------------------- #
 
-    def _read_cache(self, key: str) -> Fold | None:
-        from aipm_cli.fs import read_private_file
-
-        raw = read_private_file(self.cache_file)  # only a private file of ours: anything else may be planted
-        if raw is None:
-            return None
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None
-        try:
-            if not isinstance(data, dict) or data.get("key") != key:
-                return None
-            result = Fold(state_from_data(data["state"]))
-            result.max_id = data["max_id"]
-            result.changes = data["changes"]
-            result.in_effect = data["in_effect"]
-            result.last_on = date.fromisoformat(data["last_on"]) if data["last_on"] else None
-            result.last_at = data["last_at"]
-            result.undo_stack = data["undo"]
-            result.redo_stack = data["redo"]
-            result.refs = data["refs"]
-            result.cancelled_refs = set(data["cancelled_refs"])
-            result.activity = data["activity"]
-            result.problems.torn = [logs.Torn(self.changes_dir / t[0], t[1], t[2]) for t in data["torn"]]
-            return result
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
-
-    def _write_cache(self, key: str, result: Fold) -> None:
-        from aipm_cli.fs import atomic_write
-        from aipm_cli.paths import ensure_private_dir
-
-        data = {
-            "key": key,
-            "state": state_data(result.state),
-            "max_id": result.max_id,
-            "changes": result.changes,
-            "in_effect": result.in_effect,
-            "last_on": result.last_on.isoformat() if result.last_on else None,
-            "last_at": result.last_at,
-            "undo": result.undo_stack,
-            "redo": result.redo_stack,
-            "refs": result.refs,
-            "cancelled_refs": sorted(result.cancelled_refs & {e[0] for kept in result.refs.values() for e in kept}),
-            "activity": result.activity,
-            "torn": [[t.file.name, t.offset, t.size] for t in result.problems.torn],
-        }
-        try:
-            ensure_private_dir(self.cache_file.parent)
-            atomic_write(self.cache_file, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-        except OSError:
-            pass  # a cache that cannot be written only costs speed
-
     # -- writing ------------------------------------------------------------ #
 
     @contextmanager
     def locked(self) -> Iterator[None]:
         """The learner's write lock, beside the resolved log folder."""
-        from filelock import FileLock, Timeout
-
         from aipm_cli.paths import ensure_private_dir
 
         try:
@@ -287,27 +229,12 @@ class Ledger:
             raise StoreError(
                 f"Cannot create {self.changes_dir}: {exc.strerror}. Nothing was changed.", write_hint(exc)
             ) from None
-        lock_path = Path(os.path.realpath(self.changes_dir)).parent / "write.lock"
-        lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT, mode=0o600)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise StoreError(
-                f"Another aipm is still writing {self.dir} (waited {LOCK_TIMEOUT:.0f} s).",
-                f"Try again; if no aipm is running, delete {lock_path}.",
-            ) from None
-        except OSError as exc:
-            from aipm_cli.fs import write_hint
-
-            raise StoreError(
-                f"Cannot lock {lock_path}: {exc.strerror}. Nothing was changed.", write_hint(exc)
-            ) from None
-        try:
-            self._fold = None  # what another process wrote before we held the lock counts
-            yield
-        finally:
-            lock.release()
-            self._fold = None
+        with locking.held(Layout.write_lock(self.changes_dir), self.dir):
+            try:
+                self.folded = None  # what another process wrote before we held the lock counts
+                yield
+            finally:
+                self.folded = None
 
     def writable(self) -> Fold:
         """The fold, refusing when any line cannot be read (call with the lock held)."""
@@ -326,7 +253,7 @@ class Ledger:
             )
         return result
 
-    def _set_aside_torn(self, result: Fold) -> None:
+    def set_aside_torn(self, result: Fold) -> None:
         """A torn last line of this device's file (a crash mid-append) goes to backups/ before we append."""
         own = self.own_file
         for torn in result.problems.torn:
@@ -353,7 +280,7 @@ class Ledger:
                     f"Cannot set aside the torn last line of {own}: {exc.strerror or exc}. Nothing was changed.",
                     write_hint(exc) or "Run `aipm doctor` to see what is wrong.",
                 ) from None
-            self._fold = None
+            self.folded = None
 
     def finish(self, partial: dict[str, Any], after: str | None) -> dict[str, Any]:
         """A complete, checked change from the operation and its arguments."""
@@ -363,7 +290,7 @@ class Ledger:
         change.setdefault("on", moment.date().isoformat())
         if self.roadmap_version:
             change.setdefault("roadmap_version", str(self.roadmap_version)[:100])
-        change.update(v=fmt.FORMAT, id=fmt.new_id(moment, after), at=moment.isoformat(), device=self.device)
+        change.update(v=fmt.FORMAT, id=ids.new_id(moment, after), at=moment.isoformat(), device=self.device)
         try:
             fmt.line(change)
         except UnicodeEncodeError:  # bytes that were not UTF-8 in an argument; the log is UTF-8 JSON
@@ -373,7 +300,7 @@ class Ledger:
         except fmt.BadChange as exc:  # a bug: never write what could not be read back
             raise AipmError(f"aipm refused to record a change it could not read back: {exc}.") from None
 
-    def _append(self, result: Fold, made: list[dict[str, Any]]) -> None:
+    def append_changes(self, result: Fold, made: list[dict[str, Any]]) -> None:
         own = self.own_file
         payload = b"".join(fmt.line(c) for c in made)
         try:
@@ -401,16 +328,16 @@ class Ledger:
                     result.last_on = date.fromisoformat(change["on"])
                 result.last_at = change["at"]
 
-    def _save(self, result: Fold) -> None:
-        self._fold = result
-        self._write_cache(self._key(self.signature()), result)
+    def save_fold(self, result: Fold) -> None:
+        self.folded = result
+        cache.write(self, self._key(self.signature()), result)
 
     def record(self, build: Callable[[State], list[dict[str, Any]]]) -> Recorded:
         """Lock, check, build the changes from the current state, append them, update the cache."""
         with self.locked():
             self.migrate_legacy()
             result = self.writable()
-            self._set_aside_torn(result)
+            self.set_aside_torn(result)
             result = self.writable()
             made: list[dict[str, Any]] = []
             after = result.max_id
@@ -420,10 +347,10 @@ class Ledger:
                 made.append(change)
             if not made:
                 return Recorded([], result.state)
-            self._append(result, made)
+            self.append_changes(result, made)
             if any(change["op"] == "remove" for change in made):
                 # A removal may name a note older than those a record holds: fold again (rare).
-                self._fold = None
+                self.folded = None
                 result = self.load(use_cache=False)
                 return Recorded(made, result.state)
             for change in made:
@@ -432,254 +359,10 @@ class Ledger:
                 apply(result.state, change, self.aliases)
                 result.state.roadmap_version = change.get("roadmap_version") or result.state.roadmap_version
             del result.undo_stack[:-KEEP_UNDO]
-            self._save(result)
+            self.save_fold(result)
             return Recorded(made, result.state)
 
-    def _is_own(self, change: dict[str, Any]) -> bool:
-        """Recorded by this device (or carried over from the old store, which was this learner's own)."""
-        return change.get("device") in (self.device, "migrated")
-
-    def undo(self, on: date, *, any_device: bool = False) -> dict[str, Any]:
-        """Record an undo of this device's newest change in effect (with `any_device`: of the newest
-        change in effect, whichever device recorded it); returns the change undone."""
-        with self.locked():
-            self.migrate_legacy()
-            result = self.writable()
-            self._set_aside_torn(result)
-            result = self.writable()
-            position = self._undo_position(result, any_device)
-            if position is None and result.in_effect:
-                # The cache's stack ran out: fold again, keeping what every change needs.
-                result = fold(self.sources(), self.aliases, undo_all=True)
-                self._fold = result
-                position = self._undo_position(result, any_device)
-            if position is None:
-                if result.undo_stack and not any_device:
-                    raise AipmError(
-                        "There is nothing of this machine's to undo: the changes in effect came from other machines.",
-                        "Run `aipm undo --any` to undo the newest of them.",
-                    )
-                raise AipmError(
-                    "There is nothing to undo.",
-                    "Changes you make with start, done, skip, reset, note, assess or import can be undone.",
-                )
-            entry = result.undo_stack.pop(position)
-            newest = position == len(result.undo_stack)  # it was the last entry: the state before it is known
-            about = fmt.describe(entry["change"])[:300]
-            change = self.finish(
-                {"op": "undo", "target": entry["id"], "about": about, "on": on.isoformat()}, result.max_id
-            )
-            self._append(result, [change])
-            target = entry["change"]
-            if entry.get("refold") or not newest:
-                # An import may have brought anything; an older change has newer ones on top: fold again.
-                self._fold = None
-                result = self.load(use_cache=False)
-            else:
-                restore_before(result.state, entry)
-                result.in_effect -= 1  # the target leaves effect (the undo itself was counted by _append)
-                result.redo_stack.append(
-                    {"id": change["id"], "target": target, "target_id": target["id"], "device": self.device}
-                )
-                for unit in units_of(target, self.aliases):
-                    if any(ref[0] == target["id"] for ref in result.refs.get(unit, ())):
-                        result.cancelled_refs.add(target["id"])
-                result.activity[target["on"]] = max(0, result.activity.get(target["on"], 0) - 1)
-                self._save(result)
-            return dict(target)
-
-    def _undo_position(self, result: Fold, any_device: bool) -> int | None:
-        """Where in the undo stack the change to undo is (the newest, or this device's newest)."""
-        for position in range(len(result.undo_stack) - 1, -1, -1):
-            if any_device or self._is_own(result.undo_stack[position]["change"]):
-                return position
-        return None
-
-    def redo(self, on: date) -> dict[str, Any]:
-        """Record a redo of the newest undo in effect; returns the change brought back.
-
-        Refused, with the reason, when the fold's rules would keep the change out all the same
-        (another machine's undo of it still stands): a redo does what it says or nothing.
-        """
-        with self.locked():
-            self.migrate_legacy()
-            result = self.writable()
-            self._set_aside_torn(result)
-            result = self.writable()
-            if not result.redo_stack:
-                raise AipmError("There is nothing to redo.", "Redo brings back what `aipm undo` just reverted.")
-            # This device's newest undo (as undo takes this device's newest change), else the newest.
-            position = len(result.redo_stack) - 1
-            for number in range(len(result.redo_stack) - 1, -1, -1):
-                if result.redo_stack[number].get("device") in (self.device, None):
-                    position = number
-                    break
-            entry = result.redo_stack[position]
-            target = entry.get("target")
-            target_id = target["id"] if target else entry.get("target_id")
-            if target is None and target_id:  # older than the cache remembers: read it from the logs
-                target = next((c for c in self.changes() if c["id"] == target_id), None)
-            about = fmt.describe(target)[:300] if target else None
-            change = self.finish(
-                {"op": "redo", "target": entry["id"], "about": about, "on": on.isoformat()}, result.max_id
-            )
-            if target_id:
-                sources = [*self.sources(), Source(changes=[change], name="redo")]
-                if cancellations(sources).out(target_id):
-                    what = fmt.describe(target)[:200] if target else f"change {target_id}"
-                    raise AipmError(
-                        f"Cannot redo {what}: {self._still_undone_by(target_id, sources)}. Nothing was changed.",
-                        "To bring it back, record it again (for example `aipm done ITEM`).",
-                    )
-            result.redo_stack.pop(position)
-            self._append(result, [change])
-            newest = result.undo_stack[-1]["id"] if result.undo_stack else ""
-            if (
-                target is None
-                or target["op"] not in (*fmt.STATUS_OPS, "note", "assess", "redate")
-                or "state" in target
-                or target["id"] < newest
-            ):  # anything a fold must decide: what an import brought, a note beyond the window, an undo of an
-                # undo (another machine's), a change older than the newest in effect
-                self._fold = None
-                result = self.load(use_cache=False)
-            else:
-                touched = units_of(target, self.aliases)
-                result.undo_stack.append(before(result.state, target, touched))
-                apply(result.state, target, self.aliases)
-                result.state.roadmap_version = target.get("roadmap_version") or result.state.roadmap_version
-                result.in_effect += 1  # the target is back in effect (the redo itself was counted by _append)
-                result.cancelled_refs.discard(target["id"])
-                result.activity[target["on"]] = result.activity.get(target["on"], 0) + 1
-                self._save(result)
-            return dict(target) if target else {"id": entry["id"], "op": "undo"}
-
-    def _still_undone_by(self, target_id: str, sources: list[Source]) -> str:
-        """Who else keeps a change out, in words (another undo of it, or an undone import)."""
-        cancel = cancellations(sources)
-        found = [c for source in sources for c in source.cancelling([0]) if c["op"] in ("undo", "redo")]
-        redone = {c["target"] for c in found if c["op"] == "redo" and not cancel.out(c["id"])}
-        for change in found:
-            if change["op"] == "undo" and change["target"] == target_id:
-                if change["id"] not in redone and not cancel.out(change["id"]):
-                    when = str(change.get("at", ""))[:16].replace("T", " ")
-                    return f"the undo of it recorded on {change.get('device')} ({when}) still stands"
-        return "it stays out of effect by the record's rules (an undone import brought it, or an import replaced it)"
-
     # -- imports ------------------------------------------------------------ #
-
-    def known_ids(self) -> set[str]:
-        found: set[str] = set()
-        for source in self.sources():
-            for change, _offset in source.read(logs.Problems()):
-                found.add(change["id"])
-        return found
-
-    def import_changes(self, incoming: Iterable[dict[str, Any]], source: str, *, replace: bool = False) -> int:
-        """Add the changes not already here (by id) as one import; returns how many were new.
-
-        The changes stream into a new import file (nothing is kept in memory but
-        their ids), which takes its place only when all of them were read: an
-        unreadable change part way leaves nothing behind. With `replace`, the
-        import also takes every older change out of effect except those it
-        brought (nothing is deleted: `undo` brings them back).
-        """
-        import secrets
-
-        with self.locked():
-            self.migrate_legacy()
-            self.writable()
-            present = self.known_ids()
-            # What an undone import took out comes back with an import that brings it again.
-            cancel = cancellations(self.sources())
-            tmp = self.changes_dir / f".import-{os.getpid()}-{secrets.token_hex(4)}.tmp"
-            new_ids: list[str] = []
-            seen: set[str] = set()
-            brought: set[str] = set()
-            last = ""
-            ordered = True
-            markers_only = True  # every new change is another import's marker: bookkeeping, not progress
-            try:
-                with open(tmp, "xb") as out:
-                    os.chmod(tmp, 0o600)
-                    for change in incoming:
-                        change_id = change["id"]
-                        if replace:
-                            brought.add(change_id)
-                        if change_id in seen:
-                            continue
-                        if change_id in present and change_id not in cancel.by_import:
-                            continue  # (only what an undone import took out is brought again)
-                        seen.add(change_id)
-                        markers_only = markers_only and change["op"] == "import"
-                        ordered = ordered and change_id > last
-                        last = change_id
-                        out.write(fmt.line(change))
-                        new_ids.append(change_id)
-                    out.flush()
-                    os.fsync(out.fileno())
-                if not ordered:  # a hand-made export: sort it, so the file reads in id order
-                    sorted_lines = sorted(
-                        tmp.read_bytes().splitlines(keepends=True), key=lambda raw: json.loads(raw)["id"]
-                    )
-                    tmp.write_bytes(b"".join(sorted_lines))
-                    new_ids.sort()
-                if not new_ids and not replace:
-                    return 0
-                import hashlib
-
-                digest = hashlib.sha256()
-                with open(tmp, "rb") as handle:
-                    for chunk in iter(lambda: handle.read(1 << 20), b""):
-                        digest.update(chunk)
-                name = f"{self.device}.import-{digest.hexdigest()[:12]}{logs.SUFFIX}"
-                path = self.changes_dir / name
-                placed = False
-                if new_ids and not path.exists():
-                    from aipm_cli.portable import replace as replace_file
-
-                    replace_file(tmp, path)  # retried while a reader holds the folder's files (Windows)
-                    placed = True
-                    logs.fsync_dir(self.changes_dir)
-            except OSError as exc:  # a full disk, a read-only folder: nothing was placed
-                from aipm_cli.fs import write_hint
-
-                raise StoreError(
-                    f"Cannot import into {self.changes_dir}: {exc.strerror or exc}. Nothing was changed.",
-                    write_hint(exc),
-                ) from None
-            finally:
-                tmp.unlink(missing_ok=True)
-            self._fold = None
-            result = self.writable()
-            if markers_only and not replace:
-                # Only other machines' import markers were new: keep them (both sides then hold the same
-                # changes) but add no marker of our own, or machines importing each other never settle.
-                self.cache_file.unlink(missing_ok=True)
-                self.import_marked = False
-                return len(new_ids)
-            self.import_marked = True
-            marker = self.finish(
-                {"op": "import", "file": name, "count": len(new_ids), "source": source[-200:],
-                 "ids": sorted(brought) if replace else new_ids, "replace": True if replace else None},
-                result.max_id,
-            )  # fmt: skip
-            try:
-                self._append(result, [marker])
-            except StoreError:
-                if placed:  # without its marker the import could not be undone as one: take it back whole
-                    try:
-                        path.unlink(missing_ok=True)
-                    except OSError:
-                        pass
-                    logs.fsync_dir(self.changes_dir)
-                    self._fold = None
-                raise
-            # The derived state is folded again by the next read (the cache no longer matches the logs):
-            # an import of a million changes should not also pay for that fold here.
-            self._fold = None
-            self.cache_file.unlink(missing_ok=True)
-            return len(new_ids)
 
     # -- migration ---------------------------------------------------------- #
 
@@ -688,101 +371,35 @@ class Ledger:
         from aipm_cli.record.migrate import migrate_store
 
         if migrate_store(self.root, self.user, progress=self.progress):
-            self._legacy = None
-            self._fold = None
+            self.legacy = None
+            self.folded = None
 
     # -- reading lines for views ------------------------------------------- #
 
+    # -- undo, redo, import, history: record/undoing.py, record/imports.py, record/history.py -- #
+
+    def undo(self, on: date, *, any_device: bool = False) -> dict[str, Any]:
+        """Record an undo of this device's newest change in effect (`any_device`: the newest of any device)."""
+        return undoing.undo(self, on, any_device=any_device)
+
+    def redo(self, on: date) -> dict[str, Any]:
+        """Record a redo of the newest undo in effect; refused with the reason when the record keeps it out."""
+        return undoing.redo(self, on)
+
+    def known_ids(self) -> set[str]:
+        return imports.known_ids(self)
+
+    def import_changes(self, incoming: Iterable[dict[str, Any]], source: str, *, replace: bool = False) -> int:
+        """Add the changes not already here (by id) as one import; returns how many were new."""
+        return imports.import_changes(self, incoming, source, replace=replace)
+
     def recent_for(self, unit: str) -> list[tuple[dict[str, Any], bool]]:
         """The latest changes that touched a unit (oldest first), with whether each was undone."""
-        result = self.load()
-        out = []
-        for change_id, file, offset in result.refs.get(unit, ()):
-            change = logs.read_at(self.changes_dir / file, offset)
-            if change is not None and change["id"] == change_id:
-                out.append((change, change_id in result.cancelled_refs))
-        return out
+        return history.recent_for(self, unit)
 
     def newest_first(self, skipped: Callable[[str], None] | None = None) -> Iterator[tuple[dict[str, Any], bool]]:
-        """Every change, newest first, with whether it is undone; streams from the files' ends.
-
-        A line that cannot be read is skipped and told to `skipped` (where it is, and why).
-        """
-        import heapq
-
-        # Speed (a full `log` of a million changes): orjson, and a line in aipm's usual shape checked
-        # whole; for small logs json alone (importing orjson costs more than it saves there).
-        loads: Any = json.loads
-        files = self.files()
-        if "orjson" in sys.modules or sum(_size(p) for p in files) > logs.ORJSON_FROM:
-            import orjson
-
-            loads = orjson.loads
-        ceiling = fmt.id_ceiling() if loads is not json.loads else ""
-
-        def stream(path: Path) -> Iterator[tuple[str, dict[str, Any], str]]:
-            for offset, raw in logs.reverse_lines(path):
-                try:
-                    change = (ceiling and fmt.quick(raw, loads, ceiling)) or fmt.gate(raw, loads)
-                except fmt.BadChange as exc:
-                    if skipped is not None:
-                        skipped(f"{path}, the line at byte {offset}: {exc}")
-                    continue
-                yield change["id"], change, path.name
-
-        streams = [stream(p) for p in files]
-        legacy = self._legacy() if self._legacy else None
-        if legacy:
-            streams.append(iter(sorted(((c["id"], c, "") for c in legacy), key=lambda e: e[0], reverse=True)))
-        # The fold's rules (fold.py), read from the newest change back: a redo in effect cancels the undo
-        # it names; an undo in effect cancels its target; an undone import takes out what it alone brought
-        # (a copy in a device's own log stays: of one id, the copy in such a log comes first here).
-        cancelled: set[str] = set()
-        redone: set[str] = set()
-        brought_out: set[str] = set()  # ids brought by undone imports
-        brought_live: list[set[str]] = []  # what each import in effect brought (it keeps it in effect)
-        cancelled_files: set[str] = set()
-        floor: str | None = None  # the newest replacing import in effect: what is older is out, unless it brought it
-        kept: set[str] = set()
-        previous = None
-        # With imports, what is out is the fold's own set (an undone import's fate depends on imports
-        # older and newer than it: no single pass from the end can tell); without, one pass suffices.
-        files = self.files()
-        folded = cancellations(self.sources()) if legacy or any(logs.is_import_file(p.name) for p in files) else None
-        for change_id, change, file in heapq.merge(
-            *streams, key=lambda e: (e[0], not logs.is_import_file(e[2])), reverse=True
-        ):
-            if change_id == previous:
-                continue
-            previous = change_id
-            if folded is not None:
-                yield change, folded.out(change_id)
-                continue
-            undone = change_id in cancelled
-            if not undone and logs.is_import_file(file):
-                undone = change_id in brought_out or file in cancelled_files
-            op = change["op"]
-            if op == "redo":
-                if not undone:
-                    redone.add(change["target"])
-            elif op == "undo":
-                if change_id not in redone and not undone:
-                    cancelled.add(change["target"])
-            elif op == "import":
-                if undone:
-                    if "ids" in change:
-                        # (kept: what a newer import in effect brought again without this one)
-                        kept = set().union(*(ids for ids in brought_live if change_id not in ids))
-                        brought_out.update(set(change["ids"]) - kept)
-                    else:
-                        cancelled_files.add(change["file"])
-                else:
-                    brought_live.append(set(change.get("ids", ())))
-                    if change.get("replace") and floor is None:
-                        floor, kept = change_id, set(change.get("ids", ()))
-            if floor is not None and change_id < floor and change_id not in kept:
-                undone = True
-            yield change, undone
+        """Every change, newest first, with whether it is undone (the fold's rule); streams from the files' ends."""
+        return history.newest_first(self, skipped)
 
 
 def device_id(root: Path) -> str:
@@ -821,10 +438,3 @@ def device_id(root: Path) -> str:
     except OSError as exc:
         raise StoreError(f"Cannot write {path}: {exc.strerror}.") from None
     return made
-
-
-def _size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0

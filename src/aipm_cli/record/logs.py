@@ -21,7 +21,8 @@ from typing import Any, BinaryIO
 from aipm_cli import portable
 from aipm_cli.fs import fsync_dir
 from aipm_cli.plainclass import plain
-from aipm_cli.record.changes import BadChange, NewerChange, gate, id_ceiling, quick
+from aipm_cli.record.changes import BadChange, NewerChange, gate, quick
+from aipm_cli.record.ids import id_ceiling
 
 CHUNK = 1 << 21  # bytes read at a time: memory stays flat whatever the file's size
 SUFFIX = ".jsonl"

@@ -20,8 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aipm_cli.fs import sha256_hex
+from aipm_cli.fs import fsync_dir, sha256_hex
+from aipm_cli.paths import Layout
 from aipm_cli.record import changes as fmt
+from aipm_cli.record import ids as idmaker
 from aipm_cli.record import logs
 from aipm_cli.record.fold import Source, fold
 from aipm_cli.record.state import rating_data, record_data
@@ -31,7 +33,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def legacy_path(root: Path, user: str) -> Path:
-    return root / "learners" / user / "progress.json"
+    return Layout(root).legacy_store(user)
 
 
 def read_legacy(path: Path) -> Any | None:
@@ -114,7 +116,7 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
     for entry in progress.history:
         at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
         latest = max(latest, at)
-        change_id = fmt.derived_id(
+        change_id = idmaker.derived_id(
             _no_later_than_now(at), "schema-1", user, roadmap_id, str(entry.seq), at.isoformat(), entry.action
         )
         ids[entry.seq] = change_id
@@ -172,7 +174,7 @@ def changes_for(user: str, roadmap_id: str, progress: Any, created: datetime | N
         digest = sha256_hex(json.dumps([state, skills], sort_keys=True).encode())
         restore: dict[str, Any] = {
             "v": fmt.FORMAT,
-            "id": fmt.derived_id(_no_later_than_now(at), "schema-1", user, roadmap_id, "restore", digest),
+            "id": idmaker.derived_id(_no_later_than_now(at), "schema-1", user, roadmap_id, "restore", digest),
             "at": at.isoformat(),
             "on": at.date().isoformat(),
             "device": DEVICE,
@@ -228,12 +230,12 @@ def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | Non
             if not made:
                 continue
             payload = b"".join(fmt.line(c) for c in made)
-            folder = root / "learners" / user / roadmap_id / "changes"
+            folder = Layout(root).changes(user, roadmap_id)
             ensure_private_dir(folder)
             target = folder / f"migrated-{sha256_hex(payload)[:12]}{logs.SUFFIX}"
             if not target.exists():
                 atomic_write(target, payload)
-        backups = root / "learners" / user / "backups"
+        backups = Layout(root).learner_backups(user)
         ensure_private_dir(backups)
         from aipm_cli.record.legacy import Store
 
@@ -251,7 +253,7 @@ def migrate_store(root: Path, user: str, progress: Callable[[str, int, int | Non
             f"Cannot migrate {path}: {exc.strerror or exc}. It was left as it is and still counts.",
             write_hint(exc),
         ) from None
-    logs.fsync_dir(path.parent)
+    fsync_dir(path.parent)
     if progress is not None:
         progress("Migrating the old store", len(doc.roadmaps), len(doc.roadmaps))
     return True

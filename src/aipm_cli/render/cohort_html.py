@@ -33,7 +33,7 @@ def percent_range(low: float | None, high: float | None) -> str:
 def render(s: CohortSummary) -> str:
     from aipm_cli.render.html import environment
 
-    return (
+    page: str = (
         environment()
         .get_template("cohort.html.j2")
         .render(
@@ -59,3 +59,4 @@ def render(s: CohortSummary) -> str:
             },
         )  # fmt: skip
     )
+    return page

@@ -197,4 +197,5 @@ def render(report: Report) -> str:
     env = environment()
     env.filters["http_url"] = http_url
     env.filters["url_text"] = url_text
-    return env.get_template("report.html.j2").render(**context(report))
+    page: str = env.get_template("report.html.j2").render(**context(report))
+    return page

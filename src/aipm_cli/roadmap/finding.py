@@ -25,7 +25,9 @@ def cache_stamp() -> str:
     from aipm_cli.fs import code_stamp
 
     folder = Path(__file__).resolve().parent
-    return code_stamp(folder, "plain-2", ("models.py", "loading.py", "plain.py", "durations.py", "urls.py"))
+    return code_stamp(
+        folder, "plain-2", ("models.py", "loading.py", "plain.py", "durations.py", "urls.py", "vocabulary.py")
+    )
 
 
 def _cache_path(data: bytes, cache_dir: Path) -> Path:

@@ -10,20 +10,7 @@ from typing import Any
 import yaml
 
 from aipm_cli.errors import Problem, RoadmapError, excerpt
-from aipm_cli.roadmap.finding import (  # noqa: F401 - finding files needs no YAML parser; re-exported here
-    DEFAULT_ROADMAP,
-    MAX_ROADMAP_BYTES,
-    ROADMAP_SUFFIXES,
-    RoadmapRef,
-    _cache_path,
-    _read_cache,
-    available,
-    cache_document,
-    cache_stamp,
-    find,
-    looks_like_path,
-    read_roadmap_bytes,
-)
+from aipm_cli.roadmap.finding import MAX_ROADMAP_BYTES, _cache_path, _read_cache, cache_document, read_roadmap_bytes
 
 # Bounds on what a roadmap file may cost (see README, "Security and privacy").
 # The bundled roadmap is 25 KB, about 1,600 YAML nodes, 9 levels deep.
@@ -91,7 +78,7 @@ def measure(root: yaml.Node) -> tuple[int, int, int]:
     return unique, expanded, heights[id(root)]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """The safe loader (C when present), refusing duplicate keys and documents that cost too much."""
 
     def construct_document(self, node: yaml.Node) -> Any:
@@ -140,7 +127,8 @@ def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
             for key_node, value_node in node.value:
                 if getattr(key_node, "value", None) == part:
                     if index == len(loc) - 1:
-                        return value_node
+                        found: yaml.Node = value_node
+                        return found
                     node = value_node
                     break
             else:
@@ -159,7 +147,8 @@ def _key_node(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
     if isinstance(parent, yaml.MappingNode):
         for key_node, _value in parent.value:
             if getattr(key_node, "value", None) == loc[-1]:
-                return key_node
+                key: yaml.Node = key_node
+                return key
     return None
 
 

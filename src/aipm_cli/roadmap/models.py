@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from aipm_cli.roadmap.durations import Duration, parse_duration
 from aipm_cli.roadmap.urls import is_http_url
+from aipm_cli.roadmap.vocabulary import Status
 
 # --------------------------------------------------------------------------- #
 # Roadmap definition
@@ -226,7 +227,7 @@ __all__ = ["Placed", "RoadmapIndex"]
 # The learner's store
 # --------------------------------------------------------------------------- #
 
-Status = Literal["not_started", "in_progress", "done", "skipped"]
+
 Action = Literal["start", "done", "skip", "reset", "note", "assess", "undo", "import"]
 
 

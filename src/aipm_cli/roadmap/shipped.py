@@ -23,7 +23,16 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 FOLDER = HERE / "_plain"
 # What a validated document depends on: the validating code, the plain reader, and the version.
-SOURCES = ("../__init__.py", "models.py", "loading.py", "plain.py", "durations.py", "urls.py", "shipped.py")
+SOURCES = (
+    "../__init__.py",
+    "models.py",
+    "loading.py",
+    "plain.py",
+    "durations.py",
+    "urls.py",
+    "vocabulary.py",
+    "shipped.py",
+)
 TAG = b"aipm shipped roadmap 1"
 
 

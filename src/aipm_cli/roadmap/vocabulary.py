@@ -1,11 +1,14 @@
 """The roadmap's and the store's fixed vocabulary.
 
-Kept free of imports so the fast paths (`--help`, cached views) can use it
-without building any pydantic model.
+Kept free of imports (but typing) so the fast paths (`--help`, cached views) can use it
+without building any pydantic model. Every list of statuses and kinds in aipm comes from here.
 """
 
+from typing import Literal, get_args
+
 KINDS = ("course", "resource", "topic", "exercise", "project", "certification", "community", "practice")
-STATUSES = ("not_started", "in_progress", "done", "skipped")
+Status = Literal["not_started", "in_progress", "done", "skipped"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 # Self-rating levels for skills.
 

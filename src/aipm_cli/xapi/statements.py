@@ -32,9 +32,12 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from aipm_cli.learner import Learner
 
 BASE = "https://w3id.org/aipm/xapi"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, BASE)
@@ -371,3 +374,18 @@ def line(statement: dict[str, Any]) -> bytes:
 
         text = json.dumps(statement, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return text.encode("utf-8", "backslashreplace") + b"\n"
+
+
+def learner_profile(learner: Learner, with_notes: bool = False) -> Profile:
+    """The learner's xAPI profile: the actor from the settings, the roadmap's titles."""
+    home = learner.config.get("lrs_home_page") or DEFAULT_HOME_PAGE
+    return Profile(
+        learner.user, learner.roadmap.id, home_page=home, titles=titles_of(learner.roadmap), with_notes=with_notes
+    )
+
+
+def learner_lines(learner: Learner, day: date | None = None, with_notes: bool = False) -> Iterator[bytes]:
+    """The use case behind `aipm export --format xapi`: the learner's changes (up to a day) as statement lines."""
+    profile = learner_profile(learner, with_notes)
+    for _change_id, statement in statements(learner.ledger.changes(until=day), profile):
+        yield line(statement)

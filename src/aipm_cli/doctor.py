@@ -1,0 +1,171 @@
+"""`aipm doctor`: paths, change logs, caches and roadmap health, with what needs attention."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aipm_cli.learner import Learner, Progress
+
+
+def check(learner: Learner, rebuild: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+    """Paths, change logs, caches and roadmap health; `problems` says what needs attention.
+
+    `progress(what, done, total)` is told how the reading of the logs goes (a caller's display).
+    """
+    import os
+
+    from aipm_cli.errors import AipmError
+    from aipm_cli.record.changes import FORMAT
+    from aipm_cli.wording import count as counted
+
+    problems: list[str] = []
+    report: dict[str, Any] = {"data_dir": str(learner.layout.root), "config": str(learner.layout.config)}
+    report["change_format"] = FORMAT
+    try:
+        report["user"] = learner.user
+    except AipmError as exc:
+        problems.append(exc.message)
+    try:
+        report["settings"] = {k: learner.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
+        problems.extend(learner.config.problems)
+    except AipmError as exc:
+        problems.append(exc.message)
+    from aipm_cli.roadmap import finding
+
+    report["duplicate_roadmaps"] = {}
+    refs = finding.available(learner.layout.roadmaps, learner.layout.cache)
+    report["invalid_roadmaps"] = [
+        {"file": str(ref.path), "error": ref.error} for ref in refs if ref.origin == "own" and ref.error
+    ]
+    for bad in report["invalid_roadmaps"]:
+        problems.append(
+            f"{bad['file']} is not a valid roadmap: {bad['error']} "
+            "Run `aipm roadmap validate FILE` to see every problem, then fix it or move it out of the folder."
+        )
+    for identifier, paths in finding.duplicates(refs).items():
+        report["duplicate_roadmaps"][identifier] = [str(p) for p in paths]
+        problems.append(
+            f"{len(paths)} roadmap files have the id '{identifier}': {', '.join(p.name for p in paths)}; "
+            f"{paths[0].name} is used. Change the id in the others."
+        )
+    roadmap = None
+    try:
+        roadmap = learner.roadmap
+        report["roadmap"] = {"id": roadmap.id, "title": roadmap.title, "version": roadmap.version}
+    except AipmError as exc:
+        problems.append(" ".join(exc.lines()[:1]))
+        report["roadmap"] = None
+    report["orphans"] = []
+    report["backups"] = []
+    report["logs"] = []
+    report["damaged_lines"] = []
+    report["torn_lines"] = []
+    if roadmap is not None and "user" in report:
+        try:
+            ledger = learner.ledger
+            report["changes_dir"] = str(ledger.changes_dir)
+            report["legacy_store"] = learner.layout.legacy_store(learner.user).exists()
+            cached = ledger.cached()  # what the next command would believe, before it is replaced
+            ledger.progress = progress
+            if rebuild:
+                result = ledger.rebuild()
+                report["rebuilt"] = True
+            else:
+                result = ledger.load(use_cache=False)  # every line checked, not the cache's word
+            report["cache_agrees"] = _cache_agrees(cached, result)
+            if report["cache_agrees"] is False:
+                problems.append(
+                    "The derived-state cache disagreed with a fresh fold of the logs; it was rebuilt from them "
+                    "(nothing in the logs changed). Please report this as a bug."
+                )
+            report["odd_states"] = _odd_states(ledger, result)
+            for odd in report["odd_states"]:
+                problems.append(odd["says"])
+            report["changes"] = result.changes
+            report["in_effect"] = result.in_effect
+            report["recorded_roadmap_version"] = result.state.roadmap_version
+            for path in ledger.files():
+                info = path.stat()
+                report["logs"].append({"file": str(path), "bytes": info.st_size, "mode": oct(info.st_mode & 0o777)})
+                if info.st_mode & 0o077:
+                    problems.append(
+                        f"{path} can be read by others (mode {oct(info.st_mode & 0o777)}); run chmod 600 on it."
+                    )
+            for damage in result.problems.damage:
+                report["damaged_lines"].append({"file": str(damage.file), "line": damage.line, "reason": damage.reason})
+                problems.append(
+                    f"Cannot read {damage}. Writes are stopped until it is fixed: restore the file from a copy "
+                    "or run `aipm doctor --repair` to move the damaged line into backups/ (it says what moves, "
+                    "and asks)."
+                )
+            for torn in result.problems.torn:
+                report["torn_lines"].append({"file": str(torn.file), "offset": torn.offset, "bytes": torn.size})
+                problems.append(
+                    f"{torn.file} ends in a torn line ({counted(torn.size, 'byte')}, a write cut short); "
+                    "it is ignored and "
+                    "moved into backups/ by the next change on that device."
+                )
+            from aipm_cli.unit_status import orphans
+
+            report["orphans"] = orphans(roadmap.index, result.state)
+            if ledger.backups.is_dir():
+                report["backups"] = sorted(str(p) for p in ledger.backups.iterdir())
+            report["cache"] = str(ledger.cache_file)
+        except AipmError as exc:
+            problems.append(exc.message)
+        except OSError as exc:
+            problems.append(f"Cannot read {exc.filename}: {exc.strerror}.")
+    if report["orphans"]:
+        count = len(report["orphans"])
+        problems.append(
+            f"{count} {'entry' if count == 1 else 'entries'} with progress {'is' if count == 1 else 'are'} "
+            f"not in this roadmap: {', '.join(report['orphans'])} (kept, not counted)."
+        )
+    if not os.access(learner.layout.root if learner.layout.root.exists() else learner.layout.root.parent, os.W_OK):
+        problems.append(f"The data directory {learner.layout.root} is not writable.")
+    report["problems"] = problems
+    report["healthy"] = not problems
+    return report
+
+
+def _cache_agrees(cached: Any, result: Any) -> bool | None:
+    """Whether the cache said what a fresh fold says (None: there was no cache to compare)."""
+    if cached is None:
+        return None
+    from aipm_cli.record.state import state_data
+
+    return (
+        state_data(cached.state) == state_data(result.state)
+        and cached.max_id == result.max_id
+        and cached.in_effect == result.in_effect
+    )
+
+
+def _odd_states(ledger: Any, result: Any) -> list[dict[str, Any]]:
+    """States the command line would refuse to make here, which changes from several machines can:
+    done dated before started, and a done item started again by a machine that had not heard."""
+    out: list[dict[str, Any]] = []
+    for unit, rec in sorted(result.state.items.items()):
+        if rec.status == "done" and rec.started_on and rec.completed_on and rec.completed_on < rec.started_on:
+            says = (
+                f"{unit} is done on {rec.completed_on} but started on {rec.started_on}, later (changes from two "
+                f"machines); correct it with `aipm done {unit} --on DATE`."
+            )
+            out.append({"unit": unit, "kind": "done_before_started", "says": says})
+        if rec.status == "in_progress" and unit in result.refs:
+            # A start on a done item the command line refuses: a start right after another machine's
+            # done means that machine had not heard (a reset is a deliberate act, never flagged).
+            history = [
+                c for c, undone in ledger.recent_for(unit) if not undone and c["op"] in ("done", "start", "reset")
+            ]
+            for earlier, later in zip(history, history[1:], strict=False):
+                if earlier["op"] == "done" and later["op"] == "start" and later["device"] != earlier["device"]:
+                    says = (
+                        f"{unit} was done on {earlier['on']} ({earlier['device']}) and then started again by "
+                        f"{later['device']}, which had not heard; if it is done, run `aipm done {unit} "
+                        f"--on {earlier['on']}`."
+                    )
+                    out.append({"unit": unit, "kind": "reopened", "says": says})
+                    break
+    return out

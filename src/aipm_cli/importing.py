@@ -1,0 +1,104 @@
+"""`aipm import`: an export's changes this learner does not have, added as one import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aipm_cli.learner import Learner, Progress
+
+
+def import_file(
+    learner: Learner,
+    file: Path,
+    *,
+    user: str | None = None,
+    replace: bool = False,
+    accept_destructive: bool = False,
+    progress: Progress | None = None,
+) -> Imported:
+    """Add an export's changes this learner does not have (by id), as one import.
+
+    Destructive changes in the export (record/provenance.py) that are not here yet stop the
+    import (DestructiveChanges, nothing imported) unless `accept_destructive`.
+    """
+    import os
+    import stat
+
+    from aipm_cli.errors import InputError
+    from aipm_cli.paths import check_user_name
+    from aipm_cli.report import MAX_EXPORT_BYTES, read_export
+
+    try:
+        from aipm_cli import portable
+
+        fd = portable.open_file(file, os.O_RDONLY | portable.NONBLOCK)
+    except FileNotFoundError:
+        raise InputError(f"No file at {file}.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{file} is not a regular file.", "Import a file written by `aipm export --format json`.")
+        if info.st_size > MAX_EXPORT_BYTES:
+            raise InputError(
+                f"{file} is larger than {MAX_EXPORT_BYTES >> 20} MB.", "Split it or import a smaller export."
+            )
+        raw = handle.read(MAX_EXPORT_BYTES + 1)
+    imported = read_export(raw, str(file))
+    name = check_user_name(user) if user is not None else learner.user
+    roadmap = learner.roadmap
+    if imported.roadmap_id != roadmap.id:
+        from aipm_cli.roadmap import finding
+
+        roadmap = finding.load(
+            finding.read_roadmap_bytes(
+                finding.find(imported.roadmap_id, learner.layout.roadmaps, learner.layout.cache)
+            ),
+            imported.roadmap_id,
+            learner.layout.cache,
+        )
+    ledger = learner.ledger_for(name, roadmap)
+    from aipm_cli.record.provenance import Watch
+
+    watched = Watch(
+        imported.changes,
+        file.name,
+        ledger.known_ids,
+        accept=accept_destructive,
+        hint=f"If you mean to take them, run `aipm import {file} --accept-destructive`.",
+    )
+    counted = _Counted(watched)
+    if progress is not None:
+        expected = raw.count(b"\n")  # about one line a change in an export aipm wrote
+        counted.told = lambda done: progress("Importing changes", done, expected)
+        ledger.progress = progress
+    added = ledger.import_changes(counted, file.name, replace=replace)
+    learner.saved = bool(added) or replace
+    return Imported(added, name, roadmap.id, counted.count, undoable=ledger.import_marked)
+
+
+class _Counted:
+    """An iterable that counts what went through it."""
+
+    def __init__(self, items: Any) -> None:
+        self.items = items
+        self.count = 0
+        self.told: Callable[[int], None] | None = None  # told the count every 5,000 items (progress)
+
+    def __iter__(self) -> Iterator[Any]:
+        told = self.told
+        for item in self.items:
+            self.count += 1
+            if told is not None and self.count % 5000 == 0:
+                told(self.count)
+            yield item
+
+
+class Imported:
+    def __init__(self, added: int, user: str, roadmap_id: str, total: int, undoable: bool = True) -> None:
+        self.added, self.user, self.roadmap_id, self.total = added, user, roadmap_id, total
+        self.undoable = undoable  # False: only other machines' import records were new (no marker of its own)
