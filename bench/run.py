@@ -26,6 +26,11 @@ first line, and in all), each process's peak memory, and the disk that 20
 writes add to the data directory; and the full `log` and `log --json` into a
 file (changes a second), `export --format json` (its memory), and reading
 every line once with orjson (what doctor and --rebuild are held to, 2x).
+
+xAPI (bench/xapi_bench.py, in a child process): `export --format xapi` of
+1,000,000 changes (memory flat), `lrs push` of 100,000 changes to a local
+Ralph LRS and the second push (only the cursor check), and `cohort report
+--lrs` of 1,000 learners read back from it.
 """
 
 from __future__ import annotations
@@ -252,6 +257,13 @@ def main() -> None:
         [sys.executable, str(HERE / "cohort_bench.py"), *(["--quick"] if args.quick else [])],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    print("xAPI and a local LRS...", file=sys.stderr)
+    xapi_out = HERE / "results" / "xapi-latest.json"
+    xapi_text = subprocess.run(
+        [sys.executable, str(HERE / "xapi_bench.py"), "--output", str(xapi_out), *(["--quick"] if args.quick else [])],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    xapi = json.loads(xapi_out.read_text())
 
     targets = []
     for name in READS:
@@ -349,6 +361,17 @@ def main() -> None:
     print()
     print("cohort report:")
     print(cohort)
+    print("xAPI (export, push to a local Ralph LRS, cohort read back from it):")
+    print(xapi_text)
+    exports = [value for key, value in xapi.items() if key.startswith("export --format xapi")]
+    if len(exports) == 2:
+        ratio = round(exports[1]["peak_mb"] / exports[0]["peak_mb"], 2)
+        targets.append(("export --format xapi: memory at the largest size within 4x of 10,000 changes (it streams)",
+                        ratio, 4.0, ratio <= 4.0))  # fmt: skip
+    second = next((value for key, value in xapi.items() if key.startswith("second push")), None)
+    if second is not None:
+        targets.append(("second lrs push (nothing new): aipm's CPU under 2 s", second["cpu_seconds"], 2.0,
+                        second["cpu_seconds"] < 2.0))  # fmt: skip
     for name, value, limit, met in targets:
         print(f"{'met    ' if met else 'NOT MET'}  {name}: {value} (target {limit})")
 
@@ -365,6 +388,7 @@ def main() -> None:
         "import": imported,
         "sync": synced,
         "cohort": cohort,
+        "xapi": xapi,
         "targets": [{"target": n, "value": v, "limit": lim, "met": m} for n, v, lim, m in targets],
     }
     args.output.write_text(json.dumps(report, indent=2) + "\n")

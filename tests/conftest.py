@@ -40,6 +40,12 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.delenv("AIPM_BUNDLED_ROADMAPS", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    # The LRS credentials: none from the environment, and a keyring that is a file in tmp_path (keyrings.alt's
+    # plain-text backend, from the test extras), so no test reads or writes the real user keyring.
+    monkeypatch.delenv("AIPM_LRS_USER", raising=False)
+    monkeypatch.delenv("AIPM_LRS_SECRET", raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("KEYRING_PROPERTY_FILE_PATH", str(tmp_path / "keyring" / "keyring_pass.cfg"))
     return home
 
 

@@ -460,3 +460,27 @@ def test_credentials_never_follow_a_redirect_or_a_more_link_elsewhere(run: Run, 
     elsewhere = run("lrs", "pull", "--endpoint", fake.endpoint)
     assert elsewhere.exit_code == 1 and "a link to another server" in elsewhere.stderr
     assert len(fake.gets) == 1
+
+
+def test_a_push_with_nothing_new_stops_at_the_cursor_check(
+    run: Run, fake: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aipm_cli.xapi.statements import Profile
+
+    for item in ("ai-for-everyone", "machine-learning", "computer-vision"):
+        run("done", item)
+    run("lrs", "push", "--endpoint", fake.endpoint)
+    followed: list[str] = []
+    real = Profile.follow
+
+    def counted(self: Any, change: dict[str, Any]) -> None:
+        followed.append(change["id"])
+        real(self, change)
+
+    monkeypatch.setattr(Profile, "follow", counted)
+    again = json.loads(run("lrs", "push", "--endpoint", fake.endpoint, "--json").stdout)
+    assert again["statements"] == 0 and len(fake.posts) == 1
+    assert followed == []  # the log was read once, to check the cursor; no change was fed to the profile
+    run("skip", "product-hunt")
+    assert json.loads(run("lrs", "push", "--endpoint", fake.endpoint, "--json").stdout)["stored"] == 1
+    assert len(followed) == 3  # something new: the changes sent before are taken in, not sent

@@ -13,6 +13,7 @@ from conftest import Run
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 CHANGE = "https://w3id.org/aipm/xapi/extensions/change"
+REDID = "https://w3id.org/aipm/xapi/verbs/redid"
 
 
 def ralph_model() -> Any:
@@ -54,6 +55,9 @@ def every_operation(run: Run, tmp_path: Path) -> None:
         ("reset", "computer-vision"),
         ("note", "ai-for-everyone", "--remove", "1"),
         ("done", "product-management-certification", "--credential", "PMC-1", "--expires", "2028-01-01"),
+        ("study", "add", "ai-for-everyone", "1h30m"),
+        ("review", "ai-for-everyone", "good"),
+        ("study", "start", "machine-learning"),
     ]
     for step in steps:
         result = run(*step)
@@ -69,7 +73,16 @@ def test_every_statement_of_every_operation_is_valid_xapi(run: Run, tmp_path: Pa
     every_operation(run, tmp_path)
     statements = xapi(run)
     ops = {s["context"]["extensions"][CHANGE]["op"] for s in statements}
-    assert ops == {"done", "start", "skip", "note", "assess", "undo", "redo", "redate", "reset", "remove", "import"}
+    assert ops == {"done", "start", "skip", "note", "assess", "undo", "redo", "redate", "reset", "remove", "import",
+                   "study", "review", "study_start"}  # fmt: skip
+    # No statement falls back to the verb of a redo of something unknown (a change the profile did not map).
+    assert all(s["verb"]["id"] != REDID for s in statements)
+    by_op = {s["context"]["extensions"][CHANGE]["op"]: s for s in statements}
+    assert by_op["study"]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/experienced"
+    assert by_op["study"]["result"] == {"duration": "PT1H30M"}
+    assert by_op["study"]["object"]["id"].endswith("/ai-for-everyone")
+    assert by_op["review"]["result"] == {"score": {"raw": 3, "min": 1, "max": 4}}
+    assert by_op["study_start"]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/initialized"
     for statement in statements:
         model.model_validate(statement)
         assert uuid.UUID(statement["id"]).version == 5
@@ -199,3 +212,35 @@ def test_forget_restore_and_a_change_with_no_unit_are_sent_too() -> None:
         model.model_validate(statement)
     assert "private" not in json.dumps(made)
     assert made[1][1]["verb"]["id"] == "https://w3id.org/aipm/xapi/verbs/forgot"
+
+
+def test_a_statement_line_is_json_whatever_it_holds() -> None:
+    from aipm_cli.xapi.statements import line
+
+    usual = {"b": [1, 0.6], "a": 'é\u2028\x01"\\\n'}
+    assert line(usual) == json.dumps(usual, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    # What orjson refuses (an integer past 64 bits, a lone surrogate) is written by json, still one JSON line.
+    odd = {"big": 2**70, "text": "x\ud800y"}
+    written = line(odd)
+    assert written.endswith(b"\n") and written.count(b"\n") == 1
+    assert json.loads(written) == odd
+
+
+def test_what_the_profile_remembers_is_a_window_of_the_newest(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aipm_cli.xapi import statements as module
+
+    monkeypatch.setattr(module, "RECENT", 3)
+    common = {"v": 1, "at": "2026-11-24T10:00:00+00:00", "device": "laptop", "on": "2026-11-24"}
+    changes: list[dict[str, Any]] = []
+    for n in range(12):
+        done = {**common, "id": f"01M86FYZ80XEN4RZF63QSK{n:02d}A0", "op": "done", "targets": ["a", "b"],
+                "units": ["a", "b"]}  # fmt: skip
+        changes += [done, {**common, "id": f"01M86FYZ80XEN4RZF63QSK{n:02d}A1", "op": "undo", "target": done["id"]}]
+    profile = module.Profile("ada", "road")
+    made = list(module.statements(changes, profile))
+    # Memory does not grow with the log: each window keeps its newest RECENT entries.
+    assert len(profile.recent) <= 3 and len(profile.undone) == 3 and len(profile.undone_changes) == 3
+    assert list(profile.undone) == [c["id"] for c in changes[-5::2]]
+    # Every undo still voids both statements of the change it undid (it is always among the newest).
+    voids = [s for _c, s in made if s["verb"]["id"] == ADL + "voided"]
+    assert len(voids) == 24

@@ -56,6 +56,8 @@ SUBCOMMANDS = {
         "push": "send your changes to the LRS as xAPI statements (only what it does not have yet)",
         "pull": "read the learners' statements from the LRS into a local cohort index",
         "status": "what is not sent to the LRS yet (no network)",
+        "login": "keep your LRS credentials in the system keyring, for this endpoint",
+        "logout": "remove your LRS credentials for this endpoint from the system keyring",
     },
     "study": {
         "start": "start a study session on an item (it runs until `aipm study stop`, across restarts)",
@@ -115,6 +117,7 @@ VALUED = {
     ("log", "-n"),
     ("lrs", "--batch-size"),
     ("lrs", "--endpoint"),
+    ("lrs", "--username"),
     ("next", "--count"),
     ("next", "-n"),
     ("note", "--on"),

@@ -90,7 +90,7 @@ def report(
             "--lrs",
             metavar="URL",
             help="Also read the learners from this Learning Record Store (credentials from AIPM_LRS_USER and"
-            " AIPM_LRS_SECRET; see `aipm lrs pull`).",
+            " AIPM_LRS_SECRET, or `aipm lrs login`; see `aipm lrs pull`).",
         ),
     ] = None,
     rebuild: Annotated[

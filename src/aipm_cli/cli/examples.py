@@ -78,6 +78,12 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
     ],
     ("sync",): ["aipm sync", "aipm sync --status"],
     ("lrs",): ["aipm lrs push", "aipm lrs status", "aipm lrs pull --endpoint https://lrs.example.edu/xAPI/"],
+    ("lrs", "login"): [
+        "aipm lrs login",
+        "aipm lrs login --endpoint https://lrs.example.edu/xAPI/ --username ada",
+        "aipm lrs login --username ada < lrs-secret.txt",
+    ],
+    ("lrs", "logout"): ["aipm lrs logout", "aipm lrs logout --endpoint https://lrs.example.edu/xAPI/"],
     ("lrs", "pull"): ["aipm lrs pull", "aipm lrs pull --endpoint https://lrs.example.edu/xAPI/ --again"],
     ("lrs", "push"): ["aipm lrs push", "aipm lrs push --endpoint https://lrs.example.edu/xAPI/"],
     ("lrs", "status"): ["aipm lrs status", "aipm lrs status --json"],

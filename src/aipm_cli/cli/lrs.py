@@ -1,4 +1,4 @@
-"""`aipm lrs push` and `aipm lrs status`: the learner's progress in the school's Learning Record Store."""
+"""`aipm lrs` (push, pull, status, login, logout): the learner's progress in the school's Learning Record Store."""
 
 from __future__ import annotations
 
@@ -42,16 +42,12 @@ def _endpoint(app: Any, given: str | None) -> str:
     return str(check_endpoint(url))
 
 
-def _credentials() -> tuple[str, str]:
-    from aipm_cli.errors import InputError
+def _credentials(url: str) -> tuple[str, str]:
+    """(user, secret) for this endpoint: AIPM_LRS_USER and AIPM_LRS_SECRET, else the system keyring."""
+    from aipm_cli.xapi.credentials import credentials
 
-    user, secret = os.environ.get("AIPM_LRS_USER", ""), os.environ.get("AIPM_LRS_SECRET", "")
-    if not user or not secret:
-        raise InputError(
-            "The LRS credentials are not set.",
-            "Set AIPM_LRS_USER and AIPM_LRS_SECRET (your school gives them; aipm never stores them).",
-        )
-    return user, secret
+    found = credentials(url)
+    return found.user, found.secret
 
 
 @lrs_app.command("push")
@@ -68,38 +64,33 @@ def push(
 ) -> None:
     """Send your changes to the LRS as xAPI statements (only what it does not have yet).
 
-    Credentials come from AIPM_LRS_USER and AIPM_LRS_SECRET. Your change log
-    is only read, whatever the server answers; what the LRS took is
-    remembered (per endpoint, in the cache, never synced), so the next push
-    sends only what is new. Exit 1 when the LRS cannot be reached or refuses
-    a statement (the rest is sent).
+    Credentials come from AIPM_LRS_USER and AIPM_LRS_SECRET, else from the
+    system keyring (`aipm lrs login`). Your change log is only read,
+    whatever the server answers; what the LRS took is remembered (per
+    endpoint, in the cache, never synced), so the next push sends only what
+    is new. Exit 1 when the LRS cannot be reached or refuses a statement
+    (the rest is sent).
     """
+    from aipm_cli.cli.longwork import long_work
     from aipm_cli.wording import count
     from aipm_cli.xapi.client import Client
-    from aipm_cli.xapi.push import Pushed
     from aipm_cli.xapi.push import push as send
     from aipm_cli.xapi.statements import learner_profile
 
     app = ctx.obj
     url = _endpoint(app, endpoint)
-    user, secret = _credentials()
+    user, secret = _credentials(url)
     client = Client(url, user, secret)
-    shown = [0]
-
-    def progress(done: Pushed) -> None:
-        if not json and sys.stderr.isatty() and done.statements - shown[0] >= 5 * batch_size:
-            shown[0] = done.statements
-            app.say(f"  … {count(done.statements, 'statement')} sent")
-
-    result = send(
-        app.learner.ledger.changes,
-        lambda: learner_profile(app.learner, with_notes),
-        client,
-        app.layout.cache,
-        now=app.learner.now().isoformat(),
-        batch=batch_size,
-        progress=progress,
-    )
+    with long_work(json) as progress:
+        result = send(
+            app.learner.ledger.changes,
+            lambda: learner_profile(app.learner, with_notes),
+            client,
+            app.layout.cache,
+            now=app.learner.now().isoformat(),
+            batch=batch_size,
+            progress=progress,
+        )
     if json:
         app.emit_json(
             {
@@ -139,7 +130,7 @@ def pull_into_index(app: Any, endpoint: str | None, again: bool = False) -> Any:
     from aipm_cli.xapi.pull import pull
 
     url = _endpoint(app, endpoint)
-    user, secret = _credentials()
+    user, secret = _credentials(url)
     return pull(Client(url, user, secret), app.layout.cache, again=again)
 
 
@@ -193,12 +184,13 @@ def pull(
 def status(ctx: typer.Context, endpoint: EndpointOpt = None, json: JsonOpt = False) -> None:
     """What is not sent to the LRS yet (no network)."""
     from aipm_cli.wording import count
+    from aipm_cli.xapi.credentials import where_set
     from aipm_cli.xapi.push import pending
 
     app = ctx.obj
     url = _endpoint(app, endpoint)
     found = pending(app.learner.ledger.changes, app.layout.cache, url, app.learner.user, app.learner.roadmap.id)
-    credentials = bool(os.environ.get("AIPM_LRS_USER") and os.environ.get("AIPM_LRS_SECRET"))
+    credentials = where_set(url)
     if json:
         app.emit_json(
             {
@@ -209,7 +201,8 @@ def status(ctx: typer.Context, endpoint: EndpointOpt = None, json: JsonOpt = Fal
                 "statements_taken": found.statements,
                 "last_push": found.pushed_at or None,
                 "resend": found.resend,
-                "credentials_set": credentials,
+                "credentials_set": credentials is not None,
+                "credentials_from": credentials,
             }
         )
         return
@@ -224,9 +217,74 @@ def status(ctx: typer.Context, endpoint: EndpointOpt = None, json: JsonOpt = Fal
             )
         else:
             lines.append(f"Pending: {count(found.pending, 'change')} of {found.changes}.")
-    if not credentials:
-        lines.append("Credentials: AIPM_LRS_USER and AIPM_LRS_SECRET are not set.")
+    if credentials is None:
+        lines.append(
+            "Credentials: not set (AIPM_LRS_USER and AIPM_LRS_SECRET are not, and the system keyring has none"
+            " for this LRS: `aipm lrs login`)."
+        )
+    else:
+        where = "AIPM_LRS_USER and AIPM_LRS_SECRET" if credentials == "environment" else "the system keyring"
+        lines.append(f"Credentials: from {where}.")
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+UserOpt = Annotated[
+    str | None,
+    typer.Option("--username", metavar="NAME", help="Your user name at the LRS (asked for when not given)."),
+]
+
+
+@lrs_app.command("login")
+def login(ctx: typer.Context, endpoint: EndpointOpt = None, username: UserOpt = None) -> None:
+    """Keep your LRS credentials in the system keyring, for this endpoint.
+
+    The secret is asked for without echoing it, or read from the first line
+    of standard input when that is not a terminal. It goes only to the
+    system keyring (through the keyring package), never to config.json,
+    the log or the cache. AIPM_LRS_USER and AIPM_LRS_SECRET, when set, win
+    over it.
+    """
+    from aipm_cli.cli.options import usage_error
+    from aipm_cli.render.safe import is_terminal
+    from aipm_cli.xapi.credentials import USER_VAR, keyring_name, store
+
+    app = ctx.obj
+    url = _endpoint(app, endpoint)
+    keyring_name()  # no keyring: say so before asking for anything
+    on_terminal = is_terminal(sys.stdin)
+    user = username
+    if user is None:
+        if not on_terminal:
+            raise usage_error("Give --username NAME (standard input holds only the secret).", "--username")
+        user = typer.prompt(f"User name at {url}", err=True)
+    user = user.strip()
+    if not user or len(user) > 256 or any(ord(c) < 32 for c in user):
+        raise usage_error("The user name is empty, too long or holds control characters.", "--username")
+    if on_terminal:
+        secret = typer.prompt("Secret (not shown)", hide_input=True, err=True)
+    else:
+        secret = sys.stdin.readline(4097).rstrip("\r\n")
+    if not secret or len(secret) > 4096 or "\n" in secret:
+        from aipm_cli.errors import InputError
+
+        raise InputError("No secret was given (or it is longer than 4,096 characters).", "Run it again.")
+    kept_in = store(url, user, secret)
+    app.say(f"[green]✓[/] Kept the credentials of {user} for {url} in the system keyring ({kept_in}).")
+    if os.environ.get(USER_VAR):
+        app.say(f"{USER_VAR} is set: while it is, aipm uses the environment's credentials instead.")
+
+
+@lrs_app.command("logout")
+def logout(ctx: typer.Context, endpoint: EndpointOpt = None) -> None:
+    """Remove your LRS credentials for this endpoint from the system keyring."""
+    from aipm_cli.xapi.credentials import forget
+
+    app = ctx.obj
+    url = _endpoint(app, endpoint)
+    if forget(url):
+        app.say(f"[green]✓[/] Removed the credentials for {url} from the system keyring.")
+    else:
+        app.say(f"The system keyring held no credentials for {url}.")
 
 
 def register(app: typer.Typer) -> None:

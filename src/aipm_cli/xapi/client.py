@@ -24,6 +24,7 @@ MAX_PAUSE = 30.0  # the longest pause (a Retry-After above it is cut to it)
 TIMEOUT = 60.0
 MAX_RESPONSE = 64 << 20  # bytes of one response read at most
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
+CHECK_CREDENTIALS = "Check AIPM_LRS_USER and AIPM_LRS_SECRET, or what `aipm lrs login` keeps (the environment wins)."
 
 
 class LrsError(AipmError):
@@ -50,7 +51,7 @@ def check_endpoint(url: str) -> str:
     if parts.username or parts.password:
         raise AipmError(
             "The LRS address holds a user name or password.",
-            "Give the address without them; set AIPM_LRS_USER and AIPM_LRS_SECRET instead.",
+            "Give the address without them; set AIPM_LRS_USER and AIPM_LRS_SECRET, or run `aipm lrs login`, instead.",
         )
     if parts.scheme == "http" and parts.hostname not in LOOPBACK:
         raise AipmError(
@@ -134,7 +135,7 @@ class Client:
         if status in (401, 403):
             raise LrsError(
                 f"The LRS at {self.endpoint} refused the credentials ({status}).",
-                "Check AIPM_LRS_USER and AIPM_LRS_SECRET.",
+                CHECK_CREDENTIALS,
             )
         raise LrsError(f"The LRS at {self.endpoint} answered {status} {_detail(data)}".rstrip() + ".")
 
@@ -151,7 +152,7 @@ class Client:
         if status in (401, 403):
             raise LrsError(
                 f"The LRS at {self.endpoint} refused the credentials ({status}).",
-                "Check AIPM_LRS_USER and AIPM_LRS_SECRET.",
+                CHECK_CREDENTIALS,
             )
         if status != 200:
             raise LrsError(f"The LRS at {self.endpoint} answered {status} {_detail(data)}".rstrip() + ".")

@@ -20,6 +20,7 @@ from aipm_cli.xapi.cursor import Cursor, read_cursor, write_cursor
 from aipm_cli.xapi.statements import Profile
 
 BATCH = 500  # statements a request carries (about; a change's statements are never split)
+SENDING = "Sending statements to the LRS"
 
 
 @dataclass
@@ -80,18 +81,24 @@ def push(
     *,
     now: str,
     batch: int = BATCH,
-    progress: Callable[[Pushed], None] | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> Pushed:
-    """Send what the LRS does not have yet (see the module docstring)."""
-    learner, roadmap = profile().learner, profile().roadmap
+    """Send what the LRS does not have yet (see the module docstring).
+
+    `progress(what, changes looked at, all changes)` is called after each batch sent."""
+    made = profile()
+    learner, roadmap = made.learner, made.roadmap
     endpoint = client.endpoint
     cursor = read_cursor(cache, endpoint, learner, roadmap)
     result = Pushed(endpoint=endpoint)
-    if cursor.through:
-        below, _total = _scan(changes(), cursor)
-        if below != cursor.count:  # a sync or an import brought older changes: send everything again
+    total: int | None = None
+    if cursor.through or progress is not None:
+        below, total = _scan(changes(), cursor)
+        if cursor.through and below != cursor.count:  # a sync or an import brought older changes: send all again
             result.resent = True
             cursor.through, cursor.count = "", 0
+        elif cursor.through and below == total:
+            return result  # nothing new: the cursor check is the whole cost
     blocked = False  # a change the LRS refused: the cursor stays before it
     seen = 0
     waiting: list[tuple[str, dict[str, Any]]] = []
@@ -123,9 +130,8 @@ def push(
         position.clear()
         result.retried = client.retried
         if progress is not None:
-            progress(result)
+            progress(SENDING, seen, total)
 
-    made = profile()
     for change in changes():
         seen += 1
         if change["id"] <= cursor.through:
