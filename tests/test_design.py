@@ -146,13 +146,39 @@ RECORD_INSIDE = {"aipm_cli.record.fold", "aipm_cli.record.logs", "aipm_cli.recor
 FRAMEWORKS = ("typer", "click", "rich", "textual", "pydantic", "yaml")
 
 
-def test_the_cli_reaches_the_record_only_through_the_core() -> None:
+# What sync and the cohort report are made of: the CLI calls their services, never these.
+SERVICE_INSIDE = {f"aipm_cli.sync.{m}" for m in ("repo", "git", "policy", "arriving", "recovery", "locks")} | {
+    f"aipm_cli.cohort.{m}" for m in ("discovery", "fold", "statistics", "rules", "build", "index", "digest")
+}
+
+
+def test_the_cli_reaches_the_record_sync_and_cohort_only_through_the_core() -> None:
     found = []
     for name, path in _modules().items():
         if name.startswith(("aipm_cli.cli", "aipm_cli.tui")):
-            for used in _imports(path, top_level=False) & RECORD_INSIDE:
+            for used in _imports(path, top_level=False) & (RECORD_INSIDE | SERVICE_INSIDE):
                 found.append(f"{name} imports {used}")
     assert not found, "\n".join(found)
+
+
+def test_the_readme_shows_where_things_are() -> None:
+    """Every module and package at the top of the package is named in the README's layout, and
+    every name there exists (the layout drawn is the layout shipped)."""
+    import re
+
+    readme = (SRC.parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("Where things are")
+    block = readme[readme.index("```", start) + 3 : readme.index("```", readme.index("```", start) + 3)]
+    named = set(re.findall(r"([a-z_]+(?:\.py|/))", block))
+    here = {p.name + "/" for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    here |= {p.name for p in SRC.glob("*.py")}
+    assert here - named == set(), f"not in the README's layout: {sorted(here - named)}"
+    for package in ("record", "sync", "cohort", "roadmap", "xapi"):
+        for module in (SRC / package).glob("*.py"):
+            if module.name != "__init__.py":
+                assert module.name in named, f"{package}/{module.name} is not in the README's layout"
+    stale = {n for n in named if n.endswith(".py") and not list(SRC.rglob(n))}
+    assert not stale, f"the README's layout names what is gone: {sorted(stale)}"
 
 
 def test_the_core_never_imports_the_cli_or_the_command_line_framework() -> None:
