@@ -763,3 +763,19 @@ def test_200000_review_ratings_keep_the_state_bounded(tmp_path: Path) -> None:
     study = fold([Source(path=path, name=path.name)], {}).state.study
     assert len(study.reviews[ITEM]) == REVIEWS_KEPT
     assert study.reviews[ITEM][-1][1] == 1 + 200_000 % 4  # the newest kept
+
+
+def test_weeks_spent_studying_count_as_active_weeks(tmp_path: Path) -> None:
+    """status's consistency strip: a week with study time and nothing else recorded is an active week,
+    on the learner's own day (a session late on Sunday evening in UTC-10 is Sunday's, not Monday's)."""
+    home = tmp_path / "a"
+    at(home, "2026-11-24T09:00:00+00:00", "config", "timezone", "Pacific/Honolulu", device="laptop")
+    for day in ("2026-11-03", "2026-11-10"):
+        at(home, "2026-11-24T09:00:00+00:00", "study", "add", ITEM, "40m", "--on", day)
+    # Sunday 2026-11-22, 20:00 in Honolulu is Monday 06:00 UTC: the week of 11-16 locally.
+    at(home, "2026-11-23T06:00:00+00:00", "study", "start", ITEM)
+    at(home, "2026-11-23T06:30:00+00:00", "study", "stop")
+    status = json.loads(at(home, "2026-11-24T09:00:00+00:00", "status", "--json").stdout)  # type: ignore[attr-defined]
+    active = {w["week_of"] for w in status["weeks"] if w["active"]}
+    assert active == {"2026-11-02", "2026-11-09", "2026-11-16"}
+    assert status["active_weeks"] == 3

@@ -311,9 +311,12 @@ def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: flo
     return result
 
 
-def activity_weeks(progress: State, today: date, count: int = WEEKS_SHOWN) -> list[dict[str, Any]]:
+def activity_weeks(
+    progress: State, today: date, count: int = WEEKS_SHOWN, zone: tzinfo = UTC
+) -> list[dict[str, Any]]:
     """Per ISO week (Monday first), how many dated events the learner's records
-    hold (starts, completions, skips, notes, evidence, skill ratings); oldest first.
+    hold (starts, completions, skips, notes, evidence, skill ratings, and each day
+    with study time, in the learner's zone); oldest first.
 
     Read from the records, not the history, so it costs the same after years
     of changes; an undone change has already left the records.
@@ -337,6 +340,11 @@ def activity_weeks(progress: State, today: date, count: int = WEEKS_SHOWN) -> li
     for ratings in progress.skills.values():
         for rating in ratings:
             add(rating.on)
+    if progress.study.minutes:  # a week spent studying is an active week, whatever else it recorded
+        from aipm_cli.study import minutes_by_day
+
+        for day in minutes_by_day(progress.study, zone, first, today):
+            add(day)
     return [{"week_of": s, "changes": n, "active": n > 0} for s, n in changes.items()]
 
 
@@ -397,7 +405,7 @@ def summarize(
         in_progress=in_progress,
         next=upcoming,
         forecast=forecast(roadmap, progress, today, hours_per_week, zone),
-        weeks=activity_weeks(progress, today),
+        weeks=activity_weeks(progress, today, zone=zone or UTC),
         certifications=certifications(roadmap, progress, today),
         orphans=lost[:ORPHANS_LISTED],
         orphan_count=len(lost),
