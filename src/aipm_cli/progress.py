@@ -311,9 +311,7 @@ def forecast(roadmap: Roadmap, progress: State, today: date, hours_per_week: flo
     return result
 
 
-def activity_weeks(
-    progress: State, today: date, count: int = WEEKS_SHOWN, zone: tzinfo = UTC
-) -> list[dict[str, Any]]:
+def activity_weeks(progress: State, today: date, count: int = WEEKS_SHOWN, zone: tzinfo = UTC) -> list[dict[str, Any]]:
     """Per ISO week (Monday first), how many dated events the learner's records
     hold (starts, completions, skips, notes, evidence, skill ratings, and each day
     with study time, in the learner's zone); oldest first.
