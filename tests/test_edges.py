@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,35 @@ def test_export_no_notes_changes_no_number_only_leaves_the_notes_out(run: Run) -
         assert "PRIVATE" not in without
         weekly = [line for line in with_notes.splitlines() if "week" in line.lower() or "2026-10-19" in line]
         assert weekly and all(line in without.splitlines() for line in weekly), fmt
+
+
+def test_a_report_without_notes_is_never_taken_for_a_learner_without_progress(run: Run, tmp_path: Path) -> None:
+    """A JSON report made with --no-notes leaves the changes out: `import` (and `import --replace`, which
+    would have taken every change out of effect) refuses it and changes nothing, and a cohort report
+    names it as unreadable instead of showing a learner at 0%."""
+    _noted(run)
+    shared = tmp_path / "shared.json"
+    assert run("export", "--format", "json", "--no-notes", "-o", str(shared)).exit_code == 0
+    assert json.loads(shared.read_text())["notes_left_out"] is True
+    before = json.loads(run("status", "--json").stdout)["percent"]
+    for args in (("import", str(shared)), ("import", "--replace", str(shared))):
+        refused = run(*args)
+        assert refused.exit_code == 1, (args, refused.stdout, refused.stderr)
+        assert "made with --no-notes" in refused.stderr and "Nothing was imported" in refused.stderr
+        assert json.loads(run("status", "--json").stdout)["percent"] == before > 0
+    # An export that holds no changes at all (an empty learner's) cannot replace the progress either.
+    empty = tmp_path / "empty.json"
+    document = json.loads(run("export", "--format", "json").stdout)
+    empty.write_text(json.dumps({**document, "changes": []}))
+    replaced = run("import", "--replace", str(empty))
+    assert replaced.exit_code == 1 and "holds no changes" in replaced.stderr
+    assert json.loads(run("status", "--json").stdout)["percent"] == before
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    shutil.copy(shared, folder / "maya.json")
+    report = run("cohort", "report", str(folder), "--format", "json")
+    assert "made with --no-notes" in report.stdout and "ask the learner" in report.stdout
+    assert '"percent": 0' not in report.stdout
 
 
 def test_the_report_notes_setting_is_the_default_and_the_option_wins(run: Run) -> None:

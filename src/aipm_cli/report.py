@@ -81,6 +81,7 @@ class Report:
     # leaves something out that still happened (`export --no-notes`: notes are not shown, but counted).
     counted: State | None = None
     plan_hours: float | None = None  # the weekly hours the learner set (their plan), shared in the JSON export
+    notes_left_out: bool = False  # `--no-notes`: a report to share, not a backup (its JSON holds no changes)
 
     @property
     def who(self) -> Person:
@@ -259,6 +260,7 @@ def learner_report(
         person=person_of(learner.config, learner.user), full=full, counted=counted,
         plan_hours=learner.hours_per_week() if learner.config.is_set("hours_per_week") else None,
     )  # fmt: skip
+    report.notes_left_out = not notes
     if fmt == "html" and (state.study.minutes or ledger.load().activity):
         from aipm_cli.study import heatmap
 
@@ -345,6 +347,9 @@ def export_document(report: Report, *, changes: Any) -> dict[str, Any]:
         "summary": summary,
         "skills": to_data(report.skills),
         "state": state_data(report.progress),
+        # A report made with --no-notes leaves the changes out (notes live in many of them): it says so,
+        # so that `aipm import` and a cohort report never take it for a learner with no progress.
+        **({"notes_left_out": True} if report.notes_left_out else {}),
         "changes": changes,
     }
 
@@ -402,6 +407,12 @@ def read_export(raw: bytes, source: str) -> Imported:
     if not isinstance(roadmap, dict) or not isinstance(roadmap.get("id"), str):
         raise not_export
     user = str(data.get("user", ""))
+    if data.get("notes_left_out") is True:
+        raise AipmError(
+            f"{source} is a report made with --no-notes: it leaves the changes out, so there is nothing "
+            "to import. Nothing was imported.",
+            "To move progress, export it again without --no-notes (`aipm export --format json -o FILE`).",
+        )
     if version == 1:
         return Imported(roadmap["id"], user, _v1_changes(data, roadmap["id"], user, source))
     found = data.get("changes")

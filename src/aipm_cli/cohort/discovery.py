@@ -96,6 +96,11 @@ def _export_header(path: Path) -> Part:
         raise Skip("it is not an aipm export (not JSON)") from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise Skip("it is not an aipm export")
+    if data.get("notes_left_out") is True:
+        raise Skip(
+            "it is a report made with --no-notes, which leaves the changes out; ask the learner for "
+            "`aipm export --format json` (a cohort report shows notes only with --with-notes)"
+        )
     version = data.get("export_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise Skip("it is not an aipm export (no export version)")

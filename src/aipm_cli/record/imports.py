@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from aipm_cli.errors import StoreError
+from aipm_cli.errors import AipmError, StoreError
 from aipm_cli.fs import fsync_dir
 from aipm_cli.record import changes as fmt
 from aipm_cli.record import logs
@@ -72,6 +72,12 @@ def import_changes(ledger: Ledger, incoming: Iterable[dict[str, Any]], source: s
                 sorted_lines = sorted(tmp.read_bytes().splitlines(keepends=True), key=lambda raw: json.loads(raw)["id"])
                 tmp.write_bytes(b"".join(sorted_lines))
                 new_ids.sort()
+            if replace and not brought:
+                raise AipmError(
+                    f"{source} holds no changes: replacing the progress with it would take every change here "
+                    "out of effect. Nothing was changed.",
+                    "Import an export that holds the progress (`aipm export --format json` on the other machine).",
+                )
             if not new_ids and not replace:
                 return 0
             import hashlib
