@@ -314,6 +314,12 @@ def test_a_real_timewarrior_export_imports_with_the_right_minutes_once(tmp_path:
     assert "Nothing new" in text.stderr and "lunch: names no item" in text.stdout  # type: ignore[attr-defined]
     at(home, "2026-11-25T10:05:00+00:00", "undo")
     assert overview(home)["total_minutes"] == 0
+    # Imported again after the undo: the time comes back (as `aipm import` brings back what an undone
+    # import took out), once.
+    back = _import(home, path)
+    assert (back["added"], back["minutes_added"]) == (2, 135)
+    assert overview(home)["total_minutes"] == 135
+    assert _import(home, path)["added"] == 0
 
 
 def test_a_real_watson_frames_file_imports_by_project_or_tag(tmp_path: Path) -> None:

@@ -486,7 +486,7 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
         except fmt.BadChange as exc:
             unmatched.append({"start": when, "label": interval["label"], "reason": str(exc)})
     made.sort(key=lambda c: c["id"])
-    present = learner.ledger.known_ids() if made else set()
+    present = learner.ledger.held_ids() if made else set()  # what an undone import took out comes back
     new = [c for c in made if c["id"] not in present]
     added = learner.ledger.import_changes(iter(new), getattr(path, "name", str(path))) if new else 0
     if added:

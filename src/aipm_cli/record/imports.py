@@ -25,6 +25,12 @@ def known_ids(ledger: Ledger) -> set[str]:
     return found
 
 
+def held_ids(ledger: Ledger) -> set[str]:
+    """The ids an import would not bring again: every change here but those an undone import took out
+    (importing them again brings them back, as `import_changes` does)."""
+    return ledger.known_ids() - cancellations(ledger.sources()).by_import
+
+
 def import_changes(ledger: Ledger, incoming: Iterable[dict[str, Any]], source: str, *, replace: bool = False) -> int:
     """Add the changes not already here (by id) as one import; returns how many were new.
 

@@ -389,6 +389,10 @@ class Ledger:
     def known_ids(self) -> set[str]:
         return imports.known_ids(self)
 
+    def held_ids(self) -> set[str]:
+        """The ids an import would not bring again (not those an undone import took out)."""
+        return imports.held_ids(self)
+
     def import_changes(self, incoming: Iterable[dict[str, Any]], source: str, *, replace: bool = False) -> int:
         """Add the changes not already here (by id) as one import; returns how many were new."""
         return imports.import_changes(self, incoming, source, replace=replace)
