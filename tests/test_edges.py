@@ -741,3 +741,15 @@ def test_many_orphans_are_counted_once_and_named_a_few(run: Run, run_json: Any, 
     assert "gone-0009 and 1,990 more (kept, not counted; --json lists every one)" in doctor.stdout + doctor.stderr
     assert len(json.loads(run("doctor", "--json").stdout)["orphans"]) == 2_000
     assert "gone-1999" in run("export", "--format", "md").stdout
+
+
+def test_a_note_longer_than_a_change_holds_is_said_plainly_and_nothing_is_saved(run: Run) -> None:
+    """A note over the limit is the learner's input, not a bug: the limit is named, nothing is written."""
+    long = "x" * 100_001
+    for args in (("note", "ai-for-everyone", long), ("done", "ai-for-everyone", "-m", long)):
+        refused = run(*args)
+        assert refused.exit_code == 1, refused.stderr
+        assert "100,001 characters long; one change holds at most 100,000" in refused.stderr
+        assert "could not read back" not in refused.stderr and "Nothing was saved" in refused.stderr
+    assert json.loads(run("log", "--json").stdout) == []
+    assert run("note", "ai-for-everyone", "x" * 100_000).exit_code == 0  # the limit itself is fine

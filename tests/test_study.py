@@ -631,7 +631,7 @@ def test_plan_ics_carries_reviews_due_and_moves_them_with_ratings(tmp_path: Path
     at(home, "2026-11-02T10:00:00+00:00", "review", ITEM, "easy")
     moved = _reference_due("2026-11-01", [("2026-11-02T10:00:00+00:00", 4)])[:10]
     assert moved != first and reviews() == {uid: ("Review: AI for Everyone", moved)}
-    refused = at(home, "2026-11-02T10:00:00+00:00", "plan", "--reviews", expect=1)
+    refused = at(home, "2026-11-02T10:00:00+00:00", "plan", "--reviews", expect=2)
     assert "--reviews needs --ics" in refused.stderr  # type: ignore[attr-defined]
 
 

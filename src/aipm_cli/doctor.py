@@ -65,7 +65,7 @@ def check(learner: Learner, rebuild: bool = False, progress: Progress | None = N
         try:
             ledger = learner.ledger
             report["changes_dir"] = str(ledger.changes_dir)
-            report["legacy_store"] = learner.layout.store(learner.user).exists()
+            report["legacy_store"] = learner.layout.store(learner.user, old=True).exists()
             cached = ledger.cached()  # what the next command would believe, before it is replaced
             ledger.progress = progress
             if rebuild:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aipm_cli.errors import InputError
+from aipm_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from aipm_cli.calendar import Block, CalendarState
@@ -28,14 +28,18 @@ class Planned:
 
 
 def check_options(*, calendar: bool, reminders: bool, reviews: bool, blocks: bool, hours: bool) -> None:
-    """What `plan` refuses whatever the values: options that need a calendar, or two ways of saying the hours."""
+    """What `plan` refuses whatever the values (usage errors): options that need a calendar, or two ways of
+    saying the hours."""
     if reviews and not calendar:
-        raise InputError("--reviews needs --ics.", "Add --ics FILE to write the reviews due into the calendar.")
+        raise UsageError(
+            "--reviews needs --ics: add --ics FILE to write the reviews due into the calendar.", "--reviews"
+        )
     if reminders and not calendar:
-        raise InputError("--remind needs --ics.", "Add --ics FILE to write the calendar with its reminders.")
+        raise UsageError("--remind needs --ics: add --ics FILE to write the calendar with its reminders.", "--remind")
     if blocks and hours:
-        raise InputError(
-            "Choose one of --blocks and --hours-per-week.", "With --blocks, the blocks' total is the weekly hours."
+        raise UsageError(
+            "Choose one of --blocks and --hours-per-week (with --blocks, the blocks' total is the weekly hours).",
+            "--blocks",
         )
 
 

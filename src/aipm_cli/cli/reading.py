@@ -217,8 +217,8 @@ def plan(
     if calendar or remind or blocks is not None:
         from aipm_cli.calendar import parse_blocks, parse_reminder
 
-        reminders = [parse_reminder(r) for r in remind or ()]
-        weekly = parse_blocks(blocks) if blocks is not None else None
+        reminders = [option_value("--remind", parse_reminder, r) for r in remind or ()]
+        weekly = option_value("--blocks", parse_blocks, blocks) if blocks is not None else None
     first = (
         option_value("--start", parse_date, start, app.learner.today(), allow_future=True, what="start date")
         if start

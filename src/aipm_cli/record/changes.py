@@ -69,7 +69,7 @@ STUDY_OPS = ("study_start", "study", "review")
 SUBSTANTIVE = (*STATUS_OPS, "note", "assess", "import", "restore", *CORRECTION_OPS, *STUDY_OPS)
 MAX_SESSION_MINUTES = 24 * 60  # one study session (or one day's time added by hand) at most
 
-_MAX_TEXT = 100_000
+MAX_TEXT = 100_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -140,7 +140,7 @@ def line(change: dict[str, Any]) -> bytes:
 # --------------------------------------------------------------------------- #
 
 
-def _text(value: Any, what: str, limit: int = _MAX_TEXT) -> str:
+def _text(value: Any, what: str, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str):
         raise BadChange(f"{what} is not text")
     if len(value) > limit:
@@ -279,7 +279,7 @@ def _fast_ok(data: dict[str, Any], op: str) -> bool:
     if op == "note":
         text = data["text"]
         targets = data["targets"]
-        if not (targets and _plain_ids(targets) and type(text) is str and len(text) <= _MAX_TEXT):
+        if not (targets and _plain_ids(targets) and type(text) is str and len(text) <= MAX_TEXT):
             return False
     elif op in ("undo", "redo"):
         target = data["target"]
@@ -289,7 +289,7 @@ def _fast_ok(data: dict[str, Any], op: str) -> bool:
             and ID_PATTERN.fullmatch(target)
             and target < change_id
             and type(about) is str
-            and len(about) <= _MAX_TEXT
+            and len(about) <= MAX_TEXT
         ):
             return False
     else:
@@ -362,7 +362,7 @@ def _check_fully(data: Any) -> dict[str, Any]:
     if op in STATUS_OPS:
         _ids(data["units"], "units")
         evidence = data.get("evidence", [])
-        if not isinstance(evidence, list) or not all(isinstance(e, str) and len(e) <= _MAX_TEXT for e in evidence):
+        if not isinstance(evidence, list) or not all(isinstance(e, str) and len(e) <= MAX_TEXT for e in evidence):
             raise BadChange("evidence is not a list of texts")
         for key in ("note", "reason", "credential"):
             if data.get(key) is not None:
@@ -575,6 +575,6 @@ def quick(raw: bytes, loads: Any, ceiling: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     text = data.get("text", data.get("about"))
-    if text is not None and len(text) > _MAX_TEXT:
+    if text is not None and len(text) > MAX_TEXT:
         return None
     return data

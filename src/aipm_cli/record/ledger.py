@@ -295,6 +295,16 @@ class Ledger:
             fmt.line(change)
         except UnicodeEncodeError:  # bytes that were not UTF-8 in an argument; the log is UTF-8 JSON
             raise InputError("The text you gave is not valid UTF-8.", "Type it again in a UTF-8 terminal.") from None
+        for key, value in change.items():  # the learner's own words, longer than a change may hold
+            texts = value if isinstance(value, list) else [value]
+            longest = max((len(v) for v in texts if isinstance(v, str)), default=0)
+            if longest > fmt.MAX_TEXT:
+                what = {"text": "note", "note": "note", "evidence": "evidence entry", "reason": "reason"}.get(key, key)
+                raise InputError(
+                    f"The {what} is {longest:,} characters long; one change holds at most {fmt.MAX_TEXT:,}. "
+                    "Nothing was saved.",
+                    "Shorten it, or keep the long text in a file and add its link as evidence.",
+                )
         try:
             return fmt.check(change)
         except fmt.BadChange as exc:  # a bug: never write what could not be read back

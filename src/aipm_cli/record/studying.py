@@ -54,9 +54,6 @@ class Study:
     intervals: dict[str, list[list[int]]] = field(default_factory=dict)  # device -> [[start, end]] (epoch min)
     reviews: dict[str, list[list[Any]]] = field(default_factory=dict)  # item -> [[at, rating]], oldest first
 
-    def is_empty(self) -> bool:
-        return not (self.minutes or self.running or self.reviews or self.sessions)
-
 
 def apply_study(study: Study, change: dict[str, Any], key: str) -> None:
     """Apply a study_start, study or review change in effect (`key`: its item, through aliases)."""
