@@ -105,35 +105,38 @@ def _modules() -> dict[str, Path]:
 
 
 def _imports(path: Path, *, top_level: bool) -> set[str]:
-    """The modules a file imports (at module level only, or anywhere), TYPE_CHECKING blocks left out."""
+    """The modules a file imports: at module level only (what runs on import), or anywhere (in functions
+    too); what an `if TYPE_CHECKING:` block imports is left out (it never runs), its `else` is not."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = ".".join(path.relative_to(SRC.parent).with_suffix("").parts[:-1])
     found: set[str] = set()
 
-    def visit(nodes: list[ast.stmt]) -> None:
-        for node in nodes:
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                continue
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join([*up, base] if base else up)
-                found.add(base)
-                found.update(f"{base}.{alias.name}" for alias in node.names)
-            if not top_level:
-                for child in ast.iter_child_nodes(node):
-                    if isinstance(child, ast.stmt):
-                        visit([child])
-                    for grand in ast.walk(child):
-                        if isinstance(grand, ast.Import | ast.ImportFrom) and grand is not child:
-                            visit([grand])
-            elif isinstance(node, ast.If | ast.Try):
-                visit(node.body)
+    def add(node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+            return
+        base = node.module or ""
+        if node.level:
+            parts = package.split(".")
+            up = parts[: len(parts) - node.level + 1]
+            base = ".".join([*up, base] if base else up)
+        found.add(base)
+        found.update(f"{base}.{alias.name}" for alias in node.names)
 
-    visit(tree.body)
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            add(node)
+            return
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for child in node.orelse:
+                visit(child)
+            return
+        if top_level and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return  # runs when called, not on import
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
     return found
 
 

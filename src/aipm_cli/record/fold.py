@@ -106,7 +106,8 @@ class UndoRule:
     Every undo and redo is newer than what it names (the gate refuses anything else), so whether a
     change is out depends only on newer ones: one pass from the newest decides each, with no rounds.
     A redo in effect cancels the undo it names; an undo in effect, not cancelled, cancels its target.
-    `log` streams the changes through it; the fold feeds it the undos and redos.
+    `log` streams the changes through it; the fold feeds it the undos and redos, each round of an import's
+    settling again with those an undone import took out marked as out.
     """
 
     __slots__ = ("cancelled", "redone")
@@ -163,37 +164,42 @@ def cancellations(sources: list[Source]) -> Cancellation:
                     brought_by[change["id"]] = set(change["ids"])
                 if change.get("replace"):
                     replacing.append(change["id"])
+    moves = [{"id": u, "op": "undo", "target": t} for u, t in undo.items()]
+    moves += [{"id": r, "op": "redo", "target": t} for r, t in redo.items()]
+    moves.sort(key=lambda m: m["id"], reverse=True)
     if not imports:  # undos and redos alone: one pass from the newest decides
         rule = UndoRule()
-        moves = [{"id": u, "op": "undo", "target": t} for u, t in undo.items()]
-        moves += [{"id": r, "op": "redo", "target": t} for r, t in redo.items()]
-        for move in sorted(moves, key=lambda m: m["id"], reverse=True):
+        for move in moves:
             rule.out(move)
         return Cancellation(rule.cancelled, imports, counts[0])
     by_name = {s.path.name: s for s in sources if s.path is not None}
     brought: dict[str, set[str]] = {}
     home: set[str] | None = None  # the ids in devices' own logs (read only when an import is undone)
+
+    def brought_of(marker: str) -> set[str]:
+        """What an import brought: only changes older than its marker (no import brings its own future)."""
+        if marker not in brought:
+            if marker in brought_by:  # the import names what it brought: exact on any machine
+                found_ids = brought_by[marker]
+            else:
+                found = by_name.get(imports[marker])
+                found_ids = logs.ids_in(found.path) if found and found.path else set()
+            brought[marker] = {i for i in found_ids if i < marker}
+        return brought[marker]
+
     out: set[str] = set()
     direct: set[str] = set()
-    # A cancelled import can bring undos and redos of its own: settle until nothing moves. Whether a
-    # change is out depends only on newer changes (an undo, a redo and an import marker are each newer
-    # than what they name), so each round settles at least one more change and the rounds are bounded.
+    # An undone import takes out what it alone brought, and that can be undos and redos (so the undo
+    # rule runs again with them out) or imports (so what those brought comes back): settle until nothing
+    # moves. Whether a change is out depends only on newer changes (an undo, a redo and an import are
+    # each newer than what they name), so each round settles at least one more and the rounds are bounded.
     rounds = len(undo) + len(redo) + len(imports) + 2
     for _ in range(rounds):
-        gone = set(out)
-        live_undos = {u: t for u, t in undo.items() if u not in gone}
-        cancelled_undos = {t for r, t in redo.items() if r not in gone}
-        now = {t for u, t in live_undos.items() if u not in cancelled_undos}
-
-        def brought_of(marker: str) -> set[str]:
-            if marker in brought_by:  # the import names what it brought: exact on any machine
-                return brought_by[marker]
-            file = imports[marker]
-            if file not in brought:
-                found = by_name.get(file)
-                brought[file] = logs.ids_in(found.path) if found and found.path else set()
-            return brought[file]
-
+        through_imports = out - direct  # out because an undone import alone brought it
+        rule = UndoRule()
+        for move in moves:
+            rule.out(move, undone=move["id"] in through_imports)
+        now = set(rule.cancelled)
         direct = set(now)  # cancelled by an undo itself (not through an import)
         undone = [marker for marker in imports if marker in now]
         if undone:
