@@ -39,21 +39,11 @@ def roadmap_folders(root: Path, extra: set[tuple[str, str]] = frozenset()) -> li
 
 @contextmanager
 def file_lock(path: Path, what: str) -> Iterator[None]:
-    from filelock import FileLock, Timeout
+    """A lock a sync takes (its own, or a learner's write lock), through the record's one lock helper."""
+    from aipm_cli.record import locking
 
-    lock = FileLock(str(path), timeout=LOCK_TIMEOUT, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise SyncError(
-            f"{what} is busy (waited {LOCK_TIMEOUT:.0f} s).", f"Try again; if no aipm is running, delete {path}."
-        ) from None
-    except OSError as exc:
-        raise SyncError(f"Cannot lock {path}: {exc.strerror}.") from None
-    try:
+    with locking.held(path, what, LOCK_TIMEOUT, busy=f"{what} is busy", error=SyncError):
         yield
-    finally:
-        lock.release()
 
 
 @contextmanager
