@@ -451,3 +451,12 @@ def test_html_report_renders_in_chromium(run: Run, story: None, tmp_path: Path) 
     )  # fmt: skip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+def test_notes_on_items_not_started_are_in_every_report(run: Run) -> None:
+    """A note taken before starting an item is on record: md and html carry it (csv and json did)."""
+    assert run("note", "ai-for-everyone", "READ-FIRST-NOTE").exit_code == 0
+    for fmt in ("md", "html", "csv", "json"):
+        for extra in ((), ("--full",)):
+            text = run("export", "--format", fmt, *extra).stdout
+            assert "READ-FIRST-NOTE" in text, (fmt, extra)

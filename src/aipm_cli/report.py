@@ -125,6 +125,17 @@ class Report:
         return list(record(self.progress, unit_id).notes)
 
     @property
+    def noted_not_started(self) -> list[Row]:
+        """Items not started that carry notes or evidence (a note taken before starting is on record too)."""
+        out = []
+        for r in self.rows:
+            if r.status == "not_started" and not r.deliverables:
+                rec = self.progress.items.get(r.id)
+                if rec is not None and (rec.notes or rec.evidence):
+                    out.append(r)
+        return out
+
+    @property
     def group_notes(self) -> list[GroupNotes]:
         """Modules and phases that carry notes or evidence, in roadmap order."""
         out = []

@@ -193,7 +193,7 @@ def render(report: Report) -> str:
             where = f" — {md(r.context)}" if r.context else ""
             add(f"- {md(r.title)}{where} (`{r.id}`), next")
 
-    if report.skipped or report.group_notes or report.orphans:
+    if report.skipped or report.noted_not_started or report.group_notes or report.orphans:
         add("")
         add("## Also on record")
         if report.skipped:
@@ -204,6 +204,13 @@ def render(report: Report) -> str:
                 rec = report.record(r.id)
                 when = f" {r.skipped_on.isoformat()}" if r.skipped_on else ""
                 add(f"- {md(r.title)}, skipped{when}" + (f": {md(rec.skip_reason)}" if rec.skip_reason else ""))
+                out.extend(entry_lines(report, r.id))
+        if report.noted_not_started:
+            add("")
+            add("Notes on items not started yet:")
+            add("")
+            for r in report.noted_not_started:
+                add(f"- {md(r.title)} (`{r.id}`)")
                 out.extend(entry_lines(report, r.id))
         if report.group_notes:
             add("")
