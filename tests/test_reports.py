@@ -460,11 +460,3 @@ def test_notes_on_items_not_started_are_in_every_report(run: Run) -> None:
         for extra in ((), ("--full",)):
             text = run("export", "--format", fmt, *extra).stdout
             assert "READ-FIRST-NOTE" in text, (fmt, extra)
-
-
-def test_csv_cells_never_carry_terminal_control_characters(run: Run) -> None:
-    """A CSV is often read with `cat`: a note holding ESC or BEL is written escaped, never raw."""
-    assert run("note", "ai-for-everyone", "bell\x07 esc\x1b[31mred").exit_code == 0
-    text = run("export", "--format", "csv").stdout
-    assert "\x1b" not in text and "\x07" not in text
-    assert "bell\\x07 esc\\x1b[31mred" in text

@@ -48,11 +48,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: object) -> str:
-    """A CSV cell that no spreadsheet reads as a formula, with control characters shown escaped (ESC as
-    \\x1b: a CSV is often read with `cat` in a terminal, which must never be sent an escape sequence)."""
-    from aipm_cli.render.safe import clean
-
-    text = "" if value is None else clean(value)
+    """A CSV cell that no spreadsheet reads as a formula."""
+    text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
