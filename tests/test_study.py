@@ -785,3 +785,14 @@ def test_weeks_spent_studying_count_as_active_weeks(tmp_path: Path) -> None:
     active = {w["week_of"] for w in status["weeks"] if w["active"]}
     assert active == {"2026-11-02", "2026-11-09", "2026-11-16"}
     assert status["active_weeks"] == 3
+
+
+def test_a_running_session_is_said_in_the_learners_own_time(tmp_path: Path) -> None:
+    """Monday 06:00 UTC is Sunday 20:00 in Honolulu: `study start` and `status` say the learner's time."""
+    home = tmp_path / "a"
+    at(home, "2026-11-23T06:00:00+00:00", "config", "timezone", "Pacific/Honolulu", device="laptop")
+    started = at(home, "2026-11-23T06:00:00+00:00", "study", "start", ITEM)
+    assert "since 20:00 HST." in started.stderr  # type: ignore[attr-defined]
+    status = at(home, "2026-11-23T06:30:00+00:00", "status").stdout  # type: ignore[attr-defined]
+    assert f"running: {ITEM} since 2026-11-22 20:00 HST (on laptop)" in status
+    assert "UTC" not in status

@@ -204,7 +204,14 @@ def start(learner: Learner, spec: str) -> dict[str, Any]:
         ]
 
     learner.record(build)
-    return {"item": target.id, "title": target.title, "began": _utc(now)}
+    return {"item": target.id, "title": target.title, "began": _utc(now), "began_local": _local(now, zone)}
+
+
+def _local(moment: datetime | str, zone: tzinfo) -> str:
+    """A time of day in the learner's zone, with the zone's name: '20:00 HST' (what a session's start says)."""
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    local = when.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or zone}"
 
 
 def stop(learner: Learner, spec: str | None = None, spent: int | None = None) -> dict[str, Any]:
@@ -351,7 +358,10 @@ def status_block(learner: Learner, roadmap: Any, study: Study) -> dict[str, Any]
         today=today.isoformat(),
         week_minutes=sum(m for d, m in days.items() if monday <= d <= sunday),
         goal_minutes=round(learner.hours_per_week() * 60),
-        running=[{"item": item, "began": began, "device": device} for item, began, device in study.running.values()],
+        running=[
+            {"item": item, "began": began, "began_local": _local(began, zone), "device": device}
+            for item, began, device in study.running.values()
+        ],
         days=[
             {"day": (today - timedelta(days=n)).isoformat(), "minutes": days.get(today - timedelta(days=n), 0)}
             for n in range(HEATMAP_DAYS - 1, -1, -1)

@@ -125,7 +125,9 @@ def study_import(
             f"({_spent(result['minutes_added'])}); `aipm undo` takes the import back."
         )
     elif result["matched"]:
-        app.say_plain(f"Nothing new: the {result['matched']} matching {tool} intervals are already imported.")
+        matched = result["matched"]
+        held = "the one matching interval is" if matched == 1 else f"the {matched} matching intervals are"
+        app.say_plain(f"Nothing new: {held} already imported from {tool}.")
     else:
         app.say_plain(f"No {tool} interval names an item (by its id or alias as a tag); nothing was imported.")
     if result["unmatched"]:

@@ -27,7 +27,7 @@ def start(app: App, item: str) -> None:
     from aipm_cli import study as core
 
     started = core.start(app.learner, item)
-    app.say_plain(f"✓ Studying {started['title']} ({started['item']}) since {started['began'][11:16]} UTC.")
+    app.say_plain(f"✓ Studying {started['title']} ({started['item']}) since {started['began_local'][11:]}.")
 
 
 def stop(app: App, item: str | None = None, spent: str | None = None) -> None:

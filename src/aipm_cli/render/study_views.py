@@ -35,8 +35,7 @@ def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> N
     console.print()
     console.print(heading("Study time"))
     for run in study.get("running", ()):
-        since = run["began"][:16].replace("T", " ")
-        line = f"running: {run['item']} since {since} UTC (on {run['device']})"
+        line = f"running: {run['item']} since {run['began_local']} (on {run['device']})"
         console.print(Padding(Text(clean(line)), (0, 0, 0, 2)))
     goal = study.get("goal_minutes") or 0
     _measures(
