@@ -432,6 +432,29 @@ def two_synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
+def test_a_line_added_here_to_another_machines_log_is_not_waiting_to_be_sent(tmp_path: Path, two_synced: Path) -> None:
+    """Sync never sends a log another machine wrote that changed here, so status never says such a
+    line is waiting (it said "1 change not synced yet" after every sync, forever); this device's own
+    new change is still counted."""
+    remote, (a, _b) = copy_world(two_synced, tmp_path, ("laptop-a", "work-b"))
+    aipm(a, "sync")
+    assert unsynced.unsynced_summary(a) is None
+    theirs = a / "learners/ada/ai-product-manager/changes/work-b.jsonl"
+    from datetime import UTC, datetime
+
+    from aipm_cli.record.changes import line
+    from aipm_cli.record.ids import new_id
+
+    moment = datetime.now(UTC)
+    forged = {"v": 1, "id": new_id(moment), "at": moment.isoformat(), "on": moment.date().isoformat(),
+              "device": "work-b", "op": "done", "targets": ["user-research"], "units": ["user-research"]}  # fmt: skip
+    with open(theirs, "ab") as handle:
+        handle.write(line(forged))
+    assert unsynced.unsynced_summary(a) is None
+    aipm(a, "skip", "market-analysis")
+    assert unsynced.unsynced_summary(a) == "1 change not synced yet: run `aipm sync`."
+
+
 @pytest.mark.parametrize("how", ["rewrite", "truncate", "damage", "delete", "forbidden", "symlink"])
 def test_a_tampered_remote_is_refused_and_nothing_changes(tmp_path: Path, two_synced: Path, how: str) -> None:
     remote, (a, _b) = copy_world(two_synced, tmp_path, ("laptop-a", "work-b"))

@@ -177,6 +177,11 @@ class Layout:
         return self.state_cache(user, old=True) / f"{roadmap_id}.json"
 
     @property
+    def device_file(self) -> Path:
+        """This data directory's device id (made once, never synced)."""
+        return self.root / "device"
+
+    @property
     def removed(self) -> Path:
         """Whole learners set aside by `aipm users remove` (`aipm restore` brings them back)."""
         return self.root / BACKUPS_FOLDER

@@ -424,7 +424,7 @@ def device_id(root: Path) -> str:
 
     from aipm_cli.fs import read_device_file
 
-    path = root / "device"
+    path = Layout(root).device_file
     text, why = read_device_file(path)
     if text is not None:
         from aipm_cli.paths import unportable

@@ -21,8 +21,20 @@ def count_unpushed(git: Git, root: Path, branch: str) -> dict[str, int]:
 
 
 def _count_beyond(root: Path, sizes: dict[str, int]) -> dict[str, int]:
+    """learner -> lines here beyond what the remote holds, in the logs this device would send: its own,
+    and any the remote does not have. Another device's log that grew here is never sent (sync refuses
+    a log another machine wrote that changed here), so it is not counted as waiting."""
+    from aipm_cli.paths import Layout
+
+    try:
+        own = Layout(root).device_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        own = ""
     out: dict[str, int] = {}
     for rel, path in log_files(root):
+        device = path.name.split(".", 1)[0]
+        if own and rel in sizes and device != own:
+            continue
         start = sizes.get(rel, 0)
         try:
             if path.stat().st_size <= start:
