@@ -166,6 +166,22 @@ def test_views_fit_the_terminal_without_escape_codes(run, story, home, columns: 
     assert not any(line != line.rstrip() for line in result.stdout.splitlines())
     ids, paths = _ids_and_paths(home)
     assert split_inside_a_word(result.stdout, ids, paths) == []
+    assert "\n\n\n" not in result.stdout, "a run of empty lines (a column squeezed to nothing?)"
+
+
+def test_the_cohort_learners_on_a_narrow_terminal_keep_their_flags_whole(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """At 60 columns the learners are listed a line each with their flags under them; the flags column
+    had been squeezed to nothing (a letter a line, shown as empty lines)."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("ada", "bob"):
+        assert run("--user", name, "done", "ai-for-everyone").exit_code == 0
+        assert run("--user", name, "export", "--format", "json", "-o", str(folder / f"{name}.json")).exit_code == 0
+    for columns in ("60", "80"):
+        out = run("cohort", "report", str(folder), env={"COLUMNS": columns, "AIPM_NOW": "2027-01-20"}).stdout
+        learners = out[out.index("Learners") : out.index("Phases and modules")]
+        assert learners.count("low-and-idle") == 2, (columns, learners)
+        assert "\n\n\n" not in out
 
 
 def test_the_split_check_catches_what_it_should() -> None:

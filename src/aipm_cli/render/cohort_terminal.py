@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from rich import box
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -141,36 +142,12 @@ def view(console: Console, s: CohortSummary) -> None:
         console.print()
         shown = "" if len(s.learners) == s.shown_of else f" ({len(s.learners)} of {s.shown_of}: {', '.join(o.filters)})"
         console.print(_heading("Learners" + shown))
-        table = _table(
-            ("Learner", "left"),
-            ("Done", "right"),
-            ("✓/◐/–", "right"),
-            ("Last", "left"),
-            ("Wks", "right"),
-            ("Pace", "right"),
-            ("Finish", "left"),
-            *([("Study (wk)", "right")] if studying(s) else []),
-            ("Flags", "left"),
-        )
-        for column in table.columns[1:-1]:
-            column.no_wrap = True
-        table.columns[0].overflow = table.columns[-1].overflow = "fold"
-        table.columns[0].min_width = 10
-        for learner in s.learners:
-            c = learner.counts
-            table.add_row(
-                text(learner.name),
-                pct(learner.percent),
-                f"{c.done}/{c.in_progress}/{c.skipped}",
-                learner.last_activity.isoformat() if learner.last_activity else "never",
-                f"{learner.active_weeks}/{WEEKS_SHOWN}",
-                f"{learner.pace_hours_per_week:g}h" if learner.pace_hours_per_week is not None else "–",
-                month_span(learner.pace_finish, short=True),
-                *([studied(learner)] if studying(s) else []),
-                text(flags(learner), "yellow"),
-            )
-        console.print(table)
-        console.print()
+        if console.width < NARROW + (12 if studying(s) else 0):
+            _learner_lines(console, s)
+            console.print()
+        else:
+            _learner_table(console, s)
+            console.print()
 
         console.print(_heading("Phases and modules"))
         table = _table(
@@ -370,3 +347,53 @@ def render(s: CohortSummary) -> str:
     console = Console(width=80, color_system=None, highlight=False, record=True, file=io.StringIO())
     view(console, s)
     return "\n".join(line.rstrip() for line in console.export_text().split("\n"))
+
+
+NARROW = 78  # below this many columns the learners are listed a line each, their flags under them
+
+
+def _learner_table(console: Console, s: CohortSummary) -> None:
+    table = _table(
+        ("Learner", "left"),
+        ("Done", "right"),
+        ("✓/◐/–", "right"),
+        ("Last", "left"),
+        ("Wks", "right"),
+        ("Pace", "right"),
+        ("Finish", "left"),
+        *([("Study (wk)", "right")] if studying(s) else []),
+        ("Flags", "left"),
+    )
+    for column in table.columns[1:-1]:
+        column.no_wrap = True
+    table.columns[0].overflow = table.columns[-1].overflow = "fold"
+    table.columns[0].min_width = 10
+    for learner in s.learners:
+        c = learner.counts
+        table.add_row(
+            text(learner.name),
+            pct(learner.percent),
+            f"{c.done}/{c.in_progress}/{c.skipped}",
+            learner.last_activity.isoformat() if learner.last_activity else "never",
+            f"{learner.active_weeks}/{WEEKS_SHOWN}",
+            f"{learner.pace_hours_per_week:g}h" if learner.pace_hours_per_week is not None else "–",
+            month_span(learner.pace_finish, short=True),
+            *([studied(learner)] if studying(s) else []),
+            text(flags(learner), "yellow"),
+        )
+    console.print(table)
+
+
+def _learner_lines(console: Console, s: CohortSummary) -> None:
+    """The learners on a narrow terminal: who, how far and when, then the flags on a line under them."""
+    for learner in s.learners:
+        c = learner.counts
+        last = learner.last_activity.isoformat() if learner.last_activity else "never"
+        line = text(learner.name)
+        line.append(f"  {pct(learner.percent)}  {c.done}/{c.in_progress}/{c.skipped}  last {last}")
+        if studying(s):
+            line.append(f"  studied {studied(learner)}")
+        console.print(line, overflow="fold")
+        said = flags(learner)
+        if said:
+            console.print(Padding(text(said, "yellow"), (0, 0, 0, 4)))
