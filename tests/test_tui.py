@@ -239,3 +239,28 @@ def test_other_commands_never_import_textual(run: Run) -> None:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert "textual" not in {m.split(".")[0] for m in out.stderr.splitlines()}, args
     assert aipm_process("tui", "--help").returncode == 0
+
+
+def test_a_dialogs_error_is_shown_whole_at_80_columns(home: Path) -> None:
+    """A bad date in the `D` dialog: the dialog stays open and says the whole error, wrapped inside its
+    box (it was cut at the box's edge, mid-sentence)."""
+    import io
+
+    from rich.console import Console
+
+    async def drive() -> str:
+        app = _app(home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.select("ai-for-everyone")
+            await pilot.pause()
+            await pilot.press("D", *"2099-13-45", "enter")
+            await pilot.pause()
+            console = Console(width=80, height=24, file=io.StringIO(), record=True, color_system=None)
+            console.print(app.screen._compositor.render_update(full=True))
+            return console.export_text()
+
+    rows = [row.split("│")[1].strip() for row in asyncio.run(drive()).splitlines() if row.count("│") >= 2]
+    said = " ".join(" ".join(rows).split())
+    assert (
+        "'2099-13-45' is not a date aipm understands. Use YYYY-MM-DD (e.g. 2026-10-01), 'today' or 'yesterday'." in said
+    )

@@ -130,6 +130,7 @@ class AipmApp(App[None]):
     #detail { width: 1fr; padding: 0 1; border-left: solid $primary-darken-2; scrollbar-gutter: stable; }
     #message { height: 1; padding: 0 1; }
     #ask, #help { width: 76; height: auto; padding: 1 2; border: solid $primary; background: $surface; }
+    #ask Label { width: 100%; }
     Ask, Confirm, Help { align: center middle; }
     """
     # The footer at 80 columns: every key it shows, "q Quit" included (no command palette key).
