@@ -531,7 +531,12 @@ def test_today_lists_reviews_in_progress_and_what_fits(tmp_path: Path) -> None:
     assert day["next"] and all(e["status"] == "not_started" for e in day["next"])
     assert day["share_minutes"] == round(8 * 60 / 7)
     text = at(home, "2026-11-05T10:00:00+00:00", "today").stdout  # type: ignore[attr-defined]
-    assert "Review (1 due" in text and "In progress:" in text and "Fits today:" in text
+    assert "Review (1 due" in text and "In progress:" in text
+    # A 3 h item is more than a day's share of 8 h a week (1h09m): said so, never "fits today".
+    assert "Fits today:" not in text and "Next (more than today's share of 1h09m):" in text
+    assert "about 3 h, 3 days at your share" in " ".join(text.split())
+    at(home, "2026-11-05T10:00:00+00:00", "config", "hours_per_week", "40")  # a day's share: 5h43m
+    assert "Fits today:" in at(home, "2026-11-05T10:00:00+00:00", "today").stdout  # type: ignore[attr-defined]
     at(home, "2026-11-05T10:00:00+00:00", "review", "--off")
     assert json.loads(at(home, "2026-11-05T10:00:00+00:00", "today", "--json").stdout)["reviews"] == {
         "on": False,

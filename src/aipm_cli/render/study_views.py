@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from rich.padding import Padding
@@ -117,10 +118,15 @@ def day_view(console: Console, data: dict[str, Any]) -> None:
         )
     if data["next"]:
         console.print()
-        console.print("Fits today:")
+        share = data["share_minutes"]
+        fits = data["next"][0]["hours"] * 60 <= share  # (each later one too big for a day says so)
+        console.print("Fits today:" if fits else f"Next (more than today's share of {_spent(share)}):")
         lines: list[Text] = []
         for entry in data["next"]:
-            lines += _entry(console, "", entry["title"], entry["id"], f"about {entry['hours']:g} h")
+            days = f", {math.ceil(entry['hours'] * 60 / share)} days at your share" if share and (
+                entry["hours"] * 60 > share
+            ) else ""  # fmt: skip
+            lines += _entry(console, "", entry["title"], entry["id"], f"about {entry['hours']:g} h{days}")
         print_lines(console, lines)
 
 
