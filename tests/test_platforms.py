@@ -597,6 +597,11 @@ def test_a_learner_made_before_with_a_reserved_name_can_be_renamed(run: Run, hom
     (home / "learners" / "ada").rename(home / "learners" / "con")  # as an older aipm allowed
     refused = run("status", "--user", "con")
     assert refused.exit_code == 2 and "aipm users rename con NEW" in refused.stderr
+    # `aipm users` reads them (they are not "unreadable") and says how to rename them.
+    listed = run("users", "--json")
+    (con,) = json.loads(listed.stdout)["users"]
+    assert con["percent"] is not None and con["readable"] and "aipm users rename con NEW" in con["rename"]
+    assert "aipm users rename con NEW" in run("users").stderr
     moved = run("users", "rename", "con", "maya")
     assert moved.exit_code == 0, moved.stderr
     assert [p.name for p in (home / "learners").iterdir()] == ["maya"]

@@ -120,7 +120,6 @@ def remove(learner: Learner, name: str) -> dict[str, Any]:
 
 def backups(learner: Learner) -> list[dict[str, Any]]:
     """What aipm keeps aside: removed learners, replaced stores, torn lines; newest first within each kind."""
-    from aipm_cli.paths import check_user_name
 
     found: list[dict[str, Any]] = []
 
@@ -139,7 +138,7 @@ def backups(learner: Learner) -> list[dict[str, Any]]:
                 add(entry, "removed learner", backup_user(entry.name), True)
     for name in learner.learner_names():
         try:
-            folder = learner.layout.backups(check_user_name(name))
+            folder = learner.layout.backups(name, old=True)
         except InputError:
             continue
         if not folder.is_dir():
@@ -192,7 +191,7 @@ def restore(learner: Learner, spec: str) -> dict[str, Any]:
 def users(learner: Learner) -> list[dict[str, Any]]:
     """Every learner here with their progress on the roadmap in use."""
     from aipm_cli.errors import AipmError
-    from aipm_cli.paths import check_user_name
+    from aipm_cli.paths import check_old_user_name, check_user_name
     from aipm_cli.progress import counts_for
 
     roadmap = learner.roadmap
@@ -205,7 +204,11 @@ def users(learner: Learner) -> list[dict[str, Any]]:
             "current": name == learner.user,
         }
         try:
-            check_user_name(name)
+            check_old_user_name(name)  # a name from before names had to suit every platform still reads
+            try:
+                check_user_name(name)
+            except InputError as exc:
+                info["rename"] = f"{exc.message} Rename it: `aipm users rename {name} NEW`."
             ledger = learner.ledger_for(name)
             result = ledger.load()
             if not result.changes:

@@ -40,6 +40,9 @@ def users(ctx: typer.Context, json: JsonOpt = False) -> None:
         done = Text(f"{u['percent']:.1f}%") if u["percent"] is not None else Text("unreadable", style="red")
         table.add_row("*" if u["current"] else "", Text(u["user"]), done, (u["last_change"] or "")[:10])
     app.show(lambda c: c.print(table))
+    for u in found:
+        if u.get("rename"):
+            app.say_plain(u["rename"])
 
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="A learner's name.", show_default=False)]
