@@ -118,12 +118,14 @@ def day_view(console: Console, data: dict[str, Any]) -> None:
         )
     if data["next"]:
         console.print()
+        from aipm_cli.wording import count
+
         share = data["share_minutes"]
         fits = data["next"][0]["hours"] * 60 <= share  # (each later one too big for a day says so)
         console.print("Fits today:" if fits else f"Next (more than today's share of {_spent(share)}):")
         lines: list[Text] = []
         for entry in data["next"]:
-            days = f", {math.ceil(entry['hours'] * 60 / share)} days at your share" if share and (
+            days = f", {count(math.ceil(entry['hours'] * 60 / share), 'day')} at your share" if share and (
                 entry["hours"] * 60 > share
             ) else ""  # fmt: skip
             lines += _entry(console, "", entry["title"], entry["id"], f"about {entry['hours']:g} h{days}")
