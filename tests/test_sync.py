@@ -21,8 +21,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from aipm_cli.cli import app
+from aipm_cli.record import locking
 from aipm_cli.sync import git as sync_git
-from aipm_cli.sync import locks, policy, recovery, unsynced
+from aipm_cli.sync import policy, recovery, unsynced
 
 NOW = "2026-11-24T10:00:00+00:00"  # as in conftest.py
 
@@ -785,7 +786,7 @@ def test_sync_takes_each_learners_write_lock(tmp_path: Path, monkeypatch: pytest
     aipm(a, "done", "ai-for-everyone")
     aipm(a, "sync", "init")
     aipm(a, "skip", "product-strategy")
-    monkeypatch.setattr(locks, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(locking, "LOCK_TIMEOUT", 0.2)
     head = git(a, "rev-parse", "HEAD")
     with FileLock(str(a / "learners/ada/ai-product-manager/write.lock")):  # an `aipm done` mid-write
         result = aipm(a, "sync", expect=1)

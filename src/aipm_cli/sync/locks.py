@@ -12,7 +12,6 @@ from aipm_cli.paths import CHANGES_FOLDER, Layout, ensure_private_dir, write_loc
 from aipm_cli.sync.errors import SyncError
 from aipm_cli.sync.policy import LEARNER_FOLDER
 
-LOCK_TIMEOUT = 60.0
 SYNC_LOCK = "aipm-sync.lock"  # inside .git
 
 
@@ -42,7 +41,7 @@ def file_lock(path: Path, what: str) -> Iterator[None]:
     """A lock a sync takes (its own, or a learner's write lock), through the record's one lock helper."""
     from aipm_cli.record import locking
 
-    with locking.held(path, what, LOCK_TIMEOUT, busy=f"{what} is busy", error=SyncError):
+    with locking.held(path, what, busy=f"{what} is busy", error=SyncError):
         yield
 
 
