@@ -9,6 +9,13 @@ from aipm_cli.cli.options import option_value, usage_error, usage_errors
 from aipm_cli.render import formats
 
 # The at-risk rules' options, the same for `report` and `nudge`.
+StuckWeeksOpt = Annotated[
+    int, typer.Option("--stuck-weeks", metavar="N", min=1, max=520, help="In progress longer than this is stuck.")
+]
+InactiveDaysOpt = Annotated[
+    int,
+    typer.Option("--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."),
+]
 RulesOpt = Annotated[
     str | None,
     typer.Option(
@@ -69,15 +76,8 @@ def report(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
     ] = None,
-    stuck_weeks: Annotated[
-        int, typer.Option("--stuck-weeks", metavar="N", min=1, max=520, help="In progress longer than this is stuck.")
-    ] = 4,
-    inactive_days: Annotated[
-        int,
-        typer.Option(
-            "--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."
-        ),
-    ] = 14,
+    stuck_weeks: StuckWeeksOpt = 4,
+    inactive_days: InactiveDaysOpt = 14,
     with_notes: Annotated[
         bool, typer.Option("--with-notes", help="Include learners' notes (private by default).")
     ] = False,
@@ -216,15 +216,8 @@ def nudge(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the drafts to this file.")
     ] = None,
-    stuck_weeks: Annotated[
-        int, typer.Option("--stuck-weeks", metavar="N", min=1, max=520, help="In progress longer than this is stuck.")
-    ] = 4,
-    inactive_days: Annotated[
-        int,
-        typer.Option(
-            "--inactive-days", metavar="N", min=1, max=3650, help="No change for longer than this is inactive."
-        ),
-    ] = 14,
+    stuck_weeks: StuckWeeksOpt = 4,
+    inactive_days: InactiveDaysOpt = 14,
     rules: RulesOpt = None,
     risk_under: RiskUnderOpt = 25.0,
     risk_idle: RiskIdleOpt = 7,

@@ -137,33 +137,6 @@ def share(summary: LearnerSummary | None, canon: dict[str, str]) -> LearnerSumma
     return summary
 
 
-def _learners(
-    roadmap: Roadmap,
-    groups: list[tuple[str, list[Part]]],
-    options: Options,
-    workers: int | None,
-    index: Index | None,
-    rebuild: bool,
-    bad: list[Unreadable],
-    notices: list[str],
-    keep: bool = True,
-    progress: Callable[[str, int, int | None], None] | None = None,
-) -> list[LearnerSummary]:
-    """Every learner's summary: from the index where it holds, folded where it does not
-    (`progress(what, done, total)` is told each learner folded)."""
-    import gc
-
-    # Summaries read back are a great many small objects and no reference cycles: the cycle
-    # collector would walk them again and again (two fifths of a second report's time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _summaries(roadmap, groups, options, workers, index, rebuild, bad, notices, keep, progress)
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def _summaries(
     roadmap: Roadmap,
     groups: list[tuple[str, list[Part]]],
@@ -176,6 +149,8 @@ def _summaries(
     keep: bool,
     progress: Callable[[str, int, int | None], None] | None,
 ) -> list[LearnerSummary]:
+    """Every learner's summary: from the index where it holds, folded where it does not
+    (`progress(what, done, total)` is told each learner folded)."""
     from itertools import chain
 
     from aipm_cli.cohort.index import loads
@@ -264,9 +239,14 @@ def build(
             other.setdefault((part.name, part.roadmap), []).append(part)
     names = sorted(ours, key=lambda n: (n.casefold(), n))
     notices: list[str] = []
-    learners = _learners(
-        roadmap, [(n, ours[n]) for n in names], options, workers, index, rebuild, bad, notices, keep, progress
-    )
+    from aipm_cli.record.fold import no_cycle_collection
+
+    # Summaries read back are a great many small objects and no reference cycles (two fifths of a
+    # second report's time went to the cycle collector walking them).
+    with no_cycle_collection():
+        learners = _summaries(
+            roadmap, [(n, ours[n]) for n in names], options, workers, index, rebuild, bad, notices, keep, progress
+        )
     elsewhere = [
         Elsewhere(name, roadmap_id, list(dict.fromkeys(p.source for p in found)))
         for (name, roadmap_id), found in sorted(other.items())

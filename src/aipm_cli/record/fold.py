@@ -22,6 +22,7 @@ import gc
 import heapq
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import field
 from datetime import date
 from pathlib import Path
@@ -410,14 +411,23 @@ def fold(
         keep = state_module.NOTES_KEPT
     # A fold makes a great many short-lived objects and no reference cycles;
     # the cycle collector would only walk them again and again (a fifth of the time).
+    with no_cycle_collection():
+        try:
+            return _fold(sources, aliases, as_of, strict=True, undo_all=undo_all, keep=keep)
+        except _Unsorted:
+            # A file whose lines are out of order (edited by hand, a clock that
+            # went back): read everything into memory and sort it.
+            return _fold(sources, aliases, as_of, strict=False, undo_all=undo_all, keep=keep)
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused while a great many small objects with no reference cycles are made
+    (a fold, the cohort's summaries read back): it would only walk them again and again."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _fold(sources, aliases, as_of, strict=True, undo_all=undo_all, keep=keep)
-    except _Unsorted:
-        # A file whose lines are out of order (edited by hand, a clock that
-        # went back): read everything into memory and sort it.
-        return _fold(sources, aliases, as_of, strict=False, undo_all=undo_all, keep=keep)
+        yield
     finally:
         if collecting:
             gc.enable()

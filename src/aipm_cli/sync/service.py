@@ -154,22 +154,9 @@ def init(
         if url is None:
             _finish(repo, result, started, None)
             return result
-        try:
-            never_joined = not read_state(repo.git_dir).get("joined")
-            repo.exchange(
-                result.branch,
-                result,
-                unrelated_ok=created or not had_remote or never_joined,
-                accept_destructive=accept_destructive,
-            )
-        except Unreachable as exc:
-            _finish(repo, result, started, str(exc))
-            raise _unreachable(result, url, str(exc)) from None
-        except SyncError as exc:
-            _finish(repo, result, started, exc.message)
-            raise
-        _finish(repo, result, started, None)
-        return result
+        never_joined = not read_state(repo.git_dir).get("joined")
+        unrelated_ok = created or not had_remote or never_joined
+        return _exchange(repo, result, started, url, unrelated_ok, accept_destructive)
 
 
 def _write_gitignore(root: Path, data: bytes) -> None:
@@ -228,21 +215,24 @@ def sync(
                 " nothing is lost.",
                 "Add one with `aipm sync init REMOTE` (a git URL, or a path to a bare repository).",
             )
-        try:
-            repo.exchange(
-                result.branch,
-                result,
-                unrelated_ok=not read_state(repo.git_dir).get("joined"),
-                accept_destructive=accept_destructive,
-            )
-        except Unreachable as exc:
-            _finish(repo, result, started, str(exc))
-            raise _unreachable(result, url, str(exc)) from None
-        except SyncError as exc:
-            _finish(repo, result, started, exc.message)
-            raise
-        _finish(repo, result, started, None)
-        return result
+        unrelated_ok = not read_state(repo.git_dir).get("joined")
+        return _exchange(repo, result, started, url, unrelated_ok, accept_destructive)
+
+
+def _exchange(
+    repo: Repo, result: SyncResult, started: float, url: str, unrelated_ok: bool, accept_destructive: bool
+) -> SyncResult:
+    """Fetch, merge and push (Repo.exchange), with the outcome recorded for `sync --status` either way."""
+    try:
+        repo.exchange(result.branch, result, unrelated_ok=unrelated_ok, accept_destructive=accept_destructive)
+    except Unreachable as exc:
+        _finish(repo, result, started, str(exc))
+        raise _unreachable(result, url, str(exc)) from None
+    except SyncError as exc:
+        _finish(repo, result, started, exc.message)
+        raise
+    _finish(repo, result, started, None)
+    return result
 
 
 def status(root: Path, *, log: Callable[[str], None] | None = None) -> dict[str, Any]:
