@@ -130,3 +130,36 @@ def write_roadmap_cache(path: Path, document: Any) -> None:
     from aipm_cli.roadmap.finding import cache_document
 
     path.write_bytes(cache_document(document))
+
+
+# --------------------------------------------------------------------------- #
+# A real browser (Debian's chromium): HTML reports are looked at as a person would
+# --------------------------------------------------------------------------- #
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def chromium() -> str:
+    """The Chromium binary; a failure in CI (which installs it), a skip elsewhere when it is missing."""
+    import shutil
+
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI; .ci/run installs it with apt-get")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return found
+
+
+def pdf_pages(browser: str, page: Path, tmp_path: Path, *flags: str) -> int:
+    """How many pages `page` prints on, printed to PDF by Chromium (no header or footer)."""
+    from pypdf import PdfReader
+
+    pdf = page.with_suffix(".pdf")
+    subprocess.run(
+        [browser, *CHROMIUM_FLAGS, *flags, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", page.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    return len(PdfReader(pdf).pages)

@@ -32,7 +32,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aipm_cli.cli import app
-from conftest import GOLDEN_DIR, NOW
+from conftest import CHROMIUM_FLAGS, GOLDEN_DIR, NOW, chromium
 
 EVE = '=HYPERLINK("http://evil.example") [bold red]eve[/bold red] <b>bold</b>'
 EVE_NOTE = "<script>alert('note')</script> & [link=https://evil.example]x[/link]"
@@ -462,22 +462,14 @@ def test_html_escapes_every_learner_text(report: Any) -> None:
     assert "http://" not in html.split("<body>")[0].replace('content="width', "")  # nothing fetched
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
 @pytest.mark.browser
 def test_html_renders_in_chromium(report: Any, tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI; .ci/run installs it with apt-get")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    browser = chromium()
     page = tmp_path / "cohort.html"
     assert report("class", "inbox", "--with-notes", "-o", str(page)).exit_code == 1
     profile = tmp_path / "profile"
     dom = subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert dom.returncode == 0, dom.stderr[-500:]
@@ -488,7 +480,7 @@ def test_html_renders_in_chromium(report: Any, tmp_path: Path) -> None:
     assert "&lt;b&gt;bold&lt;/b&gt;" in dom.stdout
     shot = Path(os.environ.get("AIPM_COHORT_SHOT", tmp_path / "shot.png"))
     subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1000,2400", f"--screenshot={shot}",
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1000,2400", f"--screenshot={shot}",
          page.as_uri()],
         capture_output=True, timeout=120, check=True,
     )  # fmt: skip

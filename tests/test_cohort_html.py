@@ -10,21 +10,17 @@ own box); printed to A4 it takes at most 4 pages without --full.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from conftest import Run
+from conftest import CHROMIUM_FLAGS, Run, chromium, pdf_pages
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]  # fmt: skip
+FLAGS = [*CHROMIUM_FLAGS, "--hide-scrollbars"]  # measured as a phone shows it: no scrollbar taking width
 NOW = "2026-11-24T10:00:00+00:00"
 
 # Measures the page where it is shown (in a frame of the probe page) and posts the figures to the probe.
@@ -46,15 +42,6 @@ PROBE = """<!DOCTYPE html><html><body style="margin:0">
 <pre id="out"></pre>
 <script>window.addEventListener('message', (e) => {{ document.getElementById('out').textContent = e.data; }});</script>
 </body></html>"""
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI; .ci/run installs it with apt-get")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return found
 
 
 def thirty_learners(data: Path) -> None:
@@ -101,14 +88,14 @@ def thirty_learners(data: Path) -> None:
         (folder / "d.jsonl").write_bytes(b"".join(out))
 
 
-def measured(chromium: str, page: Path, width: int, tmp_path: Path) -> dict[str, object]:
+def measured(browser: str, page: Path, width: int, tmp_path: Path) -> dict[str, object]:
     """The figures MEASURE takes of the page shown in a frame `width` px wide and 800 px high."""
     html = page.read_text("utf-8")
     (page.parent / "report-measured.html").write_text(html.replace("</body>", MEASURE + "</body>"), "utf-8")
     probe = page.parent / f"probe-{width}.html"
     probe.write_text(PROBE.format(width=width), "utf-8")
     dom = subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,900",
+        [browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,900",
          "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -120,21 +107,9 @@ def measured(chromium: str, page: Path, width: int, tmp_path: Path) -> dict[str,
     return figures
 
 
-def pdf_pages(chromium: str, page: Path, tmp_path: Path) -> int:
-    from pypdf import PdfReader
-
-    pdf = page.with_suffix(".pdf")
-    subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
-         f"--print-to-pdf={pdf}", page.as_uri()],
-        capture_output=True, timeout=120, check=True,
-    )  # fmt: skip
-    return len(PdfReader(pdf).pages)
-
-
 @pytest.mark.browser
 def test_thirty_learners_first_screen_phone_width_and_four_printed_pages(run: Run, tmp_path: Path) -> None:
-    chromium = _chromium()
+    browser = chromium()
     data = tmp_path / "cohort"
     thirty_learners(data)
     page = tmp_path / "out" / "report.html"
@@ -145,7 +120,7 @@ def test_thirty_learners_first_screen_phone_width_and_four_printed_pages(run: Ru
     flagged = len(summary["attention"])
     assert summary["cohort"]["learners"] == 30 and 8 <= flagged <= 30  # a cohort with someone to help
 
-    wide = measured(chromium, page, 1280, tmp_path)
+    wide = measured(browser, page, 1280, tmp_path)
     assert wide["scrollWidth"] == 1280
     attention, dropoff = wide["attention"], wide["dropoff"]
     assert isinstance(attention, dict) and isinstance(dropoff, dict)
@@ -159,13 +134,13 @@ def test_thirty_learners_first_screen_phone_width_and_four_printed_pages(run: Ru
         shown = wide[part]
         assert isinstance(shown, dict) and shown["bottom"] <= 800, part  # the drop-off chart and where it stalls
 
-    narrow = measured(chromium, page, 400, tmp_path)
+    narrow = measured(browser, page, 400, tmp_path)
     assert narrow["scrollWidth"] == 400  # the page never scrolls sideways; tables scroll in their own box
     assert isinstance(narrow["flagFont"], float | int) and narrow["flagFont"] >= 12
     attention = narrow["attention"]
     assert isinstance(attention, dict) and attention["right"] <= 400 and attention["top"] < 400
 
-    assert pdf_pages(chromium, page, tmp_path) <= 4
+    assert pdf_pages(browser, page, tmp_path, "--hide-scrollbars") <= 4
     full = tmp_path / "out" / "full.html"
     assert run("cohort", "report", str(data), "--full", "-o", str(full), env={"AIPM_NOW": NOW}).exit_code == 0
-    assert pdf_pages(chromium, full, tmp_path) > 4  # --full prints every list whole
+    assert pdf_pages(browser, full, tmp_path, "--hide-scrollbars") > 4  # --full prints every list whole

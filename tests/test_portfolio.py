@@ -5,15 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, Run
+from conftest import DATA, Run, chromium, pdf_pages
 
 
 @pytest.fixture(autouse=True)
@@ -231,34 +228,11 @@ FIFTEEN_PERCENT = [
     ("assess", "ai-technical", "2", "--on", "2026-11-10"),
     ("note", "core-product-management", "Paired with a mentor for the whole module", "--on", "2026-11-12"),
 ]  # fmt: skip
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI; .ci/run installs it with apt-get")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return found
-
-
-def _pdf_pages(chromium: str, html: Path, tmp_path: Path) -> int:
-    from pypdf import PdfReader
-
-    pdf = html.with_suffix(".pdf")
-    subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
-         f"--print-to-pdf={pdf}", html.as_uri()],
-        capture_output=True, timeout=120, check=True,
-    )  # fmt: skip
-    return len(PdfReader(pdf).pages)
 
 
 @pytest.mark.browser
 def test_a_learner_fifteen_percent_through_prints_on_three_pages(run: Run, tmp_path: Path) -> None:
-    chromium = _chromium()
+    browser = chromium()
     run("config", "name", "Ada Lovelace")
     run("config", "headline", "Support lead becoming an AI product manager")
     run("config", "links", "LinkedIn=https://www.linkedin.com/in/ada-lovelace,GitHub=https://github.com/ada-lovelace")
@@ -268,7 +242,7 @@ def test_a_learner_fifteen_percent_through_prints_on_three_pages(run: Run, tmp_p
     assert 14.5 <= status["percent"] <= 16
     report = tmp_path / "report.html"
     run("export", "-o", str(report))
-    assert _pdf_pages(chromium, report, tmp_path) <= 3
+    assert pdf_pages(browser, report, tmp_path) <= 3
     full = tmp_path / "full.html"
     run("export", "--full", "-o", str(full))
-    assert _pdf_pages(chromium, full, tmp_path) > 3  # --full prints the whole roadmap too
+    assert pdf_pages(browser, full, tmp_path) > 3  # --full prints the whole roadmap too

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GOLDEN_DIR, Run
+from conftest import CHROMIUM_FLAGS, GOLDEN_DIR, Run, chromium
 from test_views import STORY
 
 
@@ -422,22 +421,15 @@ def test_markdown_escapes_everything(run: Run, nasty: list[str]) -> None:
 # A real browser
 # --------------------------------------------------------------------------- #
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-
 
 @pytest.mark.browser
 def test_html_report_renders_in_chromium(run: Run, story: None, tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI; .ci/run installs it with apt-get")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    browser = chromium()
     report = tmp_path / "report.html"
     run("export", "-o", str(report))
     profile = tmp_path / "profile"
     dom = subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", report.as_uri()],
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", report.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert dom.returncode == 0, dom.stderr[-500:]
@@ -446,7 +438,7 @@ def test_html_report_renders_in_chromium(run: Run, story: None, tmp_path: Path) 
     assert "Agile Certification" in dom.stdout
     shot = tmp_path / "shot.png"
     subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=390,1200", f"--screenshot={shot}", report.as_uri()],
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=390,1200", f"--screenshot={shot}", report.as_uri()],
         capture_output=True, timeout=120, check=True,
     )  # fmt: skip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
