@@ -80,6 +80,12 @@ def _learner_name(name: str) -> bool:
     return True
 
 
+def own_log(name: str, device: str) -> bool:
+    """Whether a log (by file name) is one this device commits: its own, its imports, a migrated store.
+    Another device's log changes here only by a merge."""
+    return name.startswith((f"{device}.jsonl", f"{device}.import-", "migrated-"))
+
+
 def log_files(root: Path) -> Iterator[tuple[str, Path]]:
     """(repository path, file) of every change-log file in the data directory (regular files only)."""
     learners = Layout(root).learners

@@ -15,7 +15,16 @@ from aipm_cli.sync.arriving import Arrived, explain, incoming, items_here, verif
 from aipm_cli.sync.errors import DestructiveRefused, SyncError, Unreachable
 from aipm_cli.sync.git import REMOTE, Git, first_line, remote_url, safe_url
 from aipm_cli.sync.locks import learner_locks
-from aipm_cli.sync.policy import LEARNER_FOLDER, blob_id, classify, complete_lines, log_files, new_lines, roadmap_files
+from aipm_cli.sync.policy import (
+    LEARNER_FOLDER,
+    blob_id,
+    classify,
+    complete_lines,
+    log_files,
+    new_lines,
+    own_log,
+    roadmap_files,
+)
 from aipm_cli.sync.recovery import clear_the_way
 from aipm_cli.sync.result import SyncResult
 
@@ -104,12 +113,11 @@ class Repo:
             # The index may hold what an interrupted merge or commit staged: start from HEAD.
             self.git.run("reset", "-q")
         tracked = self.git.tree(head, "learners", "roadmaps", ".gitignore") if head else {}
-        own_prefixes = (f"{device}.jsonl", f"{device}.import-", "migrated-")
         candidates: list[tuple[str, Path, bytes]] = []
         for rel, path in log_files(self.root):
             name = rel.rsplit("/", 1)[1]
             known = tracked.get(rel)
-            if not everything and not name.startswith(own_prefixes):
+            if not everything and not own_log(name, device):
                 # Another device's file: only a merge changes it (one an interrupted merge left
                 # half-written is settled by the next merge, never committed as ours).
                 continue

@@ -8,7 +8,7 @@ from pathlib import Path
 from aipm_cli import wording
 from aipm_cli.errors import AipmError
 from aipm_cli.sync.git import REMOTE, Git
-from aipm_cli.sync.policy import log_files
+from aipm_cli.sync.policy import log_files, own_log
 
 
 def count_unpushed(git: Git, root: Path, branch: str) -> dict[str, int]:
@@ -32,8 +32,7 @@ def _count_beyond(root: Path, sizes: dict[str, int]) -> dict[str, int]:
         own = ""
     out: dict[str, int] = {}
     for rel, path in log_files(root):
-        device = path.name.split(".", 1)[0]
-        if own and rel in sizes and device != own:
+        if own and rel in sizes and not own_log(path.name, own):
             continue
         start = sizes.get(rel, 0)
         try:
