@@ -45,9 +45,7 @@ def import_changes(ledger: Ledger, incoming: Iterable[dict[str, Any]], source: s
     with ledger.locked():
         ledger.migrate_legacy()
         ledger.writable()
-        present = ledger.known_ids()
-        # What an undone import took out comes back with an import that brings it again.
-        cancel = cancellations(ledger.sources())
+        held = held_ids(ledger)  # what an undone import took out comes back with an import that brings it again
         tmp = ledger.changes_dir / f".import-{os.getpid()}-{secrets.token_hex(4)}.tmp"
         new_ids: list[str] = []
         seen: set[str] = set()
@@ -64,8 +62,8 @@ def import_changes(ledger: Ledger, incoming: Iterable[dict[str, Any]], source: s
                         brought.add(change_id)
                     if change_id in seen:
                         continue
-                    if change_id in present and change_id not in cancel.by_import:
-                        continue  # (only what an undone import took out is brought again)
+                    if change_id in held:
+                        continue
                     seen.add(change_id)
                     markers_only = markers_only and change["op"] == "import"
                     ordered = ordered and change_id > last
