@@ -55,7 +55,14 @@ def test_every_direct_option_is_the_typer_command_s_own(name: str) -> None:
     if name in direct.PARTIAL:  # only lines without arguments, and some of the options
         assert positional == () and set(list(body)[1:]) <= {p.name for p in command.params}
         return
-    assert arguments == [p.rstrip("?") for p in positional]
+    assert arguments == [p.rstrip("?+") for p in positional]
+    for p in command.params:  # ITEM...: one or more on both paths
+        if p.param_type_name == "argument" and p.nargs == -1:
+            assert p.required and f"{p.name}+" in positional, p.name
+    if name in direct.SOME_OPTIONS:  # every argument, some of the options (the body takes them by name)
+        assert set(list(body)[1:]) <= {p.name for p in command.params}
+        assert set(list(body)[1:]) == {"items"} | {parameter for parameter, _kind in options.values()}
+        return
     for p in command.params:  # an optional argument is optional on both paths
         if p.param_type_name == "argument":
             assert (not p.required) == (f"{p.name}?" in positional), p.name
@@ -117,6 +124,41 @@ def test_study_start_and_stop_say_and_record_the_same_on_both_paths(tmp_path: Pa
     assert seen[0] == seen[1]
 
 
+MARKING = [
+    [["done", "ai-for-everyone"]], [["start", "ai-f", "user-research", "--on", "yesterday", "-m", "week 1"]],
+    [["start", "foundation"], ["done", "foundation", "--on=2026-11-20"]],
+    [["done", "ai-for-everyone", "--on", "2026-11-30"]], [["done", "ai-for-everyone", "--on", "someday"]],
+    [["skip", "ai-for-everyone", "--reason", "known it", "--note", "[bold]x[/]"]], [["reset", "ai-for-everyone"]],
+    [["done", "ai-for-everyone"], ["done", "ai-for-everyone"], ["reset", "ai-for-everyone", "--on", "today"]],
+    [["done", "nope"]], [["done", "ai-for-everyone", "nope"]], [["--user", "", "done", "ai-for-everyone"]],
+    [["done", "product-management-certification", "--expires", "2027-01-01", "--credential", "c-1"]],
+    [["done", "product-management-certification", "--expires", "not a date"]],
+    [["done", "ai-for-everyone", "--credential", "c-1"]],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("lines", MARKING, ids=str)
+def test_start_done_skip_and_reset_say_and_record_the_same_on_both_paths(
+    tmp_path: Path, lines: list[list[str]]
+) -> None:
+    """The usual marking lines run on the direct path (cli/marking_said.py): the same words, codes and log lines
+    as Typer's, usage errors (a bad --on) included."""
+    import json
+
+    seen = []
+    for direct_path in (True, False):
+        home = tmp_path / str(direct_path)
+        env = {"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00"}
+        results = [invoke_line(line, env=env, direct=direct_path) for line in lines]
+        logs = sorted((home / "learners").rglob("*.jsonl")) if (home / "learners").exists() else []
+        changes = [{k: v for k, v in json.loads(raw).items() if k not in ("id", "at", "device")}
+                   for log in logs for raw in log.read_text().splitlines()]  # fmt: skip
+        seen.append(([(r.exit_code, r.stdout, r.stderr) for r in results], changes))
+    assert seen[0] == seen[1]
+    if all(line[0] != "--user" for line in lines):
+        assert all(direct.parse(hoist_global_options(line)) is not None for line in lines)
+
+
 @pytest.mark.parametrize("line", FLAG_VALUES, ids=" ".join)
 def test_a_flag_with_a_value_is_a_usage_error_on_both_paths(line: list[str]) -> None:
     for direct_path in (True, False):
@@ -135,7 +177,9 @@ def test_the_usual_lines_take_the_direct_path() -> None:
     "line",
     [["status", "--help"], ["-h", "status"], ["--version"], ["status", "--", "x"], ["list", "-sdone"],
      ["list", "--status"], ["status", "--json", "--json"], ["show", "a", "b"], ["status", "--json=1"],
-     ["-u=sam", "status"], ["list", "--phase", "-p"], ["next", "-n", "2.5"], ["next", "-n", "\u0663"], ["done", "x"],
+     ["-u=sam", "status"], ["list", "--phase", "-p"], ["next", "-n", "2.5"], ["next", "-n", "\u0663"], ["done"],
+     ["done", "x", "--evidence", "y"], ["done", "x", "-e", "y"], ["skip", "x", "--on"], ["done", "x", "--on", "-1"],
+     ["start", "x", "--note", "a", "-m", "b"], ["reset", "--help", "x"], ["done", "x", "--", "--y"],
      ["review", "x", "good"], ["review", "--off"], ["study", "start"], ["study", "add", "x", "1h"],
      ["study", "stop", "a", "b"], ["study", "start", "--help"], ["study", "add", "x", "1h"], ["study", "import", "f"]],
     ids=" ".join,

@@ -22,6 +22,7 @@ from aipm_cli.cli import GLOBAL_WITH_VALUE
 FLAG, TEXT, COUNT = "flag", "text", "count"  # COUNT: a whole number, at least 1
 
 _JSON = {"--json": ("json", FLAG)}
+_NOTE = dict.fromkeys(("--note", "-m"), ("note", TEXT))
 # command -> (function in cli/reading.py, {option: (parameter, kind)}, positional parameters)
 READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
     "status": ("status", _JSON, ()),
@@ -66,6 +67,16 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
     "study": ("study_session:overview", _JSON, ()),  # (with a subcommand other than these two: Typer)
     "study start": ("study_session:start", {}, ("item",)),
     "study stop": ("study_session:stop", {"--spent": ("spent", TEXT)}, ("item?",)),
+    # The write learners make most often, as quick as a read: cli/marking_said.py (--evidence, which may be
+    # given many times, goes to Typer).
+    "start": ("marking_said:start", {"--on": ("on", TEXT), **_NOTE}, ("items+",)),
+    "done": (
+        "marking_said:done",
+        {"--on": ("on", TEXT), **_NOTE, "--credential": ("credential", TEXT), "--expires": ("expires", TEXT)},
+        ("items+",),
+    ),
+    "skip": ("marking_said:skip", {"--on": ("on", TEXT), "--reason": ("reason", TEXT), **_NOTE}, ("items+",)),
+    "reset": ("marking_said:reset", {"--on": ("on", TEXT), **_NOTE}, ("items+",)),
     "export": (
         "export",
         {
@@ -79,6 +90,8 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
 }
 # Commands the direct path runs only some lines of (the rest, and every other option, go to Typer).
 PARTIAL = {"review", "study"}
+# Commands the direct path runs without some of their options (a line with one of those goes to Typer).
+SOME_OPTIONS = {"start", "done", "skip", "reset"}
 
 
 def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
@@ -148,6 +161,12 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
             values[parameter] = int(value)
         else:
             values[parameter] = value
+    if wanted and wanted[-1].endswith("+"):  # one or more, as a list (ITEM...)
+        if not positional:
+            return None
+        values[wanted[-1].rstrip("+")] = positional
+        positional = []
+        wanted = wanted[:-1]
     required = [w for w in wanted if not w.endswith("?")]
     if not len(required) <= len(positional) <= len(wanted):
         return None
@@ -175,7 +194,10 @@ def run_read(args: list[str]) -> int | None:
         app = new_app(options["user"], options["roadmap"], debug, options["command"])
         module, _colon, name = function.rpartition(":")
         getattr(importlib.import_module(f"aipm_cli.cli.{module or 'reading'}"), name)(app, **values)
-    except UsageError:
+    except UsageError as exc:
+        if app is not None and app.saved:  # (never: a write checks its options first) not run again by Typer
+            print_error(exc.lines())
+            return ExitCode.USAGE
         return None  # Typer says it, in its usual form (nothing was written)
     except AipmError as exc:
         if debug:
