@@ -372,6 +372,25 @@ class Imported:
     changes: Iterable[dict[str, Any]]  # checked as they are read: a bad one raises before anything is imported
 
 
+def header_fault(data: Any) -> str | None:
+    """What keeps decoded JSON from being read as an export (None: it is one), the one rule for an export's
+    head (import and the cohort word it each their way): 'not_export', 'no_version', 'newer', 'no_roadmap'
+    or 'notes_left_out' (a report made with --no-notes: it holds no changes)."""
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        return "not_export"
+    version = data.get("export_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return "no_version"
+    if version > EXPORT_VERSION:
+        return "newer"
+    roadmap = data.get("roadmap")
+    if not isinstance(roadmap, dict) or not isinstance(roadmap.get("id"), str):
+        return "no_roadmap"
+    if data.get("notes_left_out") is True:
+        return "notes_left_out"
+    return None
+
+
 def read_export(raw: bytes, source: str) -> Imported:
     """Parse an aipm JSON export (version 1 or 2); refuse anything else with a clear error."""
     import json
@@ -404,26 +423,23 @@ def read_export(raw: bytes, source: str) -> Imported:
         raise AipmError(f"Cannot read {source}: {exc}. Nothing was imported.") from None
     except (UnicodeDecodeError, ValueError):
         raise not_export from None
-    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise not_export
-    version = data.get("export_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise not_export
-    if version > EXPORT_VERSION:
+    fault = header_fault(data)
+    if fault == "newer":
         raise AipmError(
-            f"{source} was written by a newer aipm (export version {version}; this aipm reads {EXPORT_VERSION}).",
+            f"{source} was written by a newer aipm (export version {data['export_version']}; "
+            f"this aipm reads {EXPORT_VERSION}).",
             "Upgrade aipm to import it.",
         )
-    roadmap = data.get("roadmap")
-    if not isinstance(roadmap, dict) or not isinstance(roadmap.get("id"), str):
-        raise not_export
-    user = str(data.get("user", ""))
-    if data.get("notes_left_out") is True:
+    if fault == "notes_left_out":
         raise AipmError(
             f"{source} is a report made with --no-notes: it leaves the changes out, so there is nothing "
             "to import. Nothing was imported.",
             "To move progress, export it again without --no-notes (`aipm export --format json -o FILE`).",
         )
+    if fault is not None:
+        raise not_export
+    version, roadmap = data["export_version"], data["roadmap"]
+    user = str(data.get("user", ""))
     if version == 1:
         return Imported(roadmap["id"], user, _v1_changes(data, roadmap["id"], user, source))
     found = data.get("changes")

@@ -81,9 +81,21 @@ def _head(raw: bytes) -> Any:
     return head if isinstance(head, dict) and "changes" not in head else None
 
 
+_FAULTS = {  # report.header_fault's findings, in the cohort's words
+    "not_export": "it is not an aipm export",
+    "no_version": "it is not an aipm export (no export version)",
+    "newer": "it was written by a newer aipm (export version {version}; this aipm reads {known})",
+    "no_roadmap": "it is not an aipm export (no roadmap)",
+    "notes_left_out": (
+        "it is a report made with --no-notes, which leaves the changes out; ask the learner for "
+        "`aipm export --format json` (a cohort report shows notes only with --with-notes)"
+    ),
+}
+
+
 def _export_header(path: Path) -> Part:
     """Who and which roadmap an export is for (its changes are read later, one learner at a time)."""
-    from aipm_cli.report import EXPORT_FORMAT, EXPORT_VERSION
+    from aipm_cli.report import EXPORT_VERSION, header_fault
 
     raw = read_file(path)
     try:
@@ -94,21 +106,10 @@ def _export_header(path: Path) -> Part:
         raise Skip("it is nested too deeply") from None
     except (UnicodeDecodeError, ValueError):
         raise Skip("it is not an aipm export (not JSON)") from None
-    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise Skip("it is not an aipm export")
-    if data.get("notes_left_out") is True:
-        raise Skip(
-            "it is a report made with --no-notes, which leaves the changes out; ask the learner for "
-            "`aipm export --format json` (a cohort report shows notes only with --with-notes)"
-        )
-    version = data.get("export_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise Skip("it is not an aipm export (no export version)")
-    if version > EXPORT_VERSION:
-        raise Skip(f"it was written by a newer aipm (export version {version}; this aipm reads {EXPORT_VERSION})")
-    roadmap = data.get("roadmap")
-    if not isinstance(roadmap, dict) or not isinstance(roadmap.get("id"), str):
-        raise Skip("it is not an aipm export (no roadmap)")
+    fault = header_fault(data)
+    if fault is not None:
+        raise Skip(_FAULTS[fault].format(version=data.get("export_version"), known=EXPORT_VERSION))
+    version, roadmap = data["export_version"], data["roadmap"]
     name = data.get("user")
     if not isinstance(name, str) or not name.strip():
         raise Skip("it names no learner")
