@@ -59,9 +59,13 @@ def test_every_direct_option_is_the_typer_command_s_own(name: str) -> None:
     for p in command.params:  # ITEM...: one or more on both paths
         if p.param_type_name == "argument" and p.nargs == -1:
             assert p.required and f"{p.name}+" in positional, p.name
-    if name in direct.SOME_OPTIONS:  # every argument, some of the options (the body takes them by name)
-        assert set(list(body)[1:]) <= {p.name for p in command.params}
-        assert set(list(body)[1:]) == {"items"} | {parameter for parameter, _kind in options.values()}
+    if name in direct.SOME_OPTIONS:  # some of the options (the body takes them by name), the arguments
+        taken = set(list(body)[1:]) - {"option_value"}
+        assert taken <= {p.name for p in command.params}
+        assert taken == {p.rstrip("?+") for p in positional} | {parameter for parameter, _kind in options.values()}
+        for p in command.params:  # a required argument is required on the direct path too
+            if p.param_type_name == "argument" and p.required:
+                assert p.name in positional or f"{p.name}+" in positional, p.name
         return
     for p in command.params:  # an optional argument is optional on both paths
         if p.param_type_name == "argument":
@@ -134,6 +138,9 @@ MARKING = [
     [["done", "product-management-certification", "--expires", "2027-01-01", "--credential", "c-1"]],
     [["done", "product-management-certification", "--expires", "not a date"]],
     [["done", "ai-for-everyone", "--credential", "c-1"]],
+    [["done", "ai-for-everyone"], ["note", "ai-for-everyone", "[red]read[/] it", "--on", "2026-11-20"], ["undo"], ["redo"]],
+    [["note", "foundation", "a module's note"], ["note", "nope", "x"], ["note", "ai-for-everyone", "x", "--on", "no"]],
+    [["undo"]], [["redo"]], [["done", "ai-for-everyone"], ["undo", "--any"], ["undo"], ["redo"], ["redo"]],
 ]  # fmt: skip
 
 
@@ -141,7 +148,7 @@ MARKING = [
 def test_start_done_skip_and_reset_say_and_record_the_same_on_both_paths(
     tmp_path: Path, lines: list[list[str]]
 ) -> None:
-    """The usual marking lines run on the direct path (cli/marking_said.py): the same words, codes and log lines
+    """The usual marking lines run on the direct path (cli/tracking.py): the same words, codes and log lines
     as Typer's, usage errors (a bad --on) included."""
     import json
 
@@ -151,8 +158,10 @@ def test_start_done_skip_and_reset_say_and_record_the_same_on_both_paths(
         env = {"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00"}
         results = [invoke_line(line, env=env, direct=direct_path) for line in lines]
         logs = sorted((home / "learners").rglob("*.jsonl")) if (home / "learners").exists() else []
-        changes = [{k: v for k, v in json.loads(raw).items() if k not in ("id", "at", "device")}
-                   for log in logs for raw in log.read_text().splitlines()]  # fmt: skip
+        found = [json.loads(raw) for log in logs for raw in log.read_text().splitlines()]
+        number = {change["id"]: n for n, change in enumerate(found)}  # an undo's target: which change, by place
+        changes = [{k: number.get(v, v) if k == "target" else v for k, v in change.items()
+                    if k not in ("id", "at", "device")} for change in found]  # fmt: skip
         seen.append(([(r.exit_code, r.stdout, r.stderr) for r in results], changes))
     assert seen[0] == seen[1]
     if all(line[0] != "--user" for line in lines):
@@ -180,6 +189,7 @@ def test_the_usual_lines_take_the_direct_path() -> None:
      ["-u=sam", "status"], ["list", "--phase", "-p"], ["next", "-n", "2.5"], ["next", "-n", "\u0663"], ["done"],
      ["done", "x", "--evidence", "y"], ["done", "x", "-e", "y"], ["skip", "x", "--on"], ["done", "x", "--on", "-1"],
      ["start", "x", "--note", "a", "-m", "b"], ["reset", "--help", "x"], ["done", "x", "--", "--y"],
+     ["note", "x"], ["note", "x", "--remove", "1"], ["note", "x", "a", "b"], ["undo", "x"], ["redo", "--any"],
      ["review", "x", "good"], ["review", "--off"], ["study", "start"], ["study", "add", "x", "1h"],
      ["study", "stop", "a", "b"], ["study", "start", "--help"], ["study", "add", "x", "1h"], ["study", "import", "f"]],
     ids=" ".join,

@@ -67,16 +67,19 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
     "study": ("study_session:overview", _JSON, ()),  # (with a subcommand other than these two: Typer)
     "study start": ("study_session:start", {}, ("item",)),
     "study stop": ("study_session:stop", {"--spent": ("spent", TEXT)}, ("item?",)),
-    # The write learners make most often, as quick as a read: cli/marking_said.py (--evidence, which may be
+    # The writes learners make most often, as quick as a read: cli/tracking.py (--evidence, which may be
     # given many times, goes to Typer).
-    "start": ("marking_said:start", {"--on": ("on", TEXT), **_NOTE}, ("items+",)),
+    "start": ("tracking:start", {"--on": ("on", TEXT), **_NOTE}, ("items+",)),
     "done": (
-        "marking_said:done",
+        "tracking:done",
         {"--on": ("on", TEXT), **_NOTE, "--credential": ("credential", TEXT), "--expires": ("expires", TEXT)},
         ("items+",),
     ),
-    "skip": ("marking_said:skip", {"--on": ("on", TEXT), "--reason": ("reason", TEXT), **_NOTE}, ("items+",)),
-    "reset": ("marking_said:reset", {"--on": ("on", TEXT), **_NOTE}, ("items+",)),
+    "skip": ("tracking:skip", {"--on": ("on", TEXT), "--reason": ("reason", TEXT), **_NOTE}, ("items+",)),
+    "reset": ("tracking:reset", {"--on": ("on", TEXT), **_NOTE}, ("items+",)),
+    "note": ("tracking:note", {"--on": ("on", TEXT)}, ("item", "text")),  # (removing one, --remove: Typer)
+    "undo": ("tracking:undo", {"--any": ("any_device", FLAG)}, ()),
+    "redo": ("tracking:redo", {}, ()),
     "export": (
         "export",
         {
@@ -91,7 +94,7 @@ READS: dict[str, tuple[str, dict[str, tuple[str, str]], tuple[str, ...]]] = {
 # Commands the direct path runs only some lines of (the rest, and every other option, go to Typer).
 PARTIAL = {"review", "study"}
 # Commands the direct path runs without some of their options (a line with one of those goes to Typer).
-SOME_OPTIONS = {"start", "done", "skip", "reset"}
+SOME_OPTIONS = {"start", "done", "skip", "reset", "note"}
 
 
 def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:

@@ -1,6 +1,6 @@
 """Commands that change progress: start, done, skip, reset, undo, note."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -24,7 +24,7 @@ EvidenceOpt = Annotated[
 
 def _change(ctx: typer.Context, verb: str, items: list[str], on: str | None, note: str | None,
             evidence: list[str] | None, **details: str | None) -> None:  # fmt: skip
-    from aipm_cli.cli.marking_said import change
+    from aipm_cli.cli.tracking import change
 
     change(ctx.obj, verb, items, on, note, evidence, **details, option_value=option_value)
 
@@ -78,17 +78,6 @@ def reset(ctx: typer.Context, items: ItemsArg, on: OnOpt = None, note: NoteOpt =
     _change(ctx, "reset", items, on, note, None)
 
 
-def _undone(app: object, change: dict[str, Any], verb: str) -> None:
-    from rich.markup import escape
-
-    from aipm_cli.record.changes import describe
-
-    when = str(change.get("at", ""))[:16].replace("T", " ")
-    device = str(change.get("device", ""))
-    where = f" on {device}" if device and device not in ("migrated", app.learner.device) else ""  # type: ignore[attr-defined]
-    app.say(f"[green]✓[/] {verb} {escape(describe(change))} (recorded {when}{escape(where)}).")  # type: ignore[attr-defined]
-
-
 def undo(
     ctx: typer.Context,
     any_device: Annotated[
@@ -103,14 +92,16 @@ def undo(
     The undo is a change too: `aipm redo` brings the change back. After a sync,
     changes other machines recorded are left alone unless you say `--any`.
     """
-    app = ctx.obj
-    _undone(app, app.learner.undo(any_device=any_device), "Undid")
+    from aipm_cli.cli import tracking
+
+    tracking.undo(ctx.obj, any_device)
 
 
 def redo(ctx: typer.Context) -> None:
     """Bring back what the last undo reverted."""
-    app = ctx.obj
-    _undone(app, app.learner.redo(), "Redid")
+    from aipm_cli.cli import tracking
+
+    tracking.redo(ctx.obj)
 
 
 def note(
@@ -132,10 +123,6 @@ def note(
 
     A removal is a change: `aipm undo` brings the note back.
     """
-    from rich.markup import escape
-
-    from aipm_cli.dates import parse_date
-
     app = ctx.obj
     if remove is not None:
         if text is not None:
@@ -144,11 +131,9 @@ def note(
         return
     if text is None:
         raise typer.BadParameter("give the note's text, or --remove N to remove one.", param_hint="'TEXT'")
-    day = option_value("--on", parse_date, on, app.learner.today()) if on else None
-    app.learner_before_change()
-    target = app.learner.add_note(item, text, day)
-    app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
-    app.new_learner_note()
+    from aipm_cli.cli import tracking
+
+    tracking.note(app, item, text, on, option_value=option_value)
 
 
 def evidence(

@@ -1,8 +1,8 @@
-"""start, done, skip and reset: what they record and what they say, without Typer.
+"""start, done, skip, reset, note, undo and redo: what they record and what they say, without Typer.
 
-The direct path (cli/direct.py) runs the usual lines (`aipm done ITEM`, with --on, --note...) here, so
-the write learners make most often costs what a read costs; the Typer commands (cli/track.py) run the
-same code for every other line, so both paths say and record the same.
+The direct path (cli/direct.py) runs their usual lines (`aipm done ITEM --on DATE`, `aipm note ITEM TEXT`,
+`aipm undo`...) here, so the writes learners make most often cost what a read costs; the Typer commands
+(cli/track.py) run the same code for every other line, so both paths say and record the same.
 """
 
 from __future__ import annotations
@@ -137,3 +137,37 @@ def _said(app: Any, verb: str, marked: Any, on: str | None) -> None:
         app.say(f"{what} is already {_STATE[verb]}; the details you gave were added.")
     else:
         app.say(f"{what} is already {_STATE[verb]}; nothing changed{kept}.")
+
+
+def note(app: App, item: str, text: str, on: str | None = None, option_value: Any = None) -> None:
+    """Add a note (`option_value`: as for change())."""
+    from rich.markup import escape
+
+    from aipm_cli.cli import reading
+    from aipm_cli.dates import parse_date
+
+    value = option_value or reading.option_value
+    day = value("--on", parse_date, on, app.learner.today()) if on else None
+    app.learner_before_change()
+    target = app.learner.add_note(item, text, day)
+    app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")
+    app.new_learner_note()
+
+
+def undo(app: App, any_device: bool = False) -> None:
+    _undone(app, app.learner.undo(any_device=any_device), "Undid")
+
+
+def redo(app: App) -> None:
+    _undone(app, app.learner.redo(), "Redid")
+
+
+def _undone(app: App, change: dict[str, Any], verb: str) -> None:
+    from rich.markup import escape
+
+    from aipm_cli.record.changes import describe
+
+    when = str(change.get("at", ""))[:16].replace("T", " ")
+    device = str(change.get("device", ""))
+    where = f" on {device}" if device and device not in ("migrated", app.learner.device) else ""
+    app.say(f"[green]✓[/] {verb} {escape(describe(change))} (recorded {when}{escape(where)}).")
