@@ -474,3 +474,22 @@ def test_import_into_an_empty_learner_name_is_refused(run: Run, tmp_path: Path) 
     run("export", "-f", "json", "-o", str(tmp_path / "e.json"))
     result = run("import", "--user", "", str(tmp_path / "e.json"))
     assert result.exit_code == 1 and "not a usable learner name" in result.stderr
+
+
+def test_import_of_a_folder_a_fifo_or_a_link_to_one_is_a_clear_error_and_makes_nothing(
+    run: Run, tmp_path: Path, home: Path
+) -> None:
+    """`aipm import` reads its file as the careful reader does (fs.read_regular_file): a folder was an
+    unexpected error (IsADirectoryError) asking for a bug report."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.json"
+    link.symlink_to(fifo)
+    for path, says in ((folder, "is a folder, not an export"), (fifo, "FIFO"), (link, "FIFO")):
+        result = run("import", str(path))
+        assert result.exit_code == 1, result.stderr
+        assert says in result.stderr and "unexpected" not in result.stderr, result.stderr
+        assert "aipm export --format json" in result.stderr
+    assert not (home / "learners").exists()

@@ -347,3 +347,17 @@ def test_an_error_quotes_a_path_in_an_existing_folder_whole(run: Run, tmp_path: 
     result = run("roadmap", "show", str(missing))
     assert result.exit_code == 1
     assert f"No roadmap file at {missing}." in result.stderr
+
+
+def test_removing_a_note_or_evidence_never_sends_its_control_characters_to_the_terminal(run) -> None:  # type: ignore[no-untyped-def]
+    """The confirmation of `note --remove` and `evidence --remove` quotes what was removed: as data."""
+    evil = "evil \x1b]0;PWNED\x07 \x1b[2J \u202eRTL\r"
+    run("note", "user-research", evil)
+    run("done", "ai-for-everyone", "--evidence", evil)
+    for args in (("note", "user-research", "--remove", "1"), ("evidence", "ai-for-everyone", "--remove", "1")):
+        result = run(*args)
+        assert result.exit_code == 0, result.stderr
+        said = result.stdout + result.stderr
+        assert "Removed" in said and "PWNED" in said
+        assert "\x1b" not in said and "\x07" not in said and "\u202e" not in said and "\r" not in said
+        assert "\\x1b]0;PWNED\\x07" in said and "\\u202e" in said

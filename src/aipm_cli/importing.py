@@ -24,30 +24,24 @@ def import_file(
     Destructive changes in the export (record/provenance.py) that are not here yet stop the
     import (DestructiveChanges, nothing imported) unless `accept_destructive`.
     """
-    import os
-    import stat
-
     from aipm_cli.errors import InputError
+    from aipm_cli.fs import NotReadable, read_regular_file
     from aipm_cli.paths import check_user_name
     from aipm_cli.report import MAX_EXPORT_BYTES, read_export
 
-    try:
-        from aipm_cli import portable
-
-        fd = portable.open_file(file, os.O_RDONLY | portable.NONBLOCK)
+    hint = "Import a file written by `aipm export --format json`."
+    try:  # the careful reader: a regular file of bounded size (never a FIFO, a device or a folder)
+        raw = read_regular_file(file, MAX_EXPORT_BYTES)
     except FileNotFoundError:
         raise InputError(f"No file at {file}.") from None
+    except IsADirectoryError:
+        raise InputError(f"{file} is a folder, not an export.", hint) from None
+    except NotReadable as exc:
+        if "larger than" in str(exc.strerror):
+            raise InputError(f"Cannot import {file}: {exc.strerror}.", "Split it or import a smaller export.") from None
+        raise InputError(f"Cannot import {file}: {exc.strerror}.", hint) from None
     except OSError as exc:
         raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{file} is not a regular file.", "Import a file written by `aipm export --format json`.")
-        if info.st_size > MAX_EXPORT_BYTES:
-            raise InputError(
-                f"{file} is larger than {MAX_EXPORT_BYTES >> 20} MB.", "Split it or import a smaller export."
-            )
-        raw = handle.read(MAX_EXPORT_BYTES + 1)
     imported = read_export(raw, str(file))
     name = check_user_name(user) if user is not None else learner.user
     roadmap = learner.roadmap

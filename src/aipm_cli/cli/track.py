@@ -161,12 +161,15 @@ def _remove(app: object, item: str, kind: str, number: int) -> None:
     from rich.text import Text
 
     from aipm_cli.cli.context import check_learner
+    from aipm_cli.render.safe import clean
 
     check_learner(app.learner, "remove")  # type: ignore[attr-defined]  # nothing to remove: refused, nothing made
     target, removed = app.learner.remove_entry(item, kind, number)  # type: ignore[attr-defined]
     word = "note" if kind == "note" else "evidence entry"
     message = Text("✓ ", style="green")
-    message.append(f"Removed {word} {number} of {target.title} ({target.id}): {removed['on']}  {removed['text']}")
+    # (data: its control characters shown escaped, never sent to the terminal)
+    said = f"Removed {word} {number} of {target.title} ({target.id}): {removed['on']}  {removed['text']}"
+    message.append(clean(said))
     app.err.print(message, soft_wrap=True)  # type: ignore[attr-defined]
     app.say("Run `aipm undo` to bring it back.")  # type: ignore[attr-defined]
 
