@@ -801,3 +801,20 @@ def test_a_running_session_is_said_in_the_learners_own_time(tmp_path: Path) -> N
     status = at(home, "2026-11-23T06:30:00+00:00", "status").stdout  # type: ignore[attr-defined]
     assert f"running: {ITEM} since 2026-11-22 20:00 HST (on laptop)" in status
     assert "UTC" not in status
+
+
+def test_an_interval_that_ends_before_it_starts_is_named_so(tmp_path: Path) -> None:
+    """A hand-edited Timewarrior export (its format: ids, compact UTC times, tags): an interval whose end
+    comes before its start is left out as such, not as 'shorter than a minute'."""
+    path = tmp_path / "timew.json"
+    path.write_text(json.dumps([
+        {"id": 2, "start": "20261124T090000Z", "end": "20261124T093000Z", "tags": [ITEM]},
+        {"id": 1, "start": "20261124T110000Z", "end": "20261124T100000Z", "tags": [ITEM]},
+        {"id": 3, "start": "20261124T120000Z", "end": "20261124T120010Z", "tags": [ITEM]},
+    ]))  # fmt: skip
+    found = _import(tmp_path / "a", path)
+    assert (found["added"], found["minutes_added"]) == (1, 30)
+    assert [(u["start"], u["reason"]) for u in found["unmatched"]] == [
+        ("2026-11-24 11:00", "it ends before it starts"),
+        ("2026-11-24 12:00", "shorter than a minute"),
+    ]

@@ -477,6 +477,8 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
             reason = "names no item"
         elif len(items) > 1:
             reason = f"names {count(len(items), 'item')} ({', '.join(items[:3])})"
+        elif end < start:
+            reason = "it ends before it starts"
         elif not 1 <= minutes <= MAX_SESSION_MINUTES:
             reason = "shorter than a minute" if minutes < 1 else "longer than a day"
         elif start > moment:
