@@ -450,9 +450,18 @@ def test_the_changed_items_are_in_the_json_even_when_nothing_needs_a_look(tmp_pa
     aipm(b, "note", "ai-for-everyone", "from work", now="2026-11-23T10:00:00+00:00")
     aipm(b, "sync")
     data = json.loads(aipm(a, "sync", "--json").stdout)
-    assert [(c["unit"], c["before"], c["after"], c["devices"]) for c in data["changed_items"]] == [
-        ("ai-for-everyone", "done", "done", ["work-b"])
+    assert [(c["unit"], c["before"], c["after"], c["devices"], c["what"]) for c in data["changed_items"]] == [
+        ("ai-for-everyone", "done", "done", ["work-b"], ["1 note added"])
     ]
+    # What changed is said, not the status twice ('done -> done' told nothing; a moved date went unsaid).
+    aipm(b, "sync")
+    aipm(b, "done", "ai-for-everyone", "--on", "2026-11-19", now="2026-11-23T11:00:00+00:00")
+    aipm(b, "sync")
+    result = aipm(a, "sync")
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("  ai-for-everyone:")]
+    assert line == (
+        "  ai-for-everyone: start date 2026-11-20 -> 2026-11-19; completion date 2026-11-20 -> 2026-11-19, by work-b"
+    )
 
 
 def test_stays_quiet_for_a_machine_joining(tmp_path: Path) -> None:

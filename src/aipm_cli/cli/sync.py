@@ -75,7 +75,7 @@ def _changed_lines(result: Any) -> list[str]:
     lines = [f"Other machines changed {count(len(changed), 'item')}:"]
     for c in changed[:CHANGED_SHOWN]:
         by = ", ".join(c["devices"]) or "another machine"
-        lines.append(f"  {name(c)}: {state(c['before'])} -> {state(c['after'])}, by {by}")
+        lines.append(f"  {name(c)}: {'; '.join(c['what'])}, by {by}")
     if len(changed) > CHANGED_SHOWN:
         lines.append(f"  and {len(changed) - CHANGED_SHOWN} more (`aipm sync --json` lists them all)")
     for c in changed:

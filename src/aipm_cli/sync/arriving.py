@@ -267,6 +267,7 @@ def explain(
                 "unit": unit,
                 "before": was_status,
                 "after": now_status,
+                "what": what_changed(was, now),
                 "devices": [d for d in devices if d != me] or devices,
                 "reopened": reopened,
                 "reopened_by": reopened_by,
@@ -276,3 +277,35 @@ def explain(
             }
         )
     return out
+
+
+_DATES = (("started_on", "start date"), ("completed_on", "completion date"), ("skipped_on", "skip date"),
+          ("expires_on", "expiry date"))  # fmt: skip
+
+
+def what_changed(was: Any, now: Any) -> list[str]:
+    """What the merge changed in one record, in a few words each: its status, a date, notes or evidence added
+    or removed (a note alone had read as 'not started -> not started')."""
+    from aipm_cli.wording import count
+
+    def status(rec: Any) -> str:
+        return (rec.status if rec is not None else "not_started").replace("_", " ")
+
+    said: list[str] = []
+    if status(was) != status(now):
+        said.append(f"{status(was)} -> {status(now)}")
+    for key, words in _DATES:
+        before, after = getattr(was, key, None), getattr(now, key, None)
+        if before != after and before is not None and after is not None:
+            said.append(f"{words} {before.isoformat()} -> {after.isoformat()}")
+        elif before != after and status(was) == status(now):
+            said.append(f"{words} {'set to ' + after.isoformat() if after else 'cleared'}")
+    for key, word in (("notes", "note"), ("evidence", "evidence entry")):
+        held = (len(getattr(was, key, ())) + getattr(was, f"earlier_{key}", 0)) if was is not None else 0
+        holds = (len(getattr(now, key, ())) + getattr(now, f"earlier_{key}", 0)) if now is not None else 0
+        if holds != held:
+            said.append(f"{count(abs(holds - held), word)} {'added' if holds > held else 'removed'}")
+    for key, words in (("skip_reason", "skip reason"), ("credential", "credential")):
+        if getattr(was, key, None) != getattr(now, key, None):
+            said.append(f"{words} changed")
+    return said or ["details changed"]
