@@ -1,15 +1,19 @@
-"""The usual read command lines, run without the CLI framework.
+"""The usual command lines, run without the CLI framework.
 
-`aipm status`, `aipm list --status done`, `aipm show ITEM --json`...: a read
-command does little work, so importing and assembling Typer was most of what
-it cost. A command line made only of the global options and the read
-command's own options below runs here; anything else (help, `--version`,
-an option written another way, a value Typer would refuse, a usage error
-from the command itself) goes to Typer, which says it in its usual form.
-Nothing is written before a usage error, so handing over is always safe.
+`aipm status`, `aipm list --status done`, `aipm show ITEM --json`, and the
+writes made many times a day (`aipm done ITEM --on DATE`, `aipm note ITEM
+TEXT`, `aipm undo`, `aipm study start ITEM`...): such a command does little
+work, so importing and assembling Typer was most of what it cost. A command
+line made only of the global options and the command's own options below
+runs here; anything else (help, `--version`, an option written another way
+or not listed here, a value Typer would refuse, a usage error from the
+command itself) goes to Typer, which says it in its usual form. A command
+checks its options before it writes anything, so handing over is always safe
+(and a usage error after a write is said here, never run again).
 
 The options here are the Typer commands' own (tests/test_direct.py checks
-that every one is declared there with the same parameter and kind).
+that every one is declared there with the same parameter and kind, and that
+both paths say and record the same).
 """
 
 from __future__ import annotations
