@@ -271,6 +271,29 @@ def test_users_remove_moves_into_backups_and_restore_brings_back(run: Run, run_j
     assert run("restore", "learner-bob-20261124T100000").exit_code == 1
 
 
+def test_every_backup_is_named_by_the_pinned_clock_as_a_removed_learner_is(run: Run, home: Path) -> None:
+    """AIPM_NOW pins the clock (here 2026-11-24T10:00Z): a torn last line set aside by the next write, and
+    a damaged line `doctor --repair` moves, are named by it as a removed learner is, never by the real
+    clock; two in one pinned second are two files, never one over the other."""
+    run("done", "ai-for-everyone")
+    [log] = list((home / "learners" / "ada" / "ai-product-manager" / "changes").glob("*.jsonl"))
+    for torn, then in ((b'{"v":1,"id":"01', "user-research"), (b'{"v":1,"i', "product-strategy")):
+        with open(log, "ab") as handle:
+            handle.write(torn)  # a write cut short by a kill
+        assert run("done", then).exit_code == 0  # sets the torn line aside
+    with open(log, "ab") as handle:
+        handle.write(b'{"broken": tru\n')
+    assert run("doctor", "--repair", "--yes").exit_code == 0
+    run("--user", "bob", "done", "ai-for-everyone")
+    assert run("users", "remove", "bob").exit_code == 0
+    kept = home / "learners" / "ada" / "backups"
+    stem = f"ai-product-manager-{log.stem}-20261124T100000"
+    assert sorted(p.name for p in kept.iterdir()) == [f"damaged-{stem}.bin", f"torn-{stem}-2.bin", f"torn-{stem}.bin"]
+    assert (kept / f"torn-{stem}.bin").read_bytes() == b'{"v":1,"id":"01'
+    assert (kept / f"torn-{stem}-2.bin").read_bytes() == b'{"v":1,"i'
+    assert [p.name for p in (home / "backups").iterdir()] == ["learner-bob-20261124T100000"]
+
+
 def test_users_without_subcommand_still_lists(run: Run) -> None:
     run("done", "ai-for-everyone")
     result = run("users")

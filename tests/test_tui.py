@@ -14,11 +14,11 @@ from conftest import Run, aipm_process
 pytest.importorskip("textual")
 
 
-def _app(home: Path) -> Any:
+def _app(home: Path, user: str = "ada") -> Any:
     from aipm_cli.learner import Learner
     from aipm_cli.tui.app import AipmApp
 
-    return AipmApp(Learner(home, user="ada"), refresh_seconds=0.2)
+    return AipmApp(Learner(home, user=user), refresh_seconds=0.2)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -222,6 +222,68 @@ def test_the_help_text_fits_its_box_without_wrapping(home: Path) -> None:
     for line in HELP.splitlines():
         if line.strip():
             assert line.strip() in rows, line  # drawn whole, on one row of its own
+
+
+LONG_NAME = "a-learner-with-a-name-as-long-as-aipm-allows-which-is-64-chars-x"
+
+
+@pytest.mark.parametrize(
+    ("start", "width", "user", "keys"),
+    [
+        (80, 80, "ada", ()),
+        (80, 80, "ada", ("D", *"2026-11-20", "enter")),  # the date changes are for: longer still
+        (80, 80, LONG_NAME, ()),
+        (120, 120, "ada", ("D", *"2026-11-20", "enter")),
+        (120, 80, "ada", ()),  # a terminal made narrower
+    ],
+)
+def test_the_header_says_all_of_it_at_80_columns(
+    run: Run, home: Path, start: int, width: int, user: str, keys: tuple[str, ...]
+) -> None:
+    """An estimate from the learner's own pace was cut at 80 columns, the end of its range gone
+    ('done Sep 2027–Mar'). Every part of the header shows whole: the progress, what is done, the estimate's
+    range and its hours a week, the date changes are for; the full wording where it fits (120 columns)."""
+    import io
+
+    from rich.console import Console
+
+    from aipm_cli.estimate import short
+    from aipm_cli.learner import Learner
+
+    assert len(LONG_NAME) == 64
+    for item, day in [("ai-for-everyone", "2026-10-20"), ("user-research", "2026-10-27"),
+                      ("product-strategy", "2026-11-03"), ("metrics-definition", "2026-11-17")]:  # fmt: skip
+        assert run("--user", user, "done", item, "--on", day).exit_code == 0
+    summary = Learner(home, user=user).summary()
+    assert summary.forecast.pace_finish is not None  # the longest of the header's estimates but one
+    end = f"{summary.forecast.pace_finish[1]:%b %Y}"
+    full, compact = short(summary.forecast), short(summary.forecast, compact=True)
+    assert end in compact and f"{summary.forecast.pace_hours_per_week:.0f} h a week" in compact
+
+    async def drive() -> list[str]:
+        app = _app(home, user)
+        async with app.run_test(size=(start, 24)) as pilot:
+            await pilot.pause()
+            for key in keys:
+                await pilot.press(key)
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            console = Console(width=width, height=24, file=io.StringIO(), record=True, color_system=None)
+            console.print(app.screen._compositor.render_update(full=True))
+            rows = console.export_text().splitlines()
+            return rows[: next(i for i, row in enumerate(rows) if "│" in row)]  # above the tree and details
+
+    header = asyncio.run(drive())
+    said = "\n".join(row.strip() for row in header)
+    assert f"{summary.percent:.1f}%" in header[0] and "Product Manager" in header[0], header
+    assert f"{summary.counts.done}/{summary.counts.total} units done" in said, header
+    assert full in said or (width < 120 and compact in said), header  # each row's text, whole
+    assert end in said, header
+    assert len(header) == (3 if keys and width < 120 else 2), header  # a third row only for the date
+    if keys:
+        assert "changes for 2026-11-20" in said, header
+    if user == LONG_NAME:
+        assert LONG_NAME[:8] in header[0] and "…" in header[0], header
 
 
 def test_other_commands_never_import_textual(run: Run) -> None:

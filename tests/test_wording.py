@@ -137,3 +137,22 @@ def test_a_single_import_change_is_one_change(run: Run, tmp_path: Path) -> None:
     assert "✓ Imported 1 change into sam" in result.stderr
     again = run("--user", "sam", "import", str(export))
     assert "Nothing new: sam already has the one change of one.json." in again.stderr
+
+
+def test_the_compact_estimate_keeps_every_number_of_the_full_one() -> None:
+    """The TUI's header at 80 columns says the estimate in fewer words: the same range, the same hours a week."""
+    from datetime import date
+
+    from aipm_cli.estimate import WORD, short
+    from aipm_cli.plainclass import replace
+    from aipm_cli.view_data import Forecast
+
+    plain = Forecast(hours_per_week=8, remaining_hours=(300, 400), finish=(date(2027, 9, 1), date(2028, 3, 1)))
+    paced = replace(plain, pace_hours_per_week=10.4, pace_finish=(date(2028, 2, 1), date(2028, 9, 1)))
+    logged = replace(paced, studied_hours_per_week=6.5, studied_finish=(date(2028, 5, 1), date(2028, 5, 20)))
+    assert short(plain, compact=True) == "estimate: done Sep 2027–Mar 2028 at 8 h a week"
+    assert short(paced, compact=True) == "estimate: done Feb–Sep 2028 (your pace, 10 h a week)"
+    assert short(logged, compact=True) == "estimate: done May 2028 (logged time, 6.5 h a week)"
+    for forecast in (plain, paced, logged):
+        full, compact = short(forecast), short(forecast, compact=True)
+        assert WORD in compact and len(compact) < len(full), (full, compact)

@@ -110,18 +110,38 @@ def studied_sentence(f: Forecast) -> str | None:
     )
 
 
-def short(f: Forecast) -> str:
-    """One line for a header: 'estimate: done Feb 2028-Sep 2028 at 8 h a week'."""
+def short(f: Forecast, *, compact: bool = False) -> str:
+    """One line for a header: 'aipm's estimate: done Feb 2028–Sep 2028 at 8 h a week'. `compact`: the same
+    numbers in fewer words, for a narrow terminal: 'estimate: done Feb–Sep 2028 at 8 h a week'."""
     if f.finish is None:
         return "nothing left with an end"
     if f.studied_finish is not None and f.studied_hours_per_week is not None:
         a, b = f.studied_finish
+        if compact:
+            return f"estimate: done {month_span((a, b))} (logged time, {f.studied_hours_per_week:g} h a week)"
         return f"estimate from your logged time ({f.studied_hours_per_week:g} h a week): done {a:%b %Y}–{b:%b %Y}"
     if f.pace_finish is not None and f.pace_hours_per_week is not None:
         a, b = f.pace_finish
+        if compact:
+            return f"estimate: done {month_span((a, b))} (your pace, {f.pace_hours_per_week:.0f} h a week)"
         return f"estimate from your pace ({f.pace_hours_per_week:.0f} h a week): done {a:%b %Y}–{b:%b %Y}"
     a, b = f.finish
+    if compact:
+        return f"estimate: done {month_span((a, b))} at {f.hours_per_week:g} h a week"
     return f"aipm's estimate: done {a:%b %Y}–{b:%b %Y} at {f.hours_per_week:g} h a week"
+
+
+def month_span(span: tuple[date, date] | None, short: bool = False) -> str:
+    """A finish range in a few characters: 'Mar–May 2027', 'Dec 2027–Jun 2028' ('Dec 27–Jun 28' when short)."""
+    if span is None:
+        return "–"
+    first, last = span
+    year = "%b %y" if short else "%b %Y"
+    if (first.year, first.month) == (last.year, last.month):
+        return first.strftime(year)
+    if first.year == last.year:
+        return f"{first:%b}–{last.strftime(year)}"
+    return f"{first.strftime(year)}–{last.strftime(year)}"
 
 
 def report_sentence(f: Forecast) -> str | None:

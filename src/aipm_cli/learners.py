@@ -100,18 +100,13 @@ def check_removable(learner: Learner, name: str) -> None:
 
 def remove(learner: Learner, name: str) -> dict[str, Any]:
     """Move a learner's folder into the data directory's backups (`restore` brings it back)."""
-    from aipm_cli.paths import ensure_private_dir
+    from aipm_cli.paths import backup_path, ensure_private_dir
 
     _refuse_when_synced(learner, "removed")
     folder = _existing_learner(learner, check_user_name(name))
-    stamp = learner.now().astimezone(UTC).strftime("%Y%m%dT%H%M%S")
     with _refused_move(f"move the learner '{name}' into {backups_dir(learner)}"):
         ensure_private_dir(backups_dir(learner))
-        backup = backups_dir(learner) / f"learner-{name}-{stamp}"
-        number = 1
-        while backup.exists():
-            number += 1
-            backup = backups_dir(learner) / f"learner-{name}-{stamp}-{number}"
+        backup = backup_path(backups_dir(learner), f"learner-{name}", learner.now())
         with _learner_locked(learner, name):
             os.rename(folder, backup)
     _forget_cache(learner, name)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aipm_cli.errors import InputError
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 APP_NAME = "aipm"
 _USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # whole names only: fullmatch, never match
@@ -185,6 +189,22 @@ class Layout:
     def removed(self) -> Path:
         """Whole learners set aside by `aipm users remove` (`aipm restore` brings them back)."""
         return self.root / BACKUPS_FOLDER
+
+
+def backup_path(folder: Path, name: str, moment: datetime, suffix: str = "") -> Path:
+    """Where aipm sets something aside in `folder`: `<name>-<time><suffix>`, the time `moment` to the
+    second in UTC ('20261124T100000'), then `-2`, `-3`... when that name is taken. `moment` is the
+    learner's clock (`Learner.now()`), which AIPM_NOW pins: every backup is named by the clock that
+    dates the changes."""
+    from datetime import UTC
+
+    stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    path = folder / f"{name}-{stamp}{suffix}"
+    number = 1
+    while path.exists() or path.is_symlink():
+        number += 1
+        path = folder / f"{name}-{stamp}-{number}{suffix}"
+    return path
 
 
 def write_lock(changes_dir: Path) -> Path:

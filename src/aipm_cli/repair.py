@@ -13,7 +13,6 @@ and asks before `repair` runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,10 +105,9 @@ def repair(ledger: Any, expected: Plan) -> list[Path]:
         by_file: dict[Path, list[Cut]] = {}
         for cut in now.cuts:
             by_file.setdefault(cut.file, []).append(cut)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         for path, cuts in by_file.items():
             ensure_private_dir(ledger.backups)
-            keep = ledger.backups / f"damaged-{ledger.roadmap_id}-{path.stem}-{stamp}.bin"
+            keep = ledger.backup_of(path, "damaged")
             moved = b"".join(c.data if c.data.endswith(b"\n") else c.data + b"\n" for c in cuts)
             atomic_write(keep, moved)  # first the copy, then the log: a crash between loses nothing
             data = path.read_bytes()

@@ -253,6 +253,13 @@ class Ledger:
             )
         return result
 
+    def backup_of(self, log: Path, kind: str) -> Path:
+        """Where bytes cut out of one of this record's logs are kept: `backups/<kind>-<roadmap>-<log>-<time>.bin`,
+        named by the clock that dates this record's changes (paths.backup_path)."""
+        from aipm_cli.paths import backup_path
+
+        return backup_path(self.backups, f"{kind}-{self.roadmap_id}-{log.stem}", self._now(), ".bin")
+
     def set_aside_torn(self, result: Fold) -> None:
         """A torn last line of this device's file (a crash mid-append) goes to backups/ before we append."""
         own = self.own_file
@@ -269,8 +276,7 @@ class Ledger:
                 if not tail or tail.endswith(b"\n"):
                     continue
                 ensure_private_dir(self.backups)
-                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-                keep = self.backups / f"torn-{self.roadmap_id}-{own.stem}-{stamp}.bin"
+                keep = self.backup_of(own, "torn")
                 atomic_write(keep, tail)  # a real copy first: the line is only cut once it is kept
                 with open(own, "r+b") as handle:
                     handle.truncate(torn.offset)

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from aipm_cli.cohort.digest import digest_rows
 from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, CAP_STUCK, capped
-from aipm_cli.render.cohort_terminal import flags, month_span, pct, reached, studied, studying
+from aipm_cli.estimate import month_span
+from aipm_cli.render.cohort_terminal import flags, pct, reached, studied, studying
 from aipm_cli.render.markdown import evidence, md
 from aipm_cli.view_data import WEEKS_SHOWN
 from aipm_cli.wording import count as counted

@@ -8,7 +8,6 @@ file can move the cursor, change colours, reorder or hide a line.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -18,6 +17,7 @@ from rich.text import Text
 
 from aipm_cli.cohort.digest import digest_rows
 from aipm_cli.cohort.model import CAP_ATTENTION, CAP_EVIDENCE, CAP_NAMES, CAP_NOTES, capped
+from aipm_cli.estimate import month_span
 from aipm_cli.render.safe import clean
 from aipm_cli.view_data import WEEKS_SHOWN
 from aipm_cli.wording import count as counted
@@ -41,19 +41,6 @@ def text(value: object, style: str = "") -> Text:
 
 def pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}%"
-
-
-def month_span(span: tuple[date, date] | None, short: bool = False) -> str:
-    """A finish range in a few characters: 'Mar–May 2027', 'Dec 2027–Jun 2028' ('Dec 27–Jun 28' when short)."""
-    if span is None:
-        return "–"
-    first, last = span
-    year = "%b %y" if short else "%b %Y"
-    if (first.year, first.month) == (last.year, last.month):
-        return first.strftime(year)
-    if first.year == last.year:
-        return f"{first:%b}–{last.strftime(year)}"
-    return f"{first.strftime(year)}–{last.strftime(year)}"
 
 
 def studied(learner: LearnerSummary) -> str:

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static, Tree
 from textual.widgets.tree import TreeNode
@@ -120,11 +121,34 @@ class Help(Closing):
             yield Static(Text(HELP))
 
 
+def header_lines(width: int, who: tuple[str, str, str], percent: float, said: list[str], compact: str) -> list[str]:
+    """The header in `width` columns, nothing cut at its edge: the learner, the roadmap and the progress
+    bar (the roadmap's title, then the learner's name, shortened with an ellipsis when they are long);
+    then what is done, the estimate and the date changes are for (`said`), with the estimate in fewer
+    words (`compact`, the same numbers) or on a line of its own when they do not fit on one."""
+    from aipm_cli.render.entries import fit
+
+    user, title, version = who
+    filled = round(percent / 100 * 20)
+    tail = f" v{version}  " + "█" * filled + "░" * (20 - filled) + f" {percent:.1f}%"
+    room = width - len(tail) - len(" · ")
+    if len(user) + len(title) > room:
+        title = fit(title, max(room - len(user), min(len(title), room // 2)))  # half the room, or what is left
+        user = fit(user, max(8, room - len(title)))
+    done, estimate, day = said
+    for words in (estimate, compact):
+        line = " · ".join(part for part in (done, words, day) if part)
+        if len(line) <= width:
+            return [f"{user} · {title}{tail}", line]
+    rest = " · ".join(part for part in (done, day) if part)
+    return [f"{user} · {title}{tail}", rest, estimate if len(estimate) <= width else compact]
+
+
 class AipmApp(App[None]):
     """Header, the roadmap tree, the selected entry's details, a message bar and the keys."""
 
     CSS = """
-    #header { height: 2; padding: 0 1; }
+    #header { height: auto; padding: 0 1; }
     #main { height: 1fr; }
     #tree { width: 1fr; min-width: 30; overflow-x: hidden; }
     #detail { width: 1fr; padding: 0 1; border-left: solid $primary-darken-2; scrollbar-gutter: stable; }
@@ -165,6 +189,7 @@ class AipmApp(App[None]):
         self.refresh_seconds = refresh_seconds
         self._signature: list[Any] = []
         self._entries: dict[str, TreeNode[Any]] = {}
+        self._width = 0  # the terminal's, once it is told (0: the app's size)
 
     # -- layout ------------------------------------------------------------ #
 
@@ -188,7 +213,8 @@ class AipmApp(App[None]):
         if self.exit_after_first_frame:
             self.call_after_refresh(self.exit)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: Resize) -> None:
+        self._width = event.size.width  # the app's own size is the old one still, while this is handled
         if self._entries:
             self.rebuild()
 
@@ -205,18 +231,19 @@ class AipmApp(App[None]):
         roadmap = self.learner.roadmap
         state = self.learner.read_state()
         summary = self.learner.summary()
-        header = Text(f"{clean(self.learner.user)} · {clean(roadmap.title)} v{clean(roadmap.version)}  ", style="bold")
-        filled = round(summary.percent / 100 * 20)
-        header.append("█" * filled + "░" * (20 - filled))
-        header.append(f" {summary.percent:.1f}%")
         from aipm_cli.estimate import short
 
-        header.append(
-            f"\n{summary.counts.done}/{counted(summary.counts.total - summary.counts.skipped, 'unit')} done"
-            + f" · {short(summary.forecast)}"
-            + (f" · changes for {self.day.isoformat()}" if self.day else ""),
-            style="dim",
-        )  # fmt: skip
+        done = f"{summary.counts.done}/{counted(summary.counts.total - summary.counts.skipped, 'unit')} done"
+        lines = header_lines(
+            max(20, (self._width or self.size.width) - 2),  # inside the header's padding
+            (clean(self.learner.user), clean(roadmap.title), clean(roadmap.version)),
+            summary.percent,
+            [done, short(summary.forecast), f"changes for {self.day.isoformat()}" if self.day else ""],
+            short(summary.forecast, compact=True),
+        )
+        header = Text(lines[0], style="bold")
+        for line in lines[1:]:
+            header.append("\n" + line, style="dim")
         self.query_one("#header", Static).update(header)
         index = roadmap.index
         tree.clear()
