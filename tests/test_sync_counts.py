@@ -53,6 +53,7 @@ def test_an_import_of_changes_the_other_machine_has_counts_only_its_marker(tmp_p
     # file goes out, but the remote holds those three in a's log: only the marker is sent.
     joined = sync(b, "init", str(remote))
     assert counts(joined) == (1, 0) and joined["sent_by_learner"] == {"ada": 1}
+    assert joined["received_by_learner"] == {}
     # a holds them in its own log when b's import file arrives: the marker alone is received.
     back = sync(a)
     assert counts(back) == (0, 1) and back["received_by_learner"] == {"ada": 1}

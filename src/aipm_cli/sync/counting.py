@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from aipm_cli.record.changes import BadChange, gate
+from aipm_cli.record.changes import BadChange, gate, quick
+from aipm_cli.record.ids import id_ceiling
 from aipm_cli.record.logs import CHUNK, ORJSON_FROM, is_import_file, open_regular
 
 WANTED = 200_000  # ids looked for at once (a round): some 30 MB
@@ -92,14 +93,16 @@ class Span:
     def changes(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(offset after its line, change) of each line that passes the gate; any other line is no change."""
         loads: Any = json.loads
-        if self.end - self.start > ORJSON_FROM:
+        fast = self.end - self.start > ORJSON_FROM
+        if fast:  # as logs.batches: orjson, and a line in aipm's usual shape checked whole in C
             import orjson
 
             loads = orjson.loads
+        ceiling = id_ceiling() if fast else ""
         for offset, raw in self.lines():
             if raw.strip():
                 try:
-                    yield offset, gate(raw, loads)
+                    yield offset, (fast and quick(raw, loads, ceiling)) or gate(raw, loads)
                 except BadChange:
                     continue
 

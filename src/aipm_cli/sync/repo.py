@@ -379,7 +379,8 @@ class Repo:
                     )
         result.accepted += risky
         for learner, count in received.items():
-            result.received[learner] = result.received.get(learner, 0) + count
+            if count:  # only copies of changes held here (an import's): nothing new for this learner
+                result.received[learner] = result.received.get(learner, 0) + count
         result.roadmaps_received += [c.path.split("/", 1)[1] for c in changes if c.kind == "roadmap"]
 
     # -- what other machines changed ------------------------------------------ #
