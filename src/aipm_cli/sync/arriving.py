@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipm_cli.errors import AipmError
 from aipm_cli.paths import Layout
+from aipm_cli.sync.counting import Span, Tally
 from aipm_cli.sync.errors import NewerLine, SyncError
 from aipm_cli.sync.git import REMOTE, Git, remote_url, safe_url
 from aipm_cli.sync.policy import LIMITS, REGULAR_MODES, classify, new_lines
@@ -113,8 +114,9 @@ def incoming(git: Git, theirs: str, base: str | None) -> list[Incoming]:
 
 def verify(
     git: Git, device: str, changes: list[Incoming], arrived: Arrived | None = None, *, related: bool = True
-) -> dict[str, int]:
-    """Check every incoming log against what this device has; learner -> new changes it brings.
+) -> dict[str, Tally]:
+    """Check every incoming log against what this device has; learner -> the new changes it brings
+    (counting.Tally: how many this device lacks is known once what it holds is, `Tally.new_to`).
 
     What the new lines are (their devices, the units they touch, the destructive ones) goes to `arrived`.
     """
@@ -122,7 +124,7 @@ def verify(
 
     logs = [c for c in changes if c.kind == "log"]
     blobs = git.blobs([oid for c in logs for oid in (c.base, c.ours, c.theirs) if oid])
-    received: dict[str, int] = {}
+    received: dict[str, Tally] = {}
     for change in logs:
         theirs = blobs[change.theirs] if change.theirs else b""
         base = blobs[change.base] if change.base else b""
@@ -154,11 +156,11 @@ def verify(
             )
         if len(theirs) > len(ours):
             learner, roadmap = change.path.split("/")[1:3]
-            each = None
-            if arrived is not None:
-                each = functools.partial(arrived.note, (learner, roadmap), change.path)
+            tally = received.setdefault(learner, Tally())
+            tally.begin(Span(change.path, len(ours), len(theirs), data=theirs))
+            each = functools.partial(_seen, tally, arrived, (learner, roadmap), change.path)
             try:
-                count = new_lines(f"The remote's {change.path}", theirs, len(ours), each)
+                new_lines(f"The remote's {change.path}", theirs, len(ours), each)
             except NewerLine as exc:
                 raise SyncError(
                     f"{exc.message} Nothing was changed here.",
@@ -167,8 +169,13 @@ def verify(
                 ) from None
             except SyncError as exc:
                 raise SyncError(f"{exc.message} Nothing was changed here.", REFUSED_HINT) from None
-            received[learner] = received.get(learner, 0) + count
     return received
+
+
+def _seen(tally: Tally, arrived: Arrived | None, folder: tuple[str, str], where: str, change: dict[str, Any]) -> None:
+    tally.see(change)
+    if arrived is not None:
+        arrived.note(folder, where, change)
 
 
 def _refuse_own(path: str, device: str, *, known: bool, edited: bool = False) -> None:

@@ -12,6 +12,7 @@ from aipm_cli import wording
 from aipm_cli.errors import AipmError
 from aipm_cli.paths import Layout
 from aipm_cli.sync.arriving import Arrived, explain, incoming, items_here, verify
+from aipm_cli.sync.counting import Span, Tally
 from aipm_cli.sync.errors import DestructiveRefused, SyncError, Unreachable
 from aipm_cli.sync.git import REMOTE, Git, first_line, remote_url, safe_url
 from aipm_cli.sync.locks import learner_locks
@@ -342,10 +343,12 @@ class Repo:
         self.step("Checking what arrived", 2)
         changes = incoming(self.git, theirs, base)
         arrived = Arrived()
-        received = verify(self.git, self.device(), changes, arrived, related=base is not None)
+        tallies = verify(self.git, self.device(), changes, arrived, related=base is not None)
+        held = self.git.tree(head, "learners") if head else {}
+        received = {learner: tally.new_to(self.spans(held, learner)) for learner, tally in tallies.items()}
         # A destructive change only needs the learner's word where it can take progress here out of
         # effect: in a learner's roadmap this machine already holds changes of.
-        here = {tuple(p.split("/")[1:3]) for p in (self.git.tree(head, "learners") if head else {})}
+        here = {tuple(p.split("/")[1:3]) for p in held}
         risky = [d for folder, d in arrived.destructive if folder in here]
         if risky and not accept_destructive:
             raise DestructiveRefused(
@@ -376,7 +379,8 @@ class Repo:
                     )
         result.accepted += risky
         for learner, count in received.items():
-            result.received[learner] = result.received.get(learner, 0) + count
+            if count:  # only copies of changes held here (an import's): nothing new for this learner
+                result.received[learner] = result.received.get(learner, 0) + count
         result.roadmaps_received += [c.path.split("/", 1)[1] for c in changes if c.kind == "roadmap"]
 
     # -- what other machines changed ------------------------------------------ #
@@ -409,27 +413,37 @@ class Repo:
         )
 
     def outgoing(self, branch: str) -> dict[str, int]:
-        """learner -> the changes HEAD holds that the remote branch (as just fetched) does not."""
+        """learner -> the changes HEAD holds that the remote branch (as just fetched) does not (counting.py:
+        distinct changes, by id, in none of the remote's files of that learner)."""
         head = self.git.tree("HEAD", "learners")
         theirs = self.git.tree(self.tracking(branch), "learners") if self.git.rev(self.tracking(branch)) else {}
-        out: dict[str, int] = {}
+        tallies: dict[str, Tally] = {}
         for rel, (_mode, oid, size) in head.items():
             start = theirs[rel][2] if rel in theirs else 0
             if classify(rel) != "log" or size <= start:
                 continue
-            try:
-                with open(self.root / rel, "rb") as handle:  # the log here begins with what HEAD holds
-                    handle.seek(start)
-                    data = handle.read(size - start)
-            except OSError:
-                data = b""
-            if len(data) != size - start:
-                data = self.git.blobs([oid])[oid][start:]
-            count = data.count(b"\n")
+            # The log here begins with what HEAD holds, and HEAD's copy with what the remote holds.
+            tallies.setdefault(rel.split("/")[1], Tally()).read(self._span(rel, start, size, oid))
+        # What the remote holds, read here: HEAD's copy of each file begins with it.
+        held = {rel: (mode, head.get(rel, (mode, oid, size))[1], size) for rel, (mode, oid, size) in theirs.items()}
+        out: dict[str, int] = {}
+        for learner, tally in tallies.items():
+            count = tally.new_to(self.spans(held, learner))
             if count:
-                learner = rel.split("/")[1]
-                out[learner] = out.get(learner, 0) + count
+                out[learner] = count
         return out
+
+    def spans(self, tree: dict[str, tuple[str, str, int]], learner: str) -> list[Span]:
+        """The log files of `learner` in `tree` (path -> mode, object id, size), each read from here."""
+        prefix = f"learners/{learner}/"
+        return [
+            self._span(rel, 0, size, oid)
+            for rel, (_mode, oid, size) in tree.items()
+            if rel.startswith(prefix) and classify(rel) == "log"
+        ]
+
+    def _span(self, rel: str, start: int, end: int, oid: str) -> Span:
+        return Span(rel, start, end, file=self.root / rel, blob=lambda: self.git.blobs([oid])[oid])
 
     # -- migration of old stores --------------------------------------------- #
 

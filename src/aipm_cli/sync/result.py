@@ -18,7 +18,8 @@ class SyncResult:
     device: str
     branch: str
     remote: str | None = None
-    # learner -> changes this sync sent (all the remote lacked, an offline backlog too); before a push, committed
+    # learner -> changes this sync sent (all the remote lacked, an offline backlog too); before a push, committed.
+    # Sent and received are distinct changes new to the other side, never lines (counting.py).
     sent: dict[str, int] = field(default_factory=dict)
     roadmaps_sent: list[str] = field(default_factory=list)
     received: dict[str, int] = field(default_factory=dict)  # learner -> changes merged from the remote
