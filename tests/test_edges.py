@@ -235,6 +235,11 @@ def test_export_refuses_a_file_type_it_does_not_write(run: Run, tmp_path: Path) 
         assert result.exit_code == 2
         assert "aipm does not write" in result.stderr
         assert "print it to PDF from a browser" in result.stderr
+        # the formats it names are the registry's (xapi included), not a list written by hand
+        from aipm_cli.render import formats
+
+        assert f"it writes {formats.listed('export')}." in " ".join(result.stderr.split())
+        assert "xapi" in formats.listed("export")
         assert not (tmp_path / name).exists()
     forced = run("export", "-o", str(tmp_path / "report.pdf"), "--format", "html")
     assert forced.exit_code == 0

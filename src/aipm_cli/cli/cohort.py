@@ -138,6 +138,8 @@ def report(
     from aipm_cli.errors import ExitCode
 
     app = ctx.obj
+    if output is not None and str(output) == "-":
+        output = None  # `-o -` is stdout: the report is printed and no "Wrote" line follows
     with usage_errors():
         fmt = formats.choose("cohort", fmt, output)
         sort = service.sort_order(sort)

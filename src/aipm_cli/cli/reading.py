@@ -275,14 +275,16 @@ def export(
     from aipm_cli.render import formats
     from aipm_cli.report import learner_report
 
-    if fmt is None and output is not None and str(output) != "-":
+    if output is not None and str(output) == "-":
+        output = None  # `-o -` is stdout, as for most tools: the report is printed and no "Wrote" line follows
+    if fmt is None and output is not None:
         suffix = output.suffix.lower()
         if suffix and suffix not in formats.extensions("export"):
             hint = " For a PDF, write HTML (-o report.html) and print it to PDF from a browser." if suffix in (
                 ".pdf", ".docx", ".doc", ".odt", ".rtf",
             ) else ""  # fmt: skip
             raise UsageError(
-                f"aipm does not write {suffix} files; it writes md, html, json and csv.{hint} "
+                f"aipm does not write {suffix} files; it writes {formats.listed('export')}.{hint} "
                 "To write one of those under this name anyway, give --format.",
                 "-o",
             )
@@ -294,8 +296,7 @@ def export(
         export_xapi(app, output, day, with_notes)
         return
     report = learner_report(app.learner, fmt, day, notes=notes, full=full)
-    to_stdout = output is None or str(output) == "-"
-    if fmt == "json" and not (to_stdout and _on_terminal()):
+    if fmt == "json" and not (output is None and _on_terminal()):
         # The export streams (speed): its changes are read, written and let go a batch at a time.
         from aipm_cli.report import export_chunks
 
@@ -342,7 +343,7 @@ def export_xapi(app: App, output: Path | None, day: date | None, with_notes: boo
     from aipm_cli.xapi.statements import learner_lines
 
     made = learner_lines(app.learner, day, with_notes)
-    if output is None or str(output) == "-":
+    if output is None:
         app.warn()
         out = sys.stdout.buffer
         for chunk in made:
