@@ -179,3 +179,10 @@ def test_the_readme_json_table_names_every_field_the_commands_give(run: Run) -> 
     for command in ("roadmap list", "skills"):
         first = json.loads(run(*command.split(), "--json").stdout)[0]
         assert not missing(first, row(command)), (command, missing(first, row(command)))
+
+
+def test_the_readme_quotes_the_forecast_of_a_blank_record_as_status_prints_it(run: Run) -> None:
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
+    quoted = re.search(r'"(\d+-\d+ h of study left: [^"]+)" \(a blank record\)', readme)
+    assert quoted, "the README's forecast example is not where it was"
+    assert quoted.group(1) in " ".join(run("status").stdout.split())
