@@ -186,3 +186,14 @@ def test_the_readme_quotes_the_forecast_of_a_blank_record_as_status_prints_it(ru
     quoted = re.search(r'"(\d+-\d+ h of study left: [^"]+)" \(a blank record\)', readme)
     assert quoted, "the README's forecast example is not where it was"
     assert quoted.group(1) in " ".join(run("status").stdout.split())
+
+
+def test_the_readme_lists_every_section_of_the_html_report() -> None:
+    """Each <h2> of the HTML report's template is named (in bold) in the README's list of its sections."""
+    root = Path(__file__).resolve().parent.parent
+    template = (root / "src" / "aipm_cli" / "render" / "templates" / "report.html.j2").read_text()
+    headings = [h.split(" (")[0].strip() for h in re.findall(r"<h2[^>]*>([^<{]+)</h2>", template)]
+    assert "Study time" in headings and "Overview" in headings
+    readme = (root / "README.md").read_text()
+    listed = readme[readme.index("**HTML** (`-o report.html`)") : readme.index("On paper (print")]
+    assert not [h for h in headings if f"**{h}**" not in listed]
