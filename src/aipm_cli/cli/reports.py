@@ -69,11 +69,12 @@ def import_(
     ] = None,
     merge: Annotated[bool, typer.Option("--merge", help="Add the changes not here yet (the default).")] = False,
     replace: Annotated[
-        bool, typer.Option(
+        bool,
+        typer.Option(
             "--replace",
             help="Make the export's changes the whole progress on this roadmap: every other change is taken out"
             " of effect (nothing is deleted or moved; `aipm undo` brings it back).",
-        )
+        ),
     ] = False,
     accept_destructive: Annotated[
         bool,
