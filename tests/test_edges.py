@@ -109,13 +109,29 @@ def test_removing_the_learner_in_use_asks_and_the_next_command_says_who_is_in_us
     assert run_ok(run, "status")
     removed = run("users", "remove", "maya", "--yes")
     assert removed.exit_code == 0, removed.stderr
-    assert "Your commands now use the learner " in removed.stderr
+    said = " ".join(removed.stderr.split())
+    assert "Your commands now use" not in said  # the login name's learner has no progress here
+    assert "No learner with progress is in use now: your login name names " in said
+    assert "(learners here: sam). Choose one with `aipm config user NAME`." in said
     after = run("status")
     assert after.exit_code == 1
     assert "(your login name), has no progress here." in after.stderr
     assert "Learners here: sam. Removed: maya (`aipm restore NAME` brings one back)." in after.stderr
     # Another learner is removed without a question.
     assert run("users", "remove", "sam").exit_code == 0
+    # When the learner the commands fall back on (the login name's) has progress, that one is named.
+    from aipm_cli.paths import default_user_name
+
+    login = default_user_name()
+    run("--user", login, "done", "user-research")
+    run("--user", "tom", "done", "user-research")
+    run("config", "user", "tom")
+    switched = " ".join(run("users", "remove", "tom", "--yes").stderr.split())
+    assert f"Your commands now use the learner {login} (your login name)" in switched, switched
+    # With no learner left, it says what the next change does and how to bring the removed one back.
+    alone = " ".join(run("users", "remove", login, "--yes").stderr.split())
+    assert f"No learner has progress here now: your next change starts {login} (your login name) afresh" in alone
+    assert "`aipm restore learner-" in alone
 
 
 def run_ok(run: Run, *args: str) -> bool:
