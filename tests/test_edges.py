@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import Run, invoke_line
 
 PROJECT = "ai-feature-analysis"
@@ -136,6 +138,24 @@ def test_removing_the_learner_in_use_asks_and_the_next_command_says_who_is_in_us
 
 def run_ok(run: Run, *args: str) -> bool:
     return run(*args).exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["", " ", "20261101", "2026-W44-1", "2026-11-1"])
+def test_a_date_is_yyyy_mm_dd_and_an_empty_one_is_a_usage_error(run: Run, value: str) -> None:
+    """An empty date is refused (exit 2), never read as "no date" (today); only the form the help gives."""
+    run("done", "ai-for-everyone", "--on", "2026-10-01")
+    before = run("log", "--json").stdout
+    for line in (
+        ("done", "user-research", "--on", value), ("assess", "product-management", "3", "--on", value),
+        ("study", "add", "user-research", "30m", "--on", value), ("log", "--since", value),
+        ("log", "--until", value), ("export", "--as-of", value), ("plan", "--start", value),
+        ("cohort", "report", ".", "--as-of", value), ("cohort", "report", ".", "--since", value),
+    ):  # fmt: skip
+        refused = run(*line)
+        assert refused.exit_code == 2, (line, refused.stderr)
+        assert "YYYY-MM-DD" in refused.stderr, (line, refused.stderr)
+    assert run("log", "--json").stdout == before  # nothing was recorded
+    assert "2026-10-01" in run("log", "--since", "2026-10-01").stdout
 
 
 def test_an_empty_learner_name_is_a_usage_error(run: Run) -> None:

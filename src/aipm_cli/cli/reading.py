@@ -150,10 +150,10 @@ def log(
 ) -> None:
     from aipm_cli.dates import parse_date
 
-    start = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
+    start = option_value("--since", parse_date, since, app.learner.today(), what="date") if since is not None else None
     end = (
         option_value("--until", parse_date, until, app.learner.today(), allow_future=True, what="date")
-        if until
+        if until is not None
         else None
     )
     changes = app.learner.log(start, end, limit)
@@ -221,7 +221,7 @@ def plan(
         weekly = option_value("--blocks", parse_blocks, blocks) if blocks is not None else None
     first = (
         option_value("--start", parse_date, start, app.learner.today(), allow_future=True, what="start date")
-        if start
+        if start is not None
         else app.learner.today()
     )
     hours = None
@@ -291,7 +291,9 @@ def export(
     fmt = formats.choose("export", fmt, output)
     if with_notes and fmt != "xapi":
         raise UsageError("--with-notes is for --format xapi (the other reports hold your notes).", "--with-notes")
-    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    day = (
+        option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of is not None else None
+    )
     if fmt == "xapi":
         export_xapi(app, output, day, with_notes)
         return
