@@ -150,8 +150,9 @@ def report(
         raise usage_error(f"'{by}' is not a choice; use learner or item.", "--by")
     if by == "item" and fmt != "csv":
         raise usage_error("--by item is for the CSV format; add --format csv.", "--by")
-    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of is not None else None
-    earlier = option_value("--since", parse_date, since, app.learner.today(), what="date") if since is not None else None
+    today = app.learner.today()
+    day = option_value("--as-of", parse_date, as_of, today, what="date") if as_of is not None else None
+    earlier = option_value("--since", parse_date, since, today, what="date") if since is not None else None
     sources = list(sources or [])
     if not sources and lrs is None:
         raise usage_error("Give the sources to read (exports, folders, data directories), or --lrs URL.")

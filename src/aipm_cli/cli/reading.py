@@ -291,9 +291,7 @@ def export(
     fmt = formats.choose("export", fmt, output)
     if with_notes and fmt != "xapi":
         raise UsageError("--with-notes is for --format xapi (the other reports hold your notes).", "--with-notes")
-    day = (
-        option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of is not None else None
-    )
+    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of is not None else None
     if fmt == "xapi":
         export_xapi(app, output, day, with_notes)
         return

@@ -86,7 +86,11 @@ def change(
     value = option_value or reading.option_value
     today = app.learner.today()
     given = value("--on", parse_date, on, today) if on is not None else None
-    expiry = value("--expires", parse_date, expires, today, allow_future=True, what="expiry date") if expires is not None else None
+    expiry = (
+        value("--expires", parse_date, expires, today, allow_future=True, what="expiry date")
+        if expires is not None
+        else None
+    )
     app.learner_before_change()
     marked = app.learner.mark(
         verb, items, on=given, note=note, evidence=evidence, reason=reason, credential=credential, expires=expiry
