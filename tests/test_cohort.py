@@ -349,6 +349,15 @@ def test_sources_are_never_written(report: Any, cohort: Path, tmp_path: Path) ->
     assert {name: tree(cohort / name) for name in ("class", "inbox")} == before
 
 
+def test_a_dash_for_the_output_is_stdout(report: Any, cohort: Path) -> None:
+    """`-o -` prints the report as without -o, and says nothing about writing a file called "-"."""
+    for fmt in ("text", "md", "json"):
+        dashed, plain = report("class", "inbox", "-f", fmt, "-o", "-"), report("class", "inbox", "-f", fmt)
+        assert dashed.stdout == plain.stdout and dashed.stdout, fmt
+        assert "Wrote" not in dashed.stderr, (fmt, dashed.stderr)
+    assert not (cohort / "-").exists()
+
+
 def test_parallel_workers_give_the_same_report(cohort: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from aipm_cli.cohort.build import build
     from aipm_cli.cohort.model import Options

@@ -81,10 +81,10 @@ LINES = [
     ["show", "ai-for-everyone"], ["show", "foundation", "--json"], ["show", "nope"], ["show"],
     ["next"], ["next", "-n", "2"], ["next", "--count=1", "--json"], ["next", "-n", "0"],
     ["log"], ["log", "-n", "2"], ["log", "--limit", "1", "--json"], ["log", "--since", "2026-10-01"],
-    ["log", "--until", "someday"],
+    ["log", "--until", "someday"], ["log", "--since", ""], ["log", "--until="], ["log", "--since", "20261001"],
     ["skills"], ["skills", "--full"], ["skills", "--json"],
     ["plan"], ["plan", "-w", "4"], ["plan", "--start", "2026-12-01", "--json"], ["plan", "--hours-per-week", "x"],
-    ["export"], ["export", "--format", "md"], ["export", "-f", "json"], ["export", "--as-of", "2026-10-02"],
+    ["export"], ["export", "--format", "md"], ["export", "-f", "json"], ["export", "--as-of", "2026-10-02"], ["export", "--as-of", ""], ["plan", "--start", ""],
     ["export", "--format", "pdf"], ["--roadmap", "nope", "status"], ["--user", "", "status"],
     ["today"], ["today", "--json"], ["review"], ["review", "--all"], ["review", "--json"], ["study"], ["study", "--json"],
 ]  # fmt: skip
@@ -141,6 +141,10 @@ MARKING = [
     [["done", "ai-for-everyone"], ["note", "ai-for-everyone", "[red]read[/] it", "--on", "2026-11-20"], ["undo"], ["redo"]],
     [["note", "foundation", "a module's note"], ["note", "nope", "x"], ["note", "ai-for-everyone", "x", "--on", "no"]],
     [["undo"]], [["redo"]], [["done", "ai-for-everyone"], ["undo", "--any"], ["undo"], ["redo"], ["redo"]],
+    # an empty date is a usage error, never "no date" (today); only YYYY-MM-DD, as the help says
+    [["done", "ai-for-everyone", "--on", ""]], [["start", "ai-for-everyone", "--on="]], [["skip", "x", "--on", " "]],
+    [["reset", "ai-for-everyone", "--on", ""]], [["note", "ai-for-everyone", "x", "--on", ""]],
+    [["done", "ai-for-everyone", "--on", "20261101"]], [["done", "product-management-certification", "--expires", ""]],
 ]  # fmt: skip
 
 
@@ -164,6 +168,8 @@ def test_start_done_skip_and_reset_say_and_record_the_same_on_both_paths(
                     if k not in ("id", "at", "device")} for change in found]  # fmt: skip
         seen.append(([(r.exit_code, r.stdout, r.stderr) for r in results], changes))
     assert seen[0] == seen[1]
+    if any("" in line or "20261101" in line or "--on=" in line for line in lines):  # a date refused: exit 2, nothing
+        assert [code for code, _out, _err in seen[0][0]] == [2] and seen[0][1] == [], seen[0]
     if all(line[0] != "--user" for line in lines):
         assert all(direct.parse(hoist_global_options(line)) is not None for line in lines)
 

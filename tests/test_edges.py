@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import Run, invoke_line
 
 PROJECT = "ai-feature-analysis"
@@ -109,17 +111,51 @@ def test_removing_the_learner_in_use_asks_and_the_next_command_says_who_is_in_us
     assert run_ok(run, "status")
     removed = run("users", "remove", "maya", "--yes")
     assert removed.exit_code == 0, removed.stderr
-    assert "Your commands now use the learner " in removed.stderr
+    said = " ".join(removed.stderr.split())
+    assert "Your commands now use" not in said  # the login name's learner has no progress here
+    assert "No learner with progress is in use now: your login name names " in said
+    assert "(learners here: sam). Choose one with `aipm config user NAME`." in said
     after = run("status")
     assert after.exit_code == 1
     assert "(your login name), has no progress here." in after.stderr
     assert "Learners here: sam. Removed: maya (`aipm restore NAME` brings one back)." in after.stderr
     # Another learner is removed without a question.
     assert run("users", "remove", "sam").exit_code == 0
+    # When the learner the commands fall back on (the login name's) has progress, that one is named.
+    from aipm_cli.paths import default_user_name
+
+    login = default_user_name()
+    run("--user", login, "done", "user-research")
+    run("--user", "tom", "done", "user-research")
+    run("config", "user", "tom")
+    switched = " ".join(run("users", "remove", "tom", "--yes").stderr.split())
+    assert f"Your commands now use the learner {login} (your login name)" in switched, switched
+    # With no learner left, it says what the next change does and how to bring the removed one back.
+    alone = " ".join(run("users", "remove", login, "--yes").stderr.split())
+    assert f"No learner has progress here now: your next change starts {login} (your login name) afresh" in alone
+    assert "`aipm restore learner-" in alone
 
 
 def run_ok(run: Run, *args: str) -> bool:
     return run(*args).exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["", " ", "20261101", "2026-W44-1", "2026-11-1"])
+def test_a_date_is_yyyy_mm_dd_and_an_empty_one_is_a_usage_error(run: Run, value: str) -> None:
+    """An empty date is refused (exit 2), never read as "no date" (today); only the form the help gives."""
+    run("done", "ai-for-everyone", "--on", "2026-10-01")
+    before = run("log", "--json").stdout
+    for line in (
+        ("done", "user-research", "--on", value), ("assess", "product-management", "3", "--on", value),
+        ("study", "add", "user-research", "30m", "--on", value), ("log", "--since", value),
+        ("log", "--until", value), ("export", "--as-of", value), ("plan", "--start", value),
+        ("cohort", "report", ".", "--as-of", value), ("cohort", "report", ".", "--since", value),
+    ):  # fmt: skip
+        refused = run(*line)
+        assert refused.exit_code == 2, (line, refused.stderr)
+        assert "YYYY-MM-DD" in refused.stderr, (line, refused.stderr)
+    assert run("log", "--json").stdout == before  # nothing was recorded
+    assert "2026-10-01" in run("log", "--since", "2026-10-01").stdout
 
 
 def test_an_empty_learner_name_is_a_usage_error(run: Run) -> None:
@@ -235,6 +271,11 @@ def test_export_refuses_a_file_type_it_does_not_write(run: Run, tmp_path: Path) 
         assert result.exit_code == 2
         assert "aipm does not write" in result.stderr
         assert "print it to PDF from a browser" in result.stderr
+        # the formats it names are the registry's (xapi included), not a list written by hand
+        from aipm_cli.render import formats
+
+        assert f"it writes {formats.listed('export')}." in " ".join(result.stderr.split())
+        assert "xapi" in formats.listed("export")
         assert not (tmp_path / name).exists()
     forced = run("export", "-o", str(tmp_path / "report.pdf"), "--format", "html")
     assert forced.exit_code == 0

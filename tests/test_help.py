@@ -143,3 +143,57 @@ def test_the_readme_first_session_runs_as_written(run, tmp_path, monkeypatch) ->
         result = run(*args)
         assert result.exit_code == 0, (line, result.stderr)
     assert (tmp_path / "progress.html").exists() and (tmp_path / "backup.json").exists()
+
+
+def test_the_readme_json_table_names_every_field_the_commands_give(run: Run) -> None:
+    """Each field of a `--json` document (top level, and an item row's) is named in the README's JSON
+    section, so a field added to the output is documented with it."""
+    import json
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## JSON output") :]
+    section = section[: section.index("\n## ", 1)]
+    item_row = section[section.index("**Item row**") : section.index("**Counts**")]
+
+    def row(command: str) -> str:
+        found = re.search(rf"^\| `{re.escape(command)} --json`[^\n]*", section, re.M)
+        assert found, command
+        return found.group(0)
+
+    def missing(keys: Any, text: str) -> list[str]:
+        return [key for key in keys if f"`{key}`" not in text]
+
+    assert run("start", "ai-for-everyone").exit_code == 0
+    for command in ("list", "next"):
+        rows = json.loads(run(command, "--json").stdout)
+        assert rows and not missing(rows[0], item_row), (command, missing(rows[0], item_row))
+    for command in ("status", "plan", "config", "users", "doctor"):
+        document = json.loads(run(*command.split(), "--json").stdout)
+        assert not missing(document, row(command)), (command, missing(document, row(command)))
+    plan = json.loads(run("plan", "--json").stdout)
+    assert not missing(plan["items"][0], row("plan"))
+    # config --json, as the README says: config.json's value, else the default; null where there is none
+    config = json.loads(run("config", "--json").stdout)
+    assert (config["hours_per_week"], config["roadmap"], config["report_notes"]) == (8.0, "ai-product-manager", True)
+    assert config["user"] is None and config["name"] is None
+    for command in ("roadmap list", "skills"):
+        first = json.loads(run(*command.split(), "--json").stdout)[0]
+        assert not missing(first, row(command)), (command, missing(first, row(command)))
+
+
+def test_the_readme_quotes_the_forecast_of_a_blank_record_as_status_prints_it(run: Run) -> None:
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
+    quoted = re.search(r'"(\d+-\d+ h of study left: [^"]+)" \(a blank record\)', readme)
+    assert quoted, "the README's forecast example is not where it was"
+    assert quoted.group(1) in " ".join(run("status").stdout.split())
+
+
+def test_the_readme_lists_every_section_of_the_html_report() -> None:
+    """Each <h2> of the HTML report's template is named (in bold) in the README's list of its sections."""
+    root = Path(__file__).resolve().parent.parent
+    template = (root / "src" / "aipm_cli" / "render" / "templates" / "report.html.j2").read_text()
+    headings = [h.split(" (")[0].strip() for h in re.findall(r"<h2[^>]*>([^<{]+)</h2>", template)]
+    assert "Study time" in headings and "Overview" in headings
+    readme = (root / "README.md").read_text()
+    listed = readme[readme.index("**HTML** (`-o report.html`)") : readme.index("On paper (print")]
+    assert not [h for h in headings if f"**{h}**" not in listed]

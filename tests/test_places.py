@@ -110,6 +110,14 @@ def test_dash_is_stdout(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0
     assert result.stdout.startswith("id,title,kind")
     assert not (tmp_path / "-").exists()
+    # every format: the report is printed, as without -o, and no "Wrote ... to -." line follows
+    for fmt in ("md", "html", "json", "csv"):
+        dashed, plain = run("export", "-o", "-", "--format", fmt), run("export", "--format", fmt)
+        assert dashed.exit_code == 0 and dashed.stdout == plain.stdout, fmt
+        assert "Wrote" not in dashed.stderr, (fmt, dashed.stderr)
+    default = run("export", "-o", "-")
+    assert default.stdout.startswith("# ") and "Wrote" not in default.stderr  # Markdown, the default
+    assert not (tmp_path / "-").exists()
 
 
 def test_an_existing_file_keeps_its_mode(run: Run, tmp_path: Path) -> None:

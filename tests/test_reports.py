@@ -216,10 +216,17 @@ def test_import_is_a_union_of_changes(run: Run, story: None, tmp_path: Path, hom
     result = run("import", str(backup))
     assert result.exit_code == 0 and "Nothing new" in result.stderr  # every change is already here
     assert json.loads(run("show", "ml-pipeline", "--json").stdout)["status"] == "done"
-    # --replace goes back to the export
-    assert run("import", "--replace", str(backup)).exit_code == 0
+    # --replace goes back to the export, says so in words that read right, and is one undoable change
+    held = len(json.loads(backup.read_text())["changes"])
+    replaced = run("import", "--replace", str(backup))
+    assert replaced.exit_code == 0
+    assert f"Replaced ada's progress (ai-product-manager) with the {held} changes in backup.json" in replaced.stderr
+    assert "`aipm undo` takes it back" in replaced.stderr
     assert json.loads(run("show", "ml-pipeline", "--json").stdout)["status"] == "not_started"
     assert json.loads(run("show", "ai-for-everyone", "--json").stdout)["status"] == "done"
+    assert run("undo").exit_code == 0
+    assert json.loads(run("show", "ml-pipeline", "--json").stdout)["status"] == "done"
+    assert "nothing is deleted or moved" in " ".join(run("import", "--help").stdout.split())
 
 
 def test_an_undone_import_stays_undone_wherever_its_changes_go(run: Run, tmp_path: Path) -> None:

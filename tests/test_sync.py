@@ -890,3 +890,30 @@ def test_sync_takes_every_data_directory_path_from_the_layout() -> None:
         if any(rule.search(line) for rule in own_rules)
     ]
     assert found == []
+
+
+def test_a_remote_made_by_plain_git_init_bare_is_cloned_and_pulled_as_it_is(tmp_path: Path) -> None:
+    """`git init --bare` (no -b main) leaves HEAD at master, a branch aipm never pushes: the first push
+    points it at main, so a plain `git clone` (an instructor's) has the learners, and `cohort pull` fetches
+    main by name, so it works on such a remote even when its HEAD still names nothing."""
+    remote = make_remote(tmp_path)
+    assert git(remote, "symbolic-ref", "HEAD") == "refs/heads/master"  # what plain `git init --bare` made
+    a = make_device(tmp_path, "laptop-a")
+    aipm(a, "done", "ai-for-everyone")
+    aipm(a, "sync", "init", str(remote))
+    assert git(remote, "symbolic-ref", "HEAD") == "refs/heads/main"
+    clone = tmp_path / "instructor"
+    subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True)
+    assert list((clone / "learners").rglob("*.jsonl")), "the clone checked nothing out"
+    # A HEAD that names a branch the remote has is someone's choice, and stays.
+    git(remote, "branch", "chosen", "main")
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/chosen")
+    aipm(a, "note", "ai-for-everyone", "more")
+    aipm(a, "sync")
+    assert git(remote, "symbolic-ref", "HEAD") == "refs/heads/chosen"
+    # cohort pull asks for main, not HEAD: a remote whose HEAD names no branch is pulled all the same.
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/master")
+    mentor = make_device(tmp_path, "mentor")
+    pulled = aipm(mentor, "cohort", "pull", str(remote))
+    folder = Path(pulled.stdout.split()[0])
+    assert list((folder / "learners").rglob("*.jsonl"))

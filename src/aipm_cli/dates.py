@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from aipm_cli.errors import InputError
 from aipm_cli.wording import article
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 def parse_date(text: str, today: date, *, allow_future: bool = False, what: str = "date") -> date:
-    """An ISO date (2026-10-01), `today` or `yesterday`."""
+    """A date as YYYY-MM-DD (2026-10-01), `today` or `yesterday`: only what the help says (Python's
+    fromisoformat also takes 20261001 and 2026-W40-1; aipm does not). An empty value is refused, never
+    read as no date."""
     value = text.strip().lower()
+    forms = "Use YYYY-MM-DD (e.g. 2026-10-01)" + (", 'today' or 'yesterday'." if not allow_future else " or 'today'.")
+    if not value:
+        raise InputError(f"The {what} is empty.", forms)
     if value == "today":
         result = today
     elif value == "yesterday":
         result = today - timedelta(days=1)
     else:
         try:
+            if not _ISO_DAY.fullmatch(value):
+                raise ValueError(value)
             result = date.fromisoformat(value)
         except ValueError:
-            raise InputError(
-                f"'{text}' is not {article(what)} aipm understands.",
-                "Use YYYY-MM-DD (e.g. 2026-10-01)"
-                + (", 'today' or 'yesterday'." if not allow_future else " or 'today'."),
-            ) from None
+            raise InputError(f"'{text}' is not {article(what)} aipm understands.", forms) from None
     if result.year < 1970:
         raise InputError(f"The {what} {result.isoformat()} is before 1970.", "Give a date from 1970 on.")
     if allow_future and result.year > 2200:

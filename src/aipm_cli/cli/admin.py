@@ -99,10 +99,24 @@ def remove_user(
             f"Your commands still name {name} ({learner.user_source()}): name another learner, "
             f"or the next command lists those here."
         )
-    else:
-        now = learner.config.get("user") or default_user_name()
-        whose = "the `user` setting" if learner.config.get("user") else "your login name"
+        return
+    now = learner.config.get("user") or default_user_name()
+    whose = "the `user` setting" if learner.config.get("user") else "your login name"
+    known = learner.learner_names()
+    if now in known and now != name:
         app.say_plain(f"Your commands now use the learner {now} ({whose}); change it with `aipm config user NAME`.")
+        return
+    # The learner the commands fall back on has no progress here (often: the one just removed).
+    if not known:
+        app.say_plain(
+            f"No learner has progress here now: your next change starts {now} ({whose}) afresh, "
+            f"and `aipm restore {done['backup']}` brings {name} back."
+        )
+        return
+    app.say_plain(
+        f"No learner with progress is in use now: {whose} names {now}, who has none here "
+        f"(learners here: {', '.join(known)}). Choose one with `aipm config user NAME`."
+    )
 
 
 def backups(ctx: typer.Context, json: JsonOpt = False) -> None:

@@ -138,6 +138,8 @@ def report(
     from aipm_cli.errors import ExitCode
 
     app = ctx.obj
+    if output is not None and str(output) == "-":
+        output = None  # `-o -` is stdout: the report is printed and no "Wrote" line follows
     with usage_errors():
         fmt = formats.choose("cohort", fmt, output)
         sort = service.sort_order(sort)
@@ -148,8 +150,9 @@ def report(
         raise usage_error(f"'{by}' is not a choice; use learner or item.", "--by")
     if by == "item" and fmt != "csv":
         raise usage_error("--by item is for the CSV format; add --format csv.", "--by")
-    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
-    earlier = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
+    today = app.learner.today()
+    day = option_value("--as-of", parse_date, as_of, today, what="date") if as_of is not None else None
+    earlier = option_value("--since", parse_date, since, today, what="date") if since is not None else None
     sources = list(sources or [])
     if not sources and lrs is None:
         raise usage_error("Give the sources to read (exports, folders, data directories), or --lrs URL.")
@@ -239,7 +242,7 @@ def nudge(
     fmt = fmt.strip().lower()
     if fmt not in NUDGE_FORMATS:
         raise usage_error(f"'{fmt}' is not a format for nudges; use text or json.", "--format")
-    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of is not None else None
     with usage_errors():
         at_risk = service.rules(rules, risk_under, risk_idle, risk_behind)
         summary = service.summarize(

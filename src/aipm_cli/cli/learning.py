@@ -50,7 +50,7 @@ def assess(
 
     app = ctx.obj
     option_value("LEVEL", parse_level, level)  # a level that is not 1-5 is a usage error
-    day = option_value("--on", parse_date, on, app.learner.today()) if on else None
+    day = option_value("--on", parse_date, on, app.learner.today()) if on is not None else None
     app.learner_before_change()
     done = app.learner.assess(skill, level, day, note)
     app.new_learner_note()

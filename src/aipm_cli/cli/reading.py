@@ -150,10 +150,10 @@ def log(
 ) -> None:
     from aipm_cli.dates import parse_date
 
-    start = option_value("--since", parse_date, since, app.learner.today(), what="date") if since else None
+    start = option_value("--since", parse_date, since, app.learner.today(), what="date") if since is not None else None
     end = (
         option_value("--until", parse_date, until, app.learner.today(), allow_future=True, what="date")
-        if until
+        if until is not None
         else None
     )
     changes = app.learner.log(start, end, limit)
@@ -221,7 +221,7 @@ def plan(
         weekly = option_value("--blocks", parse_blocks, blocks) if blocks is not None else None
     first = (
         option_value("--start", parse_date, start, app.learner.today(), allow_future=True, what="start date")
-        if start
+        if start is not None
         else app.learner.today()
     )
     hours = None
@@ -275,27 +275,28 @@ def export(
     from aipm_cli.render import formats
     from aipm_cli.report import learner_report
 
-    if fmt is None and output is not None and str(output) != "-":
+    if output is not None and str(output) == "-":
+        output = None  # `-o -` is stdout, as for most tools: the report is printed and no "Wrote" line follows
+    if fmt is None and output is not None:
         suffix = output.suffix.lower()
         if suffix and suffix not in formats.extensions("export"):
             hint = " For a PDF, write HTML (-o report.html) and print it to PDF from a browser." if suffix in (
                 ".pdf", ".docx", ".doc", ".odt", ".rtf",
             ) else ""  # fmt: skip
             raise UsageError(
-                f"aipm does not write {suffix} files; it writes md, html, json and csv.{hint} "
+                f"aipm does not write {suffix} files; it writes {formats.listed('export')}.{hint} "
                 "To write one of those under this name anyway, give --format.",
                 "-o",
             )
     fmt = formats.choose("export", fmt, output)
     if with_notes and fmt != "xapi":
         raise UsageError("--with-notes is for --format xapi (the other reports hold your notes).", "--with-notes")
-    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of else None
+    day = option_value("--as-of", parse_date, as_of, app.learner.today(), what="date") if as_of is not None else None
     if fmt == "xapi":
         export_xapi(app, output, day, with_notes)
         return
     report = learner_report(app.learner, fmt, day, notes=notes, full=full)
-    to_stdout = output is None or str(output) == "-"
-    if fmt == "json" and not (to_stdout and _on_terminal()):
+    if fmt == "json" and not (output is None and _on_terminal()):
         # The export streams (speed): its changes are read, written and let go a batch at a time.
         from aipm_cli.report import export_chunks
 
@@ -342,7 +343,7 @@ def export_xapi(app: App, output: Path | None, day: date | None, with_notes: boo
     from aipm_cli.xapi.statements import learner_lines
 
     made = learner_lines(app.learner, day, with_notes)
-    if output is None or str(output) == "-":
+    if output is None:
         app.warn()
         out = sys.stdout.buffer
         for chunk in made:

@@ -69,7 +69,12 @@ def import_(
     ] = None,
     merge: Annotated[bool, typer.Option("--merge", help="Add the changes not here yet (the default).")] = False,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Replace this roadmap's change log (the old one is kept in backups).")
+        bool,
+        typer.Option(
+            "--replace",
+            help="Make the export's changes the whole progress on this roadmap: every other change is taken out"
+            " of effect (nothing is deleted or moved; `aipm undo` brings it back).",
+        ),
     ] = False,
     accept_destructive: Annotated[
         bool,
@@ -102,18 +107,23 @@ def import_(
             app.learner, file, user=user, replace=replace, accept_destructive=accept_destructive, progress=progress
         )
     added, name, roadmap_id, total = done.added, done.user, done.roadmap_id, done.total
-    what = "Replaced the progress with" if replace else "Imported"
-    if added == 0 and not replace:
+    if replace:  # a replacing import is always one undoable change, even when no change in it was new
+        app.say(
+            f"[green]✓[/] Replaced {name}'s progress ({roadmap_id}) with the {count(total, 'change')} in {file.name}"
+            " (`aipm undo` takes it back)."
+        )
+        return
+    if added == 0:
         held = "the one change" if total == 1 else f"all {total} changes"
         app.say(f"Nothing new: {name} already has {held} of {file.name}.")
         return
     if not done.undoable:
         app.say(
-            f"[green]✓[/] {what} {count(added, 'record')} of other machines' imports into {name} ({roadmap_id}): "
+            f"[green]✓[/] Imported {count(added, 'record')} of other machines' imports into {name} ({roadmap_id}): "
             "no progress was new."
         )
         return
-    app.say(f"[green]✓[/] {what} {count(added, 'change')} into {name} ({roadmap_id}); `aipm undo` undoes the import.")
+    app.say(f"[green]✓[/] Imported {count(added, 'change')} into {name} ({roadmap_id}); `aipm undo` undoes the import.")
 
 
 def register(app: typer.Typer) -> None:

@@ -88,7 +88,7 @@ def study_add(
     app = ctx.obj
     minutes = option_value("TIME", core.parse_spent, time)
     today = core.local_today(app.learner)
-    day = option_value("--on", parse_date, on, today) if on else None
+    day = option_value("--on", parse_date, on, today) if on is not None else None
     added = core.add(app.learner, item, minutes, day)
     app.say_plain(
         f"✓ Added {_spent(added['minutes'])} on {added['item']} on {added['on']} (`aipm undo` takes it back)."

@@ -85,8 +85,12 @@ def change(
 
     value = option_value or reading.option_value
     today = app.learner.today()
-    given = value("--on", parse_date, on, today) if on else None
-    expiry = value("--expires", parse_date, expires, today, allow_future=True, what="expiry date") if expires else None
+    given = value("--on", parse_date, on, today) if on is not None else None
+    expiry = (
+        value("--expires", parse_date, expires, today, allow_future=True, what="expiry date")
+        if expires is not None
+        else None
+    )
     app.learner_before_change()
     marked = app.learner.mark(
         verb, items, on=given, note=note, evidence=evidence, reason=reason, credential=credential, expires=expiry
@@ -147,7 +151,7 @@ def note(app: App, item: str, text: str, on: str | None = None, option_value: An
     from aipm_cli.dates import parse_date
 
     value = option_value or reading.option_value
-    day = value("--on", parse_date, on, app.learner.today()) if on else None
+    day = value("--on", parse_date, on, app.learner.today()) if on is not None else None
     app.learner_before_change()
     target = app.learner.add_note(item, text, day)
     app.say(f"[green]✓[/] Noted on {escape(target.title)} ({target.id}).")

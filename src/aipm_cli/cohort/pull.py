@@ -57,9 +57,14 @@ def pull(cache: Path, remote: str) -> Pulled:
         safe = ("-c", "core.symlinks=false", "-c", "submodule.recurse=false", "-c", "fetch.recurseSubmodules=false")
         if not (target / ".git").is_dir():
             git.run("init", "-q", extra=safe)
-        fetched = git.run(
-            "fetch", "--quiet", "--no-tags", "--depth=1", "--", remote, "HEAD", check=False, network=True, extra=safe
-        )
+        # `main`, the branch aipm syncs, by name: a bare repository made with plain `git init --bare` has
+        # a HEAD (master) naming no branch. HEAD only where there is no main (a repository on another branch).
+        for ref in ("refs/heads/main", "HEAD"):
+            fetched = git.run(
+                "fetch", "--quiet", "--no-tags", "--depth=1", "--", remote, ref, check=False, network=True, extra=safe
+            )
+            if fetched.returncode == 0 or b"couldn't find remote ref" not in fetched.stderr:
+                break
         if fetched.returncode != 0:
             reason = fetched.stderr.decode("utf-8", "replace").strip().splitlines()
             return Pulled(remote, target, reason[-1] if reason else f"git fetch exited with {fetched.returncode}")

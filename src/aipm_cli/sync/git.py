@@ -277,3 +277,35 @@ def remote_url(git: Git) -> str | None:
     done = git.run("config", "--get", f"remote.{REMOTE}.url", check=False)
     url = done.stdout.decode("utf-8", "replace").strip()
     return url or None
+
+
+def local_folder(url: str, root: Path) -> Path | None:
+    """The folder a remote URL names when it is a path on this machine (git's rule: no `scheme://`,
+    no scp-like `host:path`), or a file:// URL; None for a hosted remote."""
+    if url.startswith("file://"):
+        from urllib.parse import unquote
+
+        return Path(unquote(url[len("file://") :]))
+    if "://" in url:
+        return None
+    if not re.match(r"[A-Za-z]:[\\/]", url) and ":" in url.split("/", 1)[0]:
+        return None  # host:path, ssh
+    path = Path(url).expanduser()
+    return path if path.is_absolute() else root / path
+
+
+def mend_remote_head(git: Git, url: str | None, branch: str) -> bool:
+    """Point a bare repository on disk at the branch just pushed, when its HEAD names a branch it does not
+    have: plain `git init --bare` leaves HEAD at `master` while aipm pushes `main`, so a plain `git clone`
+    of it checks out nothing and a fetch of its HEAD fails. Hosted remotes are left alone (their default
+    branch is the host's setting). True when HEAD was moved."""
+    folder = local_folder(url, git.root) if url else None
+    if folder is None or not (folder / "HEAD").is_file() or not (folder / "objects").is_dir():
+        return False  # not a bare repository here (a non-bare one keeps its own checkout's HEAD)
+    there = ("--git-dir", str(folder))
+    head = git.run("symbolic-ref", "-q", "HEAD", check=False, extra=there).stdout.decode("utf-8", "replace").strip()
+    if not head.startswith("refs/heads/") or head == f"refs/heads/{branch}":
+        return False
+    if git.run("rev-parse", "--verify", "-q", head, check=False, extra=there).returncode == 0:
+        return False  # HEAD names a branch that exists: someone chose it
+    return git.run("symbolic-ref", "HEAD", f"refs/heads/{branch}", check=False, extra=there).returncode == 0

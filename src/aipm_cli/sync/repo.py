@@ -14,7 +14,7 @@ from aipm_cli.paths import Layout
 from aipm_cli.sync.arriving import Arrived, explain, incoming, items_here, verify
 from aipm_cli.sync.counting import Span, Tally
 from aipm_cli.sync.errors import DestructiveRefused, SyncError, Unreachable
-from aipm_cli.sync.git import REMOTE, Git, first_line, remote_url, safe_url
+from aipm_cli.sync.git import REMOTE, Git, first_line, mend_remote_head, remote_url, safe_url
 from aipm_cli.sync.locks import learner_locks
 from aipm_cli.sync.policy import (
     LEARNER_FOLDER,
@@ -399,6 +399,7 @@ class Repo:
             outcome = self.push(branch)
             if outcome == "ok":
                 result.pushed = True
+                mend_remote_head(self.git, self.remote_url(), branch)  # a bare repository made without -b main
                 # What went out: an offline backlog committed by earlier syncs too, not only this one's.
                 result.sent = going
                 if not self.git.ok("config", "--get", f"branch.{branch}.remote"):
