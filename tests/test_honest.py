@@ -107,8 +107,8 @@ ONE_OF_EACH_KIND = {
     "practice": ("technical-communication", "put it into practice on real work"),
     "community": ("mind-the-product", "joined and taken part"),
     "certification": ("agile-certification", "hold the certificate"),
-    "exercise": ("exercise-nlp", "gives no links to its notebooks"),
-    "project": ("ai-feature-analysis", "four deliverables are done"),
+    "exercise": ("exercise-nlp", "The source gives no link for it"),
+    "project": ("ai-feature-analysis", "its 4 deliverables are done"),
     "deliverable": ("feature-analysis-market-research", "a piece of work to show for it"),
 }
 

@@ -190,7 +190,8 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
         grid.add_row("requires", req)
     if data["skills"]:
         builds = Text(clean(", ".join(s["title"] for s in data["skills"])))
-        builds.append("  (aipm's reading of the sources)", style="dim")
+        if data.get("skills_note"):
+            builds.append(clean(f"  ({data['skills_note']})"), style="dim")
         grid.add_row("builds", builds)
     if data["outcomes"]:
         grid.add_row("outcomes", Text("\n".join("• " + clean(o) for o in data["outcomes"])))
