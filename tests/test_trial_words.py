@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import REPO, Run
 
 # --------------------------------------------------------------------------- #
@@ -99,3 +101,101 @@ def test_without_sources_a_topic_with_no_link_points_to_the_module_material(
     assert "The roadmap gives no material of its own for it: the module's resource is a start." in topic
     exercise = run_json("-r", "data-pm", "show", "ex")["done_means"]
     assert "source" not in exercise and "notebooks" not in exercise
+
+
+# --------------------------------------------------------------------------- #
+# 2. A URL stays on one line, whatever the width
+# --------------------------------------------------------------------------- #
+
+LONG = "https://learn.example.org/specializations/digital-product-management/week-one/lesson-two"
+EVIDENCE = "https://docs.example.org/portfolio/ai-feature-analysis/market-research-final-version.pdf"
+NOTE = "https://notes.example.org/ada/ai-feature-analysis/drafts-of-the-whole-project-2026.md"
+
+
+def long_url_roadmap() -> str:
+    text = readme_roadmap().replace("url: https://mode.com/sql-tutorial/", f"url: {LONG}")
+    return text.replace('url: "https://example.org/sql"', f'url: "{LONG}/cheat-sheet"')
+
+
+def whole(url: str, out: str) -> bool:
+    """`url` whole on one line of `out` (nothing of it cut onto the next)."""
+    return any(url in line for line in out.splitlines())
+
+
+@pytest.mark.parametrize("columns", ["60", "80"])
+def test_show_keeps_every_url_whole_and_the_rest_within_the_width(run: Run, home: Path, columns: str) -> None:
+    own(home, long_url_roadmap())
+    assert run("-r", "data-pm", "done", "funnel-queries", "--evidence", EVIDENCE).exit_code == 0
+    assert run("-r", "data-pm", "note", "sql-project", f"drafts at {NOTE} (shared)").exit_code == 0
+    assert run("-r", "data-pm", "note", "mode-sql", f"see {NOTE}").exit_code == 0
+    tutorial = run("-r", "data-pm", "show", "mode-sql", env={"COLUMNS": columns}).stdout
+    assert whole(LONG, tutorial) and whole(LONG + "/cheat-sheet", tutorial) and whole(NOTE, tutorial)
+    assert re.search(r"^url +" + re.escape(LONG) + "$", tutorial, re.M)  # beside its label, as the other rows
+    project = run("-r", "data-pm", "show", "sql-project", env={"COLUMNS": columns}).stdout
+    assert whole(EVIDENCE, project) and whole(NOTE, project)
+    history = project.split("History\n", 1)[1]
+    assert whole(NOTE, history)
+    for out in (tutorial, project):
+        for line in out.splitlines():
+            assert len(line) <= int(columns) or "://" in line, line
+    # The words around a URL still wrap between words: "(shared)" follows it, the labels stay aligned.
+    assert "(shared)" in project
+
+
+def test_log_keeps_a_url_whole_when_it_wraps_to_columns(run: Run, home: Path) -> None:
+    own(home, long_url_roadmap())
+    assert run("-r", "data-pm", "note", "mode-sql", f"see {NOTE} later").exit_code == 0
+    out = run("-r", "data-pm", "log", env={"COLUMNS": "60"}).stdout
+    assert whole(NOTE, out)
+    assert all(len(line) <= 60 or "://" in line for line in out.splitlines())
+
+
+def test_the_rich_history_line_keeps_a_url_whole() -> None:
+    """`aipm log` in a terminal, and show's History: rich's grid would fold the URL mid-word."""
+    import io
+
+    from rich.console import Console
+
+    from aipm_cli.render.history import log_view
+
+    change = {
+        "id": "x", "at": "2026-11-24T10:00:00+00:00", "on": "2026-11-24", "device": "laptop", "action": "note",
+        "items": ["mode-sql"], "note": f"see {NOTE} later", "undone": False,
+    }  # fmt: skip
+    for width in (60, 80):
+        console = Console(width=width, file=io.StringIO(), no_color=True, force_terminal=True)
+        log_view(console, [change])
+        out = re.sub(r"\x1b\[[0-9;]*m", "", console.file.getvalue())  # type: ignore[attr-defined]
+        assert whole(NOTE, out), out
+        assert re.search(r"^ {12}\S*" + re.escape(NOTE), out, re.M)  # under the change's text, not at the margin
+
+
+def test_wrapping_keeps_urls_and_offsets_slice_the_text() -> None:
+    from aipm_cli.render.wrap import url_safe_spans, wrap_keeping_urls
+
+    text = f"1. 2026-11-24  see {NOTE} for  the drafts\nnext"
+    lines = wrap_keeping_urls(text, 30)
+    assert lines == ["1. 2026-11-24  see", NOTE, "for  the drafts", "next"]
+    assert [text[a:b] for a, b in url_safe_spans(text, 30)] == lines
+    # Words that are not URLs are folded as before.
+    assert wrap_keeping_urls("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+
+
+def test_roadmap_show_keeps_a_source_url_whole(run: Run, home: Path) -> None:
+    own(home, readme_roadmap().replace("skills:\n", f"sources:\n  - {{title: A course, url: '{LONG}'}}\nskills:\n", 1))
+    out = run("-r", "data-pm", "roadmap", "show", env={"COLUMNS": "60"}).stdout
+    assert whole(f"<{LONG}>", out)
+
+
+def test_the_cohort_view_keeps_an_evidence_link_whole() -> None:
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from aipm_cli.render.cohort_terminal import _line
+
+    console = Console(width=60, file=io.StringIO(), no_color=True)
+    _line(console, Text(f"Market research: {EVIDENCE}"), 4)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert whole(EVIDENCE, out) and out.startswith("    Market research:")
