@@ -181,6 +181,36 @@ def test_wrapping_keeps_urls_and_offsets_slice_the_text() -> None:
     assert wrap_keeping_urls("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
 
 
+# --------------------------------------------------------------------------- #
+# 3. plan --start: from a year ago on
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_plan_refuses_a_start_more_than_a_year_ago(direct: bool) -> None:
+    from conftest import invoke_line
+
+    refused = invoke_line(["plan", "--start", "1970-01-01"], direct=direct)
+    assert refused.exit_code == 2
+    assert "The start date 1970-01-01 is more than a year ago" in refused.stderr
+    assert "Give 2025-11-24 or a later date." in refused.stderr  # the clock is 2026-11-24
+    assert invoke_line(["plan", "--start", "2025-11-23"], direct=direct).exit_code == 2
+    accepted = invoke_line(["plan", "--start", "2025-11-24", "--json"], direct=direct)
+    assert accepted.exit_code == 0, accepted.stderr
+    assert __import__("json").loads(accepted.stdout)["items"][0]["start"] == "2025-11-24"
+    later = invoke_line(["plan", "--start", "2027-06-01", "--json"], direct=direct)
+    assert later.exit_code == 0 and __import__("json").loads(later.stdout)["items"][0]["start"] == "2027-06-01"
+
+
+def test_a_year_before_29_february_is_28_february() -> None:
+    from datetime import date
+
+    from aipm_cli.dates import a_year_before
+
+    assert a_year_before(date(2028, 2, 29)) == date(2027, 2, 28)
+    assert a_year_before(date(2026, 11, 24)) == date(2025, 11, 24)
+
+
 def test_roadmap_show_keeps_a_source_url_whole(run: Run, home: Path) -> None:
     own(home, readme_roadmap().replace("skills:\n", f"sources:\n  - {{title: A course, url: '{LONG}'}}\nskills:\n", 1))
     out = run("-r", "data-pm", "roadmap", "show", env={"COLUMNS": "60"}).stdout

@@ -8,8 +8,16 @@ from aipm_cli.errors import InputError
 from aipm_cli.wording import article
 
 
-def parse_date(text: str, today: date, *, allow_future: bool = False, what: str = "date") -> date:
-    """An ISO date (2026-10-01), `today` or `yesterday`."""
+def parse_date(
+    text: str,
+    today: date,
+    *,
+    allow_future: bool = False,
+    what: str = "date",
+    earliest: tuple[date, str] | None = None,
+) -> date:
+    """An ISO date (2026-10-01), `today` or `yesterday`; with `earliest` (a day, and what a date before
+    it is: "more than a year ago"), none before that day."""
     value = text.strip().lower()
     if value == "today":
         result = today
@@ -28,6 +36,15 @@ def parse_date(text: str, today: date, *, allow_future: bool = False, what: str 
         raise InputError(f"The {what} {result.isoformat()} is before 1970.", "Give a date from 1970 on.")
     if allow_future and result.year > 2200:
         raise InputError(f"The {what} {result.isoformat()} is too far ahead.", "Give a date before 2200.")
+    if earliest is not None and result < earliest[0]:
+        raise InputError(
+            f"The {what} {result.isoformat()} is {earliest[1]}.", f"Give {earliest[0].isoformat()} or a later date."
+        )
     if not allow_future and result > today:
         raise InputError(f"The {what} {result.isoformat()} is in the future.", "Give today's date or an earlier one.")
     return result
+
+
+def a_year_before(day: date) -> date:
+    """The same day a year earlier (28 February for 29 February)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
