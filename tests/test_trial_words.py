@@ -103,6 +103,13 @@ def test_without_sources_a_topic_with_no_link_points_to_the_module_material(
     assert "source" not in exercise and "notebooks" not in exercise
 
 
+def test_roadmap_show_calls_an_own_roadmaps_assumptions_its_own(run: Run, home: Path) -> None:
+    own(home, readme_roadmap().replace("skills:\n", "assumptions: [SQL before Python.]\nskills:\n", 1))
+    text = " ".join(run("-r", "data-pm", "roadmap", "show").stdout.split())
+    assert "The roadmap's assumptions • SQL before Python." in text
+    assert "aipm's" not in text and not BUNDLED_WORDS.search(text)
+
+
 # --------------------------------------------------------------------------- #
 # 2. A URL stays on one line, whatever the width
 # --------------------------------------------------------------------------- #

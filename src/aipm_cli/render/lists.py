@@ -109,7 +109,9 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
                 console.print(Padding(Text(clean(" ".join(source.description.split())), style="dim"), (0, 0, 0, 5)))
     if roadmap.assumptions:
         console.print()
-        console.print(heading("aipm's assumptions (where the sources are silent)"))
+        # The authors' choices: aipm's in the bundled roadmap, yours in your own (which may name no source).
+        where = " (where its sources are silent)" if roadmap.sources else ""
+        console.print(heading(f"The roadmap's assumptions{where}"))
         for assumption in roadmap.assumptions:
             console.print(Padding(Text(clean("• " + " ".join(assumption.split()))), (0, 0, 0, 2)))
     out: list[Text] = []
