@@ -107,8 +107,8 @@ ONE_OF_EACH_KIND = {
     "practice": ("technical-communication", "put it into practice on real work"),
     "community": ("mind-the-product", "joined and taken part"),
     "certification": ("agile-certification", "hold the certificate"),
-    "exercise": ("exercise-nlp", "gives no links to its notebooks"),
-    "project": ("ai-feature-analysis", "four deliverables are done"),
+    "exercise": ("exercise-nlp", "The source gives no link for it"),
+    "project": ("ai-feature-analysis", "its 4 deliverables are done"),
     "deliverable": ("feature-analysis-market-research", "a piece of work to show for it"),
 }
 
@@ -212,7 +212,7 @@ def test_roadmap_show_prints_description_sources_and_assumptions(run: Run) -> No
     assert '"An AI Product Manager bridges the gap between technical AI capabilities' in text
     assert "Sources 1. AI-Product-Manager-Colab-Exercises" in text
     assert "3. An untitled article on AI product management best practices" in text
-    assert "aipm's assumptions (where the sources are silent)" in text
+    assert "The roadmap's assumptions (where its sources are silent)" in text
     assert "aipm counts a week of a duration as 8 study hours" in text
     assert "no item has a priority" in text
 

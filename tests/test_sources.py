@@ -531,7 +531,7 @@ def test_show_prints_the_context_of_a_bare_title_and_aipms_note(run) -> None:  #
     # The phase's paragraph is not repeated on each item; aipm's reading of the gate is.
     assert "Phase 3 of the career path's Learning Path Details" not in text
     assert "on the phase aipm's note: aipm's reading of \"Begin with this essential overview:\"" in text
-    assert "Ethical Understanding (aipm's reading of the sources)" in text
+    assert "Ethical Understanding (the roadmap's reading of its sources)" in text
     text = " ".join(run("show", "end-to-end-ai-product").stdout.split())
     assert "about One of the two Advanced Projects of the career path's Project Portfolio Development" in text
     assert "aipm's note aipm waits for both Beginner Projects" in text

@@ -18,6 +18,8 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
     from aipm_cli.view_data import to_data
 
     index = roadmap.index
+    # Only a roadmap that names its sources is said to be read from them (an own roadmap may name none).
+    sourced = bool(roadmap.sources)
     if item_id in index.deliverables:
         deliverable, project = index.deliverables[item_id]
         placed = index.items[project.id]
@@ -31,7 +33,7 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
                 for q in placed.requires
             ],
             "skills": [], "outcomes": [], "links": [],
-            "done_means": done_means("deliverable"),
+            "done_means": done_means("deliverable", sourced=sourced, project=project),
             "assumption": deliverable.assumption or "",
         }  # fmt: skip
     else:
@@ -51,7 +53,9 @@ def item_detail(roadmap: Roadmap, state: State, item_id: str, history: list[Any]
             "links": [link.data() for link in item.links],
             "deliverables": to_data(r.deliverables) if r.deliverables else [],
             "aliases": list(item.aliases),
-            "done_means": done_means(item.kind, item, placed.module),
+            "done_means": done_means(item.kind, item, placed.module, sourced=sourced),
+            # Which skills an item builds: the roadmap's own reading of its sources, when it has some.
+            "skills_note": "the roadmap's reading of its sources" if sourced and item.skills else "",
             "assumption": item.assumption,
         }  # fmt: skip
     rec = record(state, item_id)

@@ -67,7 +67,8 @@ def plan(
         typer.Option("--hours-per-week", "-w", metavar="HOURS", help="Study hours a week (default: the setting, 8)."),
     ] = None,
     start: Annotated[
-        str | None, typer.Option("--start", metavar="DATE", help="First day of the plan (default today).")
+        str | None,
+        typer.Option("--start", metavar="DATE", help="First day of the plan (default today; at most a year ago)."),
     ] = None,
     ics: Annotated[
         Path | None, typer.Option("--ics", metavar="FILE", help="Also write the plan as a calendar file (.ics).")

@@ -204,7 +204,7 @@ def plan(
     json: bool = False,
 ) -> None:
     from aipm_cli import schedule as use
-    from aipm_cli.dates import parse_date
+    from aipm_cli.dates import a_year_before, parse_date
     from aipm_cli.view_data import to_data
 
     calendar = ics is not None
@@ -219,10 +219,21 @@ def plan(
 
         reminders = [option_value("--remind", parse_reminder, r) for r in remind or ()]
         weekly = option_value("--blocks", parse_blocks, blocks) if blocks is not None else None
+    today = app.learner.today()
+    # A plan is for what is left, from now: a start more than a year back schedules study in weeks long
+    # gone (`--start 1970-01-01` planned a year-long path in 1970). A late start is fine.
     first = (
-        option_value("--start", parse_date, start, app.learner.today(), allow_future=True, what="start date")
+        option_value(
+            "--start",
+            parse_date,
+            start,
+            today,
+            allow_future=True,
+            what="start date",
+            earliest=(a_year_before(today), "more than a year ago: a plan schedules what is left, from about now"),
+        )  # fmt: skip
         if start is not None
-        else app.learner.today()
+        else today
     )
     hours = None
     if hours_per_week is not None:

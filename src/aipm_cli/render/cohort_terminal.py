@@ -302,7 +302,12 @@ def _dropoff(console: Console, s: CohortSummary) -> None:
 
 
 def _line(console: Console, line: Text, indent: int) -> None:
-    """A line indented by `indent`, wrapped lines indented as far (long paths and links stay readable)."""
+    """A line indented by `indent`, wrapped lines indented as far (long paths and links stay readable;
+    a link longer than the line is never cut: print_beside)."""
+    from aipm_cli.render.entries import print_beside
+
+    if "://" in line.plain and print_beside(console, Text(" " * indent), line):
+        return
     grid = Table.grid()
     grid.add_column(width=indent, no_wrap=True)
     grid.add_column(overflow="fold")

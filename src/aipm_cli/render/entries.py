@@ -108,3 +108,67 @@ def description(console: Console, text: str, indent: int) -> list[Text]:
         return []
     lines = Text(" ".join(text.split()), style="italic dim").wrap(console, max(20, console.width - indent))
     return [Text(" " * indent) + line for line in lines]
+
+
+def unbroken_lines(text: Text, width: int) -> list[Text]:
+    """A styled text cut into lines of `width` between words, a URL never cut (see wrap.url_safe_spans)."""
+    from aipm_cli.render.wrap import url_safe_spans
+
+    return [text[start:end] for start, end in url_safe_spans(text.plain, width)]
+
+
+def print_beside(console: Console, label: Text, value: Text, indent: int = 0) -> bool:
+    """`label` then `value`, wrapped beside it (a hanging indent), when `value` holds a URL too long for
+    the room beside the label: printed line by line, the URL whole (running past the edge when it must),
+    because rich folds a word longer than a line mid-word and the halves no longer copy as one.
+    False (nothing printed) when the value has no such URL: the caller draws it as usual."""
+    from aipm_cli.render.wrap import needs_unbroken
+
+    room = console.width - indent - label.cell_len
+    if getattr(console, "pane", False) or not needs_unbroken(value.plain, room):  # a TUI pane: safe.drawn
+        return False
+    blank = Text(" " * label.cell_len)
+    for number, part in enumerate(unbroken_lines(value, room)):
+        line = Text(" " * indent)
+        line.append_text(label if number == 0 else blank)
+        line.append_text(part)
+        console.print(line, no_wrap=True, overflow="ignore", crop=False)
+    return True
+
+
+def print_unbroken(console: Console, text: str, indent: int = 0) -> None:
+    """A line of text that may hold URLs, `indent` spaces before each of its lines, a URL never cut."""
+    if not print_beside(console, Text(), Text(text), indent):
+        from rich.padding import Padding
+
+        console.print(Padding(Text(text), (0, 0, 0, indent)))
+
+
+def print_rows(console: Console, rows: list[tuple[str, Text]]) -> None:
+    """Labelled rows (a dim label, then its value) as a grid, the values wrapped beside the labels.
+
+    A value with a URL too long for its column (`aipm show` on an item with a
+    long address) is printed apart by print_beside, aligned with the grid.
+    """
+    from rich.table import Table
+
+    label_width = max((len(label) for label, _ in rows), default=0)
+    pending: list[tuple[str, Text]] = []
+
+    def flush() -> None:
+        if pending:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="dim", no_wrap=True, width=label_width)
+            grid.add_column(overflow="fold")
+            for label, value in pending:
+                grid.add_row(label, value)
+            console.print(grid)
+            pending.clear()
+
+    for label, value in rows:
+        if value.plain and "://" in value.plain:
+            flush()
+            if print_beside(console, Text(label.ljust(label_width) + "  ", style="dim"), value):
+                continue
+        pending.append((label, value))
+    flush()

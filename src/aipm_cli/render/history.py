@@ -82,6 +82,24 @@ def change_line(e: dict[str, Any], titles: bool = False, by_recording: bool = Fa
     return grid
 
 
+def print_change(console: Console, e: dict[str, Any], indent: int = 0, **how: bool) -> None:
+    """One change (change_line) printed, `indent` spaces in; a note or evidence with a URL too long for
+    the line keeps the URL whole (render.entries.print_beside)."""
+    from aipm_cli.render.entries import print_beside
+
+    grid = change_line(e, **how)
+    on, body = (cell for column in grid.columns for cell in column.cells)
+    assert isinstance(on, Text) and isinstance(body, Text)
+    if "://" in body.plain and print_beside(console, Text(on.plain + "  "), body, indent):
+        return
+    if indent:
+        from rich.padding import Padding
+
+        console.print(Padding(grid, (0, 0, 0, indent)))
+    else:
+        console.print(grid)
+
+
 def change_text(e: dict[str, Any], titles: bool = False, width: int | None = None, by_recording: bool = True) -> str:
     """One change as plain lines (a pipe or a file): the terminal's words, the hanging indent kept, folded
     at words to `width` when one is given (COLUMNS set), else unwrapped.
@@ -97,10 +115,10 @@ def change_text(e: dict[str, Any], titles: bool = False, width: int | None = Non
     pad = " " * (len(on) + 2)
     lines = f"{body}\n{recorded}".split("\n")
     if width is not None and any(len(line) + len(pad) > width for line in lines):
-        import textwrap
+        from aipm_cli.render.wrap import wrap_keeping_urls  # a URL in a note or evidence is never cut
 
         room = max(width - len(pad), 10)
-        lines = [part for line in lines for part in textwrap.wrap(line, room, break_on_hyphens=False) or [""]]
+        lines = [part for line in lines for part in wrap_keeping_urls(line, room)]
     return f"{on}  " + ("\n" + pad).join(line.rstrip() for line in lines) + "\n"
 
 
@@ -110,4 +128,4 @@ def log_view(console: Console, entries: list[dict[str, Any]]) -> None:
         console.print("No changes yet.")
         return
     for e in entries:
-        console.print(change_line(e, titles=True, by_recording=True))
+        print_change(console, e, titles=True, by_recording=True)

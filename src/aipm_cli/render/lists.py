@@ -9,8 +9,18 @@ from typing import TYPE_CHECKING, Any
 from rich.padding import Padding
 from rich.text import Text
 
-from aipm_cli.render.entries import LEGEND, STATUS_WORDS, description, entry_lines, heading, mark, print_lines
-from aipm_cli.render.history import change_line
+from aipm_cli.render.entries import (
+    LEGEND,
+    STATUS_WORDS,
+    description,
+    entry_lines,
+    heading,
+    mark,
+    print_lines,
+    print_rows,
+    print_unbroken,
+)
+from aipm_cli.render.history import print_change
 from aipm_cli.render.safe import clean
 
 if TYPE_CHECKING:
@@ -94,12 +104,14 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
                 line += f", {source.author}"
             if source.url:
                 line += f" <{source.url}>"
-            console.print(Padding(Text(clean(line)), (0, 0, 0, 2)))
+            print_unbroken(console, clean(line), 2)
             if source.description:
                 console.print(Padding(Text(clean(" ".join(source.description.split())), style="dim"), (0, 0, 0, 5)))
     if roadmap.assumptions:
         console.print()
-        console.print(heading("aipm's assumptions (where the sources are silent)"))
+        # The authors' choices: aipm's in the bundled roadmap, yours in your own (which may name no source).
+        where = " (where its sources are silent)" if roadmap.sources else ""
+        console.print(heading(f"The roadmap's assumptions{where}"))
         for assumption in roadmap.assumptions:
             console.print(Padding(Text(clean("• " + " ".join(assumption.split()))), (0, 0, 0, 2)))
     out: list[Text] = []
@@ -133,53 +145,49 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
     head = Text(clean(data["title"]), style="bold")
     head.append(clean(f"  {data['id']}"), style="dim")
     console.print(head)
-    from rich.table import Table  # (only the views that draw tables pay for importing them)
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(overflow="fold")
+    grid: list[tuple[str, Text]] = []  # label, value: print_rows keeps a long URL whole
     status = Text()
     status.append_text(mark(data["status"]))
     status.append(" " + STATUS_WORDS[data["status"]])
     for key in ("started_on", "completed_on", "skipped_on"):
         if data.get(key):
             status.append(clean(f" · {key.split('_')[0]} {data[key]}"))
-    grid.add_row("status", status)
+    grid.append(("status", status))
     if data.get("minutes_studied"):
         from aipm_cli.study import spent_text
 
-        grid.add_row("studied", Text(spent_text(data["minutes_studied"])))
+        grid.append(("studied", Text(spent_text(data["minutes_studied"]))))
     if data.get("skip_reason"):
-        grid.add_row("skip reason", Text(clean(data["skip_reason"])))
+        grid.append(("skip reason", Text(clean(data["skip_reason"]))))
     where = data["phase_title"] + " › " + data["module_title"]
     # A priority only where the roadmap gives one (the bundled roadmap's sources rank nothing).
     kind = f"{data['kind']} · {data['priority']}" if data.get("priority") else data["kind"]
-    grid.add_row("kind", Text(clean(kind)))
-    grid.add_row("in", Text(clean(where)))
+    grid.append(("kind", Text(clean(kind))))
+    grid.append(("in", Text(clean(where))))
     if data.get("project"):
-        grid.add_row("project", Text(clean(f"{data.get('project_title') or data['project']} ({data['project']})")))
+        grid.append(("project", Text(clean(f"{data.get('project_title') or data['project']} ({data['project']})"))))
     for key in ("provider", "author", "duration", "url"):
         if data.get(key):
-            grid.add_row(key, Text(clean(data[key])))
+            grid.append((key, Text(clean(data[key]))))
     # A bare title ("Transparency") needs context: the item's own description, else what its
     # module says (labelled, so it is not read as the item's own), else its phase; a phase's
     # paragraph is not repeated on each of its items when the module says something.
     if data.get("description"):
-        grid.add_row("about", Text(clean(data["description"])))
+        grid.append(("about", Text(clean(data["description"]))))
     elif data.get("module_description"):
-        grid.add_row("module", Text(clean(data["module_description"])))
+        grid.append(("module", Text(clean(data["module_description"]))))
     elif data.get("phase_description"):
-        grid.add_row("phase", Text(clean(data["phase_description"])))
+        grid.append(("phase", Text(clean(data["phase_description"]))))
     if data.get("done_means"):
         means = Text(clean(data["done_means"]))
         means.append("  (aipm's reading)", style="dim")
-        grid.add_row("done means", means)
+        grid.append(("done means", means))
     if data.get("assumption"):
-        grid.add_row("aipm's note", Text(clean(data["assumption"])))
+        grid.append(("aipm's note", Text(clean(data["assumption"]))))
     if data.get("module_assumption"):
-        grid.add_row("on the module", Text(clean("aipm's note: " + data["module_assumption"])))
+        grid.append(("on the module", Text(clean("aipm's note: " + data["module_assumption"]))))
     if data.get("phase_assumption"):
-        grid.add_row("on the phase", Text(clean("aipm's note: " + data["phase_assumption"])))
+        grid.append(("on the phase", Text(clean("aipm's note: " + data["phase_assumption"]))))
     if data["requires"]:
         req = Text()
         for i, r in enumerate(data["requires"]):
@@ -187,20 +195,21 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
                 req.append("\n")
             req.append_text(mark(r["status"]))
             req.append(clean(f" {r['title']} ({r['id']})"))
-        grid.add_row("requires", req)
+        grid.append(("requires", req))
     if data["skills"]:
         builds = Text(clean(", ".join(s["title"] for s in data["skills"])))
-        builds.append("  (aipm's reading of the sources)", style="dim")
-        grid.add_row("builds", builds)
+        if data.get("skills_note"):
+            builds.append(clean(f"  ({data['skills_note']})"), style="dim")
+        grid.append(("builds", builds))
     if data["outcomes"]:
-        grid.add_row("outcomes", Text("\n".join("• " + clean(o) for o in data["outcomes"])))
+        grid.append(("outcomes", Text("\n".join("• " + clean(o) for o in data["outcomes"]))))
     cert = data.get("certification")
     if cert:
         parts = [f"earned {cert['earned_on']}" if cert.get("earned_on") else None,
                  f"credential {cert['credential']}" if cert.get("credential") else None,
                  f"expires {cert['expires_on']}" if cert.get("expires_on") else None]  # fmt: skip
-        grid.add_row("certificate", Text(clean(" · ".join(p for p in parts if p))))
-    console.print(grid)
+        grid.append(("certificate", Text(clean(" · ".join(p for p in parts if p)))))
+    print_rows(console, grid)
     if data.get("deliverables"):
         console.print()
         console.print(heading("Deliverables"))
@@ -220,14 +229,14 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             elif status == "skipped" and d.get("skipped_on"):
                 when = f"skipped {d['skipped_on']}"
             line.append(clean(f"\n      {when}"), style="dim")
-            for e in d.get("evidence") or ():
-                line.append(clean(f"\n      evidence {e['on']}  {e['text']}"))
             console.print(line)
+            for e in d.get("evidence") or ():
+                print_unbroken(console, clean(f"evidence {e['on']}  {e['text']}"), 6)
     if data.get("links"):
         console.print()
         console.print(heading("Links"))
         for link in data["links"]:
-            console.print(Padding(Text(clean(f"{link['title']} ({link['type']}): {link['url']}")), (0, 0, 0, 2)))
+            print_unbroken(console, clean(f"{link['title']} ({link['type']}): {link['url']}"), 2)
     for key, label in (("notes", "Notes"), ("evidence", "Evidence")):
         if data.get(key):
             console.print()
@@ -237,7 +246,7 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
         console.print()
         console.print(heading("History"))
         for h in data["history"]:
-            console.print(Padding(change_line(h), (0, 0, 0, 2)))
+            print_change(console, h, 2)
 
 
 def _numbered(console: Any, entries: list[dict[str, Any]], earlier: int, key: str) -> None:
@@ -248,7 +257,7 @@ def _numbered(console: Any, entries: list[dict[str, Any]], earlier: int, key: st
         what = count(earlier, "earlier note" if key == "notes" else "earlier evidence entry")
         console.print(Padding(Text(f"{what} (`aipm export` lists every one)", style="dim"), (0, 0, 0, 2)))
     for number, n in enumerate(entries, earlier + 1):
-        console.print(Padding(Text(clean(f"{number}. {n['on']}  {n['text']}")), (0, 0, 0, 2)))
+        print_unbroken(console, clean(f"{number}. {n['on']}  {n['text']}"), 2)
 
 
 def group_view(console: Console, data: dict[str, Any], names: dict[str, list[Any]]) -> None:

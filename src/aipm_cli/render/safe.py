@@ -177,6 +177,10 @@ def drawn(view: Any, width: int, *args: Any, **kwargs: Any) -> Text:
     out = Text(end="")
 
     class Collecting(Console):
+        # The pane folds a line longer than itself anyway: views fold long URLs to its width too
+        # (render.entries.print_beside), rather than have the pane cut them somewhere else.
+        pane = True
+
         def _render_buffer(self, buffer: Any) -> str:
             for segment in buffer:
                 if not segment.control:
