@@ -189,3 +189,25 @@ def test_plan_export_and_review_days_are_the_learner_s(
     assert rated["due_on"] == datetime.fromisoformat(rated["due"]).astimezone(ZoneInfo(zone)).date().isoformat()
     aipm(home, now, "study", "add", OTHER, "20m")
     assert [(c["action"], c["on"]) for c in log(home, now)][:2] == [("study", mine), ("review", mine)]
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/Berlin", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Chatham"]
+)
+def test_recorded_times_in_the_learner_s_zone_across_its_changes_of_offset(zone: str) -> None:
+    """log's times, asked of the zone once an hour (render.history.recorded_at), are the zone's own minute by
+    minute through a year of daylight-saving changes, in zones whose offsets are not whole hours too."""
+    from datetime import timedelta
+
+    from aipm_cli.render.history import recorded_at
+
+    where = ZoneInfo(zone)
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    wrong = []
+    while moment.year == 2026:
+        written = moment.isoformat(timespec="milliseconds")
+        if recorded_at(written, where) != moment.astimezone(where).strftime("%Y-%m-%d %H:%M"):
+            wrong.append(written)
+        moment += timedelta(minutes=29)
+    assert wrong == []
+    assert recorded_at("2026-11-24T10:00:00+00:00", None) == "2026-11-24 10:00"  # as written

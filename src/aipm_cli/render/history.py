@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import functools
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -20,15 +21,36 @@ def _spent(minutes: int) -> str:
 
 
 def recorded_at(at: Any, zone: tzinfo | None) -> str:
-    """When a change was recorded (`at`, an instant in UTC) as `YYYY-MM-DD HH:MM` in the learner's zone
-    (None: as written)."""
+    """When a change was recorded (`at`, an instant, written in UTC) as `YYYY-MM-DD HH:MM` in the learner's
+    zone (None: as written).
+
+    A full log says this a million times: the zone is asked once per hour of `at` (_local_hour), and the
+    minutes are kept as written, unless that hour's offset is not whole hours or changes inside it."""
     text = str(at)
     if zone is not None:
+        if len(text) > 16 and text[-6] in "+-" and text[-3] == ":" and text[13] == ":":
+            hour = _local_hour(text[:13] + text[-6:], zone)
+            if hour is not None:
+                return hour + text[13:16]
         try:
             text = datetime.fromisoformat(text).astimezone(zone).isoformat()
         except ValueError:
             pass  # not a time (a change is checked when read; never worth failing a view for)
     return text[:16].replace("T", " ")
+
+
+@functools.lru_cache(maxsize=65536)
+def _local_hour(key: str, zone: tzinfo) -> str | None:
+    """`YYYY-MM-DD HH` in `zone` for the hour `key` (`YYYY-MM-DDTHH` and the offset it was written with),
+    when the whole hour has one offset in whole hours from it (else None: convert each time)."""
+    try:
+        start = datetime.fromisoformat(key[:13] + ":00" + key[13:])
+    except ValueError:
+        return None
+    first, last = start.astimezone(zone), (start + timedelta(minutes=59)).astimezone(zone)
+    if first.minute != 0 or first.utcoffset() != last.utcoffset():
+        return None
+    return first.strftime("%Y-%m-%d %H")
 
 
 def zone_line(zone: tzinfo) -> str:
