@@ -131,6 +131,8 @@ def test_log_since_today_and_the_times_it_shows(tmp_path: Path, zone: str, now: 
     assert text.count(zone) == 1 and text.count(f"recorded {local} on laptop") == 2
     assert text.splitlines()[1].startswith(mine)  # under the learner's day, with no "· for" another
     assert "· for" not in text.split(OTHER)[1].split("\n")[1]
+    users = aipm(home, now, "users").splitlines()  # the day of the last change, as log says it
+    assert users[1].split()[-1] == mine
     shown = aipm(home, now, "show", OTHER)
     assert f"History (times in {zone})" in shown and f"recorded {local} on laptop" in shown
     assert aipm(tmp_path / "empty", now, "log") == "No changes yet.\n"
