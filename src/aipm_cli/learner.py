@@ -72,9 +72,11 @@ class Learner:
         """The learner's time zone: the `timezone` setting, else TZ, else the system's."""
         from zoneinfo import ZoneInfo
 
+        from aipm_cli.errors import StoreError
+
         try:
             name = self.config.get("timezone")
-        except InputError:  # no settings to read (the data directory is a file): the error is said elsewhere
+        except (InputError, StoreError):  # settings that cannot be read: what needs them says why
             name = None
         if name:
             return ZoneInfo(name)
