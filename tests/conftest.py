@@ -36,6 +36,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AIPM_HOME", str(home))
     monkeypatch.setenv("AIPM_USER", "ada")
     monkeypatch.setenv("AIPM_NOW", NOW)
+    # The learner's zone (Learner.zone) falls back to TZ: UTC here, whatever the machine's zone is.
+    monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.delenv("AIPM_BUNDLED_ROADMAPS", raising=False)

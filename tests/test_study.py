@@ -600,7 +600,7 @@ def test_the_html_heatmap_shows_days_with_time_or_changes_in_the_learners_zone(t
     assert titles["2026-11-23"] == "60 min, 2 changes"  # the start and the stop
     assert titles["2026-11-10"] == "no time logged, 1 change"
     assert titles["2026-11-22"] == "no time logged"
-    assert max(titles) == "2026-11-24"  # the report's day (as of today)
+    assert max(titles) == "2026-11-25"  # the report's day (as of today): Wednesday 09:00 in Tonga
 
 
 def test_weeks_meeting_the_goal_forgive_a_missed_day(tmp_path: Path) -> None:

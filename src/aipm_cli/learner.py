@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,12 +68,33 @@ class Learner:
             ) from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
+    def zone(self) -> tzinfo:
+        """The learner's time zone: the `timezone` setting, else TZ, else the system's."""
+        from zoneinfo import ZoneInfo
+
+        from aipm_cli.errors import StoreError
+
+        try:
+            name = self.config.get("timezone")
+        except (InputError, StoreError):  # settings that cannot be read: what needs them says why
+            name = None
+        if name:
+            return ZoneInfo(name)
+        system = os.environ.get("TZ", "").lstrip(":")
+        if system:
+            try:
+                return ZoneInfo(system)
+            except (ValueError, OSError, KeyError):
+                pass  # a POSIX rule such as EST5EDT: the C library's reading below
+        return datetime.now().astimezone().tzinfo or UTC
+
     def now(self) -> datetime:
-        return self._fixed_now or datetime.now(UTC).astimezone()
+        """This instant, in the learner's zone: its date is the learner's day (a change's `at` is kept in UTC)."""
+        return (self._fixed_now or datetime.now(UTC)).astimezone(self.zone())
 
     def today(self) -> date:
-        fixed = self._fixed_now
-        return fixed.date() if fixed else date.today()
+        """The learner's day in the learner's zone: what `today` means in every date aipm derives from now."""
+        return self.now().date()
 
     # -- settings, learner, roadmap, store -------------------------------- #
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli import __version__
@@ -344,7 +344,7 @@ def export_document(report: Report, *, changes: Any) -> dict[str, Any]:
         "format": EXPORT_FORMAT,
         "export_version": EXPORT_VERSION,
         "aipm_version": __version__,
-        "exported_at": report.generated_at.isoformat(),
+        "exported_at": report.generated_at.astimezone(UTC).isoformat(),  # an instant (a cohort sorts by it)
         "as_of": report.as_of.isoformat(),
         "user": report.user,
         "person": {

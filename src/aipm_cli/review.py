@@ -17,7 +17,7 @@ computes the same due dates:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.errors import InputError
@@ -99,6 +99,7 @@ def due_list(learner: Learner, *, every: bool = False) -> dict[str, Any]:
         return {"on": False, "now": now.isoformat(), "due": [], "scheduled": 0}
     index = learner.roadmap.index
     planned = schedule(learner, state)
+    zone = learner.zone()
     entries = []
     for item_id, info in planned.items():
         due = info["due"]
@@ -110,7 +111,7 @@ def due_list(learner: Learner, *, every: bool = False) -> dict[str, Any]:
             "id": item_id, "title": placed.item.title, "kind": placed.item.kind,
             "module": placed.module.id, "module_title": placed.module.title, "phase_title": placed.phase.title,
             "completed_on": state.items[item_id].completed_on.isoformat(),  # type: ignore[union-attr]
-            "due": due, "is_due": is_due, "reviews": info["ratings"],
+            "due": due, "due_on": _day(due, zone), "is_due": is_due, "reviews": info["ratings"],
         })  # fmt: skip
     entries.sort(key=lambda e: (e["due"] or "9999", e["id"]))
     return {"on": True, "now": now.isoformat(), "due": entries, "scheduled": len(planned)}
@@ -143,7 +144,14 @@ def rate(learner: Learner, spec: str, word: str) -> dict[str, Any]:
     recorded = learner.record(build)
     at = recorded.changes[0]["at"] if recorded.changes else moment.isoformat()
     planned = schedule(learner, recorded.state).get(target.id, {})
-    return {"item": target.id, "title": target.title, "rating": WORDS[rating], "at": at, "due": planned.get("due")}
+    due = planned.get("due")
+    return {"item": target.id, "title": target.title, "rating": WORDS[rating], "at": at, "due": due,
+            "due_on": _day(due, learner.zone())}  # fmt: skip
+
+
+def _day(due: str | None, zone: tzinfo) -> str | None:
+    """The learner's day (in their zone) of a due time (UTC), as `review` says it."""
+    return datetime.fromisoformat(due).astimezone(zone).date().isoformat() if due else None
 
 
 def review_events(learner: Learner, state: State) -> list[Any]:

@@ -8,7 +8,6 @@ Times in the log are UTC; days and weeks are the learner's own: the
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -60,27 +59,16 @@ def spent_text(minutes: int) -> str:
 
 
 def zone_of(learner: Learner) -> tzinfo:
-    """The learner's zone: the `timezone` setting, else the system's (TZ)."""
-    from zoneinfo import ZoneInfo
-
-    name = learner.config.get("timezone")
-    if name:
-        return ZoneInfo(name)
-    system = os.environ.get("TZ", "").lstrip(":")
-    if system:
-        try:
-            return ZoneInfo(system)
-        except (ValueError, OSError, KeyError):
-            pass  # a POSIX rule such as EST5EDT: the C library's reading below
-    return datetime.now().astimezone().tzinfo or UTC
+    """The learner's zone: the `timezone` setting, else TZ, else the system's (Learner.zone)."""
+    return learner.zone()
 
 
 def local_now(learner: Learner) -> datetime:
-    return learner.now().astimezone(zone_of(learner))
+    return learner.now()
 
 
 def local_today(learner: Learner) -> date:
-    return local_now(learner).date()
+    return learner.today()
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -489,7 +477,7 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
         began = _utc(start)
         change = {
             "v": fmt.FORMAT, "id": ids.derived_id(start, "study", tool, str(interval["ref"])),
-            "at": moment.isoformat(), "on": start.astimezone(zone).date().isoformat(), "device": device,
+            "at": moment.astimezone(UTC).isoformat(), "on": start.astimezone(zone).date().isoformat(), "device": device,
             "op": "study", "targets": items, "minutes": minutes, "began": began, "source": tool,
             "ref": str(interval["ref"])[:200],
         }  # fmt: skip

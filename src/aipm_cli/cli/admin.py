@@ -36,9 +36,13 @@ def users(ctx: typer.Context, json: JsonOpt = False) -> None:
     table = Table(box=None, padding=(0, 2), pad_edge=False)
     for name, justify in (("", "left"), ("learner", "left"), ("done", "right"), ("last change", "left")):
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    from aipm_cli.render.history import recorded_at
+
+    zone = app.learner.zone()  # the day of the last change, as `log` says it
     for u in found:
         done = Text(f"{u['percent']:.1f}%") if u["percent"] is not None else Text("unreadable", style="red")
-        table.add_row("*" if u["current"] else "", Text(u["user"]), done, (u["last_change"] or "")[:10])
+        last = recorded_at(u["last_change"], zone)[:10] if u["last_change"] else ""
+        table.add_row("*" if u["current"] else "", Text(u["user"]), done, last)
     app.show(lambda c: c.print(table))
     for u in found:
         if u.get("rename"):

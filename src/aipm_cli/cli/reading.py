@@ -127,7 +127,7 @@ def show(app: App, item: str, json: bool = False) -> None:
         return
     from aipm_cli.render.lists import item_view
 
-    app.show(item_view, data)
+    app.show(item_view, data, zone=app.learner.zone())
 
 
 def next_up(app: App, count: int = 5, json: bool = False) -> None:
@@ -159,10 +159,18 @@ def log(
     changes = app.learner.log(start, end, limit)
     # Streams: the first changes are out at once, however long the history.
     if json:
-        app.emit_json_stream(changes)
+        app.emit_json_stream(changes)  # `at` as recorded: UTC
         return
+    import functools
+    import itertools
+
+    from aipm_cli.render.history import zone_line
     from aipm_cli.render.safe import is_terminal
 
+    # Times in the learner's zone, said once above the first change (none when there is none).
+    zone = app.learner.zone()
+    first = next(changes, None)
+    entries = itertools.chain([first], changes) if first is not None else iter(())
     if not is_terminal(sys.stdout):
         # A pipe or a file: plain lines, drawn without rich (a full log of a million changes is a
         # string join per change, not a table); folded only to a width COLUMNS asks for.
@@ -172,11 +180,15 @@ def log(
 
         columns = os.environ.get("COLUMNS", "")
         width = int(columns) if columns.isdigit() and int(columns) > 0 else None
-        app.write_lines((change_text(e, titles=True, width=width) for e in changes), "No changes yet.\n")
+        lines = (change_text(e, titles=True, width=width, zone=zone) for e in entries)
+        head = [zone_line(zone) + "\n"] if first is not None else []
+        app.write_lines(itertools.chain(head, lines), "No changes yet.\n")
         return
-    from aipm_cli.render.history import log_view
+    from aipm_cli.render.history import log_view, zone_view
 
-    app.show_stream(log_view, changes)
+    if first is not None:
+        app.show(zone_view, zone)
+    app.show_stream(functools.partial(log_view, zone=zone), entries)
 
 
 def skills(app: App, full: bool = False, json: bool = False) -> None:

@@ -179,7 +179,7 @@ def review(
         if json:
             app.emit_json(done)
             return
-        due = f"; next review {done['due'][:10]}" if done["due"] else ""
+        due = f"; next review {done['due_on']}" if done["due"] else ""
         app.say_plain(f"✓ Reviewed {done['title']} ({done['item']}): {done['rating']}{due}.")
         return
     from aipm_cli.cli import reading

@@ -290,13 +290,14 @@ class Ledger:
 
     def finish(self, partial: dict[str, Any], after: str | None) -> dict[str, Any]:
         """A complete, checked change from the operation and its arguments."""
-        moment = self._now()
+        moment = self._now()  # in the learner's zone (Learner.now): its date is the learner's day
         # Empty optional lists are left out; `units` stays (a change may add details and move nothing).
         change = {key: value for key, value in partial.items() if value is not None and (value != [] or key == "units")}
         change.setdefault("on", moment.date().isoformat())
         if self.roadmap_version:
             change.setdefault("roadmap_version", str(self.roadmap_version)[:100])
-        change.update(v=fmt.FORMAT, id=ids.new_id(moment, after), at=moment.isoformat(), device=self.device)
+        at = moment.astimezone(UTC).isoformat()  # an instant, the same words on every machine
+        change.update(v=fmt.FORMAT, id=ids.new_id(moment, after), at=at, device=self.device)
         try:
             fmt.line(change)
         except UnicodeEncodeError:  # bytes that were not UTF-8 in an argument; the log is UTF-8 JSON

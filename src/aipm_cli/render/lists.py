@@ -3,7 +3,7 @@ an item, a module or a phase, and `skills`."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from rich.padding import Padding
@@ -140,8 +140,8 @@ def roadmap_tree(console: Console, roadmap: Roadmap, path: str | None = None) ->
             console.print(Text(clean(f"  {metric.title}: " + ", ".join(metric.measures))))
 
 
-def item_view(console: Console, data: dict[str, Any]) -> None:
-    """`aipm show`: one item in full."""
+def item_view(console: Console, data: dict[str, Any], zone: tzinfo | None = None) -> None:
+    """`aipm show`: one item in full (its history recorded at times in the learner's `zone`)."""
     head = Text(clean(data["title"]), style="bold")
     head.append(clean(f"  {data['id']}"), style="dim")
     console.print(head)
@@ -244,9 +244,9 @@ def item_view(console: Console, data: dict[str, Any]) -> None:
             _numbered(console, data[key], data.get(f"earlier_{key}", 0), key)
     if data.get("history"):
         console.print()
-        console.print(heading("History"))
+        console.print(heading(f"History (times in {zone})" if zone is not None else "History"))
         for h in data["history"]:
-            print_change(console, h, 2)
+            print_change(console, h, 2, zone=zone)
 
 
 def _numbered(console: Any, entries: list[dict[str, Any]], earlier: int, key: str) -> None:

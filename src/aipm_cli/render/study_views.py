@@ -152,7 +152,7 @@ def review_view(console: Console, data: dict[str, Any], every: bool) -> None:
     lines: list[Text] = []
     for entry in data["due"]:
         lines += _entry(console, "● " if entry["is_due"] else "○ ", entry["title"], entry["id"],
-                        f"{entry['module_title']} · due {entry['due'][:10]}")  # fmt: skip
+                        f"{entry['module_title']} · due {entry['due_on']}")  # fmt: skip
     print_lines(console, lines)
 
 

@@ -356,7 +356,7 @@ class AipmApp(App[None]):
             if kind in ("phase", "module"):
                 shown = drawn(group_view, width, self.learner.group(target), self.learner.names())
             else:
-                shown = drawn(item_view, width, self.learner.item(target))
+                shown = drawn(item_view, width, self.learner.item(target), zone=self.learner.zone())
             pane.update(shown)
         except AipmError as exc:
             self.say(" ".join(exc.lines()), error=True)
