@@ -110,11 +110,11 @@ def study_import(
     nothing is guessed. Importing the same file again adds nothing; `aipm
     undo` takes the whole import back.
     """
-    from aipm_cli import study as core
+    from aipm_cli import study_import
     from aipm_cli.render.safe import clean
 
     app = ctx.obj
-    result = core.import_time(app.learner, file)
+    result = study_import.import_time(app.learner, file)
     if json:
         app.emit_json(result)
         return
