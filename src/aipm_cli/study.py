@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from aipm_cli.errors import InputError, excerpt
+from aipm_cli.errors import InputError, UsageError, excerpt
 from aipm_cli.record.changes import MAX_SESSION_MINUTES
 from aipm_cli.record.studying import SLOT_MINUTES, SLOTS_KEPT, Study, epoch_minutes
 from aipm_cli.wording import count
@@ -177,6 +177,28 @@ def _refuse_overlap(state: State, device: str, start: int, end: int, zone: tzinf
     )
 
 
+DAY_MINUTES = 24 * 60  # one day's study time at most, per learner, in the learner's zone
+
+
+def day_room(study: Study, zone: tzinfo, day: date) -> tuple[int, int]:
+    """(minutes already recorded on a day in `zone`, minutes it still has room for)."""
+    held = minutes_by_day(study, zone, day, day).get(day, 0)
+    return held, max(0, DAY_MINUTES - held)
+
+
+def _refuse_full_day(study: Study, zone: tzinfo, day: date, minutes: int) -> None:
+    """Refuse time that would make one day's total more than the day holds (a session counts on its first day)."""
+    held, room = day_room(study, zone, day)
+    if minutes <= room:
+        return
+    more = f"at most {spent_text(room)} more fits" if room else "nothing more fits"
+    raise InputError(
+        f"{day.isoformat()} already has {spent_text(held)} of study time; {spent_text(minutes)} more would make "
+        f"{spent_text(held + minutes)}, more than a day of {count(DAY_MINUTES // 60, 'hour')} ({more}).",
+        "Record only the time you really studied that day; `aipm undo` takes back time added by mistake.",
+    )
+
+
 def start(learner: Learner, spec: str) -> dict[str, Any]:
     """Start a session on an item: refused while this machine has one running."""
     target = _item(learner, spec)
@@ -241,14 +263,24 @@ def stop(learner: Learner, spec: str | None = None, spent: int | None = None) ->
             raise InputError(f"Sessions run on other machines: {names}.", "Name the item: `aipm study stop ITEM`.")
         first = epoch_minutes(began)
         elapsed = max(0, epoch_minutes(utc_text(now)) - first)
-        minutes = spent if spent is not None else max(1, elapsed)  # (a session under a minute counts one)
+        if spent is not None and spent > max(1, elapsed):  # (a session under a minute counts one)
+            ran = spent_text(max(1, elapsed))
+            raise UsageError(
+                f"{spent_text(spent)} is longer than the session on {item}, which began {ran} ago "
+                f"({_local(began, zone)}). Give {ran} or less (without --spent: the clock's {ran}); "
+                f"add time studied elsewhere with `aipm study add {item} TIME --on DATE`.",
+                "--spent",
+            )
+        minutes = spent if spent is not None else max(1, elapsed)
         if minutes > MAX_SESSION_MINUTES:
             raise InputError(
-                f"The session on {item} has been running for {spent_text(elapsed)}, more than a day.",
+                f"The session on {item} has been running since {_local(began, zone)}: {spent_text(elapsed)}, "
+                "more than a day.",
                 "Say how long you really studied: `aipm study stop --spent 2h`.",
             )
         if _device == device:  # the time the clock ran (or less): what rounding adds is no overlap
             _refuse_overlap(state, device, first, first + min(minutes, elapsed), zone)
+        _refuse_full_day(state.study, zone, day_of(began, zone), minutes)
         done.update(item=item, minutes=minutes, began=began, device=_device)
         return [{"op": "study", "targets": [item], "minutes": minutes, "began": began, "closes": start_id,
                  "on": day_of(began, zone).isoformat()}]  # fmt: skip
@@ -261,8 +293,28 @@ def add(learner: Learner, spec: str, minutes: int, on: date | None = None) -> di
     """Time studied away from the terminal, on a day (default: today in the learner's zone)."""
     target = _item(learner, spec)
     day = on or local_today(learner)
-    learner.record(lambda _state: [{"op": "study", "targets": [target.id], "minutes": minutes, "on": day.isoformat()}])
+    zone = zone_of(learner)
+
+    def build(state: State) -> list[dict[str, Any]]:
+        _refuse_full_day(state.study, zone, day, minutes)
+        return [{"op": "study", "targets": [target.id], "minutes": minutes, "on": day.isoformat()}]
+
+    learner.record(build)
     return {"item": target.id, "title": target.title, "minutes": minutes, "on": day.isoformat()}
+
+
+def reopened(learner: Learner, undone: dict[str, Any]) -> dict[str, Any] | None:
+    """After an undo of a session's stop: the session running again (its start is open once more), how
+    long since it began, and whether a second plain `undo` would discard it; None for any other undo."""
+    closes = undone.get("closes") if undone.get("op") == "study" else None
+    running = learner.read_state().study.running.get(closes) if isinstance(closes, str) else None
+    if running is None:
+        return None
+    item, began, device = running
+    minutes = max(0, epoch_minutes(utc_text(learner.now())) - epoch_minutes(began))
+    return {"item": item, "began": began, "began_local": _local(began, zone_of(learner)), "device": device,
+            "this_machine": device == learner.device, "minutes": minutes, "over_a_day": minutes > MAX_SESSION_MINUTES,
+            "undo_discards": learner.ledger.next_undo() == closes}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- #

@@ -4,7 +4,7 @@ Nothing here prints or exits."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from aipm_cli.errors import InputError
@@ -106,6 +106,7 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
     device = learner.device
     unmatched: list[dict[str, Any]] = []
     made: list[dict[str, Any]] = []
+    labels: dict[str, tuple[str, str]] = {}
     for interval in intervals:
         start, end = interval["start"], interval["end"]
         named = {index.aliases.get(n, n) for n in interval["names"]}
@@ -137,9 +138,16 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
             made.append(fmt.check(change))
         except fmt.BadChange as exc:
             unmatched.append({"start": when, "label": interval["label"], "reason": str(exc)})
+        labels[change["id"]] = (when, interval["label"])
     made.sort(key=lambda c: c["id"])
     present = learner.ledger.held_ids() if made else set()  # what an undone import took out comes back
     new = [c for c in made if c["id"] not in present]
+    over = _over_a_day(learner, zone, new)  # a day holds 24 hours of study time at most
+    for change in over:
+        when, label = labels[change["id"]]
+        unmatched.append({"start": when, "label": label, "reason": f"{change['on']} would have more than 24 hours"})
+    made = [c for c in made if c not in over]
+    new = [c for c in new if c not in over]
     added = learner.ledger.import_changes(iter(new), getattr(path, "name", str(path))) if new else 0
     if added:
         learner.saved = True
@@ -150,5 +158,27 @@ def import_time(learner: Learner, path: Any) -> dict[str, Any]:
         "added": added,
         "minutes_added": sum(c["minutes"] for c in new) if added else 0,
         "already": len(made) - len(new),
+        "over_a_day": len(over),
         "unmatched": unmatched,
     }
+
+
+def _over_a_day(learner: Learner, zone: Any, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sessions (oldest first) that would make their day's study time more than a day holds, with what
+    the record has on that day and the sessions before them in this import."""
+    from aipm_cli.study import day_room
+
+    if not new:
+        return []
+    study = learner.read_state().study
+    room: dict[str, int] = {}
+    over = []
+    for change in new:
+        day = change["on"]
+        if day not in room:
+            room[day] = day_room(study, zone, date.fromisoformat(day))[1]
+        if change["minutes"] > room[day]:
+            over.append(change)
+        else:
+            room[day] -= change["minutes"]
+    return over
