@@ -279,3 +279,36 @@ def test_the_core_refuses_a_day_over_24_hours(tmp_path: Path) -> None:
         study.add(learner, OTHER, 1, date(2026, 11, 25))  # type: ignore[arg-type]
     assert logs(home) == before
     assert study.day_room(learner.read_state().study, UTC, date(2026, 11, 25)) == (24 * 60, 0)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Pacific/Honolulu", "Asia/Kathmandu", "Pacific/Chatham", "America/Santiago", "Europe/Berlin"]
+)
+def test_a_days_room_is_what_the_views_count_on_that_day(zone: str) -> None:
+    """day_room reads a day's own quarter hours; the views walk every slot (minutes_by_day): the same
+    minutes on every day, across changes of summer time and the slots kept by UTC day."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from aipm_cli.record.studying import SLOT_DAYS, Study, apply_study
+    from aipm_cli.study import day_room, minutes_by_day
+
+    study = Study()
+    moment = datetime(2024, 1, 1, 0, 7, tzinfo=UTC)
+    number = 0
+    while moment < datetime(2026, 12, 31, tzinfo=UTC):
+        began = moment.isoformat(timespec="seconds")
+        apply_study(study, {"op": "study", "minutes": 1 + number % 90, "began": began, "device": "a",
+                            "on": moment.date().isoformat(), "source": "x"}, ITEM)  # fmt: skip
+        if number % 7 == 0:
+            apply_study(study, {"op": "study", "minutes": 30, "on": moment.date().isoformat(), "device": "a"}, ITEM)
+        moment += timedelta(minutes=97 + 131 * (number % 5))
+        number += 1
+    tz = ZoneInfo(zone)
+    newest = datetime(2026, 12, 31, tzinfo=UTC).date()
+    checked = 0
+    for offset in range(0, 3 * 365, 3):
+        day = newest - timedelta(days=offset)
+        assert day_room(study, tz, day)[0] == minutes_by_day(study, tz, day, day).get(day, 0), day
+        checked += 1
+    assert checked > 300 and (newest - timedelta(days=SLOT_DAYS + 10)) >= datetime(2024, 1, 1).date()

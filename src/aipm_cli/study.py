@@ -181,8 +181,15 @@ DAY_MINUTES = 24 * 60  # one day's study time at most, per learner, in the learn
 
 
 def day_room(study: Study, zone: tzinfo, day: date) -> tuple[int, int]:
-    """(minutes already recorded on a day in `zone`, minutes it still has room for)."""
-    held = minutes_by_day(study, zone, day, day).get(day, 0)
+    """(minutes already recorded on a day in `zone`, minutes it still has room for): what minutes_by_day
+    says of that day, read from the day's own quarter hours (a write should not walk every slot)."""
+    first = int(datetime.combine(day, datetime.min.time(), zone).timestamp()) // 60 // SLOT_MINUTES
+    after = int(datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).timestamp()) // 60 // SLOT_MINUTES
+    if first - 2 * 24 * 60 // SLOT_MINUTES < study.newest - SLOTS_KEPT:  # near the slots kept by UTC day: the walk
+        held = minutes_by_day(study, zone, day, day).get(day, 0)
+    else:
+        held = study.days.get(day.isoformat(), 0) + study.utc_days.get((day - _EPOCH).days, 0)
+        held += sum(study.slots.get(slot, 0) for slot in range(first, after))
     return held, max(0, DAY_MINUTES - held)
 
 
