@@ -107,7 +107,8 @@ def test_both_paths_print_the_same(run: Run, line: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "lines",
-    [[["study", "start", "ai-for-everyone"], ["study", "stop"]], [["study", "start", "ai-f"], ["study", "stop", "--spent", "5m"]],
+    [[["study", "start", "ai-for-everyone"], ["study", "stop"]], [["study", "start", "ai-f"], ["study", "stop", "--spent", "1m"]],
+     [["study", "start", "ai-f"], ["study", "stop", "--spent", "5m"]],  # longer than the session ran: exit 2
      [["study", "start", "nope"]], [["study", "stop"]], [["study", "start", "ai-for-everyone"], ["study", "stop", "--spent", "x"]],
      [["study", "start", "ai-for-everyone"], ["study", "start", "user-research"]]],
     ids=str,

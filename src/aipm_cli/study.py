@@ -12,7 +12,7 @@ import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from aipm_cli.errors import InputError, excerpt
+from aipm_cli.errors import InputError, UsageError, excerpt
 from aipm_cli.record.changes import MAX_SESSION_MINUTES
 from aipm_cli.record.studying import SLOT_MINUTES, SLOTS_KEPT, Study, epoch_minutes
 from aipm_cli.wording import count
@@ -133,7 +133,7 @@ def _item(learner: Learner, spec: str) -> Target:
     return target
 
 
-def _utc(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -165,6 +165,35 @@ def _refuse_overlap(state: State, device: str, start: int, end: int, zone: tzinf
     )
 
 
+DAY_MINUTES = 24 * 60  # one day's study time at most, per learner, in the learner's zone
+
+
+def day_room(study: Study, zone: tzinfo, day: date) -> tuple[int, int]:
+    """(minutes already recorded on a day in `zone`, minutes it still has room for): what minutes_by_day
+    says of that day, read from the day's own quarter hours (a write should not walk every slot)."""
+    first = int(datetime.combine(day, datetime.min.time(), zone).timestamp()) // 60 // SLOT_MINUTES
+    after = int(datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).timestamp()) // 60 // SLOT_MINUTES
+    if first - 2 * 24 * 60 // SLOT_MINUTES < study.newest - SLOTS_KEPT:  # near the slots kept by UTC day: the walk
+        held = minutes_by_day(study, zone, day, day).get(day, 0)
+    else:
+        held = study.days.get(day.isoformat(), 0) + study.utc_days.get((day - _EPOCH).days, 0)
+        held += sum(study.slots.get(slot, 0) for slot in range(first, after))
+    return held, max(0, DAY_MINUTES - held)
+
+
+def _refuse_full_day(study: Study, zone: tzinfo, day: date, minutes: int) -> None:
+    """Refuse time that would make one day's total more than the day holds (a session counts on its first day)."""
+    held, room = day_room(study, zone, day)
+    if minutes <= room:
+        return
+    more = f"at most {spent_text(room)} more fits" if room else "nothing more fits"
+    raise InputError(
+        f"{day.isoformat()} already has {spent_text(held)} of study time; {spent_text(minutes)} more would make "
+        f"{spent_text(held + minutes)}, more than a day of {count(DAY_MINUTES // 60, 'hour')} ({more}).",
+        "Record only the time you really studied that day; `aipm undo` takes back time added by mistake.",
+    )
+
+
 def start(learner: Learner, spec: str) -> dict[str, Any]:
     """Start a session on an item: refused while this machine has one running."""
     target = _item(learner, spec)
@@ -180,19 +209,19 @@ def start(learner: Learner, spec: str) -> dict[str, Any]:
                     f"A study session on {running[0]} has been running on this machine since {since:%Y-%m-%d %H:%M}.",
                     "Stop it first with `aipm study stop`.",
                 )
-        minute = epoch_minutes(_utc(now))
+        minute = epoch_minutes(utc_text(now))
         _refuse_overlap(state, device, minute, minute, zone)  # a moment inside a session recorded
         return [
             {
                 "op": "study_start",
                 "targets": [target.id],
-                "began": _utc(now),
+                "began": utc_text(now),
                 "on": now.astimezone(zone).date().isoformat(),
             }
         ]
 
     learner.record(build)
-    return {"item": target.id, "title": target.title, "began": _utc(now), "began_local": _local(now, zone)}
+    return {"item": target.id, "title": target.title, "began": utc_text(now), "began_local": _local(now, zone)}
 
 
 def _local(moment: datetime | str, zone: tzinfo) -> str:
@@ -228,15 +257,25 @@ def stop(learner: Learner, spec: str | None = None, spent: int | None = None) ->
             names = ", ".join(f"{r[1][0]} (on {r[1][2]})" for r in running[:5])
             raise InputError(f"Sessions run on other machines: {names}.", "Name the item: `aipm study stop ITEM`.")
         first = epoch_minutes(began)
-        elapsed = max(0, epoch_minutes(_utc(now)) - first)
-        minutes = spent if spent is not None else max(1, elapsed)  # (a session under a minute counts one)
+        elapsed = max(0, epoch_minutes(utc_text(now)) - first)
+        if spent is not None and spent > max(1, elapsed):  # (a session under a minute counts one)
+            ran = spent_text(max(1, elapsed))
+            raise UsageError(
+                f"{spent_text(spent)} is longer than the session on {item}, which began {ran} ago "
+                f"({_local(began, zone)}). Give {ran} or less (without --spent: the clock's {ran}); "
+                f"add time studied elsewhere with `aipm study add {item} TIME --on DATE`.",
+                "--spent",
+            )
+        minutes = spent if spent is not None else max(1, elapsed)
         if minutes > MAX_SESSION_MINUTES:
             raise InputError(
-                f"The session on {item} has been running for {spent_text(elapsed)}, more than a day.",
+                f"The session on {item} has been running since {_local(began, zone)}: {spent_text(elapsed)}, "
+                "more than a day.",
                 "Say how long you really studied: `aipm study stop --spent 2h`.",
             )
         if _device == device:  # the time the clock ran (or less): what rounding adds is no overlap
             _refuse_overlap(state, device, first, first + min(minutes, elapsed), zone)
+        _refuse_full_day(state.study, zone, day_of(began, zone), minutes)
         done.update(item=item, minutes=minutes, began=began, device=_device)
         return [{"op": "study", "targets": [item], "minutes": minutes, "began": began, "closes": start_id,
                  "on": day_of(began, zone).isoformat()}]  # fmt: skip
@@ -249,8 +288,28 @@ def add(learner: Learner, spec: str, minutes: int, on: date | None = None) -> di
     """Time studied away from the terminal, on a day (default: today in the learner's zone)."""
     target = _item(learner, spec)
     day = on or local_today(learner)
-    learner.record(lambda _state: [{"op": "study", "targets": [target.id], "minutes": minutes, "on": day.isoformat()}])
+    zone = zone_of(learner)
+
+    def build(state: State) -> list[dict[str, Any]]:
+        _refuse_full_day(state.study, zone, day, minutes)
+        return [{"op": "study", "targets": [target.id], "minutes": minutes, "on": day.isoformat()}]
+
+    learner.record(build)
     return {"item": target.id, "title": target.title, "minutes": minutes, "on": day.isoformat()}
+
+
+def reopened(learner: Learner, undone: dict[str, Any]) -> dict[str, Any] | None:
+    """After an undo of a session's stop: the session running again (its start is open once more), how
+    long since it began, and whether a second plain `undo` would discard it; None for any other undo."""
+    closes = undone.get("closes") if undone.get("op") == "study" else None
+    running = learner.read_state().study.running.get(closes) if isinstance(closes, str) else None
+    if running is None:
+        return None
+    item, began, device = running
+    minutes = max(0, epoch_minutes(utc_text(learner.now())) - epoch_minutes(began))
+    return {"item": item, "began": began, "began_local": _local(began, zone_of(learner)), "device": device,
+            "this_machine": device == learner.device, "minutes": minutes, "over_a_day": minutes > MAX_SESSION_MINUTES,
+            "undo_discards": learner.ledger.next_undo() == closes}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- #
@@ -272,9 +331,10 @@ def overview(learner: Learner) -> dict[str, Any]:
     monday, sunday = week_of(today)
     days = minutes_by_day(study, zone, monday, sunday)
     titles = _titles(learner)
+    minute = epoch_minutes(utc_text(now))
     running = [
         {"item": item, "title": titles.get(item, item), "began": began, "device": device,
-         "minutes": max(0, epoch_minutes(_utc(now)) - epoch_minutes(began)), "this_machine": device == learner.device}
+         "minutes": max(0, minute - epoch_minutes(began)), "this_machine": device == learner.device}
         for item, began, device in study.running.values()
     ]  # fmt: skip
     week = [{"day": (monday + timedelta(days=n)).isoformat(), "minutes": days.get(monday + timedelta(days=n), 0)}
@@ -356,150 +416,6 @@ def status_block(learner: Learner, roadmap: Any, study: Study) -> dict[str, Any]
         ],
     )
     return block
-
-
-# --------------------------------------------------------------------------- #
-# Importing time from Timewarrior and Watson
-# --------------------------------------------------------------------------- #
-
-MAX_IMPORT_BYTES = 64 << 20
-
-
-def _timew_moment(text: Any) -> datetime | None:
-    """Timewarrior's '20261124T090000Z' (UTC)."""
-    if not isinstance(text, str) or len(text) != 16:
-        return None
-    try:
-        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def _watson_moment(value: Any) -> datetime | None:
-    """Watson's seconds since 1970 (UTC)."""
-    if type(value) is not int or not 0 <= value < 253402300800:
-        return None
-    return datetime.fromtimestamp(value, UTC)
-
-
-def read_intervals(raw: bytes, name: str) -> tuple[str, list[dict[str, Any]]]:
-    """A `timew export` document or a Watson frames file -> (tool, intervals).
-
-    Each interval: `start`, `end` (UTC datetimes, `end` None while running), `names` (the tags, and
-    Watson's project, that may name an item), `ref` (the interval's own identity: Timewarrior's
-    start, a Watson frame's id), `label` (how to show it)."""
-    import json
-
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise InputError(f"{name} is not JSON.", "Give the output of `timew export` or Watson's frames file.") from None
-    if not isinstance(data, list):
-        raise InputError(f"{name} is not a Timewarrior export or a Watson frames file (not a JSON list).")
-    if not data:
-        return "timewarrior", []
-    intervals: list[dict[str, Any]] = []
-    if all(isinstance(entry, dict) for entry in data):
-        for number, entry in enumerate(data):
-            start = _timew_moment(entry.get("start"))
-            if start is None:
-                raise InputError(f"{name}: interval {number + 1} has no start Timewarrior writes.")
-            end = _timew_moment(entry.get("end")) if entry.get("end") is not None else None
-            tags = entry.get("tags") or []
-            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-                raise InputError(f"{name}: interval {number + 1} has tags that are not text.")
-            intervals.append({"start": start, "end": end, "names": tags, "ref": entry["start"],
-                              "label": " ".join(tags) or "(no tags)"})  # fmt: skip
-        return "timewarrior", intervals
-    if all(isinstance(entry, list) for entry in data):
-        for number, entry in enumerate(data):
-            if len(entry) < 4:
-                raise InputError(f"{name}: frame {number + 1} is not a Watson frame.")
-            start, stop, project, frame_id = entry[:4]
-            tags = entry[4] if len(entry) > 4 and isinstance(entry[4], list) else []
-            begun = _watson_moment(start)
-            if begun is None or not isinstance(project, str) or not isinstance(frame_id, str):
-                raise InputError(f"{name}: frame {number + 1} is not a Watson frame.")
-            names = [project, *(t for t in tags if isinstance(t, str))]
-            intervals.append({"start": begun, "end": _watson_moment(stop) if stop is not None else None,
-                              "names": names, "ref": frame_id, "label": " ".join(names)})  # fmt: skip
-        return "watson", intervals
-    raise InputError(f"{name} is not a Timewarrior export or a Watson frames file.")
-
-
-def import_time(learner: Learner, path: Any) -> dict[str, Any]:
-    """Sessions from a Timewarrior export or Watson frames file, as one import (undo takes it back).
-
-    An interval counts for the item its tag (or Watson project) names by id or alias; nothing is
-    guessed: an interval that names no item, or more than one, is listed and left out. Each session's
-    change id is made from the interval's own identity, so importing the same intervals again (here
-    or on another machine) adds nothing."""
-    from aipm_cli.fs import read_regular_file
-    from aipm_cli.record import changes as fmt
-    from aipm_cli.record import ids
-
-    try:
-        raw = read_regular_file(path, MAX_IMPORT_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"No file at {path}.") from None
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    tool, intervals = read_intervals(raw, str(path))
-    index = learner.roadmap.index
-    known = set(index.items) | set(index.deliverables)
-    zone = zone_of(learner)
-    moment = learner.now()
-    device = learner.device
-    unmatched: list[dict[str, Any]] = []
-    made: list[dict[str, Any]] = []
-    for interval in intervals:
-        start, end = interval["start"], interval["end"]
-        named = {index.aliases.get(n, n) for n in interval["names"]}
-        items = sorted(named & known)
-        when = start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        minutes = round((end - start).total_seconds() / 60) if end is not None else 0
-        reason = None
-        if end is None:
-            reason = "still running"
-        elif not items:
-            reason = "names no item"
-        elif len(items) > 1:
-            reason = f"names {count(len(items), 'item')} ({', '.join(items[:3])})"
-        elif end < start:
-            reason = "it ends before it starts"
-        elif not 1 <= minutes <= MAX_SESSION_MINUTES:
-            reason = "shorter than a minute" if minutes < 1 else "longer than a day"
-        elif start > moment:
-            reason = "in the future"
-        if reason is not None:
-            unmatched.append({"start": when, "label": interval["label"], "reason": reason})
-            continue
-        began = _utc(start)
-        change = {
-            "v": fmt.FORMAT, "id": ids.derived_id(start, "study", tool, str(interval["ref"])),
-            "at": moment.astimezone(UTC).isoformat(), "on": start.astimezone(zone).date().isoformat(), "device": device,
-            "op": "study", "targets": items, "minutes": minutes, "began": began, "source": tool,
-            "ref": str(interval["ref"])[:200],
-        }  # fmt: skip
-        try:
-            made.append(fmt.check(change))
-        except fmt.BadChange as exc:
-            unmatched.append({"start": when, "label": interval["label"], "reason": str(exc)})
-    made.sort(key=lambda c: c["id"])
-    present = learner.ledger.held_ids() if made else set()  # what an undone import took out comes back
-    new = [c for c in made if c["id"] not in present]
-    added = learner.ledger.import_changes(iter(new), getattr(path, "name", str(path))) if new else 0
-    if added:
-        learner.saved = True
-    return {
-        "tool": tool,
-        "intervals": len(intervals),
-        "matched": len(made),
-        "added": added,
-        "minutes_added": sum(c["minutes"] for c in new) if added else 0,
-        "already": len(made) - len(new),
-        "unmatched": unmatched,
-    }
 
 
 # --------------------------------------------------------------------------- #

@@ -100,7 +100,7 @@ def weekly_goal(study: Study, zone: tzinfo, today: date, goal_minutes: int) -> d
     return {
         "weeks": weeks,
         "weeks_met": sum(1 for w in weeks if w["met"]),
-        "average_minutes": pace["minutes_per_week"],
+        "average_minutes": pace["minutes_per_week"] if pace["since"] else None,  # no time logged: no average
         "average_since": pace["since"].isoformat() if pace["since"] else None,
         "average_over_days": (today - pace["since"]).days + 1 if pace["since"] else 0,
         "pace_enough": pace["enough"],

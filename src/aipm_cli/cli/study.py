@@ -110,11 +110,11 @@ def study_import(
     nothing is guessed. Importing the same file again adds nothing; `aipm
     undo` takes the whole import back.
     """
-    from aipm_cli import study as core
+    from aipm_cli import study_import
     from aipm_cli.render.safe import clean
 
     app = ctx.obj
-    result = core.import_time(app.learner, file)
+    result = study_import.import_time(app.learner, file)
     if json:
         app.emit_json(result)
         return
@@ -128,6 +128,8 @@ def study_import(
         matched = result["matched"]
         held = "the one matching interval is" if matched == 1 else f"the {matched} matching intervals are"
         app.say_plain(f"Nothing new: {held} already imported from {tool}.")
+    elif result["over_a_day"]:
+        app.say_plain(f"Nothing was imported from {tool}: each matching interval would make its day over 24 hours.")
     else:
         app.say_plain(f"No {tool} interval names an item (by its id or alias as a tag); nothing was imported.")
     if result["unmatched"]:

@@ -159,7 +159,27 @@ def note(app: App, item: str, text: str, on: str | None = None, option_value: An
 
 
 def undo(app: App, any_device: bool = False) -> None:
-    _undone(app, app.learner.undo(any_device=any_device), "Undid")
+    change = app.learner.undo(any_device=any_device)
+    _undone(app, change, "Undid")
+    if change.get("op") == "study" and change.get("closes"):  # a session's stop: the session runs again
+        _running_again(app, change)
+
+
+def _running_again(app: App, change: dict[str, Any]) -> None:
+    """Say that undoing a session's stop set the session running again, and how to end or discard it."""
+    from aipm_cli import study
+
+    session = study.reopened(app.learner, change)
+    if session is None:
+        return
+    where = "" if session["this_machine"] else f" on {session['device']}"
+    ways = ["`aipm study stop` ends it"]
+    if session["over_a_day"]:
+        ways = ["`aipm study stop --spent TIME` records the time you really studied"]
+    if session["undo_discards"]:
+        ways.append("`aipm undo` again discards it")
+    app.say_plain(f"The session on {session['item']}{where} is running again, since {session['began_local']} "
+                  f"({study.spent_text(session['minutes'])} ago): {'; '.join(ways)}.")  # fmt: skip
 
 
 def redo(app: App) -> None:

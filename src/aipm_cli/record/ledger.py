@@ -399,6 +399,10 @@ class Ledger:
         """Record an undo of this device's newest change in effect (`any_device`: the newest of any device)."""
         return undoing.undo(self, on, any_device=any_device)
 
+    def next_undo(self) -> str | None:
+        """The id of the change a plain `undo` would take back now (None when unknown without a fold)."""
+        return undoing.next_undo(self)
+
     def redo(self, on: date) -> dict[str, Any]:
         """Record a redo of the newest undo in effect; refused with the reason when the record keeps it out."""
         return undoing.redo(self, on)

@@ -73,6 +73,14 @@ def undo(ledger: Ledger, on: date, *, any_device: bool = False) -> dict[str, Any
         return dict(target)
 
 
+def next_undo(ledger: Ledger) -> str | None:
+    """The id of the change a plain `undo` would take back now (this device's newest in effect), when the
+    kept undo stack says so without folding again; None otherwise."""
+    result = ledger.load()
+    position = _undo_position(ledger, result, False)
+    return None if position is None else str(result.undo_stack[position]["id"])
+
+
 def _undo_position(ledger: Ledger, result: Fold, any_device: bool) -> int | None:
     """Where in the undo stack the change to undo is (the newest, or this device's newest)."""
     for position in range(len(result.undo_stack) - 1, -1, -1):

@@ -46,7 +46,7 @@ def study_lines(console: Console, study: dict[str, Any], phases: list[Any]) -> N
             f"all time {spent_text(study['total_minutes'])} in {count(study['sessions'], 'session')}",
         ],
     )
-    if study.get("weeks"):
+    if study.get("weeks") and study.get("average_since"):  # (nothing about weeks or an average before time is logged)
         _measures(console, [f"goal met in {study['weeks_met']} of the last {count(len(study['weeks']), 'week')}",
                             _average(study)])  # fmt: skip
     days = study.get("days") or []
@@ -78,8 +78,8 @@ def _average(study: dict[str, Any]) -> str:
     from aipm_cli.study_pace import MEASURE_DAYS
 
     days = study.get("average_over_days") or 0
-    window = "over the last four weeks" if days >= MEASURE_DAYS else f"since {study.get('average_since')}"
-    return f"{spent_text(study['average_minutes'])} a week on average {window}"
+    window = "over the last four weeks" if days >= MEASURE_DAYS else f"since {study['average_since']}"
+    return f"{spent_text(study['average_minutes'] or 0)} a week on average {window}"
 
 
 def day_view(console: Console, data: dict[str, Any]) -> None:
@@ -174,6 +174,7 @@ def _entry(console: Console, mark: str, title: str, ident: str, detail: str = ""
 
 def overview_view(console: Console, data: dict[str, Any]) -> None:
     """`aipm study`: the running sessions, this week day by day against the goal, the items most studied."""
+    from aipm_cli.record.changes import MAX_SESSION_MINUTES
     from aipm_cli.render.safe import text as safe
     from aipm_cli.study import spent_text as _spent
     from aipm_cli.wording import count as counted
@@ -183,7 +184,11 @@ def overview_view(console: Console, data: dict[str, Any]) -> None:
             where = "" if run["this_machine"] else f" (on {run['device']})"
             line = Text("Studying ")
             line.append_text(safe(f"{run['title']} ({run['item']})"))
-            line.append(f" for {_spent(run['minutes'])}{where}; `aipm study stop` ends it.")
+            if run["minutes"] > MAX_SESSION_MINUTES:  # more than a session can be: the clock's time is refused
+                line.append(f" for {_spent(run['minutes'])}{where}, more than a day; "
+                            "`aipm study stop --spent TIME` records the time you really studied.")  # fmt: skip
+            else:
+                line.append(f" for {_spent(run['minutes'])}{where}; `aipm study stop` ends it.")
             console.print(line)
     else:
         console.print("No study session is running.")
