@@ -28,7 +28,7 @@ def import_file(
     import stat
 
     from aipm_cli.errors import InputError
-    from aipm_cli.paths import check_user_name
+    from aipm_cli.paths import check_not_case_twin, check_user_name
     from aipm_cli.report import MAX_EXPORT_BYTES, read_export
 
     try:
@@ -48,8 +48,10 @@ def import_file(
                 f"{file} is larger than {MAX_EXPORT_BYTES >> 20} MB.", "Split it or import a smaller export."
             )
         raw = handle.read(MAX_EXPORT_BYTES + 1)
+    # `--user` names a learner as every other way does (Learner.user): not one that differs only in case
+    # from a learner here; refused before anything is written.
+    name = check_not_case_twin(learner.layout.learners, check_user_name(user)) if user is not None else learner.user
     imported = read_export(raw, str(file))
-    name = check_user_name(user) if user is not None else learner.user
     roadmap = learner.roadmap
     if imported.roadmap_id != roadmap.id:
         from aipm_cli.roadmap import finding
