@@ -219,3 +219,18 @@ def test_a_twin_of_a_folder_here_that_no_commit_holds_is_refused_too(tmp_path: P
     assert "aipm users rename maya MAYA" in refused.stderr  # nothing of hers travelled: a rename is the way
     assert snapshot_files(b) == before
     assert sorted(p.name for p in (b / "learners").iterdir()) == ["maya", "sam"]
+
+
+def test_a_learner_that_has_been_synced_can_be_neither_renamed_nor_removed(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path)
+    a = make_device(tmp_path, "a")
+    aipm(a, "--user", "maya", "done", "ai-for-everyone")
+    aipm(a, "sync", "init", str(remote))
+    for args in (("users", "rename", "maya", "maia"), ("users", "remove", "maya", "--yes")):
+        refused = aipm(a, *args, expect=1)
+        assert "synced with git" in refused.stderr
+    assert sorted(p.name for p in (a / "learners").iterdir()) == ["maya"]
+    # One made since, that no commit holds yet, has gone nowhere: it may still move.
+    aipm(a, "--user", "sam", "done", "ai-for-everyone")
+    aipm(a, "users", "rename", "sam", "samuel")
+    assert sorted(p.name for p in (a / "learners").iterdir()) == ["maya", "samuel"]
