@@ -60,6 +60,11 @@ def test_a_pair_on_disk_locks_neither_learner_out(run: Run, home: Path, tmp_path
     listed = run("--user", "BOB", "users")
     assert listed.exit_code == 0, listed.stderr
     assert "Bob" in listed.stdout and "BOB" in listed.stdout
+    assert "'BOB' differs only in case from 'Bob'" in listed.stdout + listed.stderr
+    # Even when the name in use is no learner's exactly, but several learners' in case alone.
+    ambiguous = run("--user", "bob", "users", "--json")
+    assert ambiguous.exit_code == 0, ambiguous.stderr
+    assert not any(u["current"] for u in json.loads(ambiguous.stdout)["users"])
     users = run("--user", "Bob", "users", "--json")
     assert users.exit_code == 0, users.stderr
     assert sorted(u["user"] for u in json.loads(users.stdout)["users"]) == ["BOB", "Bob"]
@@ -127,7 +132,7 @@ def test_joining_a_remote_with_a_case_twin_is_refused_before_anything_is_committ
     aipm(a, "sync", "init", str(remote))
     aipm(b, "--user", "maya", "start", "user-research")
     refused = aipm(b, "sync", "init", str(remote), expect=1)
-    assert "'maya' and 'MAYA'" in refused.stderr
+    assert "The learner 'maya' here and the learner 'MAYA' on the remote differ only in case" in refused.stderr
     assert "differ only in case" in refused.stderr
     assert "aipm users rename maya MAYA" in refused.stderr
     assert _learners_on(remote) == {"MAYA"}
@@ -169,7 +174,7 @@ def test_sync_init_does_not_push_a_pair(tmp_path: Path) -> None:
     aipm(a, "--user", "maya", "done", "ai-for-everyone")
     shutil.copytree(a / "learners" / "maya", a / "learners" / "Maya")  # an older aipm, or a hand
     refused = aipm(a, "sync", "init", str(remote), expect=1)
-    assert "'Maya' and 'maya'" in refused.stderr
+    assert "The learners 'Maya' and 'maya' here differ only in case" in refused.stderr
     assert "Nothing was committed or pushed" in refused.stderr
     assert "aipm users remove Maya" in refused.stderr
     assert git(remote, "for-each-ref") == ""

@@ -209,17 +209,23 @@ def restore(learner: Learner, spec: str) -> dict[str, Any]:
 def users(learner: Learner) -> list[dict[str, Any]]:
     """Every learner here with their progress on the roadmap in use."""
     from aipm_cli.errors import AipmError
-    from aipm_cli.paths import check_old_user_name, check_user_name
+    from aipm_cli.paths import case_collisions, check_old_user_name, check_user_name
     from aipm_cli.progress import counts_for
 
     roadmap = learner.roadmap
     items = [placed.item for placed in roadmap.index.items.values()]
     found: list[dict[str, Any]] = []
-    for name in learner.learner_names():
+    try:
+        current: str | None = learner.user
+    except InputError:
+        current = None  # a name that is no learner's exactly, but several learners' in case: the list still shows
+    names = learner.learner_names()
+    twins = {name: group for group in case_collisions(names) for name in group}
+    for name in names:
         info: dict[str, Any] = {
             "user": name,
             "folder": str(learner.layout.learners / name),
-            "current": name == learner.user,
+            "current": name == current,
         }
         try:
             check_old_user_name(name)  # a name from before names had to suit every platform still reads
@@ -227,6 +233,12 @@ def users(learner: Learner) -> list[dict[str, Any]]:
                 check_user_name(name)
             except InputError as exc:
                 info["rename"] = f"{exc.message} Rename it: `aipm users rename {name} NEW`."
+            if name in twins and "rename" not in info:
+                others = " and ".join(f"'{other}'" for other in twins[name] if other != name)
+                info["rename"] = (
+                    f"'{name}' differs only in case from {others}: macOS and Windows keep them in one folder."
+                    " `aipm doctor` says how to join or part them."
+                )
             ledger = learner.ledger_for(name)
             result = ledger.load()
             if not result.changes:

@@ -156,7 +156,8 @@ def twin_hint(mine: str, theirs: str, *, synced: bool) -> str:
     return (
         f"If they are one learner, move this machine's progress to the remote's spelling: `aipm --user {mine}"
         " export --format json -o FILE`, move this data directory aside, `aipm sync init REMOTE` into a fresh"
-        f" one, then `aipm import FILE --user {theirs}`."
+        f" one, then `aipm import FILE --user {theirs}` (if they are two learners, `--user` a name that differs"
+        " in more than case)."
     )
 
 

@@ -208,10 +208,14 @@ class Repo:
         if pair is None:
             return
         name, other = pair
-        where = "here" if other in here else "on the remote"
+        pair_named = (
+            f"The learners '{name}' and '{other}' here"
+            if other in here
+            else f"The learner '{name}' here and the learner '{other}' on the remote"
+        )
         raise SyncError(
-            f"The learners '{name}' and '{other}' ({where}) differ only in case: macOS and Windows keep both in one"
-            f" folder, where their progress would mix, so '{name}' is not synced. Nothing was committed or pushed.",
+            f"{pair_named} differ only in case: macOS and Windows keep both in one folder, where their progress"
+            f" would mix, so '{name}' is not synced. Nothing was committed or pushed.",
             join_or_part(name, other) + f" ('{name}' has not been synced, so it may be renamed or removed.)"
             if other in here
             else twin_hint(name, other, synced=False),
