@@ -26,6 +26,19 @@ def check(learner: Learner, rebuild: bool = False, progress: Progress | None = N
         report["user"] = learner.user
     except AipmError as exc:
         problems.append(exc.message)
+    from aipm_cli.paths import case_collisions, join_or_part
+
+    # Learners whose names differ only in case (an older aipm, or a hand, made them): each still works by
+    # its exact name, but macOS and Windows keep them in one folder, and sync refuses to carry them.
+    report["case_collisions"] = case_collisions(learner.learner_names())
+    for group in report["case_collisions"]:
+        keep = str(report["user"]) if report.get("user") in group else group[0]
+        other = next(name for name in group if name != keep)
+        problems.append(
+            f"The learners {' and '.join(repr(name) for name in group)} differ only in case: macOS and Windows"
+            " keep them in one folder, where their progress would mix, and sync will not carry them. "
+            + join_or_part(other, keep)
+        )
     try:
         report["settings"] = {k: learner.config.get(k) for k in ("hours_per_week", "roadmap", "user")}
         problems.extend(learner.config.problems)

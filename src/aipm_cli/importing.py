@@ -26,7 +26,7 @@ def import_file(
     """
     from aipm_cli.errors import InputError
     from aipm_cli.fs import NotReadable, read_regular_file
-    from aipm_cli.paths import check_user_name
+    from aipm_cli.paths import check_not_case_twin, check_user_name
     from aipm_cli.report import MAX_EXPORT_BYTES, read_export
 
     hint = "Import a file written by `aipm export --format json`."
@@ -42,8 +42,10 @@ def import_file(
         raise InputError(f"Cannot import {file}: {exc.strerror}.", hint) from None
     except OSError as exc:
         raise InputError(f"Cannot read {file}: {exc.strerror}.") from None
+    # `--user` names a learner as every other way does (Learner.user): not one that differs only in case
+    # from a learner here; refused before anything is written.
+    name = check_not_case_twin(learner.layout.learners, check_user_name(user)) if user is not None else learner.user
     imported = read_export(raw, str(file))
-    name = check_user_name(user) if user is not None else learner.user
     roadmap = learner.roadmap
     if imported.roadmap_id != roadmap.id:
         from aipm_cli.roadmap import finding

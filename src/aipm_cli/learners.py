@@ -56,10 +56,11 @@ def _forget_cache(learner: Learner, name: str) -> None:
     shutil.rmtree(learner.layout.cache / "state" / name, ignore_errors=True)
 
 
-def _refuse_when_synced(learner: Learner, what: str) -> None:
+def _refuse_when_synced(learner: Learner, what: str, name: str) -> None:
     # Sync only ever adds to each device's logs: a moved or removed folder would come back from
-    # another machine, and the learner would be split between two names.
-    if (learner.layout.root / ".git").exists():
+    # another machine, and the learner would be split between two names. A folder no commit holds
+    # (a sync refused to take it in: policy.refuse_case_twins) has gone nowhere yet, and may move.
+    if (learner.layout.root / ".git").exists() and _committed(learner.layout.root, name):
         raise InputError(
             f"This data directory is synced with git, so a learner cannot be {what} here: "
             "the other machines would bring the old folder back.",
@@ -67,15 +68,32 @@ def _refuse_when_synced(learner: Learner, what: str) -> None:
         )
 
 
+def _committed(root: Path, name: str) -> bool:
+    """Whether any commit here (this machine's, or a remote's as fetched) holds the learner's folder."""
+    from aipm_cli.errors import AipmError
+    from aipm_cli.sync.git import Git
+
+    try:
+        return bool(Git(root).text("rev-list", "-1", "--all", "--", f"learners/{name}/"))
+    except AipmError:
+        return True  # cannot tell: as if it had travelled
+
+
 def rename(learner: Learner, old: str, new: str) -> dict[str, Any]:
     """Give a learner another name: their folder moves, every change stays as it is."""
-    _refuse_when_synced(learner, "renamed")
-    from aipm_cli.paths import case_twin, check_not_case_twin, check_old_user_name
+    from aipm_cli.paths import case_twins, check_old_user_name
 
     # `old` may be a name made before names had to suit every platform: renaming is the way out.
-    folder = _existing_learner(learner, check_old_user_name(old), old=True)
-    if case_twin(learner.layout.learners, check_user_name(new)) != old:
-        check_not_case_twin(learner.layout.learners, new)
+    _refuse_when_synced(learner, "renamed", check_old_user_name(old))
+    folder = _existing_learner(learner, old, old=True)
+    # A case-only rename (`maya` to `Maya`) is the learner's own twin; any other is another learner.
+    others = [twin for twin in case_twins(learner.layout.learners, check_user_name(new)) if twin != old]
+    if others:
+        raise InputError(
+            f"There is already a learner called '{others[0]}': '{new}' differs from it only in case, and macOS"
+            " and Windows keep both in one folder.",
+            "Choose a name that differs in more than case.",
+        )
     target = learner.layout.learner_dir(new)
     if target.exists() or target.is_symlink():
         raise InputError(
@@ -94,16 +112,16 @@ def rename(learner: Learner, old: str, new: str) -> dict[str, Any]:
 
 def check_removable(learner: Learner, name: str) -> None:
     """Raise what `remove_learner` would refuse (before the learner is asked to confirm)."""
-    _refuse_when_synced(learner, "removed")
-    _existing_learner(learner, check_user_name(name))
+    _refuse_when_synced(learner, "removed", check_user_name(name))
+    _existing_learner(learner, name)
 
 
 def remove(learner: Learner, name: str) -> dict[str, Any]:
     """Move a learner's folder into the data directory's backups (`restore` brings it back)."""
     from aipm_cli.paths import backup_path, ensure_private_dir
 
-    _refuse_when_synced(learner, "removed")
-    folder = _existing_learner(learner, check_user_name(name))
+    _refuse_when_synced(learner, "removed", check_user_name(name))
+    folder = _existing_learner(learner, name)
     with _refused_move(f"move the learner '{name}' into {backups_dir(learner)}"):
         ensure_private_dir(backups_dir(learner))
         backup = backup_path(backups_dir(learner), f"learner-{name}", learner.now())
@@ -186,17 +204,23 @@ def restore(learner: Learner, spec: str) -> dict[str, Any]:
 def users(learner: Learner) -> list[dict[str, Any]]:
     """Every learner here with their progress on the roadmap in use."""
     from aipm_cli.errors import AipmError
-    from aipm_cli.paths import check_old_user_name, check_user_name
+    from aipm_cli.paths import case_collisions, check_old_user_name, check_user_name
     from aipm_cli.progress import counts_for
 
     roadmap = learner.roadmap
     items = [placed.item for placed in roadmap.index.items.values()]
     found: list[dict[str, Any]] = []
-    for name in learner.learner_names():
+    try:
+        current: str | None = learner.user
+    except InputError:
+        current = None  # a name that is no learner's exactly, but several learners' in case: the list still shows
+    names = learner.learner_names()
+    twins = {name: group for group in case_collisions(names) for name in group}
+    for name in names:
         info: dict[str, Any] = {
             "user": name,
             "folder": str(learner.layout.learners / name),
-            "current": name == learner.user,
+            "current": name == current,
         }
         try:
             check_old_user_name(name)  # a name from before names had to suit every platform still reads
@@ -204,6 +228,12 @@ def users(learner: Learner) -> list[dict[str, Any]]:
                 check_user_name(name)
             except InputError as exc:
                 info["rename"] = f"{exc.message} Rename it: `aipm users rename {name} NEW`."
+            if name in twins and "rename" not in info:
+                others = " and ".join(f"'{other}'" for other in twins[name] if other != name)
+                info["rename"] = (
+                    f"'{name}' differs only in case from {others}: macOS and Windows keep them in one folder."
+                    " `aipm doctor` says how to join or part them."
+                )
             ledger = learner.ledger_for(name)
             result = ledger.load()
             if not result.changes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,8 +95,8 @@ def check_old_user_name(name: str) -> str:
     return name
 
 
-def case_twin(learners: Path, name: str) -> str | None:
-    """The learner folder in `learners` whose name differs from `name` only in case, or None.
+def case_twins(learners: Path, name: str) -> list[str]:
+    """The entries of `learners` whose names differ from `name` only in case (sorted; `name` itself left out).
 
     `Maya` and `maya` are one folder on the default macOS and Windows file
     systems: two such learners would share (and mix) one record there.
@@ -104,21 +105,61 @@ def case_twin(learners: Path, name: str) -> str | None:
     try:
         entries = os.listdir(learners)
     except OSError:
-        return None
-    for entry in sorted(entries):
-        if entry != name and entry.casefold() == folded:
-            return entry
-    return None
+        return []
+    return sorted(entry for entry in entries if entry != name and entry.casefold() == folded)
+
+
+def case_twin(learners: Path, name: str) -> str | None:
+    """The first learner folder in `learners` whose name differs from `name` only in case, or None."""
+    twins = case_twins(learners, name)
+    return twins[0] if twins else None
+
+
+def case_collisions(names: Iterable[str]) -> list[list[str]]:
+    """Groups of two or more names that differ only in case (each sorted; the groups sorted)."""
+    groups: dict[str, set[str]] = {}
+    for name in names:
+        groups.setdefault(name.casefold(), set()).add(name)
+    return sorted(sorted(group) for group in groups.values() if len(group) > 1)
+
+
+def join_or_part(name: str, other: str) -> str:
+    """What to do about two learners here whose names differ only in case: join `name` into `other`, or rename."""
+    return (
+        f"If they are one learner, move '{name}' into '{other}': `aipm --user {name} export --format json -o"
+        f" {name}.json`, `aipm import {name}.json --user {other}`, then `aipm users remove {name}`. If they are"
+        f" two, rename one: `aipm users rename {name} NEW`."
+    )
 
 
 def check_not_case_twin(learners: Path, name: str) -> str:
-    """`name`, unless another learner's folder differs from it only in case (InputError naming it)."""
-    twin = case_twin(learners, name)
-    if twin is not None:
+    """`name`, when a learner folder has exactly that name or none differs from it only in case.
+
+    The name rule for every way of naming a learner (an option, AIPM_USER, the setting, an import's
+    `--user`): a new learner may not differ only in case from one already here. A name that is a
+    folder's exactly is that learner, even where another folder differs from it only in case (a
+    pair an older aipm or a hand made: `aipm doctor` names it), so that learner is never locked out;
+    a name that is no folder's exactly but differs in case from one or more is refused (InputError).
+    """
+    try:
+        if name in os.listdir(learners):
+            return name
+    except OSError:
+        return name
+    twins = case_twins(learners, name)
+    if len(twins) == 1:
+        twin = twins[0]
         raise InputError(
             f"There is already a learner called '{twin}': '{name}' differs from it only in case, and macOS and "
             "Windows keep both in one folder.",
             f"Use '{twin}', or choose a name that differs in more than case.",
+        )
+    if twins:
+        listed = " and ".join(f"'{twin}'" for twin in twins)
+        raise InputError(
+            f"There is no learner called '{name}', but there are learners called {listed}, which differ from it"
+            " only in case.",
+            "Name one of them exactly as `aipm users` lists it; `aipm doctor` says how to part or join them.",
         )
     return name
 

@@ -18,7 +18,15 @@ from aipm_cli.paths import Layout
 from aipm_cli.sync.counting import Span, Tally
 from aipm_cli.sync.errors import NewerLine, SyncError
 from aipm_cli.sync.git import REMOTE, Git, remote_url, safe_url
-from aipm_cli.sync.policy import LIMITS, REGULAR_MODES, classify, new_lines
+from aipm_cli.sync.policy import (
+    LIMITS,
+    REGULAR_MODES,
+    case_twin_among,
+    classify,
+    folders_here,
+    learner_folders,
+    new_lines,
+)
 
 if TYPE_CHECKING:
     from aipm_cli.record.provenance import Destructive
@@ -109,7 +117,49 @@ def incoming(git: Git, theirs: str, base: str | None) -> list[Incoming]:
             )
         mine = ours_tree.get(path)
         found.append(Incoming(path, kind, was[1] if was else None, mine[1] if mine else None, now[1] if now else None))
+    _refuse_case_twins(git.root, set(ours_tree), set(theirs_tree), found)
     return found
+
+
+def _refuse_case_twins(root: Path, ours: set[str], theirs: set[str], found: list[Incoming]) -> None:
+    """SyncError when a learner folder the merge would bring differs only in case from another learner folder
+    of the merged result: one here (committed or not) or another that arrives."""
+    here = learner_folders(ours) | folders_here(root)
+    remote = learner_folders(theirs)
+    arriving = learner_folders(c.path for c in found if c.theirs is not None) - here
+    pair = case_twin_among(arriving, here | remote)
+    if pair is None:
+        return
+    name, other = pair
+    if other in remote:
+        raise SyncError(
+            f"The remote holds two learners whose names differ only in case, '{name}' and '{other}': macOS and"
+            " Windows keep both in one folder, where their progress would mix. Nothing was changed here.",
+            f"An older aipm (or a hand) pushed them. On a machine that has both, `aipm doctor` says how to join"
+            f" or part them; then take one folder out of the remote with git (`git rm -r learners/{name}`,"
+            " commit, push) on that machine.",
+        )
+    raise SyncError(
+        f"The remote brings the learner '{name}', whose name differs only in case from the learner '{other}' here:"
+        " macOS and Windows keep both in one folder, where their progress would mix. Nothing was changed here.",
+        twin_hint(other, name, synced=other in learner_folders(ours)),
+    )
+
+
+def twin_hint(mine: str, theirs: str, *, synced: bool) -> str:
+    """What to do when this machine's learner `mine` and the remote's `theirs` differ only in case."""
+    if not synced:
+        return (
+            f"If they are one learner, rename this machine's to the remote's spelling: `aipm users rename {mine}"
+            f" {theirs}` (its folder has not been synced yet); if not, rename it to a name that differs in more"
+            " than case. Then `aipm sync` again."
+        )
+    return (
+        f"If they are one learner, move this machine's progress to the remote's spelling: `aipm --user {mine}"
+        " export --format json -o FILE`, move this data directory aside, `aipm sync init REMOTE` into a fresh"
+        f" one, then `aipm import FILE --user {theirs}` (if they are two learners, `--user` a name that differs"
+        " in more than case)."
+    )
 
 
 def verify(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,35 @@ def _learner_name(name: str) -> bool:
     except AipmError:
         return False
     return True
+
+
+def learner_folders(paths: Iterable[str]) -> set[str]:
+    """The learner folders that repository paths (`learners/NAME/...`) lie in."""
+    return {parts[1] for parts in (path.split("/") for path in paths) if len(parts) > 2 and parts[0] == "learners"}
+
+
+def folders_here(root: Path) -> set[str]:
+    """Every entry of the data directory's learners folder (a file of that name would collide too)."""
+    try:
+        return {name for name in os.listdir(Layout(root).learners) if not name.startswith(".")}
+    except OSError:
+        return set()
+
+
+def case_twin_among(names: Iterable[str], among: Iterable[str]) -> tuple[str, str] | None:
+    """The first (name, other): `name` from `names`, `other` from `among`, differing only in case; or None.
+
+    `Maya` and `maya` are one folder on macOS and Windows: two learner folders so named cannot
+    both be checked out there, and would mix one learner's record with another's.
+    """
+    folded: dict[str, list[str]] = {}
+    for other in sorted(set(among)):
+        folded.setdefault(other.casefold(), []).append(other)
+    for name in sorted(set(names)):
+        for other in folded.get(name.casefold(), []):
+            if other != name:
+                return name, other
+    return None
 
 
 def own_log(name: str, device: str) -> bool:

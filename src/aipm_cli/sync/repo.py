@@ -11,7 +11,7 @@ from pathlib import Path
 from aipm_cli import wording
 from aipm_cli.errors import AipmError
 from aipm_cli.paths import Layout
-from aipm_cli.sync.arriving import Arrived, explain, incoming, items_here, verify
+from aipm_cli.sync.arriving import Arrived, explain, incoming, items_here, twin_hint, verify
 from aipm_cli.sync.counting import Span, Tally
 from aipm_cli.sync.errors import DestructiveRefused, SyncError, Unreachable
 from aipm_cli.sync.git import REMOTE, Git, first_line, mend_remote_head, remote_url, safe_url
@@ -19,8 +19,11 @@ from aipm_cli.sync.locks import learner_locks
 from aipm_cli.sync.policy import (
     LEARNER_FOLDER,
     blob_id,
+    case_twin_among,
     classify,
     complete_lines,
+    folders_here,
+    learner_folders,
     log_files,
     new_lines,
     own_log,
@@ -138,6 +141,7 @@ class Repo:
             except OSError as exc:
                 raise SyncError(f"Cannot read {path}: {exc.strerror}.") from None
             candidates.append((rel, path, data))
+        self._refuse_case_twins(tracked, [rel for rel, _, _ in candidates])
         committed = self.git.blobs([tracked[rel][1] for rel, _, _ in candidates if rel in tracked])
         sent: dict[str, int] = {}
         plain: list[str] = []
@@ -188,6 +192,35 @@ class Repo:
             return {}, []
         self._commit(self._message(sent, roadmaps, device))
         return sent, roadmaps
+
+    def _refuse_case_twins(self, tracked: dict[str, tuple[str, str, int]], candidates: list[str]) -> None:
+        """SyncError, before anything is committed, when a learner folder not committed yet differs only in case
+        from another: here, or on the remote as last fetched (macOS and Windows keep both in one folder)."""
+        from aipm_cli.paths import join_or_part
+
+        new = learner_folders(candidates) - learner_folders(tracked)
+        if not new:
+            return
+        remote: set[str] = set()
+        for ref in self.git.text("for-each-ref", "--format=%(refname)", f"refs/remotes/{REMOTE}/").split():
+            remote |= learner_folders(self.git.tree(ref, "learners"))
+        here = folders_here(self.root)
+        pair = case_twin_among(new, here | learner_folders(tracked) | remote)
+        if pair is None:
+            return
+        name, other = pair
+        pair_named = (
+            f"The learners '{name}' and '{other}' here"
+            if other in here
+            else f"The learner '{name}' here and the learner '{other}' on the remote"
+        )
+        raise SyncError(
+            f"{pair_named} differ only in case: macOS and Windows keep both in one folder, where their progress"
+            f" would mix, so '{name}' is not synced. Nothing was committed or pushed.",
+            join_or_part(name, other) + f" ('{name}' has not been synced, so it may be renamed or removed.)"
+            if other in here
+            else twin_hint(name, other, synced=False),
+        )
 
     def _message(self, sent: dict[str, int], roadmaps: list[str], device: str) -> str:
         parts = []
