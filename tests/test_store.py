@@ -336,7 +336,7 @@ def test_a_fifo_in_place_of_a_log_never_hangs_and_stops_writes(run: Run, home: P
     os.mkfifo(log)
     assert run("status").exit_code == 0  # opened without blocking, reported, skipped
     result = run("done", "user-research")
-    assert result.exit_code == 1 and f"{log}: it is not a regular file" in result.stderr
+    assert result.exit_code == 1 and f"{log}: it is a FIFO (named pipe), not a regular file" in result.stderr
     assert stat.S_ISFIFO(log.stat().st_mode)  # never replaced
 
 
