@@ -46,7 +46,10 @@ def test_a_note_keeps_the_date_it_is_given(run, run_json) -> None:  # type: igno
     assert result.exit_code == 0 and "Noted on AI for Everyone" in result.stderr
     run("note", "ai-for-everyone", "and week 3")
     shown = item(run_json, "ai-for-everyone")
-    assert [(n["text"], n["on"]) for n in shown["notes"]] == [("read week 2", "2026-11-20"), ("and week 3", "2026-11-24")]
+    assert [(n["text"], n["on"]) for n in shown["notes"]] == [
+        ("read week 2", "2026-11-20"),
+        ("and week 3", "2026-11-24"),
+    ]
     refused = run("note", "ai-for-everyone", "x", "--on", "2026-13-01")
     assert refused.exit_code == 2 and "--on" in refused.stderr
     assert len(item(run_json, "ai-for-everyone")["notes"]) == 2
