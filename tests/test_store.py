@@ -198,7 +198,9 @@ def test_a_damaged_line_stops_writes_and_doctor_explains(run: Run, home: Path) -
     doctor = run("doctor", "--json")
     assert doctor.exit_code == 1
     report = json.loads(doctor.stdout)
-    assert report["damaged_lines"] == [{"file": str(log), "line": 2, "reason": "its id is not a change id"}]
+    assert report["damaged_lines"] == [
+        {"file": str(log), "line": 2, "reason": "its id is not a change id", "kind": "line"}
+    ]
     assert any("aipm doctor --repair" in p for p in report["problems"])
 
 
