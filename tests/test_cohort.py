@@ -10,7 +10,7 @@ The cohort (report date 2026-11-24):
       ada-early.json  ada's export of 2026-10-06: overlaps her data directory
       cy.json         1 done and 1 skipped in August: inactive
       dan.json        on roadmap version 0.9.0, where user-research was called user-research-basics
-      eve.json        an export whose learner name is hostile (a formula, markup, HTML)
+      eve.json        an export renamed by hand (to a name sorted first), with a hostile note (markup, HTML)
       broken.json     not an export
       newer.json      an export of a newer format
 """
@@ -34,7 +34,9 @@ from typer.testing import CliRunner
 from aipm_cli.cli import app
 from conftest import CHROMIUM_FLAGS, GOLDEN_DIR, NOW, chromium
 
-EVE = '=HYPERLINK("http://evil.example") [bold red]eve[/bold red] <b>bold</b>'
+# A hostile learner name (a formula, markup, HTML) is refused like anywhere else in aipm (paths.check_user_name):
+# test_doctor_words.py has those. eve's note stays hostile.
+EVE = "0-Eve_B.x"
 EVE_NOTE = "<script>alert('note')</script> & [link=https://evil.example]x[/link]"
 BOB_EVIDENCE = "javascript:alert(1)"
 BOB_LINK = "https://example.org/bob?a=1&b=<2>"
@@ -117,7 +119,7 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     aipm(own, "dan", "2026-11-15T09:00:00+00:00", "--roadmap", str(old), "done", "user-research-basics")
     aipm(own, "dan", NOW, "--roadmap", str(old), "export", "-f", "json", "-o", str(inbox / "dan.json"))
 
-    # eve: a hostile name, written into her export by hand.
+    # eve: another name, written into her export by hand.
     own = base / "eve-home"
     aipm(own, "eve", "2026-11-22T09:00:00+00:00", "start", "ai-for-everyone", "--note", EVE_NOTE)
     aipm(own, "eve", NOW, "export", "-f", "json", "-o", str(inbox / "eve.json"))
@@ -395,8 +397,7 @@ def test_terminal_view_golden(report: Any) -> None:
 
 def test_terminal_shows_markup_and_control_characters_as_text(report: Any) -> None:
     out = report("class", "inbox", "--with-notes").stdout
-    assert "[bold red]eve[/bold red]" in out  # markup shown, not applied
-    assert "[link=https://evil.example]x[/link]" in out
+    assert "[link=https://evil.example]x[/link]" in out  # markup shown, not applied
     assert "\x1b" not in out
 
 
@@ -406,7 +407,7 @@ def test_csv_one_row_per_learner(report: Any) -> None:
     result = report("class", "inbox", "-f", "csv")
     assert result.stdout_bytes.startswith(",".join(LEARNER_COLUMNS).encode() + b"\r\n")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["learner"] for r in rows] == ["'" + EVE, "ada", "bob", "cy", "dan"]  # the formula neutralised
+    assert [r["learner"] for r in rows] == [EVE, "ada", "bob", "cy", "dan"]
     ada = rows[1]
     assert (ada["percent"], ada["done"], ada["in_progress"], ada["skipped"], ada["not_started"], ada["total"]) == (
         "5.8", "6", "1", "1", "96", "104"
@@ -433,7 +434,7 @@ def test_csv_by_item(report: Any) -> None:
     assert ada["ai-for-everyone"]["completed"] == "2026-09-28"
     assert ada["ai-for-everyone"]["evidence"] == "https://coursera.org/verify/ABC123"
     assert ada["feature-analysis-user-needs"]["project"] == "ai-feature-analysis"
-    eve = {r["item"]: r for r in rows if r["learner"] == "'" + EVE}
+    eve = {r["item"]: r for r in rows if r["learner"] == EVE}
     assert eve["ai-for-everyone"]["notes"] == EVE_NOTE
 
 
@@ -455,7 +456,7 @@ def test_markdown_escapes_learner_text(report: Any) -> None:
     # Markdown shows them as text: every `<` that could open a tag is escaped.
     assert not re.search(r"(?<!\\)<(script|b)\b", md) and "\\<script>" in md
     assert "\\<script>alert('note')\\</script>" in md
-    assert "\\[bold red\\]eve" in md
+    assert "\\[link=https://evil.example\\]x" in md
     assert "[https://coursera.org/verify/ABC123](https://coursera.org/verify/ABC123)" in md
     assert "](javascript" not in md
 
@@ -464,7 +465,7 @@ def test_html_escapes_every_learner_text(report: Any) -> None:
     html = report("class", "inbox", "-f", "html", "--with-notes").stdout
     assert "<script" not in html.lower() and "<b>bold" not in html
     assert "&lt;script&gt;alert(&#39;note&#39;)&lt;/script&gt; &amp; [link=https://evil.example]x[/link]" in html
-    assert "=HYPERLINK(&#34;http://evil.example&#34;) [bold red]eve[/bold red] &lt;b&gt;bold&lt;/b&gt;" in html
+    assert EVE in html
     hrefs = [h.split('"')[0] for h in html.split('href="')[1:]]
     assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs)
     assert "javascript:alert(1)" in html and 'href="javascript' not in html
@@ -486,7 +487,7 @@ def test_html_renders_in_chromium(report: Any, tmp_path: Path) -> None:
     assert '<strong id="median">1.0%</strong>' in dom.stdout
     assert '<strong id="active">3</strong>' in dom.stdout
     assert "<script" not in dom.stdout.lower()  # nothing from a learner became an element
-    assert "&lt;b&gt;bold&lt;/b&gt;" in dom.stdout
+    assert "&lt;script&gt;alert('note')&lt;/script&gt;" in dom.stdout  # eve's note, shown as text
     shot = Path(os.environ.get("AIPM_COHORT_SHOT", tmp_path / "shot.png"))
     subprocess.run(
         [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1000,2400", f"--screenshot={shot}",
@@ -638,11 +639,11 @@ def test_core_bands_phases_and_finishers(tmp_path: Path) -> None:
     ]
     assert dict(s.glance.bands) == {"0%": 2, "0–25%": 0, "25–50%": 1, "50–75%": 0, "75–100%": 0, "100%": 1}
     assert (s.glance.median, s.glance.lowest, s.glance.highest, s.glance.quartiles) == (
-        16.6,
+        16.7,
         0.0,
         100.0,
         (0.0, 50.0),
-    )  # median of 0, 0, 33.3, 100
+    )  # median of 0, 0, 1/3 and 100%: 1/6 is 16.7% (from the rounded 33.3 it was 16.6)
     assert by["later"].last_activity is None and by["later"].inactive and by["later"].changes == 1
     assert by["none"].last_activity == date(2026, 11, 23) and by["none"].active_lately
     one, two = s.phases

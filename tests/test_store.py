@@ -198,7 +198,9 @@ def test_a_damaged_line_stops_writes_and_doctor_explains(run: Run, home: Path) -
     doctor = run("doctor", "--json")
     assert doctor.exit_code == 1
     report = json.loads(doctor.stdout)
-    assert report["damaged_lines"] == [{"file": str(log), "line": 2, "reason": "its id is not a change id"}]
+    assert report["damaged_lines"] == [
+        {"file": str(log), "line": 2, "reason": "its id is not a change id", "kind": "line"}
+    ]
     assert any("aipm doctor --repair" in p for p in report["problems"])
 
 
@@ -336,7 +338,7 @@ def test_a_fifo_in_place_of_a_log_never_hangs_and_stops_writes(run: Run, home: P
     os.mkfifo(log)
     assert run("status").exit_code == 0  # opened without blocking, reported, skipped
     result = run("done", "user-research")
-    assert result.exit_code == 1 and f"{log}: it is not a regular file" in result.stderr
+    assert result.exit_code == 1 and f"{log}: it is a FIFO (named pipe), not a regular file" in result.stderr
     assert stat.S_ISFIFO(log.stat().st_mode)  # never replaced
 
 

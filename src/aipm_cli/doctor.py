@@ -14,6 +14,7 @@ def check(learner: Learner, rebuild: bool = False, progress: Progress | None = N
     `progress(what, done, total)` is told how the reading of the logs goes (a caller's display).
     """
     import os
+    import stat
 
     from aipm_cli.errors import AipmError
     from aipm_cli.record.changes import FORMAT
@@ -22,6 +23,12 @@ def check(learner: Learner, rebuild: bool = False, progress: Progress | None = N
     problems: list[str] = []
     report: dict[str, Any] = {"data_dir": str(learner.layout.root), "config": str(learner.layout.config)}
     report["change_format"] = FORMAT
+    # Every field is there whatever goes wrong (README: `doctor --json`): null or empty when unknown.
+    for key in ("user", "settings", "roadmap", "changes_dir", "legacy_store", "changes", "in_effect",
+                "recorded_roadmap_version", "cache", "cache_agrees"):  # fmt: skip
+        report[key] = None
+    report["rebuilt"] = False
+    report["odd_states"] = []
     try:
         report["user"] = learner.user
     except AipmError as exc:
@@ -99,20 +106,18 @@ def check(learner: Learner, rebuild: bool = False, progress: Progress | None = N
             report["in_effect"] = result.in_effect
             report["recorded_roadmap_version"] = result.state.roadmap_version
             for path in ledger.files():
-                info = path.stat()
+                info = path.lstat()  # a link in place of a log is reported as such, never followed
                 report["logs"].append({"file": str(path), "bytes": info.st_size, "mode": oct(info.st_mode & 0o777)})
-                if info.st_mode & 0o077:
+                if stat.S_ISREG(info.st_mode) and info.st_mode & 0o077:  # anything else: said below
                     problems.append(
                         f"{path} can be read by other users of this computer ({readable_by(info.st_mode)}); "
                         "run chmod 600 on it."
                     )
             for damage in result.problems.damage:
-                report["damaged_lines"].append({"file": str(damage.file), "line": damage.line, "reason": damage.reason})
-                problems.append(
-                    f"Cannot read {damage}. Writes are stopped until it is fixed: restore the file from a copy "
-                    "or run `aipm doctor --repair` to move the damaged line into backups/ (it says what moves, "
-                    "and asks)."
+                report["damaged_lines"].append(
+                    {"file": str(damage.file), "line": damage.line, "reason": damage.reason, "kind": damage.kind}
                 )
+                problems.append(advice(damage))
             for torn in result.problems.torn:
                 report["torn_lines"].append({"file": str(torn.file), "offset": torn.offset, "bytes": torn.size})
                 problems.append(
@@ -140,9 +145,37 @@ def check(learner: Learner, rebuild: bool = False, progress: Progress | None = N
         )
     if not os.access(learner.layout.root if learner.layout.root.exists() else learner.layout.root.parent, os.W_OK):
         problems.append(f"The data directory {learner.layout.root} is not writable.")
-    report["problems"] = problems
+    report["problems"] = list(dict.fromkeys(problems))  # each once (one cause is met by several reads)
     report["healthy"] = not problems
     return report
+
+
+def advice(damage: Any) -> str:
+    """What is wrong with a change log (a record.logs.Damage) and what fixes it: `doctor --repair`
+    only for the lines it can move; a whole file is mended by hand, as its kind needs."""
+    if damage.newer:
+        return (
+            f"{damage.file} holds changes from a newer aipm (line {damage.line}); writes are stopped until "
+            "aipm is upgraded (pip install -U aipm-cli), which reads them. Nothing is damaged."
+        )
+    if damage.kind == "not_regular":
+        return (
+            f"Cannot read {damage.file}: {damage.reason}. Writes are stopped until it is gone: move it out of "
+            f"{damage.file.parent} (if a log was there before, restore that log from a copy); "
+            "`aipm doctor --repair` cannot mend it."
+        )
+    if damage.kind == "cr_only":  # the reason says the fix
+        return f"Cannot read {damage}. Writes are stopped until it is fixed (`aipm doctor --repair` cannot)."
+    if damage.kind == "unopenable":
+        return (
+            f"Cannot read {damage}. Writes are stopped until it is fixed: make it readable (chmod 600 on it), "
+            "or restore it from a copy."
+        )
+    return (
+        f"Cannot read {damage}. Writes are stopped until it is fixed: restore the file from a copy "
+        "or run `aipm doctor --repair` to move the damaged line into backups/ (it says what moves, "
+        "and asks)."
+    )
 
 
 def _cache_agrees(cached: Any, result: Any) -> bool | None:

@@ -37,6 +37,7 @@ _KINDS = {
     stat.S_IFBLK: "a block device",
     stat.S_IFIFO: "a FIFO (named pipe)",
     stat.S_IFSOCK: "a socket",
+    stat.S_IFLNK: "a symbolic link",
 }
 
 

@@ -213,7 +213,7 @@ class Learner:
         damage = self.ledger.problems().damage
         if damage and not self.warnings:
             more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
-            self.warnings.append(f"skipped a line that cannot be read: {damage[0]}{more}")
+            self.warnings.append(f"skipped {_unreadable(damage[0].kind)}: {damage[0]}{more}")
         return state
 
     def summary(self) -> Summary:
@@ -315,9 +315,9 @@ class Learner:
         end = until.isoformat() if until else None
         count = 0
 
-        def skipped(where: str) -> None:
+        def skipped(where: str, whole_file: bool) -> None:
             if not self.warnings:  # the first is enough: `aipm doctor` lists them all
-                self.warnings.append(f"skipped a line that cannot be read: {where}")
+                self.warnings.append(f"skipped {_unreadable('file' if whole_file else 'line')}: {where}")
 
         for change, undone in self.ledger.newest_first(skipped):
             if (start and change["on"] < start) or (end and change["on"] > end):
@@ -488,3 +488,13 @@ class Marked:
 class Assessed:
     def __init__(self, skill: str, title: str, level: int, on: date, before: int | None, latest: int) -> None:
         self.skill, self.title, self.level, self.on, self.before, self.latest = skill, title, level, on, before, latest
+
+
+def _unreadable(kind: str) -> str:
+    """What a read skipped, by the kind of damage (record.logs.Damage.kind): one line of a log, the
+    lines from one on (\\r line ends), or a whole file (not a regular file, not readable)."""
+    if kind == "line":
+        return "a line that cannot be read"
+    if kind == "cr_only":
+        return "lines that cannot be read"
+    return "a file that cannot be read"

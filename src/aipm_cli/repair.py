@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from aipm_cli.errors import StoreError
 
@@ -35,7 +35,7 @@ class Cut:
 class Plan:
     cuts: list[Cut]
     kept_newer: list[str]  # lines of a newer aipm: not damage, not moved
-    unrepairable: list[str]  # whole files that cannot be read (not a regular file...): said, not touched
+    unrepairable: list[Any]  # record.logs.Damage of whole files (not a regular file...): said, never touched
 
 
 def plan(ledger: Any) -> Plan:
@@ -44,7 +44,7 @@ def plan(ledger: Any) -> Plan:
 
     cuts: list[Cut] = []
     newer: list[str] = []
-    unrepairable: list[str] = []
+    unrepairable: list[Any] = []
     for path in ledger.files():
         problems = Problems()
         for _batch in batches(path, problems):
@@ -52,7 +52,7 @@ def plan(ledger: Any) -> Plan:
         damaged = {}
         for damage in problems.damage:
             if damage.line == 0:
-                unrepairable.append(str(damage))
+                unrepairable.append(damage)
             elif damage.newer:
                 newer.append(str(damage))
             else:
@@ -61,7 +61,7 @@ def plan(ledger: Any) -> Plan:
         if damaged:
             cuts += _lines(path, damaged, torn.offset if torn else None)
         if torn is not None:
-            with open(path, "rb") as handle:
+            with _open(path) as handle:
                 handle.seek(torn.offset)
                 tail = handle.read()
             line = _line_count(path, torn.offset) + 1
@@ -69,8 +69,18 @@ def plan(ledger: Any) -> Plan:
     return Plan(cuts, newer, unrepairable)
 
 
+def _open(path: Path) -> BinaryIO:
+    """A log open for reading as every reader opens it: never through a symlink, never a FIFO."""
+    from aipm_cli.record.logs import open_regular
+
+    handle = open_regular(path)
+    if handle is None:
+        raise StoreError(f"{path} changed while it was being repaired; nothing was moved.", "Run `aipm doctor` again.")
+    return handle
+
+
 def _line_count(path: Path, end: int) -> int:
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         return handle.read(end).count(b"\n")
 
 
@@ -78,7 +88,7 @@ def _lines(path: Path, damaged: dict[int, str], end: int | None) -> list[Cut]:
     """The damaged lines' offsets and bytes, counted as the reader counts them (every line)."""
     out: list[Cut] = []
     offset = 0
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         for number, raw in enumerate(handle, 1):
             if end is not None and offset >= end:
                 break
@@ -110,7 +120,8 @@ def repair(ledger: Any, expected: Plan) -> list[Path]:
             keep = ledger.backup_of(path, "damaged")
             moved = b"".join(c.data if c.data.endswith(b"\n") else c.data + b"\n" for c in cuts)
             atomic_write(keep, moved)  # first the copy, then the log: a crash between loses nothing
-            data = path.read_bytes()
+            with _open(path) as handle:
+                data = handle.read()
             pieces: list[bytes] = []
             at = 0
             for cut in sorted(cuts, key=lambda c: c.offset):

@@ -27,8 +27,13 @@ class Counts:
 
     @property
     def percent(self) -> float:
+        return round(self.exact_percent, 1)
+
+    @property
+    def exact_percent(self) -> float:
+        """Percent done, not rounded: what figures across learners (a median) are computed from."""
         denominator = self.total - self.skipped
-        return round(self.done / denominator * 100, 1) if denominator > 0 else 0.0
+        return self.done / denominator * 100 if denominator > 0 else 0.0
 
 
 @plain

@@ -217,10 +217,10 @@ def doctor(
         rm = report.get("roadmap")
         rows = [
             ("data dir", report["data_dir"]),
-            ("learner", report.get("user", "?")),
-            ("changes", f"{report.get('changes', 0)} in {counted(len(report['logs']), 'log file')}"
-             + (f" ({report.get('in_effect', 0)} in effect)" if report.get("changes") else "")),
-            ("logs", report.get("changes_dir", "-")),
+            ("learner", report["user"] or "?"),
+            ("changes", f"{report['changes'] or 0} in {counted(len(report['logs']), 'log file')}"
+             + (f" ({report['in_effect'] or 0} in effect)" if report["changes"] else "")),
+            ("logs", report["changes_dir"] or "-"),
             ("config", report["config"]),
             ("roadmap", f"{rm['title']} ({rm['id']} v{rm['version']})" if rm else "unavailable"),
             ("backups", f"{len(report['backups'])}"),
@@ -252,10 +252,13 @@ def _repair(app: Any, yes: bool) -> None:
     planned = repair.plan(ledger)
     for line in planned.kept_newer:
         app.say_plain(f"Not moved (a newer aipm wrote it; upgrade aipm to read it): {line}.")
-    for line in planned.unrepairable:
-        app.say_plain(f"Cannot repair {line}; move that file out of the folder yourself.")
+    for damage in planned.unrepairable:
+        app.say_plain(health.advice(damage))
     if not planned.cuts:
-        app.say_plain("Nothing to repair: no damaged or torn line in the change logs.")
+        if planned.unrepairable:
+            app.say_plain("No line for --repair to move: mend the file as said above.")
+        else:
+            app.say_plain("Nothing to repair: no damaged or torn line in the change logs.")
         return
     where = ledger.backups
     app.say_wrapped(

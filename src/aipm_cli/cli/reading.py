@@ -156,6 +156,12 @@ def log(
         if until is not None
         else None
     )
+    if start and end and start > end:
+        raise UsageError(
+            f"--since {start.isoformat()} is after --until {end.isoformat()}: no date is in that range; "
+            "give the earlier date to --since.",
+            "--since",
+        )
     changes = app.learner.log(start, end, limit)
     # Streams: the first changes are out at once, however long the history.
     if json:

@@ -133,6 +133,7 @@ def share(summary: LearnerSummary | None, canon: dict[str, str]) -> LearnerSumma
     summary.skipped = [canon.get(i, i) for i in summary.skipped]
     summary.phases = {canon.get(i, i): v for i, v in summary.phases.items()}
     summary.modules = {canon.get(i, i): v for i, v in summary.modules.items()}
+    summary.exact = {canon.get(i, i): v for i, v in summary.exact.items()}
     summary.skills = {canon.get(i, i): v for i, v in summary.skills.items()}
     return summary
 
@@ -253,7 +254,7 @@ def build(
         if name not in ours  # a learner on both roadmaps is reported here, on this one
     ]
 
-    percents = [learner.percent for learner in learners]
+    percents = [learner.counts.exact_percent for learner in learners]  # rounded only when shown
     spread = spread_of(percents)
     bands = dict.fromkeys(BANDS, 0)
     for learner in learners:

@@ -113,6 +113,10 @@ def _export_header(path: Path) -> Part:
     name = data.get("user")
     if not isinstance(name, str) or not name.strip():
         raise Skip("it names no learner")
+    name = name.strip()
+    why = _not_a_learner_name(name)
+    if why is not None:
+        raise Skip(why)
     shown_version = roadmap.get("version")
     if version == 1:  # the released format kept the version beside the progress
         progress = data.get("progress")
@@ -121,7 +125,7 @@ def _export_header(path: Path) -> Part:
     stamp = data.get("exported_at")
     contact = data.get("contact")
     return Part(
-        name=name.strip(),
+        name=name,
         roadmap=roadmap["id"],
         source=str(path),
         version=shown_version if isinstance(shown_version, str) else None,
@@ -130,6 +134,23 @@ def _export_header(path: Path) -> Part:
         contact=email_address(contact.get("email")) if isinstance(contact, dict) else None,
         plan_hours=plan_hours(data.get("plan")),
     )
+
+
+def _not_a_learner_name(name: str) -> str | None:
+    """Why an export's learner name is one aipm refuses everywhere else (paths.check_user_name: an import,
+    `--user`, a learner's folder), or None. The name is quoted with its control characters escaped."""
+    from aipm_cli.errors import InputError
+    from aipm_cli.paths import check_user_name, unportable
+
+    try:
+        check_user_name(name)
+    except InputError:
+        quoted = repr(name[:40]) + ("..." if len(name) > 40 else "")
+        why = unportable(name)
+        return f"the learner it names, {quoted}, is not a usable learner name" + (
+            f" ({why})" if why else " (letters, digits, '.', '_' or '-', at most 64 characters)"
+        )
+    return None
 
 
 def plan_hours(plan: object) -> float | None:

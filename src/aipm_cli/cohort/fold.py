@@ -180,15 +180,18 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[Part], options: Options,
 
     phases: dict[str, float] = {}
     modules: dict[str, float] = {}
+    exact: dict[str, float] = {}
     total = Counts()
     for phase in roadmap.phases:
         phase_counts = Counts()
         for module in phase.modules:
             c = counts_for(roadmap, state, list(module.items))
             modules[module.id] = c.percent
+            exact[module.id] = c.exact_percent
             for key in ("total", "done", "in_progress", "skipped", "not_started"):
                 setattr(phase_counts, key, getattr(phase_counts, key) + getattr(c, key))
         phases[phase.id] = phase_counts.percent
+        exact[phase.id] = phase_counts.exact_percent
         for key in ("total", "done", "in_progress", "skipped", "not_started"):
             setattr(total, key, getattr(total, key) + getattr(phase_counts, key))
 
@@ -236,6 +239,7 @@ def summary_of(roadmap: Roadmap, name: str, parts: list[Part], options: Options,
         skipped=skipped,
         phases=phases,
         modules=modules,
+        exact=exact,
         skills={skill: ratings[-1].level for skill, ratings in sorted(state.skills.items()) if ratings},
         evidence=_entries(roadmap, state, "evidence"),
         notes=_entries(roadmap, state, "notes") if options.with_notes else [],

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 INDEX_FILE = "cohort-index.sqlite3"
-INDEX_VERSION = 3  # 2: the cohort package's classes, statuses one character an item; 3: own plans
+INDEX_VERSION = 4  # 2: the cohort package's classes, statuses one character an item; 3: own plans; 4: exact
 BLOCK = 4096  # the last block of a log, whose checksum tells "only added to" from "rewritten"
 FORGET_DAYS = 90  # rows not used for this long are dropped
 

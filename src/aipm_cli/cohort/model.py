@@ -188,6 +188,9 @@ class LearnerSummary:
     # estimated hours of what they finished) or "cohort pace" (the cohort's median pace); None: not measured.
     behind_basis: str | None = None
     hours_expected: float | None = None  # own plan: the study hours their weekly hours give since their first change
+    # Phase and module id -> percent done, not rounded: the cohort's medians are computed from these
+    # (a median of rounded values can be off by a tenth), and rounded only when shown.
+    exact: dict[str, float] = field(default_factory=dict)
 
     def same_name(self) -> str | None:
         """The flag for a name whose sources share no change, in words; None when they do."""

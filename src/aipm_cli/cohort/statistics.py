@@ -22,9 +22,10 @@ def finished(percent: float) -> bool:
 
 
 def spread_of(values: list[float]) -> Spread:
+    """Median, lowest and highest of exact values, each rounded to a tenth as it is shown."""
     if not values:
         return Spread(None, None, None)
-    return Spread(round(statistics.median(values), 1), min(values), max(values))
+    return Spread(round(statistics.median(values), 1), round(min(values), 1), round(max(values), 1))
 
 
 def band(learner: LearnerSummary) -> str:
@@ -47,11 +48,11 @@ def quartiles(values: list[float]) -> tuple[float, float] | None:
 def unit_stats(roadmap: Roadmap, learners: list[LearnerSummary]) -> list[UnitStats]:
     out = []
     for phase in roadmap.phases:
-        values = [learner.phases[phase.id] for learner in learners]
+        values = [learner.exact[phase.id] for learner in learners]
         s = spread_of(values)
         modules = []
         for module in phase.modules:
-            mv = [learner.modules[module.id] for learner in learners]
+            mv = [learner.exact[module.id] for learner in learners]
             ms = spread_of(mv)
             modules.append(
                 UnitStats(module.id, module.title, ms.median, ms.lowest, ms.highest, sum(1 for v in mv if finished(v)))

@@ -28,10 +28,13 @@ def recent_for(ledger: Ledger, unit: str) -> list[tuple[dict[str, Any], bool]]:
     return out
 
 
-def newest_first(ledger: Ledger, skipped: Callable[[str], None] | None = None) -> Iterator[tuple[dict[str, Any], bool]]:
+def newest_first(
+    ledger: Ledger, skipped: Callable[[str, bool], None] | None = None
+) -> Iterator[tuple[dict[str, Any], bool]]:
     """Every change, newest first, with whether it is undone; streams from the files' ends.
 
-    A line that cannot be read is skipped and told to `skipped` (where it is, and why).
+    A line that cannot be read is skipped and told to `skipped` (where it is, and why; False), and so
+    is a file that cannot be read at all (True).
     """
     import heapq
 
@@ -46,14 +49,18 @@ def newest_first(ledger: Ledger, skipped: Callable[[str], None] | None = None) -
     ceiling = ids.id_ceiling() if loads is not json.loads else ""
 
     def stream(path: Path) -> Iterator[tuple[str, dict[str, Any], str]]:
-        for offset, raw in logs.reverse_lines(path):
+        whole = logs.Problems()  # a file not read at all (not a regular file...)
+        for offset, raw in logs.reverse_lines(path, whole):
             try:
                 change = (ceiling and fmt.quick(raw, loads, ceiling)) or fmt.gate(raw, loads)
             except fmt.BadChange as exc:
                 if skipped is not None:
-                    skipped(f"{path}, the line at byte {offset}: {exc}")
+                    skipped(f"{path}, the line at byte {offset}: {exc}", False)
                 continue
             yield change["id"], change, path.name
+        for damage in whole.damage:
+            if skipped is not None:
+                skipped(str(damage), True)
 
     streams = [stream(p) for p in files]
     legacy = ledger.legacy() if ledger.legacy else None

@@ -422,7 +422,7 @@ class Ledger:
         """The latest changes that touched a unit (oldest first), with whether each was undone."""
         return history.recent_for(self, unit)
 
-    def newest_first(self, skipped: Callable[[str], None] | None = None) -> Iterator[tuple[dict[str, Any], bool]]:
+    def newest_first(self, skipped: Callable[[str, bool], None] | None = None) -> Iterator[tuple[dict[str, Any], bool]]:
         """Every change, newest first, with whether it is undone (the fold's rule); streams from the files' ends."""
         return history.newest_first(self, skipped)
 

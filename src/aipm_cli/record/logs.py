@@ -12,6 +12,7 @@ stop and name the file and line.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from aipm_cli import portable
-from aipm_cli.fs import fsync_dir
+from aipm_cli.fs import fsync_dir, kind_of
 from aipm_cli.plainclass import plain
 from aipm_cli.record.changes import BadChange, NewerChange, gate, quick
 from aipm_cli.record.ids import id_ceiling
@@ -38,6 +39,10 @@ class Damage:
     line: int
     reason: str
     newer: bool = False
+    # What is wrong, for the advice: "line" (one line: `doctor --repair` can move it), or the file as
+    # a whole (line 0): "not_regular" (a folder, a FIFO, a symlink...), "cr_only" (\r line ends),
+    # "unopenable" (permissions and the like).
+    kind: str = "line"
 
     def __str__(self) -> str:
         if self.line == 0:  # the file as a whole
@@ -79,22 +84,38 @@ def log_files(folder: Path) -> list[Path]:
 def open_regular(path: Path, problems: Problems | None = None) -> BinaryIO | None:
     """The file open for reading, or None when it is missing or not a regular file (noted as damage).
 
-    Opened without blocking, so a FIFO or a device put in place of a log never hangs aipm.
+    Opened without blocking, so a FIFO or a device put in place of a log never hangs aipm, and
+    without following a symlink, so a link put in place of a log never has aipm read (or a repair
+    copy) a file outside the data directory.
     """
     try:
-        fd = portable.open_file(path, os.O_RDONLY | portable.NONBLOCK)
+        fd = portable.open_file(path, os.O_RDONLY | portable.NONBLOCK, nofollow=True)
     except FileNotFoundError:
         return None
     except OSError as exc:
         if problems is not None:
-            problems.damage.append(Damage(path, 0, f"it cannot be opened ({exc.strerror})"))
+            try:
+                found = os.lstat(path).st_mode
+            except OSError:
+                found = stat.S_IFLNK if exc.errno == errno.ELOOP else stat.S_IFREG
+            if stat.S_ISREG(found):
+                reason = f"it cannot be opened ({exc.strerror})"
+                problems.damage.append(Damage(path, 0, reason, kind="unopenable"))
+            else:  # a symlink (refused: ELOOP), a socket (ENXIO)...
+                problems.damage.append(Damage(path, 0, not_regular(found), kind="not_regular"))
         return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
         os.close(fd)
         if problems is not None:
-            problems.damage.append(Damage(path, 0, "it is not a regular file"))
+            problems.damage.append(Damage(path, 0, not_regular(mode), kind="not_regular"))
         return None
     return os.fdopen(fd, "rb")
+
+
+def not_regular(mode: int) -> str:
+    """What a file that is not a regular file is, said for a person ("it is a folder, not a ...")."""
+    return f"it is {kind_of(mode)}, not a regular file"
 
 
 def fast_reading() -> None:
@@ -134,7 +155,7 @@ def batches(path: Path, problems: Problems) -> Iterator[list[tuple[dict[str, Any
         for offset, data in _blocks(handle):
             if not data.endswith(b"\n"):
                 if b"\r" in data:  # aipm never writes a \r: not a write cut short, but lines that end in \r alone
-                    problems.damage.append(Damage(path, 0, cr_only(number + 1)))
+                    problems.damage.append(Damage(path, 0, cr_only(number + 1), kind="cr_only"))
                 else:
                     problems.torn.append(Torn(path, offset, len(data)))
                 break
@@ -231,9 +252,11 @@ def read_at(path: Path, offset: int) -> dict[str, Any] | None:
         return None
 
 
-def reverse_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(offset, line) for each complete line, last first; reads from the end in blocks."""
-    handle = open_regular(path)
+def reverse_lines(path: Path, problems: Problems | None = None) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) for each complete line, last first; reads from the end in blocks.
+
+    A file that cannot be opened, or is not a regular file, is noted in `problems`."""
+    handle = open_regular(path, problems)
     if handle is None:
         return
     with handle:

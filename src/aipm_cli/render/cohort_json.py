@@ -76,6 +76,15 @@ def learner_data(learner: LearnerSummary) -> dict[str, Any]:
     }
 
 
+def _phases(s: CohortSummary) -> list[dict[str, Any]]:
+    """Each phase with its modules; a module has no modules of its own, so says none."""
+    out: list[dict[str, Any]] = to_data(s.phases)
+    for phase in out:
+        for module in phase["modules"]:
+            del module["modules"]
+    return out
+
+
 def _digest(s: CohortSummary) -> dict[str, Any] | None:
     d = s.digest
     if d is None:
@@ -139,7 +148,7 @@ def document(s: CohortSummary, learners: bool = True) -> dict[str, Any]:
         },
         "learners": [learner_data(learner) for learner in s.learners] if learners else None,
         "dropoff": to_data(s.dropoff),
-        "phases": to_data(s.phases),
+        "phases": _phases(s),
         "stuck": [{"id": x.id, "title": x.title, "learners": x.learners} for x in s.stuck],
         "skipped": [{"id": x.id, "title": x.title, "learners": x.learners} for x in s.skipped],
         "skills": to_data(s.skills),
