@@ -18,7 +18,8 @@ def test_full_log_into_a_pipe_is_plain_lines_unwrapped(run: Run) -> None:
     run("undo")
     result = run("log", env={"COLUMNS": None})  # a pipe has no width
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    head, *lines = result.stdout.splitlines()
+    assert head == "Times are in your time zone, UTC."  # said once, above the first change
     assert len(lines) == 6, lines
     assert lines[0].startswith("2026-11-24  undo  of ")
     assert lines[2] == "2026-11-24  start  User research (user-research)  (undone)"
@@ -28,7 +29,7 @@ def test_full_log_into_a_pipe_is_plain_lines_unwrapped(run: Run) -> None:
     for recorded in lines[1::2]:
         assert recorded.startswith("            recorded 2026-11-24 10:00 on ")
     # COLUMNS set asks for a width: folded at words under the hanging indent.
-    folded = run("log", env={"COLUMNS": "60"}).stdout.splitlines()
+    folded = run("log", env={"COLUMNS": "60"}).stdout.splitlines()[1:]
     assert max(len(line) for line in folded) <= 60
     assert folded[4:7] == [
         "2026-11-24  done  Cross-functional Collaboration",
