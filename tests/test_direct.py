@@ -115,6 +115,14 @@ def test_both_paths_print_the_same(run: Run, line: list[str]) -> None:
 )  # fmt: skip
 def test_study_start_and_stop_say_and_record_the_same_on_both_paths(tmp_path: Path, lines: list[list[str]]) -> None:
     """The two writes the direct path runs (cli/study_session.py): the same words, codes and log lines."""
+    seen = _on_both_paths(tmp_path, lines)
+    assert seen[0] == seen[1]
+
+
+def _on_both_paths(tmp_path: Path, lines: list[list[str]]) -> list[tuple[list[tuple[int, str, str]], list[Any]]]:
+    """For the direct path, then Typer's, each in a data directory of its own: what each line printed and
+    exited with, and the changes recorded (without what differs by nature: ids, times, the device; a
+    change an undo, a redo or a session's stop names is given by its place in the log)."""
     import json
 
     seen = []
@@ -123,10 +131,12 @@ def test_study_start_and_stop_say_and_record_the_same_on_both_paths(tmp_path: Pa
         env = {"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00"}
         results = [invoke_line(line, env=env, direct=direct_path) for line in lines]
         logs = sorted((home / "learners").rglob("*.jsonl")) if (home / "learners").exists() else []
-        changes = [{k: v for k, v in json.loads(raw).items() if k not in ("id", "at", "device", "closes")}
-                   for log in logs for raw in log.read_text().splitlines()]  # fmt: skip
+        found = [json.loads(raw) for log in logs for raw in log.read_text().splitlines()]
+        number = {change["id"]: n for n, change in enumerate(found)}
+        changes = [{k: number.get(v, v) if k in ("target", "closes") else v for k, v in change.items()
+                    if k not in ("id", "at", "device")} for change in found]  # fmt: skip
         seen.append(([(r.exit_code, r.stdout, r.stderr) for r in results], changes))
-    assert seen[0] == seen[1]
+    return seen
 
 
 MARKING = [
@@ -155,19 +165,7 @@ def test_start_done_skip_and_reset_say_and_record_the_same_on_both_paths(
 ) -> None:
     """The usual marking lines run on the direct path (cli/tracking.py): the same words, codes and log lines
     as Typer's, usage errors (a bad --on) included."""
-    import json
-
-    seen = []
-    for direct_path in (True, False):
-        home = tmp_path / str(direct_path)
-        env = {"AIPM_HOME": str(home), "AIPM_NOW": "2026-11-24T10:00:00+00:00"}
-        results = [invoke_line(line, env=env, direct=direct_path) for line in lines]
-        logs = sorted((home / "learners").rglob("*.jsonl")) if (home / "learners").exists() else []
-        found = [json.loads(raw) for log in logs for raw in log.read_text().splitlines()]
-        number = {change["id"]: n for n, change in enumerate(found)}  # an undo's target: which change, by place
-        changes = [{k: number.get(v, v) if k == "target" else v for k, v in change.items()
-                    if k not in ("id", "at", "device")} for change in found]  # fmt: skip
-        seen.append(([(r.exit_code, r.stdout, r.stderr) for r in results], changes))
+    seen = _on_both_paths(tmp_path, lines)
     assert seen[0] == seen[1]
     if any("" in line or "20261101" in line or "--on=" in line for line in lines):  # a date refused: exit 2, nothing
         assert [code for code, _out, _err in seen[0][0]] == [2] and seen[0][1] == [], seen[0]
