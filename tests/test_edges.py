@@ -795,3 +795,14 @@ def test_a_note_longer_than_a_change_holds_is_said_plainly_and_nothing_is_saved(
         assert "could not read back" not in refused.stderr and "Nothing was saved" in refused.stderr
     assert json.loads(run("log", "--json").stdout) == []
     assert run("note", "ai-for-everyone", "x" * 100_000).exit_code == 0  # the limit itself is fine
+
+
+def test_an_export_with_no_changes_makes_no_learner(run: Run, home: Path, tmp_path: Path) -> None:
+    """Importing an empty export for a new name made an empty learner folder, which then locked out the
+    learner in use ('has no progress here. Learners here: Zoe') while `users` said there were none."""
+    empty = tmp_path / "empty.json"
+    assert run("export", "--format", "json", "-o", str(empty)).exit_code == 0
+    result = run("import", str(empty), "--user", "Zoe")
+    assert result.exit_code == 0 and "holds no changes: nothing was imported" in result.stderr, result.stderr
+    assert not (home / "learners" / "Zoe").exists()
+    assert run("status").exit_code == 0

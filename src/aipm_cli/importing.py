@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,11 +57,22 @@ def import_file(
             imported.roadmap_id,
             learner.layout.cache,
         )
+    changes: Iterable[dict[str, Any]] = imported.changes
+    if not learner.has_data(name) and not replace:
+        # A learner new here: an export with no changes brings nothing, so nothing is made (an empty
+        # learner folder would be taken for a learner, and lock out the one in use).
+        import itertools
+
+        stream = iter(changes)
+        first = next(stream, None)
+        if first is None:
+            return Imported(0, name, roadmap.id, 0)
+        changes = itertools.chain([first], stream)
     ledger = learner.ledger_for(name, roadmap)
     from aipm_cli.record.provenance import Watch
 
     watched = Watch(
-        imported.changes,
+        changes,
         file.name,
         ledger.known_ids,
         accept=accept_destructive,

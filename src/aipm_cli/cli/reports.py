@@ -113,6 +113,9 @@ def import_(
             " (`aipm undo` takes it back)."
         )
         return
+    if total == 0:
+        app.say(f"{file.name} holds no changes: nothing was imported.")
+        return
     if added == 0:
         held = "the one change" if total == 1 else f"all {total} changes"
         app.say(f"Nothing new: {name} already has {held} of {file.name}.")
