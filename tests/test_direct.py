@@ -110,7 +110,8 @@ def test_both_paths_print_the_same(run: Run, line: list[str]) -> None:
     [[["study", "start", "ai-for-everyone"], ["study", "stop"]], [["study", "start", "ai-f"], ["study", "stop", "--spent", "1m"]],
      [["study", "start", "ai-f"], ["study", "stop", "--spent", "5m"]],  # longer than the session ran: exit 2
      [["study", "start", "nope"]], [["study", "stop"]], [["study", "start", "ai-for-everyone"], ["study", "stop", "--spent", "x"]],
-     [["study", "start", "ai-for-everyone"], ["study", "start", "user-research"]]],
+     [["study", "start", "ai-for-everyone"], ["study", "start", "user-research"]],
+     [["study", "start", "ai-f"], ["study", "stop", "--spent="]]],  # an empty time: exit 2, not the clock's
     ids=str,
 )  # fmt: skip
 def test_study_start_and_stop_say_and_record_the_same_on_both_paths(tmp_path: Path, lines: list[list[str]]) -> None:
@@ -156,6 +157,9 @@ MARKING = [
     [["done", "ai-for-everyone", "--on", ""]], [["start", "ai-for-everyone", "--on="]], [["skip", "x", "--on", " "]],
     [["reset", "ai-for-everyone", "--on", ""]], [["note", "ai-for-everyone", "x", "--on", ""]],
     [["done", "ai-for-everyone", "--on", "20261101"]], [["done", "product-management-certification", "--expires", ""]],
+    # an empty text is refused too, as `note ITEM ""` is (it was kept as an empty note or reason)
+    [["done", "ai-for-everyone", "--note", ""]], [["skip", "ai-for-everyone", "--reason", ""]],
+    [["done", "ai-for-everyone", "-m", "  "]], [["done", "product-management-certification", "--credential="]],
 ]  # fmt: skip
 
 
@@ -167,7 +171,8 @@ def test_start_done_skip_and_reset_say_and_record_the_same_on_both_paths(
     as Typer's, usage errors (a bad --on) included."""
     seen = _on_both_paths(tmp_path, lines)
     assert seen[0] == seen[1]
-    if any("" in line or "20261101" in line or "--on=" in line for line in lines):  # a date refused: exit 2, nothing
+    if any("" in line or "  " in line or "20261101" in line or any(a.endswith("=") for a in line) for line in lines):
+        # a date or a text refused: exit 2, nothing recorded
         assert [code for code, _out, _err in seen[0][0]] == [2] and seen[0][1] == [], seen[0]
     if all(line[0] != "--user" for line in lines):
         assert all(direct.parse(hoist_global_options(line)) is not None for line in lines)

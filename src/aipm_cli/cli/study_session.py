@@ -34,6 +34,6 @@ def stop(app: App, item: str | None = None, spent: str | None = None) -> None:
     from aipm_cli import study as core
     from aipm_cli.cli.reading import option_value  # (a UsageError: Typer says it, exit 2)
 
-    minutes = option_value("--spent", core.parse_spent, spent) if spent else None
+    minutes = option_value("--spent", core.parse_spent, spent) if spent is not None else None
     done = core.stop(app.learner, item, minutes)
     app.say_plain(f"✓ Recorded {core.spent_text(done['minutes'])} on {done['item']} (`aipm undo` takes it back).")

@@ -84,6 +84,9 @@ def change(
     from aipm_cli.dates import parse_date
 
     value = option_value or reading.option_value
+    for option, text in (("--note", note), ("--reason", reason), ("--credential", credential)):
+        if text is not None:  # given empty: a usage error, as `aipm note ITEM ""` is (never kept as an empty text)
+            value(option, _not_empty, text, option.lstrip("-"))
     today = app.learner.today()
     given = value("--on", parse_date, on, today) if on is not None else None
     expiry = (
@@ -141,6 +144,14 @@ def _said(app: Any, verb: str, marked: Any, on: str | None) -> None:
         app.say(f"{what} is already {_STATE[verb]}; the details you gave were added.")
     else:
         app.say(f"{what} is already {_STATE[verb]}; nothing changed{kept}.")
+
+
+def _not_empty(text: str, what: str) -> str:
+    from aipm_cli.errors import InputError
+
+    if not text.strip():
+        raise InputError(f"The {what} is empty.", f"Give its text, or leave --{what} out.")
+    return text
 
 
 def note(app: App, item: str, text: str, on: str | None = None, option_value: Any = None) -> None:
