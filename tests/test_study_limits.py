@@ -211,36 +211,49 @@ def test_the_weekly_measure_has_no_average_without_time() -> None:
 
 def test_time_added_beyond_24_hours_a_day_is_refused(tmp_path: Path) -> None:
     home = tmp_path / "a"
-    now = "2026-11-26T11:00:00+00:00"
-    at(home, now, "study", "add", ITEM, "10h")
-    at(home, now, "study", "add", OTHER, "10h")
+    now, day = "2026-11-27T11:00:00+00:00", "2026-11-26"  # (a day gone by: all of it had passed)
+    at(home, now, "study", "add", ITEM, "10h", "--on", day)
+    at(home, now, "study", "add", OTHER, "10h", "--on", day)
     before = logs(home)
-    refused = at(home, now, "study", "add", ITEM, "10h", expect=1).stderr  # type: ignore[attr-defined]
+    refused = at(home, now, "study", "add", ITEM, "10h", "--on", day, expect=1).stderr  # type: ignore[attr-defined]
     assert (
         "2026-11-26 already has 20h of study time; 10h more would make 30h, more than a day of 24 hours "
         "(at most 4h more fits)." in refused
     )
     assert logs(home) == before
-    at(home, now, "study", "add", ITEM, "4h")
-    refused = at(home, now, "study", "add", ITEM, "1m", expect=1).stderr  # type: ignore[attr-defined]
+    at(home, now, "study", "add", ITEM, "4h", "--on", day)
+    refused = at(home, now, "study", "add", ITEM, "1m", "--on", day, expect=1).stderr  # type: ignore[attr-defined]
     assert "(nothing more fits)" in refused
     assert at(home, now, "study", "add", ITEM, "24h", "--on", "2026-11-25")  # another day: room
-    today = json.loads(at(home, now, "today", "--json").stdout)  # type: ignore[attr-defined]
-    assert today["studied_today_minutes"] == 24 * 60
+    days = {d["day"]: d["minutes"] for d in overview(home, now)["week"]["days"]}
+    assert (days["2026-11-25"], days["2026-11-26"]) == (24 * 60, 24 * 60)
+
+
+def test_time_added_for_today_is_no_more_than_the_day_has_had(tmp_path: Path) -> None:
+    """At 09:00, 24 hours studied today cannot be true (it then blocked the real session stopped at noon)."""
+    home = tmp_path / "a"
+    refused = at(home, "2026-11-24T09:00:00+00:00", "study", "add", ITEM, "24h", expect=1).stderr  # type: ignore[attr-defined]
+    assert "It is 09:00: today has had 9h so far, so 24h more cannot have been studied today." in refused
+    assert not (home / "learners").exists() or logs(home) == {}
+    at(home, "2026-11-24T09:00:00+00:00", "study", "add", ITEM, "8h")
+    refused = at(home, "2026-11-24T09:00:00+00:00", "study", "add", ITEM, "2h", expect=1).stderr  # type: ignore[attr-defined]
+    assert "today has had 9h so far, 8h of it recorded already" in refused
+    at(home, "2026-11-24T09:00:00+00:00", "study", "add", ITEM, "2h", "--on", "yesterday")
 
 
 def test_a_session_that_would_overfill_its_day_in_the_learners_zone_is_refused(tmp_path: Path) -> None:
     home = tmp_path / "a"
     at(home, "2026-11-24T08:00:00+00:00", "config", "timezone", "Pacific/Honolulu")  # UTC-10
-    at(home, "2026-11-24T08:00:00+00:00", "study", "add", ITEM, "23h", "--on", "2026-11-23")
+    # 08:00 UTC is 22:00 on the 23rd in Honolulu: 22 hours of that day have passed.
+    at(home, "2026-11-24T08:00:00+00:00", "study", "add", ITEM, "22h", "--on", "2026-11-23")
     # 09:00 UTC is 23:00 on the 23rd in Honolulu: the session counts on the 23rd (in UTC it would be the 24th).
     at(home, "2026-11-24T09:00:00+00:00", "study", "start", OTHER)
     before = logs(home)
-    refused = at(home, "2026-11-24T11:00:00+00:00", "study", "stop", expect=1).stderr  # type: ignore[attr-defined]
-    assert "2026-11-23 already has 23h of study time; 2h more would make 25h" in refused
+    refused = at(home, "2026-11-24T11:30:00+00:00", "study", "stop", expect=1).stderr  # type: ignore[attr-defined]
+    assert "2026-11-23 already has 22h of study time; 2h30m more would make 24h30m" in refused
     assert logs(home) == before
-    at(home, "2026-11-24T11:00:00+00:00", "study", "stop", "--spent", "1h")
-    assert overview(home, "2026-11-24T11:00:00+00:00")["total_minutes"] == 24 * 60
+    at(home, "2026-11-24T11:30:00+00:00", "study", "stop", "--spent", "1h")
+    assert overview(home, "2026-11-24T11:30:00+00:00")["total_minutes"] == 23 * 60
 
 
 def test_imported_intervals_beyond_24_hours_a_day_are_left_out(tmp_path: Path) -> None:

@@ -290,8 +290,20 @@ def add(learner: Learner, spec: str, minutes: int, on: date | None = None) -> di
     day = on or local_today(learner)
     zone = zone_of(learner)
 
+    now = learner.now().astimezone(zone)
+
     def build(state: State) -> list[dict[str, Any]]:
         _refuse_full_day(state.study, zone, day, minutes)
+        if day == now.date():  # today: no more time than the day has had so far
+            held, _room = day_room(state.study, zone, day)
+            so_far = now.hour * 60 + now.minute
+            if held + minutes > so_far:
+                recorded = f", {spent_text(held)} of it recorded already" if held else ""
+                raise InputError(
+                    f"It is {now:%H:%M}: today has had {spent_text(so_far)} so far{recorded}, so "
+                    f"{spent_text(minutes)} more cannot have been studied today.",
+                    "Give the day it was studied (`--on DATE`), or the time you really studied.",
+                )
         return [{"op": "study", "targets": [target.id], "minutes": minutes, "on": day.isoformat()}]
 
     learner.record(build)
