@@ -806,3 +806,19 @@ def test_an_export_with_no_changes_makes_no_learner(run: Run, home: Path, tmp_pa
     assert result.exit_code == 0 and "holds no changes: nothing was imported" in result.stderr, result.stderr
     assert not (home / "learners" / "Zoe").exists()
     assert run("status").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [["done", "ai-for-everyone", "-m", "first", "-m", "second"], ["start", "ai-for-everyone", "--note", "a", "--note=b"],
+     ["done", "ai-for-everyone", "--on", "2026-11-01", "--on=2026-11-02"], ["log", "-n", "2", "--limit", "3"],
+     ["study", "stop", "--spent", "1m", "--spent", "2m"]],
+    ids=" ".join,
+)  # fmt: skip
+def test_an_option_given_twice_is_a_usage_error_that_records_nothing(run: Run, home: Path, line: list[str]) -> None:
+    """Click kept the last value of an option given twice and dropped the first without a word."""
+    result = run(*line)
+    assert result.exit_code == 2, result.stderr
+    assert "is given twice" in result.stderr and "give it once" in result.stderr
+    assert not list(home.rglob("*.jsonl"))
+    assert run("done", "ai-for-everyone", "-e", "a", "-e", "b").exit_code == 0  # (--evidence: many on purpose)

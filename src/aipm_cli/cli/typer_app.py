@@ -12,6 +12,7 @@ from aipm_cli.errors import AipmError, ExitCode
 
 # Click's base exception, wherever this Typer keeps Click (its own copy in newer releases).
 CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+USAGE_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 class AipmGroup(TyperGroup):
@@ -25,6 +26,12 @@ class AipmGroup(TyperGroup):
             return super().make_context(info_name, args, parent=parent, **extra)
         except CLICK_ERROR as exc:  # a usage error in the global options
             raise typer.Exit(print_click_error(exc)) from None
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _refuse_repeated_options(ctx, command, rest)
+        return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -43,6 +50,45 @@ class AipmGroup(TyperGroup):
                 raise
             print_error(unexpected(exc, saved=bool(getattr(ctx.obj, "saved", False))))
             raise typer.Exit(ExitCode.ERROR) from None
+
+
+def _refuse_repeated_options(ctx: Any, command: Any, args: list[str]) -> None:
+    """An option that takes one value, given twice (`done X -m first -m second`), is a usage error: Click
+    would keep the last and drop the first without a word. (A subcommand's own options are looked at too.)"""
+    while True:
+        once = {}
+        for param in command.params:
+            if getattr(param, "param_type_name", "") != "option":
+                continue
+            if not (param.multiple or getattr(param, "count", False) or getattr(param, "is_flag", False)):
+                for spelling in param.opts:
+                    once[spelling] = max(param.opts, key=len)
+        seen: dict[str, str] = {}
+        sub = None
+        for position, arg in enumerate(args):
+            if arg == "--":
+                break
+            if not arg.startswith("-") or arg == "-":
+                if hasattr(command, "get_command") and sub is None:
+                    sub = position
+                    break
+                continue
+            spelling = arg.partition("=")[0] if arg.startswith("--") else arg
+            name = once.get(spelling)
+            if name is None:
+                continue
+            if name in seen:
+                raise USAGE_ERROR(
+                    f"{name} is given twice ({seen[name]} and {spelling}); give it once: a second value would "
+                    "replace the first."
+                )
+            seen[name] = spelling
+        if sub is None:
+            return
+        command = command.get_command(ctx, args[sub])
+        if command is None:
+            return
+        args = args[sub + 1 :]
 
 
 def _debugging(ctx: Any) -> bool:
