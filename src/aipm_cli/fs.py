@@ -255,6 +255,11 @@ class NotReadable(OSError):
     """A path aipm will not read: not a regular file, or over its size limit (strerror says which)."""
 
 
+def not_regular(mode: int) -> str:
+    """What a file that is not a regular file is, said for a person ("it is a folder, not a ...")."""
+    return f"it is {kind_of(mode)}, not a regular file"
+
+
 def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -> bytes:
     """The bytes of a regular file of at most `limit` bytes.
 
@@ -271,7 +276,7 @@ def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -
     if stat.S_ISLNK(found.st_mode):
         raise NotReadable(0, "it is a symbolic link, not a regular file", str(path))
     if not stat.S_ISREG(found.st_mode):
-        raise NotReadable(0, f"it is {kind_of(found.st_mode)}, not a regular file", str(path))
+        raise NotReadable(0, not_regular(found.st_mode), str(path))
     # O_NONBLOCK: if it was swapped for a FIFO since the stat, opening it must not wait.
     flags = os.O_RDONLY | portable.NONBLOCK | portable.NOCTTY
     try:
@@ -283,7 +288,7 @@ def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise NotReadable(0, f"it is {kind_of(info.st_mode)}, not a regular file", str(path))
+            raise NotReadable(0, not_regular(info.st_mode), str(path))
         if info.st_size > limit:
             raise NotReadable(0, f"it is larger than the limit of {_size(limit)}", str(path))
         with os.fdopen(fd, "rb", closefd=False) as handle:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,17 +33,14 @@ class Part:
 
 
 def read_file(path: Path) -> bytes:
-    """A regular file's bytes (never a FIFO or device: opening one must not hang)."""
-    from aipm_cli import portable
+    """An export's bytes, read as every careful reader reads (fs.read_regular_file: a regular file of
+    bounded size, never a FIFO or device, which would hang); what it is not is a Skip that says why."""
+    from aipm_cli.fs import NotReadable, read_regular_file
 
-    fd = portable.open_file(path, os.O_RDONLY | portable.NONBLOCK)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise Skip("it is not a regular file")
-        if info.st_size > MAX_EXPORT_BYTES:
-            raise Skip(f"it is larger than {MAX_EXPORT_BYTES >> 20} MB")
-        return handle.read(MAX_EXPORT_BYTES + 1)
+    try:
+        return read_regular_file(path, MAX_EXPORT_BYTES)
+    except (NotReadable, IsADirectoryError) as exc:
+        raise Skip(str(exc.strerror)) from None
 
 
 class Skip(Exception):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from aipm_cli import portable
-from aipm_cli.fs import fsync_dir, kind_of
+from aipm_cli.fs import fsync_dir, not_regular
 from aipm_cli.plainclass import plain
 from aipm_cli.record.changes import BadChange, NewerChange, gate, quick
 from aipm_cli.record.ids import id_ceiling
@@ -111,11 +111,6 @@ def open_regular(path: Path, problems: Problems | None = None) -> BinaryIO | Non
             problems.damage.append(Damage(path, 0, not_regular(mode), kind="not_regular"))
         return None
     return os.fdopen(fd, "rb")
-
-
-def not_regular(mode: int) -> str:
-    """What a file that is not a regular file is, said for a person ("it is a folder, not a ...")."""
-    return f"it is {kind_of(mode)}, not a regular file"
 
 
 def fast_reading() -> None:
